@@ -1,0 +1,96 @@
+# Ecomdrop IA Connector — developer and operator commands. `make` lists them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# `make run` is for local use: debug mode and the embedded SQLite database unless told otherwise.
+RUN_DEBUG ?= true
+
+.DEFAULT_GOAL := help
+.PHONY: help sysdeps sysdeps-browser install install-dev run test worker lint fmt check migrations-check messages docker-config bench clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+sysdeps: ## install the C headers mysqlclient compiles against (apt when root; otherwise says what to install)
+	@if pkg-config --exists mysqlclient 2>/dev/null || pkg-config --exists mariadb 2>/dev/null; then \
+		exit 0; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = "0" ]; then \
+		echo "Installing default-libmysqlclient-dev pkg-config build-essential (apt)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			default-libmysqlclient-dev pkg-config build-essential >/dev/null; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		echo "error: mysqlclient needs system packages. Run:"; \
+		echo "  sudo apt-get install default-libmysqlclient-dev pkg-config build-essential"; exit 1; \
+	elif command -v brew >/dev/null 2>&1; then \
+		echo "error: mysqlclient needs system packages. Run:"; \
+		echo "  brew install mysql-client pkg-config"; \
+		echo "  export PKG_CONFIG_PATH=\"$$(brew --prefix)/opt/mysql-client/lib/pkgconfig\""; exit 1; \
+	else \
+		echo "error: install the MySQL client development files (libmysqlclient or MariaDB Connector/C)"; \
+		echo "       with pkg-config and a C compiler, then run make again."; exit 1; \
+	fi
+
+sysdeps-browser: ## install Debian's chromium for the browser tests (apt when root)
+	@if [ -x /usr/bin/chromium ]; then exit 0; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = "0" ]; then \
+		echo "Installing chromium (apt)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "note: /usr/bin/chromium is missing; browser tests will be skipped (apt-get install chromium)."; \
+	fi
+
+$(VENV)/.runtime: requirements.txt
+	@$(MAKE) --no-print-directory sysdeps
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.runtime ## create .venv and install the runtime dependencies
+
+install-dev: $(VENV)/.dev ## install runtime + test/lint dependencies
+
+run: install ## migrate and serve http://127.0.0.1:8000 (SQLite unless DATABASE_URL is set)
+	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(MANAGE) migrate --noinput
+	@echo ""
+	@echo "  Admin console: http://$(HOST):$(PORT)/admin/"
+	@echo "  Create an admin user first (another terminal):  DEBUG=true $(MANAGE) createsuperuser"
+	@echo ""
+	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(MANAGE) runserver $(HOST):$(PORT)
+
+test: install-dev sysdeps-browser ## run the whole suite (against DATABASE_URL; SQLite when unset)
+	$(BIN)/pytest
+
+worker: install ## run the background task worker
+	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(MANAGE) db_worker
+
+lint: install-dev ## ruff lint + format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install-dev ## format and auto-fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrations-check: install-dev ## fail if models and migrations disagree
+	DEBUG=true $(MANAGE) makemigrations --check --dry-run
+
+check: lint migrations-check test ## everything CI runs (lint, migrations, tests)
+
+messages: install-dev ## refresh and compile the translation catalogues (needs gettext)
+	DEBUG=true $(MANAGE) makemessages -l es -l en --ignore=.venv --ignore=bench
+	DEBUG=true $(MANAGE) compilemessages --ignore=.venv
+
+bench: install-dev ## run the benchmarks in bench/ (needs DATABASE_URL=mysql://…)
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean: ## remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,74 @@
+"""Shared set-up for the benchmarks: a dedicated MySQL database and production-like settings.
+
+Benchmarks never touch the database named in DATABASE_URL: they create (and keep, for reruns)
+``<name>_bench`` on the same server, or use BENCH_DATABASE_URL when set.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def bench_database_url() -> str:
+    explicit = os.environ.get("BENCH_DATABASE_URL")
+    if explicit:
+        return explicit
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith(("mysql://", "mariadb://", "mysql2://")):
+        sys.exit("error: benchmarks need DATABASE_URL=mysql://user:pass@host:3306/db (MySQL 8 / MariaDB 10.6+)")
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_bench"))
+
+
+def setup_django() -> None:
+    """Configure Django against the bench database (created with utf8mb4 if missing) and migrate."""
+    url = bench_database_url()
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "connector.settings_test")
+    import MySQLdb
+
+    parts = urlsplit(url)
+    connection = MySQLdb.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        passwd=parts.password or "",
+    )
+    name = parts.path.lstrip("/")
+    connection.cursor().execute(
+        f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+    )
+    connection.close()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def measure(action: Callable[[], object], *, repeat: int = 7) -> tuple[float, int]:
+    """Median wall time in ms of ``action`` (after one warm-up) and its query count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    action()
+    timings = []
+    queries = 0
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            action()
+            timings.append((time.perf_counter() - started) * 1000)
+        queries = len(captured.captured_queries)
+    return statistics.median(timings), queries

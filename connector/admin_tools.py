@@ -1,0 +1,142 @@
+"""Building blocks shared by every admin page of the console.
+
+Owns: CSV export of a selection, links between a shop's rows, a paginator for very large
+tables and the base ModelAdmin with the console's defaults. Must not hold business rules:
+admin actions call services.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import admin
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from connector.fields import EncryptedTextField
+from connector.secrets import secret_display
+
+CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+ESTIMATE_ABOVE_ROWS = 100_000
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_cell(model_field: Any, value: Any) -> str:
+    if isinstance(model_field, EncryptedTextField):
+        return secret_display(value)
+    if value is None:
+        return ""
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)
+    # Spreadsheet programs run cells that start like a formula.
+    if text.startswith(CSV_FORMULA_PREFIXES):
+        text = "'" + text
+    return text
+
+
+def _csv_rows(queryset: QuerySet, fields: list[Any]) -> Iterator[list[str]]:
+    yield [str(field.verbose_name) for field in fields]
+    for obj in queryset.iterator(chunk_size=2000):
+        yield [_csv_cell(field, getattr(obj, field.attname)) for field in fields]
+
+
+@admin.action(description=_("Export selected to CSV"))
+def export_as_csv(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
+    """Stream the selected rows as CSV; secrets appear only as their status."""
+    fields = list(queryset.model._meta.concrete_fields)
+    writer = csv.writer(_Echo())
+    stamp = timezone.now().strftime("%Y%m%d_%H%M%S")
+    filename = f"{queryset.model._meta.model_name}_{stamp}.csv"
+
+    def stream() -> Iterator[str]:
+        yield "\ufeff"  # lets spreadsheet programs read UTF-8 accents and emoji
+        for row in _csv_rows(queryset.order_by("pk"), fields):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class LargeTablePaginator(Paginator):
+    """Paginator that does not count a whole big MySQL table on every page.
+
+    An unfiltered page of a table with more than ESTIMATE_ABOVE_ROWS rows uses the storage
+    engine's row estimate (information_schema); filtered pages count exactly, as they are
+    bounded by an index.
+    """
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if isinstance(queryset, QuerySet) and not queryset.query.where:
+            estimate = table_row_estimate(queryset.model, queryset.db)
+            if estimate is not None and estimate > ESTIMATE_ABOVE_ROWS:
+                return estimate
+        return super().count
+
+
+def table_row_estimate(model: type[Model], alias: str) -> int | None:
+    """The storage engine's row estimate for ``model``'s table (MySQL only)."""
+    connection = connections[alias]
+    if connection.vendor != "mysql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s",
+            [model._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def changelist_url(model: type[Model], **filters: str) -> str:
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    return f"{url}?{urlencode(filters)}" if filters else url
+
+
+def shop_links(shop: str, *, include_configuration: bool = True) -> str:
+    """HTML links to every table's rows for ``shop`` (one click from any of them)."""
+    from connector.models import ShopifySession
+    from products.models import ProductAssociation
+
+    links = []
+    if include_configuration:
+        links.append((reverse("admin:shops_shopconfiguration_by_shop", args=[shop]), _("Configuration")))
+    links.extend(
+        [
+            (changelist_url(ShopifySession, shop=shop), _("Sessions")),
+            (changelist_url(ProductAssociation, shop=shop), _("Product associations")),
+            (reverse("admin:assistant_aiconfiguration_by_shop", args=[shop]), _("AI configuration")),
+        ]
+    )
+    return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+
+class ConsoleModelAdmin(admin.ModelAdmin):
+    """Defaults for every table of the console: fast on big tables, CSV export."""
+
+    show_full_result_count = False
+    actions = [export_as_csv]
+    list_per_page = 50
+
+    @admin.display(description=_("shop"), ordering="shop")
+    def shop_link(self, obj: Any) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:shops_shopconfiguration_by_shop", args=[obj.shop]), obj.shop
+        )

@@ -1,0 +1,118 @@
+"""System checks run by `manage.py check --database default` and before `migrate`.
+
+Owns: refusing a database that is not utf8mb4, a server older than the product supports, and
+encryption keys that cannot read the secrets already stored. Must not write anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.core import checks
+from django.db import DatabaseError, connections
+from django.db.models import TextField
+from django.db.models.functions import Cast
+
+from connector import crypto
+from connector.fields import EncryptedTextField
+
+REQUIRED_CHARSET = "utf8mb4"
+REQUIRED_COLLATION = "utf8mb4_unicode_ci"
+MIN_MARIADB = (10, 6)
+MIN_MYSQL = (8, 0, 11)
+
+
+def _mysql_aliases(databases: Any) -> list[str]:
+    return [alias for alias in (databases or []) if connections[alias].vendor == "mysql"]
+
+
+@checks.register(checks.Tags.database)
+def check_database_charset(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    messages: list[checks.CheckMessage] = []
+    for alias in _mysql_aliases(databases):
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT @@character_set_database, @@collation_database, VERSION()")
+            charset, collation, version = cursor.fetchone()
+        if charset != REQUIRED_CHARSET:
+            messages.append(
+                checks.Error(
+                    f"Database '{connection.settings_dict['NAME']}' uses character set {charset}; "
+                    f"the product needs {REQUIRED_CHARSET} (emoji and accents).",
+                    hint=(
+                        f"ALTER DATABASE `{connection.settings_dict['NAME']}` CHARACTER SET {REQUIRED_CHARSET} "
+                        f"COLLATE {REQUIRED_COLLATION}; then convert existing tables "
+                        "(README › Troubleshooting › Wrong charset)."
+                    ),
+                    id="connector.E001",
+                )
+            )
+        elif collation != REQUIRED_COLLATION:
+            messages.append(
+                checks.Warning(
+                    f"Database '{connection.settings_dict['NAME']}' collation is {collation}, "
+                    f"expected {REQUIRED_COLLATION}.",
+                    hint=f"ALTER DATABASE `{connection.settings_dict['NAME']}` COLLATE {REQUIRED_COLLATION};",
+                    id="connector.W001",
+                )
+            )
+        is_mariadb = "mariadb" in version.lower()
+        numbers = tuple(int(part) for part in version.split("-")[0].split(".")[:3] if part.isdigit())
+        minimum = MIN_MARIADB if is_mariadb else MIN_MYSQL
+        if numbers < minimum:
+            flavour = "MariaDB" if is_mariadb else "MySQL"
+            wanted = ".".join(str(part) for part in minimum)
+            messages.append(
+                checks.Error(
+                    f"{flavour} {version} is too old; the product needs {flavour} {wanted} or newer.",
+                    id="connector.E002",
+                )
+            )
+    return messages
+
+
+def encrypted_fields() -> list[tuple[Any, EncryptedTextField]]:
+    """Every (model, field) pair stored encrypted."""
+    return [
+        (model, field)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, EncryptedTextField)
+    ]
+
+
+@checks.register(checks.Tags.database)
+def check_encryption_keys_read_stored_secrets(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    messages: list[checks.CheckMessage] = []
+    for alias in databases or []:
+        for model, field in encrypted_fields():
+            try:
+                raw = (
+                    model._default_manager.using(alias)
+                    .exclude(**{f"{field.name}__isnull": True})
+                    .annotate(_raw=Cast(field.name, TextField()))
+                    .exclude(_raw="")
+                    .values_list("_raw", flat=True)
+                    .first()
+                )
+            except DatabaseError:
+                # Not migrated yet: nothing stored, nothing to read.
+                continue
+            if raw is None:
+                continue
+            try:
+                crypto.decrypt(raw)
+            except crypto.EncryptionKeyError:
+                messages.append(
+                    checks.Error(
+                        f"Secrets stored in {model._meta.db_table}.{field.column} cannot be decrypted with "
+                        "FIELD_ENCRYPTION_KEYS.",
+                        hint="Put the key they were written with back in FIELD_ENCRYPTION_KEYS (after the "
+                        "new one) and run `manage.py rotate_encryption_keys`.",
+                        id="connector.E003",
+                    )
+                )
+    return messages

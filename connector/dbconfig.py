@@ -1,0 +1,154 @@
+"""Turn a ``DATABASE_URL`` into a Django ``DATABASES`` entry.
+
+Owns: URL parsing, the MySQL connection options the product requires (utf8mb4, strict SQL
+mode, READ COMMITTED, SSL options) and the SQLite defaults. Must not open connections: it runs
+while settings load.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+MYSQL_SCHEMES = {"mysql", "mysql2", "mariadb"}
+SQLITE_SCHEMES = {"sqlite"}
+
+# URL query options (MySQL client spelling, dash or underscore) -> mysqlclient keyword.
+SSL_FILE_OPTIONS = {
+    "ssl-ca": "ca",
+    "ssl-cert": "cert",
+    "ssl-key": "key",
+    "ssl-capath": "capath",
+    "ssl-cipher": "cipher",
+}
+SSL_MODES = {"DISABLED", "PREFERRED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY"}
+SSL_MODES_THAT_REQUIRE_TLS = {"REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY"}
+PASSTHROUGH_INT_OPTIONS = {
+    "connect-timeout": "connect_timeout",
+    "read-timeout": "read_timeout",
+    "write-timeout": "write_timeout",
+}
+
+MYSQL_SQL_MODE = "STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
+
+
+def _normalise_option_name(name: str) -> str:
+    return name.strip().lower().replace("_", "-")
+
+
+def database_config_from_url(url: str, *, conn_max_age: int = 60) -> dict[str, Any]:
+    """Return a ``DATABASES['default']`` dict for ``url``.
+
+    Raises ImproperlyConfigured with a one-line, fix-oriented message for unsupported schemes,
+    unknown options and malformed values.
+    """
+    url = (url or "").strip()
+    if not url:
+        raise ImproperlyConfigured("DATABASE_URL is empty: unset it for SQLite or give mysql://user:pass@host:3306/db")
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a valid URL ({error}).") from error
+    scheme = parts.scheme.lower()
+    if scheme in SQLITE_SCHEMES:
+        return _sqlite_config(url)
+    if scheme in MYSQL_SCHEMES:
+        return _mysql_config(url, parts, conn_max_age=conn_max_age)
+    shown = scheme or "(none)"
+    raise ImproperlyConfigured(
+        f"DATABASE_URL scheme '{shown}' is not supported: use mysql://user:pass@host:3306/db "
+        "(MySQL 8.0.11+ / MariaDB 10.6+) or sqlite:///path/to/db.sqlite3"
+    )
+
+
+def _sqlite_config(url: str) -> dict[str, Any]:
+    config = environ.Env.db_url_config(url)
+    if not config.get("NAME"):
+        raise ImproperlyConfigured("DATABASE_URL for SQLite needs a file path: sqlite:////absolute/path/db.sqlite3")
+    config["OPTIONS"] = {
+        # WAL lets the web process read while the task worker writes.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    config["ATOMIC_REQUESTS"] = False
+    return config
+
+
+def _mysql_config(url: str, parts: Any, *, conn_max_age: int) -> dict[str, Any]:
+    try:
+        port = parts.port
+    except ValueError as error:
+        raise ImproperlyConfigured(f"DATABASE_URL has an invalid port ({error}).") from error
+    name = parts.path.lstrip("/")
+    if not name or "/" in name:
+        raise ImproperlyConfigured("DATABASE_URL must name one database: mysql://user:pass@host:3306/DATABASE_NAME")
+    if not parts.hostname:
+        raise ImproperlyConfigured("DATABASE_URL must name a host: mysql://user:pass@HOST:3306/db")
+
+    # django-environ decodes user, password and host (percent-encoding) for us; the query is
+    # handled here because mysqlclient needs different keywords than the URL spelling.
+    base = environ.Env.db_url_config(url.split("?", 1)[0].replace(f"{parts.scheme}://", "mysql://", 1))
+    options: dict[str, Any] = {
+        "charset": "utf8mb4",
+        "init_command": f"SET sql_mode='{MYSQL_SQL_MODE}'",
+        "isolation_level": "read committed",
+    }
+    ssl: dict[str, str] = {}
+    ssl_mode = ""
+    for raw_key, value in parse_qsl(parts.query, keep_blank_values=True):
+        key = _normalise_option_name(raw_key)
+        if key in ("ssl-mode", "sslmode"):
+            ssl_mode = value.strip().upper()
+            if ssl_mode not in SSL_MODES:
+                allowed = ", ".join(sorted(SSL_MODES))
+                raise ImproperlyConfigured(f"DATABASE_URL ssl-mode '{value}' is not one of {allowed}.")
+        elif key in SSL_FILE_OPTIONS:
+            if not value:
+                raise ImproperlyConfigured(f"DATABASE_URL option {raw_key} needs a value.")
+            if key != "ssl-cipher" and not os.path.exists(value):
+                raise ImproperlyConfigured(f"DATABASE_URL option {raw_key}: file {value} does not exist.")
+            ssl[SSL_FILE_OPTIONS[key]] = value
+        elif key in PASSTHROUGH_INT_OPTIONS:
+            if not value.isdigit():
+                raise ImproperlyConfigured(f"DATABASE_URL option {raw_key} must be a number of seconds.")
+            options[PASSTHROUGH_INT_OPTIONS[key]] = int(value)
+        elif key == "charset":
+            if value.lower() != "utf8mb4":
+                raise ImproperlyConfigured("DATABASE_URL charset must be utf8mb4 (or left out).")
+        else:
+            raise ImproperlyConfigured(
+                f"DATABASE_URL option '{raw_key}' is not supported; use ssl-mode, ssl-ca, ssl-cert, "
+                "ssl-key, ssl-capath, ssl-cipher, connect-timeout, read-timeout or write-timeout."
+            )
+    if ssl_mode:
+        options["ssl_mode"] = ssl_mode
+    if ssl:
+        options["ssl"] = ssl
+    options.setdefault("connect_timeout", 10)
+
+    return {
+        "ENGINE": "django.db.backends.mysql",
+        "NAME": name,
+        "USER": base.get("USER", ""),
+        "PASSWORD": base.get("PASSWORD", ""),
+        "HOST": base.get("HOST", ""),
+        "PORT": str(port or ""),
+        "OPTIONS": options,
+        "CONN_MAX_AGE": conn_max_age,
+        "CONN_HEALTH_CHECKS": True,
+        "ATOMIC_REQUESTS": False,
+        "TEST": {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
+    }
+
+
+def requires_tls(config: dict[str, Any]) -> bool:
+    """Tell whether the parsed configuration demands an encrypted connection."""
+    options = config.get("OPTIONS", {})
+    return options.get("ssl_mode") in SSL_MODES_THAT_REQUIRE_TLS or bool(
+        options.get("ssl") and options.get("ssl_mode") not in ("DISABLED", "PREFERRED")
+    )

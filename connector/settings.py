@@ -1,0 +1,231 @@
+"""Settings for the Ecomdrop IA Connector, read from the environment (django-environ).
+
+Every variable is listed in README.md › Configuration. Production (DEBUG off) refuses to start
+without its secrets; development (DEBUG on) gets clearly marked dev-only defaults.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from connector.crypto import parse_keys
+from connector.dbconfig import database_config_from_url, requires_tls
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    # Real environment variables win over the file.
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# --------------------------------------------------------------------------- core
+DEBUG = env.bool("DEBUG", default=False)
+
+# Dev-only defaults: never used when DEBUG is off (production refuses to start instead).
+_DEV_DEFAULTS = {
+    "SECRET_KEY": "django-insecure-dev-only-key-do-not-use-in-production",
+    "FIELD_ENCRYPTION_KEYS": "ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE=",
+    "SHOPIFY_API_KEY": "dev-api-key",
+    "SHOPIFY_API_SECRET": "dev-api-secret",
+    "SHOPIFY_APP_URL": "http://127.0.0.1:8000",
+}
+REQUIRED_IN_PRODUCTION = tuple(_DEV_DEFAULTS)
+
+
+def _required(name: str) -> str:
+    value = env.str(name, default="").strip()
+    if value:
+        return value
+    return _DEV_DEFAULTS[name] if DEBUG else ""
+
+
+_missing = [name for name in REQUIRED_IN_PRODUCTION if not _required(name)]
+if _missing:
+    raise ImproperlyConfigured(
+        "Missing required environment variables: "
+        + ", ".join(_missing)
+        + ". Set them (README › Configuration) or set DEBUG=true for local development."
+    )
+
+SECRET_KEY = _required("SECRET_KEY")
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+FIELD_ENCRYPTION_KEYS = parse_keys(_required("FIELD_ENCRYPTION_KEYS"))
+
+SHOPIFY_APP_URL = _required("SHOPIFY_APP_URL").rstrip("/")
+_app_url = urlsplit(SHOPIFY_APP_URL)
+if _app_url.scheme not in ("http", "https") or not _app_url.hostname:
+    raise ImproperlyConfigured("SHOPIFY_APP_URL must be an absolute URL such as https://connector.example.com")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+if _app_url.hostname not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_app_url.hostname)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[f"{_app_url.scheme}://{_app_url.netloc}"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "connector",
+    "shops",
+    "products",
+    "assistant",
+]
+
+MIDDLEWARE = [
+    "connector.middleware.HealthProbeMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "connector.urls"
+WSGI_APPLICATION = "connector.wsgi.application"
+ASGI_APPLICATION = "connector.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --------------------------------------------------------------------------- database
+DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+DATABASES = {"default": database_config_from_url(DATABASE_URL, conn_max_age=env.int("CONN_MAX_AGE", default=60))}
+DATABASE_REQUIRES_TLS = requires_tls(DATABASES["default"])
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --------------------------------------------------------------------------- cache
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://connector")}
+
+# --------------------------------------------------------------------------- background tasks
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "dummy": "django_tasks.backends.dummy.DummyBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not '{TASKS_BACKEND}'.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+
+# --------------------------------------------------------------------------- auth
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --------------------------------------------------------------------------- i18n
+LANGUAGE_CODE = "es"
+LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --------------------------------------------------------------------------- static and media files
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+
+_default_storage: dict[str, object] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env.bool("STATIC_MANIFEST", default=not DEBUG)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --------------------------------------------------------------------------- security
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"  # embedded pages opt out and send a per-shop frame-ancestors CSP instead
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# HSTS preload is a promise to browser vendors that only the operator can make.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024 + 512 * 1024
+
+# --------------------------------------------------------------------------- vendors
+SHOPIFY_API_KEY = _required("SHOPIFY_API_KEY")
+SHOPIFY_API_SECRET = _required("SHOPIFY_API_SECRET")
+SHOPIFY_API_VERSION = env.str("SHOPIFY_API_VERSION", default="2026-10")
+SHOPIFY_ADMIN_ORIGIN = env.str("SHOPIFY_ADMIN_ORIGIN", default="https://{shop}")
+ECOMDROP_API_URL = env.str("ECOMDROP_API_URL", default="https://panel.ecomdrop.app/api").rstrip("/")
+DROPI_API_URLS = {
+    "CO": "https://api.dropi.co",
+    "EC": "https://api.dropi.ec",
+    "CL": "https://api.dropi.cl",
+    "GT": "https://api.dropi.co",  # not listed by Dropi's plugin; CO host is the documented guess
+    "MX": "https://api.dropi.mx",
+    "PA": "https://api.dropi.pa",
+    "PE": "https://api.dropi.pe",
+    "PY": "https://api.dropi.com.py",
+} | env.dict("DROPI_API_URLS", default={})
+HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=10.0)
+
+# --------------------------------------------------------------------------- logging
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

@@ -1,0 +1,26 @@
+"""Settings for the test suite: production settings with test credentials.
+
+DEBUG stays off so tests exercise production behaviour. DATABASE_URL comes from the
+environment (CI points it at MariaDB); without it the embedded SQLite default is used.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5ISE=")
+os.environ.setdefault("SHOPIFY_API_KEY", "test-api-key")
+os.environ.setdefault("SHOPIFY_API_SECRET", "test-api-secret")
+os.environ.setdefault("SHOPIFY_APP_URL", "https://connector.test")
+os.environ.setdefault("TASKS_BACKEND", "immediate")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("STATIC_MANIFEST", "false")
+os.environ.setdefault("CACHE_URL", "locmemcache://tests")
+
+from connector.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+READINESS_CACHE_SECONDS = 0
+# Serve static files from the apps' folders (no collectstatic step before tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,30 @@
+"""Signal receivers of the connector app.
+
+Owns: refusing database connections that are not encrypted when DATABASE_URL asks for TLS.
+Some client libraries (MariaDB Connector/C with ssl-mode=REQUIRED) connect in clear text when
+the server has no TLS, so the check is made on the connection itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+
+
+@receiver(connection_created)
+def refuse_unencrypted_connection(*, connection: Any, **kwargs: Any) -> None:
+    if connection.vendor != "mysql" or not getattr(settings, "DATABASE_REQUIRES_TLS", False):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+        row = cursor.fetchone()
+    if not row or not row[1]:
+        connection.close()
+        raise ImproperlyConfigured(
+            "DATABASE_URL asks for TLS (ssl-mode/ssl-ca) but the connection to the database is not "
+            "encrypted: enable TLS on the server or fix ssl-mode."
+        )

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from connector.admin_tools import ConsoleModelAdmin, shop_links
+from connector.secrets import secret_display
+from shops import services
+from shops.models import ShopConfiguration
+
+
+class InstalledFilter(admin.SimpleListFilter):
+    title = _("installation")
+    parameter_name = "installed"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Installed")), ("no", _("Uninstalled"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(uninstalled_at__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(uninstalled_at__isnull=False)
+        return queryset
+
+
+class SecretConfiguredFilter(admin.SimpleListFilter):
+    """Filter on whether an encrypted column holds a value (without reading it)."""
+
+    field_name = ""
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Configured")), ("no", _("Not configured"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        missing = Q(**{f"{self.field_name}__isnull": True})
+        if self.value() == "yes":
+            return queryset.exclude(missing)
+        if self.value() == "no":
+            return queryset.filter(missing)
+        return queryset
+
+
+class EcomdropKeyFilter(SecretConfiguredFilter):
+    title = _("Ecomdrop API key")
+    parameter_name = "ecomdrop_key"
+    field_name = "ecomdrop_api_key"
+
+
+class DropiTokenFilter(SecretConfiguredFilter):
+    title = _("Dropi token")
+    parameter_name = "dropi_token"
+    field_name = "dropi_token"
+
+
+@admin.register(ShopConfiguration)
+class ShopConfigurationAdmin(ConsoleModelAdmin):
+    list_display = (
+        "shop",
+        "ecomdrop_status",
+        "flows_status",
+        "dropi_store_name",
+        "dropi_country",
+        "installed_state",
+        "updated_at",
+        "related",
+    )
+    list_filter = (InstalledFilter, EcomdropKeyFilter, DropiTokenFilter, "dropi_country", "created_at", "updated_at")
+    search_fields = ("shop", "dropi_store_name", "=nuevo_pedido_flow_id", "=carrito_abandonado_flow_id")
+    date_hierarchy = "created_at"
+    ordering = ("-id",)
+    readonly_fields = (
+        "callback_secret_status",
+        "installed_at",
+        "uninstalled_at",
+        "created_at",
+        "updated_at",
+        "related",
+    )
+    fieldsets = (
+        (None, {"fields": ("shop", "related")}),
+        (_("Ecomdrop"), {"fields": ("ecomdrop_api_key", "nuevo_pedido_flow_id", "carrito_abandonado_flow_id")}),
+        (_("Dropi"), {"fields": ("dropi_store_name", "dropi_country", "dropi_token")}),
+        (_("Ecomdrop callback"), {"fields": ("callback_secret_status",)}),
+        (_("Lifecycle"), {"fields": ("installed_at", "uninstalled_at", "created_at", "updated_at")}),
+    )
+    actions = [*ConsoleModelAdmin.actions, "rotate_callback_secret"]
+
+    def get_urls(self) -> list[Any]:
+        urls = [
+            path(
+                "by-shop/<str:shop>/",
+                self.admin_site.admin_view(self.by_shop_view),
+                name="shops_shopconfiguration_by_shop",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def by_shop_view(self, request: HttpRequest, shop: str) -> HttpResponseRedirect:
+        """Open the configuration of ``shop`` (or the add form, pre-filled, when it has none)."""
+        configuration = ShopConfiguration.objects.filter(shop=shop).only("pk").first()
+        if configuration is not None:
+            return HttpResponseRedirect(reverse("admin:shops_shopconfiguration_change", args=[configuration.pk]))
+        return HttpResponseRedirect(reverse("admin:shops_shopconfiguration_add") + "?" + urlencode({"shop": shop}))
+
+    @admin.display(description=_("Ecomdrop API key"))
+    def ecomdrop_status(self, obj: ShopConfiguration) -> str:
+        return secret_display(obj.ecomdrop_api_key)
+
+    @admin.display(description=_("flows"))
+    def flows_status(self, obj: ShopConfiguration) -> str:
+        configured = [flow for flow in (obj.nuevo_pedido_flow_id, obj.carrito_abandonado_flow_id) if flow]
+        return f"{len(configured)}/2"
+
+    @admin.display(description=_("installed"), boolean=True)
+    def installed_state(self, obj: ShopConfiguration) -> bool:
+        return obj.is_installed
+
+    @admin.display(description=_("callback secret"))
+    def callback_secret_status(self, obj: ShopConfiguration) -> str:
+        if obj.pk is None:
+            return _("Generated when the configuration is saved.")
+        return format_html(
+            "{}<br><small>{}</small>",
+            secret_display(obj.callback_secret),
+            _("Use the action “Rotate callback secret” to replace it; the merchant sees it in the app."),
+        )
+
+    @admin.display(description=_("related"))
+    def related(self, obj: ShopConfiguration) -> str:
+        if not obj.shop:
+            return "—"
+        return shop_links(obj.shop, include_configuration=False)
+
+    def save_model(self, request: HttpRequest, obj: ShopConfiguration, form: Any, change: bool) -> None:
+        services.shop_configuration_ensure_callback_secret(configuration=obj)
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Rotate callback secret"), permissions=["change"])
+    def rotate_callback_secret(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = 0
+        for configuration in queryset:
+            services.shop_configuration_rotate_callback_secret(configuration=configuration)
+            count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "Rotated the callback secret of %(count)d shop.",
+                "Rotated the callback secrets of %(count)d shops.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
