@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
+import os
 import random
+import subprocess
+import sys
 import time
 
-from common import measure, setup_django
+from common import bench_database_url, measure, setup_django
 
 PAGES = {
     "changelist": {},
@@ -102,18 +106,38 @@ def measure_pages() -> dict[str, tuple[float, int]]:
     return results
 
 
+def run_phase(rows: int, shops: int) -> None:
+    """Load (or reuse) ``rows`` rows in this process's database and print page figures as JSON."""
+    setup_django()
+    load_rows(rows, shops=shops)
+    print("RESULT " + json.dumps(measure_pages()))
+
+
+def phase_in_subprocess(rows: int, shops: int, suffix: str) -> dict[str, list[float]]:
+    """Each size lives in its own database, kept between runs, so reruns need no reload."""
+    env = {**os.environ, "BENCH_DATABASE_URL": bench_database_url(suffix=suffix)}
+    command = [sys.executable, __file__, "--phase", "--rows", str(rows), "--shops", str(shops)]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    for line in result.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT ") :])
+        print(line)
+    sys.exit(f"phase with {rows} rows failed:\n{result.stderr[-3000:]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--shops", type=int, default=10_000)
+    parser.add_argument("--phase", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
-    setup_django()
+    if options.phase:
+        run_phase(options.rows, options.shops)
+        return
 
-    load_rows(options.small, shops=min(options.shops, options.small))
-    small = measure_pages()
-    load_rows(options.rows, shops=options.shops)
-    large = measure_pages()
+    small = phase_in_subprocess(options.small, min(options.shops, options.small), f"_{options.small}")
+    large = phase_in_subprocess(options.rows, options.shops, f"_{options.rows}")
 
     print(f"\nadmin changelist, ProductAssociation: {options.small:,} rows vs {options.rows:,} rows")
     print(f"{'page':26} {'ms @small':>10} {'ms @large':>10} {'ratio':>7} {'queries large/small':>20}")

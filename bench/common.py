@@ -18,15 +18,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def bench_database_url() -> str:
+def bench_database_url(*, suffix: str = "") -> str:
+    """``BENCH_DATABASE_URL``, else DATABASE_URL's database name + ``_bench`` + ``suffix``."""
     explicit = os.environ.get("BENCH_DATABASE_URL")
-    if explicit:
+    if explicit and not suffix:
         return explicit
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith(("mysql://", "mariadb://", "mysql2://")):
         sys.exit("error: benchmarks need DATABASE_URL=mysql://user:pass@host:3306/db (MySQL 8 / MariaDB 10.6+)")
     parts = urlsplit(base)
-    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_bench"))
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_bench" + suffix))
 
 
 def setup_django() -> None:

@@ -73,21 +73,37 @@ def export_as_csv(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: 
 
 
 class LargeTablePaginator(Paginator):
-    """Paginator that does not count a whole big MySQL table on every page.
+    """Paginator that never counts more rows than a page needs to be honest about.
 
-    An unfiltered page of a table with more than ESTIMATE_ABOVE_ROWS rows uses the storage
-    engine's row estimate (information_schema); filtered pages count exactly, as they are
-    bounded by an index.
+    - An unfiltered page of a MySQL table with more than ESTIMATE_ABOVE_ROWS rows uses the
+      storage engine's row estimate (information_schema) instead of COUNT(*).
+    - A filtered page counts at most COUNT_CAP + 1 matching rows.
+    ``count_is_approximate`` ("estimate" / "capped", empty when exact) lets the template say so
+    ("≈ 1.000.000", "más de 10.000").
     """
+
+    count_cap = 10_000
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.count_is_approximate = ""
 
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        if isinstance(queryset, QuerySet) and not queryset.query.where:
+        if not isinstance(queryset, QuerySet):
+            return super().count
+        if not queryset.query.where:
             estimate = table_row_estimate(queryset.model, queryset.db)
             if estimate is not None and estimate > ESTIMATE_ABOVE_ROWS:
+                self.count_is_approximate = "estimate"
                 return estimate
-        return super().count
+            return super().count
+        capped = queryset.order_by()[: self.count_cap + 1].count()
+        if capped > self.count_cap:
+            self.count_is_approximate = "capped"
+            return self.count_cap
+        return capped
 
 
 def table_row_estimate(model: type[Model], alias: str) -> int | None:
