@@ -45,3 +45,29 @@ def _reset_caches() -> Iterator[None]:
     cache.clear()
     reset_readiness_cache()
     return
+
+
+@pytest.fixture
+def shopify_simulator(settings: Any) -> Iterator[Any]:
+    """A local Shopify (token exchange, refresh, GraphQL) that the app is pointed at."""
+    from connector.simulators.shopify import ShopifySimulator
+
+    simulator = ShopifySimulator(api_key=settings.SHOPIFY_API_KEY, api_secret=settings.SHOPIFY_API_SECRET)
+    simulator.start()
+    settings.SHOPIFY_ADMIN_ORIGIN = simulator.origin_template()
+    settings.HTTP_TIMEOUT_SECONDS = 5
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def session_token(settings: Any) -> Any:
+    """Build signed session tokens: ``session_token(shop, **claims)``."""
+    from connector.shopify.session_tokens import encode_session_token
+
+    def build(shop: str = "tienda.myshopify.com", **overrides: Any) -> str:
+        return encode_session_token(
+            shop=shop, api_key=settings.SHOPIFY_API_KEY, secret=settings.SHOPIFY_API_SECRET, **overrides
+        )
+
+    return build

@@ -24,3 +24,19 @@ class HealthProbeMiddleware:
         if probe is not None:
             return probe(request)
         return self.get_response(request)
+
+
+class FrameAncestorsMiddleware:
+    """Every HTML response that did not choose its framing gets ``frame-ancestors 'none'``.
+
+    Embedded pages set their per-shop policy themselves (connector.embedded).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response and response.get("Content-Type", "").startswith("text/html"):
+            response["Content-Security-Policy"] = "frame-ancestors 'none';"
+        return response

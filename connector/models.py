@@ -50,6 +50,15 @@ class ShopifySession(TimestampedModel):
     locale = models.CharField(_("locale"), max_length=10, null=True, blank=True)
     collaborator = models.BooleanField(_("collaborator"), null=True, blank=True)
     email_verified = models.BooleanField(_("email verified"), null=True, blank=True)
+    # A lease instead of a transaction held across the HTTP call: one process refreshes at a time.
+    refresh_lock_until = models.DateTimeField(_("refresh in progress until"), null=True, blank=True, editable=False)
+    refresh_lock_owner = models.CharField(max_length=64, blank=True, default="", editable=False)
+    reauthorization_required_at = models.DateTimeField(
+        _("re-authorization required since"),
+        null=True,
+        blank=True,
+        help_text=_("Shopify refused the refresh token; the merchant must open the app from Shopify Admin."),
+    )
 
     class Meta:
         db_table = "connector_shopify_session"
@@ -67,3 +76,19 @@ class ShopifySession(TimestampedModel):
     @staticmethod
     def online_id(shop: str, user_id: int) -> str:
         return f"{shop}_{user_id}"
+
+
+class OAuthState(models.Model):
+    """A single-use nonce of the fallback OAuth flow (login outside Shopify Admin)."""
+
+    state = models.CharField(max_length=64, unique=True)
+    shop = shop_field()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "connector_oauth_state"
+        verbose_name = _("OAuth state")
+        verbose_name_plural = _("OAuth states")
+
+    def __str__(self) -> str:
+        return f"{self.shop} ({self.created_at:%Y-%m-%d %H:%M})"

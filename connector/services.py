@@ -1,19 +1,207 @@
 """Use cases owned by the connector app.
 
-Owns: re-encrypting every stored secret with the newest key. Must not call vendors.
+Owns: Shopify access tokens (token exchange, expiring-token refresh with a lease so that one
+process spends a refresh token, re-authorization state), the Admin API client for a shop, and
+re-encrypting every stored secret with the newest key. No transaction is ever held open across
+an HTTP call.
 """
 
 from __future__ import annotations
 
+import datetime
+import logging
+import random
+import time
+import uuid
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from connector import crypto
 from connector.checks import encrypted_fields
+from connector.models import ShopifySession
 from connector.secrets import Secret
+from connector.shopify.errors import ShopifyAuthError, ShopifyReauthorizationRequired, ShopifyUnavailable
+from connector.shopify.graphql import ShopifyAdminClient
+from connector.shopify.oauth import ShopifyOAuthClient, TokenSet
+from connector.shopify.session_tokens import SessionToken
+
+logger = logging.getLogger(__name__)
+
+# Refresh this long before the access token expires (Shopify issues them for one hour).
+REFRESH_MARGIN = datetime.timedelta(minutes=5)
+# How long one process may hold the refresh lease (longer than the HTTP timeout).
+REFRESH_LEASE = datetime.timedelta(seconds=30)
+# How long another process waits for that refresh to finish before giving up (retryable).
+REFRESH_WAIT_SECONDS = 20.0
+
+
+def _needs_refresh(session: ShopifySession, *, now: datetime.datetime) -> bool:
+    return session.expires is not None and session.expires <= now + REFRESH_MARGIN
+
+
+def shopify_session_store(*, shop: str, tokens: TokenSet) -> ShopifySession:
+    """Save ``tokens`` as the shop's offline session (``offline_{shop}``), clearing any lease
+    and re-authorization flag. Idempotent upsert; the tokens are encrypted by the model field."""
+    session, _ = ShopifySession.objects.update_or_create(
+        id=ShopifySession.offline_id(shop),
+        defaults={
+            "shop": shop,
+            "is_online": False,
+            "state": "",
+            "scope": tokens.scope,
+            "access_token": tokens.access_token,
+            "expires": tokens.expires_at,
+            "refresh_token": tokens.refresh_token,
+            "refresh_token_expires": tokens.refresh_token_expires_at,
+            "refresh_lock_until": None,
+            "refresh_lock_owner": "",
+            "reauthorization_required_at": None,
+        },
+    )
+    return session
+
+
+def shopify_session_exchange(*, session_token: SessionToken) -> ShopifySession:
+    """Trade a verified session token for an expiring offline token, store it and install the shop.
+
+    Calls Shopify (no transaction open meanwhile). Raises ShopifyAuthError when Shopify refuses
+    the session token, ShopifyUnavailable when it cannot be reached.
+    """
+    from shops.services import shop_install
+
+    tokens = ShopifyOAuthClient().exchange_session_token(shop=session_token.shop, session_token=session_token.raw)
+    session = shopify_session_store(shop=session_token.shop, tokens=tokens)
+    shop_install(shop=session_token.shop)
+    logger.info("Stored a new offline token by token exchange", extra={"shop": session_token.shop})
+    return session
+
+
+def shopify_session_for_request(*, session_token: SessionToken) -> ShopifySession:
+    """Return a usable offline session for an embedded request, exchanging the token when the
+    shop has none, must re-authorize, or has an expired token that cannot be refreshed."""
+    session = ShopifySession.objects.filter(id=ShopifySession.offline_id(session_token.shop)).first()
+    if session is None or session.reauthorization_required_at is not None or not session.access_token:
+        return shopify_session_exchange(session_token=session_token)
+    now = timezone.now()
+    if _needs_refresh(session, now=now):
+        try:
+            shopify_access_token_refresh(shop=session.shop, stale_token=session.access_token.reveal())
+        except ShopifyAuthError:
+            return shopify_session_exchange(session_token=session_token)
+        session.refresh_from_db()
+    return session
+
+
+def shopify_access_token_get(*, shop: str) -> str:
+    """The shop's current offline access token, refreshed first when it is about to expire.
+
+    Raises ShopifyReauthorizationRequired when the shop has no usable token.
+    """
+    session = ShopifySession.objects.filter(id=ShopifySession.offline_id(shop)).first()
+    if session is None or not session.access_token:
+        raise ShopifyReauthorizationRequired(f"No offline token stored for {shop}")
+    if session.reauthorization_required_at is not None:
+        raise ShopifyReauthorizationRequired(f"{shop} must reopen the app from Shopify Admin")
+    if _needs_refresh(session, now=timezone.now()):
+        return shopify_access_token_refresh(shop=shop, stale_token=session.access_token.reveal())
+    return session.access_token.reveal()
+
+
+def _claim_refresh_lease(*, shop: str, stale_token: str | None, owner: str) -> tuple[str | None, str | None]:
+    """Either return a fresher token someone else stored, or claim the lease and return the
+    refresh token to spend. Returns (fresh_token, refresh_token); both None means: wait."""
+    now = timezone.now()
+    with transaction.atomic():
+        session = ShopifySession.objects.select_for_update().filter(id=ShopifySession.offline_id(shop)).first()
+        if session is None or not session.access_token:
+            raise ShopifyReauthorizationRequired(f"No offline token stored for {shop}")
+        if session.reauthorization_required_at is not None:
+            raise ShopifyReauthorizationRequired(f"{shop} must reopen the app from Shopify Admin")
+        current = session.access_token.reveal()
+        if current != stale_token and not _needs_refresh(session, now=now):
+            return current, None
+        if session.refresh_lock_until is not None and session.refresh_lock_until > now:
+            return None, None
+        if not session.refresh_token:
+            # A non-expiring (legacy) token that Shopify refused: only a new exchange helps.
+            session.reauthorization_required_at = now
+            session.save(update_fields=["reauthorization_required_at", "updated_at"])
+            raise ShopifyReauthorizationRequired(f"{shop} has no refresh token; it must reopen the app")
+        session.refresh_lock_until = now + REFRESH_LEASE
+        session.refresh_lock_owner = owner
+        session.save(update_fields=["refresh_lock_until", "refresh_lock_owner", "updated_at"])
+        return None, session.refresh_token.reveal()
+
+
+def shopify_access_token_refresh(*, shop: str, stale_token: str | None) -> str:
+    """Return an access token newer than ``stale_token``, refreshing it when nobody else has.
+
+    One process at a time holds a lease on the session row (claimed and released in short
+    transactions; the HTTP call runs outside them), so a refresh token is spent once; the
+    others wait and read the rotated pair. A refused refresh token marks the shop as needing
+    re-authorization (no retry loop) and raises ShopifyReauthorizationRequired.
+    """
+    owner = uuid.uuid4().hex
+    deadline = time.monotonic() + REFRESH_WAIT_SECONDS
+    while True:
+        fresh, refresh_token = _claim_refresh_lease(shop=shop, stale_token=stale_token, owner=owner)
+        if fresh is not None:
+            return fresh
+        if refresh_token is not None:
+            break
+        if time.monotonic() > deadline:
+            raise ShopifyUnavailable(f"Another process is still refreshing the token of {shop}")
+        time.sleep(0.05 + random.random() * 0.1)  # noqa: S311 (jitter, not security)
+
+    try:
+        tokens = ShopifyOAuthClient().refresh(shop=shop, refresh_token=refresh_token)
+    except ShopifyAuthError as error:
+        ShopifySession.objects.filter(id=ShopifySession.offline_id(shop), refresh_lock_owner=owner).update(
+            reauthorization_required_at=timezone.now(), refresh_lock_until=None, refresh_lock_owner=""
+        )
+        logger.warning("Shopify refused the refresh token; re-authorization required", extra={"shop": shop})
+        raise ShopifyReauthorizationRequired(f"Shopify refused the refresh token of {shop}") from error
+    except Exception:
+        ShopifySession.objects.filter(id=ShopifySession.offline_id(shop), refresh_lock_owner=owner).update(
+            refresh_lock_until=None, refresh_lock_owner=""
+        )
+        raise
+    updates = {
+        "access_token": Secret(tokens.access_token),
+        "expires": tokens.expires_at,
+        "refresh_token": Secret(tokens.refresh_token) if tokens.refresh_token else None,
+        "refresh_token_expires": tokens.refresh_token_expires_at,
+        "refresh_lock_until": None,
+        "refresh_lock_owner": "",
+        "updated_at": timezone.now(),
+    }
+    if tokens.scope:
+        updates["scope"] = tokens.scope
+    ShopifySession.objects.filter(id=ShopifySession.offline_id(shop)).update(**updates)
+    logger.info("Refreshed the offline access token", extra={"shop": shop})
+    return tokens.access_token
+
+
+class ShopTokenProvider:
+    """Token source of the GraphQL client, backed by the shop's offline session."""
+
+    def __init__(self, shop: str) -> None:
+        self.shop = shop
+
+    def access_token(self) -> str:
+        return shopify_access_token_get(shop=self.shop)
+
+    def refreshed_access_token(self, stale_token: str) -> str:
+        return shopify_access_token_refresh(shop=self.shop, stale_token=stale_token)
+
+
+def shopify_admin_client(*, shop: str) -> ShopifyAdminClient:
+    """The Admin GraphQL client for ``shop`` with its stored (and refreshed) offline token."""
+    return ShopifyAdminClient(shop=shop, tokens=ShopTokenProvider(shop))
 
 
 @dataclass
@@ -63,3 +251,42 @@ def encryption_keys_rotate(*, batch_size: int = 500, dry_run: bool = False) -> R
                         # The field encrypts with the newest key on the way in.
                         manager.filter(pk=pk).update(**{model_field.name: plaintext})
     return summary
+
+
+OAUTH_STATE_LIFETIME = datetime.timedelta(minutes=15)
+
+
+def oauth_state_create(*, shop: str) -> str:
+    """Store a single-use nonce for an OAuth redirect to ``shop`` and return it.
+
+    Also drops nonces older than their lifetime (housekeeping; they can never be used).
+    """
+    from connector.models import OAuthState
+
+    state = uuid.uuid4().hex + uuid.uuid4().hex
+    OAuthState.objects.filter(created_at__lt=timezone.now() - OAUTH_STATE_LIFETIME).delete()
+    OAuthState.objects.create(state=state, shop=shop)
+    return state
+
+
+def oauth_state_consume(*, shop: str, state: str) -> bool:
+    """Spend the nonce: True exactly once for a fresh nonce issued for ``shop``."""
+    from connector.models import OAuthState
+
+    if not state:
+        return False
+    deleted, _ = OAuthState.objects.filter(
+        state=state, shop=shop, created_at__gte=timezone.now() - OAUTH_STATE_LIFETIME
+    ).delete()
+    return deleted == 1
+
+
+def shopify_session_from_code(*, shop: str, code: str) -> ShopifySession:
+    """Finish the fallback OAuth install: trade the code for a token, store it, install the shop."""
+    from shops.services import shop_install
+
+    tokens = ShopifyOAuthClient().exchange_code(shop=shop, code=code)
+    session = shopify_session_store(shop=shop, tokens=tokens)
+    shop_install(shop=shop)
+    logger.info("Stored a new offline token by OAuth", extra={"shop": shop})
+    return session

@@ -1,12 +1,27 @@
-"""HTTP endpoints of the connector app: health probes."""
+"""HTTP endpoints of the connector app: health probes, landing, the OAuth fallback and the
+embedded app's shared JSON endpoint."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+import logging
 
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from connector import services
+from connector.embedded import embedded_view
 from connector.health import readiness
+from connector.shopify.errors import ShopifyError
+from connector.shopify.oauth import ShopifyOAuthClient, callback_timestamp_is_fresh, verify_query_hmac
+from connector.validators import is_valid_shop_domain, normalise_shop_domain
+
+logger = logging.getLogger(__name__)
+
+OAUTH_STATE_COOKIE = "connector_oauth_state"
 
 
 @never_cache
@@ -25,3 +40,108 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if not state.ready:
         body["reason"] = state.reason
     return JsonResponse(body, status=200 if state.ready else 503)
+
+
+@require_GET
+def landing(request: HttpRequest) -> HttpResponse:
+    """Shopify opens the app URL with ``?shop=…``: go to the embedded app; else explain."""
+    if request.GET.get("shop"):
+        return redirect(f"/app/?{request.GET.urlencode()}")
+    return render(request, "auth/landing.html")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def auth_login(request: HttpRequest) -> HttpResponse:
+    """Fallback entry outside Shopify Admin: ask for the shop domain and start OAuth."""
+    if request.method == "GET" and not request.GET.get("shop"):
+        return render(request, "auth/login.html", {"shop": ""})
+    raw = request.POST.get("shop", "") if request.method == "POST" else request.GET.get("shop", "")
+    if not raw.strip():
+        return render(
+            request, "auth/login.html", {"shop": raw, "error": _("Please enter your shop domain to log in")}, status=400
+        )
+    shop = normalise_shop_domain(raw)
+    if "." not in shop:
+        shop = f"{shop}.myshopify.com"
+    if not is_valid_shop_domain(shop):
+        return render(
+            request,
+            "auth/login.html",
+            {"shop": raw, "error": _("Please enter a valid shop domain to log in")},
+            status=400,
+        )
+    state = services.oauth_state_create(shop=shop)
+    url = ShopifyOAuthClient().authorize_url(
+        shop=shop,
+        scopes=settings.SHOPIFY_SCOPES,
+        redirect_uri=f"{settings.SHOPIFY_APP_URL}/auth/callback",
+        state=state,
+    )
+    response = HttpResponseRedirect(url)
+    response.set_cookie(
+        OAUTH_STATE_COOKIE,
+        state,
+        max_age=int(services.OAUTH_STATE_LIFETIME.total_seconds()),
+        secure=not settings.DEBUG,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def _login_error(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
+    response = render(request, "auth/login.html", {"shop": "", "error": message}, status=status)
+    response.delete_cookie(OAUTH_STATE_COOKIE)
+    return response
+
+
+@never_cache
+@require_GET
+def auth_callback(request: HttpRequest) -> HttpResponse:
+    """Shopify's OAuth redirect: verify it, store the token, open the embedded app."""
+    params = {key: request.GET.get(key, "") for key in request.GET}
+    shop = params.get("shop", "")
+    if not verify_query_hmac(params, secret=settings.SHOPIFY_API_SECRET):
+        logger.warning("OAuth callback with a bad hmac")
+        return _login_error(request, _("This request did not come from Shopify. Log in again."), status=400)
+    if not is_valid_shop_domain(shop):
+        return _login_error(request, _("Please enter a valid shop domain to log in"), status=400)
+    if not callback_timestamp_is_fresh(params.get("timestamp", "")):
+        return _login_error(request, _("This login link has expired. Log in again."), status=400)
+    state = params.get("state", "")
+    cookie_state = request.COOKIES.get(OAUTH_STATE_COOKIE, "")
+    if not state or state != cookie_state or not services.oauth_state_consume(shop=shop, state=state):
+        logger.warning("OAuth callback with a missing, foreign or reused state", extra={"shop": shop})
+        return _login_error(
+            request, _("This login was already used or was not started here. Log in again."), status=403
+        )
+    code = params.get("code", "")
+    if not code:
+        return _login_error(request, _("Shopify did not send an authorisation code. Log in again."), status=400)
+    try:
+        services.shopify_session_from_code(shop=shop, code=code)
+    except ShopifyError:
+        logger.warning("OAuth code exchange failed", extra={"shop": shop})
+        return _login_error(request, _("Shopify did not accept the login. Try again."), status=502)
+    response = HttpResponseRedirect(f"https://{shop}/admin/apps/{settings.SHOPIFY_API_KEY}")
+    response.delete_cookie(OAUTH_STATE_COOKIE)
+    return response
+
+
+@embedded_view
+@require_GET
+def api_session(request: HttpRequest) -> JsonResponse:
+    """Who the embedded page is talking as: shop, language and installation state."""
+    from shops.models import ShopConfiguration
+
+    configuration = (
+        ShopConfiguration.objects.filter(shop=request.shop).only("shop", "installed_at", "uninstalled_at").first()
+    )
+    return JsonResponse(
+        {
+            "shop": request.shop,
+            "language": request.embedded.language,
+            "installed": bool(configuration and configuration.is_installed),
+        }
+    )

@@ -1,7 +1,7 @@
 """Use cases for a shop's configuration.
 
-Owns: creating the configuration row (with its callback secret) and rotating that secret.
-Must not call vendors; later use cases (install, purge, flows) live here too.
+Owns: creating the configuration row (with its callback secret), rotating that secret and the
+install lifecycle. Must not call vendors.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from connector import crypto
 from connector.validators import validate_shop_domain
@@ -64,3 +65,19 @@ def shop_configuration_rotate_callback_secret(*, configuration: ShopConfiguratio
     """Replace the shop's callback secret; the old one stops working at once."""
     _assign_new_callback_secret(configuration)
     configuration.save(update_fields=["callback_secret", "callback_secret_hash", "updated_at"])
+
+
+def shop_install(*, shop: str) -> ShopConfiguration:
+    """Create or revive the shop's configuration after Shopify granted us a token.
+
+    Idempotent: an installed shop is left as it is; an uninstalled one is marked installed
+    again (its previous settings, if any survived, are kept).
+    """
+    configuration, created = shop_configuration_get_or_create(shop=shop)
+    if created or configuration.installed_at is None or configuration.uninstalled_at is not None:
+        now = timezone.now()
+        ShopConfiguration.objects.filter(pk=configuration.pk).update(
+            installed_at=now, uninstalled_at=None, updated_at=now
+        )
+        configuration.refresh_from_db()
+    return configuration

@@ -1,0 +1,200 @@
+"""Authentication of the embedded app's requests (pages inside Shopify Admin and their fetches).
+
+Owns: reading the session token (``id_token`` on document loads, ``Authorization: Bearer`` on
+fetch/XHR), verifying it, making sure the shop has an offline token (token exchange), the
+language, the bounce page for expired tokens and the per-shop ``frame-ancestors`` policy.
+No cookies and no Django session are used here.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+
+from connector.services import shopify_session_for_request
+from connector.shopify.errors import ShopifyAuthError, ShopifyError
+from connector.shopify.session_tokens import InvalidSessionToken, SessionToken, decode_session_token
+from connector.validators import is_valid_shop_domain
+
+logger = logging.getLogger(__name__)
+
+RETRY_HEADER = "X-Shopify-Retry-Invalid-Session-Request"
+SUPPORTED_LANGUAGES = ("es", "en")
+
+
+@dataclass(frozen=True)
+class EmbeddedRequest:
+    """What an embedded view knows about its caller."""
+
+    shop: str
+    session_token: SessionToken
+    host: str
+    is_document: bool
+    language: str
+
+
+def frame_ancestors(shop: str | None) -> str:
+    """The CSP that lets only the shop's admin frame a page (``'none'`` without a shop)."""
+    if shop and is_valid_shop_domain(shop):
+        return f"frame-ancestors https://{shop} https://admin.shopify.com;"
+    return "frame-ancestors 'none';"
+
+
+def choose_language(raw: str | None) -> str:
+    """Spanish unless Shopify's ``locale`` (or the page's header) asks for English."""
+    value = (raw or "").strip().lower().replace("_", "-")
+    primary = value.split(",")[0].split(";")[0].split("-")[0]
+    return primary if primary in SUPPORTED_LANGUAGES else "es"
+
+
+def _bearer_token(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[len("Bearer ") :].strip()
+    return None
+
+
+def _with_frame_policy(response: HttpResponse, shop: str | None) -> HttpResponse:
+    response["Content-Security-Policy"] = frame_ancestors(shop)
+    return response
+
+
+def _fetch_unauthorized(message: str, *, retry: bool) -> JsonResponse:
+    response = JsonResponse({"error": message}, status=401)
+    if retry:
+        response[RETRY_HEADER] = "1"
+    return response
+
+
+def bounce(request: HttpRequest, *, reason: str) -> HttpResponse:
+    """A page that asks App Bridge for a fresh session token and reloads with it.
+
+    A second failure after a bounce shows an explanation instead of looping.
+    """
+    shop = request.GET.get("shop", "")
+    shop = shop if is_valid_shop_domain(shop) else ""
+    language = choose_language(request.GET.get("locale"))
+    translation.activate(language)
+    already_bounced = request.GET.get("bounced") == "1"
+    context = {
+        "shop": shop,
+        "shopify_api_key": settings.SHOPIFY_API_KEY,
+        "already_bounced": already_bounced,
+        "admin_url": f"https://{shop}/admin/apps/{settings.SHOPIFY_API_KEY}" if shop else "",
+        "reason": reason,
+        "LANGUAGE_CODE": language,
+    }
+    status = 401 if already_bounced else 200
+    response = render(request, "embedded/bounce.html", context, status=status)
+    return _with_frame_policy(response, shop)
+
+
+def _error_page(request: HttpRequest, *, shop: str, title: str, message: str, status: int) -> HttpResponse:
+    response = render(
+        request,
+        "embedded/error.html",
+        {"shop": shop, "title": title, "message": message, "shopify_api_key": settings.SHOPIFY_API_KEY},
+        status=status,
+    )
+    return _with_frame_policy(response, shop)
+
+
+def embedded_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Require a valid Shopify session token; set ``request.shop`` and ``request.embedded``."""
+
+    @functools.wraps(view)
+    @xframe_options_exempt
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        bearer = _bearer_token(request)
+        is_document = bearer is None
+        raw_token = bearer if bearer is not None else request.GET.get("id_token", "")
+        if not raw_token:
+            if is_document:
+                return bounce(request, reason="missing")
+            return _fetch_unauthorized(_("Missing session token."), retry=True)
+        try:
+            session_token = decode_session_token(
+                raw_token, api_key=settings.SHOPIFY_API_KEY, secret=settings.SHOPIFY_API_SECRET
+            )
+        except InvalidSessionToken as error:
+            logger.info("Rejected a session token: %s", error.reason, extra={"path": request.path})
+            if is_document:
+                return bounce(request, reason="expired" if error.expired else "invalid")
+            return _fetch_unauthorized(_("Invalid or expired session token."), retry=True)
+        claimed_shop = request.GET.get("shop")
+        if claimed_shop and claimed_shop != session_token.shop:
+            logger.warning("Session token shop differs from the shop parameter", extra={"shop": session_token.shop})
+            if is_document:
+                return _error_page(
+                    request,
+                    shop=session_token.shop,
+                    title=_("This link belongs to another shop"),
+                    message=_("Open the app again from your Shopify admin."),
+                    status=403,
+                )
+            return JsonResponse({"error": _("This request belongs to another shop.")}, status=403)
+
+        language = choose_language(request.GET.get("locale") if is_document else request.headers.get("Accept-Language"))
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        try:
+            shopify_session_for_request(session_token=session_token)
+        except ShopifyAuthError:
+            logger.warning("Shopify refused the token exchange", extra={"shop": session_token.shop})
+            message = _("Shopify did not authorise the app for this shop. Open it again from your Shopify admin.")
+            if is_document:
+                return _error_page(
+                    request, shop=session_token.shop, title=_("Authorisation needed"), message=message, status=401
+                )
+            return _fetch_unauthorized(message, retry=False)
+        except ShopifyError:
+            message = _("Shopify is not answering right now. Try again in a minute.")
+            if is_document:
+                return _error_page(
+                    request, shop=session_token.shop, title=_("Shopify is not available"), message=message, status=503
+                )
+            return JsonResponse({"error": message}, status=503)
+
+        request.shop = session_token.shop
+        request.embedded = EmbeddedRequest(
+            shop=session_token.shop,
+            session_token=session_token,
+            host=request.GET.get("host", ""),
+            is_document=is_document,
+            language=language,
+        )
+        response = view(request, *args, **kwargs)
+        response.setdefault("Cache-Control", "no-store")
+        if "Vary" not in response:
+            response["Vary"] = "Authorization, Accept-Language"
+        return _with_frame_policy(response, session_token.shop)
+
+    return wrapper
+
+
+def embedded_context(request: HttpRequest) -> dict[str, Any]:
+    """Template context every embedded page needs (shell, navigation, client-side bootstrap)."""
+    embedded: EmbeddedRequest = request.embedded
+    return {
+        "shop": embedded.shop,
+        "host": embedded.host,
+        "shopify_api_key": settings.SHOPIFY_API_KEY,
+        "LANGUAGE_CODE": embedded.language,
+        "app_context": {
+            "shop": embedded.shop,
+            "host": embedded.host,
+            "language": embedded.language,
+            "idToken": embedded.session_token.raw,
+            "apiKey": settings.SHOPIFY_API_KEY,
+        },
+    }

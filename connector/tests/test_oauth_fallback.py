@@ -1,0 +1,174 @@
+"""Fallback OAuth for entry outside Shopify Admin: /auth/login and /auth/callback."""
+
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from connector.models import OAuthState, ShopifySession
+from connector.shopify.oauth import query_hmac
+from shops.models import ShopConfiguration
+
+pytestmark = pytest.mark.django_db
+
+SHOP = "tienda.myshopify.com"
+
+
+def start_login(client, shop=SHOP):
+    response = client.post("/auth/login", {"shop": shop})
+    assert response.status_code == 302
+    return parse_qs(urlsplit(response["Location"]).query)["state"][0]
+
+
+def callback_params(settings, shopify_simulator, state, *, shop=SHOP, timestamp=None, **overrides):
+    params = {
+        "code": shopify_simulator.issue_code(shop),
+        "host": "YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvdGllbmRh",
+        "shop": shop,
+        "state": state,
+        "timestamp": str(timestamp or int(time.time())),
+    }
+    params.update(overrides)
+    params["hmac"] = query_hmac(params, secret=settings.SHOPIFY_API_SECRET)
+    return params
+
+
+def test_login_page_asks_for_the_shop_domain_in_spanish(client):
+    html = client.get("/auth/login").content.decode()
+
+    assert "Dominio de la tienda" in html
+    assert 'name="shop"' in html
+
+
+@pytest.mark.parametrize(
+    ("shop", "message", "language"),
+    [
+        ("", "Ingresa el dominio de tu tienda para iniciar sesión", "es"),
+        ("evil.com", "Ingresa un dominio de tienda válido para iniciar sesión", "es"),
+        ("x.myshopify.com.evil.com", "Ingresa un dominio de tienda válido para iniciar sesión", "es"),
+        ("", "Please enter your shop domain to log in", "en"),
+        ("bad domain!", "Please enter a valid shop domain to log in", "en"),
+    ],
+)
+def test_login_refuses_missing_or_invalid_shops(client, shop, message, language):
+    response = client.post("/auth/login", {"shop": shop}, HTTP_ACCEPT_LANGUAGE=language)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not OAuthState.objects.exists()
+
+
+def test_login_redirects_to_shopify_with_scopes_redirect_uri_and_a_state(client, settings):
+    response = client.post("/auth/login", {"shop": "https://Tienda.myshopify.com/"})
+
+    location = urlsplit(response["Location"])
+    query = parse_qs(location.query)
+    assert (location.scheme, location.netloc, location.path) == ("https", SHOP, "/admin/oauth/authorize")
+    assert query["client_id"] == [settings.SHOPIFY_API_KEY]
+    assert query["scope"] == [settings.SHOPIFY_SCOPES]
+    assert query["redirect_uri"] == [f"{settings.SHOPIFY_APP_URL}/auth/callback"]
+    assert OAuthState.objects.get(shop=SHOP).state == query["state"][0]
+    assert response.cookies["connector_oauth_state"].value == query["state"][0]
+
+
+def test_a_bare_shop_name_is_completed(client):
+    response = client.post("/auth/login", {"shop": "tienda"})
+
+    assert urlsplit(response["Location"]).netloc == SHOP
+
+
+def test_a_valid_callback_stores_the_token_installs_and_opens_the_embedded_app(client, settings, shopify_simulator):
+    state = start_login(client)
+
+    response = client.get("/auth/callback", callback_params(settings, shopify_simulator, state))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"https://{SHOP}/admin/apps/{settings.SHOPIFY_API_KEY}"
+    session = ShopifySession.objects.get(id=f"offline_{SHOP}")
+    assert session.access_token.reveal().startswith("shpat_")
+    assert session.refresh_token is not None
+    assert ShopConfiguration.objects.get(shop=SHOP).is_installed
+    assert shopify_simulator.requests_of("code_exchange")[0].form()["expiring"] == "1"
+    assert not OAuthState.objects.exists()
+
+
+def test_a_bad_hmac_is_refused_and_changes_nothing(client, settings, shopify_simulator):
+    state = start_login(client)
+    params = callback_params(settings, shopify_simulator, state)
+    params["hmac"] = "0" * 64
+
+    response = client.get("/auth/callback", params)
+
+    assert response.status_code == 400
+    assert shopify_simulator.count("code_exchange") == 0
+    assert not ShopifySession.objects.exists()
+    assert OAuthState.objects.exists()
+
+
+def test_a_stale_timestamp_is_refused(client, settings, shopify_simulator):
+    state = start_login(client)
+
+    response = client.get(
+        "/auth/callback", callback_params(settings, shopify_simulator, state, timestamp=int(time.time()) - 90000)
+    )
+
+    assert response.status_code == 400
+    assert not ShopifySession.objects.exists()
+
+
+def test_a_reused_state_is_refused(client, settings, shopify_simulator):
+    state = start_login(client)
+    assert client.get("/auth/callback", callback_params(settings, shopify_simulator, state)).status_code == 302
+    client.cookies["connector_oauth_state"] = state
+
+    again = client.get("/auth/callback", callback_params(settings, shopify_simulator, state))
+
+    assert again.status_code == 403
+    assert shopify_simulator.count("code_exchange") == 1
+
+
+def test_a_missing_or_foreign_state_is_refused(client, settings, shopify_simulator):
+    start_login(client)
+
+    missing = client.get("/auth/callback", callback_params(settings, shopify_simulator, ""))
+    foreign = client.get("/auth/callback", callback_params(settings, shopify_simulator, "f" * 64))
+
+    assert missing.status_code == 403
+    assert foreign.status_code == 403
+    assert shopify_simulator.count("code_exchange") == 0
+
+
+def test_a_state_issued_for_another_shop_is_refused(client, settings, shopify_simulator):
+    state = start_login(client, shop="otra.myshopify.com")
+
+    response = client.get("/auth/callback", callback_params(settings, shopify_simulator, state))
+
+    assert response.status_code == 403
+    assert not ShopifySession.objects.exists()
+
+
+@pytest.mark.parametrize("shop", ["evil.com", "x.myshopify.com.evil.com"])
+def test_evil_shop_domains_in_the_callback_are_refused(client, settings, shopify_simulator, shop):
+    state = start_login(client)
+
+    response = client.get("/auth/callback", callback_params(settings, shopify_simulator, state, shop=shop))
+
+    assert response.status_code == 400
+    assert shopify_simulator.requests == []
+
+
+def test_shopify_refusing_the_code_is_a_clear_error(client, settings, shopify_simulator):
+    state = start_login(client)
+    shopify_simulator.fail_next("code_exchange", status=400, body={"error": "invalid_request"})
+
+    response = client.get("/auth/callback", callback_params(settings, shopify_simulator, state))
+
+    assert response.status_code == 502
+    assert not ShopifySession.objects.exists()
+
+
+def test_the_landing_page_sends_shopify_requests_into_the_app(client):
+    response = client.get("/", {"shop": SHOP, "host": "abc"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/app/?shop=")

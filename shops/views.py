@@ -1,0 +1,30 @@
+"""Embedded pages of the shops app: Pedidos, Configuración and Tema."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from connector.embedded import embedded_context, embedded_view
+
+
+@embedded_view
+@require_GET
+def orders(request: HttpRequest) -> HttpResponse:
+    """Pedidos: recent orders and what Ecomdrop did with them."""
+    return render(request, "shops/orders.html", {**embedded_context(request), "active": "orders"})
+
+
+@embedded_view
+@require_GET
+def configuration(request: HttpRequest) -> HttpResponse:
+    """Configuración: Ecomdrop, Dropi, Asistente IA and Estado."""
+    return render(request, "shops/configuration.html", {**embedded_context(request), "active": "configuration"})
+
+
+@embedded_view
+@require_GET
+def theme(request: HttpRequest) -> HttpResponse:
+    """Tema: install the Ecomdrop storefront theme."""
+    return render(request, "shops/theme.html", {**embedded_context(request), "active": "theme"})

@@ -1,0 +1,93 @@
+/*
+ * Client side of the embedded pages (no build step).
+ *
+ * - Session tokens: from App Bridge (`shopify.idToken()`) when it is present, else the page's
+ *   own verified `id_token` (pages still work when Shopify's CDN cannot load).
+ * - `Connector.fetch()` sends `Authorization: Bearer` and retries once on a 401 that carries
+ *   `X-Shopify-Retry-Invalid-Session-Request`.
+ * - Links marked `data-app-link` (and the language switch) navigate with a fresh token.
+ * - `Connector.toast()` uses App Bridge toasts, else an in-page toast.
+ */
+(function () {
+  "use strict";
+
+  var contextElement = document.getElementById("app-context");
+  var context = contextElement ? JSON.parse(contextElement.textContent) : {};
+
+  function appBridge() {
+    return window.shopify && typeof window.shopify.idToken === "function" ? window.shopify : null;
+  }
+
+  function idToken() {
+    var bridge = appBridge();
+    if (bridge) {
+      return bridge.idToken().catch(function () { return context.idToken; });
+    }
+    return Promise.resolve(context.idToken);
+  }
+
+  function authorisedFetch(url, options, retried) {
+    options = options || {};
+    return idToken().then(function (token) {
+      var headers = new Headers(options.headers || {});
+      headers.set("Authorization", "Bearer " + token);
+      headers.set("Accept-Language", context.language || "es");
+      if (!headers.has("Accept")) { headers.set("Accept", "application/json"); }
+      var request = Object.assign({}, options, { headers: headers });
+      return window.fetch(url, request).then(function (response) {
+        if (response.status === 401 && !retried && response.headers.get("X-Shopify-Retry-Invalid-Session-Request") === "1") {
+          return authorisedFetch(url, options, true);
+        }
+        return response;
+      });
+    });
+  }
+
+  function appUrl(href, extra) {
+    var url = new URL(href, window.location.href);
+    url.searchParams.set("shop", context.shop || "");
+    if (context.host) { url.searchParams.set("host", context.host); }
+    url.searchParams.set("embedded", "1");
+    url.searchParams.set("locale", (extra && extra.locale) || context.language || "es");
+    return url;
+  }
+
+  function navigate(href, extra) {
+    return idToken().then(function (token) {
+      var url = appUrl(href, extra);
+      url.searchParams.set("id_token", token);
+      window.location.assign(url.toString());
+    });
+  }
+
+  function toast(message, options) {
+    var isError = Boolean(options && options.isError);
+    var bridge = appBridge();
+    if (bridge && bridge.toast && typeof bridge.toast.show === "function") {
+      bridge.toast.show(message, { isError: isError });
+      return;
+    }
+    var region = document.querySelector("[data-toast-region]");
+    if (!region) { return; }
+    var element = document.createElement("div");
+    element.className = "toast" + (isError ? " toast--error" : "");
+    element.textContent = message;
+    region.appendChild(element);
+    window.setTimeout(function () { element.remove(); }, 5000);
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-app-link], a[data-locale]");
+    if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey) { return; }
+    event.preventDefault();
+    if (link.hasAttribute("data-locale")) {
+      navigate(window.location.pathname, { locale: link.getAttribute("data-locale") });
+    } else {
+      navigate(link.getAttribute("href"));
+    }
+  });
+
+  if (appBridge()) { document.documentElement.classList.add("has-app-bridge"); }
+
+  window.Connector = { context: context, idToken: idToken, fetch: authorisedFetch, navigate: navigate, toast: toast };
+})();
