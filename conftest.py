@@ -41,9 +41,11 @@ def _reset_caches() -> Iterator[None]:
     from django.core.cache import cache
 
     from connector.health import reset_readiness_cache
+    from connector.services import shopify_session_cache_clear
 
     cache.clear()
     reset_readiness_cache()
+    shopify_session_cache_clear()
     return
 
 
@@ -71,3 +73,27 @@ def session_token(settings: Any) -> Any:
         )
 
     return build
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser_page() -> Iterator[Any]:
+    """A Playwright page in Debian's chromium; Shopify's CDN is blocked as it is here."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="es-CO")
+        page = context.new_page()
+        page.route("https://cdn.shopify.com/**", lambda route: route.abort())
+        page.set_default_timeout(15_000)
+        yield page
+        context.close()
+        browser.close()

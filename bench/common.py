@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -33,7 +34,7 @@ def bench_database_url(*, suffix: str = "") -> str:
 def setup_django() -> None:
     """Configure Django against the bench database (created with utf8mb4 if missing) and migrate."""
     url = bench_database_url()
-    os.environ["DATABASE_URL"] = url
+    os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "connector.settings_test")
     import MySQLdb
 
@@ -73,3 +74,44 @@ def measure(action: Callable[[], object], *, repeat: int = 7) -> tuple[float, in
             timings.append((time.perf_counter() - started) * 1000)
         queries = len(captured.captured_queries)
     return statistics.median(timings), queries
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(*, port: int, workers: int = 2, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start gunicorn on the bench database with bench_settings; wait until it answers."""
+    import urllib.request
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench_settings", "DATABASE_URL": bench_database_url()}
+    env.update(extra_env or {})
+    process = subprocess.Popen(  # noqa: S603
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "connector.wsgi",
+            "--pythonpath",
+            f"{ROOT},{ROOT / 'bench'}",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    sys.exit("gunicorn did not start")

@@ -15,6 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
@@ -80,20 +81,45 @@ def shopify_session_exchange(*, session_token: SessionToken) -> ShopifySession:
     return session
 
 
-def shopify_session_for_request(*, session_token: SessionToken) -> ShopifySession:
-    """Return a usable offline session for an embedded request, exchanging the token when the
-    shop has none, must re-authorize, or has an expired token that cannot be refreshed."""
-    session = ShopifySession.objects.filter(id=ShopifySession.offline_id(session_token.shop)).first()
-    if session is None or session.reauthorization_required_at is not None or not session.access_token:
-        return shopify_session_exchange(session_token=session_token)
+# shop -> (checked at, access-token expiry): shops whose offline token was usable a moment ago.
+_usable_sessions: dict[str, tuple[float, datetime.datetime | None]] = {}
+
+
+def _remember_usable(shop: str, expires: datetime.datetime | None) -> None:
+    _usable_sessions[shop] = (time.monotonic(), expires)
+
+
+def shopify_session_cache_clear() -> None:
+    """Forget which shops had a usable token (tests; other processes expire on their own)."""
+    _usable_sessions.clear()
+
+
+def shopify_session_for_request(*, session_token: SessionToken) -> None:
+    """Make sure the shop of an embedded request has a usable offline token: exchange the
+    session token when it has none or must re-authorize, refresh one about to expire.
+
+    A shop seen usable less than EMBEDDED_SESSION_CACHE_SECONDS ago (per process) is trusted
+    without a query; an uninstall is noticed within that time at the latest.
+    """
+    shop = session_token.shop
     now = timezone.now()
-    if _needs_refresh(session, now=now):
+    remembered = _usable_sessions.get(shop)
+    cache_seconds = getattr(settings, "EMBEDDED_SESSION_CACHE_SECONDS", 30)
+    if remembered is not None and time.monotonic() - remembered[0] < cache_seconds:
+        expires = remembered[1]
+        if expires is None or expires > now + REFRESH_MARGIN:
+            return
+    session = ShopifySession.objects.filter(id=ShopifySession.offline_id(shop)).first()
+    if session is None or session.reauthorization_required_at is not None or not session.access_token:
+        session = shopify_session_exchange(session_token=session_token)
+    elif _needs_refresh(session, now=now):
         try:
-            shopify_access_token_refresh(shop=session.shop, stale_token=session.access_token.reveal())
+            shopify_access_token_refresh(shop=shop, stale_token=session.access_token.reveal())
         except ShopifyAuthError:
-            return shopify_session_exchange(session_token=session_token)
-        session.refresh_from_db()
-    return session
+            session = shopify_session_exchange(session_token=session_token)
+        else:
+            session.refresh_from_db()
+    _remember_usable(shop, session.expires)
 
 
 def shopify_access_token_get(*, shop: str) -> str:

@@ -31,7 +31,7 @@ _DEV_DEFAULTS = {
     "SECRET_KEY": "django-insecure-dev-only-key-do-not-use-in-production",
     "FIELD_ENCRYPTION_KEYS": "ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE=",
     "SHOPIFY_API_KEY": "dev-api-key",
-    "SHOPIFY_API_SECRET": "dev-api-secret",
+    "SHOPIFY_API_SECRET": "dev-api-secret-for-local-development-only",
     "SHOPIFY_APP_URL": "http://127.0.0.1:8000",
 }
 REQUIRED_IN_PRODUCTION = tuple(_DEV_DEFAULTS)
@@ -223,6 +223,8 @@ DROPI_API_URLS = {
     "PY": "https://api.dropi.com.py",
 } | env.dict("DROPI_API_URLS", default={})
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=10.0)
+# How long a process trusts that a shop's offline token is usable without reading it again.
+EMBEDDED_SESSION_CACHE_SECONDS = env.int("EMBEDDED_SESSION_CACHE_SECONDS", default=30)
 
 # --------------------------------------------------------------------------- logging
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

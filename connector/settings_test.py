@@ -21,6 +21,7 @@ from connector.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 READINESS_CACHE_SECONDS = 0
+EMBEDDED_SESSION_CACHE_SECONDS = 0
 # Serve static files from the apps' folders (no collectstatic step before tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

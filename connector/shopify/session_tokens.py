@@ -9,6 +9,7 @@ Must not touch the database.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -43,7 +44,24 @@ def _host(url: str) -> str:
 
 
 def decode_session_token(token: str, *, api_key: str, secret: str) -> SessionToken:
-    """Verify ``token`` and return its shop and user; raise InvalidSessionToken otherwise."""
+    """Verify ``token`` and return its shop and user; raise InvalidSessionToken otherwise.
+
+    App Bridge reuses one token for many requests, so verified tokens are remembered (keyed by
+    the whole signed token, so a cache hit is as good as a verification) until they expire.
+    """
+    verified = _verify_cached(token, api_key, secret)
+    now = datetime.datetime.now(tz=datetime.UTC)
+    if verified.expires_at + datetime.timedelta(seconds=LEEWAY_SECONDS) < now:
+        raise InvalidSessionToken("token expired", expired=True)
+    return verified
+
+
+@functools.lru_cache(maxsize=4096)
+def _verify_cached(token: str, api_key: str, secret: str) -> SessionToken:
+    return _verify(token, api_key=api_key, secret=secret)
+
+
+def _verify(token: str, *, api_key: str, secret: str) -> SessionToken:
     if not token or token.count(".") != 2:
         raise InvalidSessionToken("not a JWT")
     try:

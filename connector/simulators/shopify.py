@@ -301,7 +301,7 @@ def _shop_info(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the Shopify simulator")
     parser.add_argument("--api-key", default="dev-api-key")
-    parser.add_argument("--api-secret", default="dev-api-secret")
+    parser.add_argument("--api-secret", default="dev-api-secret-for-local-development-only")
     parser.add_argument("--port", type=int, default=9100)
     options = parser.parse_args()
     simulator = ShopifySimulator(api_key=options.api_key, api_secret=options.api_secret)

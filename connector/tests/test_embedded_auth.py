@@ -205,3 +205,38 @@ def test_an_uninstalled_shop_that_opens_the_app_again_works_again(client, shopif
     assert response.status_code == 200
     assert ShopConfiguration.objects.get(shop=SHOP).is_installed
     assert shopify_simulator.count("token_exchange") == 2
+
+
+def test_a_shop_seen_usable_is_trusted_for_a_while_without_a_query(
+    client, settings, shopify_simulator, session_token, django_assert_num_queries
+):
+    settings.EMBEDDED_SESSION_CACHE_SECONDS = 30
+    token = session_token(SHOP)
+    fetch(client, "/app/api/session", token)  # exchange, then remembered
+
+    with django_assert_num_queries(1):  # only the view's own query
+        assert fetch(client, "/app/api/session", token).status_code == 200
+
+
+def test_a_cached_token_is_refused_once_it_expires(monkeypatch, settings):
+    import datetime as datetime_module
+
+    from connector.shopify import session_tokens
+
+    token = session_tokens.encode_session_token(
+        shop=SHOP, api_key=settings.SHOPIFY_API_KEY, secret=settings.SHOPIFY_API_SECRET
+    )
+    decoded = session_tokens.decode_session_token(
+        token, api_key=settings.SHOPIFY_API_KEY, secret=settings.SHOPIFY_API_SECRET
+    )
+    later = decoded.expires_at + datetime_module.timedelta(seconds=11)
+
+    class Later(datetime_module.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return later
+
+    monkeypatch.setattr(session_tokens.datetime, "datetime", Later)
+    with pytest.raises(session_tokens.InvalidSessionToken) as error:
+        session_tokens.decode_session_token(token, api_key=settings.SHOPIFY_API_KEY, secret=settings.SHOPIFY_API_SECRET)
+    assert error.value.expired
