@@ -97,3 +97,16 @@ def browser_page() -> Iterator[Any]:
         yield page
         context.close()
         browser.close()
+
+
+@pytest.fixture
+def ecomdrop_simulator(settings: Any) -> Iterator[Any]:
+    """A local Ecomdrop that the app is pointed at (accounts are added per test)."""
+    from connector.simulators.ecomdrop import EcomdropSimulator
+
+    simulator = EcomdropSimulator()
+    simulator.start()
+    settings.ECOMDROP_API_URL = simulator.base_api_url()
+    settings.HTTP_TIMEOUT_SECONDS = 5
+    yield simulator
+    simulator.stop()

@@ -11,10 +11,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from connector.admin_tools import ConsoleModelAdmin, shop_links
+from connector.admin_tools import ConsoleModelAdmin, LargeTablePaginator, shop_links
+from connector.errors import ApplicationError
 from connector.secrets import secret_display
 from shops import services
-from shops.models import ShopConfiguration
+from shops.models import EcomdropBotField, FlowDelivery, ShopConfiguration
+from shops.services import deliveries
 
 
 class InstalledFilter(admin.SimpleListFilter):
@@ -87,7 +89,19 @@ class ShopConfigurationAdmin(ConsoleModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("shop", "related")}),
-        (_("Ecomdrop"), {"fields": ("ecomdrop_api_key", "nuevo_pedido_flow_id", "carrito_abandonado_flow_id")}),
+        (
+            _("Ecomdrop"),
+            {
+                "fields": (
+                    "ecomdrop_api_key",
+                    "ecomdrop_account_name",
+                    "nuevo_pedido_flow_id",
+                    "carrito_abandonado_flow_id",
+                    "abandoned_cart_delay_minutes",
+                    "ecomdrop_field_names",
+                )
+            },
+        ),
         (_("Dropi"), {"fields": ("dropi_store_name", "dropi_country", "dropi_token")}),
         (_("Ecomdrop callback"), {"fields": ("callback_secret_status",)}),
         (_("Lifecycle"), {"fields": ("installed_at", "uninstalled_at", "created_at", "updated_at")}),
@@ -159,4 +173,99 @@ class ShopConfigurationAdmin(ConsoleModelAdmin):
             )
             % {"count": count},
             messages.SUCCESS,
+        )
+
+
+@admin.register(EcomdropBotField)
+class EcomdropBotFieldAdmin(ConsoleModelAdmin):
+    list_display = ("key", "field_id", "name", "description", "updated_at")
+    search_fields = ("key", "field_id", "name")
+    ordering = ("key",)
+
+
+@admin.register(FlowDelivery)
+class FlowDeliveryAdmin(ConsoleModelAdmin):
+    list_display = (
+        "id",
+        "shop_link",
+        "kind",
+        "order_name",
+        "status",
+        "skip_reason",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "callback_status",
+        "created_at",
+    )
+    list_filter = ("status", "kind", "skip_reason", "callback_status", "created_at", "sent_at")
+    search_fields = ("^shop", "=order_name", "=shopify_object_id", "=checkout_token", "=contact_id")
+    search_help_text = _("Shop domain (or its beginning), order name (#1014), order id, checkout token or contact id.")
+    date_hierarchy = "created_at"
+    ordering = ("-id",)
+    sortable_by = ("id", "created_at")
+    paginator = LargeTablePaginator
+    readonly_fields = (
+        "shop",
+        "kind",
+        "shopify_object_id",
+        "order_name",
+        "checkout_token",
+        "customer_id",
+        "phone_status",
+        "email_status",
+        "contact",
+        "fields",
+        "flow_id",
+        "contact_id",
+        "status",
+        "skip_reason",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "sent_at",
+        "callback_status",
+        "callback_tags",
+        "callback_received_at",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (
+            None,
+            {"fields": ("shop", "kind", "shopify_object_id", "order_name", "checkout_token", "status", "skip_reason")},
+        ),
+        (_("Buyer"), {"fields": ("customer_id", "phone_status", "email_status", "contact", "fields")}),
+        (_("Ecomdrop"), {"fields": ("flow_id", "contact_id", "attempts", "next_attempt_at", "last_error", "sent_at")}),
+        (_("Callback"), {"fields": ("callback_status", "callback_tags", "callback_received_at")}),
+        (_("Timestamps"), {"fields": ("created_at", "updated_at")}),
+    )
+    actions = [*ConsoleModelAdmin.actions, "resend"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description=_("phone"))
+    def phone_status(self, obj: FlowDelivery) -> str:
+        return secret_display(obj.phone)
+
+    @admin.display(description=_("email"))
+    def email_status(self, obj: FlowDelivery) -> str:
+        return secret_display(obj.email)
+
+    @admin.action(description=_("Resend (failed, skipped or unconfirmed)"), permissions=["change"])
+    def resend(self, request: HttpRequest, queryset: QuerySet) -> None:
+        resent = refused = 0
+        for delivery in queryset.filter(status__in=deliveries.RESENDABLE):
+            try:
+                deliveries.flow_delivery_resend(delivery=delivery)
+                resent += 1
+            except ApplicationError:
+                refused += 1
+        refused += queryset.exclude(status__in=deliveries.RESENDABLE).count()
+        self.message_user(
+            request,
+            _("Queued %(resent)d delivery(ies) again; %(refused)d could not be resent (already sent or in progress).")
+            % {"resent": resent, "refused": refused},
+            messages.SUCCESS if resent else messages.WARNING,
         )

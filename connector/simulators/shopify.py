@@ -11,6 +11,7 @@ Run it by hand: ``python -m connector.simulators.shopify --port 9100``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import re
 import secrets
 import threading
@@ -23,6 +24,8 @@ import jwt
 
 from connector.simulators.base import Request, Response, SimulatorServer
 
+# Modules with a ``register(simulator)`` function adding GraphQL handlers for a feature.
+HANDLER_MODULES = ["connector.simulators.shopify_orders"]
 OPERATION_RE = re.compile(r"^\s*(?:query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
 PATH_RE = re.compile(r"^/(?P<shop>[a-z0-9.-]+)/admin/(?P<rest>.*)$")
 GraphQLHandler = Callable[["ShopifySimulator", str, dict[str, Any]], dict[str, Any]]
@@ -100,6 +103,8 @@ class ShopifySimulator(SimulatorServer):
         self.shop_data: dict[str, dict[str, Any]] = {}
         self.refresh_delay = 0.0
         self._state = threading.RLock()
+        for module in HANDLER_MODULES:
+            importlib.import_module(module).register(self)
 
     def origin_template(self) -> str:
         """The value for ``SHOPIFY_ADMIN_ORIGIN``."""

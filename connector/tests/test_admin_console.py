@@ -140,6 +140,8 @@ def change_form_data(configuration, **overrides):
         "dropi_store_name": configuration.dropi_store_name or "",
         "dropi_country": configuration.dropi_country or "",
         "dropi_token": "",
+        "abandoned_cart_delay_minutes": "60",
+        "ecomdrop_field_names": "{}",
     }
     data.update(overrides)
     return data
@@ -198,7 +200,14 @@ def test_an_invalid_shop_domain_or_country_is_a_form_error_and_changes_nothing(a
 def test_adding_a_configuration_generates_a_callback_secret(admin_client):
     response = admin_client.post(
         url(ShopConfiguration, "add"),
-        {"shop": "nueva.myshopify.com", "ecomdrop_api_key": "", "dropi_token": "", "dropi_country": "PE"},
+        {
+            "shop": "nueva.myshopify.com",
+            "ecomdrop_api_key": "",
+            "dropi_token": "",
+            "dropi_country": "PE",
+            "abandoned_cart_delay_minutes": "60",
+            "ecomdrop_field_names": "{}",
+        },
     )
 
     assert response.status_code == 302

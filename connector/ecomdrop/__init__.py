@@ -1,0 +1,1 @@
+"""Ecomdrop vendor code: the API client and its typed errors."""

@@ -1,0 +1,233 @@
+"""The Ecomdrop API client (``ECOMDROP_API_URL``, header ``X-ACCESS-TOKEN``).
+
+Owns: every HTTP call to Ecomdrop — account check, flows, custom fields, bot fields, contacts
+and sending flows — with timeouts and typed errors. Takes primitives, returns small
+dataclasses; never imports models, never logs the API key, phones or payloads.
+Contract: reference/platforms.md (Ecomdrop). Answers are read tolerantly: some endpoints wrap
+their result in ``{"data": …}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from django.conf import settings
+
+from connector.ecomdrop.errors import (
+    EcomdropAuthError,
+    EcomdropBadRequest,
+    EcomdropError,
+    EcomdropNotFound,
+    EcomdropRateLimited,
+    EcomdropTimeout,
+    EcomdropUnavailable,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Flow:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CustomField:
+    id: str
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: str
+    phone: str | None
+
+
+def _unwrap(body: Any) -> Any:
+    if isinstance(body, dict) and "data" in body and len(body) <= 3:
+        return body["data"]
+    return body
+
+
+def _as_list(body: Any) -> list[dict[str, Any]]:
+    body = _unwrap(body)
+    if isinstance(body, list):
+        return [item for item in body if isinstance(item, dict)]
+    return []
+
+
+class EcomdropClient:
+    """One merchant's Ecomdrop account, identified by its API key."""
+
+    def __init__(self, *, api_key: str, session: requests.Session | None = None) -> None:
+        if not api_key:
+            raise EcomdropAuthError("No Ecomdrop API key")
+        self.api_key = api_key
+        self.base_url = settings.ECOMDROP_API_URL.rstrip("/")
+        self.timeout = settings.HTTP_TIMEOUT_SECONDS
+        self.http = session or requests.Session()
+
+    def __repr__(self) -> str:
+        return f"EcomdropClient({self.base_url})"
+
+    # -- account
+    def account(self) -> Account:
+        """Who the key belongs to; raises EcomdropAuthError for a wrong key."""
+        body = _unwrap(self._request("GET", "/accounts/me", operation="account"))
+        if not isinstance(body, dict):
+            raise EcomdropUnavailable("Ecomdrop answered an unreadable account")
+        return Account(id=str(body.get("id", "")), name=str(body.get("name") or body.get("account_name") or ""))
+
+    def flows(self) -> list[Flow]:
+        body = self._request("GET", "/accounts/flows", operation="flows")
+        return [
+            Flow(id=str(item["id"]), name=str(item.get("name") or item["id"]))
+            for item in _as_list(body)
+            if "id" in item
+        ]
+
+    def custom_fields(self) -> list[CustomField]:
+        body = self._request("GET", "/accounts/custom_fields", operation="custom fields")
+        return [
+            CustomField(id=str(item["id"]), name=str(item.get("name", "")), type=str(item.get("type", "")))
+            for item in _as_list(body)
+            if "id" in item
+        ]
+
+    def set_bot_field(self, *, field_id: str, value: str) -> None:
+        """Write an account-level value (Dropi token per country, AI profile parts)."""
+        self._request("POST", f"/accounts/bot_fields/{field_id}", data={"value": value}, operation="bot field")
+
+    # -- contacts
+    def find_contact_by_phone(self, *, phone: str) -> Contact | None:
+        body = self._request(
+            "GET",
+            "/contacts/find_by_custom_field",
+            params={"field_id": "phone", "value": phone},
+            operation="find contact",
+            not_found_is_empty=True,
+        )
+        contacts = _as_list(body)
+        if not contacts:
+            return None
+        first = contacts[0]
+        return Contact(id=str(first.get("id")), phone=first.get("phone"))
+
+    def create_contact(
+        self,
+        *,
+        phone: str,
+        email: str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> Contact:
+        actions = [
+            {"action": "set_field_value", "field_name": name, "value": value} for name, value in (fields or {}).items()
+        ]
+        payload: dict[str, Any] = {"phone": phone, "actions": actions}
+        for key, value in (("email", email), ("first_name", first_name), ("last_name", last_name)):
+            if value:
+                payload[key] = value
+        body = _unwrap(self._request("POST", "/contacts", json=payload, operation="create contact"))
+        if not isinstance(body, dict) or body.get("id") is None:
+            raise EcomdropUnavailable("Ecomdrop did not return the new contact's id")
+        return Contact(id=str(body["id"]), phone=body.get("phone", phone))
+
+    def set_contact_field(self, *, contact_id: str, field_id: str, value: str) -> None:
+        self._request(
+            "POST", f"/contacts/{contact_id}/custom_fields/{field_id}", data={"value": value}, operation="set field"
+        )
+
+    def send_flow(self, *, contact_id: str, flow_id: str) -> None:
+        """Start ``flow_id`` for the contact. The body must not be empty (Ecomdrop answers 411)."""
+        self._request("POST", f"/contacts/{contact_id}/send/{flow_id}", json={}, operation="send flow")
+
+    # -- transport
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        data: dict[str, str] | None = None,
+        json: Any = None,
+        operation: str,
+        not_found_is_empty: bool = False,
+    ) -> Any:
+        headers = {"X-ACCESS-TOKEN": self.api_key, "Accept": "application/json"}
+        try:
+            response = self.http.request(
+                method,
+                f"{self.base_url}{path}",
+                params=params,
+                data=data,
+                json=json,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.ConnectTimeout as error:
+            logger.warning("Ecomdrop %s: could not connect in time", operation)
+            raise EcomdropUnavailable(f"Ecomdrop could not be reached ({operation})") from error
+        except requests.ReadTimeout as error:
+            logger.warning("Ecomdrop %s: no answer in time", operation)
+            raise EcomdropTimeout(f"Ecomdrop did not answer in time ({operation})") from error
+        except requests.ConnectionError as error:
+            if _never_sent(error):
+                logger.warning("Ecomdrop %s: connection refused", operation)
+                raise EcomdropUnavailable(f"Ecomdrop could not be reached ({operation})") from error
+            logger.warning("Ecomdrop %s: connection lost before the answer", operation)
+            raise EcomdropTimeout(f"Ecomdrop closed the connection before answering ({operation})") from error
+        except requests.RequestException as error:
+            raise EcomdropUnavailable(f"Ecomdrop request failed ({operation})") from error
+        status = response.status_code
+        if status == 404 and not_found_is_empty:
+            return []
+        if 200 <= status < 300:
+            if not response.content:
+                return {}
+            try:
+                return response.json()
+            except ValueError as error:
+                raise EcomdropUnavailable(
+                    f"Ecomdrop answered a body that is not JSON ({operation})", status=status
+                ) from error
+        logger.warning("Ecomdrop %s answered HTTP %s", operation, status)
+        if status in (401, 403):
+            raise EcomdropAuthError("Ecomdrop refused the API key", status=status)
+        if status == 404:
+            raise EcomdropNotFound(f"Ecomdrop: not found ({operation})", status=status)
+        if status == 429:
+            raise EcomdropRateLimited(
+                "Ecomdrop is rate limiting this account", retry_after=_retry_after(response), status=status
+            )
+        if status >= 500:
+            raise EcomdropUnavailable(f"Ecomdrop answered HTTP {status} ({operation})", status=status)
+        if status in (400, 411, 422):
+            raise EcomdropBadRequest(f"Ecomdrop refused the request ({operation}, HTTP {status})", status=status)
+        raise EcomdropError(f"Ecomdrop answered HTTP {status} ({operation})", status=status)
+
+
+def _never_sent(error: requests.ConnectionError) -> bool:
+    """A refused or unresolvable connection means the request never left this machine."""
+    text = repr(error).lower()
+    return any(word in text for word in ("refused", "name or service", "failed to establish", "nodename"))
+
+
+def _retry_after(response: requests.Response) -> float:
+    try:
+        return max(float(response.headers.get("Retry-After", "30")), 1.0)
+    except ValueError:
+        return 30.0

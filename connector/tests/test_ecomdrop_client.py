@@ -1,0 +1,94 @@
+"""The Ecomdrop client against the Ecomdrop simulator."""
+
+import pytest
+
+from connector.ecomdrop.client import EcomdropClient
+from connector.ecomdrop.errors import (
+    EcomdropAuthError,
+    EcomdropBadRequest,
+    EcomdropNotFound,
+    EcomdropRateLimited,
+    EcomdropTimeout,
+    EcomdropUnavailable,
+)
+
+KEY = "ecomdrop-key-0123456789"
+
+
+@pytest.fixture
+def client(ecomdrop_simulator):
+    ecomdrop_simulator.add_account(KEY, name="Tienda Ñandú")
+    return EcomdropClient(api_key=KEY)
+
+
+def test_account_flows_and_custom_fields(client, ecomdrop_simulator):
+    assert client.account().name == "Tienda Ñandú"
+    assert [flow.name for flow in client.flows()] == ["Confirmación de pedido", "Recuperar carrito"]
+    assert "pedido_nombre" in {field.name for field in client.custom_fields()}
+    request = ecomdrop_simulator.requests_of("account")[0]
+    assert request.headers["x-access-token"] == KEY
+    assert request.path == "/api/accounts/me"
+
+
+def test_contacts_fields_and_flows(client, ecomdrop_simulator):
+    assert client.find_contact_by_phone(phone="+573001234567") is None
+    contact = client.create_contact(phone="+573001234567", first_name="Ana", fields={"pedido_nombre": "#1001"})
+    assert client.find_contact_by_phone(phone="+573001234567").id == contact.id
+    client.set_contact_field(contact_id=contact.id, field_id="102", value="99900.00")
+    client.send_flow(contact_id=contact.id, flow_id="9001")
+
+    stored = ecomdrop_simulator.contact_by_phone(KEY, "+573001234567")
+    assert stored.fields == {"101": "#1001", "102": "99900.00"}
+    assert ecomdrop_simulator.sends_to(KEY)[0][:2] == (contact.id, "9001")
+    assert ecomdrop_simulator.requests_of("send_flow")[0].body == b"{}"
+
+
+def test_bot_field_is_sent_as_a_form_value(client, ecomdrop_simulator):
+    client.set_bot_field(field_id="640597", value="dropi-token-ñ")
+
+    assert ecomdrop_simulator.accounts[KEY].bot_fields == {"640597": "dropi-token-ñ"}
+
+
+def test_errors_are_typed_and_say_whether_to_retry(client, ecomdrop_simulator, settings):
+    with pytest.raises(EcomdropAuthError):
+        EcomdropClient(api_key="wrong-key").account()
+    with pytest.raises(EcomdropNotFound):
+        client.set_contact_field(contact_id="404", field_id="101", value="x")
+    ecomdrop_simulator.fail_next("flows", status=422)
+    with pytest.raises(EcomdropBadRequest):
+        client.flows()
+    ecomdrop_simulator.fail_next("flows", status=429)
+    with pytest.raises(EcomdropRateLimited) as limited:
+        client.flows()
+    assert limited.value.retryable
+    ecomdrop_simulator.fail_next("flows", status=503)
+    with pytest.raises(EcomdropUnavailable) as unavailable:
+        client.flows()
+    assert unavailable.value.retryable
+    assert not unavailable.value.may_have_been_processed
+
+
+def test_a_late_answer_is_a_timeout_that_may_have_been_processed(client, ecomdrop_simulator):
+    contact = client.create_contact(phone="+573001234567")
+    client.timeout = 0.3
+    ecomdrop_simulator.stall_next("send_flow", seconds=0.8)
+
+    with pytest.raises(EcomdropTimeout) as error:
+        client.send_flow(contact_id=contact.id, flow_id="9001")
+
+    assert error.value.may_have_been_processed
+    assert len(ecomdrop_simulator.sends_to(KEY)) == 1  # it did go out
+
+
+def test_an_unreachable_server_was_never_reached(settings):
+    settings.ECOMDROP_API_URL = "http://127.0.0.1:1/api"
+
+    with pytest.raises(EcomdropUnavailable) as error:
+        EcomdropClient(api_key=KEY).account()
+
+    assert not error.value.may_have_been_processed
+
+
+def test_no_key_no_client():
+    with pytest.raises(EcomdropAuthError):
+        EcomdropClient(api_key="")

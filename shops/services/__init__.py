@@ -1,0 +1,21 @@
+"""Use cases of the shops app, one module per concern; import them from here.
+
+- configuration: the shop's configuration row, callback secret, install lifecycle, Ecomdrop
+  connection, flows and Dropi settings.
+- deliveries: order and abandoned-cart flow deliveries (exactly once).
+- callback: Ecomdrop's callback that tags orders.
+"""
+
+from shops.services.configuration import (  # noqa: F401
+    callback_secret_hash,
+    callback_secret_hash_candidates,
+    dropi_settings_save,
+    ecomdrop_connect,
+    ecomdrop_disconnect,
+    ecomdrop_flows_list,
+    ecomdrop_flows_save,
+    shop_configuration_ensure_callback_secret,
+    shop_configuration_get_or_create,
+    shop_configuration_rotate_callback_secret,
+    shop_install,
+)

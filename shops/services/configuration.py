@@ -1,0 +1,276 @@
+"""Use cases for a shop's configuration.
+
+Owns: creating the configuration row (with its callback secret), rotating that secret, the
+install lifecycle, connecting Ecomdrop (key verified before it is saved), choosing flows
+(only flows that exist in the account) and the Dropi settings (token pushed to the country's
+Ecomdrop bot field). Vendor calls go through connector/ecomdrop; none runs inside a transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from connector import crypto
+from connector.ecomdrop.client import EcomdropClient, Flow
+from connector.ecomdrop.errors import EcomdropAuthError, EcomdropError
+from connector.errors import ApplicationError
+from connector.validators import validate_shop_domain
+from shops.countries import COUNTRIES_BY_CODE
+from shops.models import EcomdropBotField, ShopConfiguration
+
+logger = logging.getLogger(__name__)
+
+FLOWS_CACHE_SECONDS = 60
+
+CALLBACK_SECRET_BYTES = 32  # 43 url-safe characters
+CALLBACK_HASH_PURPOSE = "shops.callback-secret"
+
+
+def callback_secret_hash(secret: str) -> str:
+    """The keyed hash stored next to the encrypted secret for look-ups."""
+    return crypto.keyed_hashes(secret, purpose=CALLBACK_HASH_PURPOSE)[0]
+
+
+def callback_secret_hash_candidates(secret: str) -> list[str]:
+    """Every hash ``secret`` may be stored under (current and fallback SECRET_KEYs)."""
+    return crypto.keyed_hashes(secret, purpose=CALLBACK_HASH_PURPOSE)
+
+
+def _assign_new_callback_secret(configuration: ShopConfiguration) -> None:
+    secret = secrets.token_urlsafe(CALLBACK_SECRET_BYTES)
+    configuration.callback_secret = secret
+    configuration.callback_secret_hash = callback_secret_hash(secret)
+
+
+def shop_configuration_get_or_create(*, shop: str) -> tuple[ShopConfiguration, bool]:
+    """Return the shop's configuration, creating it (with a fresh callback secret) if missing.
+
+    Idempotent and safe under concurrency: a racing insert is answered with the existing row.
+    Raises ValidationError for an invalid shop domain.
+    """
+    validate_shop_domain(shop)
+    existing = ShopConfiguration.objects.filter(shop=shop).first()
+    if existing is not None:
+        return existing, False
+    configuration = ShopConfiguration(shop=shop)
+    _assign_new_callback_secret(configuration)
+    try:
+        with transaction.atomic():
+            configuration.save(force_insert=True)
+    except IntegrityError:
+        return ShopConfiguration.objects.get(shop=shop), False
+    return configuration, True
+
+
+def shop_configuration_ensure_callback_secret(*, configuration: ShopConfiguration) -> None:
+    """Give ``configuration`` a callback secret if it has none (unsaved; the caller saves)."""
+    if not configuration.callback_secret:
+        _assign_new_callback_secret(configuration)
+
+
+def shop_configuration_rotate_callback_secret(*, configuration: ShopConfiguration) -> None:
+    """Replace the shop's callback secret; the old one stops working at once."""
+    _assign_new_callback_secret(configuration)
+    configuration.save(update_fields=["callback_secret", "callback_secret_hash", "updated_at"])
+
+
+def shop_install(*, shop: str) -> ShopConfiguration:
+    """Create or revive the shop's configuration after Shopify granted us a token.
+
+    Idempotent: an installed shop is left as it is; an uninstalled one is marked installed
+    again (its previous settings, if any survived, are kept).
+    """
+    configuration, created = shop_configuration_get_or_create(shop=shop)
+    if created or configuration.installed_at is None or configuration.uninstalled_at is not None:
+        now = timezone.now()
+        ShopConfiguration.objects.filter(pk=configuration.pk).update(
+            installed_at=now, uninstalled_at=None, updated_at=now
+        )
+        configuration.refresh_from_db()
+    return configuration
+
+
+def _configuration(shop: str) -> ShopConfiguration:
+    return shop_configuration_get_or_create(shop=shop)[0]
+
+
+def _flows_cache_key(api_key: str) -> str:
+    # The key itself never becomes a cache key (cache backends may log or expose keys).
+    return "ecomdrop:flows:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
+
+
+def _ecomdrop_error_message(error: EcomdropError) -> str:
+    if isinstance(error, EcomdropAuthError):
+        return _("Ecomdrop did not accept this API key. Copy it again from your Ecomdrop account.")
+    if error.retryable:
+        return _("Ecomdrop is not answering right now. Try again in a minute.")
+    return _("Ecomdrop refused the request.")
+
+
+def ecomdrop_connect(*, shop: str, api_key: str) -> ShopConfiguration:
+    """Verify ``api_key`` against Ecomdrop and save it (encrypted) with the account name.
+
+    Nothing is saved when Ecomdrop refuses the key or cannot be reached (ApplicationError).
+    """
+    api_key = (api_key or "").strip()
+    if not api_key:
+        raise ApplicationError(_("Enter your Ecomdrop API key."), field="api_key", code="required")
+    if len(api_key) > 512:
+        raise ApplicationError(_("This does not look like an Ecomdrop API key."), field="api_key", code="too_long")
+    try:
+        account = EcomdropClient(api_key=api_key).account()
+    except EcomdropError as error:
+        raise ApplicationError(_ecomdrop_error_message(error), field="api_key", code="ecomdrop") from error
+    configuration = _configuration(shop)
+    configuration.ecomdrop_api_key = api_key
+    configuration.ecomdrop_account_name = account.name[:255]
+    configuration.save(update_fields=["ecomdrop_api_key", "ecomdrop_account_name", "updated_at"])
+    cache.delete(_flows_cache_key(api_key))
+    logger.info("Ecomdrop connected", extra={"shop": shop})
+    return configuration
+
+
+def ecomdrop_disconnect(*, shop: str) -> ShopConfiguration:
+    """Forget the shop's Ecomdrop key and flows (automation stops: deliveries are skipped)."""
+    configuration = _configuration(shop)
+    configuration.ecomdrop_api_key = None
+    configuration.ecomdrop_account_name = ""
+    configuration.nuevo_pedido_flow_id = None
+    configuration.carrito_abandonado_flow_id = None
+    configuration.save(
+        update_fields=[
+            "ecomdrop_api_key",
+            "ecomdrop_account_name",
+            "nuevo_pedido_flow_id",
+            "carrito_abandonado_flow_id",
+            "updated_at",
+        ]
+    )
+    return configuration
+
+
+def ecomdrop_flows_list(*, configuration: ShopConfiguration, refresh: bool = False) -> list[Flow]:
+    """The account's flows, cached per key for 60 s (``refresh`` asks Ecomdrop again).
+
+    Raises ApplicationError when the shop has no key or Ecomdrop fails.
+    """
+    if not configuration.ecomdrop_api_key:
+        raise ApplicationError(_("Connect Ecomdrop first."), code="no_api_key")
+    api_key = configuration.ecomdrop_api_key.reveal()
+    key = _flows_cache_key(api_key)
+    cached = None if refresh else cache.get(key)
+    if cached is not None:
+        return [Flow(id=flow_id, name=name) for flow_id, name in cached]
+    try:
+        flows = EcomdropClient(api_key=api_key).flows()
+    except EcomdropError as error:
+        raise ApplicationError(_ecomdrop_error_message(error), code="ecomdrop", status=502) from error
+    cache.set(key, [(flow.id, flow.name) for flow in flows], FLOWS_CACHE_SECONDS)
+    return flows
+
+
+def ecomdrop_flows_save(
+    *,
+    shop: str,
+    nuevo_pedido_flow_id: str | None,
+    carrito_abandonado_flow_id: str | None,
+    abandoned_cart_delay_minutes: int | None = None,
+) -> ShopConfiguration:
+    """Choose the flows of both events (empty disables one); only flows of the account are accepted."""
+    configuration = _configuration(shop)
+    wanted = {
+        "nuevo_pedido_flow_id": nuevo_pedido_flow_id or None,
+        "carrito_abandonado_flow_id": carrito_abandonado_flow_id or None,
+    }
+    if any(wanted.values()):
+        known = {flow.id for flow in ecomdrop_flows_list(configuration=configuration)}
+        if not all(value in known for value in wanted.values() if value):
+            known = {flow.id for flow in ecomdrop_flows_list(configuration=configuration, refresh=True)}
+        for field, value in wanted.items():
+            if value and value not in known:
+                raise ApplicationError(
+                    _("This flow does not exist in your Ecomdrop account. Refresh the flows and choose again."),
+                    field=field,
+                    code="unknown_flow",
+                )
+    update_fields = [*wanted, "updated_at"]
+    for field, value in wanted.items():
+        setattr(configuration, field, value)
+    if abandoned_cart_delay_minutes is not None:
+        if not 5 <= abandoned_cart_delay_minutes <= 7 * 24 * 60:
+            raise ApplicationError(
+                _("The delay must be between 5 minutes and 7 days."),
+                field="abandoned_cart_delay_minutes",
+                code="out_of_range",
+            )
+        configuration.abandoned_cart_delay_minutes = abandoned_cart_delay_minutes
+        update_fields.append("abandoned_cart_delay_minutes")
+    configuration.save(update_fields=update_fields)
+    return configuration
+
+
+def dropi_token_bot_field_id(country: str) -> str:
+    """The Ecomdrop bot field that receives the Dropi token of ``country`` (data, not code)."""
+    bot_field = EcomdropBotField.objects.filter(key=f"dropi_token:{country}").first()
+    if bot_field is None:
+        raise ApplicationError(
+            _("No Ecomdrop field is configured for Dropi in %(country)s. Contact support.") % {"country": country},
+            field="country",
+            code="no_bot_field",
+        )
+    return bot_field.field_id
+
+
+def dropi_settings_save(*, shop: str, store_name: str, country: str, token: str | None = None) -> ShopConfiguration:
+    """Save the Dropi store, country and token; push the token to the country's Ecomdrop bot field.
+
+    A new token is pushed to the chosen country's field; changing only the country pushes the
+    stored token to the new country's field. Needs the Ecomdrop key. Nothing is saved when the
+    push fails (ApplicationError).
+    """
+    configuration = _configuration(shop)
+    store_name = (store_name or "").strip()
+    country = (country or "").strip().upper()
+    token = (token or "").strip() or None
+    if not store_name:
+        raise ApplicationError(_("The store name is required."), field="store_name", code="required")
+    if len(store_name) > 255:
+        raise ApplicationError(_("The store name is too long."), field="store_name", code="too_long")
+    if not country:
+        raise ApplicationError(_("The country is required."), field="country", code="required")
+    if country not in COUNTRIES_BY_CODE:
+        raise ApplicationError(
+            _("Invalid country: %(country)s") % {"country": country}, field="country", code="invalid"
+        )
+    if not configuration.ecomdrop_api_key:
+        raise ApplicationError(_("Connect your Ecomdrop API key first."), code="no_api_key")
+    if token is None and not configuration.dropi_token:
+        raise ApplicationError(_("The Dropi token is required."), field="token", code="required")
+    if token is not None and len(token) > 2048:
+        raise ApplicationError(_("This does not look like a Dropi token."), field="token", code="too_long")
+
+    push = token if token is not None else None
+    if push is None and country != (configuration.dropi_country or ""):
+        push = configuration.dropi_token.reveal()
+    if push is not None:
+        field_id = dropi_token_bot_field_id(country)
+        try:
+            EcomdropClient(api_key=configuration.ecomdrop_api_key.reveal()).set_bot_field(field_id=field_id, value=push)
+        except EcomdropError as error:
+            raise ApplicationError(_ecomdrop_error_message(error), code="ecomdrop", status=502) from error
+
+    configuration.dropi_store_name = store_name
+    configuration.dropi_country = country
+    update_fields = ["dropi_store_name", "dropi_country", "updated_at"]
+    if token is not None:
+        configuration.dropi_token = token
+        update_fields.append("dropi_token")
+    configuration.save(update_fields=update_fields)
+    return configuration

@@ -1,0 +1,535 @@
+"""Order and abandoned-cart flow deliveries to Ecomdrop, exactly once.
+
+Owns: turning an order/checkout payload into a ``FlowDelivery`` (one per shop, event and
+Shopify object — duplicate webhooks find the existing row), and processing it: find or create
+the buyer's Ecomdrop contact, set the order data as contact fields, send the flow.
+
+Exactly once: a worker claims a delivery with a conditional UPDATE (only one wins) and records
+the intent (``sending``) in its own committed write before calling ``send flow``. An error
+answer from Ecomdrop means nothing was sent, so it is retried with back-off; a call that may
+have reached Ecomdrop without an answer, or a worker that vanished while ``sending``, leaves
+the delivery ``unconfirmed`` — never resent automatically (the callback of the flow confirms
+it; staff or the merchant may resend by hand). No transaction is open during HTTP calls.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import phonenumbers
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from connector.ecomdrop.client import EcomdropClient
+from connector.ecomdrop.errors import EcomdropError, EcomdropRateLimited
+from connector.errors import ApplicationError
+from shops.models import FlowDelivery, ShopConfiguration
+
+logger = logging.getLogger(__name__)
+
+Status = FlowDelivery.Status
+Kind = FlowDelivery.Kind
+Skip = FlowDelivery.SkipReason
+
+DEFAULT_FIELD_NAMES = {
+    "order_name": "pedido_nombre",
+    "order_total": "pedido_total",
+    "currency": "pedido_moneda",
+    "products": "pedido_productos",
+    "address": "pedido_direccion",
+    "city": "pedido_ciudad",
+    "payment": "pedido_pago",
+    "admin_url": "pedido_url",
+    "order_id": "pedido_id",
+    "cart_url": "carrito_url",
+}
+# Shopify's manual payment method is "Cash on Delivery (COD)"; merchants also name their own.
+CASH_ON_DELIVERY_WORDS = ("cash on delivery", "(cod)", "contra entrega", "contraentrega", "contra-entrega")
+LEASE = datetime.timedelta(minutes=2)
+CUSTOM_FIELDS_CACHE_SECONDS = 300
+
+
+# --------------------------------------------------------------------------- payload → snapshot
+@dataclass(frozen=True)
+class BuyerSnapshot:
+    phone: str | None
+    phone_problem: str  # "" | Skip.NO_PHONE | Skip.INVALID_PHONE
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    customer_id: str
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def normalise_buyer_phone(raw_phones: list[Any], *, regions: list[str | None]) -> tuple[str | None, str]:
+    """The first phone that parses as a valid number (E.164), trying each default region.
+
+    Returns (phone, problem) where problem is "" or a skip reason.
+    """
+    candidates = [_text(phone) for phone in raw_phones if _text(phone)]
+    if not candidates:
+        return None, Skip.NO_PHONE
+    for raw in candidates:
+        for region in [*(region for region in regions if region), None]:
+            try:
+                parsed = phonenumbers.parse(raw, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(parsed):
+                return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), ""
+    return None, Skip.INVALID_PHONE
+
+
+def buyer_snapshot(payload: dict[str, Any], *, default_country: str | None) -> BuyerSnapshot:
+    """Who to message, from an order or checkout payload (every PII field may be redacted/null)."""
+    shipping = _dict(payload.get("shipping_address"))
+    billing = _dict(payload.get("billing_address"))
+    customer = _dict(payload.get("customer"))
+    phone, problem = normalise_buyer_phone(
+        [payload.get("phone"), shipping.get("phone"), billing.get("phone"), customer.get("phone")],
+        regions=[_text(shipping.get("country_code")).upper() or None, default_country],
+    )
+    return BuyerSnapshot(
+        phone=phone,
+        phone_problem=problem,
+        email=_text(payload.get("email") or payload.get("contact_email") or customer.get("email")) or None,
+        first_name=_text(shipping.get("first_name") or customer.get("first_name") or billing.get("first_name")) or None,
+        last_name=_text(shipping.get("last_name") or customer.get("last_name") or billing.get("last_name")) or None,
+        customer_id=_text(customer.get("id")),
+    )
+
+
+def _money(value: Any) -> str:
+    try:
+        return f"{Decimal(str(value)):.2f}"
+    except (InvalidOperation, ValueError):
+        return _text(value)
+
+
+def _products(line_items: Any) -> str:
+    lines = []
+    for item in line_items if isinstance(line_items, list) else []:
+        item = _dict(item)
+        title = _text(item.get("title") or item.get("name"))
+        variant = _text(item.get("variant_title"))
+        if variant and variant.lower() != "default title":
+            title = f"{title} ({variant})"
+        lines.append(f"{item.get('quantity', 1)}x {title}".strip())
+    return "; ".join(lines)[:2000]
+
+
+def _address(address: dict[str, Any]) -> str:
+    parts = [_text(address.get(key)) for key in ("address1", "address2", "province", "country")]
+    return ", ".join(part for part in parts if part)[:1000]
+
+
+def order_field_values(shop: str, order: dict[str, Any]) -> dict[str, str]:
+    """The order data set on the buyer's contact, by logical name (see DEFAULT_FIELD_NAMES)."""
+    shipping = _dict(order.get("shipping_address")) or _dict(order.get("billing_address"))
+    gateways = [_text(name) for name in order.get("payment_gateway_names") or [] if _text(name)]
+    gateway = gateways[0] if gateways else _text(order.get("gateway"))
+    is_cod = gateway.lower() == "cod" or any(word in gateway.lower() for word in CASH_ON_DELIVERY_WORDS)
+    values = {
+        "order_name": _text(order.get("name")),
+        "order_total": _money(order.get("total_price")),
+        "currency": _text(order.get("currency") or order.get("presentment_currency")),
+        "products": _products(order.get("line_items")),
+        "address": _address(shipping),
+        "city": _text(shipping.get("city")),
+        "payment": "Contra entrega" if is_cod else gateway,
+        "admin_url": f"https://{shop}/admin/orders/{_text(order.get('id'))}",
+        "order_id": _text(order.get("id")),
+    }
+    return {key: value for key, value in values.items() if value}
+
+
+def checkout_field_values(checkout: dict[str, Any]) -> dict[str, str]:
+    values = {
+        "order_total": _money(checkout.get("total_price")),
+        "currency": _text(checkout.get("currency") or checkout.get("presentment_currency")),
+        "products": _products(checkout.get("line_items")),
+        "cart_url": _text(checkout.get("abandoned_checkout_url")),
+    }
+    return {key: value for key, value in values.items() if value}
+
+
+# --------------------------------------------------------------------------- recording events
+def _schedule(delivery_id: int, *, run_after: datetime.datetime | None = None) -> None:
+    """Enqueue processing (in the caller's transaction: the queue lives in the same database)."""
+    from shops.tasks import process_flow_delivery
+
+    task = process_flow_delivery
+    if run_after is not None:
+        if not task.get_backend().supports_defer:
+            return  # immediate backend (tests): due deliveries are processed by flow_delivery_process_due
+        task = task.using(run_after=run_after)
+    task.enqueue(delivery_id)
+
+
+def _record(
+    *,
+    shop: str,
+    kind: str,
+    object_id: str,
+    buyer: BuyerSnapshot,
+    fields: dict[str, str],
+    order_name: str = "",
+    checkout_token: str = "",
+    run_after: datetime.datetime | None = None,
+) -> tuple[FlowDelivery, bool]:
+    defaults = {
+        "order_name": order_name[:64],
+        "checkout_token": checkout_token[:255],
+        "customer_id": buyer.customer_id[:64],
+        "phone": buyer.phone,
+        "email": buyer.email,
+        "contact": {"first_name": buyer.first_name, "last_name": buyer.last_name, "phone_problem": buyer.phone_problem},
+        "fields": fields,
+        "next_attempt_at": run_after,
+    }
+    try:
+        with transaction.atomic():
+            delivery = FlowDelivery.objects.create(shop=shop, kind=kind, shopify_object_id=object_id, **defaults)
+            _schedule(delivery.pk, run_after=run_after)
+    except IntegrityError:
+        return FlowDelivery.objects.get(shop=shop, kind=kind, shopify_object_id=object_id), False
+    return delivery, True
+
+
+def flow_delivery_record_order(*, shop: str, order: dict[str, Any]) -> tuple[FlowDelivery, bool]:
+    """Record the 'Nuevo Pedido' delivery of an ``orders/create`` payload and queue it.
+
+    Idempotent: a repeated webhook returns the existing delivery (created=False).
+    """
+    configuration = ShopConfiguration.objects.filter(shop=shop).first()
+    order_id = _text(order.get("id"))
+    if not order_id:
+        raise ApplicationError("order payload without id", code="invalid_payload")
+    buyer = buyer_snapshot(order, default_country=configuration.dropi_country if configuration else None)
+    return _record(
+        shop=shop,
+        kind=Kind.ORDER_CREATED,
+        object_id=order_id,
+        buyer=buyer,
+        fields=order_field_values(shop, order),
+        order_name=_text(order.get("name")),
+        checkout_token=_text(order.get("checkout_token")),
+    )
+
+
+def flow_delivery_record_checkout(*, shop: str, checkout: dict[str, Any]) -> tuple[FlowDelivery | None, bool]:
+    """Record (or refresh) the 'Carrito Abandonado' delivery of a checkout, due after the shop's delay.
+
+    One delivery per checkout token however many updates arrive; later updates refresh the
+    buyer and cart data of a delivery that has not been processed yet. A completed checkout
+    marks it skipped.
+    """
+    token = _text(checkout.get("token"))
+    if not token:
+        return None, False
+    configuration = ShopConfiguration.objects.filter(shop=shop).first()
+    delay = datetime.timedelta(minutes=configuration.abandoned_cart_delay_minutes if configuration else 60)
+    buyer = buyer_snapshot(checkout, default_country=configuration.dropi_country if configuration else None)
+    fields = checkout_field_values(checkout)
+    delivery, created = _record(
+        shop=shop,
+        kind=Kind.CART_ABANDONED,
+        object_id=token,
+        buyer=buyer,
+        fields=fields,
+        checkout_token=token,
+        run_after=timezone.now() + delay,
+    )
+    if checkout.get("completed_at") and delivery.status == Status.PENDING:
+        FlowDelivery.objects.filter(pk=delivery.pk, status=Status.PENDING).update(
+            status=Status.SKIPPED, skip_reason=Skip.CONVERTED, updated_at=timezone.now()
+        )
+    elif not created:
+        FlowDelivery.objects.filter(pk=delivery.pk, status=Status.PENDING).update(
+            phone=buyer.phone,
+            email=buyer.email,
+            customer_id=buyer.customer_id[:64],
+            contact={
+                "first_name": buyer.first_name,
+                "last_name": buyer.last_name,
+                "phone_problem": buyer.phone_problem,
+            },
+            fields=fields,
+            updated_at=timezone.now(),
+        )
+    delivery.refresh_from_db()
+    return delivery, created
+
+
+def flow_delivery_send_test(*, shop: str, phone: str) -> FlowDelivery:
+    """Send a sample order to the shop's 'Nuevo Pedido' flow for the merchant's own phone."""
+    configuration = ShopConfiguration.objects.filter(shop=shop).first()
+    normalised, problem = normalise_buyer_phone(
+        [phone], regions=[configuration.dropi_country if configuration else None]
+    )
+    if normalised is None:
+        raise ApplicationError(
+            gettext("Enter a valid phone number with its country code, e.g. +57 300 123 4567."),
+            field="phone",
+            code=problem,
+        )
+    if configuration is None or not configuration.ecomdrop_api_key:
+        raise ApplicationError(gettext("Connect Ecomdrop first."), code="no_api_key")
+    if not configuration.nuevo_pedido_flow_id:
+        raise ApplicationError(gettext("Choose the 'Nuevo Pedido' flow first."), code="no_flow")
+    buyer = BuyerSnapshot(normalised, "", None, "Cliente", "de prueba", "")
+    fields = {
+        "order_name": "#TEST-1001",
+        "order_total": "99900.00",
+        "currency": "COP",
+        "products": "2x Producto de prueba",
+        "address": "Calle 1 # 2-3, Bogotá",
+        "city": "Bogotá",
+        "payment": "Contra entrega",
+        "admin_url": f"https://{shop}/admin/orders",
+        "order_id": "0",
+    }
+    delivery, _ = _record(
+        shop=shop,
+        kind=Kind.TEST,
+        object_id=f"test-{uuid.uuid4().hex}",
+        buyer=buyer,
+        fields=fields,
+        order_name="#TEST-1001",
+    )
+    return delivery
+
+
+# --------------------------------------------------------------------------- processing
+def _retry_delay(attempts: int, error: EcomdropError | None = None) -> datetime.timedelta:
+    base = getattr(settings, "FLOW_DELIVERY_RETRY_BASE_SECONDS", 30)
+    cap = getattr(settings, "FLOW_DELIVERY_RETRY_MAX_SECONDS", 3600)
+    seconds = min(cap, base * 2 ** max(attempts - 1, 0)) * (0.5 + random.random())  # noqa: S311 (jitter)
+    if isinstance(error, EcomdropRateLimited):
+        seconds = max(seconds, error.retry_after)
+    return datetime.timedelta(seconds=seconds)
+
+
+def _claim(delivery_id: int, owner: str) -> bool:
+    now = timezone.now()
+    claimed = (
+        FlowDelivery.objects.filter(pk=delivery_id, status=Status.PENDING)
+        .exclude(next_attempt_at__gt=now)
+        .update(status=Status.PROCESSING, lease_owner=owner, lease_until=now + LEASE, updated_at=now)
+    )
+    return claimed == 1
+
+
+def _finish(delivery_id: int, owner: str, **changes: Any) -> None:
+    changes.setdefault("lease_owner", "")
+    changes.setdefault("lease_until", None)
+    changes["updated_at"] = timezone.now()
+    FlowDelivery.objects.filter(pk=delivery_id, lease_owner=owner).update(**changes)
+
+
+def _field_names(configuration: ShopConfiguration) -> dict[str, str]:
+    names = dict(DEFAULT_FIELD_NAMES)
+    overrides = configuration.ecomdrop_field_names if isinstance(configuration.ecomdrop_field_names, dict) else {}
+    names.update({key: str(value) for key, value in overrides.items() if key in names and value})
+    return names
+
+
+def _custom_field_ids(client: EcomdropClient, api_key: str) -> dict[str, str]:
+    key = "ecomdrop:custom-fields:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
+    cached = cache.get(key)
+    if cached is None:
+        cached = {field.name: field.id for field in client.custom_fields()}
+        cache.set(key, cached, CUSTOM_FIELDS_CACHE_SECONDS)
+    return cached
+
+
+def _skip_reason(delivery: FlowDelivery, configuration: ShopConfiguration | None) -> tuple[str, str]:
+    """(skip reason, flow id) — an empty reason means: send."""
+    if configuration is None or not configuration.is_installed:
+        return Skip.UNINSTALLED, ""
+    if not configuration.ecomdrop_api_key:
+        return Skip.NO_API_KEY, ""
+    flow_id = (
+        configuration.carrito_abandonado_flow_id
+        if delivery.kind == Kind.CART_ABANDONED
+        else configuration.nuevo_pedido_flow_id
+    )
+    if not flow_id:
+        return Skip.NO_FLOW, ""
+    if not delivery.phone:
+        return (delivery.contact or {}).get("phone_problem") or Skip.NO_PHONE, ""
+    if (
+        delivery.kind == Kind.CART_ABANDONED
+        and FlowDelivery.objects.filter(
+            shop=delivery.shop, kind=Kind.ORDER_CREATED, checkout_token=delivery.shopify_object_id
+        ).exists()
+    ):
+        return Skip.CONVERTED, ""
+    return "", flow_id
+
+
+def flow_delivery_process(*, delivery_id: int) -> str:
+    """Process one due delivery; return its resulting status.
+
+    Does nothing (returns the current status) when the delivery is not pending, not due, or
+    claimed by another worker. Retryable Ecomdrop failures before the flow is sent schedule a
+    new attempt with exponential back-off and jitter, up to FLOW_DELIVERY_MAX_ATTEMPTS.
+    """
+    owner = uuid.uuid4().hex
+    if not _claim(delivery_id, owner):
+        current = FlowDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
+        return current or ""
+    delivery = FlowDelivery.objects.get(pk=delivery_id)
+    delivery.attempts += 1
+    FlowDelivery.objects.filter(pk=delivery_id).update(attempts=delivery.attempts)
+    configuration = ShopConfiguration.objects.filter(shop=delivery.shop).first()
+    reason, flow_id = _skip_reason(delivery, configuration)
+    if reason:
+        _finish(delivery_id, owner, status=Status.SKIPPED, skip_reason=reason, last_error="")
+        logger.info("Flow delivery skipped: %s", reason, extra={"shop": delivery.shop, "delivery": delivery_id})
+        return Status.SKIPPED
+
+    api_key = configuration.ecomdrop_api_key.reveal()
+    client = EcomdropClient(api_key=api_key)
+    names = _field_names(configuration)
+    values_by_name = {names[key]: value for key, value in (delivery.fields or {}).items() if key in names}
+    phone = delivery.phone.reveal()
+    try:
+        contact = client.find_contact_by_phone(phone=phone)
+        if contact is None:
+            contact = client.create_contact(
+                phone=phone,
+                email=delivery.email.reveal() if delivery.email else None,
+                first_name=(delivery.contact or {}).get("first_name"),
+                last_name=(delivery.contact or {}).get("last_name"),
+                fields=values_by_name,
+            )
+        else:
+            field_ids = _custom_field_ids(client, api_key)
+            for name, value in values_by_name.items():
+                if name in field_ids:
+                    client.set_contact_field(contact_id=contact.id, field_id=field_ids[name], value=value)
+    except EcomdropError as error:
+        return _fail_or_retry(delivery, owner, error)
+
+    # Record the intent first, in its own committed write: from here on a lost answer or a
+    # lost worker can never lead to a second send.
+    FlowDelivery.objects.filter(pk=delivery_id, lease_owner=owner).update(
+        status=Status.SENDING, contact_id=contact.id[:255], flow_id=flow_id[:255], updated_at=timezone.now()
+    )
+    try:
+        client.send_flow(contact_id=contact.id, flow_id=flow_id)
+    except EcomdropError as error:
+        if error.may_have_been_processed:
+            _finish(delivery_id, owner, status=Status.UNCONFIRMED, last_error=_error_text(error))
+            logger.warning("Flow send unconfirmed", extra={"shop": delivery.shop, "delivery": delivery_id})
+            return Status.UNCONFIRMED
+        return _fail_or_retry(delivery, owner, error)
+    _finish(delivery_id, owner, status=Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None)
+    logger.info("Flow delivery sent", extra={"shop": delivery.shop, "delivery": delivery_id})
+    return Status.SENT
+
+
+def _error_text(error: EcomdropError) -> str:
+    return f"{type(error).__name__}: {error}"[:1000]
+
+
+def _fail_or_retry(delivery: FlowDelivery, owner: str, error: EcomdropError) -> str:
+    max_attempts = getattr(settings, "FLOW_DELIVERY_MAX_ATTEMPTS", 8)
+    if error.retryable and delivery.attempts < max_attempts:
+        next_attempt = timezone.now() + _retry_delay(delivery.attempts, error)
+        with transaction.atomic():
+            _finish(
+                delivery.pk, owner, status=Status.PENDING, next_attempt_at=next_attempt, last_error=_error_text(error)
+            )
+            _schedule(delivery.pk, run_after=next_attempt)
+        logger.info(
+            "Flow delivery will retry (attempt %s): %s",
+            delivery.attempts,
+            type(error).__name__,
+            extra={"shop": delivery.shop, "delivery": delivery.pk},
+        )
+        return Status.PENDING
+    _finish(delivery.pk, owner, status=Status.FAILED, last_error=_error_text(error))
+    logger.warning(
+        "Flow delivery failed: %s", type(error).__name__, extra={"shop": delivery.shop, "delivery": delivery.pk}
+    )
+    return Status.FAILED
+
+
+def flow_delivery_process_due(*, limit: int = 100) -> int:
+    """Process deliveries whose next attempt is due (for backends that cannot defer tasks, and
+    as a safety net); return how many were processed."""
+    due = list(
+        FlowDelivery.objects.filter(status=Status.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for delivery_id in due:
+        flow_delivery_process(delivery_id=delivery_id)
+    return len(due)
+
+
+def flow_delivery_recover_stale() -> dict[str, int]:
+    """Deliveries whose worker vanished: back to pending if the flow was not being sent yet,
+    ``unconfirmed`` if it was (it may have gone out)."""
+    now = timezone.now()
+    stale = list(
+        FlowDelivery.objects.filter(status=Status.PROCESSING, lease_until__lt=now).values_list("pk", flat=True)
+    )
+    requeued = 0
+    for delivery_id in stale:
+        with transaction.atomic():
+            if FlowDelivery.objects.filter(pk=delivery_id, status=Status.PROCESSING, lease_until__lt=now).update(
+                status=Status.PENDING, next_attempt_at=None, lease_owner="", lease_until=None, updated_at=now
+            ):
+                requeued += 1
+                _schedule(delivery_id)
+    unconfirmed = FlowDelivery.objects.filter(status=Status.SENDING, lease_until__lt=now).update(
+        status=Status.UNCONFIRMED,
+        last_error=gettext("The worker stopped while sending; not resent automatically to avoid a duplicate message."),
+        lease_owner="",
+        lease_until=None,
+        updated_at=now,
+    )
+    return {"requeued": requeued, "unconfirmed": unconfirmed}
+
+
+RESENDABLE = (Status.FAILED, Status.SKIPPED, Status.UNCONFIRMED)
+
+
+def flow_delivery_resend(*, delivery: FlowDelivery) -> FlowDelivery:
+    """Queue a failed, skipped or unconfirmed delivery again (a merchant's or staff's decision)."""
+    with transaction.atomic():
+        updated = FlowDelivery.objects.filter(pk=delivery.pk, status__in=RESENDABLE).update(
+            status=Status.PENDING,
+            skip_reason="",
+            next_attempt_at=None,
+            attempts=0,
+            last_error="",
+            updated_at=timezone.now(),
+        )
+        if not updated:
+            raise ApplicationError(
+                gettext("Only failed, skipped or unconfirmed deliveries can be sent again."), code="not_resendable"
+            )
+        _schedule(delivery.pk)
+    delivery.refresh_from_db()
+    return delivery

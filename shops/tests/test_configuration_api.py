@@ -1,0 +1,215 @@
+"""Configuración: Ecomdrop key (verified first), flows (only existing ones), Dropi settings."""
+
+import json
+
+import pytest
+
+from shops.models import ShopConfiguration
+
+pytestmark = pytest.mark.django_db
+
+SHOP = "tienda.myshopify.com"
+KEY = "ecomdrop-key-ABCDEFGH-123456"
+
+
+@pytest.fixture
+def call(client, shopify_simulator, session_token):
+    def request(method, path, body=None, **headers):
+        kwargs = {"HTTP_AUTHORIZATION": f"Bearer {session_token(SHOP)}", **headers}
+        if method == "GET":
+            return client.get(path, body or {}, **kwargs)
+        return client.post(path, json.dumps(body or {}), content_type="application/json", **kwargs)
+
+    return request
+
+
+@pytest.fixture
+def account(ecomdrop_simulator):
+    return ecomdrop_simulator.add_account(KEY, name="Tienda Demo")
+
+
+def configuration():
+    return ShopConfiguration.objects.get(shop=SHOP)
+
+
+def test_connect_verifies_the_key_then_stores_it_encrypted_and_never_returns_it(call, account, ecomdrop_simulator):
+    response = call("POST", "/app/api/ecomdrop/connect", {"api_key": f"  {KEY} "})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert KEY not in response.content.decode()
+    assert body["state"]["ecomdrop"]["connected"] is True
+    assert body["state"]["ecomdrop"]["key_status"].endswith("3456")
+    assert body["state"]["ecomdrop"]["account_name"] == "Tienda Demo"
+    assert configuration().ecomdrop_api_key.reveal() == KEY
+    assert ecomdrop_simulator.count("account") == 1
+
+
+def test_a_wrong_key_is_a_field_error_and_nothing_is_saved(call, account):
+    response = call("POST", "/app/api/ecomdrop/connect", {"api_key": "wrong-key-123456"})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "api_key"
+    assert "Ecomdrop" in response.json()["error"]
+    assert configuration().ecomdrop_api_key is None
+
+
+def test_ecomdrop_down_while_connecting_saves_nothing(call, account, ecomdrop_simulator):
+    ecomdrop_simulator.fail_next("account", status=503)
+
+    response = call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+
+    assert response.status_code == 400
+    assert configuration().ecomdrop_api_key is None
+
+
+def test_an_empty_key_or_malformed_json_is_refused(call, account, client, session_token):
+    assert call("POST", "/app/api/ecomdrop/connect", {"api_key": ""}).status_code == 400
+    for raw in ("{not json", "[1, 2]", "\xff"):
+        malformed = client.post(
+            "/app/api/ecomdrop/connect",
+            raw,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {session_token(SHOP)}",
+        )
+        assert malformed.status_code == 400
+        assert malformed.json()["code"] == "invalid_json"
+    assert configuration().ecomdrop_api_key is None
+
+
+def test_flows_are_listed_cached_and_refreshed_on_request(call, account, ecomdrop_simulator):
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+
+    first = call("GET", "/app/api/ecomdrop/flows").json()
+    call("GET", "/app/api/ecomdrop/flows")
+    account.flows["9003"] = "Nuevo flujo"
+    refreshed = call("GET", "/app/api/ecomdrop/flows", {"refresh": "1"}).json()
+
+    assert [flow["id"] for flow in first["flows"]] == ["9001", "9002"]
+    assert [flow["id"] for flow in refreshed["flows"]] == ["9001", "9002", "9003"]
+    assert ecomdrop_simulator.count("flows") == 2
+
+
+def test_only_flows_of_the_account_can_be_chosen(call, account):
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+
+    bad = call("POST", "/app/api/ecomdrop/flows", {"nuevo_pedido_flow_id": "666", "carrito_abandonado_flow_id": ""})
+    good = call(
+        "POST",
+        "/app/api/ecomdrop/flows",
+        {"nuevo_pedido_flow_id": "9001", "carrito_abandonado_flow_id": "9002", "abandoned_cart_delay_minutes": "90"},
+    )
+
+    assert bad.status_code == 400
+    assert bad.json()["field"] == "nuevo_pedido_flow_id"
+    assert good.status_code == 200
+    saved = configuration()
+    assert (saved.nuevo_pedido_flow_id, saved.carrito_abandonado_flow_id) == ("9001", "9002")
+    assert saved.abandoned_cart_delay_minutes == 90
+
+
+def test_the_delay_must_be_reasonable(call, account):
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+
+    response = call("POST", "/app/api/ecomdrop/flows", {"abandoned_cart_delay_minutes": "1"})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "abandoned_cart_delay_minutes"
+
+
+def test_dropi_needs_the_ecomdrop_key_first(call, account):
+    response = call("POST", "/app/api/dropi", {"store_name": "Mi tienda", "country": "CO", "token": "dropi-token"})
+
+    assert response.status_code == 400
+    assert configuration().dropi_token is None
+
+
+def test_dropi_token_is_pushed_to_the_country_field_and_a_country_change_re_pushes_it(
+    call, account, ecomdrop_simulator
+):
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+
+    saved = call("POST", "/app/api/dropi", {"store_name": "Mi tienda ñ", "country": "CO", "token": "dropi-token-1"})
+    moved = call("POST", "/app/api/dropi", {"store_name": "Mi tienda ñ", "country": "PE"})
+    renamed = call("POST", "/app/api/dropi", {"store_name": "Otra", "country": "PE"})
+
+    assert saved.status_code == moved.status_code == renamed.status_code == 200
+    assert "dropi-token-1" not in saved.content.decode()
+    assert account.bot_fields == {"640597": "dropi-token-1", "142979": "dropi-token-1"}
+    assert ecomdrop_simulator.count("bot_field") == 2
+    stored = configuration()
+    assert (stored.dropi_store_name, stored.dropi_country) == ("Otra", "PE")
+    assert stored.dropi_token.reveal() == "dropi-token-1"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"store_name": "", "country": "CO", "token": "t"}, "store_name"),
+        ({"store_name": "Tienda", "country": "", "token": "t"}, "country"),
+        ({"store_name": "Tienda", "country": "AR", "token": "t"}, "country"),
+        ({"store_name": "Tienda", "country": "CO"}, "token"),
+    ],
+)
+def test_dropi_settings_errors_name_their_field(call, account, body, field):
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+
+    response = call("POST", "/app/api/dropi", body)
+
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert configuration().dropi_store_name is None
+
+
+def test_a_failed_push_to_ecomdrop_saves_nothing(call, account, ecomdrop_simulator):
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+    ecomdrop_simulator.fail_next("bot_field", status=500)
+
+    response = call("POST", "/app/api/dropi", {"store_name": "Tienda", "country": "CO", "token": "t-1"})
+
+    assert response.status_code == 502
+    assert configuration().dropi_token is None
+
+
+def test_callback_secret_is_revealed_only_on_request_and_rotates(call, account, client, session_token):
+    page = client.get("/app/configuration", {"shop": SHOP, "id_token": session_token(SHOP)})
+    secret = configuration().callback_secret.reveal()
+    assert secret not in page.content.decode()
+
+    revealed = call("POST", "/app/api/callback-secret/reveal").json()
+    rotated = call("POST", "/app/api/callback-secret/rotate").json()
+
+    assert revealed["secret"] == secret
+    assert revealed["header"] == "X-Connector-Token"
+    assert revealed["url"].endswith("/api/ecomdrop/callback")
+    assert rotated["secret"] != secret
+    assert configuration().callback_secret.reveal() == rotated["secret"]
+
+
+def test_the_page_opens_on_status_until_something_is_configured(client, shopify_simulator, session_token, account):
+    first = client.get("/app/configuration", {"shop": SHOP, "id_token": session_token(SHOP)}).content.decode()
+    assert 'id="tab-status" aria-controls="panel-status" aria-selected="true"' in first
+
+    client.post(
+        "/app/api/ecomdrop/connect",
+        json.dumps({"api_key": KEY}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {session_token(SHOP)}",
+    )
+    later = client.get("/app/configuration", {"shop": SHOP, "id_token": session_token(SHOP)}).content.decode()
+    assert 'id="tab-ecomdrop" aria-controls="panel-ecomdrop" aria-selected="true"' in later
+    assert KEY not in later
+    assert "Tienda Demo" in later
+
+
+def test_another_shops_token_cannot_change_this_shop(call, account, client, session_token):
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+
+    response = client.post(
+        "/app/api/ecomdrop/disconnect?shop=" + SHOP,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {session_token('otra.myshopify.com')}",
+    )
+
+    assert response.status_code == 403
+    assert configuration().ecomdrop_api_key.reveal() == KEY

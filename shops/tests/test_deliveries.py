@@ -1,0 +1,369 @@
+"""Order and abandoned-cart deliveries to the Ecomdrop simulator: every state, exactly once."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from shops.models import FlowDelivery
+from shops.services import deliveries
+from shops.tests.factories import ShopConfigurationFactory
+from shops.tests.payloads import checkout_payload, order_payload
+
+SHOP = "tienda.myshopify.com"
+KEY = "ecomdrop-key-ABCDEFGH-123456"
+Status = FlowDelivery.Status
+
+
+@pytest.fixture
+def account(ecomdrop_simulator):
+    return ecomdrop_simulator.add_account(KEY)
+
+
+@pytest.fixture
+def configured(account):
+    return ShopConfigurationFactory(
+        shop=SHOP,
+        ecomdrop_api_key=KEY,
+        nuevo_pedido_flow_id="9001",
+        carrito_abandonado_flow_id="9002",
+        dropi_country="CO",
+        installed_at=timezone.now(),
+    )
+
+
+def record(order=None):
+    return deliveries.flow_delivery_record_order(shop=SHOP, order=order or order_payload())
+
+
+def make_due(delivery):
+    FlowDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - datetime.timedelta(seconds=1))
+
+
+@pytest.mark.django_db
+def test_an_order_creates_the_contact_with_the_order_fields_and_sends_the_flow(configured, account):
+    delivery, created = record(order_payload(name="#1014"))
+
+    delivery.refresh_from_db()
+    assert created
+    assert delivery.status == Status.SENT
+    assert delivery.sent_at is not None
+    contact = next(iter(account.contacts.values()))
+    assert contact.phone == "+573001234567"  # from the shipping address, region CO
+    assert (contact.first_name, contact.last_name, contact.email) == ("Ana", "Pérez", "ana@example.com")
+    fields = {account.custom_fields[field_id][0]: value for field_id, value in contact.fields.items()}
+    assert fields["pedido_nombre"] == "#1014"
+    assert fields["pedido_total"] == "129900.00"
+    assert fields["pedido_moneda"] == "COP"
+    assert fields["pedido_productos"] == "2x Reloj inteligente (Negro); 1x Correa"
+    assert fields["pedido_ciudad"] == "Bogotá"
+    assert fields["pedido_pago"] == "Contra entrega"
+    assert fields["pedido_url"].startswith(f"https://{SHOP}/admin/orders/")
+    assert account.sends == [(contact.id, "9001", account.sends[0][2])]
+
+
+@pytest.mark.django_db
+def test_an_existing_contact_gets_its_fields_updated_and_no_duplicate(configured, account, ecomdrop_simulator):
+    record(order_payload(name="#1"))
+    record(order_payload(name="#2"))
+
+    assert len(account.contacts) == 1
+    contact = next(iter(account.contacts.values()))
+    assert contact.fields["101"] == "#2"
+    assert len(account.sends) == 2
+    assert ecomdrop_simulator.count("create_contact") == 1
+
+
+@pytest.mark.django_db
+def test_a_duplicate_webhook_never_sends_twice(configured, account):
+    order = order_payload()
+    first, created = record(order)
+    second, created_again = record(order)
+
+    assert created
+    assert not created_again
+    assert first.pk == second.pk
+    assert len(account.sends) == 1
+    assert FlowDelivery.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"ecomdrop_api_key": None}, FlowDelivery.SkipReason.NO_API_KEY),
+        ({"nuevo_pedido_flow_id": None}, FlowDelivery.SkipReason.NO_FLOW),
+        ({"uninstalled_at": timezone.now()}, FlowDelivery.SkipReason.UNINSTALLED),
+    ],
+)
+def test_skipped_with_a_reason_when_the_shop_is_not_ready(configured, account, change, reason):
+    for field, value in change.items():
+        setattr(configured, field, value)
+    configured.save()
+
+    delivery, _ = record()
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.skip_reason) == (Status.SKIPPED, reason)
+    assert account.sends == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        (
+            {"phone": None, "shipping_address": None, "customer": None, "billing_address": None},
+            FlowDelivery.SkipReason.NO_PHONE,
+        ),
+        (
+            {"shipping_address": {"phone": "12", "country_code": "CO"}, "customer": None},
+            FlowDelivery.SkipReason.INVALID_PHONE,
+        ),
+        (
+            {"shipping_address": None, "customer": {"id": None, "phone": None}, "email": None},
+            FlowDelivery.SkipReason.NO_PHONE,
+        ),
+    ],
+)
+def test_buyers_without_a_usable_phone_are_skipped(configured, account, overrides, reason):
+    delivery, _ = record(order_payload(**overrides))
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.skip_reason) == (Status.SKIPPED, reason)
+    assert account.contacts == {}
+
+
+@pytest.mark.django_db
+def test_redacted_customer_data_is_handled(configured, account):
+    order = order_payload(email=None, customer=None, billing_address=None, phone="+51 987 654 321")
+    order["shipping_address"] = None
+
+    delivery, _ = record(order)
+
+    delivery.refresh_from_db()
+    assert delivery.status == Status.SENT
+    assert next(iter(account.contacts.values())).phone == "+51987654321"
+
+
+@pytest.mark.django_db
+def test_retryable_failures_back_off_and_then_succeed(configured, account, ecomdrop_simulator, settings):
+    settings.FLOW_DELIVERY_RETRY_BASE_SECONDS = 30
+    ecomdrop_simulator.fail_next("find_contact", status=503)
+
+    delivery, _ = record()
+
+    delivery.refresh_from_db()
+    assert delivery.status == Status.PENDING
+    assert delivery.attempts == 1
+    assert "EcomdropUnavailable" in delivery.last_error
+    wait = (delivery.next_attempt_at - timezone.now()).total_seconds()
+    assert 10 <= wait <= 46  # 30 s with ±50 % jitter
+    assert deliveries.flow_delivery_process(delivery_id=delivery.pk) == Status.PENDING  # not due yet
+    make_due(delivery)
+    assert deliveries.flow_delivery_process_due() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == Status.SENT
+    assert delivery.attempts == 2
+    assert len(account.sends) == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_flow_call_was_not_sent_and_is_retried(configured, account, ecomdrop_simulator):
+    ecomdrop_simulator.fail_next("send_flow", status=502)
+
+    delivery, _ = record()
+    make_due(delivery)
+    deliveries.flow_delivery_process_due()
+
+    delivery.refresh_from_db()
+    assert delivery.status == Status.SENT
+    assert len(account.sends) == 1
+
+
+@pytest.mark.django_db
+def test_rate_limiting_waits_at_least_what_ecomdrop_asks(configured, account, ecomdrop_simulator, settings):
+    settings.FLOW_DELIVERY_RETRY_BASE_SECONDS = 1
+    ecomdrop_simulator.fail_next("find_contact", status=429)
+
+    delivery, _ = record()
+
+    delivery.refresh_from_db()
+    assert (delivery.next_attempt_at - timezone.now()).total_seconds() >= 25
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("kind", "status"), [("find_contact", 401), ("send_flow", 404), ("create_contact", 422)])
+def test_non_retryable_errors_fail_at_once_with_a_readable_reason(
+    configured, account, ecomdrop_simulator, kind, status
+):
+    ecomdrop_simulator.fail_next(kind, status=status)
+
+    delivery, _ = record()
+
+    delivery.refresh_from_db()
+    assert delivery.status == Status.FAILED
+    assert delivery.attempts == 1
+    assert delivery.last_error
+    assert account.sends == []
+
+
+@pytest.mark.django_db
+def test_retries_stop_after_the_maximum_attempts(configured, account, ecomdrop_simulator, settings):
+    settings.FLOW_DELIVERY_MAX_ATTEMPTS = 3
+    ecomdrop_simulator.fail_next("find_contact", status=503, times=5)
+
+    delivery, _ = record()
+    for _ in range(4):
+        make_due(delivery)
+        deliveries.flow_delivery_process_due()
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Status.FAILED, 3)
+
+
+@pytest.mark.django_db
+def test_a_send_without_answer_is_unconfirmed_and_never_resent_automatically(
+    configured, account, ecomdrop_simulator, settings
+):
+    settings.HTTP_TIMEOUT_SECONDS = 0.3
+    ecomdrop_simulator.stall_next("send_flow", seconds=0.8)
+
+    delivery, _ = record()
+    make_due(delivery)
+    deliveries.flow_delivery_process_due()
+    deliveries.flow_delivery_recover_stale()
+
+    delivery.refresh_from_db()
+    assert delivery.status == Status.UNCONFIRMED
+    assert len(account.sends) == 1
+
+
+@pytest.mark.django_db
+def test_a_worker_lost_while_sending_leaves_the_delivery_unconfirmed(configured, account):
+    delivery, _ = record()
+    FlowDelivery.objects.filter(pk=delivery.pk).update(
+        status=Status.SENDING, lease_until=timezone.now() - datetime.timedelta(seconds=1), lease_owner="gone"
+    )
+    lost_early = record()[0]
+    FlowDelivery.objects.filter(pk=lost_early.pk).update(
+        status=Status.PROCESSING, lease_until=timezone.now() - datetime.timedelta(seconds=1), lease_owner="gone"
+    )
+    sends_before = len(account.sends)
+
+    result = deliveries.flow_delivery_recover_stale()
+
+    assert result == {"requeued": 1, "unconfirmed": 1}
+    assert FlowDelivery.objects.get(pk=delivery.pk).status == Status.UNCONFIRMED
+    assert FlowDelivery.objects.get(pk=lost_early.pk).status == Status.SENT  # requeued and processed
+    assert len(account.sends) == sends_before + 1
+
+
+@pytest.mark.django_db
+def test_resend_is_allowed_for_failed_skipped_and_unconfirmed_only(configured, account, ecomdrop_simulator):
+    ecomdrop_simulator.fail_next("find_contact", status=401)
+    failed, _ = record()
+    sent, _ = record()
+
+    resent = deliveries.flow_delivery_resend(delivery=FlowDelivery.objects.get(pk=failed.pk))
+
+    assert resent.status == Status.SENT
+    from connector.errors import ApplicationError
+
+    with pytest.raises(ApplicationError):
+        deliveries.flow_delivery_resend(delivery=FlowDelivery.objects.get(pk=sent.pk))
+    assert len(account.sends) == 2
+
+
+@pytest.mark.django_db
+def test_abandoned_cart_waits_for_the_delay_then_sends_the_recovery_url(configured, account):
+    checkout = checkout_payload()
+
+    delivery, created = deliveries.flow_delivery_record_checkout(shop=SHOP, checkout=checkout)
+    again, created_again = deliveries.flow_delivery_record_checkout(
+        shop=SHOP, checkout={**checkout, "total_price": "300.00"}
+    )
+
+    assert created
+    assert not created_again
+    assert delivery.pk == again.pk
+    assert again.status == Status.PENDING
+    assert (again.next_attempt_at - timezone.now()).total_seconds() > 55 * 60
+    assert account.sends == []
+    make_due(again)
+    deliveries.flow_delivery_process_due()
+    again.refresh_from_db()
+    assert again.status == Status.SENT
+    contact = next(iter(account.contacts.values()))
+    assert contact.phone == "+51987654321"
+    assert contact.fields["109"] == checkout["abandoned_checkout_url"]
+    assert contact.fields["102"] == "300.00"
+    assert account.sends[0][1] == "9002"
+
+
+@pytest.mark.django_db
+def test_a_checkout_that_became_an_order_is_skipped(configured, account):
+    checkout = checkout_payload()
+    delivery, _ = deliveries.flow_delivery_record_checkout(shop=SHOP, checkout=checkout)
+    record(order_payload(checkout_token=checkout["token"]))
+
+    make_due(delivery)
+    deliveries.flow_delivery_process_due()
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.skip_reason) == (Status.SKIPPED, FlowDelivery.SkipReason.CONVERTED)
+    assert [send[1] for send in account.sends] == ["9001"]
+
+
+@pytest.mark.django_db
+def test_a_completed_checkout_update_skips_the_delivery(configured, account):
+    checkout = checkout_payload()
+    deliveries.flow_delivery_record_checkout(shop=SHOP, checkout=checkout)
+
+    delivery, _ = deliveries.flow_delivery_record_checkout(
+        shop=SHOP, checkout={**checkout, "completed_at": "2026-11-25T10:05:00-05:00"}
+    )
+
+    assert (delivery.status, delivery.skip_reason) == (Status.SKIPPED, FlowDelivery.SkipReason.CONVERTED)
+
+
+@pytest.mark.django_db
+def test_the_test_event_goes_to_the_merchants_phone(configured, account):
+    delivery = deliveries.flow_delivery_send_test(shop=SHOP, phone="+57 310 555 1234")
+
+    delivery.refresh_from_db()
+    assert delivery.status == Status.SENT
+    assert account.contacts[account.sends[0][0]].phone == "+573105551234"
+
+
+@pytest.mark.mysql
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_on_the_same_delivery_send_once(configured, account, ecomdrop_simulator):
+    from django.test import override_settings
+
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}):
+        delivery, _ = record()
+    ecomdrop_simulator.latency = 0.05
+    barrier = threading.Barrier(2)
+    results = []
+
+    def worker():
+        barrier.wait()
+        try:
+            results.append(deliveries.flow_delivery_process(delivery_id=delivery.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # One worker claims and sends; the other finds it taken and does nothing.
+    assert results.count(Status.SENT) == 1
+    assert len(results) == 2
+    assert len(account.sends) == 1
+    assert FlowDelivery.objects.get(pk=delivery.pk).status == Status.SENT

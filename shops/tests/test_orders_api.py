@@ -1,0 +1,108 @@
+"""Pedidos: recent orders with cursor pagination and delivery state, resend, test event."""
+
+import json
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from connector.simulators.shopify_orders import add_order
+from shops.models import FlowDelivery
+from shops.services import deliveries
+from shops.tests.factories import ShopConfigurationFactory
+from shops.tests.payloads import order_payload
+
+pytestmark = pytest.mark.django_db
+
+SHOP = "tienda.myshopify.com"
+KEY = "ecomdrop-key-ABCDEFGH-123456"
+DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+@pytest.fixture
+def shop(shopify_simulator, ecomdrop_simulator):
+    from connector.models import ShopifySession
+
+    ecomdrop_simulator.add_account(KEY)
+    configuration = ShopConfigurationFactory(
+        shop=SHOP, ecomdrop_api_key=KEY, nuevo_pedido_flow_id="9001", installed_at=timezone.now()
+    )
+    ShopifySession.objects.create(id=f"offline_{SHOP}", shop=SHOP, access_token=shopify_simulator.issue_token(SHOP))
+    return configuration
+
+
+@pytest.fixture
+def api(client, session_token):
+    def call(path, method="GET", body=None, shop=SHOP):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {session_token(shop)}"}
+        if method == "GET":
+            return client.get(path, **headers)
+        return client.post(path, json.dumps(body or {}), content_type="application/json", **headers)
+
+    return call
+
+
+def test_orders_come_25_per_page_with_cursors_and_delivery_states(api, shop, shopify_simulator):
+    orders = [add_order(shopify_simulator, SHOP, name=f"#{1000 + number}") for number in range(30)]
+    newest = orders[-1]
+    with override_settings(TASKS=DUMMY_TASKS):
+        deliveries.flow_delivery_record_order(
+            shop=SHOP, order=order_payload(id=int(newest["legacyResourceId"]), name=newest["name"])
+        )
+
+    first = api("/app/api/orders").json()
+    second = api(f"/app/api/orders?after={first['page_info']['endCursor']}").json()
+    back = api(f"/app/api/orders?before={second['page_info']['startCursor']}").json()
+
+    assert len(first["orders"]) == 25
+    assert first["orders"][0]["name"] == newest["name"]
+    assert first["orders"][0]["delivery"]["status"] == FlowDelivery.Status.PENDING
+    assert first["orders"][1]["delivery"] is None
+    assert first["page_info"]["hasNextPage"] is True
+    assert len(second["orders"]) == 5
+    assert second["page_info"]["hasNextPage"] is False
+    assert [order["name"] for order in back["orders"]] == [order["name"] for order in first["orders"]]
+
+
+def test_shopify_down_is_a_clear_error(api, shop, shopify_simulator):
+    shopify_simulator.fail_next("graphql:RecentOrders", status=503)
+
+    response = api("/app/api/orders")
+
+    assert response.status_code == 502
+    assert "Shopify" in response.json()["error"]
+
+
+def test_resend_a_failed_delivery_and_refuse_other_shops(api, shop, ecomdrop_simulator):
+    ecomdrop_simulator.fail_next("find_contact", status=401)
+    delivery, _ = deliveries.flow_delivery_record_order(shop=SHOP, order=order_payload())
+    delivery.refresh_from_db()
+    assert delivery.status == FlowDelivery.Status.FAILED
+
+    foreign = api(f"/app/api/deliveries/{delivery.pk}/resend", "POST", shop="otra.myshopify.com")
+    resent = api(f"/app/api/deliveries/{delivery.pk}/resend", "POST")
+    again = api(f"/app/api/deliveries/{delivery.pk}/resend", "POST")
+
+    assert foreign.status_code == 404
+    assert resent.status_code == 200
+    assert resent.json()["delivery"]["status"] == FlowDelivery.Status.SENT
+    assert again.status_code == 400
+
+
+def test_test_event_needs_a_valid_phone(api, shop, ecomdrop_simulator):
+    bad = api("/app/api/test-event", "POST", {"phone": "123"})
+    good = api("/app/api/test-event", "POST", {"phone": "+57 300 555 0101"})
+
+    assert bad.status_code == 400
+    assert bad.json()["field"] == "phone"
+    assert good.status_code == 200
+    assert good.json()["delivery"]["status"] == FlowDelivery.Status.SENT
+    assert good.json()["delivery"]["kind"] == FlowDelivery.Kind.TEST
+
+
+def test_the_orders_page_renders_without_calling_shopify(client, shop, shopify_simulator, session_token):
+    response = client.get("/app/orders", {"shop": SHOP, "id_token": session_token(SHOP)})
+
+    assert response.status_code == 200
+    assert "Enviar evento de prueba" in response.content.decode()
+    assert shopify_simulator.count("graphql:RecentOrders") == 0

@@ -1,0 +1,131 @@
+/* Pedidos page: recent Shopify orders with their Ecomdrop delivery, resend, test event. */
+(function () {
+  "use strict";
+  var C = window.Connector;
+  var body = document.querySelector("[data-orders-body]");
+  if (!C || !body) { return; }
+  var labels = JSON.parse(document.getElementById("orders-labels").textContent);
+  var pageInfo = {};
+  var badge = { sent: "badge--success", failed: "badge--critical", unconfirmed: "badge--warning", skipped: "badge--warning" };
+
+  function cell(text, className) {
+    var td = document.createElement("td");
+    if (className) { td.className = className; }
+    if (text instanceof Node) { td.appendChild(text); } else { td.textContent = text == null ? "" : String(text); }
+    return td;
+  }
+  function span(text, className) {
+    var element = document.createElement("span");
+    element.className = className;
+    element.textContent = text;
+    return element;
+  }
+  function money(amount, currency) {
+    try {
+      return new Intl.NumberFormat(C.context.language === "en" ? "en-US" : "es-CO", { style: "currency", currency: currency }).format(Number(amount));
+    } catch (error) { return amount + " " + currency; }
+  }
+  function render(orders) {
+    body.textContent = "";
+    if (!orders.length) {
+      var row = document.createElement("tr");
+      row.appendChild(cell(labels.empty, "empty-state")).colSpan = 7;
+      body.appendChild(row);
+      return;
+    }
+    orders.forEach(function (order) {
+      var row = document.createElement("tr");
+      var link = document.createElement("a");
+      link.href = order.admin_url;
+      link.target = "_top";
+      link.textContent = order.name;
+      row.appendChild(cell(link));
+      row.appendChild(cell(new Date(order.created_at).toLocaleString(C.context.language === "en" ? "en-US" : "es-CO")));
+      row.appendChild(cell(money(order.total, order.currency)));
+      row.appendChild(cell([order.financial_status, order.fulfillment_status].filter(Boolean).join(" / ")));
+      var delivery = order.delivery;
+      var state = document.createElement("div");
+      if (delivery) {
+        state.appendChild(span(delivery.status_label, "badge " + (badge[delivery.status] || "badge--info")));
+        if (delivery.problem) {
+          state.appendChild(document.createElement("br"));
+          state.appendChild(span(delivery.problem, "text-subdued"));
+        }
+      } else {
+        state.appendChild(span(labels.none, "badge"));
+      }
+      row.appendChild(cell(state));
+      row.appendChild(cell((order.tags || []).join(", ")));
+      var actions = document.createElement("td");
+      if (delivery && delivery.resendable) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "button";
+        button.textContent = labels.resend;
+        button.addEventListener("click", function () { resend(delivery.id, button); });
+        actions.appendChild(button);
+      }
+      row.appendChild(actions);
+      body.appendChild(row);
+    });
+  }
+  function load(query) {
+    var container = document.querySelector("[data-orders]");
+    var problem = document.querySelector("[data-orders-error]");
+    container.setAttribute("aria-busy", "true");
+    container.classList.add("table--busy");
+    problem.textContent = "";
+    C.fetch("/app/api/orders" + (query || "")).then(function (response) {
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    }).then(function (result) {
+      container.setAttribute("aria-busy", "false");
+      container.classList.remove("table--busy");
+      if (!result.ok) { problem.textContent = result.data.error || labels.failed; render([]); return; }
+      pageInfo = result.data.page_info || {};
+      document.querySelector('[data-page="previous"]').disabled = !pageInfo.hasPreviousPage;
+      document.querySelector('[data-page="next"]').disabled = !pageInfo.hasNextPage;
+      render(result.data.orders);
+    }, function () {
+      container.classList.remove("table--busy");
+      problem.textContent = labels.failed;
+    });
+  }
+  function resend(id, button) {
+    button.disabled = true;
+    C.fetch("/app/api/deliveries/" + id + "/resend", { method: "POST" }).then(function (response) {
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    }).then(function (result) {
+      C.toast(result.ok ? labels.queued : (result.data.error || labels.failed), { isError: !result.ok });
+      load("");
+    });
+  }
+
+  document.querySelector('[data-page="previous"]').addEventListener("click", function () {
+    load("?before=" + encodeURIComponent(pageInfo.startCursor || ""));
+  });
+  document.querySelector('[data-page="next"]').addEventListener("click", function () {
+    load("?after=" + encodeURIComponent(pageInfo.endCursor || ""));
+  });
+  document.querySelector('[data-action="refresh"]').addEventListener("click", function () { load(""); });
+
+  var dialog = document.querySelector("[data-test-dialog]");
+  var form = document.querySelector('[data-form="test"]');
+  document.querySelector('[data-action="open-test"]').addEventListener("click", function () { dialog.showModal(); form.phone.focus(); });
+  document.querySelector('[data-action="close-test"]').addEventListener("click", function () { dialog.close(); });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var error = form.querySelector('[data-error-for="phone"]');
+    error.textContent = "";
+    C.fetch("/app/api/test-event", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ phone: form.phone.value })
+    }).then(function (response) {
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    }).then(function (result) {
+      if (!result.ok) { error.textContent = result.data.error || labels.failed; return; }
+      dialog.close();
+      C.toast(result.data.message + " " + result.data.delivery.status_label);
+    });
+  });
+
+  load("");
+})();
