@@ -79,11 +79,15 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
-def browser_page() -> Iterator[Any]:
+def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A Playwright page in Debian's chromium; Shopify's CDN is blocked as it is here."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # still plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

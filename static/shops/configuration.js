@@ -163,6 +163,23 @@
 
   // ---------------------------------------------------------------- flows
   var flowsLoaded = false;
+  var flowNames = {};
+  function renderActiveFlows() {
+    var any = false;
+    ["nuevo_pedido_flow_id", "carrito_abandonado_flow_id"].forEach(function (field) {
+      var item = document.querySelector('[data-active-flow="' + field + '"]');
+      var id = state.ecomdrop[field];
+      item.hidden = !id;
+      if (id) {
+        any = true;
+        var name = item.querySelector("[data-flow-name]");
+        name.setAttribute("data-flow-name", id);
+        name.textContent = flowNames[id] || id;
+      }
+    });
+    document.querySelector("[data-delay]").textContent = state.ecomdrop.abandoned_cart_delay_minutes;
+    document.querySelector("[data-no-flows]").hidden = any;
+  }
   function loadFlows(refresh) {
     if (!state.ecomdrop.connected || (flowsLoaded && !refresh)) { return; }
     var loading = document.querySelector("[data-flows-loading]");
@@ -185,10 +202,8 @@
           select.add(option);
         });
       });
-      document.querySelectorAll("[data-flow-name]").forEach(function (element) {
-        var match = flows.filter(function (flow) { return flow.id === element.getAttribute("data-flow-name"); })[0];
-        if (match) { element.textContent = match.name; }
-      });
+      flows.forEach(function (flow) { flowNames[flow.id] = flow.name; });
+      renderActiveFlows();
     }, function () { loading.hidden = true; problem.textContent = T.network; });
   }
   var flowsForm = document.querySelector('[data-form="flows"]');
@@ -198,7 +213,7 @@
       nuevo_pedido_flow_id: flowsForm.nuevo_pedido_flow_id.value,
       carrito_abandonado_flow_id: flowsForm.carrito_abandonado_flow_id.value,
       abandoned_cart_delay_minutes: flowsForm.abandoned_cart_delay_minutes.value
-    }, function (data) { state = data.state; });
+    }, function (data) { state = data.state; renderActiveFlows(); });
   });
 
   // ---------------------------------------------------------------- Dropi

@@ -1,0 +1,53 @@
+"""Configuración in a real browser: connect Ecomdrop, choose flows, see Estado."""
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from shops.models import ShopConfiguration
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOP = "demo-tienda.myshopify.com"
+KEY = "ecomdrop-demo-key-0123456789"
+
+
+def test_connect_ecomdrop_pick_flows_and_see_the_status(
+    live_server, shopify_simulator, ecomdrop_simulator, session_token, browser_page
+):
+    ecomdrop_simulator.add_account(KEY, name="Tienda Demo Ecomdrop")
+    page = browser_page
+    query = urlencode({"shop": SHOP, "host": "YWRtaW4", "embedded": "1", "id_token": session_token(SHOP)})
+
+    page.goto(f"{live_server.url}/app/configuration?{query}")
+    assert page.get_by_role("tab", name="Estado").get_attribute("aria-selected") == "true"
+    assert page.get_by_text("Clave API de Ecomdrop no configurada").is_visible()
+
+    page.get_by_role("tab", name="Ecomdrop").click()
+    page.get_by_label("Clave API de Ecomdrop").fill("wrong-key-000000")
+    page.get_by_role("button", name="Conectar Ecomdrop IA y Refrescar Flujos").click()
+    page.get_by_text("Ecomdrop no aceptó esta clave API").first.wait_for()
+    page.get_by_label("Clave API de Ecomdrop").fill(KEY)
+    page.get_by_role("button", name="Conectar Ecomdrop IA y Refrescar Flujos").click()
+    page.wait_for_url("**tab=ecomdrop**")
+    page.get_by_text("Tienda Demo Ecomdrop").first.wait_for()
+
+    page.locator("#nuevo_pedido_flow_id option", has_text="Confirmación de pedido").wait_for(state="attached")
+    page.select_option("#nuevo_pedido_flow_id", label="Confirmación de pedido")
+    page.select_option("#carrito_abandonado_flow_id", label="Recuperar carrito")
+    page.get_by_role("button", name="Guardar flujos").click()
+    page.get_by_text("¡Configuración de flujos guardada exitosamente!").wait_for()
+    configuration = ShopConfiguration.objects.get(shop=SHOP)
+    assert (configuration.nuevo_pedido_flow_id, configuration.carrito_abandonado_flow_id) == ("9001", "9002")
+    assert KEY not in page.content()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "configuration-ecomdrop.png", full_page=True)
+
+    page.get_by_role("tab", name="Ecomdrop").press("End")  # keyboard: last tab is Estado
+    panel = page.locator("#panel-status")
+    assert panel.is_visible()
+    panel.get_by_text("Clave API de Ecomdrop configurada").wait_for()
+    panel.locator("[data-flow-name='9001']", has_text="Confirmación de pedido").wait_for()
+    page.screenshot(path=SCREENSHOTS / "configuration-status.png", full_page=True)
