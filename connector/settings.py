@@ -223,6 +223,10 @@ DROPI_API_URLS = {
     "PY": "https://api.dropi.com.py",
 } | env.dict("DROPI_API_URLS", default={})
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=10.0)
+FLOW_DELIVERY_MAX_ATTEMPTS = env.int("FLOW_DELIVERY_MAX_ATTEMPTS", default=8)
+FLOW_DELIVERY_RETRY_BASE_SECONDS = env.float("FLOW_DELIVERY_RETRY_BASE_SECONDS", default=30.0)
+FLOW_DELIVERY_RETRY_MAX_SECONDS = env.float("FLOW_DELIVERY_RETRY_MAX_SECONDS", default=3600.0)
+ECOMDROP_CALLBACK_RATE_PER_MINUTE = env.int("ECOMDROP_CALLBACK_RATE_PER_MINUTE", default=120)
 # How long a process trusts that a shop's offline token is usable without reading it again.
 EMBEDDED_SESSION_CACHE_SECONDS = env.int("EMBEDDED_SESSION_CACHE_SECONDS", default=30)
 

@@ -62,7 +62,7 @@ def callback_configuration_for_secret(*, secret: str) -> ShopConfiguration | Non
 
 def callback_rate_limited(*, shop: str) -> bool:
     """Count this call in the shop's one-minute window; True once the window is full."""
-    limit = getattr(settings, "ECOMDROP_CALLBACK_RATE_PER_MINUTE", 120)
+    limit = settings.ECOMDROP_CALLBACK_RATE_PER_MINUTE
     window = int(timezone.now().timestamp() // 60)
     key = f"ecomdrop-callback:{shop}:{window}"
     cache.add(key, 0, 120)

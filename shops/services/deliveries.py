@@ -319,8 +319,8 @@ def flow_delivery_send_test(*, shop: str, phone: str) -> FlowDelivery:
 
 # --------------------------------------------------------------------------- processing
 def _retry_delay(attempts: int, error: EcomdropError | None = None) -> datetime.timedelta:
-    base = getattr(settings, "FLOW_DELIVERY_RETRY_BASE_SECONDS", 30)
-    cap = getattr(settings, "FLOW_DELIVERY_RETRY_MAX_SECONDS", 3600)
+    base = settings.FLOW_DELIVERY_RETRY_BASE_SECONDS
+    cap = settings.FLOW_DELIVERY_RETRY_MAX_SECONDS
     seconds = min(cap, base * 2 ** max(attempts - 1, 0)) * (0.5 + random.random())  # noqa: S311 (jitter)
     if isinstance(error, EcomdropRateLimited):
         seconds = max(seconds, error.retry_after)
@@ -452,7 +452,7 @@ def _error_text(error: EcomdropError) -> str:
 
 
 def _fail_or_retry(delivery: FlowDelivery, owner: str, error: EcomdropError) -> str:
-    max_attempts = getattr(settings, "FLOW_DELIVERY_MAX_ATTEMPTS", 8)
+    max_attempts = settings.FLOW_DELIVERY_MAX_ATTEMPTS
     if error.retryable and delivery.attempts < max_attempts:
         next_attempt = timezone.now() + _retry_delay(delivery.attempts, error)
         with transaction.atomic():
