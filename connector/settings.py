@@ -228,6 +228,7 @@ FLOW_DELIVERY_RETRY_BASE_SECONDS = env.float("FLOW_DELIVERY_RETRY_BASE_SECONDS",
 FLOW_DELIVERY_RETRY_MAX_SECONDS = env.float("FLOW_DELIVERY_RETRY_MAX_SECONDS", default=3600.0)
 ECOMDROP_CALLBACK_RATE_PER_MINUTE = env.int("ECOMDROP_CALLBACK_RATE_PER_MINUTE", default=120)
 # How long a process trusts that a shop's offline token is usable without reading it again.
+READINESS_CACHE_SECONDS = env.int("READINESS_CACHE_SECONDS", default=30)
 EMBEDDED_SESSION_CACHE_SECONDS = env.int("EMBEDDED_SESSION_CACHE_SECONDS", default=30)
 
 # --------------------------------------------------------------------------- logging

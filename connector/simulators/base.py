@@ -163,3 +163,12 @@ class SimulatorServer:
     def requests_of(self, kind: str) -> list[Request]:
         with self.lock:
             return [request for request in self.requests if request.kind == kind]
+
+
+def serve_until_interrupted(simulator: SimulatorServer) -> None:
+    """Keep a started simulator running in the foreground until Ctrl-C (manual demos)."""
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        simulator.stop()

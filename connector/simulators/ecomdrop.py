@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from connector.simulators.base import Request, Response, SimulatorServer
+from connector.simulators.base import Request, Response, SimulatorServer, serve_until_interrupted
 
 
 @dataclass
@@ -248,11 +248,7 @@ def main() -> None:
     simulator.add_account(options.api_key)
     simulator.start(options.port)
     print(f"Ecomdrop simulator: ECOMDROP_API_URL={simulator.base_api_url()} (API key {options.api_key})")  # noqa: T201
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        simulator.stop()
+    serve_until_interrupted(simulator)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from typing import Any
 
 import jwt
 
-from connector.simulators.base import Request, Response, SimulatorServer
+from connector.simulators.base import Request, Response, SimulatorServer, serve_until_interrupted
 
 # Modules with a ``register(simulator)`` function adding GraphQL handlers for a feature.
 HANDLER_MODULES = ["connector.simulators.shopify_orders"]
@@ -313,11 +313,7 @@ def main() -> None:
     simulator.start(options.port)
     print(f"Shopify simulator on {simulator.base_url}")  # noqa: T201
     print(f"SHOPIFY_ADMIN_ORIGIN={simulator.origin_template()}")  # noqa: T201
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        simulator.stop()
+    serve_until_interrupted(simulator)
 
 
 if __name__ == "__main__":
