@@ -171,9 +171,15 @@ def _validate_dump(path: Path, *, compressed: bool) -> BackupFileInfo:
                 if ended:
                     inserting = None
         elif inserting is not None:
-            # MariaDB 10.11+ writes one row per line after "INSERT INTO `t` VALUES".
-            line_rows, ended = _count_tuples(line)
-            info.rows[inserting] += line_rows
+            # MariaDB 10.11+ writes one row per line after "INSERT INTO `t` VALUES". Newlines inside
+            # strings are escaped, so such a line ("(…)," or "(…);") is exactly one row.
+            stripped = line.rstrip()
+            if stripped.startswith(b"(") and stripped[-2:] in (b"),", b");"):
+                info.rows[inserting] += 1
+                ended = stripped.endswith(b";")
+            else:
+                line_rows, ended = _count_tuples(line)
+                info.rows[inserting] += line_rows
             if ended:
                 inserting = None
         elif line.startswith(b"CREATE TABLE `"):

@@ -217,3 +217,32 @@ def test_backup_names_use_the_utc_time():
 
     assert backup_filename(vendor="mysql", compress=True, now=moment) == "backup_20250304_050607.sql.gz"
     assert backup_filename(vendor="sqlite", compress=False, now=moment) == "backup_20250304_050607.sqlite3"
+
+
+def gzip_members(data):
+    """Number of gzip members in ``data`` (each one decompressed to check it is complete)."""
+    members = 0
+    while data:
+        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        decompressor.decompress(data)
+        assert decompressor.eof
+        members += 1
+        data = decompressor.unused_data
+    return members
+
+
+@pytest.mark.parametrize("size", [0, 10, 10 * 1024 * 1024 + 7])
+def test_parallel_compression_writes_one_valid_gzip_stream_in_order(size):
+    from io import BytesIO
+
+    from connector.operations.backup import BLOCK_BYTES, _ParallelGzipSink
+
+    data = (b"INSERT INTO `t` VALUES (1,'\xc3\x91and\xc3\xba \xf0\x9f\x98\x80');\n" * (size // 40 + 1))[:size]
+    raw = BytesIO()
+    sink = _ParallelGzipSink(raw, workers=3)
+    for start in range(0, len(data), 1_000_003):
+        sink.write(data[start : start + 1_000_003])
+    sink.finish()
+
+    assert gzip.decompress(raw.getvalue()) == data
+    assert gzip_members(raw.getvalue()) == max(1, -(-size // BLOCK_BYTES))

@@ -268,6 +268,19 @@ def test_rows_are_counted_in_single_line_and_multi_line_inserts(tmp_path):
     assert info.rows == {"empty_table": 0, "t": 4, "u`v": 3, "w": 2}
 
 
+def test_a_gzip_file_of_several_members_is_read_whole(tmp_path):
+    dump = write_dump(tmp_path, b"INSERT INTO `t` VALUES\n(1,'a'),\n(2,'b');\n").read_bytes()
+    middle = len(dump) // 2
+    path = tmp_path / "members.sql.gz"
+    path.write_bytes(gzip.compress(dump[:middle]) + gzip.compress(dump[middle:]))  # as `backup` writes on many cores
+
+    info = backup_file_validate(path=path)
+
+    assert info.compressed
+    assert info.rows == {"t": 2}
+    assert info.uncompressed_bytes == len(dump)
+
+
 def test_a_dump_without_its_completion_line_is_refused(tmp_path):
     with pytest.raises(CommandError, match="Dump completed"):
         run_restore(write_dump(tmp_path, b"INSERT INTO `t` VALUES (1);\n", completed=False), yes=True)
