@@ -210,6 +210,13 @@ def test_backup_output_directory_must_exist(tmp_path):
         run_backup(output=str(tmp_path / "missing" / "backup.sql.gz"))
 
 
+def test_an_output_ending_in_a_slash_must_be_an_existing_directory(tmp_path):
+    with pytest.raises(CommandError, match="does not exist"):
+        run_backup(output=f"{tmp_path}/missing/")
+
+    assert files_in(tmp_path) == []
+
+
 def test_backup_names_use_the_utc_time():
     import datetime
 

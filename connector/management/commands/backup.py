@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,10 @@ Prints the size and the duration. Restore with `manage.py restore FILE`."""
 
     def handle(self, *args: Any, **options: Any) -> None:
         to_stdout = options["output"] == "-"
+        output = options["output"] or ""
+        # Path() drops a trailing slash, which is how people say "this is a directory".
+        if output.endswith(("/", os.sep)) and not Path(output).is_dir():
+            raise CommandError(f"Directory {output} does not exist.")
         try:
             summary = database_backup(
                 alias=options["database"],
