@@ -86,11 +86,14 @@ fmt: install-dev ## format and auto-fix
 migrations-check: install-dev ## fail if models and migrations disagree
 	DEBUG=true $(MANAGE) makemigrations --check --dry-run
 
-check: lint migrations-check test ## everything CI runs (lint, migrations, tests)
+check: lint migrations-check docker-config test ## everything CI runs (lint, migrations, compose file, tests)
 
 messages: install-dev ## refresh and compile the translation catalogues (needs gettext)
 	DEBUG=true $(MANAGE) makemessages -l es -l en --ignore=.venv --ignore=bench
 	DEBUG=true $(MANAGE) compilemessages --ignore=.venv
+
+docker-config: install-dev ## validate docker/compose.yaml (YAML parse, services, MySQL settings) without Docker
+	$(PY) docker/check_config.py
 
 bench: install-dev ## run the benchmarks in bench/ (needs DATABASE_URL=mysql://…)
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

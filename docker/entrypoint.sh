@@ -1,14 +1,23 @@
 #!/bin/sh
-# Wait for the database, apply migrations, then start the requested process: web | worker | <command>.
+# Container entry point: wait for the database, then start what was asked for.
+#   web            migrate (unless MIGRATE_ON_START=0), then gunicorn on $PORT
+#   worker         wait until migrations are applied, then the task worker
+#   manage ARGS    python manage.py ARGS (e.g. `manage dbcheck`, `manage backup`)
+#   anything else  run as given
 set -eu
 
-wait_for_database() {
-  attempts=0
-  until python manage.py check --database default >/dev/null 2>&1; do
-    attempts=$((attempts + 1))
-    if [ "$attempts" -ge 60 ]; then
-      echo "database not reachable after 120 s:" >&2
-      python manage.py check --database default >&2 || true
+WAIT_SECONDS="${WAIT_SECONDS:-120}"
+
+wait_until() {
+  # wait_until DESCRIPTION COMMAND...: retry COMMAND every 2 s for WAIT_SECONDS, then show its error.
+  description="$1"
+  shift
+  waited=0
+  until "$@" >/dev/null 2>&1; do
+    waited=$((waited + 2))
+    if [ "$waited" -ge "$WAIT_SECONDS" ]; then
+      echo "gave up after ${WAIT_SECONDS} s waiting for ${description}:" >&2
+      "$@" >&2 || true
       exit 1
     fi
     sleep 2
@@ -17,14 +26,20 @@ wait_for_database() {
 
 case "${1:-web}" in
   web)
-    wait_for_database
+    wait_until "the database" python manage.py check --database default
     if [ "${MIGRATE_ON_START:-1}" = "1" ]; then python manage.py migrate --noinput; fi
     exec gunicorn connector.wsgi --bind "0.0.0.0:${PORT:-8000}" --workers "${WEB_CONCURRENCY:-2}" \
       --timeout 30 --access-logfile - --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}"
     ;;
   worker)
-    wait_for_database
+    wait_until "the database" python manage.py check --database default
+    # The web container migrates; the worker starts once the schema is there.
+    wait_until "migrations (run by the web container)" python manage.py migrate --check
     exec python manage.py db_worker --queue-name default
+    ;;
+  manage)
+    shift
+    exec python manage.py "$@"
     ;;
   *)
     exec "$@"

@@ -1,0 +1,148 @@
+"""Validate docker/compose.yaml without a Docker engine (`make docker-config`).
+
+Parses the file with PyYAML and checks what the product relies on: the app, worker and mysql
+services; mysql:8.4 with utf8mb4 / utf8mb4_unicode_ci, max_allowed_packet=256M, a buffer pool,
+the slow query log and UTC; healthchecks; named volumes; passwords taken from the environment;
+and that docker/mysql/connector.cnf (for servers outside Docker) has the same settings. Prints
+one line per problem and exits 1, or one summary line and exits 0.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DOCKER = Path(__file__).resolve().parent
+COMPOSE = DOCKER / "compose.yaml"
+MYSQL_CNF = DOCKER / "mysql" / "connector.cnf"
+REQUIRED_SERVICES = ("app", "worker", "mysql")
+MYSQL_IMAGE = "mysql:8.4"
+# Server settings the product requires, and the value each must have.
+REQUIRED_MYSQL_SETTINGS = {
+    "character-set-server": "utf8mb4",
+    "collation-server": "utf8mb4_unicode_ci",
+    "max-allowed-packet": "256M",
+    "slow-query-log": "ON",
+    "long-query-time": "1",
+    "default-time-zone": "+00:00",
+}
+PRESENT_MYSQL_SETTINGS = ("innodb-buffer-pool-size",)  # any value; tuned per server
+BOOLEAN_OPTIONS = {"slow-query-log"}
+DEFAULTED_VARIABLE = re.compile(r"\$\{[A-Z0-9_]+:-([^}]*)\}")
+PASSWORD_KEYS = ("MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD")
+
+
+def _name(option: str) -> str:
+    return option.strip().lstrip("-").replace("_", "-").lower()
+
+
+def _value(option: str, raw: str) -> str:
+    value = DEFAULTED_VARIABLE.sub(r"\1", str(raw).strip()).strip("'\"")
+    if option in BOOLEAN_OPTIONS:
+        return {"1": "ON", "TRUE": "ON", "0": "OFF", "FALSE": "OFF"}.get(value.upper(), value.upper())
+    return value
+
+
+def _flags(command: Any) -> dict[str, str]:
+    if isinstance(command, str):
+        command = command.split()
+    flags = {}
+    for item in command or []:
+        if str(item).startswith("--") and "=" in str(item):
+            option, value = str(item).split("=", 1)
+            flags[_name(option)] = _value(_name(option), value)
+    return flags
+
+
+def _cnf_settings(path: Path) -> dict[str, str]:
+    parser = configparser.ConfigParser(allow_no_value=True, interpolation=None, strict=False)
+    parser.read(path, encoding="utf-8")
+    if not parser.has_section("mysqld"):
+        return {}
+    return {_name(option): _value(_name(option), value or "ON") for option, value in parser.items("mysqld")}
+
+
+def _environment(service: dict[str, Any]) -> dict[str, str]:
+    environment = service.get("environment") or {}
+    if isinstance(environment, list):
+        return dict(item.split("=", 1) if "=" in item else (item, "") for item in environment)
+    return {key: str(value) for key, value in environment.items()}
+
+
+def compose_problems(compose_path: Path = COMPOSE, cnf_path: Path = MYSQL_CNF) -> list[str]:
+    """Every problem found in the compose file (empty when it is fine)."""
+    try:
+        compose = yaml.safe_load(compose_path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        return [f"{compose_path.name}: cannot be parsed: {error}"]
+    if not isinstance(compose, dict):
+        return [f"{compose_path.name}: is not a mapping"]
+    services = compose.get("services") or {}
+    problems = [f"service '{name}' is missing" for name in REQUIRED_SERVICES if name not in services]
+    if problems:
+        return problems
+
+    mysql = services["mysql"]
+    if mysql.get("image") != MYSQL_IMAGE:
+        problems.append(f"mysql: image is {mysql.get('image')!r}, expected {MYSQL_IMAGE!r}")
+    flags = _flags(mysql.get("command"))
+    for option, wanted in REQUIRED_MYSQL_SETTINGS.items():
+        if flags.get(option) != wanted:
+            problems.append(f"mysql: command needs --{option}={wanted} (has {flags.get(option)!r})")
+    for option in PRESENT_MYSQL_SETTINGS:
+        if option not in flags:
+            problems.append(f"mysql: command needs --{option}=…")
+    for key in PASSWORD_KEYS:
+        value = _environment(mysql).get(key, "")
+        if not value.startswith("${"):
+            problems.append(f"mysql: {key} must come from the environment (${{{key}:?…}}), not the file")
+
+    volumes = compose.get("volumes") or {}
+    mounts = [str(mount).split(":")[0] for mount in mysql.get("volumes") or []]
+    if not any(mount in volumes for mount in mounts):
+        problems.append("mysql: the data directory must be on a named volume")
+
+    for name in ("mysql", "app"):
+        test = (services[name].get("healthcheck") or {}).get("test")
+        if not test:
+            problems.append(f"{name}: healthcheck missing")
+        elif any("PASSWORD" in str(part) for part in test):
+            problems.append(f"{name}: healthcheck must not put a password on the command line")
+    for name in ("app", "worker"):
+        if "DATABASE_URL" not in _environment(services[name]):
+            problems.append(f"{name}: DATABASE_URL missing")
+    if "mysql" not in (services["app"].get("depends_on") or {}):
+        problems.append("app: must depend on mysql (service_healthy)")
+    if not services["worker"].get("depends_on"):
+        problems.append("worker: must wait for the app (which migrates) or the database")
+
+    cnf = _cnf_settings(cnf_path)
+    for option in [*REQUIRED_MYSQL_SETTINGS, *PRESENT_MYSQL_SETTINGS]:
+        if cnf.get(option) != flags.get(option):
+            problems.append(
+                f"{cnf_path.name}: {option} is {cnf.get(option)!r} but compose.yaml passes {flags.get(option)!r}"
+            )
+    return problems
+
+
+def main() -> int:
+    problems = compose_problems()
+    for problem in problems:
+        print(f"✗ {problem}")
+    if problems:
+        print(f"docker-config: {len(problems)} problem(s) in {COMPOSE.relative_to(DOCKER.parent)}")
+        return 1
+    print(
+        f"docker-config: {COMPOSE.relative_to(DOCKER.parent)} OK (services {', '.join(REQUIRED_SERVICES)}; "
+        f"{MYSQL_IMAGE} utf8mb4/utf8mb4_unicode_ci, max_allowed_packet 256M; matches {MYSQL_CNF.name})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
