@@ -224,6 +224,28 @@ DROPI_API_URLS = {
 } | env.dict("DROPI_API_URLS", default={})
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=10.0)
 
+# --------------------------------------------------------------------------- storefront theme
+# Where the Ecomdrop theme comes from: a zip URL or a Git repository, decided here and never by
+# the browser (README › Storefront theme). THEME_GIT_TOKEN is a secret: never logged or shown.
+THEME_ARCHIVE_URL = env.str("THEME_ARCHIVE_URL", default="").strip()
+THEME_GIT_PROVIDER = env.str("THEME_GIT_PROVIDER", default="github").strip().lower()
+THEME_GIT_REPO = env.str("THEME_GIT_REPO", default="").strip().strip("/")
+THEME_GIT_REF = env.str("THEME_GIT_REF", default="").strip() or "main"
+THEME_GIT_TOKEN = env.str("THEME_GIT_TOKEN", default="").strip()
+THEME_GIT_API_URL = env.str("THEME_GIT_API_URL", default="").strip().rstrip("/")  # empty: the provider's public API
+if THEME_GIT_PROVIDER not in ("github", "gitlab"):
+    raise ImproperlyConfigured(f"THEME_GIT_PROVIDER must be github or gitlab, not '{THEME_GIT_PROVIDER}'.")
+if THEME_ARCHIVE_URL and THEME_GIT_REPO:
+    raise ImproperlyConfigured("Set THEME_ARCHIVE_URL or THEME_GIT_REPO, not both: the theme has one source.")
+THEME_NAME = env.str("THEME_NAME", default="Ecomdrop Theme 2.5")
+# Shopify's themeCreate refuses archives over 50 MB (ThemeCreateUserErrorCode.ZIP_TOO_LARGE).
+THEME_MAX_ARCHIVE_BYTES = env.int("THEME_MAX_ARCHIVE_BYTES", default=50 * 1024 * 1024)
+THEME_DOWNLOAD_TIMEOUT_SECONDS = env.float("THEME_DOWNLOAD_TIMEOUT_SECONDS", default=120.0)
+THEME_DOWNLOAD_URL_LIFETIME_SECONDS = env.int("THEME_DOWNLOAD_URL_LIFETIME_SECONDS", default=600)
+THEME_POLL_INTERVAL_SECONDS = env.float("THEME_POLL_INTERVAL_SECONDS", default=3.0)
+THEME_POLL_TIMEOUT_SECONDS = env.int("THEME_POLL_TIMEOUT_SECONDS", default=900)
+THEME_RETRY_DELAY_SECONDS = env.float("THEME_RETRY_DELAY_SECONDS", default=30.0)
+
 # --------------------------------------------------------------------------- logging
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
