@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "shops",
     "products",
     "assistant",
+    "themes",
 ]
 
 MIDDLEWARE = [
