@@ -14,6 +14,7 @@ urlpatterns = [
     path("app/configuration", shop_views.configuration, name="app_configuration"),
     path("app/theme", shop_views.theme, name="app_theme"),
     path("app/api/session", views.api_session, name="app_api_session"),
+    path("", include("themes.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from connector.admin_tools import ConsoleModelAdmin
+from themes import services
 from themes.models import ThemeArchive, ThemeInstall
 
 
@@ -21,6 +24,7 @@ class ThemeInstallAdmin(ConsoleModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-id",)
     list_select_related = ("archive",)
+    actions = [*ConsoleModelAdmin.actions, "abandon"]
     fieldsets = (
         (None, {"fields": ("shop", "state", "theme_name", "archive", "version")}),
         (_("Shopify"), {"fields": ("theme_id", "theme_role", "submitted_at", "polls")}),
@@ -40,6 +44,15 @@ class ThemeInstallAdmin(ConsoleModelAdmin):
     @admin.display(description=_("version"), ordering="version")
     def short_version(self, obj: ThemeInstall) -> str:
         return obj.version.strip('"')[:12] or "—"
+
+    @admin.action(description=_("Stop selected running installs (mark them failed)"), permissions=["change"])
+    def abandon(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = sum(services.theme_install_abandon(install=install) for install in queryset)
+        self.message_user(
+            request,
+            ngettext("Stopped %(count)d install.", "Stopped %(count)d installs.", count) % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(ThemeArchive)

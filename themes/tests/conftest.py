@@ -44,3 +44,28 @@ def github_theme(settings: Any, git_host: GitHostSimulator, theme_storage: Any) 
     settings.THEME_GIT_TOKEN = GIT_TOKEN
     settings.THEME_GIT_API_URL = git_host.github_api_url()
     return git_host
+
+
+SHOP = "tienda.myshopify.com"
+THEME_SCOPES = "read_orders,read_products,read_themes,write_orders,write_products,write_themes"
+
+
+@pytest.fixture
+def shopify_themes(settings: Any, shopify_simulator: Any) -> Any:
+    """The Shopify simulator with its theme operations; the app asks for theme scopes; no waits."""
+    from connector.simulators.shopify_themes import ShopifyThemes
+
+    shopify_simulator.scope = THEME_SCOPES
+    settings.THEME_POLL_INTERVAL_SECONDS = 0
+    settings.THEME_RETRY_DELAY_SECONDS = 0
+    return ShopifyThemes.install(shopify_simulator)
+
+
+@pytest.fixture
+def offline_session(shopify_themes: Any, shopify_simulator: Any) -> Any:
+    """The shop's stored offline token (issued by the simulator, with the theme scopes)."""
+    from connector.tests.factories import ShopifySessionFactory
+
+    return ShopifySessionFactory(
+        shop=SHOP, access_token=shopify_simulator.issue_token(SHOP), scope=shopify_simulator.scope
+    )

@@ -43,3 +43,23 @@ def test_installs_and_archives_are_listed_searchable_and_read_only(admin_client)
     assert archives.status_code == 200
     assert "GitHub ecomdrop/theme @ main" in archives.content.decode()
     assert admin_client.get(reverse("admin:themes_themearchive_change", args=[archive.pk])).status_code == 200
+
+
+def test_staff_can_stop_a_stuck_install_so_the_shop_can_try_again(admin_client):
+    stuck = ThemeInstallFactory(shop="tienda.myshopify.com", state=ThemeInstall.State.DOWNLOADING)
+    ThemeInstall.objects.filter(pk=stuck.pk).update(running_shop="tienda.myshopify.com")
+    finished = ThemeInstallFactory(shop="otra.myshopify.com", state=ThemeInstall.State.READY)
+
+    response = admin_client.post(
+        reverse("admin:themes_themeinstall_changelist"),
+        {"action": "abandon", "_selected_action": [stuck.pk, finished.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    stuck.refresh_from_db()
+    finished.refresh_from_db()
+    assert stuck.state == ThemeInstall.State.FAILED
+    assert stuck.error_code == ThemeInstall.Error.ABANDONED
+    assert stuck.running_shop is None
+    assert finished.state == ThemeInstall.State.READY
