@@ -12,9 +12,8 @@ urlpatterns = [
     path("app/", product_views.index, name="app_products"),
     path("app/orders", shop_views.orders, name="app_orders"),
     path("app/configuration", shop_views.configuration, name="app_configuration"),
-    path("app/theme", shop_views.theme, name="app_theme"),
+    path("", include("themes.urls")),  # /app/theme (Tema), its JSON calls, /themes/download/<token>
     path("app/api/session", views.api_session, name="app_api_session"),
-    path("", include("themes.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -1,4 +1,4 @@
-"""Embedded pages of the shops app: Pedidos, Configuración and Tema."""
+"""Embedded pages of the shops app: Pedidos and Configuración (Tema lives in the themes app)."""
 
 from __future__ import annotations
 
@@ -21,10 +21,3 @@ def orders(request: HttpRequest) -> HttpResponse:
 def configuration(request: HttpRequest) -> HttpResponse:
     """Configuración: Ecomdrop, Dropi, Asistente IA and Estado."""
     return render(request, "shops/configuration.html", {**embedded_context(request), "active": "configuration"})
-
-
-@embedded_view
-@require_GET
-def theme(request: HttpRequest) -> HttpResponse:
-    """Tema: install the Ecomdrop storefront theme."""
-    return render(request, "shops/theme.html", {**embedded_context(request), "active": "theme"})

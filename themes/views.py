@@ -9,15 +9,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from connector.embedded import embedded_view
+from connector.embedded import embedded_context, embedded_view
 from connector.errors import ApplicationError
 from connector.shopify.themes import ShopifyTheme
 from themes import selectors, services
@@ -156,6 +159,57 @@ def theme_json(theme: ShopifyTheme, *, shop: str, installed_ids: set[str]) -> di
         "preview_url": preview_url(shop, theme.numeric_id),
         "updated_at": theme.updated_at,
     }
+
+
+def page_text() -> dict[str, str]:
+    """The strings the page's script shows, in the active language."""
+    return {
+        "install": _("Install theme"),
+        "installing": _("Installing…"),
+        "installed": _("Theme installed"),
+        "retry": _("Try again"),
+        "customise": _("Customise"),
+        "preview": _("Preview"),
+        "installedByApp": _("Installed by the app"),
+        "processing": _("Processing"),
+        "processingFailed": _("Processing failed"),
+        "noThemes": _("Your shop has no themes yet."),
+        "themesError": _("Your themes could not be loaded."),
+        "networkError": _("The app could not reach the server. Check your connection; the page keeps trying."),
+        "libraryFull": _(
+            "Your theme library has %(count)s of %(limit)s themes. Delete a theme in Online Store › Themes "
+            "before installing."
+        ),
+        "slowStart": _("This is taking longer than usual. If it does not start in a few minutes, contact support."),
+    }
+
+
+@embedded_view
+@require_GET
+def page(request: HttpRequest) -> HttpResponse:
+    """Tema: the theme, its install button and progress, and the shop's themes.
+
+    Renders from the database and settings only; the theme list is fetched by the page after it
+    rendered (Shopify is never called while rendering).
+    """
+    context = {
+        **embedded_context(request),
+        "active": "theme",
+        "theme_name": settings.THEME_NAME,
+        "source_configured": services.theme_source_get() is not None,
+        "can_write_themes": services.shop_can_write_themes(shop=request.shop),
+        "theme_page": {
+            "install": install_json(selectors.theme_install_latest(shop=request.shop)),
+            "urls": {
+                "install": reverse("app_theme_install"),
+                "status": reverse("app_theme_status"),
+                "themes": reverse("app_theme_themes"),
+            },
+            "text": page_text(),
+            "pollMilliseconds": 2000,
+        },
+    }
+    return render(request, "themes/page.html", context)
 
 
 @csrf_exempt  # authenticated by the bearer session token, not by a cookie

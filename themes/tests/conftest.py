@@ -69,3 +69,33 @@ def offline_session(shopify_themes: Any, shopify_simulator: Any) -> Any:
     return ShopifySessionFactory(
         shop=SHOP, access_token=shopify_simulator.issue_token(SHOP), scope=shopify_simulator.scope
     )
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser_page(monkeypatch: Any) -> Iterator[Any]:
+    """A Playwright page in Debian's chromium; Shopify's CDN (App Bridge) is blocked, so the page
+    runs on its own session token as it must when the CDN cannot load."""
+    import os
+
+    # Playwright's sync API keeps an event loop in this thread; the test's own database calls
+    # are still synchronous, so Django's async-safety check does not apply to them.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="es-CO")
+        page = context.new_page()
+        page.route("https://cdn.shopify.com/**", lambda route: route.abort())
+        page.set_default_timeout(15_000)
+        yield page
+        context.close()
+        browser.close()
