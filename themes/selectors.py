@@ -1,7 +1,8 @@
-"""Reads of the theme tables used by several views."""
+"""Reads used by the theme views and services: latest install, installed theme ids, theme permission."""
 
 from __future__ import annotations
 
+from connector.models import ShopifySession
 from themes.models import ThemeInstall
 
 
@@ -17,3 +18,11 @@ def theme_installed_ids(*, shop: str) -> set[str]:
         .exclude(theme_id="")
         .values_list("theme_id", flat=True)
     )
+
+
+def shop_can_write_themes(*, shop: str) -> bool:
+    """False only when the shop's stored offline token lacks ``write_themes`` (unknown scope: True)."""
+    scope = ShopifySession.objects.filter(id=ShopifySession.offline_id(shop)).values_list("scope", flat=True).first()
+    if not scope:
+        return True
+    return "write_themes" in {part.strip() for part in scope.split(",")}

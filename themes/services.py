@@ -30,7 +30,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connector.errors import ApplicationError
-from connector.models import ShopifySession
 from connector.secrets import Secret
 from connector.services import shopify_admin_client
 from connector.shopify.errors import (
@@ -49,6 +48,7 @@ from connector.theme_source.errors import (
     ThemeSourceNotFound,
     ThemeSourceUnavailable,
 )
+from themes import selectors
 from themes.archives import ThemeArchiveInvalid, theme_package
 from themes.models import ThemeArchive, ThemeInstall
 
@@ -281,14 +281,6 @@ DONE = InstallStep("done")
 StepFunction = Callable[..., InstallStep]
 
 
-def shop_can_write_themes(*, shop: str) -> bool:
-    """False only when the shop's stored offline token lacks ``write_themes`` (unknown scope: True)."""
-    scope = ShopifySession.objects.filter(id=ShopifySession.offline_id(shop)).values_list("scope", flat=True).first()
-    if not scope:
-        return True
-    return "write_themes" in {part.strip() for part in scope.split(",")}
-
-
 def _stale_before() -> datetime.datetime:
     # Longer than any step can stay silent: a download, the retry waits, then some slack.
     silent = settings.THEME_DOWNLOAD_TIMEOUT_SECONDS + MAX_RETRY_WAIT_SECONDS + 600
@@ -310,7 +302,7 @@ def theme_install_start(*, shop: str, user_id: int | None = None) -> ThemeInstal
             code=ThemeInstall.Error.SOURCE_NOT_CONFIGURED,
             status=409,
         )
-    if not shop_can_write_themes(shop=shop):
+    if not selectors.shop_can_write_themes(shop=shop):
         raise ApplicationError(_missing_permission_message(), code=ThemeInstall.Error.MISSING_PERMISSION, status=403)
     _abandon_stale(shop=shop)
     try:

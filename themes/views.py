@@ -197,7 +197,7 @@ def page(request: HttpRequest) -> HttpResponse:
         "active": "theme",
         "theme_name": settings.THEME_NAME,
         "source_configured": services.theme_source_get() is not None,
-        "can_write_themes": services.shop_can_write_themes(shop=request.shop),
+        "can_write_themes": selectors.shop_can_write_themes(shop=request.shop),
         "theme_page": {
             "install": install_json(selectors.theme_install_latest(shop=request.shop)),
             "urls": {

@@ -112,7 +112,7 @@ class _SourceClient:
             raise ThemeSourceAuthError(f"{self.host_name} refused the token for {what} (HTTP {status})", status=status)
         # GitHub answers 422 for a ref that names no commit.
         if status in (404, 410, 422):
-            raise ThemeSourceNotFound(f"{self.host_name} has no {what} (HTTP {status})", status=status)
+            raise ThemeSourceNotFound(f"{self.host_name} found nothing for {what} (HTTP {status})", status=status)
         if status >= 500:
             raise ThemeSourceUnavailable(f"{self.host_name} answered HTTP {status} for {what}", status=status)
         raise ThemeSourceError(f"{self.host_name} answered HTTP {status} for {what}", status=status)
@@ -189,7 +189,7 @@ class GitHubClient(_SourceClient):
         """The commit ``ref`` (branch, tag or sha) points at."""
         # Branch names may hold slashes (feature/x); GitHub takes them as they are.
         url = f"{self._repo_path(repo)}/commits/{quote(ref, safe='/')}"
-        sha = str(self._json(self._get(url, what=f"ref '{ref}'"), "the commit").get("sha") or "")
+        sha = str(self._json(self._get(url, what=f"the ref '{ref}'"), "the commit").get("sha") or "")
         if not SHA_RE.match(sha):
             raise ThemeSourceUnavailable("GitHub answered a commit without a sha")
         return sha
@@ -236,7 +236,7 @@ class GitLabClient(_SourceClient):
     def commit_sha(self, *, repo: str, ref: str) -> str:
         """The commit ``ref`` (branch, tag or sha) points at."""
         url = f"{self._project_path(repo)}/repository/commits/{quote(ref, safe='')}"
-        sha = str(self._json(self._get(url, what=f"ref '{ref}'"), "the commit").get("id") or "")
+        sha = str(self._json(self._get(url, what=f"the ref '{ref}'"), "the commit").get("id") or "")
         if not SHA_RE.match(sha):
             raise ThemeSourceUnavailable("GitLab answered a commit without an id")
         return sha

@@ -12,6 +12,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from connector.models import ShopifySession
 from connector.simulators.git_host import GitHostSimulator, demo_theme_files
 from themes import services
 from themes.models import ThemeArchive, ThemeInstall
@@ -205,7 +206,7 @@ def test_a_plan_without_theme_creation_is_explained(client, session_token, ready
 
 
 def test_missing_write_themes_in_the_stored_scope_is_refused_before_starting(client, session_token, ready):
-    ready_session = services.ShopifySession.objects.get(shop=SHOP)
+    ready_session = ShopifySession.objects.get(shop=SHOP)
     ready_session.scope = "read_products,write_products,read_themes"
     ready_session.save()
 
@@ -221,7 +222,7 @@ def test_shopify_refusing_themecreate_for_lack_of_scope_is_missing_permission(
     client, session_token, ready, shopify_simulator
 ):
     # The stored scope says nothing, but the token Shopify holds lacks write_themes.
-    session = services.ShopifySession.objects.get(shop=SHOP)
+    session = ShopifySession.objects.get(shop=SHOP)
     shopify_simulator.scope = "read_products,read_themes"
     session.access_token = shopify_simulator.issue_token(SHOP)
     session.scope = ""
