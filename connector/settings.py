@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "shops",
     "products",
     "assistant",
+    "themes",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +231,28 @@ ECOMDROP_CALLBACK_RATE_PER_MINUTE = env.int("ECOMDROP_CALLBACK_RATE_PER_MINUTE",
 # How long a process trusts that a shop's offline token is usable without reading it again.
 READINESS_CACHE_SECONDS = env.int("READINESS_CACHE_SECONDS", default=30)
 EMBEDDED_SESSION_CACHE_SECONDS = env.int("EMBEDDED_SESSION_CACHE_SECONDS", default=30)
+
+# --------------------------------------------------------------------------- storefront theme
+# Where the Ecomdrop theme comes from: a zip URL or a Git repository, decided here and never by
+# the browser (README › Storefront theme). THEME_GIT_TOKEN is a secret: never logged or shown.
+THEME_ARCHIVE_URL = env.str("THEME_ARCHIVE_URL", default="").strip()
+THEME_GIT_PROVIDER = env.str("THEME_GIT_PROVIDER", default="github").strip().lower()
+THEME_GIT_REPO = env.str("THEME_GIT_REPO", default="").strip().strip("/")
+THEME_GIT_REF = env.str("THEME_GIT_REF", default="").strip() or "main"
+THEME_GIT_TOKEN = env.str("THEME_GIT_TOKEN", default="").strip()
+THEME_GIT_API_URL = env.str("THEME_GIT_API_URL", default="").strip().rstrip("/")  # empty: the provider's public API
+if THEME_GIT_PROVIDER not in ("github", "gitlab"):
+    raise ImproperlyConfigured(f"THEME_GIT_PROVIDER must be github or gitlab, not '{THEME_GIT_PROVIDER}'.")
+if THEME_ARCHIVE_URL and THEME_GIT_REPO:
+    raise ImproperlyConfigured("Set THEME_ARCHIVE_URL or THEME_GIT_REPO, not both: the theme has one source.")
+THEME_NAME = env.str("THEME_NAME", default="Ecomdrop Theme 2.5")
+# Shopify's themeCreate refuses archives over 50 MB (ThemeCreateUserErrorCode.ZIP_TOO_LARGE).
+THEME_MAX_ARCHIVE_BYTES = env.int("THEME_MAX_ARCHIVE_BYTES", default=50 * 1024 * 1024)
+THEME_DOWNLOAD_TIMEOUT_SECONDS = env.float("THEME_DOWNLOAD_TIMEOUT_SECONDS", default=120.0)
+THEME_DOWNLOAD_URL_LIFETIME_SECONDS = env.int("THEME_DOWNLOAD_URL_LIFETIME_SECONDS", default=600)
+THEME_POLL_INTERVAL_SECONDS = env.float("THEME_POLL_INTERVAL_SECONDS", default=3.0)
+THEME_POLL_TIMEOUT_SECONDS = env.int("THEME_POLL_TIMEOUT_SECONDS", default=900)
+THEME_RETRY_DELAY_SECONDS = env.float("THEME_RETRY_DELAY_SECONDS", default=30.0)
 
 # --------------------------------------------------------------------------- logging
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -12,7 +12,7 @@ urlpatterns = [
     path("app/", product_views.index, name="app_products"),
     path("app/orders", shop_views.orders, name="app_orders"),
     path("app/configuration", shop_views.configuration, name="app_configuration"),
-    path("app/theme", shop_views.theme, name="app_theme"),
+    path("", include("themes.urls")),  # /app/theme (Tema), its JSON calls, /themes/download/<token>
     path("app/api/session", views.api_session, name="app_api_session"),
     path("app/api/ecomdrop/connect", shop_views.api_ecomdrop_connect, name="app_api_ecomdrop_connect"),
     path("app/api/ecomdrop/disconnect", shop_views.api_ecomdrop_disconnect, name="app_api_ecomdrop_disconnect"),

@@ -1,5 +1,5 @@
-"""Embedded pages of the shops app (Pedidos, Configuración, Tema), their JSON endpoints, and
-Ecomdrop's callback. Views parse, call a service and render; no vendor call while rendering
+"""Embedded pages of the shops app (Pedidos, Configuración — Tema lives in the themes app),
+their JSON endpoints, and Ecomdrop's callback. Views parse, call a service and render; no vendor call while rendering
 a page (the pages load vendor data through their JSON endpoints)."""
 
 from __future__ import annotations
@@ -154,13 +154,6 @@ def configuration(request: HttpRequest) -> HttpResponse:
             "last_problem": delivery_problem(last_error) if last_error else "",
         },
     )
-
-
-@embedded_view
-@require_GET
-def theme(request: HttpRequest) -> HttpResponse:
-    """Tema: install the Ecomdrop storefront theme."""
-    return render(request, "shops/theme.html", {**embedded_context(request), "active": "theme"})
 
 
 # --------------------------------------------------------------------------- Configuración API

@@ -1,0 +1,28 @@
+"""Reads used by the theme views and services: latest install, installed theme ids, theme permission."""
+
+from __future__ import annotations
+
+from connector.models import ShopifySession
+from themes.models import ThemeInstall
+
+
+def theme_install_latest(*, shop: str) -> ThemeInstall | None:
+    """The shop's most recent install (running or finished), with its archive."""
+    return ThemeInstall.objects.filter(shop=shop).select_related("archive").order_by("-id").first()
+
+
+def theme_installed_ids(*, shop: str) -> set[str]:
+    """Shopify ids of the themes this app installed for the shop."""
+    return set(
+        ThemeInstall.objects.filter(shop=shop, state=ThemeInstall.State.READY)
+        .exclude(theme_id="")
+        .values_list("theme_id", flat=True)
+    )
+
+
+def shop_can_write_themes(*, shop: str) -> bool:
+    """False only when the shop's stored offline token lacks ``write_themes`` (unknown scope: True)."""
+    scope = ShopifySession.objects.filter(id=ShopifySession.offline_id(shop)).values_list("scope", flat=True).first()
+    if not scope:
+        return True
+    return "write_themes" in {part.strip() for part in scope.split(",")}
