@@ -327,3 +327,27 @@ def test_bad_input_is_a_field_error(api, shop, dropi_simulator):
         "price_rule.multiplier"
     )
     assert api("/app/api/products/import", "POST", {"mode": "copy"}).json()["field"] == "mode"
+
+
+def test_dropi_down_at_import_saves_nothing_and_calls_no_shopify(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.fail_next("detail", status=503)
+    dropi_simulator.fail_next("index", status=503)
+
+    response = create(api, 7015)
+
+    assert response.status_code == 502
+    assert response.json()["code"] == "dropi_unavailable"
+    assert graphql_operations(shopify_simulator) == []
+    assert ProductAssociation.objects.count() == 0
+
+
+def test_rate_limited_at_import_pauses_and_saves_nothing(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.block()
+
+    first = create(api, 7016)
+    second = create(api, 7016)
+
+    assert (first.status_code, second.status_code) == (429, 429)
+    assert dropi_simulator.count("detail") == 1  # the second attempt never reached Dropi
+    assert graphql_operations(shopify_simulator) == []
+    assert ProductAssociation.objects.count() == 0
