@@ -10,7 +10,7 @@ PORT ?= 8000
 RUN_DEBUG ?= true
 
 .DEFAULT_GOAL := help
-.PHONY: help sysdeps sysdeps-browser install install-dev run test shopify-simulator worker lint fmt check migrations-check messages docker-config bench clean
+.PHONY: help sysdeps sysdeps-browser install install-dev run test shopify-simulator dropi-simulator worker lint fmt check migrations-check messages docker-config bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -71,6 +71,9 @@ test: install-dev sysdeps-browser ## run the whole suite (against DATABASE_URL; 
 
 shopify-simulator: install ## run the local Shopify simulator on :9100 (see README › Local development)
 	$(PY) -m connector.simulators.shopify --port 9100
+
+dropi-simulator: install ## run the local Dropi simulator on :9300 with a demo catalogue (README › Local development)
+	$(PY) -m connector.simulators.dropi --port 9300
 
 worker: install ## run the background task worker
 	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(MANAGE) db_worker

@@ -114,3 +114,16 @@ def ecomdrop_simulator(settings: Any) -> Iterator[Any]:
     settings.HTTP_TIMEOUT_SECONDS = 5
     yield simulator
     simulator.stop()
+
+
+@pytest.fixture
+def dropi_simulator(settings: Any) -> Iterator[Any]:
+    """A local Dropi for every country that the app is pointed at (accounts are added per test)."""
+    from connector.simulators.dropi import DropiSimulator
+
+    simulator = DropiSimulator()
+    simulator.start()
+    settings.DROPI_API_URLS = simulator.api_urls()
+    settings.HTTP_TIMEOUT_SECONDS = 5
+    yield simulator
+    simulator.stop()

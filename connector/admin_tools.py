@@ -129,7 +129,7 @@ def changelist_url(model: type[Model], **filters: str) -> str:
 def shop_links(shop: str, *, include_configuration: bool = True) -> str:
     """HTML links to every table's rows for ``shop`` (one click from any of them)."""
     from connector.models import ShopifySession
-    from products.models import ProductAssociation
+    from products.models import ProductAssociation, VariantMapping
 
     links = []
     if include_configuration:
@@ -138,6 +138,7 @@ def shop_links(shop: str, *, include_configuration: bool = True) -> str:
         [
             (changelist_url(ShopifySession, shop=shop), _("Sessions")),
             (changelist_url(ProductAssociation, shop=shop), _("Product associations")),
+            (changelist_url(VariantMapping, association__shop=shop), _("Variant mappings")),
             (reverse("admin:assistant_aiconfiguration_by_shop", args=[shop]), _("AI configuration")),
         ]
     )

@@ -223,6 +223,14 @@ DROPI_API_URLS = {
     "PE": "https://api.dropi.pe",
     "PY": "https://api.dropi.com.py",
 } | env.dict("DROPI_API_URLS", default={})
+# Relative gallery paths of Dropi products are served from this CDN.
+DROPI_IMAGE_BASE_URL = env.str("DROPI_IMAGE_BASE_URL", default="https://d39ru7awumhhs2.cloudfront.net/")
+# Origin/Referer sent to Dropi; empty sends none (README › Dropi explains why). "{shop}" is replaced.
+DROPI_ORIGIN = env.str("DROPI_ORIGIN", default="")
+# How long a catalogue page answered by Dropi is reused for the same shop and query.
+DROPI_CACHE_SECONDS = env.int("DROPI_CACHE_SECONDS", default=120)
+# After "Too Many Attempts" no call goes to Dropi for the shop during this time (Dropi blocks for hours).
+DROPI_RATE_LIMIT_BACKOFF_SECONDS = env.int("DROPI_RATE_LIMIT_BACKOFF_SECONDS", default=3600)
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=10.0)
 FLOW_DELIVERY_MAX_ATTEMPTS = env.int("FLOW_DELIVERY_MAX_ATTEMPTS", default=8)
 FLOW_DELIVERY_RETRY_BASE_SECONDS = env.float("FLOW_DELIVERY_RETRY_BASE_SECONDS", default=30.0)

@@ -23,6 +23,23 @@ urlpatterns = [
     path("app/api/deliveries", shop_views.api_deliveries, name="app_api_deliveries"),
     path("app/api/deliveries/<int:delivery_id>/resend", shop_views.api_delivery_resend, name="app_api_delivery_resend"),
     path("app/api/test-event", shop_views.api_test_event, name="app_api_test_event"),
+    path("app/api/dropi/products", product_views.api_dropi_products, name="app_api_dropi_products"),
+    path(
+        "app/api/dropi/products/<str:product_id>/preview",
+        product_views.api_dropi_product_preview,
+        name="app_api_dropi_product_preview",
+    ),
+    path("app/api/shopify/products", product_views.api_shopify_products, name="app_api_shopify_products"),
+    path(
+        "app/api/shopify/products/<int:product_id>", product_views.api_shopify_product, name="app_api_shopify_product"
+    ),
+    path("app/api/products/import", product_views.api_products_import, name="app_api_products_import"),
+    path("app/api/associations", product_views.api_associations, name="app_api_associations"),
+    path(
+        "app/api/associations/<int:association_id>/delete",
+        product_views.api_association_delete,
+        name="app_api_association_delete",
+    ),
     path("api/ecomdrop/callback", shop_views.ecomdrop_callback, name="ecomdrop_callback"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,23 +1,47 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from connector.admin_tools import ConsoleModelAdmin, LargeTablePaginator, shop_links
+from connector.admin_tools import ConsoleModelAdmin, LargeTablePaginator, changelist_url, shop_links
 from products.models import ProductAssociation, VariantMapping
 
 SHOPIFY_PRODUCT_GID_PREFIX = "gid://shopify/Product/"
 
 
+def shopify_variant_url(association: ProductAssociation, variant_id: str) -> str:
+    """The variant's page in Shopify Admin."""
+    return (
+        f"https://{association.shop}/admin/products/{association.shopify_product_numeric_id}"
+        f"/variants/{variant_id.rsplit('/', 1)[-1]}"
+    )
+
+
 class VariantMappingInline(admin.TabularInline):
     model = VariantMapping
     extra = 0
-    fields = ("dropi_variation_id", "dropi_variation_label", "shopify_variant_id", "shopify_variant_title")
+    fields = (
+        "dropi_variation_id",
+        "dropi_variation_label",
+        "shopify_variant_id",
+        "shopify_variant_title",
+        "shopify_variant_link",
+    )
+    readonly_fields = ("shopify_variant_link",)
+
+    @admin.display(description=_("open in Shopify"))
+    def shopify_variant_link(self, obj: VariantMapping) -> str:
+        if not obj.pk:
+            return "—"
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            shopify_variant_url(obj.association, obj.shopify_variant_id),
+            obj.shopify_variant_title or obj.shopify_variant_id,
+        )
 
 
 @admin.register(ProductAssociation)
@@ -33,6 +57,7 @@ class ProductAssociationAdmin(ConsoleModelAdmin):
     )
     list_filter = (
         "import_type",
+        "replace_images",
         "save_dropi_name",
         "save_dropi_description",
         "save_dropi_images",
@@ -46,11 +71,14 @@ class ProductAssociationAdmin(ConsoleModelAdmin):
     ordering = ("-id",)
     sortable_by = ("id", "created_at")
     paginator = LargeTablePaginator
-    readonly_fields = ("related", "shopify_admin_link", "created_at", "updated_at")
+    readonly_fields = ("related", "shopify_admin_link", "variant_mappings_link", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("shop", "related", "import_type")}),
         (_("Dropi"), {"fields": ("dropi_product_id", "dropi_product_name", "dropi_variations")}),
-        (_("Shopify"), {"fields": ("shopify_product_id", "shopify_product_title", "shopify_admin_link")}),
+        (
+            _("Shopify"),
+            {"fields": ("shopify_product_id", "shopify_product_title", "shopify_admin_link", "variant_mappings_link")},
+        ),
         (
             _("Sync options"),
             {
@@ -58,7 +86,9 @@ class ProductAssociationAdmin(ConsoleModelAdmin):
                     "save_dropi_name",
                     "save_dropi_description",
                     "save_dropi_images",
+                    "replace_images",
                     "use_suggested_barcode",
+                    "price_rule",
                     "custom_price",
                 )
             },
@@ -95,18 +125,58 @@ class ProductAssociationAdmin(ConsoleModelAdmin):
     def related(self, obj: ProductAssociation) -> str:
         return shop_links(obj.shop) if obj.shop else "—"
 
+    @admin.display(description=_("variant mappings"))
+    def variant_mappings_link(self, obj: ProductAssociation) -> str:
+        if not obj.pk:
+            return "—"
+        return format_html('<a href="{}">{}</a>', changelist_url(VariantMapping, association=str(obj.pk)), _("List"))
+
 
 @admin.register(VariantMapping)
 class VariantMappingAdmin(ConsoleModelAdmin):
-    list_display = ("id", "association", "association_shop", "dropi_variation_id", "shopify_variant_id", "updated_at")
+    list_display = (
+        "id",
+        "association_link",
+        "association_shop",
+        "dropi_variation_id",
+        "dropi_variation_label",
+        "shopify_variant",
+        "updated_at",
+    )
     list_select_related = ("association",)
     search_fields = ("=dropi_variation_id", "=shopify_variant_id", "^association__shop")
+    search_help_text = _("Shop domain (or its beginning), Dropi variation id, or Shopify variant id (gid).")
     list_filter = ("created_at",)
     raw_id_fields = ("association",)
     ordering = ("-id",)
     sortable_by = ("id",)
     readonly_fields = ("created_at", "updated_at")
 
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # The shop's mappings and an association's mappings are linked from the console.
+        if lookup in ("association__shop", "association", "association__id__exact"):
+            return True
+        return super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description=_("association"))
+    def association_link(self, obj: VariantMapping) -> str:
+        association = obj.association
+        return format_html(
+            '<a href="{}">{} → {}</a>',
+            reverse("admin:products_productassociation_change", args=[association.pk]),
+            association.dropi_product_name or association.dropi_product_id,
+            association.shopify_product_title or association.shopify_product_id,
+        )
+
     @admin.display(description=_("shop"))
-    def association_shop(self, obj: VariantMapping) -> Any:
-        return obj.association.shop
+    def association_shop(self, obj: VariantMapping) -> str:
+        shop = obj.association.shop
+        return format_html('<a href="{}">{}</a>', changelist_url(VariantMapping, association__shop=shop), shop)
+
+    @admin.display(description=_("Shopify variant"))
+    def shopify_variant(self, obj: VariantMapping) -> str:
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            shopify_variant_url(obj.association, obj.shopify_variant_id),
+            obj.shopify_variant_title or obj.shopify_variant_id,
+        )

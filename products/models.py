@@ -27,6 +27,12 @@ class ProductAssociation(TimestampedModel):
     custom_price = models.CharField(_("custom price"), max_length=50, null=True, blank=True)
     use_suggested_barcode = models.BooleanField(_("use suggested barcode"), default=False)
     save_dropi_images = models.BooleanField(_("save Dropi images"), default=True)
+    replace_images = models.BooleanField(
+        _("replace images"), default=False, help_text=_("The Dropi images replaced the product's images.")
+    )
+    price_rule = models.JSONField(
+        _("price rule"), null=True, blank=True, help_text=_("How the prices were set at the last import.")
+    )
 
     class Meta:
         db_table = "products_product_association"

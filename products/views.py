@@ -1,16 +1,399 @@
-"""Embedded pages of the products app: Productos (the Dropi catalogue)."""
+"""Embedded pages of the products app — Productos (Dropi catalogue, import dialog,
+Sincronizados) — and their JSON endpoints. Views parse, call a service and answer; the page
+itself never calls Dropi or Shopify (its data comes through the endpoints)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from decimal import Decimal
+from typing import Any
 
-from connector.embedded import embedded_context, embedded_view
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from connector.dropi.client import DropiProduct
+from connector.embedded import api_error, embedded_context, embedded_view, read_json
+from connector.errors import ApplicationError
+from products import selectors, services
+from products.models import ProductAssociation
+from products.pricing import price_rule_from_input
+from products.services import ImportOptions
+from shops.models import ShopConfiguration
+
+IMPORT_BODY_LIMIT = 256 * 1024
+
+
+def _int_param(request: HttpRequest, name: str, default: int = 1) -> int:
+    raw = request.GET.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 7 else default
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _product_json(product: DropiProduct) -> dict[str, Any]:
+    sale, suggested, price_from = product.sale_price, product.suggested_price, False
+    if sale is None and product.variations:
+        prices = [variation.sale_price for variation in product.variations if variation.sale_price is not None]
+        suggestions = [variation.suggested_price for variation in product.variations if variation.suggested_price]
+        sale = min(prices) if prices else None
+        suggested = min(suggestions) if suggestions else None
+        price_from = len(set(prices)) > 1
+    return {
+        "id": product.id,
+        "sku": product.sku,
+        "name": product.name,
+        "type": product.type,
+        "categories": list(product.categories),
+        "image": product.images[0] if product.images else None,
+        "sale_price": _money(sale),
+        "suggested_price": _money(suggested),
+        "price_from": price_from,
+        "stock": product.stock,
+        "warehouses": list(product.warehouses),
+        "variations": len(product.variations),
+        "private": product.private,
+    }
+
+
+def _association_json(association: ProductAssociation) -> dict[str, Any]:
+    return {
+        "id": association.pk,
+        "dropi_product_id": association.dropi_product_id,
+        "dropi_product_name": association.dropi_product_name or "",
+        "shopify_product_id": association.shopify_product_id,
+        "shopify_product_title": association.shopify_product_title or "",
+        "import_type": association.import_type,
+        "import_type_label": association.get_import_type_display(),
+        "mapping_count": getattr(association, "mapping_count", None),
+        "options": {
+            "save_name": association.save_dropi_name,
+            "save_description": association.save_dropi_description,
+            "save_images": association.save_dropi_images,
+            "replace_images": association.replace_images,
+            "use_suggested_barcode": association.use_suggested_barcode,
+        },
+        "price_rule": association.price_rule,
+        "admin_url": services.shopify_admin_product_url(
+            shop=association.shop, product_id=association.shopify_product_id
+        ),
+        "updated_at": association.updated_at.isoformat() if association.updated_at else None,
+    }
+
+
+def _currency(shop: str, configuration: ShopConfiguration | None) -> str | None:
+    return services.shop_currency_get(shop=shop) or services.dropi_currency(
+        configuration.dropi_country if configuration else None
+    )
+
+
+# --------------------------------------------------------------------------- page
+def _labels() -> dict[str, str]:
+    """Texts the page's script composes (the fixed ones are in the template)."""
+    return {
+        "found_one": ngettext("%(count)s product found", "%(count)s products found", 1),
+        "found_other": ngettext("%(count)s product found", "%(count)s products found", 2),
+        "loaded_one": ngettext("%(count)s product in total", "%(count)s products in total", 1),
+        "loaded_other": ngettext("%(count)s product in total", "%(count)s products in total", 2),
+        "mode_favorites": _("Showing favourite products"),
+        "mode_private": _("Showing private products"),
+        "mode_search": _("Search results"),
+        "empty_title": _("No products available"),
+        "empty_favorites": _("You have no favourite products in Dropi. Mark some as favourites in Dropi or search."),
+        "empty_private": _("You have no private products in Dropi."),
+        "empty_search": _("No Dropi product matches “%(query)s”. Search by another name or id."),
+        "loading": _("Loading products…"),
+        "searching": _("Searching…"),
+        "search": _("Search"),
+        "page": _("Page %(page)s of %(pages)s"),
+        "range": _("Showing %(start)s – %(end)s of %(total)s products"),
+        "suggested": _("Suggested: %(price)s"),
+        "from": _("From %(price)s"),
+        "no_price": _("No price"),
+        "not_available": _("N/A"),
+        "variations_one": ngettext("%(count)s variation", "%(count)s variations", 1),
+        "variations_other": ngettext("%(count)s variation", "%(count)s variations", 2),
+        "private": _("Private"),
+        "import": _("Import"),
+        "more": "+%(count)s",
+        "currency_note": _("Dropi prices are in %(dropi)s and your store sells in %(shop)s; they are not converted."),
+        "failed": _("Something went wrong. Try again."),
+        "create_submit": _("Create product"),
+        "link_submit": _("Synchronise product"),
+        "picker_loading": _("Loading Shopify products…"),
+        "picker_empty": _("No products available. Create products in your Shopify store first."),
+        "picker_no_match": _("No Shopify product matches your search."),
+        "variants_one": ngettext("%(count)s variant", "%(count)s variants", 1),
+        "variants_other": ngettext("%(count)s variant", "%(count)s variants", 2),
+        "status_ACTIVE": _("Active"),
+        "status_DRAFT": _("Draft"),
+        "status_ARCHIVED": _("Archived"),
+        "choose_product": _("You must choose a Shopify product to synchronise."),
+        "variants_loading": _("Loading the product's variants…"),
+        "no_variants": _("No variants available"),
+        "choose_variant": _("Choose a Shopify variant (optional)"),
+        "simple_note": _(
+            "This Dropi product has no variations: the price and barcode apply to every variant of the Shopify product."
+        ),
+        "mapping_help": _(
+            "Choose which Shopify variant sells each Dropi variation. Unmapped variants are not changed."
+        ),
+        "more_variants": _("This product has more than 250 variants; only the first 250 are listed."),
+        "keep_price": _("Keeps its Shopify price"),
+        "product_row": _("Product"),
+        "existing": _("This Dropi product is already synchronised with:"),
+        "preview_loading": _("Calculating prices…"),
+        "view": _("View in Shopify"),
+        "delete": _("Delete"),
+        "deleting": _("Deleting…"),
+        "synced_empty": _("No synchronised products"),
+        "synced_empty_hint": _("Import a product from the Products tab to see it here."),
+        "synced_no_match": _("No synchronised product matches your search."),
+        "opt_name": _("Name"),
+        "opt_description": _("Description"),
+        "opt_images": _("Images"),
+        "opt_replace": _("replaced"),
+        "opt_barcode": _("Barcode"),
+        "rule_suggested": _("Dropi suggested price"),
+        "rule_formula": _("Dropi × %(multiplier)s + %(amount)s"),
+        "rule_fixed": _("Fixed price %(price)s"),
+        "rule_keep": _("Shopify prices kept"),
+        "dropi_id": _("Dropi ID: %(id)s"),
+        "shopify_id": _("Shopify ID: %(id)s"),
+        "images_more": _("+%(count)s more images"),
+    }
 
 
 @embedded_view
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    """Productos: browse the Dropi catalogue and the synchronised products."""
-    return render(request, "products/index.html", {**embedded_context(request), "active": "products"})
+    """Productos: browse the Dropi catalogue, import, and the synchronised products."""
+    configuration = ShopConfiguration.objects.filter(shop=request.shop).first()
+    tab = "synced" if request.GET.get("tab") == "synced" else "products"
+    return render(
+        request,
+        "products/index.html",
+        {
+            **embedded_context(request),
+            "active": "products",
+            "tab": tab,
+            "dropi_configured": services.dropi_is_configured(configuration),
+            "synced_count": selectors.product_association_count(shop=request.shop),
+            "page_size": services.PAGE_SIZE,
+            "dropi_currency": services.dropi_currency(configuration.dropi_country if configuration else None) or "",
+            "labels": _labels(),
+            "skeleton_rows": range(services.PAGE_SIZE),
+        },
+    )
+
+
+# --------------------------------------------------------------------------- Dropi catalogue
+@embedded_view
+@require_GET
+def api_dropi_products(request: HttpRequest) -> JsonResponse:
+    """A page of the Dropi catalogue: ``?q=`` searches by id or name, ``?private=1`` shows the
+    private products instead of the favourites, ``?page=``."""
+    keywords = request.GET.get("q", "")
+    try:
+        page = services.dropi_products_list(
+            shop=request.shop,
+            page=_int_param(request, "page"),
+            keywords=keywords,
+            private=request.GET.get("private") == "1",
+        )
+    except ApplicationError as error:
+        return api_error(error)
+    configuration = ShopConfiguration.objects.filter(shop=request.shop).first()
+    start = (page.page - 1) * page.page_size
+    mode = "search" if keywords.strip() else ("private" if request.GET.get("private") == "1" else "favorites")
+    return JsonResponse(
+        {
+            "products": [_product_json(product) for product in page.products],
+            "mode": mode,
+            "total": page.total,
+            "page": page.page,
+            "pages": page.pages,
+            "page_size": page.page_size,
+            "start": start + 1 if page.products else 0,
+            "end": start + len(page.products),
+            "currency": _currency(request.shop, configuration),
+            "cached": page.cached,
+        }
+    )
+
+
+@embedded_view
+@require_POST
+def api_dropi_product_preview(request: HttpRequest, product_id: str) -> JsonResponse:
+    """What importing the product would send, with prices under the posted rule."""
+    try:
+        body = read_json(request)
+        mode = "link" if body.get("mode") == "link" else "create"
+        rule = price_rule_from_input(body.get("price_rule"), allow_keep=mode == "link")
+        preview = services.product_import_preview(shop=request.shop, dropi_product_id=product_id, rule=rule)
+    except ApplicationError as error:
+        return api_error(error)
+    configuration = ShopConfiguration.objects.filter(shop=request.shop).first()
+    currency = _currency(request.shop, configuration)
+    dropi_currency = services.dropi_currency(preview["country"])
+    return JsonResponse(
+        {
+            **preview,
+            "currency": currency,
+            "dropi_currency": dropi_currency,
+            "currency_differs": bool(currency and dropi_currency and currency != dropi_currency),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- Shopify picker
+@embedded_view
+@require_GET
+def api_shopify_products(request: HttpRequest) -> JsonResponse:
+    """A page of the shop's Shopify products (``?q=``, ``?after=`` / ``?before=`` cursors)."""
+    try:
+        products, page_info = services.shopify_products_search(
+            shop=request.shop,
+            query=request.GET.get("q", ""),
+            after=request.GET.get("after", ""),
+            before=request.GET.get("before", ""),
+        )
+    except ApplicationError as error:
+        return api_error(error)
+    return JsonResponse({"products": products, "page_info": page_info})
+
+
+@embedded_view
+@require_GET
+def api_shopify_product(request: HttpRequest, product_id: int) -> JsonResponse:
+    """One Shopify product with its variants, for the variant mapping table."""
+    try:
+        product = services.shopify_product_get(shop=request.shop, product_id=str(product_id))
+    except ApplicationError as error:
+        return api_error(error)
+    return JsonResponse(
+        {
+            "product": {
+                "id": product.id,
+                "title": product.title,
+                "status": product.status,
+                "image_url": product.image_url,
+                "media_count": len(product.media_ids),
+                "more_variants": product.more_variants,
+                "variants": [
+                    {
+                        "id": variant.id,
+                        "title": variant.title,
+                        "sku": variant.sku,
+                        "price": variant.price,
+                        "barcode": variant.barcode,
+                    }
+                    for variant in product.variants
+                ],
+            }
+        }
+    )
+
+
+# --------------------------------------------------------------------------- import
+def _flag(options: dict[str, Any], name: str, default: bool) -> bool:
+    value = options.get(name, default)
+    return value if isinstance(value, bool) else default
+
+
+@embedded_view
+@require_POST
+def api_products_import(request: HttpRequest) -> JsonResponse:
+    """Import a Dropi product: ``mode`` "create" (new Shopify product) or "link" (existing one)."""
+    try:
+        body = read_json(request, limit=IMPORT_BODY_LIMIT)
+        mode = body.get("mode")
+        if mode not in ("create", "link"):
+            raise ApplicationError(_("Choose how to import the product."), field="mode", code="invalid")
+        raw_options = body.get("options") if isinstance(body.get("options"), dict) else {}
+        options = ImportOptions(
+            save_name=_flag(raw_options, "save_name", True),
+            save_description=_flag(raw_options, "save_description", True),
+            save_images=_flag(raw_options, "save_images", True),
+            replace_images=_flag(raw_options, "replace_images", False),
+            use_suggested_barcode=_flag(raw_options, "use_suggested_barcode", False),
+            status=str(body.get("status") or "DRAFT").upper(),
+        )
+        rule = price_rule_from_input(body.get("price_rule"), allow_keep=mode == "link")
+        dropi_product_id = str(body.get("dropi_product_id") or "")
+        if mode == "create":
+            result = services.product_import_create(
+                shop=request.shop, dropi_product_id=dropi_product_id, options=options, rule=rule
+            )
+        else:
+            result = services.product_import_link(
+                shop=request.shop,
+                dropi_product_id=dropi_product_id,
+                shopify_product_id=str(body.get("shopify_product_id") or ""),
+                variant_mappings=body.get("variant_mappings"),
+                options=options,
+                rule=rule,
+            )
+    except ApplicationError as error:
+        return api_error(error)
+    association = result.association
+    association.mapping_count = association.variant_mappings.count()
+    if mode == "create":
+        message = _("Product created in Shopify.")
+    elif result.created:
+        message = _("Product synchronised.")
+    else:
+        message = _("The existing association was updated.")
+    return JsonResponse(
+        {
+            "message": message,
+            "created": result.created,
+            "association": _association_json(association),
+            "shopify_product_id": result.shopify_product_id,
+            "shopify_title": result.shopify_title,
+            "admin_url": result.admin_url,
+            "shopify_calls": result.shopify_calls,
+            "warnings": result.warnings,
+            "synced_count": selectors.product_association_count(shop=request.shop),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- Sincronizados
+@embedded_view
+@require_GET
+def api_associations(request: HttpRequest) -> JsonResponse:
+    """A page of the shop's associations (``?q=`` name or id, ``?page=``)."""
+    page = selectors.product_association_list_for_shop(
+        shop=request.shop, query=request.GET.get("q", ""), page=_int_param(request, "page")
+    )
+    return JsonResponse(
+        {
+            "associations": [_association_json(association) for association in page.associations],
+            "total": page.total,
+            "page": page.page,
+            "pages": page.pages,
+            "page_size": page.page_size,
+            "synced_count": selectors.product_association_count(shop=request.shop),
+        }
+    )
+
+
+@embedded_view
+@require_POST
+def api_association_delete(request: HttpRequest, association_id: int) -> JsonResponse:
+    """Forget an association (the Shopify product is not touched); another shop's id is 404."""
+    try:
+        services.product_association_delete(shop=request.shop, association_id=association_id)
+    except ApplicationError as error:
+        return api_error(error)
+    return JsonResponse(
+        {
+            "message": _("Association deleted."),
+            "association_id": association_id,
+            "synced_count": selectors.product_association_count(shop=request.shop),
+        }
+    )

@@ -25,7 +25,7 @@ import jwt
 from connector.simulators.base import Request, Response, SimulatorServer, serve_until_interrupted
 
 # Modules with a ``register(simulator)`` function adding GraphQL handlers for a feature.
-HANDLER_MODULES = ["connector.simulators.shopify_orders"]
+HANDLER_MODULES = ["connector.simulators.shopify_orders", "connector.simulators.shopify_products"]
 OPERATION_RE = re.compile(r"^\s*(?:query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
 PATH_RE = re.compile(r"^/(?P<shop>[a-z0-9.-]+)/admin/(?P<rest>.*)$")
 GraphQLHandler = Callable[["ShopifySimulator", str, dict[str, Any]], dict[str, Any]]
@@ -102,6 +102,7 @@ class ShopifySimulator(SimulatorServer):
         self.graphql_handlers: dict[str, GraphQLHandler] = {"ShopInfo": _shop_info}
         self.shop_data: dict[str, dict[str, Any]] = {}
         self.refresh_delay = 0.0
+        self.product_variant_limit = 0
         self._state = threading.RLock()
         for module in HANDLER_MODULES:
             importlib.import_module(module).register(self)

@@ -1,0 +1,1 @@
+"""Client of the Dropi integrations API (catalogue), by country."""

@@ -1,0 +1,401 @@
+"""The Dropi integrations API client (per-country hosts, header ``dropi-integration-key``).
+
+Owns: every HTTP call to Dropi's catalogue — the product index (favourites, private products
+or a keyword search) and the product detail — with timeouts, typed errors and tolerant
+reading of the answers into small dataclasses. Takes primitives, never imports models,
+never logs the token or the answers. Caching and the rate-limit back-off belong to the caller
+(they are per shop).
+
+Contract (reference/platforms.md › Dropi, from Dropi's WooCommerce plugin and public
+integrations): ``POST {host}/integrations/products/index`` with ``pageSize``/``startData``
+paging and either ``favorite`` or ``privated_product`` (never both; neither when searching);
+the answer is ``{isSuccess, status, objects, count}``, some versions wrap it in a one-element
+array, others name the list ``data`` or ``products``. ``GET {host}/integrations/products/v2/{id}``
+is unverified, so callers must be ready to do without it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import requests
+from django.conf import settings
+
+from connector.dropi.errors import (
+    DropiAuthError,
+    DropiBadRequest,
+    DropiConfigurationError,
+    DropiError,
+    DropiNotFound,
+    DropiRateLimited,
+    DropiUnavailable,
+)
+
+logger = logging.getLogger(__name__)
+
+# Dropi answers this text (with HTTP 429, and sometimes inside an otherwise normal body) when it
+# has blocked the account; the block lasts hours and grows with every further attempt.
+TOO_MANY_ATTEMPTS = "too many attempts"
+MAX_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class DropiVariation:
+    id: str
+    sku: str
+    label: str
+    attributes: tuple[tuple[str, str], ...]
+    sale_price: Decimal | None
+    suggested_price: Decimal | None
+    stock: int
+    barcode: str
+
+
+@dataclass(frozen=True)
+class DropiProduct:
+    id: str
+    sku: str
+    name: str
+    type: str
+    description: str
+    sale_price: Decimal | None
+    suggested_price: Decimal | None
+    categories: tuple[str, ...]
+    images: tuple[str, ...]
+    stock: int
+    warehouses: tuple[str, ...]
+    variations: tuple[DropiVariation, ...]
+    private: bool
+    barcode: str
+
+    @property
+    def is_variable(self) -> bool:
+        return bool(self.variations)
+
+
+@dataclass(frozen=True)
+class DropiProductPage:
+    products: tuple[DropiProduct, ...]
+    total: int
+
+
+# --------------------------------------------------------------------------- reading answers
+def _decimal(value: Any) -> Decimal | None:
+    if value in (None, "", False):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() and number >= 0 else None
+
+
+def _int(value: Any) -> int:
+    try:
+        return max(int(Decimal(str(value))), 0)
+    except (InvalidOperation, ValueError, TypeError):
+        return 0
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def image_url(path: str, *, base_url: str) -> str:
+    """An absolute, safely quoted URL for a gallery entry (relative paths live on Dropi's CDN)."""
+    path = path.strip()
+    if not path:
+        return ""
+    if path.startswith("//"):
+        path = "https:" + path
+    if path.lower().startswith(("http://", "https://")):
+        parts = urlsplit(path)
+        return parts._replace(path=quote(parts.path, safe="/%:@!$&'()*+,;=-._~")).geturl()
+    return base_url.rstrip("/") + "/" + quote(path.lstrip("/"), safe="/%-._~")
+
+
+def _attributes(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    pairs: list[tuple[str, str]] = []
+    for value in _dicts(raw.get("attribute_values")):
+        attribute = value.get("attribute") if isinstance(value.get("attribute"), dict) else {}
+        name = _text(value.get("attribute_name") or attribute.get("description") or attribute.get("name"))
+        text = _text(value.get("value"))
+        if text:
+            pairs.append((name or "Variante", text))
+    if pairs:
+        return tuple(pairs)
+    # Older answers (and the first app) carried the values as plain fields.
+    for name, keys in (("Color", ("color", "option1")), ("Talla", ("size", "option2"))):
+        text = next((_text(raw.get(key)) for key in keys if _text(raw.get(key))), "")
+        if text:
+            pairs.append((name, text))
+    return tuple(pairs)
+
+
+def _variation(raw: dict[str, Any], position: int) -> DropiVariation:
+    attributes = _attributes(raw)
+    stock = raw.get("stock")
+    if stock is None:
+        stock = sum(_int(item.get("stock")) for item in _dicts(raw.get("warehouse_product_variation")))
+    label = " / ".join(value for _name, value in attributes) or _text(raw.get("name")) or f"Variante {position}"
+    return DropiVariation(
+        id=_text(raw.get("id")),
+        sku=_text(raw.get("sku")),
+        label=label,
+        attributes=attributes,
+        sale_price=_decimal(raw.get("sale_price")),
+        suggested_price=_decimal(raw.get("suggested_price")),
+        stock=_int(stock),
+        barcode=_text(raw.get("barcode") or raw.get("ean") or raw.get("gtin")),
+    )
+
+
+def product_from_dict(raw: dict[str, Any], *, image_base_url: str) -> DropiProduct:
+    """Read one product of an index or detail answer (missing fields become empty values)."""
+    variations = tuple(
+        _variation(item, position)
+        for position, item in enumerate(_dicts(raw.get("variations") or raw.get("product_variations")), start=1)
+        if item.get("id") is not None and not item.get("deleted_at")
+    )
+    gallery = sorted(_dicts(raw.get("gallery")), key=lambda item: not item.get("main"))
+    images: list[str] = []
+    for item in gallery:
+        url = image_url(_text(item.get("urlS3") or item.get("url")), base_url=image_base_url)
+        if url and url not in images:
+            images.append(url)
+    private_inventories = _dicts(raw.get("private_product_inventories"))
+    warehouse_products = _dicts(raw.get("warehouse_product"))
+    if private_inventories:
+        stock = sum(_int(item.get("stock")) for item in private_inventories)
+    elif warehouse_products:
+        stock = sum(_int(item.get("stock")) for item in warehouse_products)
+    else:
+        stock = sum(variation.stock for variation in variations)
+    warehouses: list[str] = []
+    sources = [(item.get("warehouse") or {}) for item in warehouse_products] or [
+        (item.get("user") or {}) for item in private_inventories
+    ]
+    if not sources:
+        sources = [
+            (stock_row.get("warehouse") or {})
+            for item in _dicts(raw.get("variations"))
+            for stock_row in _dicts(item.get("warehouse_product_variation"))
+        ]
+    for source in sources:
+        name = _text(source.get("name")) if isinstance(source, dict) else ""
+        if name and name not in warehouses:
+            warehouses.append(name)
+    return DropiProduct(
+        id=_text(raw.get("id")),
+        sku=_text(raw.get("sku")),
+        name=_text(raw.get("name") or raw.get("title")),
+        type=_text(raw.get("type")).upper() or ("VARIABLE" if variations else "SIMPLE"),
+        description=raw.get("description") if isinstance(raw.get("description"), str) else "",
+        sale_price=_decimal(raw.get("sale_price")),
+        suggested_price=_decimal(raw.get("suggested_price")),
+        categories=tuple(name for name in (_text(item.get("name")) for item in _dicts(raw.get("categories"))) if name),
+        images=tuple(images),
+        stock=stock,
+        warehouses=tuple(warehouses),
+        variations=variations,
+        private=bool(raw.get("privated_product")),
+        barcode=_text(raw.get("barcode") or raw.get("ean") or raw.get("gtin")),
+    )
+
+
+def _index_objects(body: Any) -> tuple[list[dict[str, Any]], int | None]:
+    """The product list and count of an index answer, in any of its known shapes."""
+    if isinstance(body, list):
+        if body and isinstance(body[0], dict) and any(key in body[0] for key in ("objects", "data", "products")):
+            body = body[0]
+        else:
+            return _dicts(body), None
+    if not isinstance(body, dict):
+        raise DropiUnavailable("Dropi answered an unreadable product list")
+    for key in ("objects", "data", "products"):
+        if isinstance(body.get(key), list):
+            count = body.get("count", body.get("total"))
+            try:
+                total = int(count) if count is not None else None
+            except (TypeError, ValueError):
+                total = None
+            return _dicts(body[key]), total
+    raise DropiUnavailable("Dropi answered a product list without products")
+
+
+def _detail_object(body: Any) -> dict[str, Any] | None:
+    """The product of a detail answer: bare, or under ``objects``/``data``/``product``, maybe listed."""
+    candidate = body
+    for _depth in range(3):
+        if isinstance(candidate, list):
+            candidate = candidate[0] if candidate else None
+            continue
+        if isinstance(candidate, dict) and "id" not in candidate:
+            inner = next(
+                (candidate[key] for key in ("objects", "data", "product") if candidate.get(key) is not None), None
+            )
+            if inner is None:
+                return None
+            candidate = inner
+            continue
+        break
+    return candidate if isinstance(candidate, dict) and candidate.get("id") is not None else None
+
+
+def _message(body: Any) -> str:
+    if isinstance(body, list) and body:
+        body = body[0]
+    if isinstance(body, dict):
+        return _text(body.get("message") or body.get("error") or body.get("errors"))
+    return ""
+
+
+# --------------------------------------------------------------------------- the client
+class DropiClient:
+    """One merchant's Dropi account in one country, identified by its integration token."""
+
+    def __init__(self, *, token: str, country: str, shop: str = "", session: requests.Session | None = None) -> None:
+        if not token:
+            raise DropiConfigurationError("No Dropi token")
+        hosts: dict[str, str] = settings.DROPI_API_URLS
+        host = hosts.get((country or "").upper())
+        if not host:
+            raise DropiConfigurationError(f"No Dropi API host for country {country!r}")
+        self.token = token
+        self.country = country.upper()
+        self.base_url = host.rstrip("/")
+        self.timeout = settings.HTTP_TIMEOUT_SECONDS
+        self.image_base_url = settings.DROPI_IMAGE_BASE_URL
+        self.backoff_seconds = float(settings.DROPI_RATE_LIMIT_BACKOFF_SECONDS)
+        # Some integrations send Origin/Referer equal to the store URL registered with the token
+        # (unverified). Off unless an operator sets DROPI_ORIGIN: see README › Dropi.
+        origin_template = settings.DROPI_ORIGIN
+        self.origin = origin_template.replace("{shop}", shop) if origin_template else ""
+        self.http = session or requests.Session()
+
+    def __repr__(self) -> str:
+        return f"DropiClient({self.base_url})"
+
+    def products(
+        self, *, page_size: int = 10, offset: int = 0, keywords: str = "", private: bool = False
+    ) -> DropiProductPage:
+        """A page of the catalogue: favourites, private products, or a keyword search (id or name).
+
+        A search sends neither ``favorite`` nor ``privated_product``; browsing sends exactly one.
+        """
+        keywords = (keywords or "").strip()
+        body: dict[str, Any] = {
+            "pageSize": max(1, min(int(page_size), MAX_PAGE_SIZE)),
+            "startData": max(0, int(offset)),
+            "keywords": keywords,
+            "userVerified": False,
+            "order_by": "created_at",
+            "order_type": "desc",
+            "with_collection": True,
+            "get_stock": True,
+            "no_count": False,
+        }
+        if not keywords:
+            body["privated_product" if private else "favorite"] = True
+        answer = self._request("POST", "/integrations/products/index", json=body, operation="products index")
+        objects, total = _index_objects(answer)
+        products = tuple(
+            product_from_dict(item, image_base_url=self.image_base_url)
+            for item in objects
+            if item.get("id") is not None
+        )
+        return DropiProductPage(products=products, total=total if total is not None else len(products))
+
+    def product(self, *, product_id: str) -> DropiProduct:
+        """One product with its description and variations (``/products/v2/{id}``, unverified).
+
+        Raises DropiNotFound, or DropiUnavailable when the answer does not hold that product.
+        """
+        product_id = _text(product_id)
+        if not product_id.isdigit():
+            raise DropiBadRequest("A Dropi product id is a number")
+        answer = self._request("GET", f"/integrations/products/v2/{product_id}", operation="product detail")
+        raw = _detail_object(answer)
+        if raw is None or _text(raw.get("id")) != product_id:
+            raise DropiUnavailable("Dropi answered a product detail that does not hold the product")
+        return product_from_dict(raw, image_base_url=self.image_base_url)
+
+    # -- transport
+    def _request(self, method: str, path: str, *, operation: str, json: Any = None) -> Any:
+        headers = {"dropi-integration-key": self.token, "Accept": "application/json"}
+        if self.origin:
+            headers["Origin"] = self.origin
+            headers["Referer"] = self.origin.rstrip("/") + "/"
+        try:
+            response = self.http.request(
+                method,
+                f"{self.base_url}{path}",
+                json=json,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.Timeout as error:
+            logger.warning("Dropi %s: no answer in time", operation, extra={"country": self.country})
+            raise DropiUnavailable(f"Dropi did not answer in time ({operation})") from error
+        except requests.RequestException as error:
+            logger.warning("Dropi %s failed: %s", operation, type(error).__name__, extra={"country": self.country})
+            raise DropiUnavailable(f"Dropi could not be reached ({operation})") from error
+        status = response.status_code
+        try:
+            body = response.json() if response.content else {}
+        except ValueError:
+            body = None
+        message = _message(body) if body is not None else response.text[:200]
+        if status == 429 or TOO_MANY_ATTEMPTS in message.lower():
+            logger.warning("Dropi %s: too many attempts", operation, extra={"country": self.country})
+            raise DropiRateLimited(
+                "Dropi is blocking this account for a while (too many attempts)",
+                retry_after=max(_retry_after(response), self.backoff_seconds),
+                status=status,
+            )
+        if 200 <= status < 300:
+            if body is None:
+                raise DropiUnavailable(f"Dropi answered a body that is not JSON ({operation})", status=status)
+            self._raise_for_refusal(body, operation)
+            return body
+        logger.warning("Dropi %s answered HTTP %s", operation, status, extra={"country": self.country})
+        if status in (401, 403):
+            raise DropiAuthError("Dropi refused the integration token", status=status)
+        if status == 404:
+            raise DropiNotFound(f"Dropi: not found ({operation})", status=status)
+        if status >= 500:
+            raise DropiUnavailable(f"Dropi answered HTTP {status} ({operation})", status=status)
+        if status in (400, 422):
+            raise DropiBadRequest(f"Dropi refused the request ({operation}, HTTP {status})", status=status)
+        raise DropiError(f"Dropi answered HTTP {status} ({operation})", status=status)
+
+    def _raise_for_refusal(self, body: Any, operation: str) -> None:
+        """A 2xx answer may still say ``isSuccess: false`` with the real status inside."""
+        first = body[0] if isinstance(body, list) and body else body
+        if not isinstance(first, dict) or first.get("isSuccess") is not False:
+            return
+        inner = _int(first.get("status"))
+        logger.warning("Dropi %s refused the request (status %s)", operation, inner, extra={"country": self.country})
+        if inner in (401, 403):
+            raise DropiAuthError("Dropi refused the integration token", status=inner)
+        if inner == 404:
+            raise DropiNotFound(f"Dropi: not found ({operation})", status=inner)
+        if inner >= 500:
+            raise DropiUnavailable(f"Dropi failed ({operation})", status=inner)
+        raise DropiBadRequest(f"Dropi refused the request ({operation})", status=inner or None)
+
+
+def _retry_after(response: requests.Response) -> float:
+    try:
+        return max(float(response.headers.get("Retry-After", "0")), 0.0)
+    except ValueError:
+        return 0.0

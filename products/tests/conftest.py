@@ -1,0 +1,58 @@
+"""Fixtures of the products tests: a shop with Dropi configured, a Dropi account and a
+Shopify session, and a helper that calls the embedded JSON endpoints with a session token."""
+
+import json
+
+import pytest
+from django.utils import timezone
+
+from shops.tests.factories import ShopConfigurationFactory
+
+SHOP = "tienda.myshopify.com"
+OTHER_SHOP = "otra-tienda.myshopify.com"
+DROPI_TOKEN = "dropi-token-ABCDEFGHIJ-0123456789"
+
+
+@pytest.fixture
+def shop(db, shopify_simulator, dropi_simulator):
+    from connector.models import ShopifySession
+
+    dropi_simulator.add_account(DROPI_TOKEN, country="CO")
+    configuration = ShopConfigurationFactory(
+        shop=SHOP,
+        dropi_store_name="Mi tienda",
+        dropi_country="CO",
+        dropi_token=DROPI_TOKEN,
+        installed_at=timezone.now(),
+    )
+    ShopifySession.objects.create(id=f"offline_{SHOP}", shop=SHOP, access_token=shopify_simulator.issue_token(SHOP))
+    return configuration
+
+
+@pytest.fixture
+def other_shop(db, shopify_simulator):
+    from connector.models import ShopifySession
+
+    ShopConfigurationFactory(shop=OTHER_SHOP, installed_at=timezone.now())
+    ShopifySession.objects.create(
+        id=f"offline_{OTHER_SHOP}", shop=OTHER_SHOP, access_token=shopify_simulator.issue_token(OTHER_SHOP)
+    )
+    return OTHER_SHOP
+
+
+@pytest.fixture
+def api(client, session_token):
+    def call(path, method="GET", body=None, shop=SHOP, **params):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {session_token(shop)}"}
+        if method == "GET":
+            return client.get(path, params, **headers)
+        return client.post(path, json.dumps(body or {}), content_type="application/json", **headers)
+
+    return call
+
+
+def graphql_operations(shopify_simulator):
+    """The GraphQL operations the simulator received, in order (token exchange excluded)."""
+    return [
+        request.kind.split(":", 1)[1] for request in shopify_simulator.requests if request.kind.startswith("graphql:")
+    ]

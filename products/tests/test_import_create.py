@@ -1,0 +1,353 @@
+"""Import as a new Shopify product: ONE productSet call with the exact input, the association
+and variant mappings saved after Shopify accepted, nothing saved when it refuses."""
+
+import pytest
+from django.core.cache import cache
+
+from connector.shopify.graphql import load_document
+from connector.simulators.dropi import dropi_product
+from connector.simulators.shopify_products import find_product
+from products.models import ProductAssociation, VariantMapping
+from products.tests.conftest import DROPI_TOKEN, SHOP, graphql_operations
+
+pytestmark = pytest.mark.django_db
+
+CDN = "https://d39ru7awumhhs2.cloudfront.net/"
+
+
+def create(api, product_id, **overrides):
+    body = {
+        "mode": "create",
+        "dropi_product_id": str(product_id),
+        "status": "DRAFT",
+        "options": {"save_description": True, "save_images": True, "use_suggested_barcode": False},
+        "price_rule": {"mode": "suggested", "rounding": "none"},
+    }
+    body.update(overrides)
+    return api("/app/api/products/import", "POST", body)
+
+
+def product_set_request(shopify_simulator):
+    requests = shopify_simulator.requests_of("graphql:ProductSet")
+    assert len(requests) == 1
+    return requests[0].json()
+
+
+def test_a_simple_product_is_created_with_one_product_set_call(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.add_product(
+        DROPI_TOKEN,
+        dropi_product(
+            name="Reloj inteligente",
+            product_id=7001,
+            sku="RJ-7001",
+            description="<p>Resistente al agua</p>",
+            images=2,
+            sale_price="30000.00",
+            suggested_price="59900.00",
+        ),
+    )
+
+    response = create(api, 7001, status="ACTIVE")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    sent = product_set_request(shopify_simulator)
+    assert sent["query"] == load_document("product_set").text
+    assert sent["operationName"] == "ProductSet"
+    assert sent["variables"] == {
+        "input": {
+            "title": "Reloj inteligente",
+            "status": "ACTIVE",
+            "descriptionHtml": "<p>Resistente al agua</p>",
+            "files": [
+                {
+                    "originalSource": f"{CDN}colombia/products/7001/1769700000%20foto%201.jpg",
+                    "contentType": "IMAGE",
+                    "alt": "Reloj inteligente",
+                },
+                {
+                    "originalSource": f"{CDN}colombia/products/7001/1769700001%20foto%202.jpg",
+                    "contentType": "IMAGE",
+                    "alt": "Reloj inteligente",
+                },
+            ],
+            "productOptions": [{"name": "Title", "position": 1, "values": [{"name": "Default Title"}]}],
+            "variants": [
+                {
+                    "optionValues": [{"optionName": "Title", "name": "Default Title"}],
+                    "price": "59900.00",
+                    "sku": "RJ-7001",
+                }
+            ],
+        }
+    }
+    assert graphql_operations(shopify_simulator) == ["ProductSet"]
+    assert body["shopify_calls"] == 1
+    association = ProductAssociation.objects.get(shop=SHOP)
+    assert association.import_type == ProductAssociation.ImportType.CREATE
+    assert association.shopify_product_id == body["shopify_product_id"]
+    assert association.shopify_product_title == "Reloj inteligente"
+    assert association.variant_mappings.count() == 0
+    assert body["admin_url"] == f"https://{SHOP}/admin/products/{body['shopify_product_id'].rsplit('/', 1)[-1]}"
+    stored = find_product(shopify_simulator, SHOP, body["shopify_product_id"])
+    assert stored["status"] == "ACTIVE"
+    assert len(stored["media"]) == 2
+
+
+def test_variations_become_options_and_variants_with_prices_barcodes_and_mappings(
+    api, shop, dropi_simulator, shopify_simulator
+):
+    product = dropi_simulator.add_product(
+        DROPI_TOKEN, dropi_product(name="Camiseta", product_id=7002, variations=3, sale_price="20000.00")
+    )
+    variation_ids = [str(variation["id"]) for variation in product["variations"]]
+
+    response = create(
+        api,
+        7002,
+        options={"save_description": False, "save_images": False, "use_suggested_barcode": True},
+        price_rule={"mode": "formula", "multiplier": "2", "amount": "1500", "rounding": "90"},
+    )
+
+    assert response.status_code == 200, response.content
+    data = product_set_request(shopify_simulator)["variables"]["input"]
+    assert "files" not in data
+    assert "descriptionHtml" not in data
+    assert data["status"] == "DRAFT"
+    assert data["productOptions"] == [
+        {"name": "Color", "position": 1, "values": [{"name": "Negro"}, {"name": "Blanco"}, {"name": "Rojo"}]},
+        {"name": "Talla", "position": 2, "values": [{"name": "XS"}]},
+    ]
+    assert data["variants"][1] == {
+        "optionValues": [{"optionName": "Color", "name": "Blanco"}, {"optionName": "Talla", "name": "XS"}],
+        "price": "41500.90",
+        "sku": "DRP-7002-2",
+        "barcodes": [{"value": "DRP-7002-2"}],
+    }
+    association = ProductAssociation.objects.get(shop=SHOP)
+    mappings = list(association.variant_mappings.order_by("id"))
+    assert [mapping.dropi_variation_id for mapping in mappings] == variation_ids
+    stored = find_product(shopify_simulator, SHOP, association.shopify_product_id)
+    assert [mapping.shopify_variant_id for mapping in mappings] == [variant["id"] for variant in stored["variants"]]
+    assert [mapping.shopify_variant_title for mapping in mappings] == ["Negro / XS", "Blanco / XS", "Rojo / XS"]
+    assert association.price_rule == {
+        "mode": "formula",
+        "multiplier": "2",
+        "amount": "1500",
+        "fixed_price": None,
+        "rounding": "90",
+    }
+    assert association.use_suggested_barcode is True
+
+
+def test_html_with_scripts_is_sanitised(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.add_product(
+        DROPI_TOKEN,
+        dropi_product(
+            name="Lámpara",
+            product_id=7003,
+            description='<p onclick="steal()">Luz <b>cálida</b><script>alert(1)</script>'
+            '<a href="javascript:alert(2)">ver</a><iframe src="https://evil.test"></iframe></p>',
+        ),
+    )
+
+    create(api, 7003)
+
+    description = product_set_request(shopify_simulator)["variables"]["input"]["descriptionHtml"]
+    assert description == '<p>Luz <b>cálida</b><a rel="noopener noreferrer">ver</a></p>'
+
+
+def test_a_product_without_images_or_variations_still_imports(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Sin fotos", product_id=7004, images=0))
+
+    response = create(api, 7004)
+
+    assert response.status_code == 200
+    data = product_set_request(shopify_simulator)["variables"]["input"]
+    assert "files" not in data
+    assert len(data["variants"]) == 1
+    assert response.json()["warnings"] == ["Este producto de Dropi no tiene imágenes."]
+
+
+def test_a_product_with_100_variations_is_one_call(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Zapatillas", product_id=7005, variations=100))
+
+    response = create(api, 7005)
+
+    assert response.status_code == 200, response.content
+    assert len(product_set_request(shopify_simulator)["variables"]["input"]["variants"]) == 100
+    assert graphql_operations(shopify_simulator) == ["ProductSet"]
+    assert VariantMapping.objects.filter(association__shop=SHOP).count() == 100
+
+
+def test_too_many_variants_is_shown_field_by_field_and_nothing_is_saved(api, shop, dropi_simulator, shopify_simulator):
+    shopify_simulator.product_variant_limit = 50
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Zapatillas", product_id=7006, variations=100))
+
+    response = create(api, 7006)
+
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "shopify_user_errors"
+    assert body["user_errors"] == [
+        {
+            "field": "input.variants",
+            "label": "Variante",
+            "message": "Input must have 50 variants or fewer",
+            "code": "VARIANTS_OVER_LIMIT",
+        }
+    ]
+    assert ProductAssociation.objects.count() == 0
+    assert shopify_simulator.shop_data.get(SHOP, {}).get("products", []) == []
+
+
+def test_a_variant_user_error_names_the_variant(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Camiseta", product_id=7007, variations=3))
+
+    def refuse(simulator, shop_domain, variables):
+        return {
+            "productSet": {
+                "product": None,
+                "userErrors": [
+                    {"field": ["input", "variants", "2", "price"], "message": "Price is too high", "code": "INVALID"}
+                ],
+            }
+        }
+
+    shopify_simulator.graphql_handlers["ProductSet"] = refuse
+
+    response = create(api, 7007)
+
+    assert response.status_code == 422
+    assert response.json()["user_errors"][0]["label"] == "Variante 3 (Rojo / XS) · precio"
+    assert ProductAssociation.objects.count() == 0
+
+
+def test_a_variable_product_without_prices_asks_for_a_fixed_price(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.add_product(
+        DROPI_TOKEN, dropi_product(name="Sin precio", product_id=7008, sale_price=None, suggested_price=None)
+    )
+
+    refused = create(api, 7008)
+    fixed = create(api, 7008, price_rule={"mode": "fixed", "fixed_price": "49900", "rounding": "none"})
+
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "price_rule.mode"
+    assert fixed.status_code == 200
+    assert product_set_request(shopify_simulator)["variables"]["input"]["variants"][0]["price"] == "49900.00"
+
+
+def test_throttling_waits_and_continues(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7009))
+    bucket = shopify_simulator.bucket(SHOP)
+    bucket.restore_rate = 1000.0
+    bucket.available = 0
+    shopify_simulator.costs["ProductSet"] = 50
+
+    response = create(api, 7009)
+
+    assert response.status_code == 200
+    assert shopify_simulator.count("graphql:ProductSet") == 2  # throttled once, then accepted
+    assert response.json()["shopify_calls"] == 2
+    assert ProductAssociation.objects.count() == 1
+
+
+def test_shopify_down_saves_nothing(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7010))
+    shopify_simulator.fail_next("graphql:ProductSet", status=503)
+
+    response = create(api, 7010)
+
+    assert response.status_code == 502
+    assert response.json()["code"] == "shopify_unavailable"
+    assert ProductAssociation.objects.count() == 0
+
+
+def test_when_the_detail_endpoint_fails_the_catalogue_item_is_used(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7011, description="<p>Hola</p>"))
+    dropi_simulator.detail_available = False
+    api("/app/api/dropi/products")
+
+    preview = api("/app/api/dropi/products/7011/preview", "POST", {"mode": "create"})
+    response = create(api, 7011)
+
+    assert preview.status_code == 200
+    assert preview.json()["warnings"] == [
+        "La página del producto en Dropi no respondió; se usan los datos de la lista del catálogo."
+    ]
+    assert response.status_code == 200
+    assert product_set_request(shopify_simulator)["variables"]["input"]["descriptionHtml"] == "<p>Hola</p>"
+    assert dropi_simulator.count("index") == 1
+
+
+def test_when_the_detail_fails_and_nothing_is_cached_the_index_is_searched(api, shop, dropi_simulator):
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7012))
+    dropi_simulator.detail_available = False
+
+    response = create(api, 7012)
+
+    assert response.status_code == 200
+    assert dropi_simulator.requests_of("index")[0].json()["keywords"] == "7012"
+
+
+def test_an_unknown_dropi_product_is_404(api, shop, dropi_simulator, shopify_simulator):
+    response = create(api, 999999)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "dropi_not_found"
+    assert graphql_operations(shopify_simulator) == []
+
+
+def test_an_expired_dropi_token_at_import_points_to_the_configuration(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.accounts.pop(DROPI_TOKEN)
+
+    response = create(api, 7013)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "dropi_auth"
+    assert graphql_operations(shopify_simulator) == []
+
+
+def test_a_second_click_while_importing_is_refused(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7014))
+    cache.add(f"products:import-lock:{SHOP}:7014", 1, 60)
+
+    response = create(api, 7014)
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "import_in_progress"
+    assert graphql_operations(shopify_simulator) == []
+
+
+def test_bad_input_is_a_field_error(api, shop, dropi_simulator):
+    assert create(api, "abc").json()["field"] == "dropi_product_id"
+    assert create(api, 7001, status="PUBLISHED").json()["field"] == "status"
+    assert create(api, 7001, price_rule={"mode": "keep"}).json()["field"] == "price_rule.mode"
+    assert create(api, 7001, price_rule={"mode": "formula", "multiplier": "x"}).json()["field"] == (
+        "price_rule.multiplier"
+    )
+    assert api("/app/api/products/import", "POST", {"mode": "copy"}).json()["field"] == "mode"
+
+
+def test_dropi_down_at_import_saves_nothing_and_calls_no_shopify(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.fail_next("detail", status=503)
+    dropi_simulator.fail_next("index", status=503)
+
+    response = create(api, 7015)
+
+    assert response.status_code == 502
+    assert response.json()["code"] == "dropi_unavailable"
+    assert graphql_operations(shopify_simulator) == []
+    assert ProductAssociation.objects.count() == 0
+
+
+def test_rate_limited_at_import_pauses_and_saves_nothing(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.block()
+
+    first = create(api, 7016)
+    second = create(api, 7016)
+
+    assert (first.status_code, second.status_code) == (429, 429)
+    assert dropi_simulator.count("detail") == 1  # the second attempt never reached Dropi
+    assert graphql_operations(shopify_simulator) == []
+    assert ProductAssociation.objects.count() == 0
