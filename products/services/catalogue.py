@@ -265,3 +265,29 @@ def dropi_currency(country: str | None) -> str | None:
     """The currency Dropi prices are in for ``country``."""
     found = COUNTRIES_BY_CODE.get(country or "")
     return found.currency if found else None
+
+
+def dropi_token_check(*, shop: str, token: str, country: str) -> bool:
+    """Ask Dropi whether ``token`` works in ``country`` (one small catalogue page).
+
+    Raises ApplicationError (field ``token``) when Dropi refuses it. Returns False, without
+    raising, when Dropi cannot tell right now (down, rate limited, paused): the token is then
+    saved unverified and the Productos page reports any problem later.
+    """
+    if dropi_pause_remaining(shop=shop) > 0:
+        return False
+    try:
+        DropiClient(token=token, country=country, shop=shop).products(page_size=1)
+    except DropiAuthError as error:
+        raise ApplicationError(
+            _("Dropi did not accept this token for this country. Copy it again from Dropi › Integrations."),
+            field="token",
+            code="dropi_auth",
+        ) from error
+    except DropiRateLimited as error:
+        dropi_error_as_application_error(shop=shop, error=error)
+        return False
+    except DropiError:
+        logger.info("Could not verify a Dropi token now; saving it unverified", extra={"shop": shop})
+        return False
+    return True

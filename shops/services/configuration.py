@@ -231,9 +231,10 @@ def dropi_token_bot_field_id(country: str) -> str:
 def dropi_settings_save(*, shop: str, store_name: str, country: str, token: str | None = None) -> ShopConfiguration:
     """Save the Dropi store, country and token; push the token to the country's Ecomdrop bot field.
 
-    A new token is pushed to the chosen country's field; changing only the country pushes the
-    stored token to the new country's field. Needs the Ecomdrop key. Nothing is saved when the
-    push fails (ApplicationError).
+    A new token is first checked with Dropi (refused → field error; Dropi unreachable → saved
+    unverified), then pushed to the chosen country's field; changing only the country pushes
+    the stored token to the new country's field. Needs the Ecomdrop key. Nothing is saved when
+    the check or the push fails (ApplicationError).
     """
     configuration = _configuration(shop)
     store_name = (store_name or "").strip()
@@ -256,6 +257,10 @@ def dropi_settings_save(*, shop: str, store_name: str, country: str, token: str 
     if token is not None and len(token) > 2048:
         raise ApplicationError(_("This does not look like a Dropi token."), field="token", code="too_long")
 
+    if token is not None:
+        from products.services.catalogue import dropi_token_check
+
+        dropi_token_check(shop=shop, token=token, country=country)
     push = token if token is not None else None
     if push is None and country != (configuration.dropi_country or ""):
         push = configuration.dropi_token.reveal()

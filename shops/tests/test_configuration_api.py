@@ -24,7 +24,9 @@ def call(client, shopify_simulator, session_token):
 
 
 @pytest.fixture
-def account(ecomdrop_simulator):
+def account(ecomdrop_simulator, dropi_simulator):
+    for token in ("dropi-token", "dropi-token-1", "t", "t-1"):
+        dropi_simulator.add_account(token)
     return ecomdrop_simulator.add_account(KEY, name="Tienda Demo")
 
 
@@ -140,6 +142,27 @@ def test_dropi_token_is_pushed_to_the_country_field_and_a_country_change_re_push
     stored = configuration()
     assert (stored.dropi_store_name, stored.dropi_country) == ("Otra", "PE")
     assert stored.dropi_token.reveal() == "dropi-token-1"
+
+
+def test_a_token_dropi_refuses_is_a_field_error_and_nothing_is_pushed(call, account, ecomdrop_simulator):
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+
+    response = call("POST", "/app/api/dropi", {"store_name": "Tienda", "country": "CO", "token": "not-a-dropi-token"})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "token"
+    assert ecomdrop_simulator.count("bot_field") == 0
+    assert configuration().dropi_token is None
+
+
+def test_dropi_down_saves_the_token_unverified(call, account, dropi_simulator):
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+    dropi_simulator.fail_next("index", status=503)
+
+    response = call("POST", "/app/api/dropi", {"store_name": "Tienda", "country": "CO", "token": "dropi-token"})
+
+    assert response.status_code == 200
+    assert configuration().dropi_token.reveal() == "dropi-token"
 
 
 @pytest.mark.parametrize(
