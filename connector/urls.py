@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from assistant import views as assistant_views
 from connector import views
 from products import views as product_views
 from shops import views as shop_views
@@ -23,6 +24,8 @@ urlpatterns = [
     path("app/api/deliveries", shop_views.api_deliveries, name="app_api_deliveries"),
     path("app/api/deliveries/<int:delivery_id>/resend", shop_views.api_delivery_resend, name="app_api_delivery_resend"),
     path("app/api/test-event", shop_views.api_test_event, name="app_api_test_event"),
+    path("app/api/assistant", assistant_views.api_profile, name="app_api_assistant"),
+    path("app/api/assistant/sync", assistant_views.api_sync, name="app_api_assistant_sync"),
     path("api/ecomdrop/callback", shop_views.ecomdrop_callback, name="ecomdrop_callback"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
