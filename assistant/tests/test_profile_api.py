@@ -264,3 +264,31 @@ def test_another_shop_never_sees_or_changes_this_profile(call, connected):
 def test_the_endpoints_need_a_session_token(client, connected):
     assert client.get("/app/api/assistant", HTTP_AUTHORIZATION="Bearer nope").status_code == 401
     assert client.post("/app/api/assistant/sync", HTTP_AUTHORIZATION="Bearer nope").status_code == 401
+
+
+def test_the_tab_renders_from_the_database_without_calling_ecomdrop(
+    client, shopify_simulator, connected, session_token, ecomdrop_simulator
+):
+    AIConfiguration.objects.create(shop=SHOP, agent_name="Andrés <b>", rules=[{"id": "r1", "text": "Regla ✅"}])
+    calls_before = len(ecomdrop_simulator.requests)
+
+    page = client.get(
+        "/app/configuration", {"shop": SHOP, "id_token": session_token(SHOP), "tab": "assistant"}
+    ).content.decode()
+
+    assert len(ecomdrop_simulator.requests) == calls_before
+    assert 'id="assistant-state"' in page
+    assert '"text": "Regla \\u2705"' in page  # json_script escapes what it embeds
+    assert "Andrés <b>" not in page  # escaped inside the JSON
+    assert "Información Básica" in page
+    assert "Cancelación" in page
+    assert "API Key de Ecomdrop Requerida" not in page
+
+
+def test_without_the_ecomdrop_key_the_tab_points_to_the_ecomdrop_tab(client, shopify_simulator, session_token):
+    page = client.get("/app/configuration", {"shop": SHOP, "id_token": session_token(SHOP), "tab": "assistant"})
+
+    text = page.content.decode()
+    assert "API Key de Ecomdrop Requerida" in text
+    assert 'data-go-tab="ecomdrop"' in text
+    assert 'id="assistant-state"' not in text
