@@ -80,10 +80,16 @@ def ai_profile_sync_state(
     status = configuration.sync_status
     retrying = status == SyncStatus.PENDING and bool(configuration.last_sync_error) and configuration.sync_attempts > 0
     account_changed = False
-    if shop_configuration is not None and shop_configuration.ecomdrop_api_key:
+    connected = shop_configuration is not None and bool(shop_configuration.ecomdrop_api_key)
+    if connected:
         account_changed = services.ai_profile_account_changed(
             configuration=configuration, api_key=shop_configuration.ecomdrop_api_key.reveal()
         )
+    problem = ""
+    if status == SyncStatus.FAILED or retrying:
+        problem = ai_profile_sync_problem(configuration=configuration)
+        if connected and configuration.last_sync_error == "NoApiKey":
+            problem = _("Ecomdrop is connected now: sync to send the profile.")
     return {
         "status": status,
         "status_label": configuration.get_sync_status_display(),
@@ -92,9 +98,7 @@ def ai_profile_sync_state(
         "retrying": retrying,
         "attempts": configuration.sync_attempts,
         "next_attempt_at": _iso(configuration.sync_next_attempt_at) if retrying else None,
-        "problem": ai_profile_sync_problem(configuration=configuration)
-        if status == SyncStatus.FAILED or retrying
-        else "",
+        "problem": problem,
         "account_changed": account_changed,
         "now": timezone.now().isoformat(),
     }

@@ -222,6 +222,11 @@ def test_without_an_ecomdrop_key_the_profile_is_saved_and_the_sync_says_why(ecom
     with pytest.raises(ApplicationError):
         services.ai_profile_sync_request(configuration=configuration)
 
+    shop_configuration.ecomdrop_api_key = KEY  # connected afterwards: the old reason no longer applies
+    shop_configuration.save()
+    state = selectors.ai_profile_sync_state(configuration=configuration, shop_configuration=shop_configuration)
+    assert state["problem"] == "Ecomdrop ya está conectado: sincroniza para enviar el perfil."
+
 
 def test_an_uninstalled_shop_is_not_synced(account, ecomdrop_simulator):
     ShopConfigurationFactory(shop=SHOP, ecomdrop_api_key=KEY, uninstalled_at=timezone.now())
