@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +11,12 @@ from connector.models import TimestampedModel, shop_field
 
 
 class AIConfiguration(TimestampedModel):
-    """The AI sales agent's profile for one shop, and the state of its sync to Ecomdrop."""
+    """The AI sales agent's profile for one shop, and the state of its sync to Ecomdrop.
+
+    Every save replaces the whole profile and adds one to ``revision``; the sync records which
+    revision Ecomdrop holds (``synced_revision``), so a sync that raced a newer save never
+    reports the newer one as synced.
+    """
 
     class SyncStatus(models.TextChoices):
         NEVER = "never", _("Never synced")
@@ -40,6 +47,25 @@ class AIConfiguration(TimestampedModel):
     )
     synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
     last_sync_error = models.TextField(_("last sync error"), blank=True, default="")
+    revision = models.PositiveIntegerField(
+        _("revision"), default=0, help_text=_("Goes up by one every time the profile is saved.")
+    )
+    synced_revision = models.PositiveIntegerField(
+        _("synced revision"), null=True, blank=True, help_text=_("The revision Ecomdrop received last.")
+    )
+    sync_attempts = models.PositiveIntegerField(_("sync attempts"), default=0)
+    sync_next_attempt_at = models.DateTimeField(_("next sync attempt"), null=True, blank=True)
+    sync_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    sync_lease_owner = models.CharField(max_length=64, blank=True, default="", editable=False)
+    ecomdrop_field_ids = models.JSONField(
+        _("Ecomdrop field ids"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "The ids of the profile's bot fields in this merchant's Ecomdrop account, found or created "
+            "by the sync (forgotten when the shop connects another account)."
+        ),
+    )
 
     class Meta:
         db_table = "assistant_ai_configuration"
@@ -49,3 +75,11 @@ class AIConfiguration(TimestampedModel):
 
     def __str__(self) -> str:
         return self.shop
+
+    def profile(self) -> dict[str, Any]:
+        """The nine parts of the profile as stored (texts may be None, lists are lists)."""
+        parts: dict[str, Any] = {}
+        for part in validators.PROFILE_PARTS:
+            value = getattr(self, part)
+            parts[part] = (value or []) if part in validators.LIST_PARTS else value
+        return parts

@@ -1,18 +1,27 @@
-"""Validation of the AI assistant profile's JSON lists.
+"""Validation of the AI assistant profile: every part, its limits and the shapes of its lists.
 
-Owns: the shapes of payment methods, FAQs, rules and notifications and their limits. Used by
-model validation (admin, forms) and by the import from the old database. Must not import models.
+Owns: the rules for the nine parts of the profile (texts, payment methods, FAQs, rules,
+notifications), the normal form they are stored in (trimmed texts, string item ids — kept when
+present, generated when missing —, E.164 phones with their Dropi country) and errors that say
+which field and which item they concern. Pure functions: used by model validation (admin), by
+the profile's services and by the import from the old database. Must not import models and
+never talks to a vendor.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from shops.countries import country_for_calling_code
+from shops.countries import COUNTRIES, COUNTRIES_BY_CODE, country_for_calling_code
 
 NOTIFICATION_TYPES = (
     "Cancelación",
@@ -24,96 +33,204 @@ NOTIFICATION_TYPES = (
     "Garantía",
     "Error Open AI",
 )
+# What the English page shows for each type (the stored value stays the Spanish name).
+NOTIFICATION_TYPE_LABELS = {
+    "Cancelación": _("Cancellation"),
+    "Confirmación de Compra": _("Purchase confirmation"),
+    "Cambio de Datos": _("Change of details"),
+    "Otra Compra": _("Another purchase"),
+    "Solicitud de Asesor": _("Request for an advisor"),
+    "Comprobante de Pago": _("Proof of payment"),
+    "Garantía": _("Warranty"),
+    "Error Open AI": _("OpenAI error"),
+}
 ID_MAX_LENGTH = 64
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]+$")
 NAME_MAX_LENGTH = 255
 QUESTION_MAX_LENGTH = 500
 ANSWER_MAX_LENGTH = 5000
 RULE_MAX_LENGTH = 1000
+PHONE_MAX_LENGTH = 32
 LIST_MAX_ITEMS = 100
+AGENT_NAME_MAX_LENGTH = 255
+COMPANY_NAME_MAX_LENGTH = 255
+COMPANY_DESCRIPTION_MAX_LENGTH = 5000
+COMPANY_POLICIES_MAX_LENGTH = 20000
+
+TEXT_PARTS = {
+    "agent_name": AGENT_NAME_MAX_LENGTH,
+    "company_name": COMPANY_NAME_MAX_LENGTH,
+    "company_description": COMPANY_DESCRIPTION_MAX_LENGTH,
+    "company_policies": COMPANY_POLICIES_MAX_LENGTH,
+}
+LIST_PARTS = ("payment_methods", "faq", "post_sale_faq", "rules", "notifications")
+PROFILE_PARTS = (
+    "agent_name",
+    "company_name",
+    "company_description",
+    "payment_methods",
+    "company_policies",
+    "faq",
+    "post_sale_faq",
+    "rules",
+    "notifications",
+)
 
 
-def _require_list(value: Any) -> list[Any]:
+@dataclasses.dataclass(frozen=True)
+class ProfileError:
+    """One problem: which part (``field``), which item (0-based ``index``) and which of its keys."""
+
+    field: str
+    code: str
+    message: str | Promise
+    index: int | None = None
+    key: str | None = None
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        """``agent_name``, ``faq.2`` or ``faq.2.answer`` — what the form shows the error next to."""
+        parts = [self.field]
+        if self.index is not None:
+            parts.append(str(self.index))
+            if self.key:
+                parts.append(self.key)
+        return ".".join(part for part in parts if part)
+
+    def text(self) -> str:
+        """The message with its parameters filled in."""
+        return str(self.message) % self.params if self.params else str(self.message)
+
+    def validation_error(self) -> ValidationError:
+        """As a model ValidationError whose message names the item (for the admin)."""
+        if self.index is None:
+            return ValidationError(self.text(), code=self.code)
+        return ValidationError(
+            _("Item %(position)d: %(message)s"),
+            code=self.code,
+            params={"position": self.index + 1, "message": self.text()},
+        )
+
+
+@dataclasses.dataclass
+class _Collector:
+    field: str
+    errors: list[ProfileError] = dataclasses.field(default_factory=list)
+
+    def add(
+        self, code: str, message: str | Promise, *, index: int | None = None, key: str | None = None, **params: Any
+    ) -> None:
+        self.errors.append(ProfileError(self.field, code, message, index=index, key=key, params=params))
+
+
+def _too_long(limit: int, length: int) -> tuple[Promise, dict[str, int]]:
+    return _("At most %(limit)d characters (this one has %(length)d)."), {"limit": limit, "length": length}
+
+
+def clean_text(value: Any, *, field: str, limit: int) -> tuple[str | None, list[ProfileError]]:
+    """A free text part: trimmed, Windows line ends made plain; empty becomes None."""
+    errors = _Collector(field)
     if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ValidationError(_("Must be a list."), code="not_a_list")
-    if len(value) > LIST_MAX_ITEMS:
-        raise ValidationError(_("At most %(limit)d items."), code="too_many_items", params={"limit": LIST_MAX_ITEMS})
-    return value
+        return None, []
+    if not isinstance(value, str):
+        errors.add("not_text", _("Must be text."))
+        return None, errors.errors
+    value = value.replace("\r\n", "\n").strip()
+    if len(value) > limit:
+        message, params = _too_long(limit, len(value))
+        errors.add("too_long", message, **params)
+    return (value or None), errors.errors
 
 
-def _text(item: dict[str, Any], key: str, *, position: int, limit: int, required: bool = True) -> str:
+def _item_text(
+    item: dict[str, Any], key: str, *, index: int, limit: int, errors: _Collector, required: bool = True
+) -> str:
     value = item.get(key)
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ValidationError(
-            _("Item %(position)d: '%(key)s' must be text."),
-            code="not_text",
-            params={"position": position, "key": key},
-        )
-    value = value.strip()
+        errors.add("not_text", _("Must be text."), index=index, key=key)
+        return ""
+    value = value.replace("\r\n", "\n").strip()
     if required and not value:
-        raise ValidationError(
-            _("Item %(position)d: '%(key)s' is required."),
-            code="required",
-            params={"position": position, "key": key},
-        )
-    if len(value) > limit:
-        raise ValidationError(
-            _("Item %(position)d: '%(key)s' is longer than %(limit)d characters."),
-            code="too_long",
-            params={"position": position, "key": key, "limit": limit},
-        )
+        errors.add("required", _("This field is required."), index=index, key=key)
+    elif len(value) > limit:
+        message, params = _too_long(limit, len(value))
+        errors.add("too_long", message, index=index, key=key, **params)
     return value
 
 
-def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:
+def _items(value: Any, errors: _Collector) -> list[tuple[int, dict[str, Any], str]]:
+    """(index, item, id) for every object of the list; ids are kept, or generated when missing."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors.add("not_a_list", _("Must be a list."))
+        return []
+    if len(value) > LIST_MAX_ITEMS:
+        errors.add("too_many_items", _("At most %(limit)d items."), limit=LIST_MAX_ITEMS)
+        return []
     items = []
     ids: set[str] = set()
-    for position, item in enumerate(_require_list(value), start=1):
+    for index, item in enumerate(value):
         if not isinstance(item, dict):
-            raise ValidationError(
-                _("Item %(position)d must be an object."), code="not_an_object", params={"position": position}
-            )
-        item_id = item.get("id")
-        if item_id is not None:
-            item_id = str(item_id)
+            errors.add("not_an_object", _("Must be an object."), index=index)
+            continue
+        raw_id = item.get("id")
+        if raw_id is None or raw_id == "":
+            item_id = uuid.uuid4().hex[:16]
+        elif isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
+            errors.add("invalid_id", _("Invalid id."), index=index, key="id")
+            continue
+        else:
+            item_id = str(raw_id)
             if len(item_id) > ID_MAX_LENGTH:
-                raise ValidationError(
-                    _("Item %(position)d: id is too long."), code="id_too_long", params={"position": position}
-                )
+                errors.add("id_too_long", _("The id is too long."), index=index, key="id")
+                continue
+            if not ID_PATTERN.match(item_id):
+                errors.add("invalid_id", _("Invalid id."), index=index, key="id")
+                continue
             if item_id in ids:
-                raise ValidationError(
-                    _("Item %(position)d: id %(id)s is repeated."),
-                    code="duplicate_id",
-                    params={"position": position, "id": item_id},
-                )
-            ids.add(item_id)
-        items.append((position, item))
+                errors.add("duplicate_id", _("The id %(id)s is repeated."), index=index, key="id", id=item_id)
+                continue
+        ids.add(item_id)
+        items.append((index, item, item_id))
     return items
 
 
-def validate_payment_methods(value: Any) -> None:
-    for position, item in _items(value):
-        _text(item, "name", position=position, limit=NAME_MAX_LENGTH)
-        if not isinstance(item.get("enabled", True), bool):
-            raise ValidationError(
-                _("Item %(position)d: 'enabled' must be true or false."),
-                code="not_boolean",
-                params={"position": position},
-            )
+def clean_payment_methods(value: Any, *, field: str = "payment_methods") -> tuple[list[dict], list[ProfileError]]:
+    """``[{id, name, enabled}]``; ``enabled`` defaults to true."""
+    errors = _Collector(field)
+    cleaned = []
+    for index, item, item_id in _items(value, errors):
+        name = _item_text(item, "name", index=index, limit=NAME_MAX_LENGTH, errors=errors)
+        enabled = item.get("enabled", True)
+        if not isinstance(enabled, bool):
+            errors.add("not_boolean", _("Must be true or false."), index=index, key="enabled")
+        cleaned.append({"id": item_id, "name": name, "enabled": enabled is not False})
+    return cleaned, errors.errors
 
 
-def validate_faq(value: Any) -> None:
-    for position, item in _items(value):
-        _text(item, "question", position=position, limit=QUESTION_MAX_LENGTH)
-        _text(item, "answer", position=position, limit=ANSWER_MAX_LENGTH)
+def clean_faq(value: Any, *, field: str = "faq") -> tuple[list[dict], list[ProfileError]]:
+    """``[{id, question, answer}]``, both texts required."""
+    errors = _Collector(field)
+    cleaned = []
+    for index, item, item_id in _items(value, errors):
+        question = _item_text(item, "question", index=index, limit=QUESTION_MAX_LENGTH, errors=errors)
+        answer = _item_text(item, "answer", index=index, limit=ANSWER_MAX_LENGTH, errors=errors)
+        cleaned.append({"id": item_id, "question": question, "answer": answer})
+    return cleaned, errors.errors
 
 
-def validate_rules(value: Any) -> None:
-    for position, item in _items(value):
-        _text(item, "text", position=position, limit=RULE_MAX_LENGTH)
+def clean_rules(value: Any, *, field: str = "rules") -> tuple[list[dict], list[ProfileError]]:
+    """``[{id, text}]``."""
+    errors = _Collector(field)
+    cleaned = []
+    for index, item, item_id in _items(value, errors):
+        text = _item_text(item, "text", index=index, limit=RULE_MAX_LENGTH, errors=errors)
+        cleaned.append({"id": item_id, "text": text})
+    return cleaned, errors.errors
 
 
 def normalise_phone(raw: str) -> tuple[str, str | None]:
@@ -134,35 +251,126 @@ def normalise_phone(raw: str) -> tuple[str, str | None]:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), (country.code if country else None)
 
 
-def validate_notifications(value: Any) -> None:
+def _country_names() -> str:
+    return ", ".join(country.name for country in COUNTRIES)
+
+
+def clean_notifications(value: Any, *, field: str = "notifications") -> tuple[list[dict], list[ProfileError]]:
+    """``[{id, type, phone, name, country}]``: one per type, phones of the eight Dropi countries.
+
+    The phone is stored in E.164 and ``country`` is derived from its calling code; a declared
+    country must agree with it.
+    """
+    errors = _Collector(field)
+    cleaned = []
     seen_types: set[str] = set()
-    for position, item in _items(value):
-        notification_type = _text(item, "type", position=position, limit=NAME_MAX_LENGTH)
-        if notification_type not in NOTIFICATION_TYPES:
-            raise ValidationError(
-                _("Item %(position)d: '%(type)s' is not a notification type."),
-                code="invalid_type",
-                params={"position": position, "type": notification_type},
+    for index, item, item_id in _items(value, errors):
+        notification_type = _item_text(item, "type", index=index, limit=NAME_MAX_LENGTH, errors=errors)
+        if notification_type and notification_type not in NOTIFICATION_TYPES:
+            errors.add(
+                "invalid_type",
+                _("'%(type)s' is not a notification type."),
+                index=index,
+                key="type",
+                type=notification_type,
             )
-        if notification_type in seen_types:
-            raise ValidationError(
-                _("Item %(position)d: there is already a notification of type '%(type)s'."),
-                code="duplicate_type",
-                params={"position": position, "type": notification_type},
+        elif notification_type in seen_types:
+            errors.add(
+                "duplicate_type",
+                _("There is already a notification of type '%(type)s'; each type has one number."),
+                index=index,
+                key="type",
+                type=notification_type,
             )
         seen_types.add(notification_type)
-        _text(item, "name", position=position, limit=NAME_MAX_LENGTH)
-        _phone, country = normalise_phone(_text(item, "phone", position=position, limit=32))
-        if country is None:
-            raise ValidationError(
-                _("Item %(position)d: the phone must belong to one of the Dropi countries."),
-                code="country_not_supported",
-                params={"position": position},
-            )
+        name = _item_text(item, "name", index=index, limit=NAME_MAX_LENGTH, errors=errors)
+        raw_phone = _item_text(item, "phone", index=index, limit=PHONE_MAX_LENGTH, errors=errors)
+        phone, country = raw_phone, None
+        if raw_phone and len(raw_phone) <= PHONE_MAX_LENGTH:
+            try:
+                phone, country = normalise_phone(raw_phone)
+            except ValidationError as error:
+                errors.add(error.code or "invalid_phone", error.message, index=index, key="phone", **error.params)
+            else:
+                if country is None:
+                    errors.add(
+                        "country_not_supported",
+                        _("The phone must be from one of the Dropi countries: %(countries)s."),
+                        index=index,
+                        key="phone",
+                        countries=_country_names(),
+                    )
         declared = item.get("country")
-        if declared not in (None, "", country):
-            raise ValidationError(
-                _("Item %(position)d: country %(declared)s does not match the phone's country %(country)s."),
-                code="country_mismatch",
-                params={"position": position, "declared": declared, "country": country},
-            )
+        if declared not in (None, ""):
+            if not isinstance(declared, str) or declared.upper() not in COUNTRIES_BY_CODE:
+                errors.add(
+                    "invalid_country",
+                    _("%(country)s is not one of the Dropi countries."),
+                    index=index,
+                    key="country",
+                    country=str(declared)[:8],
+                )
+            elif country is not None and declared.upper() != country:
+                errors.add(
+                    "country_mismatch",
+                    _("The country %(declared)s does not match the phone's country %(country)s."),
+                    index=index,
+                    key="country",
+                    declared=declared.upper(),
+                    country=country,
+                )
+        cleaned.append({"id": item_id, "type": notification_type, "phone": phone, "name": name, "country": country})
+    return cleaned, errors.errors
+
+
+LIST_CLEANERS: dict[str, Callable[..., tuple[list[dict], list[ProfileError]]]] = {
+    "payment_methods": clean_payment_methods,
+    "faq": clean_faq,
+    "post_sale_faq": clean_faq,
+    "rules": clean_rules,
+    "notifications": clean_notifications,
+}
+
+
+def clean_profile(data: Any) -> tuple[dict[str, Any], list[ProfileError]]:
+    """Every part of a whole profile, in its normal form, and every problem found.
+
+    All nine parts must be present (texts may be null, lists may be empty): a save replaces
+    the whole profile, so a missing part would silently erase it.
+    """
+    if not isinstance(data, dict):
+        return {}, [ProfileError("profile", "not_an_object", _("The profile must be an object."))]
+    cleaned: dict[str, Any] = {}
+    errors: list[ProfileError] = []
+    for part in PROFILE_PARTS:
+        if part not in data:
+            errors.append(ProfileError(part, "missing", _("This part of the profile is missing.")))
+            continue
+        if part in TEXT_PARTS:
+            cleaned[part], part_errors = clean_text(data[part], field=part, limit=TEXT_PARTS[part])
+        else:
+            cleaned[part], part_errors = LIST_CLEANERS[part](data[part], field=part)
+        errors.extend(part_errors)
+    return cleaned, errors
+
+
+# --------------------------------------------------------------------------- model validators
+def _raise_first(errors: list[ProfileError]) -> None:
+    if errors:
+        raise errors[0].validation_error()
+
+
+def validate_payment_methods(value: Any) -> None:
+    _raise_first(clean_payment_methods(value)[1])
+
+
+def validate_faq(value: Any) -> None:
+    _raise_first(clean_faq(value)[1])
+
+
+def validate_rules(value: Any) -> None:
+    _raise_first(clean_rules(value)[1])
+
+
+def validate_notifications(value: Any) -> None:
+    _raise_first(clean_notifications(value)[1])

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from assistant import views as assistant_views
 from connector import views
 from products import views as product_views
 from shops import views as shop_views
@@ -40,6 +41,8 @@ urlpatterns = [
         product_views.api_association_delete,
         name="app_api_association_delete",
     ),
+    path("app/api/assistant", assistant_views.api_profile, name="app_api_assistant"),
+    path("app/api/assistant/sync", assistant_views.api_sync, name="app_api_assistant_sync"),
     path("api/ecomdrop/callback", shop_views.ecomdrop_callback, name="ecomdrop_callback"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -61,11 +61,19 @@ class ShopConfiguration(TimestampedModel):
 class EcomdropBotField(models.Model):
     """Which Ecomdrop account-level bot field receives a value (data, editable by staff).
 
-    Keys: ``dropi_token:<country>`` for the Dropi token per country; later features add their own.
+    Keys: ``dropi_token:<country>`` for the Dropi token per country; ``ai:<part>`` for the AI
+    assistant profile (assistant app), whose id may stay empty: each merchant's account then has
+    its own field, found by ``name`` or created there.
     """
 
     key = models.CharField(_("key"), max_length=100, unique=True)
-    field_id = models.CharField(_("Ecomdrop bot field id"), max_length=64)
+    field_id = models.CharField(
+        _("Ecomdrop bot field id"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("Empty: the field is looked up by name in each merchant's account (and created there if missing)."),
+    )
     name = models.CharField(_("name"), max_length=255, blank=True, default="")
     description = models.CharField(_("description"), max_length=500, blank=True, default="")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from assistant.selectors import ai_profile_panel_context
 from connector.embedded import api_error, embedded_context, embedded_view, read_json
 from connector.errors import ApplicationError
 from connector.services import shopify_admin_client
@@ -152,6 +153,7 @@ def configuration(request: HttpRequest) -> HttpResponse:
             "deliveries": recent,
             "last_error": last_error,
             "last_problem": delivery_problem(last_error) if last_error else "",
+            "assistant": ai_profile_panel_context(shop=request.shop, shop_configuration=configuration),
         },
     )
 

@@ -1,8 +1,8 @@
 """The Ecomdrop API client (``ECOMDROP_API_URL``, header ``X-ACCESS-TOKEN``).
 
-Owns: every HTTP call to Ecomdrop — account check, flows, custom fields, bot fields, contacts
-and sending flows — with timeouts and typed errors. Takes primitives, returns small
-dataclasses; never imports models, never logs the API key, phones or payloads.
+Owns: every HTTP call to Ecomdrop — account check, flows, custom fields, bot fields (list,
+create, set), contacts and sending flows — with timeouts and typed errors. Takes primitives,
+returns small dataclasses; never imports models, never logs the API key, phones or payloads.
 Contract: reference/platforms.md (Ecomdrop). Answers are read tolerantly: some endpoints wrap
 their result in ``{"data": …}``.
 """
@@ -46,6 +46,12 @@ class CustomField:
     id: str
     name: str
     type: str
+
+
+@dataclass(frozen=True)
+class BotField:
+    id: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,35 @@ class EcomdropClient:
     def set_bot_field(self, *, field_id: str, value: str) -> None:
         """Write an account-level value (Dropi token per country, AI profile parts)."""
         self._request("POST", f"/accounts/bot_fields/{field_id}", data={"value": value}, operation="bot field")
+
+    def bot_fields(self) -> list[BotField]:
+        """The account's bot fields (id and name).
+
+        Not in platforms.md: the ChatGPT-Builder-style API lists them at ``GET
+        /accounts/bot_fields``; callers treat EcomdropNotFound as "cannot list".
+        """
+        body = self._request("GET", "/accounts/bot_fields", operation="list bot fields")
+        return [BotField(id=str(item["id"]), name=str(item.get("name", ""))) for item in _as_list(body) if "id" in item]
+
+    def create_bot_field(self, *, name: str, description: str = "", field_type: str = "text") -> BotField:
+        """Create an account-level bot field and return it (best effort).
+
+        Not in platforms.md: modelled on the ChatGPT-Builder-style API (``POST
+        /accounts/bot_fields`` with ``name``, ``type``, ``description``), the same shape as its
+        custom-field creation. Raises EcomdropNotFound/EcomdropBadRequest when Ecomdrop does
+        not offer it; the field id can then be entered by staff (EcomdropBotField).
+        """
+        body = _unwrap(
+            self._request(
+                "POST",
+                "/accounts/bot_fields",
+                data={"name": name, "type": field_type, "description": description},
+                operation="create bot field",
+            )
+        )
+        if not isinstance(body, dict) or body.get("id") in (None, ""):
+            raise EcomdropUnavailable("Ecomdrop did not return the new bot field's id")
+        return BotField(id=str(body["id"]), name=str(body.get("name") or name))
 
     # -- contacts
     def find_contact_by_phone(self, *, phone: str) -> Contact | None:

@@ -1,9 +1,11 @@
 """A local Ecomdrop for tests, demos and benchmarks.
 
 Accounts are keyed by API key; each has flows, custom fields, bot fields and contacts, and
-records every flow sent. Besides the base failures (answered before the request is acted on),
-``stall_next`` answers late *after* acting on it — the ambiguous timeout — and
-``random_failures`` mixes both for load tests.
+records every flow sent. Bot fields can be listed and created (``bot_field_api``; off answers
+404 like an Ecomdrop without those calls); with ``strict_bot_fields`` a value written to an
+unknown field id is refused (404) instead of being stored. Besides the base failures
+(answered before the request is acted on), ``stall_next`` answers late *after* acting on it —
+the ambiguous timeout — and ``random_failures`` mixes both for load tests.
 
 Run it by hand: ``python -m connector.simulators.ecomdrop --port 9200 --api-key demo-key``.
 """
@@ -40,6 +42,9 @@ class SimAccount:
     flows: dict[str, str] = field(default_factory=dict)
     custom_fields: dict[str, tuple[str, str]] = field(default_factory=dict)
     bot_fields: dict[str, str] = field(default_factory=dict)
+    bot_field_definitions: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # id → name, type, text
+    bot_field_api: bool = True
+    strict_bot_fields: bool = False
     contacts: dict[str, SimContact] = field(default_factory=dict)
     sends: list[tuple[str, str, float]] = field(default_factory=list)
 
@@ -48,6 +53,8 @@ ROUTES = [
     ("GET", re.compile(r"^/accounts/me$"), "account"),
     ("GET", re.compile(r"^/accounts/flows$"), "flows"),
     ("GET", re.compile(r"^/accounts/custom_fields$"), "custom_fields"),
+    ("GET", re.compile(r"^/accounts/bot_fields$"), "list_bot_fields"),
+    ("POST", re.compile(r"^/accounts/bot_fields$"), "create_bot_field"),
     ("POST", re.compile(r"^/accounts/bot_fields/(?P<field_id>[^/]+)$"), "bot_field"),
     ("GET", re.compile(r"^/contacts/find_by_custom_field$"), "find_contact"),
     ("POST", re.compile(r"^/contacts$"), "create_contact"),
@@ -105,6 +112,29 @@ class EcomdropSimulator(SimulatorServer):
         with self._state:
             self.accounts[api_key] = account
         return account
+
+    def revoke(self, api_key: str) -> None:
+        """Forget ``api_key``: every later call with it answers 401 (a revoked key)."""
+        with self._state:
+            self.accounts.pop(api_key, None)
+
+    def add_bot_field(self, api_key: str, name: str, *, field_id: str | None = None, value: str = "") -> str:
+        """Create a bot field in the account (as the merchant would in Ecomdrop); return its id."""
+        with self._state:
+            account = self.accounts[api_key]
+            field_id = field_id or str(next(self._ids))
+            account.bot_field_definitions[field_id] = (name, "text", "")
+            account.bot_fields[field_id] = value
+        return field_id
+
+    def bot_field_values(self, api_key: str) -> dict[str, str]:
+        """The account's bot field values by field name (ids without a definition by id)."""
+        with self._state:
+            account = self.accounts[api_key]
+            return {
+                account.bot_field_definitions.get(field_id, (field_id,))[0]: value
+                for field_id, value in account.bot_fields.items()
+            }
 
     def stall_next(self, kind: str, *, seconds: float, times: int = 1) -> None:
         """Act on the next ``times`` requests of ``kind``, then answer only after ``seconds``."""
@@ -182,8 +212,40 @@ class EcomdropSimulator(SimulatorServer):
         if value is None:
             return Response(422, {"message": "value is required"})
         with self._state:
+            if account.strict_bot_fields and field_id not in account.bot_field_definitions:
+                return Response(404, {"message": "Bot field not found"})
             account.bot_fields[field_id] = value
         return Response(200, {"success": True})
+
+    def _list_bot_fields(self, account: SimAccount, request: Request) -> Response:
+        if not account.bot_field_api:
+            return Response(404, {"message": "Not found"})
+        with self._state:
+            fields = [
+                {
+                    "id": field_id,
+                    "name": name,
+                    "type": kind,
+                    "description": text,
+                    "value": account.bot_fields.get(field_id),
+                }
+                for field_id, (name, kind, text) in account.bot_field_definitions.items()
+            ]
+        return Response(200, {"data": fields})
+
+    def _create_bot_field(self, account: SimAccount, request: Request) -> Response:
+        if not account.bot_field_api:
+            return Response(404, {"message": "Not found"})
+        form = request.form()
+        name = (form.get("name") or "").strip()
+        if not name:
+            return Response(422, {"message": "name is required"})
+        with self._state:
+            if any(existing == name for existing, _kind, _text in account.bot_field_definitions.values()):
+                return Response(422, {"message": "A bot field with this name already exists"})
+            field_id = str(next(self._ids))
+            account.bot_field_definitions[field_id] = (name, form.get("type") or "text", form.get("description") or "")
+        return Response(200, {"id": field_id, "name": name})
 
     def _find_contact(self, account: SimAccount, request: Request) -> Response:
         field_id = (request.query.get("field_id") or [""])[0]

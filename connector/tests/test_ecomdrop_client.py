@@ -49,6 +49,33 @@ def test_bot_field_is_sent_as_a_form_value(client, ecomdrop_simulator):
     assert ecomdrop_simulator.accounts[KEY].bot_fields == {"640597": "dropi-token-ñ"}
 
 
+def test_bot_fields_are_listed_and_created_with_name_type_and_description(client, ecomdrop_simulator):
+    existing = ecomdrop_simulator.add_bot_field(KEY, "ia_nombre_agente")
+
+    created = client.create_bot_field(name="ia_perfil", description="Perfil del asistente 🤖")
+    client.set_bot_field(field_id=created.id, value="Soy Andrés ✨")
+
+    assert {(field.id, field.name) for field in client.bot_fields()} == {
+        (existing, "ia_nombre_agente"),
+        (created.id, "ia_perfil"),
+    }
+    assert ecomdrop_simulator.requests_of("create_bot_field")[0].form() == {
+        "name": "ia_perfil",
+        "type": "text",
+        "description": "Perfil del asistente 🤖",
+    }
+    assert ecomdrop_simulator.bot_field_values(KEY)["ia_perfil"] == "Soy Andrés ✨"
+
+
+def test_an_ecomdrop_without_bot_field_calls_answers_not_found(client, ecomdrop_simulator):
+    ecomdrop_simulator.accounts[KEY].bot_field_api = False
+
+    with pytest.raises(EcomdropNotFound):
+        client.bot_fields()
+    with pytest.raises(EcomdropNotFound):
+        client.create_bot_field(name="ia_perfil")
+
+
 def test_errors_are_typed_and_say_whether_to_retry(client, ecomdrop_simulator, settings):
     with pytest.raises(EcomdropAuthError):
         EcomdropClient(api_key="wrong-key").account()

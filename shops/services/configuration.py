@@ -219,7 +219,7 @@ def ecomdrop_flows_save(
 def dropi_token_bot_field_id(country: str) -> str:
     """The Ecomdrop bot field that receives the Dropi token of ``country`` (data, not code)."""
     bot_field = EcomdropBotField.objects.filter(key=f"dropi_token:{country}").first()
-    if bot_field is None:
+    if bot_field is None or not bot_field.field_id:
         raise ApplicationError(
             _("No Ecomdrop field is configured for Dropi in %(country)s. Contact support.") % {"country": country},
             field="country",

@@ -1,0 +1,132 @@
+"""Reads of the AI assistant profile used by the embedded page, its API and the admin.
+
+Owns: finding a shop's profile and describing its sync state in words a merchant understands.
+Reads only; never writes and never calls a vendor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from assistant import services, validators
+from assistant.models import AIConfiguration
+from shops.models import ShopConfiguration
+
+SyncStatus = AIConfiguration.SyncStatus
+
+SYNC_PROBLEMS = {
+    "EcomdropAuthError": gettext_noop(
+        "Ecomdrop refused the API key. Connect it again in Configuration › Ecomdrop, then sync."
+    ),
+    "EcomdropUnavailable": gettext_noop("Ecomdrop is not answering."),
+    "EcomdropTimeout": gettext_noop("Ecomdrop did not answer in time."),
+    "EcomdropRateLimited": gettext_noop("Ecomdrop asked to slow down."),
+    "EcomdropBadRequest": gettext_noop("Ecomdrop refused the data that was sent."),
+    "EcomdropNotFound": gettext_noop("Ecomdrop did not find one of the assistant's fields."),
+    "BotFieldUnavailable": gettext_noop(
+        "Ecomdrop did not let the app create the field “%(name)s”. Contact support: they can enter its id."
+    ),
+    "NoApiKey": gettext_noop("Connect your Ecomdrop API key to sync the assistant."),
+    "NotInstalled": gettext_noop("The app is not installed in this shop."),
+}
+
+
+def ai_configuration_get(*, shop: str) -> AIConfiguration | None:
+    """The shop's profile, or None before its first save."""
+    return AIConfiguration.objects.filter(shop=shop).first()
+
+
+def ai_profile_sync_problem(*, configuration: AIConfiguration) -> str:
+    """The last sync error in plain words ("" when there is none)."""
+    if not configuration.last_sync_error:
+        return ""
+    kind, _separator, detail = configuration.last_sync_error.partition(":")
+    if kind not in SYNC_PROBLEMS:
+        return configuration.last_sync_error
+    text = _(SYNC_PROBLEMS[kind])
+    if kind == "BotFieldUnavailable":
+        text = text % {"name": detail.strip()}
+    if configuration.sync_status == SyncStatus.PENDING:
+        retried = _("It will be retried automatically.")
+        text = f"{text} {retried}"
+    return text
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def ai_profile_sync_state(
+    *, configuration: AIConfiguration | None, shop_configuration: ShopConfiguration | None
+) -> dict[str, Any]:
+    """What the page shows about the sync: status, when, the problem, whether it is current."""
+    if configuration is None:
+        return {
+            "status": SyncStatus.NEVER,
+            "status_label": str(SyncStatus.NEVER.label),
+            "synced_at": None,
+            "current": False,
+            "retrying": False,
+            "attempts": 0,
+            "next_attempt_at": None,
+            "problem": "",
+            "account_changed": False,
+            "now": timezone.now().isoformat(),
+        }
+    status = configuration.sync_status
+    retrying = status == SyncStatus.PENDING and bool(configuration.last_sync_error) and configuration.sync_attempts > 0
+    account_changed = False
+    connected = shop_configuration is not None and bool(shop_configuration.ecomdrop_api_key)
+    if connected:
+        account_changed = services.ai_profile_account_changed(
+            configuration=configuration, api_key=shop_configuration.ecomdrop_api_key.reveal()
+        )
+    problem = ""
+    if status == SyncStatus.FAILED or retrying:
+        problem = ai_profile_sync_problem(configuration=configuration)
+        if connected and configuration.last_sync_error == "NoApiKey":
+            problem = _("Ecomdrop is connected now: sync to send the profile.")
+    return {
+        "status": status,
+        "status_label": configuration.get_sync_status_display(),
+        "synced_at": _iso(configuration.synced_at),
+        "current": configuration.synced_revision == configuration.revision,
+        "retrying": retrying,
+        "attempts": configuration.sync_attempts,
+        "next_attempt_at": _iso(configuration.sync_next_attempt_at) if retrying else None,
+        "problem": problem,
+        "account_changed": account_changed,
+        "now": timezone.now().isoformat(),
+    }
+
+
+def ai_profile_page_state(*, shop: str, shop_configuration: ShopConfiguration | None = None) -> dict[str, Any]:
+    """The profile, its revision and its sync state, as the Asistente IA tab and its API use them."""
+    configuration = ai_configuration_get(shop=shop)
+    if shop_configuration is None:
+        shop_configuration = ShopConfiguration.objects.filter(shop=shop).first()
+    if configuration is not None:
+        profile = configuration.profile()
+    else:
+        profile = {part: ([] if part in validators.LIST_PARTS else None) for part in validators.PROFILE_PARTS}
+    return {
+        "profile": profile,
+        "revision": configuration.revision if configuration else 0,
+        "updated_at": _iso(configuration.updated_at) if configuration else None,
+        "sync": ai_profile_sync_state(configuration=configuration, shop_configuration=shop_configuration),
+    }
+
+
+def ai_profile_panel_context(*, shop: str, shop_configuration: ShopConfiguration | None = None) -> dict[str, Any]:
+    """Everything the Asistente IA tab renders: the page state and the notification types."""
+    return {
+        "state": ai_profile_page_state(shop=shop, shop_configuration=shop_configuration),
+        "notification_types": [
+            {"value": value, "label": str(validators.NOTIFICATION_TYPE_LABELS[value])}
+            for value in validators.NOTIFICATION_TYPES
+        ],
+    }
