@@ -16,6 +16,13 @@ os.environ.setdefault("TASKS_BACKEND", "immediate")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("STATIC_MANIFEST", "false")
 os.environ.setdefault("CACHE_URL", "locmemcache://tests")
+# Vendors are unreachable unless a test starts a simulator: nothing ever leaves the machine.
+os.environ.setdefault("SHOPIFY_ADMIN_ORIGIN", "http://127.0.0.1:9/shopify/{shop}")
+os.environ.setdefault("ECOMDROP_API_URL", "http://127.0.0.1:9/ecomdrop")
+os.environ.setdefault(
+    "DROPI_API_URLS",
+    ",".join(f"{code}=http://127.0.0.1:9/dropi" for code in ("CO", "EC", "CL", "GT", "MX", "PA", "PE", "PY")),
+)
 
 from connector.settings import *  # noqa: F403
 

@@ -61,7 +61,8 @@ def delivery_problem(delivery: FlowDelivery) -> str:
     if error_type in PROBLEMS:
         text = _(PROBLEMS[error_type])
         if delivery.status == FlowDelivery.Status.PENDING:
-            text = f"{text} {_('It will be retried automatically.')}"
+            retry_note = _("It will be retried automatically.")
+            text = f"{text} {retry_note}"
         return text
     return delivery.last_error
 

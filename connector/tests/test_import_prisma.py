@@ -258,7 +258,7 @@ def assert_first_import(output):
     assert "importType 'clone' is not link/create" in output
     assert (
         "warning id='ai-2' shop='tienda-tres.myshopify.com': notifications: "
-        "'12' is not a phone number in international format (+57…)." in output
+        "Item 1: '12' is not a phone number in international format (+57…)." in output
     )
     for secret in ("ecomdrop-secret-key-0001", "dropi-token-secret-0001", "shpat_offline_token_0001"):
         assert secret not in output

@@ -216,16 +216,33 @@ def ecomdrop_flows_save(
     return configuration
 
 
+# Used only when staff have not set the field in admin (EcomdropBotField rows seeded by
+# shops/migrations/0003 with these values from the old app; reference/platforms.md).
+DEFAULT_DROPI_TOKEN_FIELDS = {
+    "CO": "640597",
+    "EC": "805359",
+    "CL": "665134",
+    "GT": "747995",
+    "MX": "641097",
+    "PA": "742965",
+    "PE": "142979",
+    "PY": "240677",
+}
+
+
 def dropi_token_bot_field_id(country: str) -> str:
-    """The Ecomdrop bot field that receives the Dropi token of ``country`` (data, not code)."""
+    """The Ecomdrop bot field that receives the Dropi token of ``country``: the admin's
+    EcomdropBotField row ``dropi_token:<country>``, else the known default."""
     bot_field = EcomdropBotField.objects.filter(key=f"dropi_token:{country}").first()
-    if bot_field is None or not bot_field.field_id:
-        raise ApplicationError(
-            _("No Ecomdrop field is configured for Dropi in %(country)s. Contact support.") % {"country": country},
-            field="country",
-            code="no_bot_field",
-        )
-    return bot_field.field_id
+    if bot_field is not None and bot_field.field_id:
+        return bot_field.field_id
+    if bot_field is None and country in DEFAULT_DROPI_TOKEN_FIELDS:
+        return DEFAULT_DROPI_TOKEN_FIELDS[country]
+    raise ApplicationError(
+        _("No Ecomdrop field is configured for Dropi in %(country)s. Contact support.") % {"country": country},
+        field="country",
+        code="no_bot_field",
+    )
 
 
 def dropi_settings_save(*, shop: str, store_name: str, country: str, token: str | None = None) -> ShopConfiguration:
