@@ -8,4 +8,8 @@ class ConnectorConfig(AppConfig):
     verbose_name = _("Shopify connection")
 
     def ready(self) -> None:
-        from connector import checks, signals  # noqa: F401  (registers checks and receivers)
+        from connector import checks, privacy, signals, webhook_registry  # noqa: F401  (registers checks and receivers)
+
+        # Every app's webhook_handlers.py and personal_data.py register themselves.
+        webhook_registry.autodiscover()
+        privacy.autodiscover()
