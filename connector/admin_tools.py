@@ -128,7 +128,7 @@ def changelist_url(model: type[Model], **filters: str) -> str:
 
 def shop_links(shop: str, *, include_configuration: bool = True) -> str:
     """HTML links to every table's rows for ``shop`` (one click from any of them)."""
-    from connector.models import ShopifySession
+    from connector.models import ShopifySession, WebhookEvent
     from products.models import ProductAssociation
 
     links = []
@@ -139,6 +139,7 @@ def shop_links(shop: str, *, include_configuration: bool = True) -> str:
             (changelist_url(ShopifySession, shop=shop), _("Sessions")),
             (changelist_url(ProductAssociation, shop=shop), _("Product associations")),
             (reverse("admin:assistant_aiconfiguration_by_shop", args=[shop]), _("AI configuration")),
+            (changelist_url(WebhookEvent, shop=shop), _("Webhook events")),
         ]
     )
     return format_html_join(" · ", '<a href="{}">{}</a>', links)

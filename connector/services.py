@@ -3,7 +3,7 @@
 Owns: Shopify access tokens (token exchange, expiring-token refresh with a lease so that one
 process spends a refresh token, re-authorization state), the Admin API client for a shop,
 re-encrypting every stored secret with the newest key, the webhook inbox (store, process,
-retry, recover) and customer data exports and redaction. No transaction is ever held
+retry, recover, prune) and customer data exports and redaction. No transaction is ever held
 open across an HTTP call.
 """
 
@@ -321,6 +321,7 @@ def shopify_session_scopes_update(*, shop: str, scopes: Sequence[str]) -> bool:
 
 Status = WebhookEvent.Status
 WAITING_STATUSES = (Status.PENDING, Status.RETRYING)
+FINISHED_STATUSES = (Status.PROCESSED, Status.FAILED, Status.IGNORED)
 # A task may start a little before next_attempt_at when worker and web clocks differ.
 DUE_TOLERANCE = datetime.timedelta(seconds=2)
 MAX_RECORDED_ERRORS = 50
@@ -718,6 +719,35 @@ def webhook_events_ignore(*, event_ids: Sequence[int]) -> int:
     return WebhookEvent.objects.filter(
         pk__in=list(event_ids), status__in=(Status.PENDING, Status.RETRYING, Status.FAILED)
     ).update(status=Status.IGNORED, next_attempt_at=None, locked_until=None, updated_at=timezone.now())
+
+
+def webhook_events_prune(*, older_than: datetime.timedelta, batch_size: int = 1000, dry_run: bool = False) -> int:
+    """Delete finished events (processed, failed, ignored) received more than ``older_than``
+    ago; returns how many (or would be, with ``dry_run``).
+
+    Batches of ``batch_size`` rows, each its own short DELETE by primary key, walking the
+    table in id order up to the newest id old enough, so the scan never leaves the old part of
+    a big table. Events still waiting or being processed are kept whatever their age.
+    """
+    cutoff = timezone.now() - older_than
+    old = WebhookEvent.objects.filter(created_at__lt=cutoff)
+    newest_old_id = old.order_by("-created_at").values_list("pk", flat=True).first()
+    if newest_old_id is None:
+        return 0
+    finished = WebhookEvent.objects.filter(
+        pk__lte=newest_old_id, created_at__lt=cutoff, status__in=FINISHED_STATUSES
+    ).order_by("pk")
+    if dry_run:
+        return finished.count()
+    deleted = 0
+    last_id = 0
+    while True:
+        ids = list(finished.filter(pk__gt=last_id).values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return deleted
+        last_id = ids[-1]
+        count, _ = WebhookEvent.objects.filter(pk__in=ids).delete()
+        deleted += count
 
 
 # --------------------------------------------------------------------------- customer privacy
