@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -153,7 +154,7 @@ class WebhookEventAdmin(ConsoleModelAdmin):
     list_filter = ("status", WebhookTopicFilter, ShopTextFilter, "created_at")
     # Only indexed columns: each term is an index look-up on millions of rows.
     search_fields = ("^shop", "=event_id", "=webhook_id")
-    search_help_text = _("Shop domain (or its beginning), event id, webhook id or the event's number.")
+    search_help_text = _("Shop domain (or its beginning), event id, webhook id, task id or the event's number.")
     date_hierarchy = "created_at"
     ordering = ("-id",)
     sortable_by = ("id", "created_at")
@@ -208,6 +209,13 @@ class WebhookEventAdmin(ConsoleModelAdmin):
         term = search_term.strip()
         if term.isdigit():
             results |= queryset.filter(pk=int(term))
+        else:
+            try:
+                task_id = uuid.UUID(term)
+            except ValueError:
+                task_id = None
+            if task_id is not None:
+                results |= queryset.filter(task_id=task_id)  # a task id pasted from the task list
         return results, may_have_duplicates
 
     @admin.display(description=_("related"))

@@ -128,9 +128,10 @@ class WebhookEvent(TimestampedModel):
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True, default="")
     attempt_errors = models.JSONField(_("errors of every attempt"), default=list, blank=True)
-    # The queued task that will process the event (django-tasks-db result id); lets recovery
-    # tell a lost task from a queue that is merely behind.
-    task_id = models.CharField(_("task id"), max_length=64, blank=True, default="")
+    # The queued task that will process the event (django-tasks-db result id). The task finds
+    # its event by this id, so a task replaced by a retry or by recovery does nothing; recovery
+    # uses it to tell a lost task from a queue that is merely behind.
+    task_id = models.UUIDField(_("task id"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         db_table = "connector_webhook_event"

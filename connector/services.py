@@ -344,21 +344,24 @@ def _queue_is_database() -> bool:
     return isinstance(process_webhook_event.get_backend(), DatabaseBackend)
 
 
-def _enqueue_processing(*, event_id: int, run_after: datetime.datetime | None = None) -> str:
-    """Queue the task that processes ``event_id`` and return its id.
-
-    With the database queue the task row is written in the caller's transaction, so event and
-    task commit (or vanish) together. Other backends run after the commit; they cannot defer,
-    so a retry (``run_after``) is left to a database-backed worker and "" is returned.
-    """
+def _queue_processing(*, run_after: datetime.datetime | None = None) -> uuid.UUID | None:
+    """Queue a processing task on the database queue, in the caller's transaction, and return
+    its id for the caller to store as the event's ``task_id`` (event and task then commit or
+    vanish together). None when the queue is not the database (see ``_process_after_commit``)."""
     from connector.tasks import process_webhook_event
 
-    if _queue_is_database():
-        task = process_webhook_event.using(run_after=run_after) if run_after is not None else process_webhook_event
-        return str(task.enqueue(event_id=event_id).id)
-    if run_after is None:
-        transaction.on_commit(lambda: process_webhook_event.enqueue(event_id=event_id), robust=True)
-    return ""
+    if not _queue_is_database():
+        return None
+    task = process_webhook_event.using(run_after=run_after) if run_after is not None else process_webhook_event
+    return uuid.UUID(str(task.enqueue().id))
+
+
+def _process_after_commit(*, event_id: int) -> None:
+    """Inline backends (immediate, dummy) run the task once the event is committed. They cannot
+    defer, so retries wait for a database-backed worker."""
+    from connector.tasks import process_webhook_event
+
+    transaction.on_commit(lambda: process_webhook_event.enqueue(event_id=event_id), robust=True)
 
 
 def _event_log_extra(event: WebhookEvent) -> dict[str, Any]:
@@ -397,7 +400,9 @@ def webhook_event_receive(*, delivery: WebhookDelivery) -> WebhookEvent | None:
 
 
 def _webhook_event_store(*, delivery: WebhookDelivery) -> WebhookEvent:
+    # Two statements and a commit: the hot path of every delivery.
     with transaction.atomic():
+        task_id = _queue_processing()
         event = WebhookEvent.objects.create(
             shop=delivery.shop,
             topic=delivery.topic,
@@ -408,11 +413,10 @@ def _webhook_event_store(*, delivery: WebhookDelivery) -> WebhookEvent:
             payload=delivery.payload,
             status=Status.PENDING,
             next_attempt_at=timezone.now(),
+            task_id=task_id,
         )
-        task_id = _enqueue_processing(event_id=event.pk)
-        if task_id:
-            WebhookEvent.objects.filter(pk=event.pk).update(task_id=task_id)
-            event.task_id = task_id
+        if task_id is None:
+            _process_after_commit(event_id=event.pk)
     return event
 
 
@@ -554,10 +558,7 @@ def _webhook_event_record_failure(*, event: WebhookEvent, attempt: int, error: B
         }
         if retryable and attempt < settings.WEBHOOK_MAX_ATTEMPTS:
             due = now + webhook_retry_delay(attempt=attempt, error=error)
-            updates |= {"status": Status.RETRYING, "next_attempt_at": due}
-            task_id = _enqueue_processing(event_id=event.pk, run_after=due)
-            if task_id:
-                updates["task_id"] = task_id
+            updates |= {"status": Status.RETRYING, "next_attempt_at": due, "task_id": _queue_processing(run_after=due)}
         else:
             updates |= {"status": Status.FAILED, "next_attempt_at": None}
         WebhookEvent.objects.filter(pk=event.pk).update(**updates)
@@ -588,12 +589,12 @@ WORKER_LOST_TRACEBACK = (
 )
 
 
-def _fail_orphaned_task(task_id: str, *, now: datetime.datetime) -> None:
+def _fail_orphaned_task(task_id: uuid.UUID | None, *, now: datetime.datetime) -> None:
     """Close a task row left "running" by a dead worker, so it can be pruned like the others."""
     from django_tasks_db.compat import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
-    if not task_id:
+    if task_id is None:
         return
     DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.RUNNING).update(
         status=TaskResultStatus.FAILED,
@@ -645,11 +646,7 @@ def webhook_events_recover(*, batch_size: int = 200) -> RecoverySummary:
                 updates |= {"status": Status.FAILED, "next_attempt_at": None}
                 summary.failed += 1
             else:
-                updates |= {
-                    "status": Status.RETRYING,
-                    "next_attempt_at": now,
-                    "task_id": _enqueue_processing(event_id=event.pk),
-                }
+                updates |= {"status": Status.RETRYING, "next_attempt_at": now, "task_id": _queue_processing()}
             WebhookEvent.objects.filter(pk=event.pk).update(**updates)
             summary.lost_workers += 1
             logger.warning("Recovered a webhook event from a stopped worker", extra=_event_log_extra(event))
@@ -661,10 +658,9 @@ def webhook_events_recover(*, batch_size: int = 200) -> RecoverySummary:
             .order_by("status", "next_attempt_at")
             .only("pk", "shop", "topic", "task_id")[:batch_size]
         )
-        task_ids = [event.task_id for event in overdue if event.task_id]
+        task_ids = [event.task_id for event in overdue if event.task_id is not None]
         tasks = {
-            str(row["id"]): row
-            for row in DBTaskResult.objects.filter(id__in=task_ids).values("id", "status", "started_at")
+            row["id"]: row for row in DBTaskResult.objects.filter(id__in=task_ids).values("id", "status", "started_at")
         }
         for event in overdue:
             task = tasks.get(event.task_id)
@@ -676,7 +672,7 @@ def webhook_events_recover(*, batch_size: int = 200) -> RecoverySummary:
             if running:
                 _fail_orphaned_task(event.task_id, now=now)
             WebhookEvent.objects.filter(pk=event.pk).update(
-                next_attempt_at=now, task_id=_enqueue_processing(event_id=event.pk), updated_at=now
+                next_attempt_at=now, task_id=_queue_processing(), updated_at=now
             )
             summary.lost_tasks += 1
             logger.warning("Queued a webhook event again: its task was lost", extra=_event_log_extra(event))
@@ -699,16 +695,19 @@ def webhook_events_retry(*, event_ids: Sequence[int]) -> int:
             .only("pk", "status")
         )
         for event in events:
+            task_id = _queue_processing()
             updates: dict[str, Any] = {
                 "status": Status.PENDING,
                 "next_attempt_at": now,
                 "locked_until": None,
-                "task_id": _enqueue_processing(event_id=event.pk),
+                "task_id": task_id,
                 "updated_at": now,
             }
             if event.status != Status.RETRYING:
                 updates["attempts"] = 0
             WebhookEvent.objects.filter(pk=event.pk).update(**updates)
+            if task_id is None:
+                _process_after_commit(event_id=event.pk)
             queued += 1
     return queued
 

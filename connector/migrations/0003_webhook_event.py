@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 ('processed_at', models.DateTimeField(blank=True, null=True, verbose_name='processed at')),
                 ('last_error', models.TextField(blank=True, default='', verbose_name='last error')),
                 ('attempt_errors', models.JSONField(blank=True, default=list, verbose_name='errors of every attempt')),
-                ('task_id', models.CharField(blank=True, default='', max_length=64, verbose_name='task id')),
+                ('task_id', models.UUIDField(blank=True, editable=False, null=True, unique=True, verbose_name='task id')),
             ],
             options={
                 'verbose_name': 'webhook event',

@@ -55,6 +55,8 @@ def test_the_inbox_lists_filters_and_searches(admin_client):
     assert ids(admin_client.get(CHANGELIST, {"q": "event-2"})) == [second.pk]
     assert ids(admin_client.get(CHANGELIST, {"q": "webhook-3"})) == [third.pk]
     assert ids(admin_client.get(CHANGELIST, {"q": str(first.pk)})) == [first.pk]
+    WebhookEvent.objects.filter(pk=second.pk).update(task_id="4f1c9a52-4a3b-4d7e-9a39-8f2b1a6c0d11")
+    assert ids(admin_client.get(CHANGELIST, {"q": "4f1c9a52-4a3b-4d7e-9a39-8f2b1a6c0d11"})) == [second.pk]
     year = first.created_at.year
     assert ids(admin_client.get(CHANGELIST, {"created_at__year": year, "status__exact": "ignored"})) == [third.pk]
     page = admin_client.get(CHANGELIST, {"status__exact": "failed", "shop": SHOP}).content.decode()

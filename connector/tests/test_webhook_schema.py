@@ -31,6 +31,7 @@ def test_the_inbox_has_its_deduplication_key_and_an_index_for_every_lookup():
             (False, ("event_id",)),  # exact-id search
             (False, ("webhook_id",)),
             (False, ("created_at",)),  # date filters, pruning
+            (True, ("task_id",)),  # a task finds its event
         ]
     )
 

@@ -112,7 +112,7 @@ def test_a_handler_exception_is_recorded_and_retried_later(stored, run_worker, h
         <= timezone.now() + datetime.timedelta(seconds=60)
     )
     retry_task = DBTaskResult.objects.get(status=TaskResultStatus.READY)
-    assert str(retry_task.id) == event.task_id
+    assert retry_task.id == event.task_id
     assert retry_task.run_after == event.next_attempt_at
     assert run_worker() == 0  # not due yet
 
@@ -307,6 +307,20 @@ def test_recovery_does_nothing_without_the_database_queue(post_webhook, django_c
     WebhookEvent.objects.update(status=Status.PROCESSING, locked_until=timezone.now() - datetime.timedelta(hours=1))
 
     assert not services.webhook_events_recover()
+
+
+def test_a_task_replaced_by_a_retry_does_nothing(stored, run_worker, handler):
+    event = stored()
+    replaced = event.task_id
+    WebhookEvent.objects.filter(pk=event.pk).update(status=Status.RETRYING)
+    assert services.webhook_events_retry(event_ids=[event.pk]) == 1
+
+    assert run_worker() == 2
+
+    assert DBTaskResult.objects.get(id=replaced).return_value == "superseded"
+    event.refresh_from_db()
+    assert event.status == Status.PROCESSED
+    assert len(handler.calls) == 1
 
 
 def test_a_claim_taken_over_meanwhile_does_not_run_the_handler(stored, handler):
