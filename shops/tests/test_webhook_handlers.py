@@ -89,6 +89,18 @@ def test_uninstall_of_a_shop_that_never_installed_is_processed_and_creates_nothi
     assert not ShopConfiguration.objects.exists()
 
 
+def test_deliveries_for_an_uninstalled_shop_are_stored_and_handled(deliver):
+    installed_shop(SHOP)
+    deliver("app/uninstalled", shop_resource(), triggered_at=UNINSTALLED_AT)
+
+    scopes = deliver("app/scopes_update", {"current": ["read_orders"]})
+    order = deliver("orders/create", {"id": 1001})
+
+    assert (scopes.status, order.status) == (Status.PROCESSED, Status.IGNORED)
+    assert not ShopifySession.objects.filter(shop=SHOP).exists()  # nothing revived
+    assert not ShopConfiguration.objects.get(shop=SHOP).is_installed
+
+
 def test_an_uninstall_older_than_the_last_install_changes_nothing(deliver):
     installed_shop(SHOP, installed_at=datetime.datetime(2026, 5, 3, tzinfo=datetime.UTC))
 
