@@ -127,3 +127,85 @@ def dropi_simulator(settings: Any) -> Iterator[Any]:
     settings.HTTP_TIMEOUT_SECONDS = 5
     yield simulator
     simulator.stop()
+
+
+@pytest.fixture
+def database_queue(settings: Any) -> None:
+    """Queue tasks in the database (django-tasks-db), as production does, instead of running
+    them inline; ``run_worker`` then runs what is due."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+@pytest.fixture
+def run_worker(database_queue: None, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run django-tasks-db's worker in this process until no task is due; returns how many ran.
+
+    The worker's between-task connection check is switched off: inside a test's transaction
+    it would close the connection (a real worker subprocess is tested separately)."""
+    from django_tasks_db.management.commands import db_worker
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run() -> int:
+        worker = Worker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="pytest",
+            excluded_queue_names=[],
+        )
+        worker.run()
+        return worker._run_tasks
+
+    return run
+
+
+@pytest.fixture
+def post_webhook(client: Any, settings: Any) -> Any:
+    """POST a delivery signed like Shopify's: ``post_webhook(topic, payload, shop=…, **headers)``.
+
+    ``event_id``/``webhook_id`` default to fresh UUIDs; ``body`` replaces the JSON payload;
+    ``signature``/``headers`` override what is sent; ``path`` defaults to /webhooks.
+    """
+    import json
+    import uuid
+
+    from connector.shopify.webhooks import signed_delivery_headers
+
+    def post(
+        topic: str = "orders/create",
+        payload: Any = None,
+        *,
+        shop: str = "tienda.myshopify.com",
+        event_id: str | None = None,
+        webhook_id: str | None = None,
+        body: bytes | None = None,
+        path: str = "/webhooks",
+        triggered_at: str = "",
+        headers: dict[str, str] | None = None,
+        drop: tuple[str, ...] = (),
+        http_client: Any = None,
+    ) -> Any:
+        if body is None:
+            body = json.dumps({"id": 1} if payload is None else payload).encode()
+        sent = signed_delivery_headers(
+            body,
+            secret=settings.SHOPIFY_API_SECRET,
+            topic=topic,
+            shop=shop,
+            webhook_id=webhook_id or str(uuid.uuid4()),
+            event_id=event_id or str(uuid.uuid4()),
+            api_version=settings.SHOPIFY_API_VERSION,
+            triggered_at=triggered_at,
+        )
+        sent.update(headers or {})
+        for name in drop:
+            sent.pop(name, None)
+        content_type = sent.pop("Content-Type")
+        return (http_client or client).generic("POST", path, body, content_type=content_type, headers=sent)
+
+    return post

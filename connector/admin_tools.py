@@ -128,8 +128,10 @@ def changelist_url(model: type[Model], **filters: str) -> str:
 
 def shop_links(shop: str, *, include_configuration: bool = True) -> str:
     """HTML links to every table's rows for ``shop`` (one click from any of them)."""
-    from connector.models import ShopifySession
+    from connector.models import ShopifySession, WebhookEvent
     from products.models import ProductAssociation, VariantMapping
+    from shops.models import FlowDelivery
+    from themes.models import ThemeInstall
 
     links = []
     if include_configuration:
@@ -140,6 +142,9 @@ def shop_links(shop: str, *, include_configuration: bool = True) -> str:
             (changelist_url(ProductAssociation, shop=shop), _("Product associations")),
             (changelist_url(VariantMapping, association__shop=shop), _("Variant mappings")),
             (reverse("admin:assistant_aiconfiguration_by_shop", args=[shop]), _("AI configuration")),
+            (changelist_url(FlowDelivery, shop=shop), _("Flow deliveries")),
+            (changelist_url(WebhookEvent, shop=shop), _("Webhook events")),
+            (changelist_url(ThemeInstall, shop=shop), _("Theme installs")),
         ]
     )
     return format_html_join(" · ", '<a href="{}">{}</a>', links)

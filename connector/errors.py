@@ -1,4 +1,8 @@
-"""The domain error that views catch and show to the user."""
+"""Domain errors of the application (vendor clients have their own, e.g. ``ShopifyError``).
+
+Every error says whether trying again can help (``retryable``); the workers use it to choose
+between a back-off and a final failure. Views catch only this family and show ``message``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,11 @@ from __future__ import annotations
 class ApplicationError(Exception):
     """A use case refused the request; ``message`` is safe to show, ``field`` names the input."""
 
-    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid", status: int = 400) -> None:
+    retryable = False
+
+    def __init__(
+        self, message: str = "", *, field: str | None = None, code: str = "invalid", status: int = 400
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -18,3 +26,13 @@ class ApplicationError(Exception):
         if self.field:
             body["field"] = self.field
         return body
+
+
+class WebhookPayloadError(ApplicationError):
+    """A webhook payload lacks what its topic's handler needs (retrying cannot fix it)."""
+
+
+class WebhookWorkerLost(ApplicationError):
+    """The worker processing a webhook event stopped before recording the outcome."""
+
+    retryable = True

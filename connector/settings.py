@@ -73,9 +73,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Before django_tasks_db: connector's `db_worker` (the library's worker plus webhook
+    # recovery) takes precedence over the library's command of the same name.
+    "connector",
     "django_tasks",
     "django_tasks_db",
-    "connector",
     "shops",
     "products",
     "assistant",
@@ -139,6 +141,25 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["defau
 AI_PROFILE_SYNC_MAX_ATTEMPTS = env.int("AI_PROFILE_SYNC_MAX_ATTEMPTS", default=8)
 AI_PROFILE_SYNC_RETRY_BASE_SECONDS = env.float("AI_PROFILE_SYNC_RETRY_BASE_SECONDS", default=30.0)
 AI_PROFILE_SYNC_RETRY_MAX_SECONDS = env.float("AI_PROFILE_SYNC_RETRY_MAX_SECONDS", default=3600.0)
+
+# --------------------------------------------------------------------------- webhooks (README › Webhooks)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
+WEBHOOK_PROCESSING_LEASE_SECONDS = env.float("WEBHOOK_PROCESSING_LEASE_SECONDS", default=120.0)
+WEBHOOK_RECOVERY_INTERVAL_SECONDS = env.float("WEBHOOK_RECOVERY_INTERVAL_SECONDS", default=30.0)
+if WEBHOOK_MAX_ATTEMPTS < 1 or min(WEBHOOK_RETRY_BASE_SECONDS, WEBHOOK_PROCESSING_LEASE_SECONDS) <= 0:
+    raise ImproperlyConfigured(
+        "WEBHOOK_MAX_ATTEMPTS must be at least 1; WEBHOOK_RETRY_BASE_SECONDS and "
+        "WEBHOOK_PROCESSING_LEASE_SECONDS must be positive."
+    )
+if WEBHOOK_RETRY_MAX_SECONDS < WEBHOOK_RETRY_BASE_SECONDS or WEBHOOK_RECOVERY_INTERVAL_SECONDS <= 0:
+    raise ImproperlyConfigured(
+        "WEBHOOK_RETRY_MAX_SECONDS must be at least WEBHOOK_RETRY_BASE_SECONDS and "
+        "WEBHOOK_RECOVERY_INTERVAL_SECONDS positive."
+    )
+# Extra modules that register webhook handlers, besides every app's webhook_handlers.py.
+WEBHOOK_HANDLER_MODULES: list[str] = []
 
 # --------------------------------------------------------------------------- auth
 AUTH_PASSWORD_VALIDATORS = [

@@ -18,4 +18,6 @@ from shops.services.configuration import (  # noqa: F401
     shop_configuration_get_or_create,
     shop_configuration_rotate_callback_secret,
     shop_install,
+    shop_purge,
+    shop_uninstall,
 )

@@ -1,13 +1,15 @@
 """Use cases for a shop's configuration.
 
 Owns: creating the configuration row (with its callback secret), rotating that secret, the
-install lifecycle, connecting Ecomdrop (key verified before it is saved), choosing flows
-(only flows that exist in the account) and the Dropi settings (token pushed to the country's
-Ecomdrop bot field). Vendor calls go through connector/ecomdrop; none runs inside a transaction.
+install lifecycle (install, uninstall, purge of every row of a shop), connecting Ecomdrop
+(key verified before it is saved), choosing flows (only flows that exist in the account) and
+the Dropi settings (token checked with Dropi, pushed to the country's Ecomdrop bot field).
+Vendor calls go through connector/ecomdrop and connector/dropi; none runs inside a transaction.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import secrets
@@ -17,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from connector import crypto
+from connector import crypto, privacy
 from connector.ecomdrop.client import EcomdropClient, Flow
 from connector.ecomdrop.errors import EcomdropAuthError, EcomdropError
 from connector.errors import ApplicationError
@@ -296,3 +298,50 @@ def dropi_settings_save(*, shop: str, store_name: str, country: str, token: str 
         update_fields.append("dropi_token")
     configuration.save(update_fields=update_fields)
     return configuration
+
+
+def shop_uninstall(*, shop: str, uninstalled_at: datetime.datetime) -> bool:
+    """Record that the app was uninstalled from ``shop`` at ``uninstalled_at``: delete its
+    Shopify sessions (Shopify has already revoked the token) and mark the configuration
+    uninstalled, which stops its automation. Settings and data stay until ``shop/redact``.
+
+    Idempotent (the first uninstall time is kept). Returns False, changing nothing, when the
+    shop was installed again after ``uninstalled_at`` (a late or replayed event); a shop that
+    never installed has only its sessions (if any) deleted.
+    """
+    from connector.services import shopify_sessions_delete
+
+    with transaction.atomic():
+        configuration = ShopConfiguration.objects.select_for_update().filter(shop=shop).first()
+        if configuration is not None and configuration.installed_at and configuration.installed_at > uninstalled_at:
+            logger.info("Ignored an uninstall older than the last install", extra={"shop": shop})
+            return False
+        sessions = shopify_sessions_delete(shop=shop)
+        if configuration is not None and configuration.uninstalled_at is None:
+            ShopConfiguration.objects.filter(pk=configuration.pk).update(
+                uninstalled_at=uninstalled_at, updated_at=timezone.now()
+            )
+    logger.info("Shop uninstalled", extra={"shop": shop, "sessions_deleted": sessions})
+    return True
+
+
+def shop_purge(*, shop: str, unless_installed_after: datetime.datetime | None = None) -> dict[str, int] | None:
+    """Delete every row of ``shop`` in every table (each app's registered shop eraser), in one
+    transaction: ``shop/redact`` and operator purges. Returns rows deleted per eraser.
+
+    The shop's own ``shop/redact`` webhook events are kept: they hold no personal data and are
+    the record that the purge happened. With ``unless_installed_after``, a shop installed
+    again after that moment is left untouched and None is returned (Shopify does not redact a
+    reinstalled shop; a late event must not either).
+    """
+    with transaction.atomic():
+        if unless_installed_after is not None:
+            reinstalled = ShopConfiguration.objects.filter(
+                shop=shop, uninstalled_at__isnull=True, installed_at__gt=unless_installed_after
+            ).exists()
+            if reinstalled:
+                logger.info("Did not purge a shop installed again after the request", extra={"shop": shop})
+                return None
+        counts = {name: eraser(shop=shop) for name, eraser in privacy.shop_erasers()}
+    logger.info("Purged a shop's data", extra={"shop": shop, "rows": sum(counts.values())})
+    return counts

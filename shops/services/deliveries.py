@@ -27,6 +27,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -533,3 +534,18 @@ def flow_delivery_resend(*, delivery: FlowDelivery) -> FlowDelivery:
         _schedule(delivery.pk)
     delivery.refresh_from_db()
     return delivery
+
+
+def flow_delivery_requeue_overdue(*, grace: datetime.timedelta = datetime.timedelta(minutes=5)) -> int:
+    """Queue again pending deliveries that should have run more than ``grace`` ago (their task
+    was lost, e.g. with a worker that died); a duplicate task is harmless (claims decide)."""
+    cutoff = timezone.now() - grace
+    overdue = list(
+        FlowDelivery.objects.filter(status=Status.PENDING)
+        .filter(Q(next_attempt_at__lt=cutoff) | Q(next_attempt_at__isnull=True, updated_at__lt=cutoff))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    for delivery_id in overdue:
+        _schedule(delivery_id)
+    return len(overdue)

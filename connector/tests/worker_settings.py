@@ -1,0 +1,10 @@
+"""Settings of the `manage.py db_worker` subprocesses started by test_webhook_worker_process.py:
+the test settings with the database queue and a test-only handler (slow_webhook_handler)."""
+
+import os
+
+os.environ.setdefault("TASKS_BACKEND", "database")
+
+from connector.settings_test import *  # noqa: F403
+
+WEBHOOK_HANDLER_MODULES = ["connector.tests.slow_webhook_handler"]

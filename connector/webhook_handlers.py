@@ -1,0 +1,51 @@
+"""Handlers of the webhook topics the connector app owns: granted scopes and the customer
+privacy requests. Each checks its payload and calls one service (see
+``connector.webhook_registry`` for the contract)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from connector import services
+from connector.errors import WebhookPayloadError
+from connector.privacy import Customer
+from connector.webhook_registry import WebhookEventInfo, webhook_handler
+
+logger = logging.getLogger(__name__)
+
+
+def require_shop_domain(payload: dict[str, Any], shop: str) -> None:
+    """Privacy payloads name their shop; it must be the signed delivery's shop header.
+
+    Shopify signs the body, not the headers: this stops a captured body being replayed under
+    another topic or shop.
+    """
+    if payload.get("shop_domain") != shop:
+        raise WebhookPayloadError("the payload's shop_domain is not the delivery's shop")
+
+
+@webhook_handler("app/scopes_update")
+def handle_app_scopes_update(*, shop: str, payload: dict[str, Any], event: WebhookEventInfo) -> None:
+    scopes = payload.get("current")
+    if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
+        raise WebhookPayloadError("'current' is not a list of scopes")
+    if not services.shopify_session_scopes_update(shop=shop, scopes=scopes):
+        logger.info("Scopes update for a shop without an offline session", extra={"shop": shop})
+
+
+@webhook_handler("customers/data_request")
+def handle_customers_data_request(*, shop: str, payload: dict[str, Any], event: WebhookEventInfo) -> None:
+    require_shop_domain(payload, shop)
+    customer = Customer.from_privacy_payload(payload)
+    request = payload.get("data_request")
+    request_id = str(request.get("id") or "") if isinstance(request, dict) else ""
+    services.customer_data_export_create(
+        shop=shop, customer=customer, data_request_id=request_id[:64], source_event_id=event.id
+    )
+
+
+@webhook_handler("customers/redact")
+def handle_customers_redact(*, shop: str, payload: dict[str, Any], event: WebhookEventInfo) -> None:
+    require_shop_domain(payload, shop)
+    services.customer_data_redact(shop=shop, customer=Customer.from_privacy_payload(payload))

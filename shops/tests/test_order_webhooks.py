@@ -1,0 +1,127 @@
+"""orders/create and checkouts/* webhooks end to end: intake → inbox → worker → Ecomdrop."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from connector.models import WebhookEvent
+from connector.privacy import Customer
+from shops.maintenance import recover_flow_deliveries
+from shops.models import FlowDelivery
+from shops.personal_data import anonymise_flow_deliveries, export_flow_deliveries
+from shops.services import deliveries
+from shops.tests.factories import ShopConfigurationFactory
+from shops.tests.payloads import checkout_payload, order_payload
+
+pytestmark = pytest.mark.django_db
+
+SHOP = "tienda.myshopify.com"
+KEY = "ecomdrop-key-ABCDEFGH-123456"
+
+
+@pytest.fixture
+def account(ecomdrop_simulator):
+    account = ecomdrop_simulator.add_account(KEY)
+    ShopConfigurationFactory(
+        shop=SHOP,
+        ecomdrop_api_key=KEY,
+        nuevo_pedido_flow_id="9001",
+        carrito_abandonado_flow_id="9002",
+        installed_at=timezone.now(),
+    )
+    return account
+
+
+def test_an_order_webhook_sends_the_nuevo_pedido_flow_once_even_when_delivered_twice(account, post_webhook, run_worker):
+    order = order_payload(name="#1050")
+
+    first = post_webhook("orders/create", order, event_id="evt-1")
+    second = post_webhook("orders/create", order, event_id="evt-1")  # Shopify's retry
+    third = post_webhook("orders/create", order, event_id="evt-2")  # another event, same order
+    ran = run_worker()
+
+    assert (first.status_code, second.status_code, third.status_code) == (200, 200, 200)
+    assert ran >= 3  # two events + one delivery
+    assert WebhookEvent.objects.filter(topic="orders/create").count() == 2
+    delivery = FlowDelivery.objects.get(shop=SHOP)
+    assert delivery.status == FlowDelivery.Status.SENT
+    assert delivery.order_name == "#1050"
+    assert len(account.sends) == 1
+    assert account.sends[0][1] == "9001"
+
+
+def test_an_order_without_id_fails_the_event_without_retrying(account, post_webhook, run_worker):
+    post_webhook("orders/create", {"name": "#1"})
+    run_worker()
+
+    event = WebhookEvent.objects.get()
+    assert event.status == WebhookEvent.Status.FAILED
+    assert event.attempts == 1
+    assert not FlowDelivery.objects.exists()
+
+
+def test_checkout_webhooks_make_one_abandoned_cart_delivery_due_after_the_delay(account, post_webhook, run_worker):
+    checkout = checkout_payload()
+
+    post_webhook("checkouts/create", checkout)
+    post_webhook("checkouts/update", {**checkout, "total_price": "260.00"})
+    run_worker()
+
+    delivery = FlowDelivery.objects.get(shop=SHOP)
+    assert delivery.kind == FlowDelivery.Kind.CART_ABANDONED
+    assert delivery.status == FlowDelivery.Status.PENDING
+    assert delivery.fields["order_total"] == "260.00"
+    assert account.sends == []
+    from django_tasks_db.models import DBTaskResult
+
+    past = timezone.now() - datetime.timedelta(seconds=1)
+    deferred = DBTaskResult.objects.filter(task_path="shops.tasks.process_flow_delivery")
+    assert deferred.count() == 1
+    assert deferred.get().run_after > timezone.now() + datetime.timedelta(minutes=55)
+    FlowDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=past)
+    deferred.update(run_after=past)  # an hour later…
+    run_worker()
+    delivery.refresh_from_db()
+    assert delivery.status == FlowDelivery.Status.SENT
+    assert account.sends[0][1] == "9002"
+
+
+def test_lost_delivery_tasks_are_queued_again_by_the_maintenance_sweep(account, database_queue, run_worker):
+    from django_tasks_db.models import DBTaskResult
+
+    delivery, _ = deliveries.flow_delivery_record_order(shop=SHOP, order=order_payload())
+    DBTaskResult.objects.all().delete()  # the task is lost (e.g. with its worker)
+    FlowDelivery.objects.filter(pk=delivery.pk).update(updated_at=timezone.now() - datetime.timedelta(minutes=10))
+
+    summary = recover_flow_deliveries()
+    run_worker()
+
+    assert summary == {"requeued_overdue": 1}
+    delivery.refresh_from_db()
+    assert delivery.status == FlowDelivery.Status.SENT
+
+
+def test_a_customer_data_request_includes_their_deliveries_and_redact_blanks_them(account, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    mine, _ = deliveries.flow_delivery_record_order(
+        shop=SHOP, order=order_payload(customer={"id": 42, "phone": "+573001112233", "email": "ana@example.com"})
+    )
+    theirs, _ = deliveries.flow_delivery_record_order(
+        shop=SHOP, order=order_payload(customer={"id": 43}, email="luis@x.co")
+    )
+    customer = Customer(shopify_id="42", email="", phone="", order_ids=frozenset())
+
+    exported = export_flow_deliveries(shop=SHOP, customer=customer)
+    by_email = export_flow_deliveries(shop=SHOP, customer=Customer(email="ana@example.com"))
+    changed = anonymise_flow_deliveries(shop=SHOP, customer=customer)
+
+    assert [row["id"] for row in exported] == [mine.pk]
+    assert exported[0]["phone"] == "+573001234567"
+    assert [row["id"] for row in by_email] == [mine.pk]
+    assert changed == 1
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.phone, mine.email, mine.fields, mine.contact) == (None, None, {}, {})
+    assert mine.status == FlowDelivery.Status.PENDING
+    assert theirs.phone is not None
