@@ -209,3 +209,19 @@ def post_webhook(client: Any, settings: Any) -> Any:
         return (http_client or client).generic("POST", path, body, content_type=content_type, headers=sent)
 
     return post
+
+
+@pytest.fixture
+def deliver(post_webhook: Any, run_worker: Any) -> Any:
+    """Deliver one signed event and run the worker: ``deliver(topic, payload, shop=…, **options)``
+    returns the stored event afterwards."""
+    from connector.models import WebhookEvent
+
+    def send(topic: str, payload: Any, *, shop: str = "tienda.myshopify.com", **options: Any) -> Any:
+        assert post_webhook(topic, payload, shop=shop, **options).status_code == 200
+        event = WebhookEvent.objects.order_by("-id").first()
+        run_worker()
+        event.refresh_from_db()
+        return event
+
+    return send

@@ -14,7 +14,7 @@ plain archive files, with token checks.
 Answers follow the hosts: an unknown token is 401 (``Bad credentials``), a token in
 ``forbidden_tokens`` is 403, a private repository the token cannot see is 404.
 
-Run it by hand: ``python -m connector.simulators.git_host --port 9200`` (serves a demo theme).
+Run it by hand: ``python -m connector.simulators.git_host --port 9400`` (serves a demo theme).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from connector.simulators.base import Request, Response, SimulatorServer
+from connector.simulators.base import Request, Response, SimulatorServer, serve_until_interrupted
 
 
 def build_zip(files: dict[str, bytes | str], *, prefix: str = "") -> bytes:
@@ -310,7 +310,7 @@ class GitHostSimulator(SimulatorServer):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the Git archive host simulator with a demo theme")
-    parser.add_argument("--port", type=int, default=9200)
+    parser.add_argument("--port", type=int, default=9400)
     parser.add_argument("--token", default="ghp_demo_token_for_local_use_only")
     options = parser.parse_args()
     simulator = GitHostSimulator()
@@ -319,11 +319,7 @@ def main() -> None:
     print(f"Git host simulator on {simulator.base_url}")  # noqa: T201
     print(f"THEME_GIT_API_URL={simulator.github_api_url()} THEME_GIT_REPO=ecomdrop/theme")  # noqa: T201
     print(f"THEME_GIT_TOKEN={options.token}")  # noqa: T201
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        simulator.stop()
+    serve_until_interrupted(simulator)
 
 
 if __name__ == "__main__":

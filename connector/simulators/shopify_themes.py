@@ -33,6 +33,7 @@ from typing import Any
 
 import requests
 
+from connector.simulators.base import serve_until_interrupted
 from connector.simulators.shopify import GraphQLErrors, ShopifySimulator
 
 GID_PREFIX = "gid://shopify/OnlineStoreTheme/"
@@ -244,11 +245,7 @@ def main() -> None:
     simulator.start(options.port)
     print(f"Shopify simulator (with themes) on {simulator.base_url}")  # noqa: T201
     print(f"SHOPIFY_ADMIN_ORIGIN={simulator.origin_template()}")  # noqa: T201
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        simulator.stop()
+    serve_until_interrupted(simulator)
 
 
 if __name__ == "__main__":

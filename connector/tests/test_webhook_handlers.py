@@ -28,20 +28,6 @@ def order(number, *, customer=None, email=None, phone=None):
     }
 
 
-@pytest.fixture
-def deliver(post_webhook, run_worker):
-    """Deliver one signed event and run the worker; returns the stored event afterwards."""
-
-    def send(topic, payload, *, shop=SHOP, **options):
-        assert post_webhook(topic, payload, shop=shop, **options).status_code == 200
-        event = WebhookEvent.objects.order_by("-id").first()
-        run_worker()
-        event.refresh_from_db()
-        return event
-
-    return send
-
-
 def privacy_payload(shop=SHOP, customer=JOHN, **extra):
     return {"shop_id": 954889, "shop_domain": shop, "customer": customer, **extra}
 

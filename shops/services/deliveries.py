@@ -412,37 +412,50 @@ def flow_delivery_process(*, delivery_id: int) -> str:
     names = _field_names(configuration)
     values_by_name = {names[key]: value for key, value in (delivery.fields or {}).items() if key in names}
     phone = delivery.phone.reveal()
+    # Steps already done by an earlier attempt are not repeated: the contact found or created
+    # and the fields set (each call can fail; a retry continues where the last one stopped).
+    contact_id = delivery.contact_id
+    fields_set = set(((delivery.contact or {}).get("progress") or {}).get("fields_set") or [])
     try:
-        contact = client.find_contact_by_phone(phone=phone)
-        if contact is None:
-            contact = client.create_contact(
-                phone=phone,
-                email=delivery.email.reveal() if delivery.email else None,
-                first_name=(delivery.contact or {}).get("first_name"),
-                last_name=(delivery.contact or {}).get("last_name"),
-                fields=values_by_name,
-            )
-        else:
+        if not contact_id:
+            contact = client.find_contact_by_phone(phone=phone)
+            if contact is None:
+                contact = client.create_contact(
+                    phone=phone,
+                    email=delivery.email.reveal() if delivery.email else None,
+                    first_name=(delivery.contact or {}).get("first_name"),
+                    last_name=(delivery.contact or {}).get("last_name"),
+                    fields=values_by_name,
+                )
+                fields_set = set(values_by_name)
+            contact_id = contact.id[:255]
+        pending = {name: value for name, value in values_by_name.items() if name not in fields_set}
+        if pending:
             field_ids = _custom_field_ids(client, api_key)
-            for name, value in values_by_name.items():
+            for name, value in pending.items():
                 if name in field_ids:
-                    client.set_contact_field(contact_id=contact.id, field_id=field_ids[name], value=value)
+                    client.set_contact_field(contact_id=contact_id, field_id=field_ids[name], value=value)
+                fields_set.add(name)
     except EcomdropError as error:
-        return _fail_or_retry(delivery, owner, error)
+        return _fail_or_retry(delivery, owner, error, contact_id=contact_id, fields_set=fields_set)
 
     # Record the intent first, in its own committed write: from here on a lost answer or a
     # lost worker can never lead to a second send.
     FlowDelivery.objects.filter(pk=delivery_id, lease_owner=owner).update(
-        status=Status.SENDING, contact_id=contact.id[:255], flow_id=flow_id[:255], updated_at=timezone.now()
+        status=Status.SENDING,
+        contact_id=contact_id,
+        contact={**(delivery.contact or {}), "progress": {"fields_set": sorted(fields_set)}},
+        flow_id=flow_id[:255],
+        updated_at=timezone.now(),
     )
     try:
-        client.send_flow(contact_id=contact.id, flow_id=flow_id)
+        client.send_flow(contact_id=contact_id, flow_id=flow_id)
     except EcomdropError as error:
         if error.may_have_been_processed:
             _finish(delivery_id, owner, status=Status.UNCONFIRMED, last_error=_error_text(error))
             logger.warning("Flow send unconfirmed", extra={"shop": delivery.shop, "delivery": delivery_id})
             return Status.UNCONFIRMED
-        return _fail_or_retry(delivery, owner, error)
+        return _fail_or_retry(delivery, owner, error, contact_id=contact_id, fields_set=fields_set)
     _finish(delivery_id, owner, status=Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None)
     logger.info("Flow delivery sent", extra={"shop": delivery.shop, "delivery": delivery_id})
     return Status.SENT
@@ -452,13 +465,42 @@ def _error_text(error: EcomdropError) -> str:
     return f"{type(error).__name__}: {error}"[:1000]
 
 
-def _fail_or_retry(delivery: FlowDelivery, owner: str, error: EcomdropError) -> str:
-    max_attempts = settings.FLOW_DELIVERY_MAX_ATTEMPTS
-    if error.retryable and delivery.attempts < max_attempts:
-        next_attempt = timezone.now() + _retry_delay(delivery.attempts, error)
+def _fail_or_retry(
+    delivery: FlowDelivery,
+    owner: str,
+    error: EcomdropError,
+    *,
+    contact_id: str | None = None,
+    fields_set: set[str] | None = None,
+) -> str:
+    """Schedule another attempt or fail for good.
+
+    The budget (FLOW_DELIVERY_MAX_ATTEMPTS) counts attempts in a row that achieved nothing: an
+    attempt that found the contact or set fields before failing starts the count again, so a
+    flaky Ecomdrop slows a delivery down but does not lose it.
+    """
+    progress = dict((delivery.contact or {}).get("progress") or {})
+    old_fields = set(progress.get("fields_set") or [])
+    advanced = bool(contact_id and contact_id != delivery.contact_id) or bool(
+        fields_set is not None and fields_set - old_fields
+    )
+    stalled = 0 if advanced else int(progress.get("stalled") or 0) + 1
+    if error.retryable and stalled < settings.FLOW_DELIVERY_MAX_ATTEMPTS:
+        next_attempt = timezone.now() + _retry_delay(max(stalled, 1), error)
+        progress["stalled"] = stalled
+        if fields_set is not None:
+            progress["fields_set"] = sorted(fields_set)
+        changes: dict[str, Any] = {"contact": {**(delivery.contact or {}), "progress": progress}}
+        if contact_id:
+            changes["contact_id"] = contact_id
         with transaction.atomic():
             _finish(
-                delivery.pk, owner, status=Status.PENDING, next_attempt_at=next_attempt, last_error=_error_text(error)
+                delivery.pk,
+                owner,
+                status=Status.PENDING,
+                next_attempt_at=next_attempt,
+                last_error=_error_text(error),
+                **changes,
             )
             _schedule(delivery.pk, run_after=next_attempt)
         logger.info(
@@ -519,7 +561,10 @@ RESENDABLE = (Status.FAILED, Status.SKIPPED, Status.UNCONFIRMED)
 def flow_delivery_resend(*, delivery: FlowDelivery) -> FlowDelivery:
     """Queue a failed, skipped or unconfirmed delivery again (a merchant's or staff's decision)."""
     with transaction.atomic():
+        # Resending starts over (the contact may have changed in Ecomdrop meanwhile).
         updated = FlowDelivery.objects.filter(pk=delivery.pk, status__in=RESENDABLE).update(
+            contact_id="",
+            contact={key: value for key, value in (delivery.contact or {}).items() if key != "progress"},
             status=Status.PENDING,
             skip_reason="",
             next_attempt_at=None,

@@ -367,3 +367,62 @@ def test_two_workers_on_the_same_delivery_send_once(configured, account, ecomdro
     assert len(results) == 2
     assert len(account.sends) == 1
     assert FlowDelivery.objects.get(pk=delivery.pk).status == Status.SENT
+
+
+@pytest.mark.django_db
+def test_a_retry_continues_where_the_failed_attempt_stopped(configured, account, ecomdrop_simulator):
+    record(order_payload(name="#1"))  # the contact now exists
+    calls_before = {kind: ecomdrop_simulator.count(kind) for kind in ("find_contact", "set_field")}
+    original = ecomdrop_simulator.handle
+    set_field_calls = []
+
+    def fail_the_third_field(request):
+        if request.path.endswith(tuple(f"/custom_fields/{field_id}" for field_id in account.custom_fields)):
+            set_field_calls.append(request.path)
+            if len(set_field_calls) == 3:
+                request.kind = "set_field"
+                from connector.simulators.base import Response
+
+                return Response(503, {"message": "busy"})
+        return original(request)
+
+    ecomdrop_simulator.handle = fail_the_third_field
+    delivery, _ = record(order_payload(name="#2"))
+    make_due(delivery)
+    deliveries.flow_delivery_process_due()
+
+    delivery.refresh_from_db()
+    assert delivery.status == Status.SENT
+    assert delivery.attempts == 2
+    assert ecomdrop_simulator.count("find_contact") - calls_before["find_contact"] == 1  # not searched again
+    fields_per_order = len(delivery.fields)
+    assert len(set_field_calls) == fields_per_order + 1  # only the failed field was set again
+
+
+@pytest.mark.django_db
+def test_attempts_that_make_progress_do_not_use_up_the_retry_budget(configured, account, ecomdrop_simulator, settings):
+    settings.FLOW_DELIVERY_MAX_ATTEMPTS = 2
+    record(order_payload(name="#1"))  # the contact now exists
+    original = ecomdrop_simulator.handle
+    set_field_calls = []
+
+    def every_second_field_fails(request):
+        if "/custom_fields/" in request.path:
+            set_field_calls.append(request.path)
+            if len(set_field_calls) % 2 == 0:
+                from connector.simulators.base import Response
+
+                request.kind = "set_field"
+                return Response(503, {"message": "busy"})
+        return original(request)
+
+    ecomdrop_simulator.handle = every_second_field_fails
+    delivery, _ = record(order_payload(name="#2"))
+    for _ in range(20):
+        make_due(delivery)
+        deliveries.flow_delivery_process_due()
+
+    delivery.refresh_from_db()
+    assert delivery.status == Status.SENT
+    assert delivery.attempts > settings.FLOW_DELIVERY_MAX_ATTEMPTS
+    assert len(account.sends) == 2

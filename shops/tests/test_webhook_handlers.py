@@ -24,18 +24,6 @@ Status = WebhookEvent.Status
 UNINSTALLED_AT = "2026-05-01T10:00:00Z"
 
 
-@pytest.fixture
-def deliver(post_webhook, run_worker):
-    def send(topic, payload, *, shop=SHOP, **options):
-        assert post_webhook(topic, payload, shop=shop, **options).status_code == 200
-        event = WebhookEvent.objects.order_by("-id").first()
-        run_worker()
-        event.refresh_from_db()
-        return event
-
-    return send
-
-
 def shop_resource(shop=SHOP):
     return {"id": 548380009, "name": "Tienda", "myshopify_domain": shop, "domain": "tienda.co"}
 
