@@ -92,7 +92,7 @@ migrations-check: install-dev ## fail if models and migrations disagree
 check: lint migrations-check docker-config test ## everything CI runs (lint, migrations, compose file, tests)
 
 messages: install-dev ## refresh and compile the translation catalogues (needs gettext)
-	DEBUG=true $(MANAGE) makemessages -l es -l en --ignore=.venv --ignore=bench
+	DEBUG=true $(MANAGE) makemessages -l es --ignore=.venv --ignore=bench
 	DEBUG=true $(MANAGE) compilemessages --ignore=.venv
 
 docker-config: install-dev ## validate docker/compose.yaml (YAML parse, services, MySQL settings) without Docker
