@@ -36,3 +36,9 @@ class WebhookWorkerLost(ApplicationError):
     """The worker processing a webhook event stopped before recording the outcome."""
 
     retryable = True
+
+
+class TaskWorkerLost(ApplicationError):
+    """The worker running a background task stopped before it finished (its work is queued again)."""
+
+    retryable = True

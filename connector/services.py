@@ -25,7 +25,7 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from connector import crypto, privacy, webhook_registry
+from connector import crypto, privacy, task_queue, webhook_registry
 from connector.checks import encrypted_fields
 from connector.models import CustomerDataExport, ShopifySession, WebhookEvent
 from connector.secrets import Secret
@@ -362,11 +362,9 @@ def _processing_lease() -> datetime.timedelta:
 
 
 def _queue_is_database() -> bool:
-    from django_tasks_db.backend import DatabaseBackend
-
     from connector.tasks import process_webhook_event
 
-    return isinstance(process_webhook_event.get_backend(), DatabaseBackend)
+    return task_queue.queue_is_database(process_webhook_event)
 
 
 def _queue_processing(*, run_after: datetime.datetime | None = None) -> uuid.UUID | None:
@@ -615,17 +613,8 @@ WORKER_LOST_TRACEBACK = (
 
 
 def _fail_orphaned_task(task_id: uuid.UUID | None, *, now: datetime.datetime) -> None:
-    """Close a task row left "running" by a dead worker, so it can be pruned like the others."""
-    from django_tasks_db.compat import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    if task_id is None:
-        return
-    DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.RUNNING).update(
-        status=TaskResultStatus.FAILED,
-        finished_at=now,
-        exception_class_path="connector.errors.WebhookWorkerLost",
-        traceback=WORKER_LOST_TRACEBACK,
+    task_queue.fail_orphaned_task(
+        task_id, now=now, exception_path="connector.errors.WebhookWorkerLost", explanation=WORKER_LOST_TRACEBACK
     )
 
 
@@ -642,9 +631,6 @@ def webhook_events_recover(*, batch_size: int = 200) -> RecoverySummary:
     Rows are taken with SKIP LOCKED, so several workers may run this at once. Does nothing
     unless the queue is the database backend.
     """
-    from django_tasks_db.compat import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
     summary = RecoverySummary()
     if not _queue_is_database():
         return summary
@@ -683,19 +669,11 @@ def webhook_events_recover(*, batch_size: int = 200) -> RecoverySummary:
             .order_by("status", "next_attempt_at")
             .only("pk", "shop", "topic", "task_id")[:batch_size]
         )
-        task_ids = [event.task_id for event in overdue if event.task_id is not None]
-        tasks = {
-            row["id"]: row for row in DBTaskResult.objects.filter(id__in=task_ids).values("id", "status", "started_at")
-        }
+        live = task_queue.live_task_ids((event.task_id for event in overdue), now=now, lease=lease)
         for event in overdue:
-            task = tasks.get(event.task_id)
-            if task is not None and task["status"] == TaskResultStatus.READY:
+            if event.task_id in live:
                 continue
-            running = task is not None and task["status"] == TaskResultStatus.RUNNING
-            if running and task["started_at"] is not None and task["started_at"] > now - lease:
-                continue
-            if running:
-                _fail_orphaned_task(event.task_id, now=now)
+            _fail_orphaned_task(event.task_id, now=now)
             WebhookEvent.objects.filter(pk=event.pk).update(
                 next_attempt_at=now, task_id=_queue_processing(), updated_at=now
             )

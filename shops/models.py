@@ -118,6 +118,7 @@ class FlowDelivery(TimestampedModel):
         INVALID_PHONE = "invalid_phone", _("The buyer's phone number is not valid")
         UNINSTALLED = "uninstalled", _("The app is uninstalled")
         CONVERTED = "converted", _("The checkout became an order")
+        FLOW_MISSING = "flow_missing", _("The chosen flow no longer exists in Ecomdrop")
 
     shop = shop_field()
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
@@ -137,6 +138,8 @@ class FlowDelivery(TimestampedModel):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     lease_owner = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # The queued task that will process it (recovery queues again only when that task is lost).
+    task_id = models.UUIDField(null=True, blank=True, editable=False)
     last_error = models.TextField(_("last error"), blank=True, default="")
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     callback_status = models.CharField(_("callback status"), max_length=64, blank=True, default="")

@@ -48,6 +48,7 @@ PROBLEMS = {
         "Ecomdrop did not confirm in time; the message may have gone out, so it is not resent automatically."
     ),
     "EcomdropUnavailable": gettext_noop("Ecomdrop was not answering."),
+    "EcomdropServerError": gettext_noop("Ecomdrop answered with a server error."),
 }
 
 
@@ -63,6 +64,9 @@ def delivery_problem(delivery: FlowDelivery) -> str:
         if delivery.status == FlowDelivery.Status.PENDING:
             retry_note = _("It will be retried automatically.")
             text = f"{text} {retry_note}"
+        elif delivery.status == FlowDelivery.Status.UNCONFIRMED and error_type != "EcomdropTimeout":
+            unconfirmed_note = _("The message may have gone out, so it is not resent automatically.")
+            text = f"{text} {unconfirmed_note}"
         return text
     return delivery.last_error
 

@@ -22,6 +22,7 @@ from connector.ecomdrop.errors import (
     EcomdropError,
     EcomdropNotFound,
     EcomdropRateLimited,
+    EcomdropServerError,
     EcomdropTimeout,
     EcomdropUnavailable,
 )
@@ -249,7 +250,9 @@ class EcomdropClient:
                 "Ecomdrop is rate limiting this account", retry_after=_retry_after(response), status=status
             )
         if status >= 500:
-            raise EcomdropUnavailable(f"Ecomdrop answered HTTP {status} ({operation})", status=status)
+            # 503 says "not now" before acting; another 5xx to a change may come after it acted.
+            error_class = EcomdropUnavailable if method == "GET" or status == 503 else EcomdropServerError
+            raise error_class(f"Ecomdrop answered HTTP {status} ({operation})", status=status)
         if status in (400, 411, 422):
             raise EcomdropBadRequest(f"Ecomdrop refused the request ({operation}, HTTP {status})", status=status)
         raise EcomdropError(f"Ecomdrop answered HTTP {status} ({operation})", status=status)

@@ -47,3 +47,10 @@ class EcomdropTimeout(EcomdropUnavailable):
     """No answer in time after the request was sent: it may have been acted on."""
 
     may_have_been_processed = True
+
+
+class EcomdropServerError(EcomdropUnavailable):
+    """A 500, 502 or 504 answer to a request that changes something: Ecomdrop (or a gateway in
+    front of it) may have acted on it before failing, so it must not be assumed undone."""
+
+    may_have_been_processed = True

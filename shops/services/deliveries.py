@@ -31,6 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from connector import task_queue
 from connector.ecomdrop.client import EcomdropClient
 from connector.ecomdrop.errors import EcomdropError, EcomdropRateLimited
 from connector.errors import ApplicationError
@@ -56,8 +57,15 @@ DEFAULT_FIELD_NAMES = {
 }
 # Shopify's manual payment method is "Cash on Delivery (COD)"; merchants also name their own.
 CASH_ON_DELIVERY_WORDS = ("cash on delivery", "(cod)", "contra entrega", "contraentrega", "contra-entrega")
-LEASE = datetime.timedelta(minutes=2)
 CUSTOM_FIELDS_CACHE_SECONDS = 300
+# Ecomdrop calls in one attempt at most: flows, find, create, custom fields, one per field, send.
+MAX_CALLS_PER_ATTEMPT = 5 + len(DEFAULT_FIELD_NAMES)
+
+
+def _lease() -> datetime.timedelta:
+    """How long a worker owns a delivery without renewing: longer than any single Ecomdrop call
+    (a worker renews before each call), so a live worker is never taken for a dead one."""
+    return datetime.timedelta(seconds=max(120.0, settings.HTTP_TIMEOUT_SECONDS * 3))
 
 
 # --------------------------------------------------------------------------- payload → snapshot
@@ -173,7 +181,9 @@ def checkout_field_values(checkout: dict[str, Any]) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- recording events
 def _schedule(delivery_id: int, *, run_after: datetime.datetime | None = None) -> None:
-    """Enqueue processing (in the caller's transaction: the queue lives in the same database)."""
+    """Enqueue processing (in the caller's transaction: the queue lives in the same database)
+    and remember the task on the delivery, so that recovery can tell a lost task from a queue
+    that is only behind."""
     from shops.tasks import process_flow_delivery
 
     task = process_flow_delivery
@@ -181,7 +191,11 @@ def _schedule(delivery_id: int, *, run_after: datetime.datetime | None = None) -
         if not task.get_backend().supports_defer:
             return  # immediate backend (tests): due deliveries are processed by flow_delivery_process_due
         task = task.using(run_after=run_after)
-    task.enqueue(delivery_id)
+    if not task_queue.queue_is_database(task):
+        task.enqueue(delivery_id)  # immediate backends run it here and now
+        return
+    result = task.enqueue(delivery_id)
+    FlowDelivery.objects.filter(pk=delivery_id).update(task_id=result.id)
 
 
 def _record(
@@ -333,16 +347,29 @@ def _claim(delivery_id: int, owner: str) -> bool:
     claimed = (
         FlowDelivery.objects.filter(pk=delivery_id, status=Status.PENDING)
         .exclude(next_attempt_at__gt=now)
-        .update(status=Status.PROCESSING, lease_owner=owner, lease_until=now + LEASE, updated_at=now)
+        .update(status=Status.PROCESSING, lease_owner=owner, lease_until=now + _lease(), updated_at=now)
     )
     return claimed == 1
 
 
-def _finish(delivery_id: int, owner: str, **changes: Any) -> None:
+class _LeaseLost(Exception):
+    """Another worker took the delivery over (this one was too slow, or paused): stop at once."""
+
+
+def _renew(delivery_id: int, owner: str, **changes: Any) -> None:
+    """Extend this worker's lease before an Ecomdrop call; raise _LeaseLost when it was taken over."""
+    now = timezone.now()
+    if not FlowDelivery.objects.filter(pk=delivery_id, lease_owner=owner).update(
+        lease_until=now + _lease(), updated_at=now, **changes
+    ):
+        raise _LeaseLost
+
+
+def _finish(delivery_id: int, owner: str, **changes: Any) -> int:
     changes.setdefault("lease_owner", "")
     changes.setdefault("lease_until", None)
     changes["updated_at"] = timezone.now()
-    FlowDelivery.objects.filter(pk=delivery_id, lease_owner=owner).update(**changes)
+    return FlowDelivery.objects.filter(pk=delivery_id, lease_owner=owner).update(**changes)
 
 
 def _field_names(configuration: ShopConfiguration) -> dict[str, str]:
@@ -352,13 +379,30 @@ def _field_names(configuration: ShopConfiguration) -> dict[str, str]:
     return names
 
 
-def _custom_field_ids(client: EcomdropClient, api_key: str) -> dict[str, str]:
-    key = "ecomdrop:custom-fields:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
-    cached = cache.get(key)
+def _cached_ids(kind: str, api_key: str, fetch: Any, *, fresh: bool = False) -> dict[str, str]:
+    """``{name: id}`` (custom fields) or ``{id: name}`` (flows) of the account, cached per key."""
+    key = f"ecomdrop:{kind}:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
+    cached = None if fresh else cache.get(key)
     if cached is None:
-        cached = {field.name: field.id for field in client.custom_fields()}
+        cached = fetch()
         cache.set(key, cached, CUSTOM_FIELDS_CACHE_SECONDS)
     return cached
+
+
+def _custom_field_ids(client: EcomdropClient, api_key: str) -> dict[str, str]:
+    return _cached_ids("custom-fields", api_key, lambda: {field.name: field.id for field in client.custom_fields()})
+
+
+def _flow_exists(client: EcomdropClient, api_key: str, flow_id: str) -> bool:
+    """Ecomdrop answers success when sending an unknown flow, so the flow is checked first (a
+    flow missing from the cached list is checked again against a fresh one)."""
+
+    def fetch() -> dict[str, str]:
+        return {flow.id: flow.name for flow in client.flows()}
+
+    return flow_id in _cached_ids("flows", api_key, fetch) or flow_id in _cached_ids(
+        "flows", api_key, fetch, fresh=True
+    )
 
 
 def _skip_reason(delivery: FlowDelivery, configuration: ShopConfiguration | None) -> tuple[str, str]:
@@ -391,22 +435,41 @@ def flow_delivery_process(*, delivery_id: int) -> str:
 
     Does nothing (returns the current status) when the delivery is not pending, not due, or
     claimed by another worker. Retryable Ecomdrop failures before the flow is sent schedule a
-    new attempt with exponential back-off and jitter, up to FLOW_DELIVERY_MAX_ATTEMPTS.
+    new attempt with exponential back-off and jitter (see ``_fail_or_retry``).
     """
     owner = uuid.uuid4().hex
     if not _claim(delivery_id, owner):
-        current = FlowDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
-        return current or ""
+        return _current_status(delivery_id)
     delivery = FlowDelivery.objects.get(pk=delivery_id)
     delivery.attempts += 1
     FlowDelivery.objects.filter(pk=delivery_id).update(attempts=delivery.attempts)
     configuration = ShopConfiguration.objects.filter(shop=delivery.shop).first()
     reason, flow_id = _skip_reason(delivery, configuration)
     if reason:
-        _finish(delivery_id, owner, status=Status.SKIPPED, skip_reason=reason, last_error="")
-        logger.info("Flow delivery skipped: %s", reason, extra={"shop": delivery.shop, "delivery": delivery_id})
-        return Status.SKIPPED
+        return _skip(delivery, owner, reason)
+    try:
+        return _deliver(delivery, configuration, flow_id, owner)
+    except _LeaseLost:
+        logger.warning(
+            "Flow delivery taken over by another worker; this attempt stops",
+            extra={"shop": delivery.shop, "delivery": delivery_id},
+        )
+        return _current_status(delivery_id)
 
+
+def _current_status(delivery_id: int) -> str:
+    return FlowDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first() or ""
+
+
+def _skip(delivery: FlowDelivery, owner: str, reason: str) -> str:
+    _finish(delivery.pk, owner, status=Status.SKIPPED, skip_reason=reason, last_error="")
+    logger.info("Flow delivery skipped: %s", reason, extra={"shop": delivery.shop, "delivery": delivery.pk})
+    return Status.SKIPPED
+
+
+def _deliver(delivery: FlowDelivery, configuration: ShopConfiguration, flow_id: str, owner: str) -> str:
+    """Contact, fields, flow: each Ecomdrop call is preceded by a renewal of this worker's lease,
+    so a worker that was taken over (too slow, or paused) stops before calling again."""
     api_key = configuration.ecomdrop_api_key.reveal()
     client = EcomdropClient(api_key=api_key)
     names = _field_names(configuration)
@@ -415,49 +478,79 @@ def flow_delivery_process(*, delivery_id: int) -> str:
     # Steps already done by an earlier attempt are not repeated: the contact found or created
     # and the fields set (each call can fail; a retry continues where the last one stopped).
     contact_id = delivery.contact_id
-    fields_set = set(((delivery.contact or {}).get("progress") or {}).get("fields_set") or [])
+    progress = (delivery.contact or {}).get("progress") or {}
+    fields_set = set(progress.get("fields_set") or [])
+    missing = set(progress.get("missing_fields") or [])
+
+    def renew(**changes: Any) -> None:
+        _renew(delivery.pk, owner, **changes)
+
     try:
+        renew()
+        if not _flow_exists(client, api_key, flow_id):
+            return _skip(delivery, owner, Skip.FLOW_MISSING)
+        field_ids: dict[str, str] = {}
+        if values_by_name:
+            renew()
+            field_ids = _custom_field_ids(client, api_key)
+            # The account lacks these contact fields: the data cannot be stored (said on the
+            # delivery and on the Configuración page), never sent as unknown fields.
+            missing = {name for name in values_by_name if name not in field_ids}
+        known = {name: value for name, value in values_by_name.items() if name in field_ids}
         if not contact_id:
+            renew()
             contact = client.find_contact_by_phone(phone=phone)
             if contact is None:
+                renew()
                 contact = client.create_contact(
                     phone=phone,
                     email=delivery.email.reveal() if delivery.email else None,
                     first_name=(delivery.contact or {}).get("first_name"),
                     last_name=(delivery.contact or {}).get("last_name"),
-                    fields=values_by_name,
+                    fields=known,
                 )
-                fields_set = set(values_by_name)
+                fields_set = set(known)
             contact_id = contact.id[:255]
-        pending = {name: value for name, value in values_by_name.items() if name not in fields_set}
-        if pending:
-            field_ids = _custom_field_ids(client, api_key)
-            for name, value in pending.items():
-                if name in field_ids:
-                    client.set_contact_field(contact_id=contact_id, field_id=field_ids[name], value=value)
+        for name, value in known.items():
+            if name not in fields_set:
+                renew()
+                client.set_contact_field(contact_id=contact_id, field_id=field_ids[name], value=value)
                 fields_set.add(name)
     except EcomdropError as error:
         return _fail_or_retry(delivery, owner, error, contact_id=contact_id, fields_set=fields_set)
 
     # Record the intent first, in its own committed write: from here on a lost answer or a
     # lost worker can never lead to a second send.
-    FlowDelivery.objects.filter(pk=delivery_id, lease_owner=owner).update(
+    renew(
         status=Status.SENDING,
         contact_id=contact_id,
-        contact={**(delivery.contact or {}), "progress": {"fields_set": sorted(fields_set)}},
+        contact={
+            **(delivery.contact or {}),
+            "progress": {"fields_set": sorted(fields_set), "missing_fields": sorted(missing)},
+        },
         flow_id=flow_id[:255],
-        updated_at=timezone.now(),
     )
     try:
         client.send_flow(contact_id=contact_id, flow_id=flow_id)
     except EcomdropError as error:
         if error.may_have_been_processed:
-            _finish(delivery_id, owner, status=Status.UNCONFIRMED, last_error=_error_text(error))
-            logger.warning("Flow send unconfirmed", extra={"shop": delivery.shop, "delivery": delivery_id})
+            _finish(delivery.pk, owner, status=Status.UNCONFIRMED, last_error=_error_text(error))
+            logger.warning("Flow send unconfirmed", extra={"shop": delivery.shop, "delivery": delivery.pk})
             return Status.UNCONFIRMED
         return _fail_or_retry(delivery, owner, error, contact_id=contact_id, fields_set=fields_set)
-    _finish(delivery_id, owner, status=Status.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None)
-    logger.info("Flow delivery sent", extra={"shop": delivery.shop, "delivery": delivery_id})
+    now = timezone.now()
+    if not _finish(delivery.pk, owner, status=Status.SENT, sent_at=now, last_error="", next_attempt_at=None):
+        # The lease ran out during the call and recovery marked it unconfirmed; it did go out.
+        FlowDelivery.objects.filter(pk=delivery.pk, status=Status.UNCONFIRMED, lease_owner="").update(
+            status=Status.SENT, sent_at=now, last_error="", updated_at=now
+        )
+    if missing:
+        logger.warning(
+            "Flow delivery sent without %s contact field(s) the Ecomdrop account lacks",
+            len(missing),
+            extra={"shop": delivery.shop, "delivery": delivery.pk},
+        )
+    logger.info("Flow delivery sent", extra={"shop": delivery.shop, "delivery": delivery.pk})
     return Status.SENT
 
 
@@ -494,15 +587,15 @@ def _fail_or_retry(
         if contact_id:
             changes["contact_id"] = contact_id
         with transaction.atomic():
-            _finish(
+            if _finish(
                 delivery.pk,
                 owner,
                 status=Status.PENDING,
                 next_attempt_at=next_attempt,
                 last_error=_error_text(error),
                 **changes,
-            )
-            _schedule(delivery.pk, run_after=next_attempt)
+            ):
+                _schedule(delivery.pk, run_after=next_attempt)
         logger.info(
             "Flow delivery will retry (attempt %s): %s",
             delivery.attempts,
@@ -582,15 +675,32 @@ def flow_delivery_resend(*, delivery: FlowDelivery) -> FlowDelivery:
 
 
 def flow_delivery_requeue_overdue(*, grace: datetime.timedelta = datetime.timedelta(minutes=5)) -> int:
-    """Queue again pending deliveries that should have run more than ``grace`` ago (their task
-    was lost, e.g. with a worker that died); a duplicate task is harmless (claims decide)."""
-    cutoff = timezone.now() - grace
+    """Queue again pending deliveries that should have run more than ``grace`` ago and whose
+    task was lost (e.g. with a worker that died). A task still waiting in the queue means the
+    queue is behind, not lost: it is left alone, so a backlog never multiplies its tasks."""
+    now = timezone.now()
+    cutoff = now - grace
     overdue = list(
         FlowDelivery.objects.filter(status=Status.PENDING)
         .filter(Q(next_attempt_at__lt=cutoff) | Q(next_attempt_at__isnull=True, updated_at__lt=cutoff))
         .order_by("pk")
-        .values_list("pk", flat=True)[:500]
+        .values_list("pk", "task_id")[:500]
     )
-    for delivery_id in overdue:
+    from shops.tasks import process_flow_delivery
+
+    live: set[uuid.UUID] = set()
+    if task_queue.queue_is_database(process_flow_delivery):
+        live = task_queue.live_task_ids((task_id for _, task_id in overdue), now=now, lease=_lease())
+    requeued = 0
+    for delivery_id, task_id in overdue:
+        if task_id in live:
+            continue
+        task_queue.fail_orphaned_task(
+            task_id,
+            now=now,
+            exception_path="connector.errors.TaskWorkerLost",
+            explanation="The worker running this task stopped before it finished; the delivery was queued again.",
+        )
         _schedule(delivery_id)
-    return len(overdue)
+        requeued += 1
+    return requeued

@@ -5,8 +5,9 @@ import threading
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from shops import views
 from shops.models import FlowDelivery
 from shops.services import deliveries
 from shops.tests.factories import ShopConfigurationFactory
@@ -171,8 +172,8 @@ def test_retryable_failures_back_off_and_then_succeed(configured, account, ecomd
 
 
 @pytest.mark.django_db
-def test_a_refused_flow_call_was_not_sent_and_is_retried(configured, account, ecomdrop_simulator):
-    ecomdrop_simulator.fail_next("send_flow", status=502)
+def test_a_flow_call_refused_with_503_was_not_sent_and_is_retried(configured, account, ecomdrop_simulator):
+    ecomdrop_simulator.fail_next("send_flow", status=503)
 
     delivery, _ = record()
     make_due(delivery)
@@ -181,6 +182,46 @@ def test_a_refused_flow_call_was_not_sent_and_is_retried(configured, account, ec
     delivery.refresh_from_db()
     assert delivery.status == Status.SENT
     assert len(account.sends) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_a_flow_call_failing_with_another_5xx_may_have_gone_out_and_is_unconfirmed(
+    configured, account, ecomdrop_simulator, status
+):
+    # A gateway in front of Ecomdrop may answer 502/504 after Ecomdrop started the flow.
+    ecomdrop_simulator.fail_next("send_flow", status=status)
+
+    delivery, _ = record()
+    make_due(delivery)
+    deliveries.flow_delivery_process_due()
+
+    delivery.refresh_from_db()
+    assert delivery.status == Status.UNCONFIRMED
+    assert "EcomdropServerError" in delivery.last_error
+    with translation.override("en"):
+        assert "not resent automatically" in views.delivery_problem(delivery)
+    assert deliveries.flow_delivery_process_due() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["flows", "custom_fields", "find_contact", "create_contact", "set_field"])
+def test_a_timeout_before_the_flow_call_is_retried(configured, account, ecomdrop_simulator, settings, kind):
+    settings.HTTP_TIMEOUT_SECONDS = 0.3
+    if kind == "set_field":  # an existing contact gets its fields set one by one
+        record(order_payload(name="#0"))
+    ecomdrop_simulator.stall_next(kind, seconds=0.6)
+
+    delivery, _ = record()
+    delivery.refresh_from_db()
+    assert delivery.status == Status.PENDING
+    assert "EcomdropTimeout" in delivery.last_error
+    make_due(delivery)
+    deliveries.flow_delivery_process_due()
+
+    delivery.refresh_from_db()
+    assert delivery.status == Status.SENT
+    assert len(account.sends) == (2 if kind == "set_field" else 1)
 
 
 @pytest.mark.django_db
@@ -426,3 +467,100 @@ def test_attempts_that_make_progress_do_not_use_up_the_retry_budget(configured, 
     assert delivery.status == Status.SENT
     assert delivery.attempts > settings.FLOW_DELIVERY_MAX_ATTEMPTS
     assert len(account.sends) == 2
+
+
+def _take_over_during(monkeypatch, method, change):
+    """Run ``change`` (what another worker or the recovery sweep does) while ``method`` of the
+    Ecomdrop client is in flight, once."""
+    from connector.ecomdrop.client import EcomdropClient
+
+    original = getattr(EcomdropClient, method)
+    done = []
+
+    def call(self, **kwargs):
+        result = original(self, **kwargs)
+        if not done:
+            done.append(True)
+            change()
+        return result
+
+    monkeypatch.setattr(EcomdropClient, method, call)
+
+
+@pytest.mark.django_db
+def test_a_worker_taken_over_stops_before_its_next_call(configured, account, monkeypatch, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    delivery, _ = record()
+    # While this worker waits for Ecomdrop, its lease runs out and another worker claims it.
+    _take_over_during(
+        monkeypatch,
+        "find_contact_by_phone",
+        lambda: FlowDelivery.objects.filter(pk=delivery.pk).update(lease_owner="another-worker"),
+    )
+
+    result = deliveries.flow_delivery_process(delivery_id=delivery.pk)
+
+    assert result == Status.PROCESSING
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.lease_owner) == (Status.PROCESSING, "another-worker")
+    assert account.sends == []
+    assert account.contacts == {}  # it stopped before creating the contact
+
+
+@pytest.mark.django_db
+def test_a_send_that_outlived_its_lease_is_still_recorded_as_sent(configured, account, monkeypatch, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    delivery, _ = record()
+
+    def sweep_marks_it_unconfirmed():
+        FlowDelivery.objects.filter(pk=delivery.pk).update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
+        assert deliveries.flow_delivery_recover_stale()["unconfirmed"] == 1
+
+    _take_over_during(monkeypatch, "send_flow", sweep_marks_it_unconfirmed)
+
+    assert deliveries.flow_delivery_process(delivery_id=delivery.pk) == Status.SENT
+    delivery.refresh_from_db()
+    assert delivery.status == Status.SENT
+    assert len(account.sends) == 1
+
+
+@pytest.mark.django_db
+def test_a_flow_deleted_in_ecomdrop_is_skipped_not_reported_sent(configured, account):
+    account.flows.pop("9001")
+
+    delivery, _ = record()
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.skip_reason) == (Status.SKIPPED, FlowDelivery.SkipReason.FLOW_MISSING)
+    assert account.sends == []
+    with translation.override("en"):
+        assert views.delivery_problem(delivery) == "The chosen flow no longer exists in Ecomdrop"
+
+
+@pytest.mark.django_db
+def test_a_flow_created_after_the_list_was_cached_is_found(configured, account):
+    account.flows.pop("9001")
+    record(order_payload(name="#1"))  # caches the list without 9001
+    account.flows["9001"] = "Confirmación de pedido"
+
+    delivery, _ = record(order_payload(name="#2"))
+
+    delivery.refresh_from_db()
+    assert delivery.status == Status.SENT
+
+
+@pytest.mark.django_db
+def test_fields_the_account_lacks_are_recorded_and_never_sent(configured, account, ecomdrop_simulator):
+    kept = {field_id: spec for field_id, spec in account.custom_fields.items() if spec[0] != "pedido_total"}
+    account.custom_fields.clear()
+    account.custom_fields.update(kept)
+
+    delivery, _ = record()
+
+    delivery.refresh_from_db()
+    assert delivery.status == Status.SENT
+    assert delivery.contact["progress"]["missing_fields"] == ["pedido_total"]
+    (created,) = ecomdrop_simulator.requests_of("create_contact")
+    sent_names = {action.get("field_name") for action in created.json()["actions"]}
+    assert "pedido_nombre" in sent_names
+    assert "pedido_total" not in sent_names

@@ -102,6 +102,32 @@ def test_lost_delivery_tasks_are_queued_again_by_the_maintenance_sweep(account, 
     assert delivery.status == FlowDelivery.Status.SENT
 
 
+def test_a_backlog_is_not_queued_twice_by_the_maintenance_sweep(account, database_queue, run_worker):
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    deliveries.flow_delivery_record_order(shop=SHOP, order=order_payload())  # still waiting in the queue
+    taken, _ = deliveries.flow_delivery_record_order(shop=SHOP, order=order_payload())
+    long_ago = timezone.now() - datetime.timedelta(minutes=10)
+    FlowDelivery.objects.update(updated_at=long_ago)  # the workers are 10 minutes behind
+    # The second one's task was taken by a worker that died before claiming the delivery.
+    DBTaskResult.objects.filter(id=FlowDelivery.objects.get(pk=taken.pk).task_id).update(
+        status=TaskResultStatus.RUNNING, started_at=long_ago
+    )
+
+    summary = recover_flow_deliveries()
+    again = recover_flow_deliveries()
+
+    assert summary == {"requeued_overdue": 1}
+    assert again == {}
+    tasks = DBTaskResult.objects.filter(task_path="shops.tasks.process_flow_delivery")
+    assert tasks.count() == 3
+    assert tasks.filter(status=TaskResultStatus.FAILED).count() == 1  # the dead worker's task, closed
+    run_worker()
+    assert set(FlowDelivery.objects.values_list("status", flat=True)) == {FlowDelivery.Status.SENT}
+    assert len(account.sends) == 2
+
+
 def test_a_customer_data_request_includes_their_deliveries_and_redact_blanks_them(account, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     mine, _ = deliveries.flow_delivery_record_order(
