@@ -120,6 +120,36 @@ def test_a_field_id_pinned_by_staff_is_used_as_it_is(shop_configuration, ecomdro
     assert "ia_nombre_agente" not in ecomdrop_simulator.bot_field_values(KEY)
 
 
+def test_staff_edits_to_the_fields_win_over_the_ids_remembered_by_an_earlier_sync(
+    shop_configuration, ecomdrop_simulator, account
+):
+    save()
+    remembered = stored().ecomdrop_field_ids["ids"]
+    ecomdrop_simulator.add_bot_field(KEY, "nombre_del_bot", field_id="777")
+    EcomdropBotField.objects.filter(key="ai:agent_name").update(field_id="777")
+    EcomdropBotField.objects.filter(key="ai:rules").update(name="reglas_del_bot")
+
+    save(agent_name="Beatriz", rules=[{"text": "Saludar con el nombre del cliente"}])
+
+    assert account.bot_fields["777"] == "Beatriz"
+    assert account.bot_fields[remembered["ai:agent_name"]] == "Andrés 🤖"  # no longer written
+    values = ecomdrop_simulator.bot_field_values(KEY)
+    assert values["reglas_del_bot"] == "1. Saludar con el nombre del cliente"
+    assert values["ia_reglas"] == "1. Responder siempre en español\n2. Nunca prometer fechas exactas"
+    ids = stored().ecomdrop_field_ids["ids"]
+    assert ids["ai:agent_name"] == "777"
+    assert ids["ai:rules"] not in {remembered["ai:rules"], "777"}
+    assert ids["ai:faq"] == remembered["ai:faq"]  # unchanged rows keep their ids
+
+    # Unpinned again: the field is the one found by its name.
+    EcomdropBotField.objects.filter(key="ai:agent_name").update(field_id="")
+    save(agent_name="Carla")
+
+    assert ecomdrop_simulator.bot_field_values(KEY)["ia_nombre_agente"] == "Carla"
+    assert account.bot_fields["777"] == "Beatriz"
+    assert stored().ecomdrop_field_ids["ids"]["ai:agent_name"] == remembered["ai:agent_name"]
+
+
 def test_a_field_deleted_in_ecomdrop_is_created_again(shop_configuration, ecomdrop_simulator, account):
     save()
     rules_id = stored().ecomdrop_field_ids["ids"]["ai:rules"]
