@@ -230,6 +230,22 @@ def ai_profile_sync_request(*, configuration: AIConfiguration) -> AIConfiguratio
     return configuration
 
 
+def ai_profile_sync_after_ecomdrop_connected(*, shop: str) -> bool:
+    """Queue the profile's sync after the shop connected an Ecomdrop key, when the profile
+    failed (key revoked or missing) or never synced; return whether a sync was queued.
+
+    A synced or pending profile is left alone; a shop without a profile gets none.
+    """
+    configuration = AIConfiguration.objects.filter(
+        shop=shop, sync_status__in=[SyncStatus.FAILED, SyncStatus.NEVER]
+    ).first()
+    if configuration is None:
+        return False
+    ai_profile_sync_request(configuration=configuration)
+    logger.info("AI profile sync queued after Ecomdrop was connected", extra={"shop": shop})
+    return True
+
+
 # --------------------------------------------------------------------------- queueing
 def _backend_queues() -> bool:
     """Whether the task backend queues jobs (database) rather than running them at enqueue.

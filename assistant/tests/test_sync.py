@@ -8,9 +8,11 @@ from django.utils import timezone
 
 from assistant import selectors, services
 from assistant.models import AIConfiguration
+from assistant.tests.factories import AIConfigurationFactory
 from assistant.tests.profiles import profile
 from connector.ecomdrop.client import EcomdropClient
 from connector.errors import ApplicationError
+from shops import services as shop_services
 from shops.models import EcomdropBotField
 from shops.tests.factories import ShopConfigurationFactory
 
@@ -256,6 +258,50 @@ def test_without_an_ecomdrop_key_the_profile_is_saved_and_the_sync_says_why(ecom
     shop_configuration.save()
     state = selectors.ai_profile_sync_state(configuration=configuration, shop_configuration=shop_configuration)
     assert state["problem"] == "Ecomdrop ya está conectado: sincroniza para enviar el perfil."
+
+
+def test_connecting_an_ecomdrop_key_syncs_a_profile_that_failed_for_want_of_one(ecomdrop_simulator):
+    ShopConfigurationFactory(shop=SHOP, installed_at=timezone.now())
+    assert save().last_sync_error == "NoApiKey"
+    ecomdrop_simulator.add_account(KEY)
+
+    shop_services.ecomdrop_connect(shop=SHOP, api_key=KEY)
+
+    final = stored()
+    assert (final.sync_status, final.synced_revision, final.last_sync_error) == (Status.SYNCED, 1, "")
+    assert set(ecomdrop_simulator.bot_field_values(KEY)) == FIELD_NAMES
+
+
+def test_reconnecting_a_revoked_key_syncs_the_profile_again(shop_configuration, ecomdrop_simulator):
+    ecomdrop_simulator.revoke(KEY)
+    assert save().sync_status == Status.FAILED
+    ecomdrop_simulator.add_account(KEY)
+
+    shop_services.ecomdrop_connect(shop=SHOP, api_key=KEY)
+
+    assert stored().sync_status == Status.SYNCED
+    assert set(ecomdrop_simulator.bot_field_values(KEY)) == FIELD_NAMES
+
+
+def test_connecting_a_key_syncs_a_profile_never_synced_and_leaves_a_synced_one_alone(
+    shop_configuration, ecomdrop_simulator
+):
+    AIConfigurationFactory(shop=SHOP, revision=1)  # e.g. imported from the old app
+
+    shop_services.ecomdrop_connect(shop=SHOP, api_key=KEY)
+
+    assert stored().sync_status == Status.SYNCED
+    writes = ecomdrop_simulator.count("bot_field")
+    shop_services.ecomdrop_connect(shop=SHOP, api_key=KEY)
+    assert ecomdrop_simulator.count("bot_field") == writes
+
+
+def test_connecting_a_key_without_a_profile_creates_none(account):
+    ShopConfigurationFactory(shop=SHOP, installed_at=timezone.now())
+
+    shop_services.ecomdrop_connect(shop=SHOP, api_key=KEY)
+
+    assert not AIConfiguration.objects.filter(shop=SHOP).exists()
 
 
 def test_an_uninstalled_shop_is_not_synced(account, ecomdrop_simulator):
