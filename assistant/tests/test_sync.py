@@ -322,6 +322,30 @@ def test_an_ecomdrop_that_cannot_create_fields_names_the_field(shop_configuratio
     assert "ia_nombre_agente" in problem
 
 
+def test_an_error_the_app_does_not_recognise_is_shown_in_plain_words_and_kept_for_staff(
+    shop_configuration, ecomdrop_simulator
+):
+    configuration = save()
+    raw = "EcomdropError: Ecomdrop answered HTTP 418 (bot field)"
+    AIConfiguration.objects.filter(pk=configuration.pk).update(sync_status=Status.FAILED, last_sync_error=raw)
+
+    state = selectors.ai_profile_sync_state(configuration=stored(), shop_configuration=shop_configuration)
+
+    assert state["problem"] == (
+        "Ecomdrop no pudo guardar el perfil del asistente. Sincroniza de nuevo; si vuelve a fallar, contacta "
+        "con soporte."
+    )
+    assert "HTTP 418" not in state["problem"]
+    assert stored().last_sync_error == raw  # the admin shows it as it is
+
+    AIConfiguration.objects.filter(pk=configuration.pk).update(
+        sync_status=Status.PENDING, sync_attempts=1, last_sync_error="ValueError"
+    )
+    problem = selectors.ai_profile_sync_problem(configuration=stored())
+    assert problem.startswith("Ecomdrop no pudo guardar el perfil del asistente.")
+    assert problem.endswith("Se reintentará automáticamente.")
+
+
 def test_a_save_during_a_sync_is_synced_again_never_reported_as_synced(
     shop_configuration, ecomdrop_simulator, monkeypatch
 ):
