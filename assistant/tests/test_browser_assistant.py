@@ -7,7 +7,9 @@ from urllib.parse import urlencode
 import pytest
 from django.utils import timezone
 
+from assistant import services
 from assistant.models import AIConfiguration
+from assistant.tests.profiles import profile
 from shops.tests.factories import ShopConfigurationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -300,3 +302,37 @@ def test_app_bridge_save_bar_shows_on_edit_saves_from_its_button_and_hides(open_
     assert save_bar_calls(page)[-1] == ("hide", "assistant-save-bar")
     assert len(save_bar_calls(page)) == 5
     assert AIConfiguration.objects.get(shop=SHOP).revision == 1
+
+
+def test_notifications_are_moved_up_and_down_with_the_keyboard_and_saved_in_that_order(open_tab, ecomdrop_simulator):
+    ecomdrop_simulator.add_account(KEY)
+    ShopConfigurationFactory(shop=SHOP, ecomdrop_api_key=KEY, installed_at=timezone.now())
+    services.ai_profile_save(shop=SHOP, data=profile())
+    page = open_tab()
+    panel = page.locator("#panel-assistant")
+    rows = panel.locator('[data-list="notifications"] > li')
+
+    def types():
+        return [rows.nth(index).locator('[data-show="type"]').inner_text() for index in range(rows.count())]
+
+    assert types() == ["Cancelación", "Garantía"]
+    tab_to(page, "Subir Notificación #2")
+    page.keyboard.press("Enter")
+    assert types() == ["Garantía", "Cancelación"]
+    assert focused(page)[3] == "Bajar Notificación #1"  # "up" is disabled at the top: focus stays usable
+    assert panel.locator("[data-dirty-state]").inner_text() == "Tienes cambios sin guardar"
+    page.keyboard.press("Enter")
+    assert types() == ["Cancelación", "Garantía"]
+    assert focused(page)[3] == "Subir Notificación #2"  # "down" is disabled at the bottom
+    page.keyboard.press("Enter")
+    assert types() == ["Garantía", "Cancelación"]
+
+    tab_to(page, "Actualizar Información")
+    page.keyboard.press("Enter")
+    page.get_by_text("✅ Configuración del Asistente IA guardada exitosamente").wait_for()
+
+    assert [item["type"] for item in AIConfiguration.objects.get(shop=SHOP).notifications] == [
+        "Garantía",
+        "Cancelación",
+    ]
+    assert ecomdrop_simulator.bot_field_values(KEY)["ia_notificaciones"].startswith("- Garantía: Ñoño Pérez")
