@@ -33,6 +33,11 @@ SYNC_PROBLEMS = {
     "NoApiKey": gettext_noop("Connect your Ecomdrop API key to sync the assistant."),
     "NotInstalled": gettext_noop("The app is not installed in this shop."),
 }
+# Any other error (an Ecomdrop answer the client has no name for, an unexpected failure): the
+# merchant gets this, staff see the recorded error as it is in the admin.
+UNKNOWN_SYNC_PROBLEM = gettext_noop(
+    "Ecomdrop could not save the assistant's profile. Sync again; if it fails again, contact support."
+)
 
 
 def ai_configuration_get(*, shop: str) -> AIConfiguration | None:
@@ -41,13 +46,12 @@ def ai_configuration_get(*, shop: str) -> AIConfiguration | None:
 
 
 def ai_profile_sync_problem(*, configuration: AIConfiguration) -> str:
-    """The last sync error in plain words ("" when there is none)."""
+    """The last sync error in plain words, in the active language ("" when there is none); an
+    error without a description of its own gets a generic one, never the recorded text."""
     if not configuration.last_sync_error:
         return ""
     kind, _separator, detail = configuration.last_sync_error.partition(":")
-    if kind not in SYNC_PROBLEMS:
-        return configuration.last_sync_error
-    text = _(SYNC_PROBLEMS[kind])
+    text = _(SYNC_PROBLEMS.get(kind, UNKNOWN_SYNC_PROBLEM))
     if kind == "BotFieldUnavailable":
         text = text % {"name": detail.strip()}
     if configuration.sync_status == SyncStatus.PENDING:

@@ -5,7 +5,8 @@ nine parts at once, in one row, and adds one to the revision), asking for a sync
 itself — each part, and the whole profile as text, written to bot fields of the merchant's
 Ecomdrop account. Which fields is data (``EcomdropBotField`` rows ``ai:*``): a pinned id is
 used as it is; otherwise the field is found by name in the account or created there, and its
-id remembered for this shop and account.
+id remembered for this shop, account and name (a field renamed or unpinned by staff is
+looked up again).
 
 The sync runs as a background task. A worker claims the row with a conditional UPDATE and a
 lease; retryable Ecomdrop errors (5xx, timeouts, 429) schedule another attempt with
@@ -229,6 +230,22 @@ def ai_profile_sync_request(*, configuration: AIConfiguration) -> AIConfiguratio
     return configuration
 
 
+def ai_profile_sync_after_ecomdrop_connected(*, shop: str) -> bool:
+    """Queue the profile's sync after the shop connected an Ecomdrop key, when the profile
+    failed (key revoked or missing) or never synced; return whether a sync was queued.
+
+    A synced or pending profile is left alone; a shop without a profile gets none.
+    """
+    configuration = AIConfiguration.objects.filter(
+        shop=shop, sync_status__in=[SyncStatus.FAILED, SyncStatus.NEVER]
+    ).first()
+    if configuration is None:
+        return False
+    ai_profile_sync_request(configuration=configuration)
+    logger.info("AI profile sync queued after Ecomdrop was connected", extra={"shop": shop})
+    return True
+
+
 # --------------------------------------------------------------------------- queueing
 def _backend_queues() -> bool:
     """Whether the task backend queues jobs (database) rather than running them at enqueue.
@@ -256,22 +273,34 @@ def _enqueue(configuration_id: int, *, run_after: datetime.datetime | None = Non
 # --------------------------------------------------------------------------- syncing
 @dataclasses.dataclass
 class _AccountFields:
-    """Bot field ids of one Ecomdrop account, as far as they are known during one sync."""
+    """Bot field ids of one Ecomdrop account, as far as they are known during one sync.
+
+    ``ids`` holds the id each key was written to; ``names`` the name a found or created id
+    was resolved from (a pinned id has none), so a remembered id is reused only while its
+    field's row still has that name and no pinned id.
+    """
 
     ids: dict[str, str]
+    names: dict[str, str] = dataclasses.field(default_factory=dict)
     by_name: dict[str, str] | None = None  # the account's fields, listed at most once per sync
+
+    def remembered(self, account: str) -> dict[str, Any]:
+        return {"account": account, "ids": self.ids, "names": self.names}
 
 
 def _account_hash(api_key: str) -> list[str]:
     return [value[:32] for value in crypto.keyed_hashes(api_key, purpose=ACCOUNT_HASH_PURPOSE)]
 
 
-def _remembered_ids(configuration: AIConfiguration, api_key: str) -> dict[str, str]:
+def _text_map(value: Any) -> dict[str, str]:
+    return {str(key): str(item) for key, item in value.items()} if isinstance(value, dict) else {}
+
+
+def _remembered_fields(configuration: AIConfiguration, api_key: str) -> _AccountFields:
     stored = configuration.ecomdrop_field_ids if isinstance(configuration.ecomdrop_field_ids, dict) else {}
     if stored.get("account") not in _account_hash(api_key):
-        return {}  # another account (or none yet): its ids mean nothing here
-    ids = stored.get("ids")
-    return {str(key): str(value) for key, value in ids.items()} if isinstance(ids, dict) else {}
+        return _AccountFields(ids={})  # another account (or none yet): its ids mean nothing here
+    return _AccountFields(ids=_text_map(stored.get("ids")), names=_text_map(stored.get("names")))
 
 
 def ai_profile_account_changed(*, configuration: AIConfiguration, api_key: str) -> bool:
@@ -310,7 +339,15 @@ def _find_or_create(client: EcomdropClient, definition: EcomdropBotField, fields
 
 def _write(client: EcomdropClient, definition: EcomdropBotField, value: str, fields: _AccountFields) -> None:
     key = definition.key
-    field_id = fields.ids.get(key) or definition.field_id or _find_or_create(client, definition, fields)
+    if definition.field_id:
+        field_id = definition.field_id
+        fields.names.pop(key, None)
+    elif fields.ids.get(key) and fields.names.get(key) == definition.name:
+        field_id = fields.ids[key]
+    else:
+        # Never synced, or staff renamed or unpinned the field since: resolve it by its name.
+        field_id = _find_or_create(client, definition, fields)
+        fields.names[key] = definition.name
     fields.ids[key] = field_id
     try:
         client.set_bot_field(field_id=field_id, value=value)
@@ -318,10 +355,12 @@ def _write(client: EcomdropClient, definition: EcomdropBotField, value: str, fie
         # The remembered or pinned field is not in this account (deleted, or another
         # account's id): find it by name or create it, once.
         fields.ids.pop(key, None)
+        fields.names.pop(key, None)
         found = _find_or_create(client, definition, fields)
         if found == field_id:
             raise
         fields.ids[key] = found
+        fields.names[key] = definition.name
         client.set_bot_field(field_id=found, value=value)
 
 
@@ -370,16 +409,16 @@ def ai_profile_sync(*, configuration_id: int) -> str:
             raise SyncFailure("NoApiKey")
         api_key = shop_configuration.ecomdrop_api_key.reveal()
         account = _account_hash(api_key)[0]
-        fields.ids = _remembered_ids(configuration, api_key)
+        fields = _remembered_fields(configuration, api_key)
         client = EcomdropClient(api_key=api_key)
         definitions = _bot_field_definitions()
         for key, value in rendering.bot_field_values(configuration.profile()).items():
             _write(client, definitions[key], value, fields)
     except (EcomdropError, SyncFailure) as error:
-        remembered = {"account": account, "ids": fields.ids} if account else configuration.ecomdrop_field_ids
+        remembered = fields.remembered(account) if account else configuration.ecomdrop_field_ids
         return _fail_or_retry(configuration, owner, error, remembered)
 
-    remembered = {"account": account, "ids": fields.ids}
+    remembered = fields.remembered(account)
     now = timezone.now()
     synced = AIConfiguration.objects.filter(pk=configuration_id, sync_lease_owner=owner, revision=revision).update(
         sync_status=SyncStatus.SYNCED,

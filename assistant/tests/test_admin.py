@@ -50,6 +50,18 @@ def test_the_change_page_shows_the_sync_state_the_problem_and_the_text_for_the_a
     assert KEY not in page
 
 
+def test_the_change_page_shows_an_unrecognised_error_as_it_is_next_to_the_plain_words(admin_client, connected):
+    raw = "EcomdropError: Ecomdrop answered HTTP 418 (bot field)"
+    configuration = AIConfigurationFactory(
+        shop=SHOP, sync_status=AIConfiguration.SyncStatus.FAILED, last_sync_error=raw
+    )
+
+    page = admin_client.get(change_url(configuration), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert "Ecomdrop no pudo guardar el perfil del asistente." in page
+    assert raw in page
+
+
 def test_a_staff_edit_is_a_new_revision_with_normalised_lists_and_is_synced(
     admin_client, connected, ecomdrop_simulator
 ):

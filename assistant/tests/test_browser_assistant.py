@@ -7,7 +7,9 @@ from urllib.parse import urlencode
 import pytest
 from django.utils import timezone
 
+from assistant import services
 from assistant.models import AIConfiguration
+from assistant.tests.profiles import profile
 from shops.tests.factories import ShopConfigurationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -249,3 +251,88 @@ def test_fill_every_section_with_the_keyboard_save_reload_and_see_it_synced(open
     assert english.locator("#panel-assistant").get_by_role("heading", name="Basic information").is_visible()
     assert english.locator("[data-sync-text]").inner_text() == "Synced a moment ago"
     english.screenshot(path=SCREENSHOTS / "assistant-profile-en.png", full_page=True)
+
+
+SAVE_BAR_STUB = """
+window.saveBarCalls = [];
+window.shopify = {
+  saveBar: {
+    show: (id) => { window.saveBarCalls.push(["show", id]); return Promise.resolve(); },
+    hide: (id) => { window.saveBarCalls.push(["hide", id]); return Promise.resolve(); },
+  },
+};
+"""
+
+
+def save_bar_calls(page):
+    return [tuple(call) for call in page.evaluate("window.saveBarCalls")]
+
+
+def test_app_bridge_save_bar_shows_on_edit_saves_from_its_button_and_hides(open_tab, browser_page, ecomdrop_simulator):
+    ecomdrop_simulator.add_account(KEY)
+    ShopConfigurationFactory(shop=SHOP, ecomdrop_api_key=KEY, installed_at=timezone.now())
+    browser_page.add_init_script(SAVE_BAR_STUB)  # App Bridge's shopify.saveBar, as Shopify Admin provides it
+    page = open_tab()
+    panel = page.locator("#panel-assistant")
+    assert save_bar_calls(page) == [("hide", "assistant-save-bar")]  # nothing to save yet
+
+    tab_to(page, "agent_name")
+    type_here(page, "Andrés")
+    assert save_bar_calls(page) == [
+        ("hide", "assistant-save-bar"),
+        ("show", "assistant-save-bar"),
+    ]  # once, not at every key
+
+    # Shopify Admin's Save button clicks the <ui-save-bar>'s primary button.
+    page.evaluate("document.getElementById('assistant-save-bar-save').click()")
+    page.get_by_text("✅ Configuración del Asistente IA guardada exitosamente").wait_for()
+    assert AIConfiguration.objects.get(shop=SHOP).agent_name == "Andrés"
+    assert save_bar_calls(page) == [
+        ("hide", "assistant-save-bar"),
+        ("show", "assistant-save-bar"),
+        ("hide", "assistant-save-bar"),
+    ]
+    assert panel.locator("[data-dirty-state]").inner_text() == "No hay cambios pendientes"
+
+    # Its Discard button puts the saved profile back and hides the bar.
+    page.keyboard.type(" Pérez")
+    assert save_bar_calls(page)[-1] == ("show", "assistant-save-bar")
+    page.evaluate("document.getElementById('assistant-save-bar-discard').click()")
+    assert panel.locator('[data-part="agent_name"]').input_value() == "Andrés"
+    assert save_bar_calls(page)[-1] == ("hide", "assistant-save-bar")
+    assert len(save_bar_calls(page)) == 5
+    assert AIConfiguration.objects.get(shop=SHOP).revision == 1
+
+
+def test_notifications_are_moved_up_and_down_with_the_keyboard_and_saved_in_that_order(open_tab, ecomdrop_simulator):
+    ecomdrop_simulator.add_account(KEY)
+    ShopConfigurationFactory(shop=SHOP, ecomdrop_api_key=KEY, installed_at=timezone.now())
+    services.ai_profile_save(shop=SHOP, data=profile())
+    page = open_tab()
+    panel = page.locator("#panel-assistant")
+    rows = panel.locator('[data-list="notifications"] > li')
+
+    def types():
+        return [rows.nth(index).locator('[data-show="type"]').inner_text() for index in range(rows.count())]
+
+    assert types() == ["Cancelación", "Garantía"]
+    tab_to(page, "Subir Notificación #2")
+    page.keyboard.press("Enter")
+    assert types() == ["Garantía", "Cancelación"]
+    assert focused(page)[3] == "Bajar Notificación #1"  # "up" is disabled at the top: focus stays usable
+    assert panel.locator("[data-dirty-state]").inner_text() == "Tienes cambios sin guardar"
+    page.keyboard.press("Enter")
+    assert types() == ["Cancelación", "Garantía"]
+    assert focused(page)[3] == "Subir Notificación #2"  # "down" is disabled at the bottom
+    page.keyboard.press("Enter")
+    assert types() == ["Garantía", "Cancelación"]
+
+    tab_to(page, "Actualizar Información")
+    page.keyboard.press("Enter")
+    page.get_by_text("✅ Configuración del Asistente IA guardada exitosamente").wait_for()
+
+    assert [item["type"] for item in AIConfiguration.objects.get(shop=SHOP).notifications] == [
+        "Garantía",
+        "Cancelación",
+    ]
+    assert ecomdrop_simulator.bot_field_values(KEY)["ia_notificaciones"].startswith("- Garantía: Ñoño Pérez")

@@ -8,9 +8,11 @@ from django.utils import timezone
 
 from assistant import selectors, services
 from assistant.models import AIConfiguration
+from assistant.tests.factories import AIConfigurationFactory
 from assistant.tests.profiles import profile
 from connector.ecomdrop.client import EcomdropClient
 from connector.errors import ApplicationError
+from shops import services as shop_services
 from shops.models import EcomdropBotField
 from shops.tests.factories import ShopConfigurationFactory
 
@@ -118,6 +120,36 @@ def test_a_field_id_pinned_by_staff_is_used_as_it_is(shop_configuration, ecomdro
 
     assert ecomdrop_simulator.accounts[KEY].bot_fields["777"] == "Andrés 🤖"
     assert "ia_nombre_agente" not in ecomdrop_simulator.bot_field_values(KEY)
+
+
+def test_staff_edits_to_the_fields_win_over_the_ids_remembered_by_an_earlier_sync(
+    shop_configuration, ecomdrop_simulator, account
+):
+    save()
+    remembered = stored().ecomdrop_field_ids["ids"]
+    ecomdrop_simulator.add_bot_field(KEY, "nombre_del_bot", field_id="777")
+    EcomdropBotField.objects.filter(key="ai:agent_name").update(field_id="777")
+    EcomdropBotField.objects.filter(key="ai:rules").update(name="reglas_del_bot")
+
+    save(agent_name="Beatriz", rules=[{"text": "Saludar con el nombre del cliente"}])
+
+    assert account.bot_fields["777"] == "Beatriz"
+    assert account.bot_fields[remembered["ai:agent_name"]] == "Andrés 🤖"  # no longer written
+    values = ecomdrop_simulator.bot_field_values(KEY)
+    assert values["reglas_del_bot"] == "1. Saludar con el nombre del cliente"
+    assert values["ia_reglas"] == "1. Responder siempre en español\n2. Nunca prometer fechas exactas"
+    ids = stored().ecomdrop_field_ids["ids"]
+    assert ids["ai:agent_name"] == "777"
+    assert ids["ai:rules"] not in {remembered["ai:rules"], "777"}
+    assert ids["ai:faq"] == remembered["ai:faq"]  # unchanged rows keep their ids
+
+    # Unpinned again: the field is the one found by its name.
+    EcomdropBotField.objects.filter(key="ai:agent_name").update(field_id="")
+    save(agent_name="Carla")
+
+    assert ecomdrop_simulator.bot_field_values(KEY)["ia_nombre_agente"] == "Carla"
+    assert account.bot_fields["777"] == "Beatriz"
+    assert stored().ecomdrop_field_ids["ids"]["ai:agent_name"] == remembered["ai:agent_name"]
 
 
 def test_a_field_deleted_in_ecomdrop_is_created_again(shop_configuration, ecomdrop_simulator, account):
@@ -228,6 +260,50 @@ def test_without_an_ecomdrop_key_the_profile_is_saved_and_the_sync_says_why(ecom
     assert state["problem"] == "Ecomdrop ya está conectado: sincroniza para enviar el perfil."
 
 
+def test_connecting_an_ecomdrop_key_syncs_a_profile_that_failed_for_want_of_one(ecomdrop_simulator):
+    ShopConfigurationFactory(shop=SHOP, installed_at=timezone.now())
+    assert save().last_sync_error == "NoApiKey"
+    ecomdrop_simulator.add_account(KEY)
+
+    shop_services.ecomdrop_connect(shop=SHOP, api_key=KEY)
+
+    final = stored()
+    assert (final.sync_status, final.synced_revision, final.last_sync_error) == (Status.SYNCED, 1, "")
+    assert set(ecomdrop_simulator.bot_field_values(KEY)) == FIELD_NAMES
+
+
+def test_reconnecting_a_revoked_key_syncs_the_profile_again(shop_configuration, ecomdrop_simulator):
+    ecomdrop_simulator.revoke(KEY)
+    assert save().sync_status == Status.FAILED
+    ecomdrop_simulator.add_account(KEY)
+
+    shop_services.ecomdrop_connect(shop=SHOP, api_key=KEY)
+
+    assert stored().sync_status == Status.SYNCED
+    assert set(ecomdrop_simulator.bot_field_values(KEY)) == FIELD_NAMES
+
+
+def test_connecting_a_key_syncs_a_profile_never_synced_and_leaves_a_synced_one_alone(
+    shop_configuration, ecomdrop_simulator
+):
+    AIConfigurationFactory(shop=SHOP, revision=1)  # e.g. imported from the old app
+
+    shop_services.ecomdrop_connect(shop=SHOP, api_key=KEY)
+
+    assert stored().sync_status == Status.SYNCED
+    writes = ecomdrop_simulator.count("bot_field")
+    shop_services.ecomdrop_connect(shop=SHOP, api_key=KEY)
+    assert ecomdrop_simulator.count("bot_field") == writes
+
+
+def test_connecting_a_key_without_a_profile_creates_none(account):
+    ShopConfigurationFactory(shop=SHOP, installed_at=timezone.now())
+
+    shop_services.ecomdrop_connect(shop=SHOP, api_key=KEY)
+
+    assert not AIConfiguration.objects.filter(shop=SHOP).exists()
+
+
 def test_an_uninstalled_shop_is_not_synced(account, ecomdrop_simulator):
     ShopConfigurationFactory(shop=SHOP, ecomdrop_api_key=KEY, uninstalled_at=timezone.now())
 
@@ -244,6 +320,30 @@ def test_an_ecomdrop_that_cannot_create_fields_names_the_field(shop_configuratio
     assert configuration.last_sync_error == "BotFieldUnavailable: ia_nombre_agente"
     problem = selectors.ai_profile_sync_problem(configuration=configuration)
     assert "ia_nombre_agente" in problem
+
+
+def test_an_error_the_app_does_not_recognise_is_shown_in_plain_words_and_kept_for_staff(
+    shop_configuration, ecomdrop_simulator
+):
+    configuration = save()
+    raw = "EcomdropError: Ecomdrop answered HTTP 418 (bot field)"
+    AIConfiguration.objects.filter(pk=configuration.pk).update(sync_status=Status.FAILED, last_sync_error=raw)
+
+    state = selectors.ai_profile_sync_state(configuration=stored(), shop_configuration=shop_configuration)
+
+    assert state["problem"] == (
+        "Ecomdrop no pudo guardar el perfil del asistente. Sincroniza de nuevo; si vuelve a fallar, contacta "
+        "con soporte."
+    )
+    assert "HTTP 418" not in state["problem"]
+    assert stored().last_sync_error == raw  # the admin shows it as it is
+
+    AIConfiguration.objects.filter(pk=configuration.pk).update(
+        sync_status=Status.PENDING, sync_attempts=1, last_sync_error="ValueError"
+    )
+    problem = selectors.ai_profile_sync_problem(configuration=stored())
+    assert problem.startswith("Ecomdrop no pudo guardar el perfil del asistente.")
+    assert problem.endswith("Se reintentará automáticamente.")
 
 
 def test_a_save_during_a_sync_is_synced_again_never_reported_as_synced(

@@ -26,6 +26,7 @@ from connector.errors import ApplicationError
 from connector.validators import validate_shop_domain
 from shops.countries import COUNTRIES_BY_CODE
 from shops.models import EcomdropBotField, ShopConfiguration
+from shops.signals import ecomdrop_connected
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +118,8 @@ def _ecomdrop_error_message(error: EcomdropError) -> str:
 
 
 def ecomdrop_connect(*, shop: str, api_key: str) -> ShopConfiguration:
-    """Verify ``api_key`` against Ecomdrop and save it (encrypted) with the account name.
+    """Verify ``api_key`` against Ecomdrop and save it (encrypted) with the account name, then
+    send ``shops.signals.ecomdrop_connected`` (the assistant queues its profile's sync).
 
     Nothing is saved when Ecomdrop refuses the key or cannot be reached (ApplicationError).
     """
@@ -136,6 +138,7 @@ def ecomdrop_connect(*, shop: str, api_key: str) -> ShopConfiguration:
     configuration.save(update_fields=["ecomdrop_api_key", "ecomdrop_account_name", "updated_at"])
     cache.delete(_flows_cache_key(api_key))
     logger.info("Ecomdrop connected", extra={"shop": shop})
+    ecomdrop_connected.send(sender=ShopConfiguration, shop=shop)
     return configuration
 
 
