@@ -73,6 +73,7 @@ class ThemeInstall(TimestampedModel):
         PROCESSING_TIMEOUT = "processing_timeout", _("Shopify processing timed out")
         THEME_DELETED = "theme_deleted", _("Theme deleted during processing")
         ABANDONED = "abandoned", _("Abandoned")
+        UNCONFIRMED = "unconfirmed", _("Stopped before Shopify confirmed")
         INTERNAL = "internal", _("Internal error")
 
     shop = shop_field()
@@ -110,6 +111,14 @@ class ThemeInstall(TimestampedModel):
     @property
     def is_active(self) -> bool:
         return self.state in self.ACTIVE_STATES
+
+    @property
+    def stalled_error_code(self) -> str:
+        """How this install ends when its worker vanished: once ``themeCreate`` may have run, the
+        theme may be in the shop (unconfirmed); before, nothing reached Shopify (abandoned)."""
+        if self.state == self.State.CREATING or self.theme_id:
+            return self.Error.UNCONFIRMED
+        return self.Error.ABANDONED
 
     @property
     def theme_numeric_id(self) -> str:

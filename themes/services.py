@@ -3,7 +3,8 @@
 Owns: the theme's source (read from settings only: a browser never chooses a URL), downloading,
 validating and caching the archive by version in the default file storage, the signed download
 URL handed to Shopify, and the install lifecycle (one running install per shop, ``themeCreate``,
-bounded polling of Shopify's processing, errors a merchant can act on).
+bounded polling of Shopify's processing, errors a merchant can act on, recovery of installs
+whose worker vanished).
 Must not hold a transaction open across an HTTP call, log the Git token or the archive URL
 (it may carry a signature), or accept a source from a request.
 """
@@ -17,6 +18,7 @@ import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import BinaryIO
 
 from django.conf import settings
@@ -271,28 +273,51 @@ LIMIT_MESSAGE_RE = re.compile(r"theme limit|maximum number of themes|library is 
 
 @dataclass(frozen=True)
 class InstallStep:
-    """What the task does next: ``run`` again (retry), ``poll`` Shopify, or nothing (``done``)."""
+    """What the task does next: ``run`` again (retry), ``poll`` Shopify, or nothing (``done``).
+
+    ``polls`` is the install's count of status checks when the next poll was decided: that poll
+    runs only if the count has not moved meanwhile (see ``theme_install_poll``).
+    """
 
     next: str
     wait_seconds: float = 0.0
+    polls: int | None = None
 
 
 DONE = InstallStep("done")
 StepFunction = Callable[..., InstallStep]
 
 
-def _stale_before() -> datetime.datetime:
+def _stale_seconds() -> float:
     # Longer than any step can stay silent: a download, the retry waits, then some slack.
     silent = settings.THEME_DOWNLOAD_TIMEOUT_SECONDS + MAX_RETRY_WAIT_SECONDS + 600
-    return timezone.now() - datetime.timedelta(seconds=max(silent, settings.THEME_POLL_INTERVAL_SECONDS * 10))
+    return max(silent, settings.THEME_POLL_INTERVAL_SECONDS * 10)
+
+
+def theme_install_stale_before() -> datetime.datetime:
+    """A running install not updated since this moment has lost its worker (no step stays silent so long)."""
+    return timezone.now() - datetime.timedelta(seconds=_stale_seconds())
+
+
+def theme_install_is_stale(*, install: ThemeInstall) -> bool:
+    """True when ``install`` still counts as running but has not moved for longer than any step takes."""
+    return install.is_active and install.updated_at < theme_install_stale_before()
+
+
+def _give_up_before() -> datetime.datetime:
+    # Every attempt may stall once, then Shopify's processing has its own bound: an install
+    # older than that is ended, whatever its state, instead of being queued again forever.
+    lifetime = _stale_seconds() * (MAX_ATTEMPTS + 1) + settings.THEME_POLL_TIMEOUT_SECONDS
+    return timezone.now() - datetime.timedelta(seconds=lifetime)
 
 
 def theme_install_start(*, shop: str, user_id: int | None = None) -> ThemeInstall:
     """Record a queued install for ``shop`` and enqueue its task (after the commit).
 
-    An install that has not moved for longer than any step can take is abandoned first, so a
-    lost worker does not block the shop forever. Raises ApplicationError: source not configured
-    (409), ``write_themes`` missing (403), another install of the shop still running (409).
+    An install that has not moved for longer than any step can take is ended first (abandoned,
+    or unconfirmed once it reached Shopify), so a lost worker does not block the shop forever.
+    Raises ApplicationError: source not configured (409), ``write_themes`` missing (403),
+    another install of the shop still running (409).
     """
     from themes.tasks import run_theme_install
 
@@ -320,17 +345,91 @@ def theme_install_start(*, shop: str, user_id: int | None = None) -> ThemeInstal
 
 
 def _abandon_stale(*, shop: str) -> None:
-    stale = ThemeInstall.objects.filter(running_shop=shop, updated_at__lt=_stale_before())
+    stale = ThemeInstall.objects.filter(running_shop=shop, updated_at__lt=theme_install_stale_before())
     for install in stale:
-        _finish(install, ThemeInstall.State.FAILED, ThemeInstall.Error.ABANDONED, "no progress for too long")
-        logger.warning("Abandoned a stalled theme install", extra={"shop": shop, "install_id": install.pk})
+        _finish_stalled(install)
+
+
+def _finish_stalled(install: ThemeInstall) -> str:
+    """Fail an install whose worker vanished, as unconfirmed or abandoned; return the error code."""
+    code = install.stalled_error_code
+    minutes = int((timezone.now() - install.updated_at).total_seconds() // 60)
+    if code == ThemeInstall.Error.UNCONFIRMED:
+        detail = _(
+            "No progress for %(minutes)d minutes after the theme was sent to Shopify. Not sent again: "
+            "Shopify may have created it."
+        ) % {"minutes": minutes}
+    else:
+        detail = _("No progress for %(minutes)d minutes: the worker running the install stopped.") % {
+            "minutes": minutes
+        }
+    _finish(install, ThemeInstall.State.FAILED, code, detail)
+    logger.warning("Ended a stalled theme install", extra={"shop": install.shop, "install_id": install.pk})
+    return str(code)
+
+
+def theme_install_recover_stale(*, limit: int = 100) -> dict[str, int]:
+    """Continue or end the running installs whose worker vanished (the task workers' sweep).
+
+    Stale means not updated since ``theme_install_stale_before()``. Queued, or interrupted while
+    downloading (nothing reached Shopify): queued again while attempts remain. Processing: one
+    more status check is queued (a late poll task of the same install then finds the count of
+    checks moved and stops). Interrupted while sending to Shopify (``themeCreate`` may have
+    worked, so it is not repeated), out of attempts, or older than any recovery: failed as
+    unconfirmed or abandoned. Each install is locked and checked again first, so several
+    workers may sweep at once; tasks are enqueued after the commit. Returns how many installs
+    had each outcome (non-zero only).
+    """
+    stale_before = theme_install_stale_before()
+    give_up_before = _give_up_before()
+    stale_ids = list(
+        ThemeInstall.objects.filter(running_shop__isnull=False, updated_at__lt=stale_before)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    summary: dict[str, int] = {}
+    for install_id in stale_ids:
+        with transaction.atomic():
+            install = (
+                ThemeInstall.objects.select_for_update()
+                .filter(pk=install_id, running_shop__isnull=False, updated_at__lt=stale_before)
+                .first()
+            )
+            if install is None:
+                continue  # finished, moved, or recovered by another worker meanwhile
+            outcome = _recover_stalled(install, give_up_before=give_up_before)
+        summary[outcome] = summary.get(outcome, 0) + 1
+    if summary:
+        logger.warning("Recovered stalled theme installs: %s", summary)
+    return summary
+
+
+def _recover_stalled(install: ThemeInstall, *, give_up_before: datetime.datetime) -> str:
+    """One locked stale install: queue its next step again, or end it. Returns the outcome."""
+    from themes.tasks import poll_theme_install, run_theme_install
+
+    if install.created_at < give_up_before:
+        return _finish_stalled(install)
+    if install.state == ThemeInstall.State.PROCESSING and install.theme_id:
+        install.save(update_fields=["updated_at"])
+        transaction.on_commit(partial(poll_theme_install.enqueue, install.pk, install.polls))
+        return "polls_queued"
+    resumable = (ThemeInstall.State.QUEUED, ThemeInstall.State.DOWNLOADING)
+    if install.state in resumable and install.attempts < MAX_ATTEMPTS:
+        if install.state == ThemeInstall.State.DOWNLOADING:
+            install.state = ThemeInstall.State.QUEUED
+            install.error_detail = _("The worker stopped while preparing the archive; trying again.")
+        install.save(update_fields=["state", "error_detail", "updated_at"])
+        transaction.on_commit(partial(run_theme_install.enqueue, install.pk))
+        return "queued"
+    return _finish_stalled(install)
 
 
 def theme_install_abandon(*, install: ThemeInstall) -> bool:
     """Mark a running install as failed (staff action for a stuck one); False when not running."""
     if not install.is_active:
         return False
-    _finish(install, ThemeInstall.State.FAILED, ThemeInstall.Error.ABANDONED, "stopped by staff")
+    _finish(install, ThemeInstall.State.FAILED, ThemeInstall.Error.ABANDONED, _("Stopped by staff."))
     return True
 
 
@@ -447,34 +546,36 @@ def theme_install_run(*, install_id: int) -> InstallStep:
     install.error_detail = ""
     install.save(update_fields=["theme_id", "theme_role", "state", "submitted_at", "error_detail", "updated_at"])
     logger.info("Shopify accepted the theme", extra={"shop": install.shop, "install_id": install.pk})
-    return InstallStep("poll", wait_seconds=settings.THEME_POLL_INTERVAL_SECONDS)
+    return _next_poll(install)
 
 
-def theme_install_poll(*, install_id: int) -> InstallStep:
+def _next_poll(install: ThemeInstall) -> InstallStep:
+    return InstallStep("poll", wait_seconds=settings.THEME_POLL_INTERVAL_SECONDS, polls=install.polls)
+
+
+def theme_install_poll(*, install_id: int, polls: int | None = None) -> InstallStep:
     """Ask Shopify once whether the theme finished processing; record ready or failed.
 
-    Bounded: after THEME_POLL_TIMEOUT_SECONDS since ``themeCreate`` the install fails. A
-    retryable Shopify error only costs one poll. Returns the next step (poll again, or done).
+    ``polls`` is the install's count of checks when this one was scheduled: when the count has
+    moved, another task already made this check (a late task beside the one the maintenance
+    sweep queued) and this one does nothing, so an install is never polled by two chains. None
+    skips that test. Bounded: a theme still processing THEME_POLL_TIMEOUT_SECONDS after
+    ``themeCreate`` fails the install (Shopify is asked first, so a check that comes late still
+    sees a finished theme). A retryable Shopify error only costs one poll. Returns the next step.
     """
-    install = ThemeInstall.objects.filter(pk=install_id, state=ThemeInstall.State.PROCESSING).first()
-    if install is None:
+    claim = ThemeInstall.objects.filter(pk=install_id, state=ThemeInstall.State.PROCESSING)
+    if polls is not None:
+        claim = claim.filter(polls=polls)
+    if not claim.update(polls=F("polls") + 1, updated_at=timezone.now()):
         return DONE
+    install = ThemeInstall.objects.get(pk=install_id)
     submitted = install.submitted_at or install.created_at
-    if timezone.now() - submitted > datetime.timedelta(seconds=settings.THEME_POLL_TIMEOUT_SECONDS):
-        _finish(
-            install,
-            ThemeInstall.State.FAILED,
-            ThemeInstall.Error.PROCESSING_TIMEOUT,
-            f"still processing after {install.polls} checks",
-        )
-        return DONE
-    ThemeInstall.objects.filter(pk=install.pk).update(polls=F("polls") + 1, updated_at=timezone.now())
-    install.refresh_from_db(fields=["polls", "updated_at"])
+    timed_out = timezone.now() - submitted > datetime.timedelta(seconds=settings.THEME_POLL_TIMEOUT_SECONDS)
     try:
         theme = theme_get(shopify_admin_client(shop=install.shop), theme_id=install.theme_id)
     except ShopifyError as error:
-        if error.retryable:
-            return InstallStep("poll", wait_seconds=settings.THEME_POLL_INTERVAL_SECONDS)
+        if error.retryable and not timed_out:
+            return _next_poll(install)
         _finish(install, ThemeInstall.State.FAILED, _shopify_error_code(error), str(error))
         return DONE
     if theme is None:
@@ -485,7 +586,15 @@ def theme_install_poll(*, install_id: int) -> InstallStep:
         _finish(install, ThemeInstall.State.FAILED, ThemeInstall.Error.PROCESSING_FAILED, "processingFailed: true")
         return DONE
     if theme.processing:
-        return InstallStep("poll", wait_seconds=settings.THEME_POLL_INTERVAL_SECONDS)
+        if timed_out:
+            _finish(
+                install,
+                ThemeInstall.State.FAILED,
+                ThemeInstall.Error.PROCESSING_TIMEOUT,
+                f"still processing after {install.polls} checks",
+            )
+            return DONE
+        return _next_poll(install)
     install.theme_role = theme.role
     install.save(update_fields=["theme_role", "updated_at"])
     _finish(install, ThemeInstall.State.READY)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+from typing import Any
 
 from django.utils import timezone
 from django_tasks import task
@@ -27,14 +28,18 @@ def run_theme_install(install_id: int) -> None:
 
 
 @task()
-def poll_theme_install(install_id: int) -> None:
-    """Check Shopify's processing of the theme until it is ready or failed."""
-    _drive(install_id, _guarded(install_id, services.theme_install_poll))
+def poll_theme_install(install_id: int, polls: int | None = None) -> None:
+    """Check Shopify's processing of the theme until it is ready or failed.
+
+    ``polls``: the install's count of checks when this one was scheduled (a duplicate task then
+    does nothing); absent in tasks queued before that count was passed.
+    """
+    _drive(install_id, _guarded(install_id, services.theme_install_poll, polls=polls))
 
 
-def _guarded(install_id: int, step: services.StepFunction) -> services.InstallStep:
+def _guarded(install_id: int, step: services.StepFunction, **arguments: Any) -> services.InstallStep:
     try:
-        return step(install_id=install_id)
+        return step(install_id=install_id, **arguments)
     except Exception:
         # A bug must not leave the shop with an install that never ends: record it, then re-raise
         # so the task backend reports the failure with its traceback.
@@ -45,11 +50,17 @@ def _guarded(install_id: int, step: services.StepFunction) -> services.InstallSt
 
 def _drive(install_id: int, step: services.InstallStep) -> None:
     while step.next != "done":
-        follow_up = run_theme_install if step.next == "run" else poll_theme_install
+        polling = step.next == "poll"
+        follow_up = poll_theme_install if polling else run_theme_install
         if follow_up.get_backend().supports_defer:
             run_after = timezone.now() + datetime.timedelta(seconds=step.wait_seconds)
-            follow_up.using(run_after=run_after).enqueue(install_id)
+            if polling:
+                follow_up.using(run_after=run_after).enqueue(install_id, step.polls)
+            else:
+                follow_up.using(run_after=run_after).enqueue(install_id)
             return
         time.sleep(step.wait_seconds)
-        function = services.theme_install_run if step.next == "run" else services.theme_install_poll
-        step = _guarded(install_id, function)
+        if polling:
+            step = _guarded(install_id, services.theme_install_poll, polls=step.polls)
+        else:
+            step = _guarded(install_id, services.theme_install_run)

@@ -7,13 +7,16 @@ is the server's configuration, so a URL (or any other parameter) sent by a brows
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -24,7 +27,7 @@ from connector.embedded import embedded_context, embedded_view
 from connector.errors import ApplicationError
 from connector.shopify.themes import ShopifyTheme
 from themes import selectors, services
-from themes.models import ThemeInstall
+from themes.models import ThemeArchive, ThemeInstall
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +57,9 @@ ERROR_MESSAGES = {
     Error.SOURCE_UNAVAILABLE: gettext_lazy(
         "The server that hosts the theme did not answer. Try again in a few minutes."
     ),
-    Error.ARCHIVE_TOO_LARGE: gettext_lazy("The theme archive is larger than Shopify accepts (50 MB)."),
+    Error.ARCHIVE_TOO_LARGE: gettext_lazy(
+        "The theme archive is larger than the allowed size (%(limit)s). Contact Ecomdrop support."
+    ),
     Error.ARCHIVE_INVALID: gettext_lazy(
         "The theme archive is not a valid Shopify theme (it needs layout/, templates/ and config/). "
         "Contact Ecomdrop support."
@@ -83,6 +88,10 @@ ERROR_MESSAGES = {
         "The theme was deleted from your theme library before Shopify finished processing it."
     ),
     Error.ABANDONED: gettext_lazy("The installation stopped before finishing. Try again."),
+    Error.UNCONFIRMED: gettext_lazy(
+        "The installation stopped before Shopify confirmed the theme. Check Online Store › Themes before "
+        "trying again: the theme may have been added."
+    ),
     Error.INTERNAL: gettext_lazy(
         "Something went wrong on our side. Try again; contact Ecomdrop support if it happens again."
     ),
@@ -109,38 +118,51 @@ def preview_url(shop: str, numeric_id: str) -> str:
     return f"https://{shop}/?preview_theme_id={numeric_id}" if numeric_id else ""
 
 
+def shown_state(install: ThemeInstall) -> tuple[str, str]:
+    """State and error code the merchant sees. A running install that stopped moving (its worker
+    vanished) is shown as failed, so the button works again; the maintenance sweep or the next
+    click records it."""
+    if services.theme_install_is_stale(install=install):
+        return State.FAILED, install.stalled_error_code
+    return install.state, install.error_code
+
+
 def install_message(install: ThemeInstall) -> str:
     """What the merchant reads about ``install`` (in the active language)."""
-    if install.state == State.FAILED:
-        template = ERROR_MESSAGES.get(install.error_code, ERROR_MESSAGES[Error.INTERNAL])
-        if install.error_code == Error.SHOPIFY_REJECTED:
+    state, error_code = shown_state(install)
+    if state == State.FAILED:
+        template = ERROR_MESSAGES.get(error_code, ERROR_MESSAGES[Error.INTERNAL])
+        if error_code == Error.SHOPIFY_REJECTED:
             return str(template) % {"detail": install.error_detail or _("no reason given")}
+        if error_code == Error.ARCHIVE_TOO_LARGE:
+            return str(template) % {"limit": filesizeformat(settings.THEME_MAX_ARCHIVE_BYTES)}
         return str(template)
-    if install.state == State.READY:
+    if state == State.READY:
         return str(STATE_MESSAGES[State.READY]) % {"name": install.theme_name}
-    return str(STATE_MESSAGES[install.state])
+    return str(STATE_MESSAGES[state])
 
 
 def install_json(install: ThemeInstall | None) -> dict[str, Any] | None:
     """The install as the Tema page's script reads it (no source URL, no token, no file name)."""
     if install is None:
         return None
+    state, error_code = shown_state(install)
     numeric_id = install.theme_numeric_id
-    finished = install.state in (State.READY, State.FAILED)
+    finished = state in (State.READY, State.FAILED)
     return {
         "id": install.pk,
-        "state": install.state,
-        "state_label": str(install.get_state_display()),
-        "active": install.is_active,
-        "step": STEPS.index(install.state) if install.state in STEPS else 0,
+        "state": state,
+        "state_label": str(State(state).label),
+        "active": state in ThemeInstall.ACTIVE_STATES,
+        "step": STEPS.index(state) if state in STEPS else 0,
         "steps": len(STEPS) - 1,
         "message": install_message(install),
-        "error_code": install.error_code,
+        "error_code": error_code,
         "theme_name": install.theme_name,
         "theme_id": install.theme_id,
         "version": install.version.strip('"')[:12],
-        "editor_url": editor_url(install.shop, numeric_id) if install.state == State.READY else "",
-        "preview_url": preview_url(install.shop, numeric_id) if install.state == State.READY else "",
+        "editor_url": editor_url(install.shop, numeric_id) if state == State.READY else "",
+        "preview_url": preview_url(install.shop, numeric_id) if state == State.READY else "",
         "created_at": install.created_at.isoformat(),
         "finished_at": install.finished_at.isoformat() if finished and install.finished_at else None,
     }
@@ -254,6 +276,14 @@ def shop_themes(request: HttpRequest) -> JsonResponse:
     )
 
 
+def download_filename(archive: ThemeArchive) -> str:
+    """``ecomdrop-theme-<version>.zip`` with letters, digits, dots and dashes only: a version may be
+    an ETag such as ``W/"5f3a…"`` (quotes, slashes and semicolons do not belong in a file name)."""
+    version = archive.version.removeprefix("W/").removeprefix("sha256:")
+    version = re.sub(r"[^0-9A-Za-z.-]", "", version)[:12].strip(".")
+    return f"ecomdrop-theme-{version or 'latest'}.zip"
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def download(request: HttpRequest, token: str) -> HttpResponse:
@@ -263,11 +293,11 @@ def download(request: HttpRequest, token: str) -> HttpResponse:
         install_row, archive = services.theme_download_resolve(token=token)
     except ApplicationError as error:
         return HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")
-    filename = f"ecomdrop-theme-{archive.short_version or 'latest'}.zip"
+    filename = download_filename(archive)
     if request.method == "HEAD":
         response = HttpResponse(content_type="application/zip")
         response["Content-Length"] = str(archive.size)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     else:
         response = FileResponse(
             default_storage.open(archive.file, "rb"),

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from django.utils import timezone
 from django_tasks.signals import task_enqueued
 
 from themes.models import ThemeInstall
@@ -131,3 +132,33 @@ def test_a_page_opened_during_an_install_follows_it_and_offers_no_second_click(
     status = page.evaluate("Connector.fetch('/app/theme/install', {method: 'POST'}).then(response => response.status)")
     assert status == 409
     assert ThemeInstall.objects.count() == 1
+
+
+def test_an_install_that_stops_moving_lets_the_merchant_try_again(
+    live_server, settings, github_theme, shopify_themes, session_token, browser_page, enqueued
+):
+    running = ThemeInstall.objects.create(
+        shop=SHOP, theme_name="Ecomdrop Theme 2.5", state=ThemeInstall.State.DOWNLOADING, running_shop=SHOP
+    )
+    token = session_token(SHOP, lifetime=datetime.timedelta(minutes=10))
+    page = browser_page
+
+    page.goto(f"{live_server.url}/app/theme?{urlencode({'shop': SHOP, 'host': 'YWRtaW4', 'id_token': token})}")
+    page.locator("[data-install-message]").filter(has_text="Preparando los archivos").wait_for()
+    assert page.get_by_role("button", name="Instalando…").is_disabled()
+
+    # Its worker vanishes: the install stops moving for longer than any step takes.
+    ThemeInstall.objects.filter(pk=running.pk).update(updated_at=timezone.now() - datetime.timedelta(hours=2))
+
+    failure = page.locator("[data-install-error]")
+    failure.wait_for()
+    assert "La instalación se detuvo antes de terminar" in failure.inner_text()
+    retry = page.get_by_role("button", name="Intentar de nuevo")
+    assert retry.is_enabled()
+    retry.click()
+    page.locator("dialog[data-install-dialog]").get_by_role("button", name="Instalar", exact=True).click()
+
+    page.locator("[data-install-message]").filter(has_text="Esperando para empezar").wait_for()
+    running.refresh_from_db()
+    assert (running.state, running.error_code) == (ThemeInstall.State.FAILED, ThemeInstall.Error.ABANDONED)
+    assert ThemeInstall.objects.filter(running_shop=SHOP).exclude(pk=running.pk).count() == 1

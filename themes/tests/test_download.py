@@ -68,6 +68,18 @@ def test_head_answers_the_size_without_the_body(client, install, archive):
     assert response.content == b""
 
 
+def test_get_and_head_name_the_file_alike_even_for_an_etag_version(client, install, archive):
+    archive.version = 'W/"5f3a/b;c\\d"'
+    archive.save()
+    path = path_for(services.theme_download_token(install=install))
+
+    got = client.get(path)
+    head = client.head(path)
+
+    assert got["Content-Disposition"] == 'attachment; filename="ecomdrop-theme-5f3abcd.zip"'
+    assert head["Content-Disposition"] == got["Content-Disposition"]
+
+
 def test_the_token_works_within_its_lifetime_and_is_gone_after(client, install, settings):
     settings.THEME_DOWNLOAD_URL_LIFETIME_SECONDS = 600
     token = services.theme_download_token(install=install)

@@ -19,7 +19,7 @@ from themes.models import ThemeArchive, ThemeInstall
 from themes.tests.conftest import GIT_TOKEN, REPO, SHOP
 from themes.tests.factories import ThemeInstallFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("on_commit_at_once")]
 
 State = ThemeInstall.State
 Error = ThemeInstall.Error
@@ -29,15 +29,6 @@ Error = ThemeInstall.Error
 def ready(github_theme, shopify_themes, offline_session):
     """Source configured, Shopify simulated, the shop authorised."""
     return github_theme
-
-
-@pytest.fixture(autouse=True)
-def _run_on_commit(monkeypatch):
-    """Tests run inside a transaction that never commits: run what the app defers to the commit at once,
-    as autocommit (the app's mode, ATOMIC_REQUESTS off) does."""
-    from django.db import transaction
-
-    monkeypatch.setattr(transaction, "on_commit", lambda callback, using=None, robust=False: callback())
 
 
 def post_install(client, session_token, shop=SHOP, **extra):
@@ -95,6 +86,43 @@ def test_the_theme_list_shows_roles_and_marks_the_installed_theme(client, sessio
     assert by_name["Ecomdrop Theme 2.5"]["role_label"] == "Sin publicar"
     assert by_name["Ecomdrop Theme 2.5"]["installed_by_app"] is True
     assert by_name["Ecomdrop Theme 2.5"]["editor_url"].endswith("/editor")
+
+
+def test_the_theme_list_without_the_theme_permission_asks_to_accept_it(client, session_token, ready, shopify_simulator):
+    session = ShopifySession.objects.get(shop=SHOP)
+    shopify_simulator.scope = "read_products,write_products"
+    shopify_simulator.tokens.clear()
+    session.access_token = shopify_simulator.issue_token(SHOP)
+    session.save()
+
+    response = get_json(client, session_token, "/app/theme/themes")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "missing_permission"
+    assert "write_themes" in response.json()["error"]
+
+
+def test_the_theme_list_with_a_token_shopify_refuses_answers_401(client, session_token, ready, shopify_simulator):
+    shopify_simulator.tokens.clear()
+
+    response = get_json(client, session_token, "/app/theme/themes")
+
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": "Shopify no autorizó la app. Ábrela de nuevo desde tu panel de Shopify.",
+        "code": "shopify_auth",
+    }
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_the_theme_list_when_shopify_does_not_answer_is_503(client, session_token, ready, shopify_simulator, status):
+    shopify_simulator.fail_next("graphql:ThemesList", status=status)
+
+    response = get_json(client, session_token, "/app/theme/themes")
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "shopify_unavailable"
+    assert response.json()["error"] == "Shopify no respondió. Inténtalo de nuevo en un minuto."
 
 
 def test_browser_supplied_urls_and_parameters_are_ignored(client, session_token, ready, shopify_themes, settings):
@@ -165,9 +193,79 @@ def test_an_archive_over_the_cap_fails_without_calling_shopify(client, session_t
     body = post_install(client, session_token).json()["install"]
 
     assert body["error_code"] == "archive_too_large"
-    assert "50 MB" in body["message"]
+    assert "(2,0\xa0KB)" in body["message"]
+    assert "50" not in body["message"]
     assert shopify_themes.created(SHOP) == []
     assert not ThemeArchive.objects.exists()
+
+
+def test_the_too_large_message_names_the_configured_limit(client, session_token, ready, settings):
+    settings.THEME_MAX_ARCHIVE_BYTES = 20 * 1024 * 1024
+    ThemeInstallFactory(shop=SHOP, state=State.FAILED, error_code=Error.ARCHIVE_TOO_LARGE)
+
+    message = get_json(client, session_token, "/app/theme/status").json()["install"]["message"]
+
+    assert "(20,0\xa0MB)" in message
+
+
+def test_shopify_refusing_a_too_large_zip_is_reported_as_too_large(client, session_token, ready, shopify_themes):
+    shopify_themes.reject_next_create({"field": ["source"], "message": "Zip is too large.", "code": "ZIP_TOO_LARGE"})
+
+    body = post_install(client, session_token).json()["install"]
+
+    assert body["error_code"] == "archive_too_large"
+    assert "Zip is too large." in ThemeInstall.objects.get().error_detail
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "answer"),
+    [("THEME_GIT_REF", "v9.9.9", "HTTP 422"), ("THEME_GIT_REPO", "ecomdrop/missing", "404")],
+)
+def test_an_unknown_repository_or_version_fails_as_not_found(
+    client, session_token, ready, settings, shopify_themes, setting, value, answer
+):
+    setattr(settings, setting, value)
+
+    body = post_install(client, session_token).json()["install"]
+
+    assert body["state"] == "failed"
+    assert body["error_code"] == "source_not_found"
+    assert body["message"].startswith("No se encontró el repositorio o la versión del tema.")
+    install = ThemeInstall.objects.get()
+    assert install.running_shop is None
+    assert install.attempts == 1  # not retried
+    assert answer in install.error_detail
+    assert shopify_themes.created(SHOP) == []
+
+
+def test_a_source_removed_before_the_worker_ran_fails_as_not_configured(client, session_token, ready, settings):
+    install = ThemeInstallFactory(shop=SHOP, state=State.QUEUED, running_shop=SHOP)
+    settings.THEME_GIT_REPO = ""
+
+    assert services.theme_install_run(install_id=install.pk) == services.DONE
+
+    body = get_json(client, session_token, "/app/theme/status").json()["install"]
+    assert body["state"] == "failed"
+    assert body["error_code"] == "source_not_configured"
+    assert body["message"].startswith("El tema aún no está disponible")
+    install.refresh_from_db()
+    assert install.running_shop is None
+
+
+def test_a_shopify_token_that_no_longer_works_fails_as_not_authorised(
+    client, session_token, ready, shopify_simulator, shopify_themes
+):
+    shopify_simulator.tokens.clear()  # revoked: Shopify answers 401 and no refresh token is stored
+
+    body = post_install(client, session_token).json()["install"]
+
+    assert body["state"] == "failed"
+    assert body["error_code"] == "shopify_auth"
+    assert body["message"] == "Shopify no autorizó la app. Ábrela de nuevo desde tu panel de Shopify."
+    install = ThemeInstall.objects.get()
+    assert install.running_shop is None
+    assert shopify_simulator.count("graphql:ThemeCreate") == 1
+    assert shopify_themes.created(SHOP) == []
 
 
 def test_a_repository_that_is_not_a_theme_fails_without_calling_shopify(client, session_token, ready, shopify_themes):
@@ -299,6 +397,50 @@ def test_an_install_stalled_for_too_long_is_abandoned_by_the_next_click(client, 
     assert stalled.state == State.FAILED
     assert stalled.error_code == Error.ABANDONED
     assert response.json()["install"]["state"] == "ready"
+
+
+def test_status_shows_a_stalled_install_as_failed_so_the_merchant_can_click_again(client, session_token, ready):
+    stalled = ThemeInstallFactory(shop=SHOP, state=State.DOWNLOADING, running_shop=SHOP)
+    ThemeInstall.objects.filter(pk=stalled.pk).update(updated_at=timezone.now() - datetime.timedelta(hours=2))
+
+    body = get_json(client, session_token, "/app/theme/status").json()["install"]
+
+    assert body["id"] == stalled.pk
+    assert body["active"] is False
+    assert body["state"] == "failed"
+    assert body["error_code"] == "abandoned"
+    assert body["message"] == "La instalación se detuvo antes de terminar. Inténtalo de nuevo."
+    # Only shown so: the sweep or the next click records it.
+    stalled.refresh_from_db()
+    assert stalled.state == State.DOWNLOADING
+    assert post_install(client, session_token).status_code == 202
+
+
+def test_a_stalled_install_that_reached_shopify_warns_that_the_theme_may_be_there(client, session_token, ready):
+    stalled = ThemeInstallFactory(
+        shop=SHOP, state=State.PROCESSING, running_shop=SHOP, theme_id="gid://shopify/OnlineStoreTheme/7"
+    )
+    ThemeInstall.objects.filter(pk=stalled.pk).update(updated_at=timezone.now() - datetime.timedelta(hours=2))
+
+    body = get_json(client, session_token, "/app/theme/status").json()["install"]
+
+    assert body["active"] is False
+    assert body["error_code"] == "unconfirmed"
+    assert "Tienda online › Temas" in body["message"]
+    assert body["editor_url"] == ""
+    response = post_install(client, session_token)
+    assert response.status_code == 202
+    stalled.refresh_from_db()
+    assert (stalled.state, stalled.error_code) == (State.FAILED, Error.UNCONFIRMED)
+
+
+def test_a_running_install_that_moves_is_shown_running(client, session_token, ready):
+    ThemeInstallFactory(shop=SHOP, state=State.PROCESSING, running_shop=SHOP)
+
+    body = get_json(client, session_token, "/app/theme/status").json()["install"]
+
+    assert body["active"] is True
+    assert body["state"] == "processing"
 
 
 def test_a_transient_git_host_error_is_retried(client, session_token, ready):

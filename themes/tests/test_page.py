@@ -1,9 +1,11 @@
 """The Tema page as rendered by the server (its script is exercised by the browser test)."""
 
+import datetime
 import json
 import re
 
 import pytest
+from django.utils import timezone
 
 from connector.tests.factories import ShopifySessionFactory
 from themes.models import ThemeInstall
@@ -90,6 +92,18 @@ def test_a_running_install_is_handed_to_the_script_to_follow(client, session_tok
     assert data["install"]["active"] is True
     assert data["install"]["state"] == "processing"
     assert data["install"]["message"].startswith("Shopify está procesando")
+
+
+def test_a_stalled_install_is_handed_to_the_script_as_failed(client, session_token, github_theme):
+    ShopifySessionFactory(shop=SHOP, scope="read_themes,write_themes")
+    stalled = ThemeInstallFactory(shop=SHOP, state=ThemeInstall.State.QUEUED, running_shop=SHOP)
+    ThemeInstall.objects.filter(pk=stalled.pk).update(updated_at=timezone.now() - datetime.timedelta(hours=2))
+
+    data = page_data(load(client, session_token).content.decode())
+
+    assert data["install"]["active"] is False
+    assert data["install"]["state"] == "failed"
+    assert data["install"]["error_code"] == "abandoned"
 
 
 def test_the_page_speaks_english_when_shopify_asks(client, session_token, github_theme):

@@ -1,7 +1,7 @@
 """`manage.py db_worker`: django-tasks-db's worker plus recovery of lost work.
 
 Owns: running the maintenance hooks (connector.maintenance: lost webhook events, flow
-deliveries and profile syncs) when the worker starts and every
+deliveries, profile syncs and stalled theme installs) when the worker starts and every
 WEBHOOK_RECOVERY_INTERVAL_SECONDS while it runs (a background thread with its own database
 connection). Task execution, SIGTERM/SIGINT handling and every option are the library's.
 Must not run tasks itself.
