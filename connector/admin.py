@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import PAGE_VAR
+from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
@@ -36,17 +36,38 @@ class ShopifySessionAdmin(ConsoleModelAdmin):
         "token_status",
         "expires",
         "refresh_token_expires",
+        "reauthorization_required_at",
         "user_id",
         "updated_at",
     )
-    list_filter = ("is_online", "account_owner", "collaborator", "expires", "refresh_token_expires", "created_at")
+    list_filter = (
+        "is_online",
+        "account_owner",
+        "collaborator",
+        "expires",
+        "refresh_token_expires",
+        "reauthorization_required_at",
+        "created_at",
+    )
     search_fields = ("^shop", "^id", "=email", "=user_id")
     date_hierarchy = "created_at"
     ordering = ("shop", "id")
-    readonly_fields = ("related", "created_at", "updated_at")
+    # Set and cleared by the token services (refused refresh token / new token exchange).
+    readonly_fields = ("related", "reauthorization_required_at", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("id", "shop", "related", "is_online", "state", "scope")}),
-        (_("Tokens"), {"fields": ("access_token", "expires", "refresh_token", "refresh_token_expires")}),
+        (
+            _("Tokens"),
+            {
+                "fields": (
+                    "access_token",
+                    "expires",
+                    "refresh_token",
+                    "refresh_token_expires",
+                    "reauthorization_required_at",
+                )
+            },
+        ),
         (
             _("Staff user (online sessions)"),
             {
@@ -148,6 +169,16 @@ def _in_batches(ids: list[int]) -> Iterator[list[int]]:
         yield ids[start : start + ACTION_BATCH]
 
 
+class WebhookEventChangeList(ChangeList):
+    """The inbox list: rows without payload (up to 2 MB each) and error texts, which only the
+    event page shows."""
+
+    deferred_fields = ("payload", "last_error", "attempt_errors")
+
+    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet:
+        return super().get_queryset(request, exclude_parameters).defer(*self.deferred_fields)
+
+
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ConsoleModelAdmin):
     list_display = ("id", "topic", "shop_link", "status", "attempts", "created_at", "next_attempt_at")
@@ -190,6 +221,9 @@ class WebhookEventAdmin(ConsoleModelAdmin):
         "task",
         "masked_payload",
     )
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return WebhookEventChangeList
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

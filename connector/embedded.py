@@ -2,7 +2,8 @@
 
 Owns: reading the session token (``id_token`` on document loads, ``Authorization: Bearer`` on
 fetch/XHR), verifying it, making sure the shop has an offline token (token exchange), the
-language, the bounce page for expired tokens and the per-shop ``frame-ancestors`` policy.
+language, the bounce page for expired tokens (document loads only: a fetch, with or without
+its token, gets 401 and the retry header) and the per-shop ``frame-ancestors`` policy.
 No cookies and no Django session are used here.
 """
 
@@ -65,6 +66,28 @@ def _bearer_token(request: HttpRequest) -> str | None:
     return None
 
 
+# The embedded JSON endpoints; a browser never loads them as a page inside Shopify Admin.
+API_PATH_PREFIX = "/app/api/"
+# Sec-Fetch-Dest values of a navigation (top level or frame); fetch() and XHR send "empty".
+DOCUMENT_DESTINATIONS = frozenset({"document", "iframe", "frame", "embed", "object"})
+
+
+def _is_fetch(request: HttpRequest, *, bearer: str | None) -> bool:
+    """Whether the request comes from fetch/XHR rather than a page load. Only a page can run the
+    bounce page; a fetch needs 401 with the retry header, even when it lost its bearer token."""
+    if bearer is not None or request.path.startswith(API_PATH_PREFIX):
+        return True
+    destination = request.headers.get("Sec-Fetch-Dest", "").strip().lower()
+    if destination == "empty":
+        return True
+    if destination in DOCUMENT_DESTINATIONS:
+        return False
+    if request.headers.get("X-Requested-With"):
+        return True
+    accept = request.headers.get("Accept", "").lower()
+    return "application/json" in accept and "text/html" not in accept
+
+
 def _with_frame_policy(response: HttpResponse, shop: str | None) -> HttpResponse:
     response["Content-Security-Policy"] = frame_ancestors(shop)
     return response
@@ -117,7 +140,7 @@ def embedded_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     @xframe_options_exempt
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         bearer = _bearer_token(request)
-        is_document = bearer is None
+        is_document = not _is_fetch(request, bearer=bearer)
         raw_token = bearer if bearer is not None else request.GET.get("id_token", "")
         if not raw_token:
             if is_document:
@@ -128,7 +151,14 @@ def embedded_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
                 raw_token, api_key=settings.SHOPIFY_API_KEY, secret=settings.SHOPIFY_API_SECRET
             )
         except InvalidSessionToken as error:
-            logger.info("Rejected a session token: %s", error.reason, extra={"path": request.path})
+            # Expired tokens are routine (App Bridge hands out fresh ones); anything else is a
+            # forged, foreign or misconfigured token. The reason never contains the token.
+            logger.log(
+                logging.INFO if error.expired else logging.WARNING,
+                "Rejected a session token: %s",
+                error.reason,
+                extra={"path": request.path},
+            )
             if is_document:
                 return bounce(request, reason="expired" if error.expired else "invalid")
             return _fetch_unauthorized(_("Invalid or expired session token."), retry=True)

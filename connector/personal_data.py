@@ -6,6 +6,7 @@ checkouts, privacy requests) and data exports hold customers' data.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from connector.models import CustomerDataExport, OAuthState, ShopifySession, WebhookEvent
@@ -60,17 +61,55 @@ def export_webhook_events(*, shop: str, customer: Customer) -> list[dict[str, An
     ]
 
 
+REMOVED_ERROR_TEXT = "(removed by customers/redact)"
+_ERROR_CLASS = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def _scrubbed_error(text: str) -> str:
+    """An error text without its message, which may quote payload values; the exception class
+    (``"ValueError: …"``, the last line of a traceback) is kept for diagnosis."""
+    if not text:
+        return text
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    name, colon, _message = (lines[-1] if lines else "").partition(":")
+    if colon and _ERROR_CLASS.fullmatch(name.strip()):
+        return f"{name.strip()}: {REMOVED_ERROR_TEXT}"
+    return REMOVED_ERROR_TEXT
+
+
 @customer_data_eraser("webhook_events")
 def anonymise_webhook_events(*, shop: str, customer: Customer) -> int:
     """Blank the personal fields of every stored payload about the customer (the privacy
-    requests included); the events stay, so what was processed remains visible."""
+    requests included) and the error texts recorded while processing those events (an
+    exception message can quote the payload); the events stay, with attempt numbers, times
+    and error classes, so what was processed remains visible."""
     changed = 0
-    for event in _events_of(shop):
+    events = (
+        WebhookEvent.objects.filter(shop=shop)
+        .exclude(topic=SHOP_REDACT_TOPIC)
+        .only("pk", "topic", "payload", "last_error", "attempt_errors")
+        .order_by("pk")
+        .iterator(chunk_size=SCAN_CHUNK)
+    )
+    for event in events:
         if not isinstance(event.payload, dict) or not customer.appears_in(event.payload, topic=event.topic):
             continue
+        updates: dict[str, Any] = {}
         anonymised = mask_personal_data(event.payload, replacement=None)
         if anonymised != event.payload:
-            WebhookEvent.objects.filter(pk=event.pk).update(payload=anonymised)
+            updates["payload"] = anonymised
+        last_error = _scrubbed_error(event.last_error)
+        if last_error != event.last_error:
+            updates["last_error"] = last_error
+        if isinstance(event.attempt_errors, list):
+            attempt_errors = [
+                {**entry, "error": _scrubbed_error(str(entry.get("error") or ""))} if isinstance(entry, dict) else entry
+                for entry in event.attempt_errors
+            ]
+            if attempt_errors != event.attempt_errors:
+                updates["attempt_errors"] = attempt_errors
+        if updates:
+            WebhookEvent.objects.filter(pk=event.pk).update(**updates)
             changed += 1
     return changed
 

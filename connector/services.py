@@ -29,7 +29,12 @@ from connector import crypto, privacy, task_queue, webhook_registry
 from connector.checks import encrypted_fields
 from connector.models import CustomerDataExport, ShopifySession, WebhookEvent
 from connector.secrets import Secret
-from connector.shopify.errors import ShopifyAuthError, ShopifyReauthorizationRequired, ShopifyUnavailable
+from connector.shopify.errors import (
+    ShopifyAuthError,
+    ShopifyError,
+    ShopifyReauthorizationRequired,
+    ShopifyUnavailable,
+)
 from connector.shopify.graphql import ShopifyAdminClient
 from connector.shopify.oauth import ShopifyOAuthClient, TokenSet
 from connector.shopify.session_tokens import SessionToken
@@ -80,8 +85,9 @@ def shopify_session_exchange(*, session_token: SessionToken) -> ShopifySession:
     from shops.services import shop_install
 
     tokens = ShopifyOAuthClient().exchange_session_token(shop=session_token.shop, session_token=session_token.raw)
-    session = shopify_session_store(shop=session_token.shop, tokens=tokens)
+    # Install first: an uninstall event older than this grant then leaves the new token alone.
     shop_install(shop=session_token.shop)
+    session = shopify_session_store(shop=session_token.shop, tokens=tokens)
     logger.info("Stored a new offline token by token exchange", extra={"shop": session_token.shop})
     return session
 
@@ -99,9 +105,27 @@ def shopify_session_cache_clear() -> None:
     _usable_sessions.clear()
 
 
+def _replace_non_expiring_token(*, session: ShopifySession, session_token: SessionToken) -> ShopifySession:
+    """Trade a stored non-expiring offline token (the old app's, or import_prisma's) for an
+    expiring one. Shopify refuses non-expiring tokens for public apps from 2027-01-01
+    (platforms.md › Expiring offline tokens), so any embedded request is the moment to swap.
+    A failed exchange keeps the stored token, which still works for background work; the next
+    request tries again."""
+    try:
+        return shopify_session_exchange(session_token=session_token)
+    except ShopifyError as error:
+        logger.warning(
+            "Could not replace the non-expiring offline token (%s); the stored one stays in use",
+            type(error).__name__,
+            extra={"shop": session.shop},
+        )
+        return session
+
+
 def shopify_session_for_request(*, session_token: SessionToken) -> None:
-    """Make sure the shop of an embedded request has a usable offline token: exchange the
-    session token when it has none or must re-authorize, refresh one about to expire.
+    """Make sure the shop of an embedded request has a usable expiring offline token: exchange
+    the session token when it has none, must re-authorize or only has a non-expiring token (no
+    refresh token); refresh one about to expire.
 
     A shop seen usable less than EMBEDDED_SESSION_CACHE_SECONDS ago (per process) is trusted
     without a query; an uninstall is noticed within that time at the latest.
@@ -117,6 +141,8 @@ def shopify_session_for_request(*, session_token: SessionToken) -> None:
     session = ShopifySession.objects.filter(id=ShopifySession.offline_id(shop)).first()
     if session is None or session.reauthorization_required_at is not None or not session.access_token:
         session = shopify_session_exchange(session_token=session_token)
+    elif not session.refresh_token:
+        session = _replace_non_expiring_token(session=session, session_token=session_token)
     elif _needs_refresh(session, now=now):
         try:
             shopify_access_token_refresh(shop=shop, stale_token=session.access_token.reveal())
@@ -317,8 +343,9 @@ def shopify_session_from_code(*, shop: str, code: str) -> ShopifySession:
     from shops.services import shop_install
 
     tokens = ShopifyOAuthClient().exchange_code(shop=shop, code=code)
-    session = shopify_session_store(shop=shop, tokens=tokens)
+    # Install first: an uninstall event older than this grant then leaves the new token alone.
     shop_install(shop=shop)
+    session = shopify_session_store(shop=shop, tokens=tokens)
     logger.info("Stored a new offline token by OAuth", extra={"shop": shop})
     return session
 

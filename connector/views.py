@@ -98,34 +98,74 @@ def _login_error(request: HttpRequest, message: str, *, status: int) -> HttpResp
     return response
 
 
+def _callback_refused(request: HttpRequest, *, reason: str, message: str, status: int, shop: str = "") -> HttpResponse:
+    """Log why an OAuth callback was refused (never its code, hmac or state) and say so."""
+    extra = {"shop": shop} if is_valid_shop_domain(shop) else {}
+    logger.warning("Refused an OAuth callback: %s", reason, extra=extra)
+    return _login_error(request, message, status=status)
+
+
 @never_cache
 @require_GET
 def auth_callback(request: HttpRequest) -> HttpResponse:
-    """Shopify's OAuth redirect: verify it, store the token, open the embedded app."""
+    """Shopify's OAuth redirect: verify it, store the token, open the embedded app.
+
+    Every refusal is logged with its reason and changes nothing (a missing code leaves the
+    state nonce unspent).
+    """
     params = {key: request.GET.get(key, "") for key in request.GET}
     shop = params.get("shop", "")
     if not verify_query_hmac(params, secret=settings.SHOPIFY_API_SECRET):
-        logger.warning("OAuth callback with a bad hmac")
-        return _login_error(request, _("This request did not come from Shopify. Log in again."), status=400)
+        return _callback_refused(
+            request,
+            reason="bad or missing hmac",
+            message=_("This request did not come from Shopify. Log in again."),
+            status=400,
+        )
     if not is_valid_shop_domain(shop):
-        return _login_error(request, _("Please enter a valid shop domain to log in"), status=400)
+        return _callback_refused(
+            request,
+            reason="shop is not a *.myshopify.com domain",
+            message=_("Please enter a valid shop domain to log in"),
+            status=400,
+        )
     if not callback_timestamp_is_fresh(params.get("timestamp", "")):
-        return _login_error(request, _("This login link has expired. Log in again."), status=400)
-    state = params.get("state", "")
-    cookie_state = request.COOKIES.get(OAUTH_STATE_COOKIE, "")
-    if not state or state != cookie_state or not services.oauth_state_consume(shop=shop, state=state):
-        logger.warning("OAuth callback with a missing, foreign or reused state", extra={"shop": shop})
-        return _login_error(
-            request, _("This login was already used or was not started here. Log in again."), status=403
+        return _callback_refused(
+            request,
+            reason="timestamp missing or older than 24 hours",
+            message=_("This login link has expired. Log in again."),
+            status=400,
+            shop=shop,
         )
     code = params.get("code", "")
     if not code:
-        return _login_error(request, _("Shopify did not send an authorisation code. Log in again."), status=400)
+        return _callback_refused(
+            request,
+            reason="no authorisation code",
+            message=_("Shopify did not send an authorisation code. Log in again."),
+            status=400,
+            shop=shop,
+        )
+    state = params.get("state", "")
+    cookie_state = request.COOKIES.get(OAUTH_STATE_COOKIE, "")
+    if not state or state != cookie_state or not services.oauth_state_consume(shop=shop, state=state):
+        return _callback_refused(
+            request,
+            reason="state missing, not started in this browser, expired or already used",
+            message=_("This login was already used or was not started here. Log in again."),
+            status=403,
+            shop=shop,
+        )
     try:
         services.shopify_session_from_code(shop=shop, code=code)
-    except ShopifyError:
-        logger.warning("OAuth code exchange failed", extra={"shop": shop})
-        return _login_error(request, _("Shopify did not accept the login. Try again."), status=502)
+    except ShopifyError as error:
+        return _callback_refused(
+            request,
+            reason=f"Shopify refused the code exchange ({type(error).__name__})",
+            message=_("Shopify did not accept the login. Try again."),
+            status=502,
+            shop=shop,
+        )
     response = HttpResponseRedirect(f"https://{shop}/admin/apps/{settings.SHOPIFY_API_KEY}")
     response.delete_cookie(OAUTH_STATE_COOKIE)
     return response

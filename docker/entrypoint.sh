@@ -28,8 +28,9 @@ case "${1:-web}" in
   web)
     wait_until "the database" python manage.py check --database default
     if [ "${MIGRATE_ON_START:-1}" = "1" ]; then python manage.py migrate --noinput; fi
-    exec gunicorn connector.wsgi --bind "0.0.0.0:${PORT:-8000}" --workers "${WEB_CONCURRENCY:-2}" \
-      --timeout 30 --access-logfile - --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}"
+    # connector/gunicorn.conf.py: timeout and an access log without query strings (tokens).
+    exec gunicorn connector.wsgi --config connector/gunicorn.conf.py --bind "0.0.0.0:${PORT:-8000}" \
+      --workers "${WEB_CONCURRENCY:-2}" --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}"
     ;;
   worker)
     wait_until "the database" python manage.py check --database default

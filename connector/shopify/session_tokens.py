@@ -69,7 +69,8 @@ def _verify(token: str, *, api_key: str, secret: str) -> SessionToken:
     except jwt.exceptions.PyJWTError as error:
         raise InvalidSessionToken("malformed token") from error
     if header.get("alg") != "HS256":
-        raise InvalidSessionToken(f"algorithm {header.get('alg')!r} is not accepted")
+        # The header is unverified input: at most a short excerpt of it reaches the logs.
+        raise InvalidSessionToken(f"algorithm {str(header.get('alg'))[:16]!r} is not accepted")
     try:
         claims = shopify_session_token.decode_from_header(f"Bearer {token}", api_key, secret)
     except shopify_session_token.MismatchedHostsError as error:

@@ -1,11 +1,14 @@
 """Embedded requests: session tokens, token exchange, bounce, frame policy, tenant isolation."""
 
+import base64
 import datetime
+import json
 
 import pytest
 from django.db import connection
 
 from connector.models import ShopifySession
+from connector.shopify.session_tokens import encode_session_token
 from connector.tests.factories import ShopifySessionFactory
 from shops.models import ShopConfiguration
 from shops.tests.factories import ShopConfigurationFactory
@@ -240,3 +243,194 @@ def test_a_cached_token_is_refused_once_it_expires(monkeypatch, settings):
     with pytest.raises(session_tokens.InvalidSessionToken) as error:
         session_tokens.decode_session_token(token, api_key=settings.SHOPIFY_API_KEY, secret=settings.SHOPIFY_API_SECRET)
     assert error.value.expired
+
+
+# --------------------------------------------------------------------------- non-expiring tokens
+
+
+def legacy_session(shopify_simulator):
+    """An offline session as the old app (and import_prisma) left it: no expiry, no refresh token."""
+    return ShopifySessionFactory(
+        shop=SHOP, access_token=shopify_simulator.issue_token(SHOP), expires=None, refresh_token=None
+    )
+
+
+def test_a_stored_non_expiring_token_is_exchanged_for_an_expiring_one_on_the_next_load(
+    client, shopify_simulator, session_token
+):
+    old_token = legacy_session(shopify_simulator).access_token.reveal()
+
+    response = page(client, "/app/", session_token(SHOP))
+
+    assert response.status_code == 200
+    assert shopify_simulator.count("token_exchange") == 1
+    assert shopify_simulator.requests_of("token_exchange")[0].form()["expiring"] == "1"
+    session = ShopifySession.objects.get(id=f"offline_{SHOP}")
+    assert session.access_token.reveal() != old_token
+    assert session.refresh_token.reveal().startswith("shprt_")
+    assert session.expires is not None
+    assert ShopConfiguration.objects.get(shop=SHOP).is_installed
+
+    fetch(client, "/app/api/session", session_token(SHOP))
+    assert shopify_simulator.count("token_exchange") == 1
+
+
+def test_background_work_keeps_using_a_non_expiring_token_until_it_is_replaced(shopify_simulator):
+    from connector import services
+
+    old_token = legacy_session(shopify_simulator).access_token.reveal()
+
+    assert services.shopify_access_token_get(shop=SHOP) == old_token
+    assert shopify_simulator.count("token_exchange") == 0
+
+
+@pytest.mark.parametrize(("status", "body"), [(400, {"error": "invalid_subject_token"}), (503, None)])
+def test_a_failed_exchange_keeps_the_non_expiring_token_and_says_so_in_the_log(
+    client, shopify_simulator, session_token, caplog, status, body
+):
+    from connector import services
+
+    old_token = legacy_session(shopify_simulator).access_token.reveal()
+    shopify_simulator.fail_next("token_exchange", status=status, body=body)
+    raw = session_token(SHOP)
+
+    with caplog.at_level("INFO"):
+        response = fetch(client, "/app/api/session", raw)
+
+    assert response.status_code == 200
+    assert response.json()["shop"] == SHOP
+    assert shopify_simulator.count("token_exchange") == 1
+    session = ShopifySession.objects.get(id=f"offline_{SHOP}")
+    assert session.access_token.reveal() == old_token
+    assert session.refresh_token is None
+    assert services.shopify_access_token_get(shop=SHOP) == old_token
+    warnings = [record for record in caplog.records if record.levelname == "WARNING"]
+    assert any("non-expiring" in record.getMessage() for record in warnings)
+    assert old_token not in caplog.text
+    assert raw not in caplog.text
+
+
+# --------------------------------------------------------------------------- fetch without a token
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/app/orders", {"HTTP_SEC_FETCH_DEST": "empty", "HTTP_SEC_FETCH_MODE": "cors"}),
+        ("/app/orders", {"HTTP_ACCEPT": "application/json"}),
+        ("/app/orders", {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}),
+        ("/app/api/session", {}),
+        ("/app/api/session", {"HTTP_ACCEPT": "*/*"}),
+    ],
+    ids=["sec-fetch-dest-empty", "accept-json", "x-requested-with", "api-path", "api-path-any-accept"],
+)
+def test_a_fetch_without_authorization_is_401_with_the_retry_header(client, path, headers):
+    response = client.get(path, {"shop": SHOP}, **headers)
+
+    assert response.status_code == 401
+    assert response["X-Shopify-Retry-Invalid-Session-Request"] == "1"
+    assert response["Content-Type"].startswith("application/json")
+    assert "data-bounce" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"HTTP_SEC_FETCH_DEST": "iframe", "HTTP_ACCEPT": "text/html,application/xhtml+xml,*/*;q=0.8"},
+        {"HTTP_SEC_FETCH_DEST": "document", "HTTP_ACCEPT": "text/html,application/json;q=0.9"},
+    ],
+    ids=["no-hints", "iframe", "document"],
+)
+def test_a_document_load_without_token_still_bounces(client, headers):
+    response = client.get("/app/orders", {"shop": SHOP}, **headers)
+
+    assert response.status_code == 200
+    assert "data-bounce" in response.content.decode()
+
+
+def test_a_fetch_with_an_expired_id_token_in_the_query_is_401_not_the_bounce_page(
+    client, shopify_simulator, session_token
+):
+    response = client.get(
+        "/app/api/session", {"shop": SHOP, "id_token": session_token(SHOP, now=PAST)}, HTTP_SEC_FETCH_DEST="empty"
+    )
+
+    assert response.status_code == 401
+    assert response["X-Shopify-Retry-Invalid-Session-Request"] == "1"
+
+
+# --------------------------------------------------------------------------- refused session tokens
+
+
+def unsigned_token(header, claims):
+    def part(data):
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part(header)}.{part(claims)}."
+
+
+def now_seconds():
+    return int(datetime.datetime.now(tz=datetime.UTC).timestamp())
+
+
+REFUSED_TOKENS = {
+    "alg-none": (
+        lambda build: unsigned_token(
+            {"alg": "none", "typ": "JWT"},
+            {
+                "iss": f"https://{SHOP}/admin",
+                "dest": f"https://{SHOP}",
+                "aud": "test-api-key",
+                "exp": now_seconds() + 60,
+                "nbf": now_seconds(),
+            },
+        ),
+        "algorithm 'none' is not accepted",
+    ),
+    "wrong-aud": (lambda build: build(SHOP, aud="another-app"), "InvalidAudienceError"),
+    "iss-dest-mismatch": (lambda build: build(SHOP, iss=f"https://{OTHER}/admin"), "iss and dest hosts differ"),
+    "dest-not-myshopify": (
+        lambda build: build(
+            SHOP, iss="https://x.myshopify.com.evil.com/admin", dest="https://x.myshopify.com.evil.com"
+        ),
+        "issuer is not a shop",
+    ),
+    "nbf-in-the-future": (lambda build: build(SHOP, nbf=now_seconds() + 60), "token not yet valid"),
+    "expired": (lambda build: build(SHOP, now=PAST), "token expired"),
+    "bad-signature": (
+        lambda build: encode_session_token(
+            shop=SHOP, api_key="test-api-key", secret="another-secret-0123456789abcdefghijklmnopq"
+        ),
+        "InvalidSignatureError",
+    ),
+    "malformed-base64": (lambda build: "eyJhbGciOiJIUzI1NiJ9.%%%%.c2ln", "malformed token"),
+}
+
+
+@pytest.mark.parametrize("kind", ["document", "fetch"])
+@pytest.mark.parametrize("case", list(REFUSED_TOKENS))
+def test_a_refused_session_token_is_logged_with_its_reason_and_changes_nothing(
+    client, settings, shopify_simulator, session_token, caplog, case, kind
+):
+    build, reason = REFUSED_TOKENS[case]
+    raw = build(session_token)
+
+    with caplog.at_level("INFO", logger="connector"):
+        response = page(client, "/app/orders", raw) if kind == "document" else fetch(client, "/app/api/session", raw)
+
+    if kind == "document":
+        assert response.status_code == 200
+        assert "data-bounce" in response.content.decode()
+    else:
+        assert response.status_code == 401
+        assert response["X-Shopify-Retry-Invalid-Session-Request"] == "1"
+    refusals = [record for record in caplog.records if record.getMessage().startswith("Rejected a session token")]
+    assert len(refusals) == 1
+    assert reason in refusals[0].getMessage()
+    assert refusals[0].levelname == ("INFO" if case == "expired" else "WARNING")
+    for secret in (raw, raw.split(".")[1], settings.SHOPIFY_API_SECRET):
+        assert secret not in caplog.text
+    assert shopify_simulator.requests == []
+    assert not ShopifySession.objects.exists()
+    assert not ShopConfiguration.objects.exists()

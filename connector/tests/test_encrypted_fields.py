@@ -86,7 +86,7 @@ def test_a_wrong_key_refuses_to_read_instead_of_showing_garbage():
 def test_rotation_re_encrypts_every_value_with_the_newest_key_and_is_idempotent(capsys):
     with override_settings(FIELD_ENCRYPTION_KEYS=[KEY_OLD]):
         configurations = [ShopConfigurationFactory(ecomdrop_api_key=f"key-{n}-ñ", dropi_token=None) for n in range(3)]
-        session = ShopifySessionFactory(access_token="shpat_rotate_me")
+        session = ShopifySessionFactory(access_token="shpat_rotate_me", refresh_token=None)
 
     with override_settings(FIELD_ENCRYPTION_KEYS=[KEY_NEW, KEY_OLD]):
         call_command("rotate_encryption_keys", batch_size=2)

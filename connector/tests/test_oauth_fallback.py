@@ -172,3 +172,56 @@ def test_the_landing_page_sends_shopify_requests_into_the_app(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/app/?shop=")
+
+
+def without(params, *names):
+    return {key: value for key, value in params.items() if key not in names}
+
+
+def resigned(settings, params):
+    unsigned = without(params, "hmac")
+    return {**unsigned, "hmac": query_hmac(unsigned, secret=settings.SHOPIFY_API_SECRET)}
+
+
+CALLBACK_REFUSALS = {
+    "bad-hmac": (lambda settings, params: {**params, "hmac": "0" * 64}, 400, "hmac"),
+    "evil-shop": (lambda settings, params: resigned(settings, {**params, "shop": "evil.com"}), 400, "shop"),
+    "shop-suffix-trick": (
+        lambda settings, params: resigned(settings, {**params, "shop": "x.myshopify.com.evil.com"}),
+        400,
+        "shop",
+    ),
+    "stale-timestamp": (
+        lambda settings, params: resigned(settings, {**params, "timestamp": str(int(time.time()) - 90000)}),
+        400,
+        "timestamp",
+    ),
+    "missing-code": (lambda settings, params: resigned(settings, without(params, "code")), 400, "code"),
+    "missing-state": (lambda settings, params: resigned(settings, without(params, "state")), 403, "state"),
+    "foreign-state": (lambda settings, params: resigned(settings, {**params, "state": "f" * 64}), 403, "state"),
+}
+
+
+@pytest.mark.parametrize("case", list(CALLBACK_REFUSALS))
+def test_a_refused_callback_is_logged_with_its_reason_and_changes_nothing(
+    client, settings, shopify_simulator, caplog, case
+):
+    change, status, reason = CALLBACK_REFUSALS[case]
+    state = start_login(client)
+    params = change(settings, callback_params(settings, shopify_simulator, state))
+
+    with caplog.at_level("INFO", logger="connector"):
+        response = client.get("/auth/callback", params)
+
+    assert response.status_code == status
+    refusals = [record for record in caplog.records if record.getMessage().startswith("Refused an OAuth callback")]
+    assert len(refusals) == 1
+    assert refusals[0].levelname == "WARNING"
+    assert reason in refusals[0].getMessage()
+    for secret in (state, params.get("code"), params.get("hmac"), settings.SHOPIFY_API_SECRET):
+        if secret:
+            assert secret not in caplog.text
+    assert shopify_simulator.requests == []
+    assert not ShopifySession.objects.exists()
+    assert not ShopConfiguration.objects.exists()
+    assert OAuthState.objects.filter(state=state).exists()  # the login can still finish

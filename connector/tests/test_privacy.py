@@ -94,3 +94,40 @@ def test_short_phone_numbers_never_match():
     customer = Customer(phone="12")
 
     assert not customer.appears_in({"phone": "12"}, topic="orders/create")
+
+
+def test_links_and_identifiers_that_lead_to_the_buyer_are_masked():
+    checkout = {
+        "token": "b1946ac92492d2347c6235b4d2611184",
+        "order_status_url": "https://tienda.co/548380009/orders/123abc/authenticate?key=f00d",
+        "abandoned_checkout_url": "https://tienda.co/548380009/checkouts/b1946ac9/recover?key=beef",
+        "landing_site": "/?utm_source=wa&checkout_token=b1946ac9",
+        "referring_site": "https://l.facebook.com/?u=ana",
+        "sms_marketing_phone": "+573001112233",
+        "browser_ip": "190.1.2.3",
+        "client_details": {
+            "browser_ip": "190.1.2.3",
+            "user_agent": "Mozilla/5.0",
+            "session_hash": "a9f7e8d6",
+            "accept_language": "es-CO",
+        },
+        "customer": {"id": 7, "multipass_identifier": "ana@example.com"},
+        "currency": "COP",
+    }
+
+    masked = mask_personal_data(checkout)
+
+    for key in ("order_status_url", "abandoned_checkout_url", "landing_site", "referring_site"):
+        assert masked[key] == "•••", key
+    assert masked["sms_marketing_phone"] == "•••"
+    assert masked["browser_ip"] == "•••"
+    assert masked["client_details"] == {
+        "browser_ip": "•••",
+        "user_agent": "•••",
+        "session_hash": "•••",
+        "accept_language": "es-CO",
+    }
+    assert masked["customer"] == {"id": 7, "multipass_identifier": "•••"}
+    # The checkout token links a checkout to its delivery; alone it opens nothing.
+    assert masked["token"] == checkout["token"]
+    assert masked["currency"] == "COP"

@@ -1,6 +1,7 @@
 """The admin console's webhook inbox and customer data exports."""
 
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -75,6 +76,40 @@ def test_the_changelist_costs_the_same_queries_for_3_or_60_events(admin_client):
 
     assert len(many.captured_queries) == len(few.captured_queries)
     assert not any("DISTINCT" in query["sql"].upper() for query in many.captured_queries)
+
+
+BIG_COLUMNS = re.compile(r"\b(payload|last_error|attempt_errors)\b")
+
+
+def event_queries(captured):
+    return [query["sql"] for query in captured.captured_queries if "connector_webhook_event" in query["sql"]]
+
+
+def test_the_changelist_never_reads_payloads_or_error_texts(admin_client):
+    for number in range(3):
+        event(number, status=Status.FAILED, last_error="RuntimeError: boom", attempt_errors=[{"error": "boom"}])
+
+    with CaptureQueriesContext(connection) as listing:
+        response = admin_client.get(CHANGELIST)
+    with CaptureQueriesContext(connection) as filtered:
+        admin_client.get(CHANGELIST, {"status__exact": "failed", "q": SHOP})
+
+    assert len(response.context["cl"].result_list) == 3
+    for captured in (listing, filtered):
+        queries = event_queries(captured)
+        assert any("ORDER BY" in sql.upper() for sql in queries)  # the rows were read…
+        assert [sql for sql in queries if BIG_COLUMNS.search(sql)] == []  # …without the big columns
+
+
+def test_the_event_page_still_reads_payload_and_errors(admin_client):
+    stored = event(1, status=Status.FAILED, last_error="RuntimeError: boom")
+
+    with CaptureQueriesContext(connection) as captured:
+        page = admin_client.get(reverse("admin:connector_webhookevent_change", args=[stored.pk]))
+
+    assert page.status_code == 200
+    assert any(BIG_COLUMNS.search(sql) for sql in event_queries(captured))
+    assert "RuntimeError: boom" in page.content.decode()
 
 
 def test_the_event_page_shows_the_payload_with_personal_data_masked(admin_client):

@@ -167,6 +167,44 @@ def test_redact_anonymises_the_customers_payloads_and_deletes_their_exports(deli
     assert [export.customer_id for export in CustomerDataExport.objects.all()] == ["99"]
 
 
+def test_redact_scrubs_the_error_texts_recorded_for_the_customers_events(deliver, post_webhook):
+    post_webhook("orders/create", order(1001, customer=JOHN, phone="+57 300 555 1199"))
+    post_webhook("orders/create", order(2001))
+    johns, others = WebhookEvent.objects.get(payload__id=1001), WebhookEvent.objects.get(payload__id=2001)
+    # What a failing handler leaves behind when its exception quotes payload values.
+    for row in (johns, others):
+        email = row.payload["email"]
+        WebhookEvent.objects.filter(pk=row.pk).update(
+            status=Status.FAILED,
+            last_error=f"Traceback (most recent call last):\n  ...\nValueError: no contact for {email}",
+            attempt_errors=[
+                {"attempt": 1, "at": "2026-05-01T10:00:00+00:00", "error": f"ValueError: {email}", "retryable": True},
+                {
+                    "attempt": 2,
+                    "at": "2026-05-01T10:01:00+00:00",
+                    "error": "phone +57 300 555 1199",
+                    "retryable": False,
+                },
+            ],
+        )
+
+    event = deliver("customers/redact", privacy_payload())
+
+    assert event.status == Status.PROCESSED
+    johns.refresh_from_db()
+    assert "john@example.com" not in johns.last_error.lower()
+    assert johns.last_error.startswith("ValueError: ")
+    assert [entry["error"] for entry in johns.attempt_errors] == [
+        "ValueError: (removed by customers/redact)",
+        "(removed by customers/redact)",
+    ]
+    assert [(entry["attempt"], entry["retryable"]) for entry in johns.attempt_errors] == [(1, True), (2, False)]
+    assert johns.attempt_errors[0]["at"] == "2026-05-01T10:00:00+00:00"
+    others.refresh_from_db()
+    assert "ana@example.com" in others.last_error  # another customer's event is left alone
+    assert others.attempt_errors[0]["error"] == "ValueError: ana@example.com"
+
+
 def test_redacting_twice_is_harmless(deliver, post_webhook):
     post_webhook("orders/create", order(1001, customer=JOHN))
     first = deliver("customers/redact", privacy_payload())

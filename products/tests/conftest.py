@@ -15,7 +15,7 @@ DROPI_TOKEN = "dropi-token-ABCDEFGHIJ-0123456789"
 
 @pytest.fixture
 def shop(db, shopify_simulator, dropi_simulator):
-    from connector.models import ShopifySession
+    from connector.tests.factories import ShopifySessionFactory
 
     dropi_simulator.add_account(DROPI_TOKEN, country="CO")
     configuration = ShopConfigurationFactory(
@@ -25,18 +25,16 @@ def shop(db, shopify_simulator, dropi_simulator):
         dropi_token=DROPI_TOKEN,
         installed_at=timezone.now(),
     )
-    ShopifySession.objects.create(id=f"offline_{SHOP}", shop=SHOP, access_token=shopify_simulator.issue_token(SHOP))
+    ShopifySessionFactory(shop=SHOP, access_token=shopify_simulator.issue_token(SHOP), scope=None)
     return configuration
 
 
 @pytest.fixture
 def other_shop(db, shopify_simulator):
-    from connector.models import ShopifySession
+    from connector.tests.factories import ShopifySessionFactory
 
     ShopConfigurationFactory(shop=OTHER_SHOP, installed_at=timezone.now())
-    ShopifySession.objects.create(
-        id=f"offline_{OTHER_SHOP}", shop=OTHER_SHOP, access_token=shopify_simulator.issue_token(OTHER_SHOP)
-    )
+    ShopifySessionFactory(shop=OTHER_SHOP, access_token=shopify_simulator.issue_token(OTHER_SHOP), scope=None)
     return OTHER_SHOP
 
 

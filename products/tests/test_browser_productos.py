@@ -56,7 +56,7 @@ def serve_cdn(route):
 
 @pytest.fixture
 def catalogue(dropi_simulator, shopify_simulator):
-    from connector.models import ShopifySession
+    from connector.tests.factories import ShopifySessionFactory
 
     dropi_simulator.add_account(TOKEN, country="CO")
     dropi_simulator.seed(TOKEN, count=24, private=2)
@@ -77,7 +77,7 @@ def catalogue(dropi_simulator, shopify_simulator):
     ShopConfigurationFactory(
         shop=SHOP, dropi_store_name="Demo", dropi_country="CO", dropi_token=TOKEN, installed_at=timezone.now()
     )
-    ShopifySession.objects.create(id=f"offline_{SHOP}", shop=SHOP, access_token=shopify_simulator.issue_token(SHOP))
+    ShopifySessionFactory(shop=SHOP, access_token=shopify_simulator.issue_token(SHOP), scope=None)
     shopify_simulator.shop_data.setdefault(SHOP, {})["currencyCode"] = "COP"
     for number in range(12):
         add_product(shopify_simulator, SHOP, title=f"Accesorio {number:02d}")
@@ -218,9 +218,9 @@ def test_search_page_import_link_and_delete(live_server, session_token, catalogu
 
 def test_without_dropi_the_page_points_to_the_configuration(live_server, session_token, browser_page):
     ShopConfigurationFactory(shop=SHOP, dropi_token=None, installed_at=timezone.now())
-    from connector.models import ShopifySession
+    from connector.tests.factories import ShopifySessionFactory
 
-    ShopifySession.objects.create(id=f"offline_{SHOP}", shop=SHOP, access_token="shpat_unused")
+    ShopifySessionFactory(shop=SHOP, access_token="shpat_unused", scope=None)
     query = urlencode({"shop": SHOP, "host": "YWRtaW4", "embedded": "1", "id_token": session_token(SHOP)})
 
     browser_page.goto(f"{live_server.url}/app/?{query}")

@@ -85,18 +85,20 @@ def shop_configuration_rotate_callback_secret(*, configuration: ShopConfiguratio
 
 
 def shop_install(*, shop: str) -> ShopConfiguration:
-    """Create or revive the shop's configuration after Shopify granted us a token.
+    """Create or revive the shop's configuration because Shopify is granting us a token (token
+    exchange or OAuth); call it before storing that token.
 
-    Idempotent: an installed shop is left as it is; an uninstalled one is marked installed
-    again (its previous settings, if any survived, are kept).
+    ``installed_at`` becomes now on every call, so it is the time of the latest grant: an
+    ``app/uninstalled`` event triggered before it is older than this installation and
+    ``shop_uninstall`` ignores it, even when the worker only reaches it now. An uninstalled
+    shop is marked installed again (its previous settings, if any survived, are kept).
+    Idempotent apart from that time.
     """
-    configuration, created = shop_configuration_get_or_create(shop=shop)
-    if created or configuration.installed_at is None or configuration.uninstalled_at is not None:
-        now = timezone.now()
-        ShopConfiguration.objects.filter(pk=configuration.pk).update(
-            installed_at=now, uninstalled_at=None, updated_at=now
-        )
-        configuration.refresh_from_db()
+    configuration, _created = shop_configuration_get_or_create(shop=shop)
+    now = timezone.now()
+    # Waits for an uninstall holding the row: whichever commits first, the other sees it.
+    ShopConfiguration.objects.filter(pk=configuration.pk).update(installed_at=now, uninstalled_at=None, updated_at=now)
+    configuration.refresh_from_db()
     return configuration
 
 

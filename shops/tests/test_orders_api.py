@@ -21,13 +21,13 @@ DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"
 
 @pytest.fixture
 def shop(shopify_simulator, ecomdrop_simulator):
-    from connector.models import ShopifySession
+    from connector.tests.factories import ShopifySessionFactory
 
     ecomdrop_simulator.add_account(KEY)
     configuration = ShopConfigurationFactory(
         shop=SHOP, ecomdrop_api_key=KEY, nuevo_pedido_flow_id="9001", installed_at=timezone.now()
     )
-    ShopifySession.objects.create(id=f"offline_{SHOP}", shop=SHOP, access_token=shopify_simulator.issue_token(SHOP))
+    ShopifySessionFactory(shop=SHOP, access_token=shopify_simulator.issue_token(SHOP), scope=None)
     return configuration
 
 

@@ -104,6 +104,54 @@ def test_an_uninstall_older_than_the_last_install_changes_nothing(deliver):
     assert ShopifySession.objects.filter(shop=SHOP).count() == 2
 
 
+def test_a_late_uninstall_does_not_undo_a_reinstall_that_happened_after_it(
+    client, shopify_simulator, session_token, post_webhook, run_worker
+):
+    """Uninstall at T1, reinstall (token exchange) at T2, the worker reaches the T1 event after T2."""
+    from connector import services
+    from connector.shopify.errors import ShopifyReauthorizationRequired
+
+    def open_app():
+        response = client.get("/app/", {"shop": SHOP, "id_token": session_token(SHOP)})
+        assert response.status_code == 200
+
+    open_app()  # installed by token exchange
+    ShopConfiguration.objects.filter(shop=SHOP).update(installed_at=timezone.now() - datetime.timedelta(days=30))
+    uninstalled_at = timezone.now() - datetime.timedelta(minutes=10)
+    assert post_webhook("app/uninstalled", shop_resource(), triggered_at=uninstalled_at.isoformat()).status_code == 200
+    # The uninstall revoked the tokens: background work finds out and flags the shop…
+    old = ShopifySession.objects.get(id=f"offline_{SHOP}")
+    shopify_simulator.expire_access_token(old.access_token.reveal())
+    shopify_simulator.revoke_refresh_token(old.refresh_token.reveal())
+    with pytest.raises(ShopifyReauthorizationRequired):
+        services.shopify_admin_client(shop=SHOP).execute("shop_info")
+    # …and the merchant, reinstalling, opens the app: a new token exchange.
+    open_app()
+    assert shopify_simulator.count("token_exchange") == 2
+    new_token = ShopifySession.objects.get(id=f"offline_{SHOP}").access_token.reveal()
+
+    assert run_worker() == 1
+
+    event = WebhookEvent.objects.get(topic="app/uninstalled")
+    assert event.status == Status.PROCESSED
+    configuration = ShopConfiguration.objects.get(shop=SHOP)
+    assert configuration.is_installed
+    assert configuration.installed_at > uninstalled_at
+    assert services.shopify_access_token_get(shop=SHOP) == new_token
+
+
+def test_an_uninstall_after_the_last_token_exchange_still_uninstalls(
+    client, shopify_simulator, session_token, post_webhook, run_worker
+):
+    assert client.get("/app/", {"shop": SHOP, "id_token": session_token(SHOP)}).status_code == 200
+    post_webhook("app/uninstalled", shop_resource(), triggered_at=timezone.now().isoformat())
+
+    run_worker()
+
+    assert not ShopConfiguration.objects.get(shop=SHOP).is_installed
+    assert not ShopifySession.objects.filter(shop=SHOP).exists()
+
+
 def test_an_uninstall_whose_payload_names_another_shop_fails(deliver):
     installed_shop(SHOP)
 

@@ -1,0 +1,95 @@
+"""connector/gunicorn.conf.py: the access log never records query strings (session tokens,
+OAuth codes) or the Referer, and both the Procfile and the Docker entry point use it."""
+
+import os
+import re
+import runpy
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "connector" / "gunicorn.conf.py"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+# Log atoms that carry a query string or a header value (the Referer holds the page URL,
+# ``id_token`` included): %(r)s request line, %(q)s query, %(f)s Referer, %({name}i)s headers.
+LEAKING_ATOMS = re.compile(r"%\((r|q|f|\{[^}]*\}i)\)s")
+
+
+def config():
+    return runpy.run_path(str(CONFIG))
+
+
+def test_the_access_log_format_has_no_query_string_and_no_referer():
+    settings = config()
+
+    assert settings["accesslog"] == "-"
+    assert "%(U)s" in settings["access_log_format"]  # the path without the query
+    assert LEAKING_ATOMS.findall(settings["access_log_format"]) == []
+
+
+@pytest.mark.parametrize("path", ["Procfile", "docker/entrypoint.sh"])
+def test_every_way_of_starting_gunicorn_uses_the_config_file(path):
+    text = (ROOT / path).read_text()
+
+    assert "--config connector/gunicorn.conf.py" in text
+    assert "--access-logformat" not in text  # the format lives in the config file only
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.skipif(not GUNICORN.exists(), reason="needs gunicorn in .venv")
+def test_a_running_gunicorn_logs_requests_without_tokens_or_codes(tmp_path):
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "connector.settings_test", "DATABASE_URL": "sqlite:///:memory:"}
+    secrets = {"id_token": "eyJhbGciOiJIUzI1NiJ9.SESSION-TOKEN.SIGNATURE", "code": "OAUTH-CODE-1234"}
+    with log.open("w") as output:
+        server = subprocess.Popen(  # noqa: S603
+            [
+                str(GUNICORN),
+                "connector.wsgi",
+                "--config",
+                "connector/gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        pytest.fail(f"gunicorn did not start:\n{log.read_text()}")
+                    time.sleep(0.2)
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/healthz?id_token={secrets['id_token']}&code={secrets['code']}",
+                headers={"Referer": f"http://127.0.0.1:{port}/app/?id_token={secrets['id_token']}"},
+            )
+            urllib.request.urlopen(request, timeout=5)  # noqa: S310
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    text = log.read_text()
+    assert '"GET /healthz HTTP/1.1" 200' in text
+    for secret in secrets.values():
+        assert secret not in text
+    assert "id_token" not in text
