@@ -18,6 +18,11 @@ urlpatterns = [
     path("app/api/ecomdrop/connect", shop_views.api_ecomdrop_connect, name="app_api_ecomdrop_connect"),
     path("app/api/ecomdrop/disconnect", shop_views.api_ecomdrop_disconnect, name="app_api_ecomdrop_disconnect"),
     path("app/api/ecomdrop/flows", shop_views.api_ecomdrop_flows, name="app_api_ecomdrop_flows"),
+    path(
+        "app/api/ecomdrop/contact-fields",
+        shop_views.api_ecomdrop_contact_fields,
+        name="app_api_ecomdrop_contact_fields",
+    ),
     path("app/api/dropi", shop_views.api_dropi_settings, name="app_api_dropi"),
     path("app/api/callback-secret/<str:action>", shop_views.api_callback_secret, name="app_api_callback_secret"),
     path("app/api/orders", shop_views.api_orders, name="app_api_orders"),

@@ -80,6 +80,8 @@ class ShopConfigurationAdmin(ConsoleModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-id",)
     readonly_fields = (
+        "ecomdrop_account_id",
+        "ecomdrop_flows_cleared",
         "callback_secret_status",
         "installed_at",
         "uninstalled_at",
@@ -95,8 +97,10 @@ class ShopConfigurationAdmin(ConsoleModelAdmin):
                 "fields": (
                     "ecomdrop_api_key",
                     "ecomdrop_account_name",
+                    "ecomdrop_account_id",
                     "nuevo_pedido_flow_id",
                     "carrito_abandonado_flow_id",
+                    "ecomdrop_flows_cleared",
                     "abandoned_cart_delay_minutes",
                     "ecomdrop_field_names",
                 )

@@ -35,6 +35,18 @@ class ShopConfiguration(TimestampedModel):
         help_text=_("How long a checkout may stay unpaid before the 'Carrito Abandonado' flow is sent."),
     )
     ecomdrop_account_name = models.CharField(_("Ecomdrop account"), max_length=255, blank=True, default="")
+    ecomdrop_account_id = models.CharField(
+        _("Ecomdrop account id"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("The account the key belongs to (GET /accounts/me); a key of another account resets the flows."),
+    )
+    ecomdrop_flows_cleared = models.BooleanField(
+        _("flows to choose again"),
+        default=False,
+        help_text=_("The flows were removed because a key of another Ecomdrop account was connected."),
+    )
     ecomdrop_field_names = models.JSONField(
         _("Ecomdrop contact field names"),
         default=dict,

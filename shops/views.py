@@ -52,6 +52,34 @@ PROBLEMS = {
 }
 
 
+FLOWS_CLEARED_NOTICE = gettext_noop(
+    "The flows chosen in the previous Ecomdrop account were removed: choose the flows of this account."
+)
+
+# What each contact custom field receives (keys of deliveries.DEFAULT_FIELD_NAMES).
+CONTACT_FIELD_PURPOSES = {
+    "order_name": gettext_noop("Order number (#1014)"),
+    "order_total": gettext_noop("Order or cart total"),
+    "currency": gettext_noop("Currency"),
+    "products": gettext_noop("Products (quantity and name)"),
+    "address": gettext_noop("Shipping address"),
+    "city": gettext_noop("City"),
+    "payment": gettext_noop("Payment method ('Contra entrega' for cash on delivery)"),
+    "admin_url": gettext_noop("Link to the order in Shopify admin"),
+    "order_id": gettext_noop("Shopify order id (the callback sends it back)"),
+    "cart_url": gettext_noop("Link to recover the abandoned cart"),
+}
+
+
+def contact_fields_context(configuration: ShopConfiguration) -> list[dict[str, str]]:
+    """The contact custom fields the page lists (names only: whether they exist is fetched later)."""
+    names = services.ecomdrop_contact_field_names(configuration=configuration)
+    return [
+        {"key": key, "name": name, "purpose": _(CONTACT_FIELD_PURPOSES[key]) if key in CONTACT_FIELD_PURPOSES else ""}
+        for key, name in names.items()
+    ]
+
+
 def delivery_problem(delivery: FlowDelivery) -> str:
     """What went wrong with a delivery, in plain words for the merchant."""
     if delivery.status == FlowDelivery.Status.SKIPPED:
@@ -101,6 +129,7 @@ def configuration_state(configuration: ShopConfiguration) -> dict[str, Any]:
             "nuevo_pedido_flow_id": configuration.nuevo_pedido_flow_id or "",
             "carrito_abandonado_flow_id": configuration.carrito_abandonado_flow_id or "",
             "abandoned_cart_delay_minutes": configuration.abandoned_cart_delay_minutes,
+            "flows_cleared": configuration.ecomdrop_flows_cleared,
         },
         "dropi": {
             "configured": bool(configuration.dropi_store_name and configuration.dropi_token),
@@ -159,6 +188,8 @@ def configuration(request: HttpRequest) -> HttpResponse:
             "last_error": last_error,
             "last_problem": delivery_problem(last_error) if last_error else "",
             "assistant": ai_profile_panel_context(shop=request.shop, shop_configuration=configuration),
+            "contact_fields": contact_fields_context(configuration),
+            "order_id_field": services.ecomdrop_contact_field_names(configuration=configuration)["order_id"],
         },
     )
 
@@ -172,7 +203,11 @@ def api_ecomdrop_connect(request: HttpRequest) -> JsonResponse:
         configuration = services.ecomdrop_connect(shop=request.shop, api_key=str(body.get("api_key") or ""))
     except ApplicationError as error:
         return api_error(error)
-    return JsonResponse({"message": _("Connected to Ecomdrop IA."), "state": configuration_state(configuration)})
+    message = _("Connected to Ecomdrop IA.")
+    if configuration.ecomdrop_flows_cleared:
+        notice = _(FLOWS_CLEARED_NOTICE)
+        message = f"{message} {notice}"
+    return JsonResponse({"message": message, "state": configuration_state(configuration)})
 
 
 @embedded_view
@@ -209,6 +244,25 @@ def api_ecomdrop_flows(request: HttpRequest) -> JsonResponse:
         return api_error(error)
     return JsonResponse(
         {"flows": [{"id": flow.id, "name": flow.name} for flow in flows], "state": configuration_state(configuration)}
+    )
+
+
+@embedded_view
+@require_GET
+def api_ecomdrop_contact_fields(request: HttpRequest) -> JsonResponse:
+    """Which contact custom fields the deliveries write exist in the account (``?refresh=1`` asks again)."""
+    configuration = _configuration(request)
+    try:
+        fields = services.ecomdrop_contact_fields_status(
+            configuration=configuration, refresh=request.GET.get("refresh") == "1"
+        )
+    except ApplicationError as error:
+        return api_error(error)
+    return JsonResponse(
+        {
+            "fields": [{"key": field.key, "name": field.name, "exists": field.exists} for field in fields],
+            "missing": [field.name for field in fields if not field.exists],
+        }
     )
 
 
@@ -368,6 +422,17 @@ def ecomdrop_callback(request: HttpRequest) -> JsonResponse:
         result = callback_services.ecomdrop_callback_apply(configuration=configuration, body=body)
     except ApplicationError as error:
         return _callback_error(error.message, error.status)
+    if result.test:
+        return JsonResponse(
+            {
+                "success": True,
+                "test": True,
+                "message": _("Test event received; no order was changed."),
+                "orderId": result.order_id,
+                "orderName": result.order_name,
+                "tags": result.tags,
+            }
+        )
     return JsonResponse(
         {
             "success": True,

@@ -1,6 +1,9 @@
 """A local Ecomdrop for tests, demos and benchmarks.
 
-Accounts are keyed by API key; each has flows, custom fields, bot fields and contacts, and
+Accounts are keyed by API key (``add_api_key`` gives an account a second key, as rotating a
+key in Ecomdrop does; every ``add_account`` is another account with its own id); each has
+flows, custom fields (``add_account(custom_fields=…)`` builds an account lacking some,
+``add_custom_field`` creates one later as the merchant would), bot fields and contacts, and
 records every flow sent. Bot fields can be listed and created (``bot_field_api``; off answers
 404 like an Ecomdrop without those calls); with ``strict_bot_fields`` a value written to an
 unknown field id is refused (404) instead of being stored. Besides the base failures
@@ -112,6 +115,20 @@ class EcomdropSimulator(SimulatorServer):
         with self._state:
             self.accounts[api_key] = account
         return account
+
+    def add_api_key(self, api_key: str, *, new_api_key: str) -> SimAccount:
+        """Give the account of ``api_key`` another key (the same account, id and data)."""
+        with self._state:
+            account = self.accounts[api_key]
+            self.accounts[new_api_key] = account
+        return account
+
+    def add_custom_field(self, api_key: str, name: str, *, kind: str = "text") -> str:
+        """Create a contact custom field in the account (as the merchant would in Ecomdrop); return its id."""
+        with self._state:
+            field_id = str(next(self._ids))
+            self.accounts[api_key].custom_fields[field_id] = (name, kind)
+        return field_id
 
     def revoke(self, api_key: str) -> None:
         """Forget ``api_key``: every later call with it answers 401 (a revoked key)."""

@@ -1,7 +1,8 @@
 """Use cases of the shops app, one module per concern; import them from here.
 
 - configuration: the shop's configuration row, callback secret, install lifecycle, Ecomdrop
-  connection, flows and Dropi settings.
+  connection (a key of another account resets the flows), flows, the contact fields the
+  deliveries need, and Dropi settings.
 - deliveries: order and abandoned-cart flow deliveries (exactly once).
 - callback: Ecomdrop's callback that tags orders.
 """
@@ -11,6 +12,8 @@ from shops.services.configuration import (  # noqa: F401
     callback_secret_hash_candidates,
     dropi_settings_save,
     ecomdrop_connect,
+    ecomdrop_contact_field_names,
+    ecomdrop_contact_fields_status,
     ecomdrop_disconnect,
     ecomdrop_flows_list,
     ecomdrop_flows_save,

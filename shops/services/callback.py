@@ -4,6 +4,11 @@ Owns: identifying the shop by its callback secret (keyed-hash look-up, constant-
 reading the old body contract (orderName/order_name, orderId/order_id, tag, tags, status),
 resolving the order, adding tags with ``tagsAdd`` (existing tags kept, repeat-safe) and
 recording the result on the order's delivery. The body's ``shop`` is never trusted.
+
+Answers that tell Ecomdrop to stop (4xx) when calling again cannot help: an uninstalled shop
+(410, Shopify is not called) or a shop whose token Shopify no longer accepts (403). The sample
+order of "Enviar evento de prueba" (order id 0, or the test delivery's name) is acknowledged
+without touching Shopify and recorded on the shop's latest test delivery.
 """
 
 from __future__ import annotations
@@ -15,12 +20,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connector.errors import ApplicationError
 from connector.services import shopify_admin_client
-from connector.shopify.errors import ShopifyError
+from connector.shopify.errors import ShopifyAuthError, ShopifyError, ShopifyForbidden
 from shops.models import FlowDelivery, ShopConfiguration
 from shops.services.configuration import callback_secret_hash_candidates
 
@@ -37,6 +43,9 @@ DEFAULT_TAG = "ecomdrop-processed"
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
 ORDER_GID_PREFIX = "gid://shopify/Order/"
+# The order id of the sample order sent by deliveries.flow_delivery_send_test: no Shopify
+# order has it.
+TEST_ORDER_GID = f"{ORDER_GID_PREFIX}0"
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ class CallbackResult:
     order_id: str
     order_name: str
     tags: list[str]
+    test: bool = False
 
 
 def callback_configuration_for_secret(*, secret: str) -> ShopConfiguration | None:
@@ -114,13 +124,48 @@ def _find_order_by_name(shop: str, name: str) -> tuple[str, str] | None:
     return None
 
 
+def _test_delivery(shop: str, order_id: str | None, order_name: str | None) -> tuple[bool, FlowDelivery | None]:
+    """Whether the callback is about the sample order of a test event, and the shop's latest
+    test delivery it answers (None when there is none)."""
+    test_deliveries = FlowDelivery.objects.filter(shop=shop, kind=FlowDelivery.Kind.TEST).order_by("-id")
+    if order_id is not None:
+        if order_id.removeprefix(ORDER_GID_PREFIX).lstrip("0") != "":
+            return False, None
+        return True, test_deliveries.first()
+    wanted = (order_name or "").lstrip("#")
+    latest = test_deliveries.exclude(order_name="").first()
+    if latest is None or latest.order_name.lstrip("#") != wanted:
+        return False, None
+    return True, latest
+
+
+def _record_on_deliveries(deliveries: QuerySet[FlowDelivery], *, body: dict[str, Any], tags: list[str]) -> None:
+    now = timezone.now()
+    deliveries.update(
+        callback_status=str(body.get("status") or "")[:64],
+        callback_tags=tags,
+        callback_received_at=now,
+        updated_at=now,
+    )
+    # A send we could not confirm is confirmed by the flow calling back.
+    deliveries.filter(status=FlowDelivery.Status.UNCONFIRMED).update(status=FlowDelivery.Status.SENT, sent_at=now)
+
+
 def ecomdrop_callback_apply(*, configuration: ShopConfiguration, body: dict[str, Any]) -> CallbackResult:
     """Tag the order the callback names and record the result on its delivery.
 
-    Raises ApplicationError 400 (no order reference), 404 (order not found) or 502 (Shopify
-    failed; Ecomdrop may call again: tags are added idempotently).
+    A test event's sample order changes nothing in Shopify (``CallbackResult.test``). Raises
+    ApplicationError 410 (the app is uninstalled from the shop), 400 (no order reference),
+    404 (order not found), 403 (Shopify no longer accepts the shop's token, or refuses the
+    change) or 502 (Shopify failed; Ecomdrop may call again: tags are added idempotently).
     """
     shop = configuration.shop
+    if not configuration.is_installed:
+        raise ApplicationError(
+            _("The app was uninstalled from this shop, so no order was changed. Remove this step from the flow."),
+            code="uninstalled",
+            status=410,
+        )
     order_id, order_name = _order_reference(body)
     if not order_id and not order_name:
         raise ApplicationError(
@@ -129,6 +174,13 @@ def ecomdrop_callback_apply(*, configuration: ShopConfiguration, body: dict[str,
             status=400,
         )
     tags = callback_tags(body)
+    is_test, test_delivery = _test_delivery(shop, order_id, order_name)
+    if is_test:
+        if test_delivery is not None:
+            _record_on_deliveries(FlowDelivery.objects.filter(pk=test_delivery.pk), body=body, tags=tags)
+        logger.info("Callback of a test event", extra={"shop": shop})
+        name = test_delivery.order_name if test_delivery is not None else ""
+        return CallbackResult(order_id=order_id or TEST_ORDER_GID, order_name=name, tags=tags, test=True)
     try:
         if order_id is None:
             found = _find_order_by_name(shop, order_name)
@@ -138,6 +190,22 @@ def ecomdrop_callback_apply(*, configuration: ShopConfiguration, body: dict[str,
                 )
             order_id, order_name = found
         shopify_admin_client(shop=shop).execute("tags_add", {"id": order_id, "tags": tags}, user_errors_at="tagsAdd")
+    except ShopifyAuthError as error:
+        # Includes ShopifyReauthorizationRequired: only the merchant opening the app again helps.
+        logger.warning("Callback: Shopify no longer accepts the shop's token", extra={"shop": shop})
+        raise ApplicationError(
+            _(
+                "Shopify no longer accepts this app's access to the shop, so no order was changed. "
+                "Open the app from the Shopify admin (or install it again)."
+            ),
+            code="shopify_access",
+            status=403,
+        ) from error
+    except ShopifyForbidden as error:
+        logger.warning("Callback: Shopify refused access to the order", extra={"shop": shop})
+        raise ApplicationError(
+            _("Shopify does not allow this app to change the order."), code="shopify_forbidden", status=403
+        ) from error
     except ShopifyError as error:
         user_errors = getattr(error, "user_errors", None)
         if user_errors and any("exist" in user_error.message.lower() for user_error in user_errors):
@@ -148,17 +216,9 @@ def ecomdrop_callback_apply(*, configuration: ShopConfiguration, body: dict[str,
         ) from error
 
     numeric_id = order_id.rsplit("/", 1)[-1]
-    now = timezone.now()
     deliveries = FlowDelivery.objects.filter(
         shop=shop, kind=FlowDelivery.Kind.ORDER_CREATED, shopify_object_id=numeric_id
     )
-    deliveries.update(
-        callback_status=str(body.get("status") or "")[:64],
-        callback_tags=tags,
-        callback_received_at=now,
-        updated_at=now,
-    )
-    # A send we could not confirm is confirmed by the flow calling back.
-    deliveries.filter(status=FlowDelivery.Status.UNCONFIRMED).update(status=FlowDelivery.Status.SENT, sent_at=now)
+    _record_on_deliveries(deliveries, body=body, tags=tags)
     logger.info("Callback tagged an order", extra={"shop": shop})
     return CallbackResult(order_id=order_id, order_name=order_name or "", tags=tags)

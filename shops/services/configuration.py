@@ -2,8 +2,10 @@
 
 Owns: creating the configuration row (with its callback secret), rotating that secret, the
 install lifecycle (install, uninstall, purge of every row of a shop), connecting Ecomdrop
-(key verified before it is saved), choosing flows (only flows that exist in the account) and
-the Dropi settings (token checked with Dropi, pushed to the country's Ecomdrop bot field).
+(key verified before it is saved; a key of another account resets what belonged to the old
+one), choosing flows (only flows that exist in the account), the status of the contact custom
+fields the deliveries write, and the Dropi settings (token checked with Dropi, pushed to the
+country's Ecomdrop bot field).
 Vendor calls go through connector/ecomdrop and connector/dropi; none runs inside a transaction.
 """
 
@@ -13,6 +15,7 @@ import datetime
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -20,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connector import crypto, privacy
-from connector.ecomdrop.client import EcomdropClient, Flow
+from connector.ecomdrop.client import Account, EcomdropClient, Flow
 from connector.ecomdrop.errors import EcomdropAuthError, EcomdropError
 from connector.errors import ApplicationError
 from connector.validators import validate_shop_domain
@@ -111,6 +114,21 @@ def _flows_cache_key(api_key: str) -> str:
     return "ecomdrop:flows:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
 
 
+def _contact_fields_cache_key(api_key: str) -> str:
+    return "ecomdrop:contact-fields:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
+
+
+def _delivery_field_ids_cache_key(api_key: str) -> str:
+    # The entry shops.services.deliveries._custom_field_ids keeps (name → id, 5 minutes).
+    return "ecomdrop:custom-fields:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
+
+
+def _forget_cached_account_data(api_key: str) -> None:
+    cache.delete_many(
+        [_flows_cache_key(api_key), _contact_fields_cache_key(api_key), _delivery_field_ids_cache_key(api_key)]
+    )
+
+
 def _ecomdrop_error_message(error: EcomdropError) -> str:
     if isinstance(error, EcomdropAuthError):
         return _("Ecomdrop did not accept this API key. Copy it again from your Ecomdrop account.")
@@ -119,11 +137,69 @@ def _ecomdrop_error_message(error: EcomdropError) -> str:
     return _("Ecomdrop refused the request.")
 
 
+FLOW_FIELDS = ("nuevo_pedido_flow_id", "carrito_abandonado_flow_id")
+
+
+def _ecomdrop_account_switch(*, configuration: ShopConfiguration, api_key: str, account: Account) -> list[str]:
+    """Prepare ``configuration`` (unsaved) for the account of the key being connected; return
+    the fields it changed.
+
+    The same account as before (a new key of it): only the id is recorded. Another account: the
+    chosen flows are cleared (``ecomdrop_flows_cleared`` tells the page to ask for new ones).
+    An account that cannot be told apart (no key before, a row saved before account ids were
+    stored, an answer without an id): the flows stay only if the new account has them all.
+    In both cases the stored Dropi token is pushed to the new account's bot field (a harmless
+    repeat when it was the same account). The key's cached flows and contact fields are
+    forgotten either way. Raises ApplicationError when the push fails.
+    """
+    previous_id = configuration.ecomdrop_account_id
+    new_id = account.id[:64]
+    told_apart = bool(configuration.ecomdrop_api_key and previous_id and new_id)
+    configuration.ecomdrop_account_id = new_id
+    changed = ["ecomdrop_account_id"]
+    _forget_cached_account_data(api_key)
+    if told_apart and previous_id == new_id:
+        return changed
+    chosen = [getattr(configuration, field) for field in FLOW_FIELDS if getattr(configuration, field)]
+    if chosen and (told_apart or not _flows_exist(api_key, chosen)):
+        for field in FLOW_FIELDS:
+            setattr(configuration, field, None)
+        configuration.ecomdrop_flows_cleared = True
+        changed += [*FLOW_FIELDS, "ecomdrop_flows_cleared"]
+    if configuration.dropi_token and configuration.dropi_country:
+        try:
+            _dropi_token_push(
+                api_key=api_key, country=configuration.dropi_country, token=configuration.dropi_token.reveal()
+            )
+        except ApplicationError as error:
+            raise ApplicationError(
+                _("Your Dropi token could not be sent to this Ecomdrop account, so nothing was saved: %(reason)s")
+                % {"reason": error.message},
+                field="api_key",
+                code=error.code,
+                status=error.status,
+            ) from error
+    return changed
+
+
+def _flows_exist(api_key: str, flow_ids: list[str]) -> bool:
+    """Whether every flow id exists in the account of ``api_key`` (False when Ecomdrop cannot say)."""
+    try:
+        known = {flow.id for flow in EcomdropClient(api_key=api_key).flows()}
+    except EcomdropError:
+        return False
+    return all(flow_id in known for flow_id in flow_ids)
+
+
 def ecomdrop_connect(*, shop: str, api_key: str) -> ShopConfiguration:
     """Verify ``api_key`` against Ecomdrop and save it (encrypted) with the account name, then
     send ``shops.signals.ecomdrop_connected`` (the assistant queues its profile's sync).
 
     Nothing is saved when Ecomdrop refuses the key or cannot be reached (ApplicationError).
+
+    A key of another account (see ``_ecomdrop_account_switch``) clears the flows chosen in the
+    old one and pushes the stored Dropi token to the new one; nothing is saved when that push
+    fails. A new key of the same account keeps everything.
     """
     api_key = (api_key or "").strip()
     if not api_key:
@@ -135,9 +211,10 @@ def ecomdrop_connect(*, shop: str, api_key: str) -> ShopConfiguration:
     except EcomdropError as error:
         raise ApplicationError(_ecomdrop_error_message(error), field="api_key", code="ecomdrop") from error
     configuration = _configuration(shop)
+    switched_fields = _ecomdrop_account_switch(configuration=configuration, api_key=api_key, account=account)
     configuration.ecomdrop_api_key = api_key
     configuration.ecomdrop_account_name = account.name[:255]
-    configuration.save(update_fields=["ecomdrop_api_key", "ecomdrop_account_name", "updated_at"])
+    configuration.save(update_fields=["ecomdrop_api_key", "ecomdrop_account_name", "updated_at", *switched_fields])
     cache.delete(_flows_cache_key(api_key))
     logger.info("Ecomdrop connected", extra={"shop": shop})
     ecomdrop_connected.send(sender=ShopConfiguration, shop=shop)
@@ -149,14 +226,18 @@ def ecomdrop_disconnect(*, shop: str) -> ShopConfiguration:
     configuration = _configuration(shop)
     configuration.ecomdrop_api_key = None
     configuration.ecomdrop_account_name = ""
+    configuration.ecomdrop_account_id = ""
     configuration.nuevo_pedido_flow_id = None
     configuration.carrito_abandonado_flow_id = None
+    configuration.ecomdrop_flows_cleared = False
     configuration.save(
         update_fields=[
             "ecomdrop_api_key",
             "ecomdrop_account_name",
+            "ecomdrop_account_id",
             "nuevo_pedido_flow_id",
             "carrito_abandonado_flow_id",
+            "ecomdrop_flows_cleared",
             "updated_at",
         ]
     )
@@ -207,9 +288,10 @@ def ecomdrop_flows_save(
                     field=field,
                     code="unknown_flow",
                 )
-    update_fields = [*wanted, "updated_at"]
+    update_fields = [*wanted, "ecomdrop_flows_cleared", "updated_at"]
     for field, value in wanted.items():
         setattr(configuration, field, value)
+    configuration.ecomdrop_flows_cleared = False
     if abandoned_cart_delay_minutes is not None:
         if not 5 <= abandoned_cart_delay_minutes <= 7 * 24 * 60:
             raise ApplicationError(
@@ -221,6 +303,47 @@ def ecomdrop_flows_save(
         update_fields.append("abandoned_cart_delay_minutes")
     configuration.save(update_fields=update_fields)
     return configuration
+
+
+@dataclass(frozen=True)
+class ContactField:
+    """A contact custom field the deliveries write: what it holds (``key``, see
+    DEFAULT_FIELD_NAMES), its name in Ecomdrop and whether the account has it."""
+
+    key: str
+    name: str
+    exists: bool
+
+
+def ecomdrop_contact_field_names(*, configuration: ShopConfiguration) -> dict[str, str]:
+    """The contact custom field each order value goes to: the defaults with the shop's overrides."""
+    from shops.services.deliveries import _field_names
+
+    return _field_names(configuration)
+
+
+def ecomdrop_contact_fields_status(*, configuration: ShopConfiguration, refresh: bool = False) -> list[ContactField]:
+    """Which of the contact custom fields the deliveries write exist in the shop's account.
+
+    The account's field names are cached per key for 60 s (``refresh`` asks again). Every fresh
+    list also drops the deliveries' cached field ids, so a field the merchant has just created
+    is used by the next delivery. Raises ApplicationError when the shop has no key or Ecomdrop
+    fails.
+    """
+    if not configuration.ecomdrop_api_key:
+        raise ApplicationError(_("Connect Ecomdrop first."), code="no_api_key")
+    api_key = configuration.ecomdrop_api_key.reveal()
+    key = _contact_fields_cache_key(api_key)
+    existing = None if refresh else cache.get(key)
+    if existing is None:
+        try:
+            existing = sorted({field.name for field in EcomdropClient(api_key=api_key).custom_fields()})
+        except EcomdropError as error:
+            raise ApplicationError(_ecomdrop_error_message(error), code="ecomdrop", status=502) from error
+        cache.set(key, existing, FLOWS_CACHE_SECONDS)
+        cache.delete(_delivery_field_ids_cache_key(api_key))
+    names = ecomdrop_contact_field_names(configuration=configuration)
+    return [ContactField(key=field_key, name=name, exists=name in existing) for field_key, name in names.items()]
 
 
 # Used only when staff have not set the field in admin (EcomdropBotField rows seeded by
@@ -250,6 +373,18 @@ def dropi_token_bot_field_id(country: str) -> str:
         field="country",
         code="no_bot_field",
     )
+
+
+def _dropi_token_push(*, api_key: str, country: str, token: str) -> None:
+    """Write the Dropi token to the bot field of ``country`` in the account of ``api_key``.
+
+    Raises ApplicationError when no field is configured for the country or Ecomdrop fails (502).
+    """
+    field_id = dropi_token_bot_field_id(country)
+    try:
+        EcomdropClient(api_key=api_key).set_bot_field(field_id=field_id, value=token)
+    except EcomdropError as error:
+        raise ApplicationError(_ecomdrop_error_message(error), code="ecomdrop", status=502) from error
 
 
 def dropi_settings_save(*, shop: str, store_name: str, country: str, token: str | None = None) -> ShopConfiguration:
@@ -289,11 +424,7 @@ def dropi_settings_save(*, shop: str, store_name: str, country: str, token: str 
     if push is None and country != (configuration.dropi_country or ""):
         push = configuration.dropi_token.reveal()
     if push is not None:
-        field_id = dropi_token_bot_field_id(country)
-        try:
-            EcomdropClient(api_key=configuration.ecomdrop_api_key.reveal()).set_bot_field(field_id=field_id, value=push)
-        except EcomdropError as error:
-            raise ApplicationError(_ecomdrop_error_message(error), code="ecomdrop", status=502) from error
+        _dropi_token_push(api_key=configuration.ecomdrop_api_key.reveal(), country=country, token=push)
 
     configuration.dropi_store_name = store_name
     configuration.dropi_country = country

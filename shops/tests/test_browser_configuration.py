@@ -1,10 +1,12 @@
-"""Configuración in a real browser: connect Ecomdrop, choose flows, see Estado."""
+"""Configuración in a real browser: connect Ecomdrop, see the contact fields it lacks, choose
+flows, see Estado."""
 
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
+from connector.simulators.ecomdrop import DEFAULT_CUSTOM_FIELDS
 from shops.models import ShopConfiguration
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,7 +19,10 @@ KEY = "ecomdrop-demo-key-0123456789"
 def test_connect_ecomdrop_pick_flows_and_see_the_status(
     live_server, shopify_simulator, ecomdrop_simulator, session_token, browser_page
 ):
-    ecomdrop_simulator.add_account(KEY, name="Tienda Demo Ecomdrop")
+    fresh_account_fields = {
+        field_id: field for field_id, field in DEFAULT_CUSTOM_FIELDS.items() if field[0] != "pedido_id"
+    }
+    ecomdrop_simulator.add_account(KEY, name="Tienda Demo Ecomdrop", custom_fields=fresh_account_fields)
     page = browser_page
     query = urlencode({"shop": SHOP, "host": "YWRtaW4", "embedded": "1", "id_token": session_token(SHOP)})
 
@@ -34,6 +39,18 @@ def test_connect_ecomdrop_pick_flows_and_see_the_status(
     page.wait_for_url("**tab=ecomdrop**")
     page.get_by_text("Tienda Demo Ecomdrop").first.wait_for()
 
+    fields = page.locator("[data-contact-fields-card]")
+    fields.get_by_role("heading", name="Campos del contacto").wait_for()
+    fields.locator('[data-contact-field="pedido_id"] .badge', has_text="Falta").wait_for()
+    assert fields.locator('[data-contact-field="pedido_nombre"] .badge').inner_text() == "Existe"
+    missing = fields.locator("[data-contact-fields-missing]")
+    assert missing.is_visible()
+    assert "Crea en Ecomdrop los campos que faltan" in missing.inner_text()
+    assert missing.locator("[data-missing-names]").inner_text() == "pedido_id"
+    callback = page.locator("[data-callback-card]")
+    assert "{{pedido_id}}" in callback.inner_text()
+    assert "campo de contacto “pedido_id”" in callback.inner_text()
+
     page.locator("#nuevo_pedido_flow_id option", has_text="Confirmación de pedido").wait_for(state="attached")
     page.select_option("#nuevo_pedido_flow_id", label="Confirmación de pedido")
     page.select_option("#carrito_abandonado_flow_id", label="Recuperar carrito")
@@ -44,6 +61,12 @@ def test_connect_ecomdrop_pick_flows_and_see_the_status(
     assert KEY not in page.content()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "configuration-ecomdrop.png", full_page=True)
+
+    ecomdrop_simulator.add_custom_field(KEY, "pedido_id")  # the merchant creates it in Ecomdrop
+    fields.get_by_role("button", name="Comprobar de nuevo").click()
+    fields.locator('[data-contact-field="pedido_id"] .badge', has_text="Existe").wait_for()
+    fields.locator("[data-contact-fields-ok]").wait_for()
+    assert missing.is_hidden()
 
     page.get_by_role("tab", name="Ecomdrop").press("End")  # keyboard: last tab is Estado
     panel = page.locator("#panel-status")

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from connector.simulators.shopify_orders import add_order
-from shops.models import FlowDelivery
+from shops.models import FlowDelivery, ShopConfiguration
 from shops.services import deliveries
 from shops.tests.factories import ShopConfigurationFactory
 from shops.tests.payloads import order_payload
@@ -194,3 +194,106 @@ def test_the_secret_never_appears_in_logs(client, shop, shopify_simulator, caplo
 
     assert secret_of(shop) not in caplog.text
     assert "wrong-secret-value" not in caplog.text
+
+
+# --------------------------------------------------------------------------- shop gone or locked out
+def test_an_uninstalled_shop_answers_410_without_calling_shopify(client, shop, shopify_simulator):
+    add_order(shopify_simulator, SHOP, name="#8200")
+    ShopConfiguration.objects.filter(pk=shop.pk).update(uninstalled_at=timezone.now())
+    calls_before = len(shopify_simulator.requests)
+
+    response = post(client, {"orderName": "#8200", "status": "success"}, secret_of(shop), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 410
+    assert response.json()["success"] is False
+    assert "uninstalled" in response.json()["error"]
+    assert len(shopify_simulator.requests) == calls_before
+
+
+def test_an_uninstalled_shop_answers_in_spanish_by_default(client, shop):
+    ShopConfiguration.objects.filter(pk=shop.pk).update(uninstalled_at=timezone.now())
+
+    response = post(client, {"orderName": "#1"}, secret_of(shop))
+
+    assert response.status_code == 410
+    assert "desinstalada" in response.json()["error"]
+
+
+def test_a_shop_that_must_authorise_the_app_again_is_a_4xx_not_a_retry(client, shop, shopify_simulator):
+    from connector.models import ShopifySession
+
+    order = add_order(shopify_simulator, SHOP, name="#8300")
+    ShopifySession.objects.filter(shop=SHOP).update(reauthorization_required_at=timezone.now())
+
+    response = post(client, {"orderName": "#8300"}, secret_of(shop))
+
+    assert 400 <= response.status_code < 500
+    assert response.status_code == 403
+    assert response.json()["error"]
+    assert order["tags"] == []
+
+
+def test_a_token_shopify_revoked_is_a_4xx_not_a_retry(client, shop, shopify_simulator):
+    from connector.models import ShopifySession
+
+    add_order(shopify_simulator, SHOP, name="#8400")
+    shopify_simulator.expire_access_token(ShopifySession.objects.get(shop=SHOP).access_token.reveal())
+
+    response = post(client, {"orderName": "#8400"}, secret_of(shop))
+
+    assert response.status_code == 403
+
+
+# --------------------------------------------------------------------------- test events
+def record_test_event(shop_configuration):
+    from django.test import override_settings
+
+    shop_configuration.ecomdrop_api_key = "ecomdrop-key-ABCDEFGH-123456"
+    shop_configuration.nuevo_pedido_flow_id = "9001"
+    shop_configuration.save(update_fields=["ecomdrop_api_key", "nuevo_pedido_flow_id"])
+    # Recorded only (the dummy backend runs nothing): the callback is what is tested.
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}):
+        return deliveries.flow_delivery_send_test(shop=SHOP, phone="+57 300 123 4567")
+
+
+@pytest.mark.parametrize(
+    "reference", [{"orderId": "0"}, {"orderId": "gid://shopify/Order/0"}, {"orderName": "#TEST-1001"}]
+)
+def test_the_callback_of_a_test_event_answers_200_and_changes_no_order(client, shop, shopify_simulator, reference):
+    older = record_test_event(shop)
+    latest = record_test_event(shop)
+    calls_before = len(shopify_simulator.requests)
+
+    response = post(client, {**reference, "status": "success"}, secret_of(shop), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["success"] is True
+    assert body["test"] is True
+    assert "test event" in body["message"].lower()
+    assert "no order" in body["message"].lower()
+    assert len(shopify_simulator.requests) == calls_before
+    latest.refresh_from_db()
+    older.refresh_from_db()
+    assert latest.callback_status == "success"
+    assert latest.callback_tags == ["ecomdrop-processed"]
+    assert latest.callback_received_at is not None
+    assert older.callback_received_at is None
+
+
+def test_order_id_0_is_a_test_event_even_without_a_recorded_test(client, shop, shopify_simulator):
+    response = post(client, {"orderId": "0", "status": "success"}, secret_of(shop))
+
+    assert response.status_code == 200
+    assert response.json()["test"] is True
+    assert shopify_simulator.count("graphql:TagsAdd") == 0
+
+
+def test_a_real_order_named_like_the_test_without_a_test_event_is_looked_up(client, shop, shopify_simulator):
+    order = add_order(shopify_simulator, SHOP, name="#TEST-1001")
+
+    response = post(client, {"orderName": "#TEST-1001"}, secret_of(shop))
+
+    assert response.status_code == 200
+    assert response.json().get("test") is not True
+    assert order["tags"] == ["ecomdrop-processed"]

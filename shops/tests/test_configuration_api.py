@@ -236,3 +236,207 @@ def test_another_shops_token_cannot_change_this_shop(call, account, client, sess
 
     assert response.status_code == 403
     assert configuration().ecomdrop_api_key.reveal() == KEY
+
+
+# --------------------------------------------------------------------------- replacing the key
+OTHER_KEY = "ecomdrop-key-OTRACUENTA-654321"
+
+
+def connect_with_flows_and_dropi(call):
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+    call("POST", "/app/api/ecomdrop/flows", {"nuevo_pedido_flow_id": "9001", "carrito_abandonado_flow_id": "9002"})
+    call("POST", "/app/api/dropi", {"store_name": "Mi tienda", "country": "CO", "token": "dropi-token-1"})
+
+
+def test_a_key_of_another_account_clears_the_flows_pushes_the_dropi_token_and_says_so(
+    call, account, ecomdrop_simulator
+):
+    connect_with_flows_and_dropi(call)
+    other = ecomdrop_simulator.add_account(OTHER_KEY, name="Otra cuenta", flows={"9001": "Flujo ajeno"})
+
+    response = call("POST", "/app/api/ecomdrop/connect", {"api_key": OTHER_KEY}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert "choose the flows of this account" in body["message"]
+    assert body["state"]["ecomdrop"]["flows_cleared"] is True
+    assert body["state"]["ecomdrop"]["account_name"] == "Otra cuenta"
+    stored = configuration()
+    assert (stored.nuevo_pedido_flow_id, stored.carrito_abandonado_flow_id) == (None, None)
+    assert stored.ecomdrop_account_id == other.id
+    assert stored.ecomdrop_api_key.reveal() == OTHER_KEY
+    assert other.bot_fields == {"640597": "dropi-token-1"}
+    assert stored.dropi_token.reveal() == "dropi-token-1"
+
+
+def test_the_configuration_page_asks_to_choose_the_flows_again_until_they_are_saved(
+    call, account, ecomdrop_simulator, client, session_token
+):
+    connect_with_flows_and_dropi(call)
+    ecomdrop_simulator.add_account(OTHER_KEY, name="Otra cuenta")
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": OTHER_KEY})
+
+    def page():
+        return client.get(
+            "/app/configuration", {"shop": SHOP, "id_token": session_token(SHOP), "locale": "en"}
+        ).content.decode()
+
+    before = page()
+    assert "data-flows-cleared >" in before  # shown
+    assert "choose the flows of this account" in before
+    call("POST", "/app/api/ecomdrop/flows", {"nuevo_pedido_flow_id": "9001", "carrito_abandonado_flow_id": ""})
+    assert "data-flows-cleared hidden>" in page()
+    assert configuration().ecomdrop_flows_cleared is False
+
+
+def test_a_new_key_of_the_same_account_keeps_everything(call, account, ecomdrop_simulator):
+    connect_with_flows_and_dropi(call)
+    ecomdrop_simulator.add_api_key(KEY, new_api_key=OTHER_KEY)
+    ecomdrop_simulator.revoke(KEY)
+    pushes = ecomdrop_simulator.count("bot_field")
+
+    response = call("POST", "/app/api/ecomdrop/connect", {"api_key": OTHER_KEY}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert response.json()["message"] == "Connected to Ecomdrop IA."
+    assert response.json()["state"]["ecomdrop"]["flows_cleared"] is False
+    stored = configuration()
+    assert (stored.nuevo_pedido_flow_id, stored.carrito_abandonado_flow_id) == ("9001", "9002")
+    assert stored.ecomdrop_api_key.reveal() == OTHER_KEY
+    assert ecomdrop_simulator.count("bot_field") == pushes
+
+
+def test_the_token_push_to_the_new_account_failing_saves_nothing(call, account, ecomdrop_simulator):
+    connect_with_flows_and_dropi(call)
+    ecomdrop_simulator.add_account(OTHER_KEY, name="Otra cuenta")
+    ecomdrop_simulator.fail_next("bot_field", status=503)
+
+    response = call("POST", "/app/api/ecomdrop/connect", {"api_key": OTHER_KEY})
+
+    assert response.status_code == 502
+    assert response.json()["field"] == "api_key"
+    assert "Dropi" in response.json()["error"]
+    stored = configuration()
+    assert stored.ecomdrop_api_key.reveal() == KEY
+    assert (stored.nuevo_pedido_flow_id, stored.carrito_abandonado_flow_id) == ("9001", "9002")
+
+
+def test_reconnecting_after_removing_the_key_pushes_the_stored_dropi_token(call, account, ecomdrop_simulator):
+    connect_with_flows_and_dropi(call)
+    other = ecomdrop_simulator.add_account(OTHER_KEY, name="Otra cuenta")
+    call("POST", "/app/api/ecomdrop/disconnect")
+
+    response = call("POST", "/app/api/ecomdrop/connect", {"api_key": OTHER_KEY})
+
+    assert response.status_code == 200
+    assert other.bot_fields == {"640597": "dropi-token-1"}
+    assert configuration().ecomdrop_account_id == other.id
+
+
+@pytest.mark.parametrize(("new_account_flows", "kept"), [({"9001": "A", "9002": "B"}, True), ({"7": "C"}, False)])
+def test_a_configuration_saved_before_account_ids_keeps_its_flows_only_if_the_account_has_them(
+    call, account, ecomdrop_simulator, new_account_flows, kept
+):
+    connect_with_flows_and_dropi(call)
+    ShopConfiguration.objects.filter(shop=SHOP).update(ecomdrop_account_id="")
+    ecomdrop_simulator.add_account(OTHER_KEY, name="Quizá la misma", flows=new_account_flows)
+
+    response = call("POST", "/app/api/ecomdrop/connect", {"api_key": OTHER_KEY})
+
+    assert response.status_code == 200
+    stored = configuration()
+    expected = ("9001", "9002") if kept else (None, None)
+    assert (stored.nuevo_pedido_flow_id, stored.carrito_abandonado_flow_id) == expected
+    assert stored.ecomdrop_flows_cleared is not kept
+
+
+# --------------------------------------------------------------------------- contact fields
+def fresh_account_fields(*missing):
+    """The simulator's default contact fields without ``missing`` (a fresh account)."""
+    from connector.simulators.ecomdrop import DEFAULT_CUSTOM_FIELDS
+
+    return {field_id: field for field_id, field in DEFAULT_CUSTOM_FIELDS.items() if field[0] not in missing}
+
+
+def test_contact_fields_say_which_ones_the_account_lacks_with_the_shops_overrides(
+    call, ecomdrop_simulator, dropi_simulator
+):
+    ecomdrop_simulator.add_account(KEY, custom_fields=fresh_account_fields("pedido_id", "carrito_url"))
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+    ShopConfiguration.objects.filter(shop=SHOP).update(ecomdrop_field_names={"order_name": "numero_de_orden"})
+
+    first = call("GET", "/app/api/ecomdrop/contact-fields")
+    again = call("GET", "/app/api/ecomdrop/contact-fields")
+
+    assert first.status_code == 200, first.content
+    body = first.json()
+    fields = {field["key"]: (field["name"], field["exists"]) for field in body["fields"]}
+    assert fields["order_name"] == ("numero_de_orden", False)
+    assert fields["order_total"] == ("pedido_total", True)
+    assert fields["order_id"] == ("pedido_id", False)
+    assert body["missing"] == ["numero_de_orden", "pedido_id", "carrito_url"]
+    assert again.json() == body
+    assert ecomdrop_simulator.count("custom_fields") == 1
+
+
+def test_checking_the_contact_fields_again_sees_a_field_just_created(call, ecomdrop_simulator, dropi_simulator):
+    ecomdrop_simulator.add_account(KEY, custom_fields=fresh_account_fields("pedido_id"))
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+    assert call("GET", "/app/api/ecomdrop/contact-fields").json()["missing"] == ["pedido_id"]
+    ecomdrop_simulator.add_custom_field(KEY, "pedido_id")
+
+    cached = call("GET", "/app/api/ecomdrop/contact-fields").json()
+    checked = call("GET", "/app/api/ecomdrop/contact-fields", {"refresh": "1"}).json()
+
+    assert cached["missing"] == ["pedido_id"]
+    assert checked["missing"] == []
+
+
+def test_the_next_delivery_uses_a_field_the_page_has_seen_created(call, ecomdrop_simulator, dropi_simulator):
+    from shops.services import deliveries
+    from shops.tests.payloads import order_payload
+
+    account = ecomdrop_simulator.add_account(KEY, custom_fields=fresh_account_fields("pedido_id"))
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+    call("POST", "/app/api/ecomdrop/flows", {"nuevo_pedido_flow_id": "9001"})
+    deliveries.flow_delivery_record_order(shop=SHOP, order=order_payload())  # creates the contact
+    deliveries.flow_delivery_record_order(shop=SHOP, order=order_payload())  # existing contact: field ids cached
+    field_id = ecomdrop_simulator.add_custom_field(KEY, "pedido_id")
+    call("GET", "/app/api/ecomdrop/contact-fields", {"refresh": "1"})
+
+    order = order_payload()
+    deliveries.flow_delivery_record_order(shop=SHOP, order=order)
+
+    contact = next(iter(account.contacts.values()))
+    assert contact.fields[field_id] == str(order["id"])
+
+
+def test_contact_fields_need_the_key_and_report_ecomdrop_failures(call, account, ecomdrop_simulator):
+    assert call("GET", "/app/api/ecomdrop/contact-fields").json()["code"] == "no_api_key"
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+    ecomdrop_simulator.fail_next("custom_fields", status=503)
+
+    response = call("GET", "/app/api/ecomdrop/contact-fields")
+
+    assert response.status_code == 502
+    assert response.json()["error"]
+
+
+def test_the_page_lists_the_contact_fields_and_the_callback_names_the_order_id_field(
+    call, account, ecomdrop_simulator, client, session_token
+):
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+    ShopConfiguration.objects.filter(shop=SHOP).update(ecomdrop_field_names={"order_id": "id_shopify"})
+    calls_before = len(ecomdrop_simulator.requests)
+
+    page = client.get(
+        "/app/configuration", {"shop": SHOP, "id_token": session_token(SHOP), "locale": "en"}
+    ).content.decode()
+
+    assert len(ecomdrop_simulator.requests) == calls_before  # nothing asked while rendering
+    assert "Contact fields" in page
+    for name in ("pedido_nombre", "pedido_total", "pedido_productos", "carrito_url", "id_shopify"):
+        assert f'data-contact-field="{name}"' in page
+    assert "{{id_shopify}}" in page
+    assert "{{pedido_id}}" not in page
+    assert "must exist in your Ecomdrop account" in page

@@ -1,4 +1,4 @@
-/* Configuración page: tabs, Ecomdrop connection and flows, callback secret, Dropi settings. */
+/* Configuración page: tabs, Ecomdrop connection, flows and contact fields, callback secret, Dropi settings. */
 (function () {
   "use strict";
   var C = window.Connector;
@@ -10,13 +10,15 @@
       saved: "Guardado", failed: "No se pudo guardar", network: "No hay conexión con la app. Inténtalo de nuevo.",
       disconnectTitle: "¿Quitar la conexión con Ecomdrop?", disconnectText: "Los pedidos y carritos dejarán de enviarse a Ecomdrop hasta que vuelvas a conectar la clave.", disconnect: "Quitar",
       rotateTitle: "¿Generar un secreto nuevo?", rotateText: "El secreto actual dejará de funcionar: actualízalo en tus flujos de Ecomdrop.", rotate: "Generar",
-      copied: "Copiado al portapapeles", saving: "Guardando…", loading: "Cargando…", noFlows: "Tu cuenta de Ecomdrop no tiene flujos todavía."
+      copied: "Copiado al portapapeles", saving: "Guardando…", loading: "Cargando…", noFlows: "Tu cuenta de Ecomdrop no tiene flujos todavía.",
+      fieldExists: "Existe", fieldMissing: "Falta"
     },
     en: {
       saved: "Saved", failed: "Could not save", network: "The app could not be reached. Try again.",
       disconnectTitle: "Remove the Ecomdrop connection?", disconnectText: "Orders and carts stop being sent to Ecomdrop until you connect the key again.", disconnect: "Remove",
       rotateTitle: "Generate a new secret?", rotateText: "The current secret stops working: update it in your Ecomdrop flows.", rotate: "Generate",
-      copied: "Copied to the clipboard", saving: "Saving…", loading: "Loading…", noFlows: "Your Ecomdrop account has no flows yet."
+      copied: "Copied to the clipboard", saving: "Saving…", loading: "Loading…", noFlows: "Your Ecomdrop account has no flows yet.",
+      fieldExists: "Exists", fieldMissing: "Missing"
     }
   }[C.context.language === "en" ? "en" : "es"];
 
@@ -31,6 +33,7 @@
     });
     if (focus) { tab.focus(); }
     if (tab.id === "tab-status" || tab.id === "tab-ecomdrop") { loadFlows(false); }
+    if (tab.id === "tab-ecomdrop") { loadContactFields(false); }
   }
   tabs.forEach(function (tab, index) {
     tab.addEventListener("click", function () { select(tab, false); });
@@ -131,6 +134,9 @@
       connectForm.hidden = true;
     } else if (name === "refresh-flows") {
       loadFlows(true);
+      loadContactFields(true);
+    } else if (name === "refresh-contact-fields") {
+      loadContactFields(true);
     } else if (name === "disconnect") {
       confirmDialog(T.disconnectTitle, T.disconnectText, T.disconnect).then(function (yes) {
         if (yes) { post("/app/api/ecomdrop/disconnect").then(function () { reloadOn("ecomdrop"); }); }
@@ -179,6 +185,7 @@
     });
     document.querySelector("[data-delay]").textContent = state.ecomdrop.abandoned_cart_delay_minutes;
     document.querySelector("[data-no-flows]").hidden = any;
+    document.querySelector("[data-flows-cleared]").hidden = !state.ecomdrop.flows_cleared;
   }
   function loadFlows(refresh) {
     if (!state.ecomdrop.connected || (flowsLoaded && !refresh)) { return; }
@@ -206,6 +213,38 @@
       renderActiveFlows();
     }, function () { loading.hidden = true; problem.textContent = T.network; });
   }
+  // ---------------------------------------------------------------- contact fields
+  var contactFieldsLoaded = false;
+  function loadContactFields(refresh) {
+    if (!state.ecomdrop.connected || (contactFieldsLoaded && !refresh)) { return; }
+    var card = document.querySelector("[data-contact-fields-card]");
+    var loading = card.querySelector("[data-contact-fields-loading]");
+    var problem = card.querySelector("[data-contact-fields-error]");
+    loading.hidden = false;
+    problem.textContent = "";
+    C.fetch("/app/api/ecomdrop/contact-fields" + (refresh ? "?refresh=1" : "")).then(function (response) {
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    }).then(function (result) {
+      loading.hidden = true;
+      if (!result.ok) { problem.textContent = result.data.error || T.failed; return; }
+      contactFieldsLoaded = true;
+      result.data.fields.forEach(function (field) {
+        var row = card.querySelector('[data-contact-field="' + CSS.escape(field.name) + '"]');
+        if (!row) { return; }
+        var badge = document.createElement("span");
+        badge.className = "badge " + (field.exists ? "badge--success" : "badge--critical");
+        badge.textContent = field.exists ? T.fieldExists : T.fieldMissing;
+        var cell = row.querySelector("[data-contact-field-status]");
+        cell.textContent = "";
+        cell.appendChild(badge);
+      });
+      var missing = result.data.missing;
+      card.querySelector("[data-missing-names]").textContent = missing.join(", ");
+      card.querySelector("[data-contact-fields-missing]").hidden = !missing.length;
+      card.querySelector("[data-contact-fields-ok]").hidden = Boolean(missing.length);
+    }, function () { loading.hidden = true; problem.textContent = T.network; });
+  }
+
   var flowsForm = document.querySelector('[data-form="flows"]');
   flowsForm.addEventListener("submit", function (event) {
     event.preventDefault();
