@@ -38,7 +38,7 @@ from django.db import DataError, IntegrityError, models, transaction
 from django.utils import timezone
 
 from assistant.models import AIConfiguration
-from connector.dbconfig import MYSQL_SCHEMES
+from connector.dbconfig import INVALID_URL, MYSQL_SCHEMES
 from connector.fields import SECRET_MAX_LENGTH
 from connector.models import ShopifySession
 from connector.operations.errors import OperationError
@@ -497,7 +497,11 @@ class _MysqlSource(_Source):
 
 
 def _open_source(source: str) -> _Source:
-    scheme = urlsplit(source).scheme.lower()
+    try:
+        scheme = urlsplit(source).scheme.lower()
+    except ValueError:
+        # The parser's message quotes what it could not read, possibly part of the password.
+        raise OperationError(INVALID_URL.replace("DATABASE_URL", "--from")) from None
     if scheme in MYSQL_SCHEMES:
         return _MysqlSource(source)
     if scheme == "sqlite":

@@ -542,6 +542,26 @@ def test_a_source_that_is_not_a_database_is_a_clear_error(tmp_path):
         run_import(text_file)
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "source",
+    [
+        "mysql://shopify_user:S3cretPass/word@old-db:3306/shopify_app",
+        "mysql://shopify_user:[S3cretPass]@old-db:3306/shopify_app",
+    ],
+    ids=["slash", "brackets"],
+)
+def test_an_unencoded_source_password_is_refused_without_showing_it(source):
+    with pytest.raises(CommandError) as raised:
+        run_import(source)
+
+    message = str(raised.value)
+    assert message.startswith("--from ")
+    assert "percent-encode" in message
+    assert "S3cretPass" not in message
+    assert "word@" not in message
+
+
 @pytest.mark.mysql
 @pytest.mark.django_db
 def test_a_wrong_source_password_is_a_clear_error_without_the_password():
