@@ -77,7 +77,9 @@ def test_credentials_go_through_a_private_option_file_never_the_command_line(tmp
     user = unique_name("bk")
     name = connection.settings_dict["NAME"]
     admin_execute("CREATE USER %s@'%%' IDENTIFIED BY %s", params=[user, APP_PASSWORD])
-    admin_execute(f"GRANT ALL PRIVILEGES ON `{name}`.* TO %s@'%%'", params=[user])
+    # '_' escaped: the grant covers this database only (and stays within what the suite's account may grant).
+    escaped = name.replace("_", "\\_")
+    admin_execute(f"GRANT ALL PRIVILEGES ON `{escaped}`.* TO %s@'%%'", params=[user])
     ShopConfigurationFactory(dropi_store_name=STORE_NAME)
     spawned = []
     real_popen = subprocess.Popen
