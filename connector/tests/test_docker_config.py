@@ -122,3 +122,18 @@ def test_the_entrypoint_is_valid_sh():
     result = subprocess.run(["sh", "-n", str(DOCKER / "entrypoint.sh")], capture_output=True, text=True, check=False)  # noqa: S603, S607
 
     assert result.returncode == 0, result.stderr
+
+
+def test_every_documented_compose_command_passes_the_env_file():
+    # Without --env-file, Compose reads .env from docker/ (the compose file's folder), not the
+    # repository root, and ${MYSQL_PASSWORD:?...} stops every command, exec and run included.
+    commands = [
+        line
+        for path in (ROOT / "README.md", DOCKER / "compose.yaml")
+        for line in path.read_text().splitlines()
+        if "docker compose " in line
+    ]
+
+    assert len(commands) >= 4
+    for command in commands:
+        assert "--env-file " in command, command
