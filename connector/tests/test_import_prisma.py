@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from assistant.models import AIConfiguration
 from connector import crypto
@@ -272,6 +273,7 @@ def assert_imported_data():
     assert (configuration.nuevo_pedido_flow_id, configuration.carrito_abandonado_flow_id) == ("flow-np-1", "flow-ca-1")
     assert configuration.dropi_country == "CO"
     assert (configuration.created_at, configuration.updated_at) == (CREATED, UPDATED)
+    assert configuration.installed_at == CREATED  # the old app's createdAt
     assert configuration.callback_secret_hash == callback_secret_hash(configuration.callback_secret.reveal())
     # Secrets were encrypted on the way in: the column holds Fernet ciphertext.
     raw = raw_column("shops_shop_configuration", "ecomdrop_api_key", "shop", "tienda-uno.myshopify.com")
@@ -353,6 +355,22 @@ def test_import_from_the_old_sqlite_file_twice(tmp_path):
     assert_second_import_changes_nothing(second)
     assert our_rows() == after_first
     assert sqlite_snapshot(source) == before  # nothing changed or deleted in the source
+
+
+@pytest.mark.django_db
+def test_imported_shops_get_an_install_date(tmp_path):
+    source = build_sqlite_source(tmp_path / "dev.sqlite")
+    started = timezone.now()
+
+    run_import(source)
+
+    finished = timezone.now()
+    installed = dict(ShopConfiguration.objects.values_list("shop", "installed_at"))
+    assert installed["tienda-uno.myshopify.com"] == CREATED  # its configuration's createdAt
+    # Shops with only sessions or an AI profile in the old app: the import time.
+    for shop in ("solo-sesion.myshopify.com", "tienda-tres.myshopify.com"):
+        assert started <= installed[shop] <= finished
+    assert all(configuration.is_installed for configuration in ShopConfiguration.objects.all())
 
 
 @pytest.mark.mysql
