@@ -76,10 +76,6 @@ def test_backup_writes_a_private_gzipped_dump_named_by_the_time(tmp_path):
 def test_credentials_go_through_a_private_option_file_never_the_command_line(tmp_path, monkeypatch):
     user = unique_name("bk")
     name = connection.settings_dict["NAME"]
-    admin_execute("CREATE USER %s@'%%' IDENTIFIED BY %s", params=[user, APP_PASSWORD])
-    # '_' escaped: the grant covers this database only (and stays within what the suite's account may grant).
-    escaped = name.replace("_", "\\_")
-    admin_execute(f"GRANT ALL PRIVILEGES ON `{escaped}`.* TO %s@'%%'", params=[user])
     ShopConfigurationFactory(dropi_store_name=STORE_NAME)
     spawned = []
     real_popen = subprocess.Popen
@@ -99,7 +95,11 @@ def test_credentials_go_through_a_private_option_file_never_the_command_line(tmp
         return real_popen(arguments, *args, **kwargs)
 
     monkeypatch.setattr(backup_module.subprocess, "Popen", recording_popen)
+    admin_execute("CREATE USER %s@'%%' IDENTIFIED BY %s", params=[user, APP_PASSWORD])
     try:
+        # '_' escaped: the grant covers this database only (and stays within what the suite's account may grant).
+        escaped = name.replace("_", "\\_")
+        admin_execute(f"GRANT ALL PRIVILEGES ON `{escaped}`.* TO %s@'%%'", params=[user])
         with database_alias("ops_app_user", server_settings(USER=user, PASSWORD=APP_PASSWORD)):
             output = run_backup(database="ops_app_user", output=str(tmp_path / "app.sql.gz"))
     finally:

@@ -112,7 +112,12 @@ def test_an_unknown_database_is_one_line_with_the_fix():
     missing = urlunsplit(suite_url._replace(path="/ops_no_such_db_here_xyz"))
     result = manage("migrate", env={**PRODUCTION_ENV, "DATABASE_URL": missing})
 
-    assert_one_line_error(result, "Database 'ops_no_such_db_here_xyz' does not exist", "utf8mb4")
+    assert_one_line_error(
+        result,
+        "Database 'ops_no_such_db_here_xyz' does not exist",
+        "utf8mb4",
+        "README › Troubleshooting › Unknown database",
+    )
 
 
 def test_check_deploy_passes_with_production_settings():
