@@ -21,6 +21,8 @@ REQUIRED_CHARSET = "utf8mb4"
 REQUIRED_COLLATION = "utf8mb4_unicode_ci"
 MIN_MARIADB = (10, 6)
 MIN_MYSQL = (8, 0, 11)
+# Stored values read per encrypted column and per end of the table: a handful of cheap reads.
+SAMPLED_VALUES_PER_END = 3
 
 
 def _mysql_aliases(databases: Any) -> list[str]:
@@ -82,37 +84,68 @@ def encrypted_fields() -> list[tuple[Any, EncryptedTextField]]:
     ]
 
 
+def _stored_samples(model: Any, field: EncryptedTextField, alias: str) -> list[str]:
+    """A few stored values of ``field``: both ends of the primary-key order.
+
+    The oldest rows are the likeliest to have been written with a key that has since been
+    dropped, the newest show whether the current key is the one in use. Raises DatabaseError
+    when the table is missing.
+    """
+    stored = (
+        model._default_manager.using(alias)
+        .exclude(**{f"{field.name}__isnull": True})
+        .annotate(_raw=Cast(field.name, TextField()))
+        .exclude(_raw="")
+        .values_list("_raw", flat=True)
+    )
+    oldest = list(stored.order_by("pk")[:SAMPLED_VALUES_PER_END])
+    newest = list(stored.order_by("-pk")[:SAMPLED_VALUES_PER_END])
+    return list(dict.fromkeys(oldest + newest))
+
+
 @checks.register(checks.Tags.database)
 def check_encryption_keys_read_stored_secrets(
     app_configs: Any = None, databases: Any = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
     messages: list[checks.CheckMessage] = []
     for alias in databases or []:
+        unreadable: list[str] = []
         for model, field in encrypted_fields():
             try:
-                raw = (
-                    model._default_manager.using(alias)
-                    .exclude(**{f"{field.name}__isnull": True})
-                    .annotate(_raw=Cast(field.name, TextField()))
-                    .exclude(_raw="")
-                    .values_list("_raw", flat=True)
-                    .first()
-                )
+                samples = _stored_samples(model, field, alias)
             except DatabaseError:
                 # Not migrated yet: nothing stored, nothing to read.
                 continue
-            if raw is None:
-                continue
-            try:
-                crypto.decrypt(raw)
-            except crypto.EncryptionKeyError:
-                messages.append(
-                    checks.Error(
-                        f"Secrets stored in {model._meta.db_table}.{field.column} cannot be decrypted with "
-                        "FIELD_ENCRYPTION_KEYS.",
-                        hint="Put the key they were written with back in FIELD_ENCRYPTION_KEYS (after the "
-                        "new one) and run `manage.py rotate_encryption_keys`.",
-                        id="connector.E003",
-                    )
+            for raw in samples:
+                try:
+                    crypto.decrypt(raw)
+                except crypto.EncryptionKeyError:
+                    unreadable.append(f"{model._meta.db_table}.{field.column}")
+                    break
+        if unreadable:
+            messages.append(
+                checks.Error(
+                    f"Secrets stored in {', '.join(unreadable)} cannot be decrypted with FIELD_ENCRYPTION_KEYS.",
+                    hint="Put the key they were written with back in FIELD_ENCRYPTION_KEYS (after the new one) "
+                    "and run `manage.py rotate_encryption_keys` (README › Troubleshooting › Stored secrets "
+                    "cannot be decrypted).",
+                    id="connector.E003",
                 )
+            )
     return messages
+
+
+def database_check_errors(databases: list[str]) -> list[checks.CheckMessage]:
+    """The errors of this module's database checks for ``databases`` (silenced ones left out)."""
+    found = [
+        *check_database_charset(databases=databases),
+        *check_encryption_keys_read_stored_secrets(databases=databases),
+    ]
+    return [message for message in found if message.is_serious() and not message.is_silenced()]
+
+
+def describe_in_one_line(messages: list[checks.CheckMessage]) -> str:
+    """``messages`` with their hints as one line, for a command that refuses to go on."""
+    return " ".join(
+        f"{message.id} {message.msg}" + (f" Fix: {message.hint}" if message.hint else "") for message in messages
+    )

@@ -52,7 +52,8 @@ def describe_database_error(error: BaseException, settings_dict: dict[str, Any])
     if code in UNKNOWN_DATABASE:
         return (
             f"Database '{name}' does not exist on {host}:{port}. Create it with utf8mb4 "
-            "(README › MySQL setup, or `manage.py dbcreate`)."
+            "(`manage.py dbcreate`) or fix the name in DATABASE_URL. "
+            "See README › Troubleshooting › Unknown database."
         )
     if code in MISSING_TABLE:
         return (

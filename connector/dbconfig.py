@@ -35,6 +35,17 @@ PASSTHROUGH_INT_OPTIONS = {
 
 MYSQL_SQL_MODE = "STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 
+# The URL parser's own errors quote the part they could not read, which is often a piece of the
+# password (`/`, `#`, `?` or `@` in it ends the user:password part early), so they are never shown.
+INVALID_URL = (
+    "DATABASE_URL is not a valid URL; percent-encode special characters such as / # ? @ in the user "
+    "name and password (@ is %40, / is %2F, # is %23, ? is %3F)."
+)
+INVALID_HOST_OR_PORT = (
+    "DATABASE_URL has an invalid host or port; percent-encode special characters such as / # ? @ in the "
+    "user name and password (@ is %40, / is %2F, # is %23, ? is %3F)."
+)
+
 
 def _normalise_option_name(name: str) -> str:
     return name.strip().lower().replace("_", "-")
@@ -51,8 +62,8 @@ def database_config_from_url(url: str, *, conn_max_age: int = 60) -> dict[str, A
         raise ImproperlyConfigured("DATABASE_URL is empty: unset it for SQLite or give mysql://user:pass@host:3306/db")
     try:
         parts = urlsplit(url)
-    except ValueError as error:
-        raise ImproperlyConfigured(f"DATABASE_URL is not a valid URL ({error}).") from error
+    except ValueError:
+        raise ImproperlyConfigured(INVALID_URL) from None
     scheme = parts.scheme.lower()
     if scheme in SQLITE_SCHEMES:
         return _sqlite_config(url)
@@ -82,8 +93,12 @@ def _sqlite_config(url: str) -> dict[str, Any]:
 def _mysql_config(url: str, parts: Any, *, conn_max_age: int) -> dict[str, Any]:
     try:
         port = parts.port
-    except ValueError as error:
-        raise ImproperlyConfigured(f"DATABASE_URL has an invalid port ({error}).") from error
+    except ValueError:
+        raise ImproperlyConfigured(INVALID_HOST_OR_PORT) from None
+    # An '@' after the host part, or a '#' anywhere, means the password ended early at a special
+    # character: the rest of it would otherwise be read as the database name or an option.
+    if "@" in parts.path or "@" in parts.query or "#" in url:
+        raise ImproperlyConfigured(INVALID_HOST_OR_PORT)
     name = parts.path.lstrip("/")
     if not name or "/" in name:
         raise ImproperlyConfigured("DATABASE_URL must name one database: mysql://user:pass@host:3306/DATABASE_NAME")

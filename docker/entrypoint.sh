@@ -1,7 +1,7 @@
 #!/bin/sh
-# Container entry point: wait for the database, then start what was asked for.
-#   web            migrate (unless MIGRATE_ON_START=0), then gunicorn on $PORT
-#   worker         wait until migrations are applied, then the task worker
+# Container entry point: wait for the database, check it, then start what was asked for.
+#   web            check, migrate (unless MIGRATE_ON_START=0), then gunicorn on $PORT
+#   worker         check, wait until migrations are applied, then the task worker
 #   manage ARGS    python manage.py ARGS (e.g. `manage dbcheck`, `manage backup`)
 #   anything else  run as given
 set -eu
@@ -24,16 +24,33 @@ wait_until() {
   done
 }
 
+wait_for_database() {
+  # Only the connection: a problem that waiting cannot fix is reported by check_database.
+  wait_until "the database" python manage.py shell --no-imports \
+    -c "from django.db import connection; connection.ensure_connection()"
+}
+
+check_database() {
+  # utf8mb4, server version, and FIELD_ENCRYPTION_KEYS able to decrypt the stored secrets.
+  # `check` prints the failure (and its fix) on one line.
+  if ! python manage.py check --database default; then
+    echo "$1 not started: the database check above failed (README › Troubleshooting)." >&2
+    exit 1
+  fi
+}
+
 case "${1:-web}" in
   web)
-    wait_until "the database" python manage.py check --database default
+    wait_for_database
+    check_database web
     if [ "${MIGRATE_ON_START:-1}" = "1" ]; then python manage.py migrate --noinput; fi
     # connector/gunicorn.conf.py: timeout and an access log without query strings (tokens).
     exec gunicorn connector.wsgi --config connector/gunicorn.conf.py --bind "0.0.0.0:${PORT:-8000}" \
       --workers "${WEB_CONCURRENCY:-2}" --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}"
     ;;
   worker)
-    wait_until "the database" python manage.py check --database default
+    wait_for_database
+    check_database worker
     # The web container migrates; the worker starts once the schema is there.
     wait_until "migrations (run by the web container)" python manage.py migrate --check
     exec python manage.py db_worker --queue-name default

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from connector.dbconfig import MYSQL_SCHEMES, database_config_from_url
+from connector.dbconfig import INVALID_URL, MYSQL_SCHEMES, database_config_from_url
 from connector.operations.errors import ClientProgramMissing, OperationError
 
 PACKAGE_HINT = (
@@ -141,7 +141,11 @@ def mysql_settings_from_url(url: str, *, option_name: str, require_database: boo
     Raises OperationError naming ``option_name`` when the URL is not usable. Without
     ``require_database`` the database part may be left out (NAME is then empty).
     """
-    parts = urlsplit((url or "").strip())
+    try:
+        parts = urlsplit((url or "").strip())
+    except ValueError:
+        # The parser's message quotes what it could not read, possibly part of the password.
+        raise OperationError(INVALID_URL.replace("DATABASE_URL", option_name)) from None
     if parts.scheme.lower() not in MYSQL_SCHEMES:
         raise OperationError(f"{option_name} must be a mysql://user:password@host:3306 URL.")
     has_database = bool(parts.path.strip("/"))
@@ -151,7 +155,7 @@ def mysql_settings_from_url(url: str, *, option_name: str, require_database: boo
     try:
         config = database_config_from_url(parseable, conn_max_age=0)
     except ImproperlyConfigured as error:
-        raise OperationError(str(error).replace("DATABASE_URL", option_name)) from error
+        raise OperationError(str(error).replace("DATABASE_URL", option_name)) from None
     if not has_database:
         config["NAME"] = ""
     return config

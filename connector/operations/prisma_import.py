@@ -38,7 +38,7 @@ from django.db import DataError, IntegrityError, models, transaction
 from django.utils import timezone
 
 from assistant.models import AIConfiguration
-from connector.dbconfig import MYSQL_SCHEMES
+from connector.dbconfig import INVALID_URL, MYSQL_SCHEMES
 from connector.fields import SECRET_MAX_LENGTH
 from connector.models import ShopifySession
 from connector.operations.errors import OperationError
@@ -497,7 +497,11 @@ class _MysqlSource(_Source):
 
 
 def _open_source(source: str) -> _Source:
-    scheme = urlsplit(source).scheme.lower()
+    try:
+        scheme = urlsplit(source).scheme.lower()
+    except ValueError:
+        # The parser's message quotes what it could not read, possibly part of the password.
+        raise OperationError(INVALID_URL.replace("DATABASE_URL", "--from")) from None
     if scheme in MYSQL_SCHEMES:
         return _MysqlSource(source)
     if scheme == "sqlite":
@@ -731,6 +735,8 @@ def _new_instance(spec: TableSpec, candidate: _Candidate) -> models.Model:
     instance = spec.model(**candidate.values)
     if spec is SHOP_CONFIGURATION:
         shop_configuration_ensure_callback_secret(configuration=instance)  # type: ignore[arg-type]
+        # The shop had the old app installed: from the old app's createdAt when known.
+        instance.installed_at = candidate.created_at or timezone.now()  # type: ignore[attr-defined]
     return instance
 
 
@@ -812,6 +818,7 @@ def _ensure_configurations(shops: set[str], *, dry_run: bool) -> TableSummary:
     for start in range(0, len(ordered), LOOKUP_CHUNK):
         chunk = ordered[start : start + LOOKUP_CHUNK]
         present = set(ShopConfiguration.objects.filter(shop__in=chunk).values_list("shop", flat=True))
+        created_shops = []
         for shop in chunk:
             result.read += 1
             if shop in present:
@@ -822,6 +829,13 @@ def _ensure_configurations(shops: set[str], *, dry_run: bool) -> TableSummary:
                 _configuration, created = shop_configuration_get_or_create(shop=shop)
                 if created:
                     result.created += 1
+                    created_shops.append(shop)
                 else:
                     result.unchanged += 1
+        if created_shops:
+            # The old app was installed in these shops (it had their sessions or data); its
+            # tables hold no date for that here, so the import time stands for it.
+            ShopConfiguration.objects.filter(shop__in=created_shops, installed_at__isnull=True).update(
+                installed_at=timezone.now()
+            )
     return result

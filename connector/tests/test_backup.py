@@ -8,10 +8,13 @@ import zlib
 from io import StringIO
 from pathlib import Path
 
+import boto3
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
+from moto import mock_aws
 
 from connector.operations import backup as backup_module
 from connector.operations.backup import backup_filename
@@ -73,8 +76,6 @@ def test_backup_writes_a_private_gzipped_dump_named_by_the_time(tmp_path):
 def test_credentials_go_through_a_private_option_file_never_the_command_line(tmp_path, monkeypatch):
     user = unique_name("bk")
     name = connection.settings_dict["NAME"]
-    admin_execute("CREATE USER %s@'%%' IDENTIFIED BY %s", params=[user, APP_PASSWORD])
-    admin_execute(f"GRANT ALL PRIVILEGES ON `{name}`.* TO %s@'%%'", params=[user])
     ShopConfigurationFactory(dropi_store_name=STORE_NAME)
     spawned = []
     real_popen = subprocess.Popen
@@ -94,7 +95,11 @@ def test_credentials_go_through_a_private_option_file_never_the_command_line(tmp
         return real_popen(arguments, *args, **kwargs)
 
     monkeypatch.setattr(backup_module.subprocess, "Popen", recording_popen)
+    admin_execute("CREATE USER %s@'%%' IDENTIFIED BY %s", params=[user, APP_PASSWORD])
     try:
+        # '_' escaped: the grant covers this database only (and stays within what the suite's account may grant).
+        escaped = name.replace("_", "\\_")
+        admin_execute(f"GRANT ALL PRIVILEGES ON `{escaped}`.* TO %s@'%%'", params=[user])
         with database_alias("ops_app_user", server_settings(USER=user, PASSWORD=APP_PASSWORD)):
             output = run_backup(database="ops_app_user", output=str(tmp_path / "app.sql.gz"))
     finally:
@@ -189,6 +194,41 @@ def test_sqlite_backup_uses_the_online_backup_api_and_can_be_uploaded(tmp_path):
     assert f"uploaded as backups/{name}" in output
     assert (media / "backups" / name).read_bytes() == (tmp_path / name).read_bytes()
     assert "SQLite online backup + gzip" in output
+
+
+@pytest.mark.django_db
+def test_backup_upload_puts_the_file_in_the_s3_bucket(tmp_path):
+    bucket = "connector-backups"
+    # The default storage settings.py configures when AWS_STORAGE_BUCKET_NAME is set.
+    s3_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "region_name": "us-east-1",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    # moto answers boto3's calls in this process: nothing leaves the machine.
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket=bucket)
+        with (
+            sqlite_alias("ops_sqlite", tmp_path / "db.sqlite3"),
+            override_settings(STORAGES={**settings.STORAGES, "default": s3_storage}),
+        ):
+            ShopConfiguration.objects.using("ops_sqlite").create(shop="a.myshopify.com", dropi_store_name=STORE_NAME)
+            output = run_backup(database="ops_sqlite", output=str(tmp_path), upload=True)
+        keys = [entry["Key"] for entry in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+        (name,) = [entry for entry in files_in(tmp_path) if entry.startswith("backup_")]
+        uploaded = s3.get_object(Bucket=bucket, Key=f"backups/{name}")["Body"].read()
+        grants = s3.get_object_acl(Bucket=bucket, Key=f"backups/{name}")["Grants"]
+
+    assert keys == [f"backups/{name}"]
+    assert uploaded == (tmp_path / name).read_bytes()
+    assert f"uploaded as backups/{name}" in output
+    assert [grant["Permission"] for grant in grants] == ["FULL_CONTROL"]  # private: the owner only
 
 
 @pytest.mark.django_db

@@ -1,3 +1,5 @@
+import traceback
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -75,7 +77,7 @@ def test_requires_tls_follows_ssl_mode(url, expected):
         ("mysql://u@h:3306/", "must name one database"),
         ("mysql://u@h/a/b", "must name one database"),
         ("mysql://u@:3306/db", "must name a host"),
-        ("mysql://u@h:99999/db", "invalid port"),
+        ("mysql://u@h:99999/db", "invalid host or port"),
         ("mysql://u@h/db?ssl-mode=SOMETIMES", "ssl-mode 'SOMETIMES' is not one of"),
         ("mysql://u@h/db?ssl-ca=/does/not/exist.pem", "does not exist"),
         ("mysql://u@h/db?ssl-ca=", "needs a value"),
@@ -87,3 +89,30 @@ def test_requires_tls_follows_ssl_mode(url, expected):
 def test_invalid_urls_are_refused_with_a_fix(url, message):
     with pytest.raises(ImproperlyConfigured, match=message):
         database_config_from_url(url)
+
+
+# A password with a character that must be percent-encoded, written raw: the parser reads part of
+# it as the port, the database name or an option. No piece of it may appear in the error.
+UNENCODED_PASSWORDS = [
+    ("mysql://connector:S3cretPass/word@db.example.com:3306/connector", ["S3cretPass", "word@"]),
+    ("mysql://connector:S3cret#Pa55@db.example.com:3306/connector", ["S3cret", "Pa55"]),
+    ("mysql://connector:S3cret?Pa55=x@db.example.com:3306/connector", ["S3cret", "Pa55"]),
+    ("mysql://connector:31337/S3cretPass@db.example.com:3306/connector", ["31337", "S3cretPass"]),
+    ("mysql://connector:[S3cretPass]@db.example.com:3306/connector", ["S3cretPass"]),
+    ("mysql://connector:S3cret\uff03Pass@db.example.com/connector", ["S3cret", "Pass"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "pieces"), UNENCODED_PASSWORDS, ids=["slash", "hash", "question", "digits", "brackets", "nfkc"]
+)
+def test_an_unencoded_password_is_refused_without_showing_any_of_it(url, pieces):
+    with pytest.raises(ImproperlyConfigured) as raised:
+        database_config_from_url(url)
+
+    message = str(raised.value)
+    shown = "".join(traceback.format_exception(raised.value))
+    assert "percent-encode special characters such as / # ? @" in message
+    assert "\n" not in message
+    for piece in pieces:
+        assert piece not in shown

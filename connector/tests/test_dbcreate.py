@@ -1,11 +1,13 @@
 """`manage.py dbcreate`: database and user created once, kept on reruns, passwords never shown."""
 
 from io import StringIO
+from urllib.parse import quote
 
 import MySQLdb
 import pytest
 from django.core.management import CommandError, call_command
 
+from connector.dbconfig import database_config_from_url
 from connector.operations.mysql_clients import mysql_connect
 from connector.tests.databases import (
     admin_execute,
@@ -21,10 +23,16 @@ APP_PASSWORD = "Ap p#pw\"d'\\;:@/😀"  # everything an option file or a URL cou
 WRONG_ADMIN_PASSWORD = "N0t-The-Admin-Password"
 
 
-def admin_url(password=""):
+def admin_url(password=None):
+    """The suite's own account (allowed to create databases and users) as an --admin-url."""
     settings_dict = server_settings()
-    credentials = "root" + (f":{password}" if password else "")
+    password = settings_dict["PASSWORD"] if password is None else password
+    credentials = quote(settings_dict["USER"], safe="") + (f":{quote(password, safe='')}" if password else "")
     return f"mysql://{credentials}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 3306}"
+
+
+def admin_user():
+    return server_settings()["USER"]
 
 
 @pytest.fixture
@@ -99,7 +107,7 @@ def test_a_wrong_admin_password_is_a_clear_error_and_changes_nothing(target):
         dbcreate(admin_url=admin_url(WRONG_ADMIN_PASSWORD))
 
     message = str(raised.value)
-    assert "refused the administrative user 'root'" in message
+    assert f"refused the administrative user '{admin_user()}'" in message
     assert "nothing was changed" in message
     assert WRONG_ADMIN_PASSWORD not in message
     assert APP_PASSWORD not in message
@@ -140,7 +148,7 @@ def test_a_database_url_using_the_admin_account_leaves_accounts_alone():
             admin_execute(f"DROP DATABASE IF EXISTS `{name}`")
 
     assert "created" in output
-    assert "DATABASE_URL uses the administrative user 'root'; left alone" in output
+    assert f"DATABASE_URL uses the administrative user '{admin_user()}'; left alone" in output
 
 
 def test_dbcreate_refuses_sqlite(tmp_path):
@@ -152,3 +160,16 @@ def test_dbcreate_refuses_sqlite(tmp_path):
 def test_dbcreate_needs_an_admin_url():
     with pytest.raises(CommandError, match="--admin-url"):
         call_command("dbcreate", admin_url="")
+
+
+def test_an_unencoded_admin_password_is_refused_without_showing_it():
+    # No server is reached: the URL is refused while it is read.
+    target = database_config_from_url("mysql://app:app-password@127.0.0.1:3306/connector")
+    with database_alias("ops_target", target), pytest.raises(CommandError) as raised:
+        dbcreate(admin_url="mysql://root:S3cretPass/word@db.example.com:3306")
+
+    message = str(raised.value)
+    assert "--admin-url has an invalid host or port" in message
+    assert "percent-encode" in message
+    assert "S3cretPass" not in message
+    assert "word@" not in message

@@ -1,12 +1,18 @@
 """docker/: the compose file parses and has what the product needs; the image files are sane."""
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from cryptography.fernet import Fernet
+from django.conf import settings
+
+from connector.tests.databases import sqlite_alias
+from shops.models import ShopConfiguration
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "docker"
@@ -122,3 +128,81 @@ def test_the_entrypoint_is_valid_sh():
     result = subprocess.run(["sh", "-n", str(DOCKER / "entrypoint.sh")], capture_output=True, text=True, check=False)  # noqa: S603, S607
 
     assert result.returncode == 0, result.stderr
+
+
+def test_every_documented_compose_command_passes_the_env_file():
+    # Without --env-file, Compose reads .env from docker/ (the compose file's folder), not the
+    # repository root, and ${MYSQL_PASSWORD:?...} stops every command, exec and run included.
+    commands = [
+        line
+        for path in (ROOT / "README.md", DOCKER / "compose.yaml")
+        for line in path.read_text().splitlines()
+        if "docker compose " in line
+    ]
+
+    assert len(commands) >= 4
+    for command in commands:
+        assert "--env-file " in command, command
+
+
+def run_entrypoint(tmp_path, command, *, database, keys):
+    """docker/entrypoint.sh COMMAND with this checkout as /app and a stand-in gunicorn."""
+    bin_directory = tmp_path / "bin"
+    bin_directory.mkdir(exist_ok=True)
+    # The image's `python` is this suite's interpreter (its virtualenv) here.
+    stand_ins = {"python": f'exec "{sys.executable}" "$@"', "gunicorn": 'echo "gunicorn started $1"'}
+    for name, body in stand_ins.items():
+        (bin_directory / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_directory / name).chmod(0o755)
+    env = {
+        "PATH": f"{bin_directory}:{os.environ['PATH']}",
+        "HOME": str(tmp_path),
+        "DEBUG": "true",
+        "DJANGO_SETTINGS_MODULE": "connector.settings",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "FIELD_ENCRYPTION_KEYS": keys,
+        "WAIT_SECONDS": "4",
+    }
+    return subprocess.run(  # noqa: S603
+        ["sh", str(DOCKER / "entrypoint.sh"), command],  # noqa: S607
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def database_with_a_secret(tmp_path):
+    """A migrated SQLite file holding a Dropi token encrypted with the test suite's key."""
+    path = tmp_path / "db.sqlite3"
+    with sqlite_alias("ops_entrypoint", path):
+        ShopConfiguration.objects.using("ops_entrypoint").create(shop="a.myshopify.com", dropi_token="dropi-token")
+    return path
+
+
+@pytest.mark.django_db
+def test_the_entrypoint_refuses_to_start_gunicorn_with_a_key_that_cannot_read_the_secrets(
+    tmp_path, database_with_a_secret
+):
+    result = run_entrypoint(tmp_path, "web", database=database_with_a_secret, keys=Fernet.generate_key().decode())
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "gunicorn started" not in result.stdout
+    assert "gave up" not in result.stderr
+    errors = result.stderr.splitlines()
+    assert errors[0].startswith("CommandError: connector.E003 Secrets stored in ")
+    assert "shops_shop_configuration.dropi_token" in errors[0]
+    assert errors[1] == "web not started: the database check above failed (README › Troubleshooting)."
+
+
+@pytest.mark.django_db
+def test_the_entrypoint_starts_gunicorn_when_the_database_checks_pass(tmp_path, database_with_a_secret):
+    keys = ",".join(settings.FIELD_ENCRYPTION_KEYS)
+
+    result = run_entrypoint(tmp_path, "web", database=database_with_a_secret, keys=keys)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "gunicorn started connector.wsgi" in result.stdout

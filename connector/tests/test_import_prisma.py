@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from assistant.models import AIConfiguration
 from connector import crypto
@@ -272,6 +273,7 @@ def assert_imported_data():
     assert (configuration.nuevo_pedido_flow_id, configuration.carrito_abandonado_flow_id) == ("flow-np-1", "flow-ca-1")
     assert configuration.dropi_country == "CO"
     assert (configuration.created_at, configuration.updated_at) == (CREATED, UPDATED)
+    assert configuration.installed_at == CREATED  # the old app's createdAt
     assert configuration.callback_secret_hash == callback_secret_hash(configuration.callback_secret.reveal())
     # Secrets were encrypted on the way in: the column holds Fernet ciphertext.
     raw = raw_column("shops_shop_configuration", "ecomdrop_api_key", "shop", "tienda-uno.myshopify.com")
@@ -353,6 +355,22 @@ def test_import_from_the_old_sqlite_file_twice(tmp_path):
     assert_second_import_changes_nothing(second)
     assert our_rows() == after_first
     assert sqlite_snapshot(source) == before  # nothing changed or deleted in the source
+
+
+@pytest.mark.django_db
+def test_imported_shops_get_an_install_date(tmp_path):
+    source = build_sqlite_source(tmp_path / "dev.sqlite")
+    started = timezone.now()
+
+    run_import(source)
+
+    finished = timezone.now()
+    installed = dict(ShopConfiguration.objects.values_list("shop", "installed_at"))
+    assert installed["tienda-uno.myshopify.com"] == CREATED  # its configuration's createdAt
+    # Shops with only sessions or an AI profile in the old app: the import time.
+    for shop in ("solo-sesion.myshopify.com", "tienda-tres.myshopify.com"):
+        assert started <= installed[shop] <= finished
+    assert all(configuration.is_installed for configuration in ShopConfiguration.objects.all())
 
 
 @pytest.mark.mysql
@@ -540,6 +558,26 @@ def test_a_source_that_is_not_a_database_is_a_clear_error(tmp_path):
         run_import(tmp_path / "missing.sqlite")
     with pytest.raises(CommandError, match="is not an SQLite database"):
         run_import(text_file)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "source",
+    [
+        "mysql://shopify_user:S3cretPass/word@old-db:3306/shopify_app",
+        "mysql://shopify_user:[S3cretPass]@old-db:3306/shopify_app",
+    ],
+    ids=["slash", "brackets"],
+)
+def test_an_unencoded_source_password_is_refused_without_showing_it(source):
+    with pytest.raises(CommandError) as raised:
+        run_import(source)
+
+    message = str(raised.value)
+    assert message.startswith("--from ")
+    assert "percent-encode" in message
+    assert "S3cretPass" not in message
+    assert "word@" not in message
 
 
 @pytest.mark.mysql

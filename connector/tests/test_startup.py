@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from cryptography.fernet import Fernet
@@ -73,6 +74,16 @@ def test_an_invalid_database_url_is_one_line():
     assert_one_line_error(result, "DATABASE_URL scheme 'postgresql' is not supported")
 
 
+def test_an_unencoded_password_in_database_url_is_one_line_and_never_printed():
+    result = manage(
+        "check", env={**PRODUCTION_ENV, "DATABASE_URL": "mysql://connector:S3cretPass/word@db.example.com:3306/db"}
+    )
+
+    assert_one_line_error(result, "DATABASE_URL has an invalid host or port", "percent-encode")
+    assert "S3cretPass" not in result.stdout + result.stderr
+    assert "word@" not in result.stdout + result.stderr
+
+
 def test_an_unreachable_server_is_one_line_with_the_fix():
     result = manage(
         "migrate", env={**PRODUCTION_ENV, "DATABASE_URL": "mysql://app:pw@127.0.0.1:1/connector?connect-timeout=3"}
@@ -95,11 +106,18 @@ def test_a_wrong_password_is_one_line_and_never_printed():
 
 @pytest.mark.mysql
 def test_an_unknown_database_is_one_line_with_the_fix():
-    result = manage(
-        "migrate", env={**PRODUCTION_ENV, "DATABASE_URL": "mysql://root@127.0.0.1:3306/no_such_db_here_xyz"}
-    )
+    # The suite's own account (root may not log in over TCP), and an ops_* name it has privileges
+    # on: for a name it has none on, the server says "access denied" instead.
+    suite_url = urlsplit(os.environ["DATABASE_URL"])
+    missing = urlunsplit(suite_url._replace(path="/ops_no_such_db_here_xyz"))
+    result = manage("migrate", env={**PRODUCTION_ENV, "DATABASE_URL": missing})
 
-    assert_one_line_error(result, "Database 'no_such_db_here_xyz' does not exist", "utf8mb4")
+    assert_one_line_error(
+        result,
+        "Database 'ops_no_such_db_here_xyz' does not exist",
+        "utf8mb4",
+        "README › Troubleshooting › Unknown database",
+    )
 
 
 def test_check_deploy_passes_with_production_settings():

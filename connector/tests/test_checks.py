@@ -1,0 +1,71 @@
+"""Database system checks: refused databases and unreadable secrets stop `check` and `migrate`
+with one line that names what is wrong."""
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from connector.checks import check_encryption_keys_read_stored_secrets
+from connector.tests.databases import database_alias, mysql_database, server_settings
+from shops.tests.factories import ShopConfigurationFactory
+
+pytestmark = pytest.mark.django_db
+
+LOST_KEY = Fernet.generate_key().decode()
+
+
+def test_a_wrong_key_stops_check_database_with_one_line_naming_the_column():
+    with override_settings(FIELD_ENCRYPTION_KEYS=[LOST_KEY]):
+        ShopConfigurationFactory(dropi_token="written-with-a-lost-key")
+
+    with pytest.raises(CommandError) as raised:
+        call_command("check", databases=["default"])
+
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("connector.E003 Secrets stored in ")
+    assert "shops_shop_configuration.dropi_token" in message
+    assert "rotate_encryption_keys" in message
+    assert "written-with" not in message
+
+
+def test_check_database_passes_when_the_keys_read_every_stored_secret(capsys):
+    ShopConfigurationFactory(dropi_token="readable")
+
+    call_command("check", databases=["default"])
+
+    assert "no issues" in capsys.readouterr().out
+
+
+def test_an_unreadable_old_row_is_found_behind_newer_readable_ones():
+    with override_settings(FIELD_ENCRYPTION_KEYS=[LOST_KEY]):
+        ShopConfigurationFactory(dropi_token="oldest, written with a lost key")
+    ShopConfigurationFactory.create_batch(5, dropi_token="newer, readable")
+
+    (error,) = check_encryption_keys_read_stored_secrets(databases=["default"])
+
+    assert "shops_shop_configuration.dropi_token" in error.msg
+
+
+def test_migrate_refuses_a_wrong_key_before_migrating():
+    with override_settings(FIELD_ENCRYPTION_KEYS=[LOST_KEY]):
+        ShopConfigurationFactory(dropi_token="written-with-a-lost-key")
+
+    with pytest.raises(CommandError, match=r"^connector\.E003 .*shops_shop_configuration\.dropi_token[^\n]*$"):
+        call_command("migrate", verbosity=0, skip_checks=False)
+
+
+@pytest.mark.mysql
+def test_migrate_refuses_a_latin1_database_with_one_line():
+    with (
+        mysql_database("latin1", charset="latin1", collation="latin1_swedish_ci") as name,
+        database_alias("ops_latin1", server_settings(NAME=name)),
+        pytest.raises(CommandError) as raised,
+    ):
+        call_command("migrate", database="ops_latin1", verbosity=0, skip_checks=False)
+
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith(f"connector.E001 Database '{name}' uses character set latin1;")
+    assert f"ALTER DATABASE `{name}` CHARACTER SET utf8mb4" in message
