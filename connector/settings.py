@@ -235,7 +235,8 @@ SHOPIFY_API_VERSION = env.str("SHOPIFY_API_VERSION", default="2026-10")
 SHOPIFY_ADMIN_ORIGIN = env.str("SHOPIFY_ADMIN_ORIGIN", default="https://{shop}")
 # Keep in step with shopify.app.toml ([access_scopes]); used by the OAuth fallback.
 SHOPIFY_SCOPES = env.str(
-    "SHOPIFY_SCOPES", default="read_orders,read_products,read_themes,write_orders,write_products,write_themes"
+    "SHOPIFY_SCOPES",
+    default="read_locations,read_orders,read_products,read_themes,write_inventory,write_orders,write_products,write_themes",
 )
 ECOMDROP_API_URL = env.str("ECOMDROP_API_URL", default="https://panel.ecomdrop.app/api").rstrip("/")
 DROPI_API_URLS = {

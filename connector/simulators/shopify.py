@@ -80,7 +80,7 @@ class ShopifySimulator(SimulatorServer):
         *,
         api_key: str,
         api_secret: str,
-        scope: str = "read_products,write_products,read_orders,write_orders",
+        scope: str = "read_products,write_products,read_orders,write_orders,read_locations,write_inventory",
         access_token_lifetime: int = 3600,
         refresh_token_lifetime: int = 90 * 24 * 3600,
         rotation_grace_seconds: float = 60.0,
@@ -145,6 +145,30 @@ class ShopifySimulator(SimulatorServer):
     def bucket(self, shop: str) -> Bucket:
         with self._state:
             return self.buckets.setdefault(shop, Bucket())
+
+    def granted_scopes(self, shop: str) -> set[str]:
+        """The scopes of the shop's valid tokens (a ``write_`` scope implies its ``read_`` one)."""
+        granted: set[str] = set()
+        with self._state:
+            for issued in self.tokens.values():
+                if issued.shop == shop and (issued.expires_at is None or issued.expires_at > time.time()):
+                    granted.update(part.strip() for part in issued.scope.split(",") if part.strip())
+        return granted | {scope.replace("write_", "read_", 1) for scope in granted if scope.startswith("write_")}
+
+    def require_scope(self, shop: str, *scopes: str, field_name: str) -> None:
+        """Answer Shopify's top-level ``ACCESS_DENIED`` unless the shop granted one of ``scopes``."""
+        if self.granted_scopes(shop) & set(scopes):
+            return
+        required = " or ".join(f"`{scope}`" for scope in scopes)
+        raise GraphQLErrors(
+            [
+                {
+                    "message": f"Access denied for {field_name} field. Required access: {required} access scope.",
+                    "extensions": {"code": "ACCESS_DENIED", "requiredAccess": f"{required} access scope."},
+                    "path": [field_name],
+                }
+            ]
+        )
 
     # -- routing
     def handle(self, request: Request) -> Response:

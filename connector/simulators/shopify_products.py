@@ -1,11 +1,22 @@
 """Products for the Shopify simulator: search with cursors, product detail (options, variants,
-media) and ``productSet`` (create, or update by ``identifier``) with the checks Shopify makes
-and answers as ``userErrors``: variants and options given together, known option values,
-unique combinations, a variant limit, valid prices and image URLs, an existing product.
+media, and which variants are stocked at a location), the shop's locations, and ``productSet``
+(create, or update by ``identifier``) with the checks Shopify makes and answers as
+``userErrors``: variants and options given together, known option values, unique combinations,
+a variant limit, valid prices and image URLs, an existing product, inventory quantities at an
+active location.
 
 ``productSet`` follows Shopify's rule for updates: a list given in the input replaces the
 stored list (entries with an id are kept and updated, the others created, the missing ones
 removed); anything left out of the input stays as it is.
+
+Inventory, after Shopify's reference (``ProductVariantSetInput``, ``ProductSetInventoryInput``,
+``Location``): ``inventoryItem`` / ``inventoryQuantities`` need ``write_inventory`` (else a
+top-level ``ACCESS_DENIED`` and nothing changes); a quantity is ``available`` or ``on_hand`` at
+an active location; an existing variant can only get quantities at locations where it is
+already stocked (the error code of that refusal is the simulator's choice). A new variant is
+stocked where its quantities say, else at the primary location. The ``PrimaryLocation`` query
+needs ``read_locations`` (or an inventory scope). Every shop starts with one active primary
+location, "Shop location".
 """
 
 from __future__ import annotations
@@ -23,13 +34,86 @@ _variant_ids = itertools.count(44_000_000_001)
 _media_ids = itertools.count(30_000_000_001)
 _option_ids = itertools.count(10_000_000_001)
 _option_value_ids = itertools.count(20_000_000_001)
+_location_ids = itertools.count(70_000_000_001)
 
 DEFAULT_VARIANT_LIMIT = 2048
 MAX_TITLE_LENGTH = 255
+MAX_QUANTITY = 1_000_000_000
+QUANTITY_NAMES = ("available", "on_hand")
 
 
 def _products(simulator: ShopifySimulator, shop: str) -> list[dict[str, Any]]:
     return simulator.shop_data.setdefault(shop, {}).setdefault("products", [])
+
+
+# --------------------------------------------------------------------------- locations
+def locations(simulator: ShopifySimulator, shop: str) -> list[dict[str, Any]]:
+    """The shop's locations; a shop starts with one, its active primary "Shop location"."""
+    data = simulator.shop_data.setdefault(shop, {})
+    if "locations" not in data:
+        data["locations"] = [_new_location("Shop location", primary=True)]
+    return data["locations"]
+
+
+def _new_location(name: str, *, active: bool = True, primary: bool = False, online: bool = True) -> dict[str, Any]:
+    return {
+        "id": f"gid://shopify/Location/{next(_location_ids)}",
+        "name": name,
+        "isActive": active,
+        "isPrimary": primary,
+        "fulfillsOnlineOrders": online,
+    }
+
+
+def add_location(
+    simulator: ShopifySimulator,
+    shop: str,
+    name: str,
+    *,
+    active: bool = True,
+    primary: bool = False,
+    online: bool = True,
+) -> dict[str, Any]:
+    """Add a location to the shop; ``primary=True`` makes it the primary one."""
+    existing = locations(simulator, shop)
+    location = _new_location(name, active=active, primary=primary, online=online)
+    if primary:
+        for other in existing:
+            other["isPrimary"] = False
+    existing.append(location)
+    return location
+
+
+def primary_location(simulator: ShopifySimulator, shop: str) -> dict[str, Any] | None:
+    return next((location for location in locations(simulator, shop) if location["isPrimary"]), None)
+
+
+def _active_location(simulator: ShopifySimulator, shop: str, location_id: str) -> dict[str, Any] | None:
+    return next(
+        (location for location in locations(simulator, shop) if location["id"] == location_id and location["isActive"]),
+        None,
+    )
+
+
+def _default_inventory(simulator: ShopifySimulator, shop: str) -> dict[str, int]:
+    primary = primary_location(simulator, shop)
+    return {primary["id"]: 0} if primary else {}
+
+
+def _location_node(location: dict[str, Any]) -> dict[str, Any]:
+    return {key: location[key] for key in ("id", "name", "isActive", "fulfillsOnlineOrders")}
+
+
+def primary_location_query(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """``location`` without an id is the shop's primary location; ``locations`` lists the active
+    ones (Shopify's default leaves deactivated locations out)."""
+    simulator.require_scope(shop, "read_locations", "read_inventory", field_name="location")
+    primary = primary_location(simulator, shop)
+    active = [location for location in locations(simulator, shop) if location["isActive"]]
+    return {
+        "location": _location_node(primary) if primary else None,
+        "locations": {"nodes": [_location_node(location) for location in active[:10]]},
+    }
 
 
 def _now() -> str:
@@ -59,7 +143,9 @@ def add_product(
     media: int = 0,
     status: str = "ACTIVE",
 ) -> dict[str, Any]:
-    """Store a product; ``variants`` items are ``{"options": {"Color": "Rojo"}, "price": "10.00", "sku": "…"}``.
+    """Store a product; ``variants`` items are ``{"options": {"Color": "Rojo"}, "price": "10.00", "sku": "…"}``,
+    optionally with ``"inventory": {location id: available}`` (default: stocked at the primary
+    location with 0) and ``"tracked"`` (default True).
 
     Without variants the product has Shopify's single default variant ("Title: Default Title").
     """
@@ -104,6 +190,8 @@ def add_product(
                 "price": variant.get("price", "0.00"),
                 "barcode": variant.get("barcode"),
                 "selectedOptions": selected,
+                "tracked": variant.get("tracked", True),
+                "inventory": dict(variant.get("inventory", _default_inventory(simulator, shop))),
             }
         )
     _products(simulator, shop).insert(0, product)
@@ -184,11 +272,30 @@ def _variant_node(variant: dict[str, Any], fields: tuple[str, ...] = DETAIL_VARI
     return {key: variant.get(key) for key in fields}
 
 
+def _stocked_variants(simulator: ShopifySimulator, shop: str, query: str) -> dict[str, Any]:
+    """``productVariants(query: "product_id:… location_id:…")``: the variants stocked there."""
+    terms = dict(term.split(":", 1) for term in query.split() if ":" in term)
+    product_number, location_number = terms.get("product_id"), terms.get("location_id")
+    nodes = [
+        {"id": variant["id"]}
+        for product in _products(simulator, shop)
+        if product_number is None or product["id"].rsplit("/", 1)[-1] == product_number
+        for variant in product["variants"]
+        if location_number is None
+        or any(location_id.rsplit("/", 1)[-1] == location_number for location_id in variant.get("inventory", {}))
+    ]
+    return {"nodes": nodes[:250]}
+
+
 def product_detail(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
+    answer: dict[str, Any] = {}
+    if variables.get("withStocked"):
+        answer["stockedVariants"] = _stocked_variants(simulator, shop, str(variables.get("stockedQuery") or ""))
     product = find_product(simulator, shop, str(variables.get("id") or ""))
     if product is None:
-        return {"product": None}
+        return {"product": None, **answer}
     return {
+        **answer,
         "product": {
             "id": product["id"],
             "title": product["title"],
@@ -206,7 +313,7 @@ def product_detail(simulator: ShopifySimulator, shop: str, variables: dict[str, 
                     {"id": item["id"], "mediaContentType": item["mediaContentType"]} for item in product["media"][:100]
                 ],
             },
-        }
+        },
     }
 
 
@@ -227,7 +334,7 @@ def _empty_product() -> dict[str, Any]:
         ],
         "variants": [
             {"id": f"gid://shopify/ProductVariant/{next(_variant_ids)}", "title": "Default Title", "sku": "",
-             "price": "0.00", "barcode": None, "selectedOptions": selected}
+             "price": "0.00", "barcode": None, "selectedOptions": selected, "tracked": True, "inventory": {}}
         ],
         "media": [],
     }  # fmt: skip
@@ -269,8 +376,42 @@ def _set_files(product: dict[str, Any] | None, files: list[dict[str, Any]]) -> l
     return media
 
 
+def _set_inventory(
+    simulator: ShopifySimulator,
+    shop: str,
+    stored: dict[str, Any],
+    variant: dict[str, Any],
+    field: list[str],
+    *,
+    existing: bool,
+) -> None:
+    if variant.get("inventoryItem") is not None:
+        stored["tracked"] = bool(variant["inventoryItem"].get("tracked", stored.get("tracked", True)))
+    quantities = variant.get("inventoryQuantities")
+    if quantities is None:
+        return
+    inventory = dict(stored.get("inventory") or {}) if existing else {}
+    for index, quantity in enumerate(quantities):
+        quantity_field = [*field, "inventoryQuantities", str(index)]
+        if quantity.get("name") not in QUANTITY_NAMES:
+            raise _Refused([*quantity_field, "name"], "Name must be available or on_hand", "INVALID_INPUT")
+        location_id = str(quantity.get("locationId") or "")
+        if _active_location(simulator, shop, location_id) is None:
+            raise _Refused([*quantity_field, "locationId"], "Location not found", "NOT_FOUND")
+        if existing and location_id not in (stored.get("inventory") or {}):
+            raise _Refused(
+                [*quantity_field, "locationId"], "The variant is not stocked at this location", "INVALID_VARIANT"
+            )
+        amount = quantity.get("quantity")
+        if not isinstance(amount, int) or isinstance(amount, bool) or abs(amount) > MAX_QUANTITY:
+            raise _Refused([*quantity_field, "quantity"], "Quantity is invalid", "INVALID_INPUT")
+        inventory[location_id] = amount
+    stored["inventory"] = inventory
+
+
 def _set_options_and_variants(
     simulator: ShopifySimulator,
+    shop: str,
     product: dict[str, Any] | None,
     options: list[dict[str, Any]],
     variants: list[dict[str, Any]],
@@ -339,6 +480,8 @@ def _set_options_and_variants(
                 "sku": "",
                 "price": "0.00",
                 "barcode": None,
+                "tracked": True,
+                "inventory": _default_inventory(simulator, shop),
             }
         if "price" in variant:
             stored["price"] = _money(variant["price"], [*field, "price"])
@@ -349,6 +492,7 @@ def _set_options_and_variants(
             if any(len(code) > 255 or not code for code in barcodes):
                 raise _Refused([*field, "barcodes"], "Barcode is invalid", "INVALID_INPUT")
             stored["barcode"] = barcodes[0] if barcodes else None
+        _set_inventory(simulator, shop, stored, variant, field, existing=bool(variant.get("id")))
         stored["selectedOptions"] = selected
         stored["title"] = _variant_title(selected)
         new_variants.append(stored)
@@ -358,6 +502,8 @@ def _set_options_and_variants(
 def product_set(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
     data = variables.get("input") or {}
     identifier = variables.get("identifier") or {}
+    if any("inventoryQuantities" in variant or "inventoryItem" in variant for variant in data.get("variants") or []):
+        simulator.require_scope(shop, "write_inventory", field_name="inventoryQuantities")
     try:
         product = None
         if identifier.get("id"):
@@ -373,7 +519,9 @@ def product_set(simulator: ShopifySimulator, shop: str, variables: dict[str, Any
         files = _set_files(product, data["files"]) if "files" in data else None
         options = variants = None
         if "variants" in data:
-            options, variants = _set_options_and_variants(simulator, product, data["productOptions"], data["variants"])
+            options, variants = _set_options_and_variants(
+                simulator, shop, product, data["productOptions"], data["variants"]
+            )
     except _Refused as refused:
         return {"productSet": {"product": None, "userErrors": [refused.error]}}
     # Everything was checked first: a refused input leaves the product untouched.
@@ -410,5 +558,10 @@ def register(simulator: ShopifySimulator) -> None:
     # Shopify's per-product variant limit (tests lower it to provoke the userError).
     simulator.product_variant_limit = DEFAULT_VARIANT_LIMIT
     simulator.graphql_handlers.update(
-        {"ProductsSearch": products_search, "ProductDetail": product_detail, "ProductSet": product_set}
+        {
+            "ProductsSearch": products_search,
+            "ProductDetail": product_detail,
+            "ProductSet": product_set,
+            "PrimaryLocation": primary_location_query,
+        }
     )

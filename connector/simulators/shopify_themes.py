@@ -26,7 +26,6 @@ import datetime
 import io
 import itertools
 import threading
-import time
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +33,7 @@ from typing import Any
 import requests
 
 from connector.simulators.base import serve_until_interrupted
-from connector.simulators.shopify import GraphQLErrors, ShopifySimulator
+from connector.simulators.shopify import ShopifySimulator
 
 GID_PREFIX = "gid://shopify/OnlineStoreTheme/"
 # Shopify documents no userError code for a full theme library; the wording is the simulator's.
@@ -123,22 +122,7 @@ class ShopifyThemes:
 
     # -- handlers
     def _require(self, shop: str, scope: str, field_name: str) -> None:
-        granted: set[str] = set()
-        with self.simulator._state:
-            for issued in self.simulator.tokens.values():
-                if issued.shop == shop and (issued.expires_at is None or issued.expires_at > time.time()):
-                    granted.update(part.strip() for part in issued.scope.split(","))
-        if scope in granted or (scope.startswith("read_") and scope.replace("read_", "write_", 1) in granted):
-            return
-        raise GraphQLErrors(
-            [
-                {
-                    "message": f"Access denied for {field_name} field. Required access: `{scope}` access scope.",
-                    "extensions": {"code": "ACCESS_DENIED", "requiredAccess": f"`{scope}` access scope."},
-                    "path": [field_name],
-                }
-            ]
-        )
+        self.simulator.require_scope(shop, scope, field_name=field_name)
 
     def theme_create(self, simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
         self._require(shop, "write_themes", "themeCreate")
@@ -237,7 +221,7 @@ def main() -> None:
     simulator = ShopifySimulator(
         api_key=options.api_key,
         api_secret=options.api_secret,
-        scope="read_orders,read_products,read_themes,write_orders,write_products,write_themes",
+        scope="read_locations,read_orders,read_products,read_themes,write_inventory,write_orders,write_products,write_themes",
     )
     themes = ShopifyThemes.install(simulator)
     themes.fetch_sources = True

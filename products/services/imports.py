@@ -3,16 +3,23 @@ existing one, and remember the association (with its variant mappings).
 
 Owns: the preview of an import (prices under the chosen rule), the Shopify input built from
 the Dropi product (sanitised description, CDN images, options and variants, SKUs, barcodes,
-prices), the Shopify calls, and saving the association only after Shopify accepted the change.
+prices, Dropi's stock as the available quantity at the shop's stock location), the Shopify
+calls, and saving the association only after Shopify accepted the change.
 
 Shopify calls per import, by design:
-- create: one ``productSet`` (title, description, images, options, variants, status);
-- link: ``ProductDetail`` (does the product still exist; its options, variants and media)
-  then one ``productSet`` by id. ``productUpdate`` can append media but cannot remove it nor
-  change variant prices and barcodes, which would take two more mutations (``fileUpdate``,
-  ``productVariantsBulkUpdate``) and leave a half-changed product when one of them fails.
+- create: one ``productSet`` (title, description, images, options, variants with tracked
+  inventory and their stock, status);
+- link: ``ProductDetail`` (does the product still exist; its options, variants and media, and
+  which variants are stocked at the stock location) then one ``productSet`` by id.
+  ``productUpdate`` can append media but cannot remove it nor change variant prices, barcodes
+  and stock, which would take more mutations (``fileUpdate``, ``productVariantsBulkUpdate``,
+  ``inventorySetQuantities``) and leave a half-changed product when one of them fails.
   ``productSet`` changes title, description, images (replacing the list, or keeping the
   existing ids read a moment before) and the variants in one mutation, checked as a whole.
+- plus one ``PrimaryLocation`` query when the shop's stock location is not cached (see
+  ``shopify_stock_location_get``), and one more ``productSet`` without the stock when Shopify
+  refuses only the stock (permission missing, location gone): the product is then saved
+  without stock and the merchant is told so. A refused ``productSet`` changed nothing.
 
 Must not hold a transaction across a vendor call; must not log descriptions or tokens.
 """
@@ -20,6 +27,7 @@ Must not hold a transaction across a vendor call; must not log descriptions or t
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -28,22 +36,27 @@ import nh3
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from connector.dropi.client import DropiProduct, DropiVariation
 from connector.errors import ApplicationError
 from connector.services import shopify_admin_client
-from connector.shopify.errors import ShopifyError, ShopifyUserErrors
+from connector.shopify.errors import ShopifyError, ShopifyForbidden, ShopifyUserErrors
 from connector.shopify.graphql import ShopifyAdminClient
 from products.models import ProductAssociation, VariantMapping
 from products.pricing import PriceRule, price_for
+from products.selectors import shop_can_write_inventory
 from products.services.catalogue import dropi_access_get, dropi_product_get
 from products.services.shopify_products import (
     VARIANT_GID_RE,
     ShopifyProduct,
+    StockLocation,
     shopify_admin_product_url,
     shopify_error_as_application_error,
     shopify_product_get,
     shopify_product_gid,
+    shopify_stock_location_forget,
+    shopify_stock_location_get,
 )
 
 logger = logging.getLogger(__name__)
@@ -54,6 +67,8 @@ MAX_OPTION_VALUE_LENGTH = 255
 MAX_SHOPIFY_OPTIONS = 3
 IMPORT_LOCK_SECONDS = 120
 STATUSES = ("DRAFT", "ACTIVE")
+MAX_QUANTITY = 1_000_000_000  # Shopify refuses inventory quantities above this
+STOCK_FIELDS = ("inventoryQuantities", "inventoryItem")
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,7 @@ class PlannedVariant:
     sku: str
     price: Decimal
     barcode: str
+    stock: int = 0
 
 
 @dataclass
@@ -85,6 +101,14 @@ class ImportResult:
     admin_url: str
     shopify_calls: int
     warnings: list[str] = field(default_factory=list)
+
+
+class _StockRefused(Exception):
+    """Shopify refused only the stock of a ``productSet`` (nothing changed); ``warning`` says why."""
+
+    def __init__(self, warning: str) -> None:
+        super().__init__(warning)
+        self.warning = warning
 
 
 class ShopifyRefused(ApplicationError):
@@ -162,6 +186,7 @@ def variant_plan(
                 sku=product.sku[:255],
                 price=_price(rule, product, None, label) or Decimal("0"),
                 barcode=suggested_code(product) if use_suggested_barcode else "",
+                stock=product.stock,
             )
         ]
     names: list[str] = []
@@ -192,6 +217,7 @@ def variant_plan(
             sku=variation.sku[:255],
             price=_price(rule, product, variation, variation.label) or Decimal("0"),
             barcode=suggested_code(variation) if use_suggested_barcode else "",
+            stock=variation.stock,
         )
         for variation, option_values in zip(product.variations, values, strict=True)
     ]
@@ -209,7 +235,17 @@ def _product_options(option_names: list[str], plan: list[PlannedVariant]) -> lis
     return options
 
 
-def _variant_input(option_names: list[str], variant: PlannedVariant) -> dict[str, Any]:
+def _stock_input(location: StockLocation, quantity: int) -> dict[str, Any]:
+    """Track the variant's inventory and set ``quantity`` as available at ``location``."""
+    return {
+        "inventoryItem": {"tracked": True},
+        "inventoryQuantities": [
+            {"locationId": location.id, "name": "available", "quantity": min(max(quantity, 0), MAX_QUANTITY)}
+        ],
+    }
+
+
+def _variant_input(option_names: list[str], variant: PlannedVariant, location: StockLocation | None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "optionValues": [
             {"optionName": name, "name": value} for name, value in zip(option_names, variant.option_values, strict=True)
@@ -220,7 +256,34 @@ def _variant_input(option_names: list[str], variant: PlannedVariant) -> dict[str
         data["sku"] = variant.sku
     if variant.barcode:
         data["barcodes"] = [{"value": variant.barcode}]
+    if location is not None:
+        data.update(_stock_input(location, variant.stock))
     return data
+
+
+def _permission_warning() -> str:
+    return _(
+        "The stock was not written to Shopify: the app does not have the inventory permissions yet "
+        "(write_inventory, read_locations). Open the app again from Shopify Admin to accept them, then import again."
+    )
+
+
+def _stock_location(*, shop: str, client: ShopifyAdminClient) -> tuple[StockLocation | None, list[str]]:
+    """Where Dropi's stock goes, or None and a warning saying why it cannot be written: the
+    import goes on without stock when the permission is missing or the shop has no active
+    location. Raises ApplicationError when Shopify fails otherwise."""
+    if not shop_can_write_inventory(shop=shop):
+        return None, [_permission_warning()]
+    try:
+        location = shopify_stock_location_get(shop=shop, client=client)
+    except ShopifyForbidden:
+        logger.info("No permission to read the shop's locations", extra={"shop": shop})
+        return None, [_permission_warning()]
+    except ShopifyError as error:
+        raise shopify_error_as_application_error(error) from error
+    if location is None:
+        return None, [_("The stock was not written to Shopify: the shop has no active location.")]
+    return location, []
 
 
 def _user_errors(error: ShopifyUserErrors, *, variant_labels: list[str]) -> list[dict[str, str]]:
@@ -234,6 +297,10 @@ def _user_errors(error: ShopifyUserErrors, *, variant_labels: list[str]) -> list
         "identifier": _("Shopify product"),
         "price": _("price"),
         "barcodes": _("barcode"),
+        "inventoryQuantities": _("stock"),
+        "inventoryItem": _("inventory"),
+        "locationId": _("location"),
+        "quantity": _("quantity"),
         "sku": "SKU",
         "optionValues": _("options"),
     }
@@ -267,7 +334,7 @@ def _user_errors(error: ShopifyUserErrors, *, variant_labels: list[str]) -> list
 
 
 def _execute_product_set(
-    client: ShopifyAdminClient, variables: dict[str, Any], *, variant_labels: list[str]
+    client: ShopifyAdminClient, variables: dict[str, Any], *, variant_labels: list[str], with_stock: bool = False
 ) -> dict[str, Any]:
     try:
         result = client.execute("product_set", variables, user_errors_at="productSet")
@@ -279,7 +346,20 @@ def _execute_product_set(
                 code="shopify_product_missing",
                 status=404,
             ) from error
+        if with_stock and all(
+            any(part in STOCK_FIELDS for part in user_error.field) for user_error in error.user_errors
+        ):
+            reason = "; ".join(user_error.message for user_error in error.user_errors)
+            raise _StockRefused(
+                _("Shopify did not accept the stock (%(reason)s), so the product was saved without it.")
+                % {"reason": reason}
+            ) from error
         raise ShopifyRefused(_user_errors(error, variant_labels=variant_labels)) from error
+    except ShopifyForbidden as error:
+        # The stock fields need write_inventory; without it Shopify refuses the whole call.
+        if with_stock:
+            raise _StockRefused(_permission_warning()) from error
+        raise shopify_error_as_application_error(error) from error
     except ShopifyError as error:
         raise shopify_error_as_application_error(error) from error
     product = (result.data.get("productSet") or {}).get("product")
@@ -290,6 +370,35 @@ def _execute_product_set(
             status=502,
         )
     return product
+
+
+def _product_set_with_stock(
+    client: ShopifyAdminClient,
+    *,
+    shop: str,
+    build: Callable[[StockLocation | None], dict[str, Any] | None],
+    location: StockLocation | None,
+    variant_labels: list[str],
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """Run ``productSet`` with the variables ``build(location)`` returns (None: nothing to
+    change, no call). When Shopify refuses only the stock, forget the cached location and run it
+    once more without the stock; the warning says so. Returns the product Shopify answered."""
+    variables = build(location)
+    if variables is None:
+        return None, []
+    try:
+        product = _execute_product_set(
+            client, variables, variant_labels=variant_labels, with_stock=location is not None
+        )
+        return product, []
+    except _StockRefused as refused:
+        logger.info("Shopify refused the stock; saving without it", extra={"shop": shop})
+        shopify_stock_location_forget(shop=shop)
+        warning = refused.warning
+    variables = build(None)
+    if variables is None:
+        return None, [warning]
+    return _execute_product_set(client, variables, variant_labels=variant_labels), [warning]
 
 
 class _ImportLock:
@@ -438,11 +547,15 @@ def product_import_preview(*, shop: str, dropi_product_id: str, rule: PriceRule)
 
 # --------------------------------------------------------------------------- create
 def product_import_create(*, shop: str, dropi_product_id: str, options: ImportOptions, rule: PriceRule) -> ImportResult:
-    """Create a Shopify product from the Dropi product with ONE ``productSet`` call, then save
-    the association and the variant mappings (matched by option values).
+    """Create a Shopify product from the Dropi product with ONE ``productSet`` call (variants
+    tracked, Dropi's stock available at the shop's stock location; the location lookup before
+    it when not cached), then save the association and the variant mappings (matched by option
+    values).
 
-    Nothing is saved when Shopify refuses (ShopifyRefused, field by field) or fails
-    (ApplicationError). Raises ApplicationError for Dropi problems and invalid input.
+    Without the inventory permission or an active location the product is created without
+    stock and a warning says so. Nothing is saved when Shopify refuses (ShopifyRefused, field by
+    field) or fails (ApplicationError). Raises ApplicationError for Dropi problems and invalid
+    input.
     """
     if options.status not in STATUSES:
         raise ApplicationError(_("Choose draft or active."), field="status", code="invalid")
@@ -463,10 +576,19 @@ def product_import_create(*, shop: str, dropi_product_id: str, options: ImportOp
     elif options.save_images:
         warnings.append(_("This Dropi product has no images."))
     data["productOptions"] = _product_options(option_names, plan)
-    data["variants"] = [_variant_input(option_names, variant) for variant in plan]
+
+    def build(location: StockLocation | None) -> dict[str, Any]:
+        variants = [_variant_input(option_names, variant, location) for variant in plan]
+        return {"input": {**data, "variants": variants}}
+
     client = shopify_admin_client(shop=shop)
     with _ImportLock(shop, product.id):
-        created = _execute_product_set(client, {"input": data}, variant_labels=[variant.label for variant in plan])
+        location, stock_warnings = _stock_location(shop=shop, client=client)
+        answered, refused_warnings = _product_set_with_stock(
+            client, shop=shop, build=build, location=location, variant_labels=[variant.label for variant in plan]
+        )
+    created = answered or {}
+    warnings += stock_warnings + refused_warnings
     by_values = {variant.option_values: variant for variant in plan}
     mappings = []
     for node in (created.get("variants") or {}).get("nodes") or []:
@@ -555,19 +677,31 @@ def product_import_link(
 ) -> ImportResult:
     """Link the Dropi product to an existing Shopify product: read it (``ProductDetail``), then
     ONE ``productSet`` by id with the title, description, images (replaced, or appended to the
-    existing ones) and the prices/barcodes of the mapped variants, as the options ask. At most
-    two Shopify calls. Saves the association and the variant mappings afterwards (an existing
-    pair is updated, never duplicated).
+    existing ones), the prices/barcodes of the mapped variants as the options ask, and Dropi's
+    stock for the mapped variants stocked at the shop's stock location. Two Shopify calls, plus
+    the location lookup when it is not cached. Saves the association and the variant mappings
+    afterwards (an existing pair is updated, never duplicated).
+
+    ``productSet`` replaces the variant and media lists: every existing variant is sent from
+    the read, and so are the existing media ids when images are appended.
 
     Nothing is saved, in Shopify or here, when the product was deleted, a mapping is foreign,
-    or Shopify refuses (ShopifyRefused, field by field).
+    or Shopify refuses (ShopifyRefused, field by field). A missing inventory permission or
+    location only leaves the stock out (with a warning).
     """
     shopify_product_id = shopify_product_gid(shopify_product_id)
     product, _from_detail = dropi_product_get(shop=shop, product_id=dropi_product_id)
     client = shopify_admin_client(shop=shop)
-    shopify = shopify_product_get(shop=shop, product_id=shopify_product_id, client=client)
-    mappings = _mappings_from_input(variant_mappings, product=product, shopify=shopify)
     warnings: list[str] = []
+    # Stock goes to the mapped variants (or the only variant, for a Dropi product without
+    # variations). Shopify sets quantities of an existing variant only where it is already
+    # stocked, so the location is needed before the read, which asks which variants are.
+    location: StockLocation | None = None
+    if variant_mappings or not product.variations:
+        location, stock_warnings = _stock_location(shop=shop, client=client)
+        warnings += stock_warnings
+    shopify = shopify_product_get(shop=shop, product_id=shopify_product_id, client=client, stocked_at=location)
+    mappings = _mappings_from_input(variant_mappings, product=product, shopify=shopify)
 
     data: dict[str, Any] = {}
     if options.save_name and product.name.strip():
@@ -610,42 +744,51 @@ def product_import_link(
                 change["barcodes"] = [{"value": planned.barcode}]
             if change:
                 changes[variant_id] = change
-    variant_labels: list[str] = []
-    if changes:
-        if shopify.more_variants:
-            raise ApplicationError(
-                _("This Shopify product has more than 250 variants; its prices cannot be changed from here."),
-                field="price_rule.mode",
-                code="too_many_variants",
-            )
-        # productSet replaces the variant list: every existing variant is listed (read just
-        # before), the mapped ones with their new price and barcode.
-        data["productOptions"] = [
-            {
-                "id": option.id,
-                "name": option.name,
-                "values": [{"id": value_id, "name": name} for value_id, name in option.values],
-            }
-            for option in shopify.options
-        ]
-        data["variants"] = [
-            {
-                "id": variant.id,
-                "optionValues": [{"optionName": name, "name": value} for name, value in variant.options],
-                **changes.get(variant.id, {}),
-            }
-            for variant in shopify.variants
-        ]
-        variant_labels = [variant.title for variant in shopify.variants]
+    if changes and shopify.more_variants:
+        raise ApplicationError(
+            _("This Shopify product has more than 250 variants; its prices cannot be changed from here."),
+            field="price_rule.mode",
+            code="too_many_variants",
+        )
+    stock = _link_stock(product, shopify, mappings, location, warnings) if location is not None else {}
+
+    def build(stock_location: StockLocation | None) -> dict[str, Any] | None:
+        input_data = dict(data)
+        variant_stock = stock if stock_location is not None else {}
+        if changes or variant_stock:
+            # productSet replaces the variant list: every existing variant is listed (read just
+            # before), the mapped ones with their new price, barcode and stock.
+            input_data["productOptions"] = [
+                {
+                    "id": option.id,
+                    "name": option.name,
+                    "values": [{"id": value_id, "name": name} for value_id, name in option.values],
+                }
+                for option in shopify.options
+            ]
+            input_data["variants"] = [
+                {
+                    "id": variant.id,
+                    "optionValues": [{"optionName": name, "name": value} for name, value in variant.options],
+                    **changes.get(variant.id, {}),
+                    **(_stock_input(stock_location, variant_stock[variant.id]) if variant.id in variant_stock else {}),
+                }
+                for variant in shopify.variants
+            ]
+        if not input_data:
+            return None
+        return {"identifier": {"id": shopify.id}, "input": input_data}
 
     with _ImportLock(shop, product.id):
-        if data:
-            updated = _execute_product_set(
-                client, {"identifier": {"id": shopify.id}, "input": data}, variant_labels=variant_labels
-            )
-            title = str(updated.get("title") or shopify.title)
-        else:
-            title = shopify.title
+        updated, refused_warnings = _product_set_with_stock(
+            client,
+            shop=shop,
+            build=build,
+            location=location if stock else None,
+            variant_labels=[variant.title for variant in shopify.variants],
+        )
+    warnings += refused_warnings
+    title = str((updated or {}).get("title") or shopify.title)
     association, was_created = product_association_upsert(
         shop=shop,
         product=product,
@@ -666,6 +809,50 @@ def product_import_link(
         shopify_calls=client.calls,
         warnings=warnings,
     )
+
+
+def _link_stock(
+    product: DropiProduct,
+    shopify: ShopifyProduct,
+    mappings: list[tuple[str, str, str, str]],
+    location: StockLocation,
+    warnings: list[str],
+) -> dict[str, int]:
+    """Dropi's stock per Shopify variant id for a link: the mapped variants, or the only variant
+    when the Dropi product has no variations; only variants stocked at ``location`` (the others
+    are named in a warning). Adds a warning for each part left out."""
+    if product.variations:
+        stock_of = {variation.id: variation.stock for variation in product.variations}
+        wanted = {variant_id: stock_of[variation_id] for variation_id, _label, variant_id, _title in mappings}
+    elif len(shopify.variants) == 1:
+        wanted = {shopify.variants[0].id: product.stock}
+    else:
+        # One Dropi stock on several Shopify variants would multiply what can be sold.
+        warnings.append(
+            _(
+                "The stock was not written: this Dropi product has no variations and the Shopify product has "
+                "%(count)d variants. Link it to a product with one variant to synchronise the stock."
+            )
+            % {"count": len(shopify.variants)}
+        )
+        return {}
+    if wanted and shopify.more_variants:
+        warnings.append(_("This Shopify product has more than 250 variants; its stock was not changed."))
+        return {}
+    stocked = shopify.stocked_variant_ids
+    titles = {variant.id: variant.title for variant in shopify.variants}
+    not_stocked = [titles.get(variant_id, variant_id) for variant_id in wanted if variant_id not in stocked]
+    if not_stocked:
+        warnings.append(
+            ngettext(
+                "The variant %(variants)s is not stocked at “%(location)s” in Shopify, so its stock was not changed.",
+                "The variants %(variants)s are not stocked at “%(location)s” in Shopify, so their stock was not "
+                "changed.",
+                len(not_stocked),
+            )
+            % {"variants": ", ".join(not_stocked), "location": location.name}
+        )
+    return {variant_id: quantity for variant_id, quantity in wanted.items() if variant_id in stocked}
 
 
 def _plan_for_link(product: DropiProduct, rule: PriceRule, options: ImportOptions) -> list[PlannedVariant]:

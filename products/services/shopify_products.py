@@ -1,7 +1,9 @@
-"""Use cases for reading the shop's own Shopify products (the picker of the link dialog).
+"""Use cases for reading the shop's own Shopify products (the picker of the link dialog) and
+the location Dropi's stock is written to.
 
 Owns: searching products page by page (query + cursors), reading one product with its
-options, variants and media, checking product ids, and turning Shopify failures into
+options, variants, media and which variants are stocked at a location, finding the shop's
+stock location (cached per shop), checking product ids, and turning Shopify failures into
 messages for the merchant. Reads only; the import module writes.
 """
 
@@ -11,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from connector.errors import ApplicationError
@@ -26,6 +29,8 @@ from connector.shopify.graphql import ShopifyAdminClient
 PRODUCT_GID_RE = re.compile(r"^gid://shopify/Product/([0-9]{1,20})$")
 VARIANT_GID_RE = re.compile(r"^gid://shopify/ProductVariant/([0-9]{1,20})$")
 PICKER_PAGE_SIZE = 10
+# A shop's locations rarely change; an import that finds the cached one gone forgets it.
+LOCATION_CACHE_SECONDS = 6 * 3600
 MAX_QUERY_LENGTH = 100
 # Characters with a meaning in Shopify's search syntax; the merchant types plain words.
 SEARCH_SYNTAX_RE = re.compile(r"[\\\"'():*<>=!{}\[\]^~]")
@@ -60,6 +65,13 @@ class ShopifyProduct:
     media_ids: tuple[str, ...]
     more_variants: bool
     more_media: bool
+    stocked_variant_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class StockLocation:
+    id: str
+    name: str
 
 
 def shopify_product_gid(value: Any) -> str:
@@ -144,7 +156,7 @@ def shopify_products_search(
     return products, connection.get("pageInfo") or {}
 
 
-def _product_from(node: dict[str, Any]) -> ShopifyProduct:
+def _product_from(node: dict[str, Any], stocked: dict[str, Any] | None = None) -> ShopifyProduct:
     variants = node.get("variants") or {}
     media = node.get("media") or {}
     return ShopifyProduct(
@@ -181,19 +193,36 @@ def _product_from(node: dict[str, Any]) -> ShopifyProduct:
         media_ids=tuple(str(item.get("id")) for item in media.get("nodes") or [] if item.get("id")),
         more_variants=bool((variants.get("pageInfo") or {}).get("hasNextPage")),
         more_media=bool((media.get("pageInfo") or {}).get("hasNextPage")),
+        stocked_variant_ids=frozenset(
+            str(item.get("id")) for item in (stocked or {}).get("nodes") or [] if item.get("id")
+        ),
     )
 
 
-def shopify_product_get(*, shop: str, product_id: str, client: ShopifyAdminClient | None = None) -> ShopifyProduct:
-    """One product of the shop with its options, variants (250) and media ids (100).
+def shopify_product_get(
+    *,
+    shop: str,
+    product_id: str,
+    client: ShopifyAdminClient | None = None,
+    stocked_at: StockLocation | None = None,
+) -> ShopifyProduct:
+    """One product of the shop with its options, variants (250) and media ids (100); with
+    ``stocked_at``, also which of its variants are stocked at that location (same call:
+    Shopify's ``productVariants`` search with ``product_id`` and ``location_id``).
 
     Raises ApplicationError: 404 when the product does not exist (or was deleted), or a
     Shopify failure.
     """
     product_id = shopify_product_gid(product_id)
     client = client or shopify_admin_client(shop=shop)
+    variables: dict[str, Any] = {"id": product_id}
+    if stocked_at is not None:
+        variables["withStocked"] = True
+        variables["stockedQuery"] = (
+            f"product_id:{product_id.rsplit('/', 1)[-1]} location_id:{stocked_at.id.rsplit('/', 1)[-1]}"
+        )
     try:
-        result = client.execute("product_detail", {"id": product_id})
+        result = client.execute("product_detail", variables)
     except ShopifyError as error:
         raise shopify_error_as_application_error(error) from error
     node = result.data.get("product")
@@ -204,4 +233,39 @@ def shopify_product_get(*, shop: str, product_id: str, client: ShopifyAdminClien
             code="shopify_product_missing",
             status=404,
         )
-    return _product_from(node)
+    return _product_from(node, result.data.get("stockedVariants"))
+
+
+def _location_key(shop: str) -> str:
+    return f"shopify:stock-location:{shop}"
+
+
+def shopify_stock_location_get(*, shop: str, client: ShopifyAdminClient) -> StockLocation | None:
+    """The location Dropi's stock is written to: the shop's primary location when it is active,
+    else its first active location that fulfils online orders, else its first active one.
+    Cached per shop for ``LOCATION_CACHE_SECONDS``; one ``PrimaryLocation`` call otherwise.
+
+    Returns None when the shop has no active location. Raises ShopifyForbidden when the token
+    lacks ``read_locations`` (and every inventory scope), other ShopifyErrors as the client does.
+    """
+    cached = cache.get(_location_key(shop))
+    if cached:
+        return StockLocation(id=cached["id"], name=cached["name"])
+    data = client.execute("primary_location").data
+    primary = data.get("location") or {}
+    active = [node for node in (data.get("locations") or {}).get("nodes") or [] if node.get("isActive", True)]
+    if primary.get("id") and primary.get("isActive"):
+        chosen = primary
+    else:
+        online = [node for node in active if node.get("fulfillsOnlineOrders")]
+        chosen = (online or active or [{}])[0]
+    if not chosen.get("id"):
+        return None
+    location = StockLocation(id=str(chosen["id"]), name=str(chosen.get("name") or ""))
+    cache.set(_location_key(shop), {"id": location.id, "name": location.name}, LOCATION_CACHE_SECONDS)
+    return location
+
+
+def shopify_stock_location_forget(*, shop: str) -> None:
+    """Drop the cached stock location (Shopify refused it: deactivated or deleted meanwhile)."""
+    cache.delete(_location_key(shop))

@@ -49,6 +49,25 @@ def api(client, session_token):
     return call
 
 
+@pytest.fixture
+def location_known(shop, shopify_simulator):
+    """The shop's stock location already looked up and cached, as after its first import; the
+    simulator's request log starts empty again."""
+    from connector.services import shopify_admin_client
+    from products.services.shopify_products import shopify_stock_location_get
+
+    location = shopify_stock_location_get(shop=SHOP, client=shopify_admin_client(shop=SHOP))
+    shopify_simulator.requests.clear()
+    return location
+
+
+def grant_scopes(shopify_simulator, scope, shop=SHOP):
+    """Give the shop's issued tokens these scopes (as if the merchant had accepted only them)."""
+    for issued in shopify_simulator.tokens.values():
+        if issued.shop == shop:
+            issued.scope = scope
+
+
 def graphql_operations(shopify_simulator):
     """The GraphQL operations the simulator received, in order (token exchange excluded)."""
     return [

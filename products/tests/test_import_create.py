@@ -1,14 +1,17 @@
-"""Import as a new Shopify product: ONE productSet call with the exact input, the association
-and variant mappings saved after Shopify accepted, nothing saved when it refuses."""
+"""Import as a new Shopify product: ONE productSet call with the exact input (stock included),
+the association and variant mappings saved after Shopify accepted, nothing saved when it
+refuses; the shop's stock location looked up once and cached; without the inventory permission
+or a location the product is created without stock and the merchant is told."""
 
 import pytest
 from django.core.cache import cache
 
+from connector.models import ShopifySession
 from connector.shopify.graphql import load_document
 from connector.simulators.dropi import dropi_product
-from connector.simulators.shopify_products import find_product
+from connector.simulators.shopify_products import add_location, find_product, locations, primary_location
 from products.models import ProductAssociation, VariantMapping
-from products.tests.conftest import DROPI_TOKEN, SHOP, graphql_operations
+from products.tests.conftest import DROPI_TOKEN, SHOP, grant_scopes, graphql_operations
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +36,16 @@ def product_set_request(shopify_simulator):
     return requests[0].json()
 
 
-def test_a_simple_product_is_created_with_one_product_set_call(api, shop, dropi_simulator, shopify_simulator):
+def stock_of(location_id, quantity):
+    return {
+        "inventoryItem": {"tracked": True},
+        "inventoryQuantities": [{"locationId": location_id, "name": "available", "quantity": quantity}],
+    }
+
+
+def test_a_simple_product_is_created_with_one_product_set_call(
+    api, shop, dropi_simulator, shopify_simulator, location_known
+):
     dropi_simulator.add_product(
         DROPI_TOKEN,
         dropi_product(
@@ -44,6 +56,7 @@ def test_a_simple_product_is_created_with_one_product_set_call(api, shop, dropi_
             images=2,
             sale_price="30000.00",
             suggested_price="59900.00",
+            stock=75,
         ),
     )
 
@@ -77,6 +90,7 @@ def test_a_simple_product_is_created_with_one_product_set_call(api, shop, dropi_
                     "optionValues": [{"optionName": "Title", "name": "Default Title"}],
                     "price": "59900.00",
                     "sku": "RJ-7001",
+                    **stock_of(location_known.id, 75),
                 }
             ],
         }
@@ -92,6 +106,9 @@ def test_a_simple_product_is_created_with_one_product_set_call(api, shop, dropi_
     stored = find_product(shopify_simulator, SHOP, body["shopify_product_id"])
     assert stored["status"] == "ACTIVE"
     assert len(stored["media"]) == 2
+    assert stored["variants"][0]["tracked"] is True
+    assert stored["variants"][0]["inventory"] == {location_known.id: 75}
+    assert body["warnings"] == []
 
 
 def test_variations_become_options_and_variants_with_prices_barcodes_and_mappings(
@@ -123,6 +140,7 @@ def test_variations_become_options_and_variants_with_prices_barcodes_and_mapping
         "price": "41500.90",
         "sku": "DRP-7002-2",
         "barcodes": [{"value": "DRP-7002-2"}],
+        **stock_of(primary_location(shopify_simulator, SHOP)["id"], 40),
     }
     association = ProductAssociation.objects.get(shop=SHOP)
     mappings = list(association.variant_mappings.order_by("id"))
@@ -169,7 +187,7 @@ def test_a_product_without_images_or_variations_still_imports(api, shop, dropi_s
     assert response.json()["warnings"] == ["Este producto de Dropi no tiene imágenes."]
 
 
-def test_a_product_with_100_variations_is_one_call(api, shop, dropi_simulator, shopify_simulator):
+def test_a_product_with_100_variations_is_one_call(api, shop, dropi_simulator, shopify_simulator, location_known):
     dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Zapatillas", product_id=7005, variations=100))
 
     response = create(api, 7005)
@@ -237,7 +255,7 @@ def test_a_variable_product_without_prices_asks_for_a_fixed_price(api, shop, dro
     assert product_set_request(shopify_simulator)["variables"]["input"]["variants"][0]["price"] == "49900.00"
 
 
-def test_throttling_waits_and_continues(api, shop, dropi_simulator, shopify_simulator):
+def test_throttling_waits_and_continues(api, shop, dropi_simulator, shopify_simulator, location_known):
     dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7009))
     bucket = shopify_simulator.bucket(SHOP)
     bucket.restore_rate = 1000.0
@@ -350,4 +368,185 @@ def test_rate_limited_at_import_pauses_and_saves_nothing(api, shop, dropi_simula
     assert (first.status_code, second.status_code) == (429, 429)
     assert dropi_simulator.count("detail") == 1  # the second attempt never reached Dropi
     assert graphql_operations(shopify_simulator) == []
+    assert ProductAssociation.objects.count() == 0
+
+
+# --------------------------------------------------------------------------- stock
+def test_each_variant_gets_the_stock_of_its_dropi_variation(api, shop, dropi_simulator, shopify_simulator):
+    product = dropi_simulator.add_product(
+        DROPI_TOKEN, dropi_product(name="Camiseta", product_id=7101, variations=3, sale_price="20000.00")
+    )
+    for variation, stock in zip(product["variations"], (5, 0, 17), strict=True):
+        variation["stock"] = stock
+
+    response = create(api, 7101)
+
+    assert response.status_code == 200, response.content
+    location = primary_location(shopify_simulator, SHOP)["id"]
+    data = product_set_request(shopify_simulator)["variables"]["input"]
+    assert [variant["inventoryQuantities"] for variant in data["variants"]] == [
+        [{"locationId": location, "name": "available", "quantity": quantity}] for quantity in (5, 0, 17)
+    ]
+    stored = find_product(shopify_simulator, SHOP, response.json()["shopify_product_id"])
+    assert [variant["inventory"] for variant in stored["variants"]] == [{location: 5}, {location: 0}, {location: 17}]
+    assert all(variant["tracked"] for variant in stored["variants"])
+
+
+def test_the_location_is_looked_up_once_per_shop_and_cached(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7102))
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Gorra", product_id=7103))
+
+    first = create(api, 7102)
+    second = create(api, 7103)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert graphql_operations(shopify_simulator) == ["PrimaryLocation", "ProductSet", "ProductSet"]
+    assert shopify_simulator.requests_of("graphql:PrimaryLocation")[0].json()["query"] == (
+        load_document("primary_location").text
+    )
+    assert (first.json()["shopify_calls"], second.json()["shopify_calls"]) == (2, 1)
+
+
+def test_an_inactive_primary_location_gives_way_to_an_active_one(api, shop, dropi_simulator, shopify_simulator):
+    primary_location(shopify_simulator, SHOP)["isActive"] = False
+    add_location(shopify_simulator, SHOP, "Bodega sin envíos", online=False)
+    online = add_location(shopify_simulator, SHOP, "Bodega Medellín")
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7104, stock=9))
+
+    response = create(api, 7104)
+
+    assert response.status_code == 200, response.content
+    variant = product_set_request(shopify_simulator)["variables"]["input"]["variants"][0]
+    assert variant["inventoryQuantities"] == [{"locationId": online["id"], "name": "available", "quantity": 9}]
+
+
+def test_a_shop_without_an_active_location_gets_the_product_without_stock(
+    api, shop, dropi_simulator, shopify_simulator
+):
+    locations(shopify_simulator, SHOP).clear()
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7105))
+
+    response = create(api, 7105)
+
+    assert response.status_code == 200, response.content
+    variant = product_set_request(shopify_simulator)["variables"]["input"]["variants"][0]
+    assert "inventoryQuantities" not in variant
+    assert "inventoryItem" not in variant
+    assert response.json()["warnings"] == [
+        "El stock no se escribió en Shopify: la tienda no tiene ninguna ubicación activa."
+    ]
+    assert ProductAssociation.objects.count() == 1
+
+
+def test_a_stored_scope_without_write_inventory_skips_the_stock_without_asking_shopify(
+    api, shop, dropi_simulator, shopify_simulator
+):
+    ShopifySession.objects.filter(shop=SHOP).update(scope="read_products,write_products")
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7106))
+
+    response = create(api, 7106)
+
+    assert response.status_code == 200, response.content
+    assert graphql_operations(shopify_simulator) == ["ProductSet"]
+    assert "inventoryQuantities" not in product_set_request(shopify_simulator)["variables"]["input"]["variants"][0]
+    assert "write_inventory" in response.json()["warnings"][0]
+    assert response.json()["warnings"][0].startswith("El stock no se escribió en Shopify")
+
+
+def test_shopify_denying_the_locations_query_creates_the_product_without_stock(
+    api, shop, dropi_simulator, shopify_simulator
+):
+    grant_scopes(shopify_simulator, "read_products,write_products")
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7107))
+
+    response = create(api, 7107)
+
+    assert response.status_code == 200, response.content
+    assert graphql_operations(shopify_simulator) == ["PrimaryLocation", "ProductSet"]
+    assert "inventoryQuantities" not in product_set_request(shopify_simulator)["variables"]["input"]["variants"][0]
+    assert "write_inventory" in response.json()["warnings"][0]
+    assert ProductAssociation.objects.count() == 1
+
+
+def test_shopify_denying_the_stock_creates_the_product_without_it(api, shop, dropi_simulator, shopify_simulator):
+    grant_scopes(shopify_simulator, "read_products,write_products,read_locations")
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7108))
+
+    response = create(api, 7108)
+
+    assert response.status_code == 200, response.content
+    assert graphql_operations(shopify_simulator) == ["PrimaryLocation", "ProductSet", "ProductSet"]
+    refused, accepted = (
+        request.json()["variables"]["input"] for request in shopify_simulator.requests_of("graphql:ProductSet")
+    )
+    assert "inventoryQuantities" in refused["variants"][0]
+    assert "inventoryQuantities" not in accepted["variants"][0]
+    assert "write_inventory" in response.json()["warnings"][0]
+    assert len(shopify_simulator.shop_data[SHOP]["products"]) == 1  # the refused call created nothing
+    assert ProductAssociation.objects.count() == 1
+
+
+def test_a_location_deactivated_since_it_was_cached_is_forgotten(
+    api, shop, dropi_simulator, shopify_simulator, location_known
+):
+    primary_location(shopify_simulator, SHOP)["isActive"] = False
+    bodega = add_location(shopify_simulator, SHOP, "Bodega Cali")
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7109))
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Gorra", product_id=7110))
+
+    first = create(api, 7109)
+    second = create(api, 7110)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert first.json()["warnings"] == [
+        "Shopify no aceptó el stock (Location not found), así que el producto se guardó sin él."
+    ]
+    assert graphql_operations(shopify_simulator) == ["ProductSet", "ProductSet", "PrimaryLocation", "ProductSet"]
+    last = shopify_simulator.requests_of("graphql:ProductSet")[-1].json()["variables"]["input"]["variants"][0]
+    assert last["inventoryQuantities"][0]["locationId"] == bodega["id"]
+    assert second.json()["warnings"] == []
+
+
+def test_a_refusal_about_the_stock_and_other_fields_is_shown_field_by_field(
+    api, shop, dropi_simulator, shopify_simulator
+):
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Camiseta", product_id=7111, variations=2))
+
+    def refuse(simulator, shop_domain, variables):
+        return {
+            "productSet": {
+                "product": None,
+                "userErrors": [
+                    {
+                        "field": ["input", "variants", "1", "inventoryQuantities", "0", "locationId"],
+                        "message": "Location not found",
+                        "code": "NOT_FOUND",
+                    },
+                    {"field": ["input", "title"], "message": "Title is too long", "code": "INVALID_INPUT"},
+                ],
+            }
+        }
+
+    shopify_simulator.graphql_handlers["ProductSet"] = refuse
+
+    response = create(api, 7111)
+
+    assert response.status_code == 422
+    assert [error["label"] for error in response.json()["user_errors"]] == [
+        "Variante 2 (Blanco / XS) · stock 1 · ubicación",
+        "Título",
+    ]
+    assert shopify_simulator.count("graphql:ProductSet") == 1  # no second attempt without the stock
+    assert ProductAssociation.objects.count() == 0
+
+
+def test_shopify_down_while_finding_the_location_saves_nothing(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7112))
+    shopify_simulator.fail_next("graphql:PrimaryLocation", status=503)
+
+    response = create(api, 7112)
+
+    assert response.status_code == 502
+    assert response.json()["code"] == "shopify_unavailable"
+    assert shopify_simulator.count("graphql:ProductSet") == 0
     assert ProductAssociation.objects.count() == 0

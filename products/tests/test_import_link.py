@@ -1,12 +1,14 @@
 """Link to an existing Shopify product: the picker (search + cursors), the variant mapping,
-at most two Shopify calls (ProductDetail + one productSet) with the exact input, upserts."""
+two Shopify calls (ProductDetail + one productSet) with the exact input once the shop's stock
+location is known, Dropi's stock on the mapped variants stocked there, upserts."""
 
 import pytest
 
+from connector.models import ShopifySession
 from connector.shopify.graphql import load_document
 from connector.simulators import shopify_products
 from connector.simulators.dropi import dropi_product
-from connector.simulators.shopify_products import add_product, delete_product, find_product
+from connector.simulators.shopify_products import add_location, add_product, delete_product, find_product
 from products.models import ProductAssociation, VariantMapping
 from products.tests.conftest import DROPI_TOKEN, OTHER_SHOP, SHOP, graphql_operations
 
@@ -110,8 +112,19 @@ def test_the_variants_of_the_chosen_product_are_listed(api, shop, shopify_simula
     assert body["product"]["media_count"] == 1
 
 
+def stock_of(location_id, quantity):
+    return {
+        "inventoryItem": {"tracked": True},
+        "inventoryQuantities": [{"locationId": location_id, "name": "available", "quantity": quantity}],
+    }
+
+
+def number(gid):
+    return gid.rsplit("/", 1)[-1]
+
+
 def test_link_with_a_variant_mapping_is_two_calls_and_saves_the_mapping(
-    api, shop, shopify_simulator, camiseta, dropi_camiseta
+    api, shop, shopify_simulator, camiseta, dropi_camiseta, location_known
 ):
     variations = [str(variation["id"]) for variation in dropi_camiseta["variations"]]
     negro, blanco, rojo = (variant["id"] for variant in camiseta["variants"])
@@ -138,7 +151,11 @@ def test_link_with_a_variant_mapping_is_two_calls_and_saves_the_mapping(
     assert response.json()["shopify_calls"] == 2
     detail = shopify_simulator.requests_of("graphql:ProductDetail")[0].json()
     assert detail["query"] == load_document("product_detail").text
-    assert detail["variables"] == {"id": camiseta["id"]}
+    assert detail["variables"] == {
+        "id": camiseta["id"],
+        "withStocked": True,
+        "stockedQuery": f"product_id:{number(camiseta['id'])} location_id:{number(location_known.id)}",
+    }
     sent = shopify_simulator.requests_of("graphql:ProductSet")[0].json()
     assert sent["query"] == load_document("product_set").text
     option = camiseta["options"][0]
@@ -167,12 +184,14 @@ def test_link_with_a_variant_mapping_is_two_calls_and_saves_the_mapping(
                     "optionValues": [{"optionName": "Color", "name": "Negro"}],
                     "price": "36000.00",
                     "barcodes": [{"value": "DRP-8001-1"}],
+                    **stock_of(location_known.id, 60),
                 },
                 {
                     "id": blanco,
                     "optionValues": [{"optionName": "Color", "name": "Blanco"}],
                     "price": "36000.00",
                     "barcodes": [{"value": "DRP-8001-2"}],
+                    **stock_of(location_known.id, 60),
                 },
                 {"id": rojo, "optionValues": [{"optionName": "Color", "name": "Rojo"}]},
             ],
@@ -181,6 +200,11 @@ def test_link_with_a_variant_mapping_is_two_calls_and_saves_the_mapping(
     stored = find_product(shopify_simulator, SHOP, camiseta["id"])
     assert stored["title"] == "Camiseta algodón premium"
     assert [variant["price"] for variant in stored["variants"]] == ["36000.00", "36000.00", "35000.00"]
+    assert [variant["inventory"] for variant in stored["variants"]] == [
+        {location_known.id: 60},
+        {location_known.id: 60},
+        {location_known.id: 0},
+    ]
     assert len(stored["media"]) == 1  # the old image was replaced
     association = ProductAssociation.objects.get(shop=SHOP)
     assert association.import_type == ProductAssociation.ImportType.LINK
@@ -251,6 +275,11 @@ def test_a_simple_dropi_product_prices_every_shopify_variant(api, shop, shopify_
     assert response.status_code == 200, response.content
     stored = find_product(shopify_simulator, SHOP, camiseta["id"])
     assert {variant["price"] for variant in stored["variants"]} == {"29900.00"}
+    assert {tuple(variant["inventory"].values()) for variant in stored["variants"]} == {(0,)}  # stock untouched
+    assert response.json()["warnings"] == [
+        "El stock no se escribió: este producto de Dropi no tiene variaciones y el producto de Shopify tiene 3 "
+        "variantes. Vincúlalo a un producto con una sola variante para sincronizar el stock."
+    ]
     assert ProductAssociation.objects.get().custom_price == "29900"
 
 
@@ -369,3 +398,129 @@ def test_a_link_needs_a_shopify_product(api, shop, dropi_camiseta):
 
     assert response.status_code == 400
     assert response.json()["field"] == "shopify_product_id"
+
+
+# --------------------------------------------------------------------------- stock
+def test_the_first_link_of_a_shop_looks_up_its_location(api, shop, shopify_simulator, camiseta, dropi_camiseta):
+    variation = str(dropi_camiseta["variations"][0]["id"])
+    mapping = [{"dropi_variation_id": variation, "shopify_variant_id": camiseta["variants"][0]["id"]}]
+
+    first = link(api, camiseta["id"], variant_mappings=mapping)
+    second = link(api, camiseta["id"], variant_mappings=mapping)
+
+    assert (first.json()["shopify_calls"], second.json()["shopify_calls"]) == (3, 2)
+    assert graphql_operations(shopify_simulator) == [
+        "PrimaryLocation",
+        "ProductDetail",
+        "ProductSet",
+        "ProductDetail",
+        "ProductSet",
+    ]
+
+
+def test_each_mapped_variant_gets_the_stock_of_its_dropi_variation(
+    api, shop, shopify_simulator, dropi_simulator, location_known
+):
+    target = add_product(
+        shopify_simulator,
+        SHOP,
+        title="Camiseta",
+        variants=[
+            {"options": {"Color": color}, "price": "35000.00", "tracked": False, "inventory": {location_known.id: 3}}
+            for color in ("Negro", "Blanco", "Rojo")
+        ],
+    )
+    product = dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Camiseta", product_id=8001, variations=2))
+    product["variations"][0]["stock"], product["variations"][1]["stock"] = 12, 0
+    negro, blanco, rojo = (variant["id"] for variant in target["variants"])
+
+    response = link(
+        api,
+        target["id"],
+        variant_mappings=[
+            {"dropi_variation_id": str(product["variations"][0]["id"]), "shopify_variant_id": rojo},
+            {"dropi_variation_id": str(product["variations"][1]["id"]), "shopify_variant_id": negro},
+        ],
+        options={"save_name": False, "save_description": False, "save_images": False},
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["warnings"] == []
+    variants = shopify_simulator.requests_of("graphql:ProductSet")[0].json()["variables"]["input"]["variants"]
+    assert variants == [
+        {"id": negro, "optionValues": [{"optionName": "Color", "name": "Negro"}], **stock_of(location_known.id, 0)},
+        {"id": blanco, "optionValues": [{"optionName": "Color", "name": "Blanco"}]},
+        {"id": rojo, "optionValues": [{"optionName": "Color", "name": "Rojo"}], **stock_of(location_known.id, 12)},
+    ]
+    stored = find_product(shopify_simulator, SHOP, target["id"])
+    assert [(variant["tracked"], variant["inventory"]) for variant in stored["variants"]] == [
+        (True, {location_known.id: 0}),
+        (False, {location_known.id: 3}),
+        (True, {location_known.id: 12}),
+    ]
+
+
+def test_a_variant_not_stocked_at_the_location_keeps_its_stock(
+    api, shop, shopify_simulator, camiseta, dropi_camiseta, location_known
+):
+    elsewhere = add_location(shopify_simulator, SHOP, "Bodega Cali")
+    camiseta["variants"][1]["inventory"] = {elsewhere["id"]: 4}
+    variations = [str(variation["id"]) for variation in dropi_camiseta["variations"]]
+    negro, blanco, _rojo = (variant["id"] for variant in camiseta["variants"])
+
+    response = link(
+        api,
+        camiseta["id"],
+        variant_mappings=[
+            {"dropi_variation_id": variations[0], "shopify_variant_id": negro},
+            {"dropi_variation_id": variations[1], "shopify_variant_id": blanco},
+        ],
+        options={"save_name": False, "save_description": False, "save_images": False},
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["warnings"] == [
+        "La variante Blanco no tiene inventario en “Shop location” en Shopify, así que su stock no cambió."
+    ]
+    stored = find_product(shopify_simulator, SHOP, camiseta["id"])
+    assert [variant["inventory"] for variant in stored["variants"][:2]] == [
+        {location_known.id: 60},
+        {elsewhere["id"]: 4},
+    ]
+    assert VariantMapping.objects.count() == 2
+
+
+def test_a_simple_dropi_product_sets_the_stock_of_a_single_variant_product(
+    api, shop, shopify_simulator, dropi_simulator, location_known
+):
+    target = add_product(shopify_simulator, SHOP, title="Reloj")
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=8001, stock=33))
+
+    response = link(api, target["id"], options={"save_name": False, "save_description": False, "save_images": False})
+
+    assert response.status_code == 200, response.content
+    assert graphql_operations(shopify_simulator) == ["ProductDetail", "ProductSet"]
+    assert find_product(shopify_simulator, SHOP, target["id"])["variants"][0]["inventory"] == {location_known.id: 33}
+
+
+def test_linking_without_the_inventory_permission_changes_everything_but_the_stock(
+    api, shop, shopify_simulator, camiseta, dropi_camiseta
+):
+    ShopifySession.objects.filter(shop=SHOP).update(scope="read_products,write_products")
+    variation = str(dropi_camiseta["variations"][0]["id"])
+
+    response = link(
+        api,
+        camiseta["id"],
+        variant_mappings=[{"dropi_variation_id": variation, "shopify_variant_id": camiseta["variants"][0]["id"]}],
+        price_rule={"mode": "fixed", "fixed_price": "39900", "rounding": "none"},
+    )
+
+    assert response.status_code == 200, response.content
+    assert graphql_operations(shopify_simulator) == ["ProductDetail", "ProductSet"]
+    assert shopify_simulator.requests_of("graphql:ProductDetail")[0].json()["variables"] == {"id": camiseta["id"]}
+    variant = shopify_simulator.requests_of("graphql:ProductSet")[0].json()["variables"]["input"]["variants"][0]
+    assert variant["price"] == "39900.00"
+    assert "inventoryQuantities" not in variant
+    assert "write_inventory" in response.json()["warnings"][0]
+    assert find_product(shopify_simulator, SHOP, camiseta["id"])["variants"][0]["price"] == "39900.00"
