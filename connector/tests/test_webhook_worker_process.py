@@ -35,8 +35,9 @@ def database_url_of_this_run() -> str:
 
 
 class WorkerProcess:
-    def __init__(self, tmp_path: Path, name: str, *, handler_seconds: float) -> None:
+    def __init__(self, tmp_path: Path, name: str, *, handler_seconds: float, env: dict[str, str] | None = None) -> None:
         self.log_path = tmp_path / f"{name}.log"
+        extra = env or {}
         env = {
             **os.environ,
             "DATABASE_URL": database_url_of_this_run(),
@@ -47,6 +48,7 @@ class WorkerProcess:
             "CONNECTOR_TEST_MARKER": str(tmp_path / "marker.txt"),
             "CONNECTOR_TEST_HANDLER_SECONDS": str(handler_seconds),
             "PYTHONUNBUFFERED": "1",
+            **extra,
         }
         command = [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--no-reload", "--interval", "0.1"]
         with self.log_path.open("w") as log:

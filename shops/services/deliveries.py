@@ -65,7 +65,7 @@ MAX_CALLS_PER_ATTEMPT = 5 + len(DEFAULT_FIELD_NAMES)
 def _lease() -> datetime.timedelta:
     """How long a worker owns a delivery without renewing: longer than any single Ecomdrop call
     (a worker renews before each call), so a live worker is never taken for a dead one."""
-    return datetime.timedelta(seconds=max(120.0, settings.HTTP_TIMEOUT_SECONDS * 3))
+    return datetime.timedelta(seconds=max(settings.FLOW_DELIVERY_LEASE_SECONDS, settings.HTTP_TIMEOUT_SECONDS * 2))
 
 
 # --------------------------------------------------------------------------- payload → snapshot

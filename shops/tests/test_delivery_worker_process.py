@@ -1,0 +1,126 @@
+"""Flow deliveries with real `manage.py db_worker` processes killed mid-delivery: the buyer gets
+the flow exactly once.
+
+A worker killed before the flow call leaves the delivery to be taken over and sent by another
+worker; a worker killed while the flow call is in flight leaves it *unconfirmed* — the flow
+reached Ecomdrop, and it is never sent a second time. The workers run against this test run's
+database (MySQL/MariaDB) and the Ecomdrop simulator, with a 3-second lease and a recovery
+sweep every 0.5 s.
+"""
+
+import signal
+import time
+
+import pytest
+from django.utils import timezone
+
+from connector.tests.test_webhook_worker_process import WorkerProcess, wait_for
+from shops.models import FlowDelivery
+from shops.services import deliveries
+from shops.tests.factories import ShopConfigurationFactory
+from shops.tests.payloads import order_payload
+
+pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
+
+SHOP = "tienda.myshopify.com"
+KEY = "ecomdrop-key-ABCDEFGH-123456"
+Status = FlowDelivery.Status
+
+
+@pytest.fixture
+def account(ecomdrop_simulator, database_queue):
+    account = ecomdrop_simulator.add_account(KEY)
+    ShopConfigurationFactory(
+        shop=SHOP, ecomdrop_api_key=KEY, nuevo_pedido_flow_id="9001", dropi_country="CO", installed_at=timezone.now()
+    )
+    return account
+
+
+def start_worker(tmp_path, name, simulator):
+    return WorkerProcess(
+        tmp_path,
+        name,
+        handler_seconds=0,
+        env={
+            "ECOMDROP_API_URL": simulator.base_api_url(),
+            "HTTP_TIMEOUT_SECONDS": "1.5",
+            "FLOW_DELIVERY_LEASE_SECONDS": "3",
+            "FLOW_DELIVERY_RETRY_BASE_SECONDS": "0.2",
+        },
+    )
+
+
+def status_of(delivery):
+    return FlowDelivery.objects.filter(pk=delivery.pk).values_list("status", flat=True).get()
+
+
+def stop_all(*workers):
+    for worker in workers:
+        if worker is not None and worker.process.poll() is None:
+            worker.process.kill()
+            worker.process.wait(timeout=5)
+
+
+def test_a_worker_killed_before_the_flow_call_is_taken_over_and_the_flow_sent_once(
+    tmp_path, ecomdrop_simulator, account
+):
+    ecomdrop_simulator.stall_next("find_contact", seconds=1.2)
+    delivery, _ = deliveries.flow_delivery_record_order(shop=SHOP, order=order_payload())
+    first = start_worker(tmp_path, "deliverer-a", ecomdrop_simulator)
+    second = None
+    try:
+        wait_for(
+            # Past the contact-field list, the next call (find contact) stalls.
+            lambda: ecomdrop_simulator.count("custom_fields") and status_of(delivery) == Status.PROCESSING,
+            timeout=30,
+            what="worker A to be looking for the contact",
+            workers=[first],
+        )
+        assert first.stop(signal.SIGKILL) == -signal.SIGKILL
+
+        second = start_worker(tmp_path, "deliverer-b", ecomdrop_simulator)
+        wait_for(
+            lambda: status_of(delivery) == Status.SENT,
+            timeout=40,
+            what="worker B to take the delivery over and send it",
+            workers=[first, second],
+        )
+        time.sleep(1.5)  # more recovery sweeps: nothing may be sent again
+
+        assert len(account.sends) == 1
+        assert len(account.contacts) == 1
+        assert status_of(delivery) == Status.SENT
+    finally:
+        stop_all(first, second)
+
+
+def test_a_worker_killed_while_the_flow_call_is_in_flight_leaves_it_unconfirmed_never_resent(
+    tmp_path, ecomdrop_simulator, account
+):
+    # Ecomdrop starts the flow, then answers late: the worker dies before it hears back.
+    ecomdrop_simulator.stall_next("send_flow", seconds=1.2)
+    delivery, _ = deliveries.flow_delivery_record_order(shop=SHOP, order=order_payload())
+    first = start_worker(tmp_path, "deliverer-c", ecomdrop_simulator)
+    second = None
+    try:
+        wait_for(
+            lambda: account.sends and status_of(delivery) == Status.SENDING,
+            timeout=30,
+            what="worker A to be sending the flow",
+            workers=[first],
+        )
+        assert first.stop(signal.SIGKILL) == -signal.SIGKILL
+
+        second = start_worker(tmp_path, "deliverer-d", ecomdrop_simulator)
+        wait_for(
+            lambda: status_of(delivery) == Status.UNCONFIRMED,
+            timeout=40,
+            what="the recovery sweep to mark the delivery unconfirmed",
+            workers=[first, second],
+        )
+        time.sleep(1.5)
+
+        assert len(account.sends) == 1
+        assert status_of(delivery) == Status.UNCONFIRMED
+    finally:
+        stop_all(first, second)
