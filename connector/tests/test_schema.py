@@ -8,6 +8,7 @@ from assistant.models import AIConfiguration
 from assistant.tests.factories import AIConfigurationFactory
 from connector.models import ShopifySession
 from connector.tests.factories import ShopifySessionFactory
+from connector.validators import is_valid_shop_domain
 from products.models import ProductAssociation, VariantMapping
 from products.tests.factories import ProductAssociationFactory, VariantMappingFactory
 from shops.models import ShopConfiguration
@@ -207,7 +208,7 @@ def test_duplicate_association_triple_is_refused_but_other_pairs_are_allowed():
 
 def test_a_255_character_shop_domain_round_trips_in_every_table():
     ShopConfigurationFactory(shop=LONG_SHOP)
-    ShopifySessionFactory(id=f"offline_{LONG_SHOP}"[:255], shop=LONG_SHOP)
+    ShopifySessionFactory(id="i" * 255, shop=LONG_SHOP)
     association = ProductAssociationFactory(shop=LONG_SHOP)
     AIConfigurationFactory(shop=LONG_SHOP)
 
@@ -215,6 +216,23 @@ def test_a_255_character_shop_domain_round_trips_in_every_table():
     for model in (ShopConfiguration, ShopifySession, ProductAssociation, AIConfiguration):
         assert model.objects.get(shop=LONG_SHOP).shop == LONG_SHOP
     assert association.shop == LONG_SHOP
+
+
+def test_the_longest_valid_shop_domain_gets_whole_session_ids():
+    longest_shop = "a" * 63 + ".myshopify.com"  # a DNS label has at most 63 characters
+    assert is_valid_shop_domain(longest_shop)
+    assert not is_valid_shop_domain("a" + longest_shop)
+    largest_user_id = 2**63 - 1  # the largest value of the bigint user_id column
+    offline_id = ShopifySession.offline_id(longest_shop)
+    online_id = ShopifySession.online_id(longest_shop, largest_user_id)
+
+    ShopifySessionFactory(id=offline_id, shop=longest_shop)
+    ShopifySessionFactory(id=online_id, shop=longest_shop, is_online=True, user_id=largest_user_id)
+
+    id_length = ShopifySession._meta.get_field("id").max_length
+    assert len(online_id) <= id_length
+    assert len(offline_id) <= id_length
+    assert set(ShopifySession.objects.filter(shop=longest_shop).values_list("id", flat=True)) == {offline_id, online_id}
 
 
 def test_strict_mode_refuses_a_too_long_value_instead_of_truncating():
