@@ -22,9 +22,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from common import ROOT, setup_django
+from common import ROOT, insert_rows, setup_django
 
 DUMP_OPTIONS = [
     "--single-transaction",
@@ -40,7 +41,6 @@ def load(*, shops: int, associations: int) -> None:
     from django.db import connection
 
     from assistant.models import AIConfiguration
-    from connector import crypto
     from connector.models import ShopifySession
     from products.models import ProductAssociation
     from shops.models import ShopConfiguration
@@ -66,109 +66,72 @@ def load(*, shops: int, associations: int) -> None:
     now = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
     randomiser = random.Random(7)
     shop_names = [f"tienda-{number:05d}.myshopify.com" for number in range(shops)]
-    rows = [
+    # insert_rows encrypts the secrets as the model fields do and fills every other column
+    # with its model default.
+    insert_rows(
+        ShopConfiguration,
         (
-            shop,
-            crypto.encrypt(f"ecomdrop-key-{number:08d}"),
-            f"flow-{number}",
-            f"Tienda Ñandú {number} 😀",
-            "CO",
-            crypto.encrypt(f"dropi-token-{number:08d}"),
-            now,
-            now,
-        )
-        for number, shop in enumerate(shop_names)
-    ]
-    _insert(
-        "shops_shop_configuration",
-        "shop, ecomdrop_api_key, nuevo_pedido_flow_id, dropi_store_name, dropi_country, dropi_token, "
-        "created_at, updated_at",
-        rows,
+            {
+                "shop": shop,
+                "ecomdrop_api_key": f"ecomdrop-key-{number:08d}",
+                "nuevo_pedido_flow_id": f"flow-{number}",
+                "dropi_store_name": f"Tienda Ñandú {number} 😀",
+                "dropi_country": "CO",
+                "dropi_token": f"dropi-token-{number:08d}",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for number, shop in enumerate(shop_names)
+        ),
     )
-    rows = [
+    insert_rows(
+        ShopifySession,
         (
-            f"offline_{shop}",
-            shop,
-            "",
-            0,
-            "read_products,write_products",
-            crypto.encrypt(f"shpat_{number:032d}"),
-            now,
-            now,
-        )
-        for number, shop in enumerate(shop_names)
-    ]
-    _insert(
-        "connector_shopify_session",
-        "id, shop, state, is_online, scope, access_token, created_at, updated_at",
-        rows,
-        extra="account_owner",
+            {
+                "id": ShopifySession.offline_id(shop),
+                "shop": shop,
+                "scope": "read_products,write_products",
+                "access_token": f"shpat_{number:032d}",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for number, shop in enumerate(shop_names)
+        ),
     )
-    faq = '[{"id": "1", "question": "¿Envían gratis? 🚚", "answer": "Sí, desde $100.000"}]'
-    rows = [(shop, "Andrés", "ClickShop®", "Tecnología en Bogotá 🇨🇴", faq, now, now) for shop in shop_names]
-    _insert(
-        "assistant_ai_configuration",
-        "shop, agent_name, company_name, company_description, faq, created_at, updated_at",
-        rows,
-        extra="sync_status,last_sync_error",
+    faq = [{"id": "1", "question": "¿Envían gratis? 🚚", "answer": "Sí, desde $100.000"}]
+    insert_rows(
+        AIConfiguration,
+        (
+            {
+                "shop": shop,
+                "agent_name": "Andrés",
+                "company_name": "ClickShop®",
+                "company_description": "Tecnología en Bogotá 🇨🇴",
+                "faq": faq,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for shop in shop_names
+        ),
     )
-    batch = []
-    for number in range(associations):
-        created = now - datetime.timedelta(seconds=randomiser.randrange(60 * 60 * 24 * 365))
-        batch.append(
-            (
-                shop_names[number % shops],
-                f"{100000 + number}",
-                f"gid://shopify/Product/{8_000_000_000 + number}",
-                f"Producto Dropi {number} — edición ñ ⌚",
-                f"Producto {number}",
-                "link",
-                '[{"id": 1, "sku": "SKU-1", "color": "Negro 🖤"}]',
-                created,
-                created,
-            )
-        )
-        if len(batch) == 10_000:
-            _insert_associations(batch)
-            batch.clear()
-    if batch:
-        _insert_associations(batch)
+
+    def associations_rows() -> Iterator[dict[str, object]]:
+        for number in range(associations):
+            created = now - datetime.timedelta(seconds=randomiser.randrange(60 * 60 * 24 * 365))
+            yield {
+                "shop": shop_names[number % shops],
+                "dropi_product_id": f"{100000 + number}",
+                "shopify_product_id": f"gid://shopify/Product/{8_000_000_000 + number}",
+                "dropi_product_name": f"Producto Dropi {number} — edición ñ ⌚",
+                "shopify_product_title": f"Producto {number}",
+                "import_type": "link",
+                "dropi_variations": [{"id": 1, "sku": "SKU-1", "color": "Negro 🖤"}],
+                "created_at": created,
+                "updated_at": created,
+            }
+
+    insert_rows(ProductAssociation, associations_rows(), batch_size=10_000)
     print(f"loaded {shops:,} shops and {associations:,} associations in {time.perf_counter() - started:.1f} s")
-
-
-def _insert(table: str, columns: str, rows: list[tuple], *, extra: str = "") -> None:
-    from django.db import connection
-
-    # NOT NULL columns without a database default (Django applies defaults in Python).
-    defaults = {
-        "account_owner": "0",
-        "sync_status": "'never'",
-        "last_sync_error": "''",
-        "save_dropi_name": "1",
-        "save_dropi_description": "1",
-        "use_suggested_barcode": "0",
-        "save_dropi_images": "1",
-    }
-    extra_columns = [name for name in extra.split(",") if name]
-    all_columns = columns + "".join(f", {name}" for name in extra_columns)
-    placeholders = ", ".join(["%s"] * len(columns.split(","))) + "".join(
-        f", {defaults[name]}" for name in extra_columns
-    )
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5_000):
-            cursor.executemany(
-                f"INSERT INTO {table} ({all_columns}) VALUES ({placeholders})", rows[start : start + 5_000]
-            )
-
-
-def _insert_associations(batch: list[tuple]) -> None:
-    _insert(
-        "products_product_association",
-        "shop, dropi_product_id, shopify_product_id, dropi_product_name, shopify_product_title, import_type, "
-        "dropi_variations, created_at, updated_at",
-        batch,
-        extra="save_dropi_name,save_dropi_description,use_suggested_barcode,save_dropi_images",
-    )
 
 
 def _defaults_file(directory: Path) -> str:

@@ -11,8 +11,9 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,63 @@ def setup_django() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def insert_rows(model: Any, rows: Iterable[Mapping[str, Any]], *, batch_size: int = 5_000) -> int:
+    """INSERT ``rows`` ({field name: Python value}) into ``model``'s table in batches; return the count.
+
+    Faster than ``bulk_create`` and keeps the given ``created_at``/``updated_at`` (``auto_now``
+    would overwrite them). Every concrete field is written: values are converted as the ORM
+    converts them (encryption, JSON, UTC datetimes), and a field left out gets its model default
+    or NULL. Many columns are NOT NULL with the default applied by Django only, not by the
+    database, so naming the columns by hand would break the benches whenever a migration adds one.
+    Raises ValueError for a field with no value, no default and no NULL.
+    """
+    from django.db import connection
+    from django.db.models import AutoField
+
+    # isinstance(…, AutoField) covers BigAutoField and SmallAutoField too.
+    fields = [field for field in model._meta.concrete_fields if not isinstance(field, AutoField)]
+    names = {field.name for field in fields}
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+
+    def fallback(field: Any) -> Any:
+        if field.has_default():
+            return field.get_db_prep_save(field.get_default(), connection)
+        if field.null:
+            return None
+        raise ValueError(f"{model.__name__}.{field.name} has no value and no default")
+
+    fallbacks: dict[str, Any] = {}
+    inserted = 0
+    batch: list[tuple[Any, ...]] = []
+
+    def flush() -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, batch)
+        batch.clear()
+
+    for row in rows:
+        unknown = row.keys() - names
+        if unknown:
+            raise ValueError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+        values = []
+        for field in fields:
+            if field.name in row:
+                values.append(field.get_db_prep_save(row[field.name], connection))
+            else:
+                if field.name not in fallbacks:
+                    fallbacks[field.name] = fallback(field)
+                values.append(fallbacks[field.name])
+        batch.append(tuple(values))
+        inserted += 1
+        if len(batch) == batch_size:
+            flush()
+    if batch:
+        flush()
+    return inserted
 
 
 def measure(action: Callable[[], object], *, repeat: int = 7) -> tuple[float, int]:

@@ -49,7 +49,13 @@ class ShopifySessionAdmin(ConsoleModelAdmin):
         "reauthorization_required_at",
         "created_at",
     )
-    search_fields = ("^shop", "^id", "=email", "=user_id")
+    # Indexed columns only (a number also matches the user id); names by their beginning, word by
+    # word: "Ana Pér" finds Ana Pérez.
+    search_fields = ("^shop", "^id", "=email", "^first_name", "^last_name")
+    search_help_text = _(
+        "Beginning of the shop domain or session id; exact staff e-mail or user id; or the beginning "
+        "of a staff member's first or last name (“Ana Pér” finds Ana Pérez, “érez” does not)."
+    )
     date_hierarchy = "created_at"
     ordering = ("shop", "id")
     # Set and cleared by the token services (refused refresh token / new token exchange).
@@ -86,6 +92,14 @@ class ShopifySessionAdmin(ConsoleModelAdmin):
         ),
         (_("Timestamps"), {"fields": ("created_at", "updated_at")}),
     )
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term.isdigit() and int(term) < 2**63:
+            # An equality on the indexed integer column (a LIKE on it would read every row).
+            results |= queryset.filter(user_id=int(term))
+        return results, may_have_duplicates
 
     @admin.display(description=_("access token"))
     def token_status(self, obj: ShopifySession) -> str:

@@ -150,12 +150,32 @@ def shop_links(shop: str, *, include_configuration: bool = True) -> str:
     return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
 
+def search_term_as_one_phrase(search_term: str) -> str:
+    """Quote ``search_term`` so the admin's search matches it whole instead of word by word.
+
+    Django's admin splits a search into words and wants each word to match some field; a
+    quoted term stays one phrase. Terms the user quoted are left alone.
+    """
+    term = " ".join(search_term.split())
+    if " " not in term or '"' in term or "'" in term:
+        return term
+    return '"' + term.replace("\\", "\\\\") + '"'
+
+
 class ConsoleModelAdmin(admin.ModelAdmin):
     """Defaults for every table of the console: fast on big tables, CSV export."""
 
     show_full_result_count = False
     actions = [export_as_csv]
     list_per_page = 50
+    # True where a search is a name with spaces ("Camiseta negra talla M"): with ``^`` prefix
+    # fields, splitting it into words would look for rows starting with every word.
+    search_as_one_phrase = False
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        if self.search_as_one_phrase:
+            search_term = search_term_as_one_phrase(search_term)
+        return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description=_("shop"), ordering="shop")
     def shop_link(self, obj: Any) -> str:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +27,32 @@ def shop_field(*, unique: bool = False) -> models.CharField:
         validators=[validate_shop_domain],
         help_text=_("Shop domain, e.g. example.myshopify.com"),
     )
+
+
+class PrefixIndex(models.Index):
+    """An index on the first ``length`` characters of each column on MySQL/MariaDB.
+
+    Keeps the key of a long VARCHAR (product names are 500 characters) within the project's
+    255-character limit for indexed text; a ``LIKE 'prefix%'`` search still reads a range of
+    it. Other databases index the whole column.
+    """
+
+    def __init__(self, *, length: int = 255, **kwargs: Any) -> None:
+        self.length = length
+        super().__init__(**kwargs)
+
+    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        path, args, kwargs = super().deconstruct()
+        kwargs["length"] = self.length
+        return path, args, kwargs
+
+    def create_sql(self, model: type[models.Model], schema_editor: Any, using: str = "", **kwargs: Any) -> Any:
+        if schema_editor.connection.vendor != "mysql":
+            return super().create_sql(model, schema_editor, using=using, **kwargs)
+        fields = [model._meta.get_field(field_name) for field_name, _ in self.fields_orders]
+        return schema_editor._create_index_sql(
+            model, fields=fields, name=self.name, using=using, col_suffixes=[f"({self.length})"] * len(fields), **kwargs
+        )
 
 
 class ShopifySession(TimestampedModel):
@@ -65,6 +93,13 @@ class ShopifySession(TimestampedModel):
         verbose_name = _("Shopify session")
         verbose_name_plural = _("Shopify sessions")
         ordering = ("shop", "id")
+        # The admin searches these (names by their beginning): each term stays an index look-up.
+        indexes = [
+            models.Index(fields=("email",), name="shopify_session_email_idx"),
+            models.Index(fields=("user_id",), name="shopify_session_user_id_idx"),
+            models.Index(fields=("first_name",), name="shopify_session_first_name_idx"),
+            models.Index(fields=("last_name",), name="shopify_session_last_name_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.id

@@ -11,6 +11,8 @@ from connector.admin_tools import ConsoleModelAdmin, LargeTablePaginator, change
 from products.models import ProductAssociation, VariantMapping
 
 SHOPIFY_PRODUCT_GID_PREFIX = "gid://shopify/Product/"
+# Most associations a shop-domain search on variant mappings turns into an IN list.
+SHOP_SEARCH_ASSOCIATION_LIMIT = 1000
 
 
 def shopify_variant_url(association: ProductAssociation, variant_id: str) -> str:
@@ -64,9 +66,20 @@ class ProductAssociationAdmin(ConsoleModelAdmin):
         "use_suggested_barcode",
         "created_at",
     )
-    # Only indexed columns: a search stays an index look-up on millions of rows.
-    search_fields = ("^shop", "=dropi_product_id", "=shopify_product_id")
-    search_help_text = _("Shop domain (or its beginning), Dropi product id, or Shopify product id (number or gid).")
+    # Only indexed columns, names by their beginning: a search stays an index look-up on millions of rows.
+    search_fields = (
+        "^shop",
+        "=dropi_product_id",
+        "=shopify_product_id",
+        "^dropi_product_name",
+        "^shopify_product_title",
+    )
+    search_as_one_phrase = True
+    search_help_text = _(
+        "Beginning of the shop domain, the Dropi product name or the Shopify product title "
+        "(names match from their first letter: “Camiseta neg” finds “Camiseta negra”, “negra” does not); "
+        "or an exact Dropi product id or Shopify product id (number or gid)."
+    )
     date_hierarchy = "created_at"
     ordering = ("-id",)
     sortable_by = ("id", "created_at")
@@ -144,13 +157,46 @@ class VariantMappingAdmin(ConsoleModelAdmin):
         "updated_at",
     )
     list_select_related = ("association",)
-    search_fields = ("=dropi_variation_id", "=shopify_variant_id", "^association__shop")
-    search_help_text = _("Shop domain (or its beginning), Dropi variation id, or Shopify variant id (gid).")
+    # The shop domain (by its beginning) is searched in get_search_results.
+    search_fields = (
+        "=dropi_variation_id",
+        "=shopify_variant_id",
+        "^dropi_variation_label",
+        "^shopify_variant_title",
+    )
+    search_as_one_phrase = True
+    search_help_text = _(
+        "Beginning of the shop domain, the Dropi variation or the Shopify variant title "
+        "(names match from their first letter: “Negro / M” finds “Negro / M / Algodón”); "
+        "or an exact Dropi variation id or Shopify variant id (gid)."
+    )
     list_filter = ("created_at",)
+    date_hierarchy = "created_at"
     raw_id_fields = ("association",)
     ordering = ("-id",)
     sortable_by = ("id",)
+    paginator = LargeTablePaginator
     readonly_fields = ("created_at", "updated_at")
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if not term or " " in term:
+            return results, may_have_duplicates  # a shop domain has no spaces
+        # The shop's associations first, then an IN list on the indexed association_id: an OR
+        # across the join would read a whole table, while this keeps every branch of the search
+        # an index look-up (MySQL merges them). A prefix that matches too many associations
+        # falls back to the join.
+        association_ids = list(
+            ProductAssociation.objects.filter(shop__istartswith=term)
+            .order_by()
+            .values_list("id", flat=True)[: SHOP_SEARCH_ASSOCIATION_LIMIT + 1]
+        )
+        if len(association_ids) > SHOP_SEARCH_ASSOCIATION_LIMIT:
+            return results | queryset.filter(association__shop__istartswith=term), may_have_duplicates
+        if association_ids:
+            results |= queryset.filter(association_id__in=association_ids)
+        return results, may_have_duplicates
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # The shop's mappings and an association's mappings are linked from the console.

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from connector.models import TimestampedModel, shop_field
+from connector.models import PrefixIndex, TimestampedModel, shop_field
 
 
 class ProductAssociation(TimestampedModel):
@@ -45,6 +45,11 @@ class ProductAssociation(TimestampedModel):
                 name="product_association_shop_dropi_shopify_uniq",
             )
         ]
+        # The admin searches names by their beginning: a prefix LIKE is a range of these indexes.
+        indexes = [
+            PrefixIndex(fields=("dropi_product_name",), name="product_assoc_name_idx"),
+            PrefixIndex(fields=("shopify_product_title",), name="product_assoc_title_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.dropi_product_id} → {self.shopify_product_id}"
@@ -74,6 +79,12 @@ class VariantMapping(TimestampedModel):
             models.UniqueConstraint(
                 fields=("association", "dropi_variation_id"), name="variant_mapping_association_variation_uniq"
             )
+        ]
+        # What the admin searches: every term stays an index look-up (names by their beginning).
+        indexes = [
+            models.Index(fields=("dropi_variation_id",), name="variant_mapping_dropi_id_idx"),
+            PrefixIndex(fields=("dropi_variation_label",), name="variant_mapping_label_idx"),
+            PrefixIndex(fields=("shopify_variant_title",), name="variant_mapping_title_idx"),
         ]
 
     def __str__(self) -> str:

@@ -328,3 +328,17 @@ def test_rotate_callback_secret_action_replaces_secret_and_hash(admin_client, sh
     configuration.refresh_from_db()
     assert configuration.callback_secret.reveal() != old_secret
     assert configuration.callback_secret_hash != old_hash
+
+
+def test_sessions_are_found_by_the_beginning_of_a_staff_first_or_last_name_or_the_user_id(admin_client):
+    ana = ShopifySessionFactory(is_online=True, user_id=4242, first_name="Ana", last_name="Pérez Gómez")
+    ShopifySessionFactory(is_online=True, user_id=77, first_name="Andrés", last_name="López")
+    changelist = url(ShopifySession, "changelist")
+
+    def found(term):
+        return [row.pk for row in admin_client.get(changelist, {"q": term}).context["cl"].result_list]
+
+    assert found("Ana Pér") == [ana.pk]
+    assert found("pérez") == [ana.pk]
+    assert found("4242") == [ana.pk]
+    assert found("Gómez") == []  # names match from their first letter only

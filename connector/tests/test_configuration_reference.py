@@ -1,0 +1,104 @@
+"""README › Configuration and .env.example name every environment variable, with its true default."""
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS = ROOT / "connector" / "settings.py"
+NAME = r"[A-Z][A-Z0-9_]+"
+
+
+def settings_calls() -> dict[str, ast.Call]:
+    """Every ``env(...)``, ``env.<type>(...)`` and ``_required(...)`` call of settings.py, by variable."""
+    calls = {}
+    for node in ast.walk(ast.parse(SETTINGS.read_text())):
+        if not isinstance(node, ast.Call) or not node.args or not isinstance(node.args[0], ast.Constant):
+            continue
+        function = node.func
+        is_env = (isinstance(function, ast.Name) and function.id in ("env", "_required")) or (
+            isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name) and function.value.id == "env"
+        )
+        if is_env and isinstance(node.args[0].value, str):
+            calls[node.args[0].value] = node
+    return calls
+
+
+def literal_default(call: ast.Call) -> object:
+    """The ``default=`` of ``call`` when it is a number or a boolean, else None."""
+    for keyword in call.keywords:
+        if keyword.arg == "default":
+            try:
+                value = ast.literal_eval(keyword.value)
+            except ValueError:
+                return None
+            return value if isinstance(value, (bool, int, float)) else None
+    return None
+
+
+def variables_read() -> set[str]:
+    names = set(settings_calls())
+    for path in [*ROOT.glob("*/**/*.py"), ROOT / "manage.py"]:
+        if ".venv" in path.parts or "tests" in path.parts or "bench" in path.parts:
+            continue
+        names |= set(re.findall(rf"os\.environ\.get\(\"({NAME})\"", path.read_text()))
+    for path in (ROOT / "docker" / "entrypoint.sh", ROOT / "docker" / "compose.yaml", ROOT / "Procfile"):
+        names |= set(re.findall(rf"\$\{{({NAME})", path.read_text()))
+    return names - {"DJANGO_SETTINGS_MODULE"}
+
+
+def readme_table() -> dict[str, str]:
+    """{variable: default cell} of the table in README › Configuration."""
+    section = ROOT.joinpath("README.md").read_text().split("\n## Configuration\n", 1)[1].split("\n### ", 1)[0]
+    return dict(re.findall(rf"^\| `({NAME})` \| ([^|]*) \|", section, flags=re.MULTILINE))
+
+
+def env_example() -> str:
+    return ROOT.joinpath(".env.example").read_text()
+
+
+def same_value(text: str, default: object) -> bool:
+    text = text.strip().strip("`").lower()
+    if isinstance(default, bool):
+        return text == str(default).lower()
+    try:
+        return float(text) == float(default)
+    except ValueError:
+        return False
+
+
+def test_the_parsers_find_the_variables_of_each_kind():
+    names = variables_read()
+
+    assert {"SECRET_KEY", "DATABASE_URL", "THEME_RETRY_DELAY_SECONDS", "CONNECTOR_TRACEBACK"} <= names
+    assert {"WAIT_SECONDS", "WEB_CONCURRENCY", "MYSQL_ROOT_PASSWORD"} <= names
+
+
+def test_every_variable_is_in_the_readme_configuration_table():
+    missing = sorted(variables_read() - set(readme_table()))
+
+    assert missing == []
+
+
+def test_every_variable_is_in_env_example():
+    listed = set(re.findall(NAME, env_example()))
+
+    assert sorted(variables_read() - listed) == []
+
+
+def test_numeric_and_boolean_defaults_are_the_true_ones():
+    table = readme_table()
+    commented = dict(re.findall(rf"^# ({NAME})=(.*)$", env_example(), flags=re.MULTILINE))
+    compared = 0
+    for name, call in settings_calls().items():
+        default = literal_default(call)
+        if default is None:
+            continue
+        readme_default = re.match(r"`([^`]*)`", table[name])
+        assert readme_default, f"README default of {name}: {table[name]}"
+        assert same_value(readme_default.group(1), default), f"README default of {name}"
+        if name in commented:
+            assert same_value(commented[name], default), f".env.example default of {name}"
+        compared += 1
+
+    assert compared > 20
