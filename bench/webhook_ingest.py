@@ -119,6 +119,9 @@ def build_deliveries(total: int, duplicate_share: float, *, secret: str, port: i
             payload = {"id": number, "previous": ["read_orders"], "current": ["read_orders", "write_orders"]}
         else:
             payload = order_payload(number, shop, randomiser)
+            if topic == "checkouts/update":  # a checkout is keyed by its token
+                token = uuid.UUID(int=randomiser.getrandbits(128)).hex
+                payload |= {"token": token, "abandoned_checkout_url": f"https://{shop}/checkouts/{token}/recover"}
         events.append((topic, shop, str(uuid.UUID(int=randomiser.getrandbits(128))), json.dumps(payload).encode()))
     order: list[int] = list(range(unique))
     for original in randomiser.sample(range(unique), total - unique):
