@@ -400,8 +400,9 @@ def _flow_exists(client: EcomdropClient, api_key: str, flow_id: str) -> bool:
     def fetch() -> dict[str, str]:
         return {flow.id: flow.name for flow in client.flows()}
 
-    return flow_id in _cached_ids("flows", api_key, fetch) or flow_id in _cached_ids(
-        "flows", api_key, fetch, fresh=True
+    # Its own entry: the flow pickers cache the same list in another shape (configuration.py).
+    return flow_id in _cached_ids("flow-ids", api_key, fetch) or flow_id in _cached_ids(
+        "flow-ids", api_key, fetch, fresh=True
     )
 
 

@@ -564,3 +564,16 @@ def test_fields_the_account_lacks_are_recorded_and_never_sent(configured, accoun
     sent_names = {action.get("field_name") for action in created.json()["actions"]}
     assert "pedido_nombre" in sent_names
     assert "pedido_total" not in sent_names
+
+
+@pytest.mark.django_db
+def test_the_flow_pickers_list_still_works_after_a_delivery_checked_the_flows(configured, account):
+    from shops.services.configuration import ecomdrop_flows_list
+
+    listed_first = ecomdrop_flows_list(configuration=configured)
+    record()  # checks the flow against the account's list
+
+    listed_again = ecomdrop_flows_list(configuration=configured)
+
+    assert [(flow.id, flow.name) for flow in listed_again] == [(flow.id, flow.name) for flow in listed_first]
+    assert {flow.id for flow in listed_again} == {"9001", "9002"}
