@@ -283,6 +283,14 @@ class _AccountFields:
     ids: dict[str, str]
     names: dict[str, str] = dataclasses.field(default_factory=dict)
     by_name: dict[str, str] | None = None  # the account's fields, listed at most once per sync
+    # Remembered before names were kept: each id is taken as resolved from its row's current name.
+    names_unknown: bool = False
+
+    def resolved_from(self, key: str, name: str) -> bool:
+        """Whether the id remembered for ``key`` was found or created under ``name``."""
+        if self.names_unknown and key not in self.names:
+            return True
+        return self.names.get(key) == name
 
     def remembered(self, account: str) -> dict[str, Any]:
         return {"account": account, "ids": self.ids, "names": self.names}
@@ -300,7 +308,9 @@ def _remembered_fields(configuration: AIConfiguration, api_key: str) -> _Account
     stored = configuration.ecomdrop_field_ids if isinstance(configuration.ecomdrop_field_ids, dict) else {}
     if stored.get("account") not in _account_hash(api_key):
         return _AccountFields(ids={})  # another account (or none yet): its ids mean nothing here
-    return _AccountFields(ids=_text_map(stored.get("ids")), names=_text_map(stored.get("names")))
+    return _AccountFields(
+        ids=_text_map(stored.get("ids")), names=_text_map(stored.get("names")), names_unknown="names" not in stored
+    )
 
 
 def ai_profile_account_changed(*, configuration: AIConfiguration, api_key: str) -> bool:
@@ -342,8 +352,9 @@ def _write(client: EcomdropClient, definition: EcomdropBotField, value: str, fie
     if definition.field_id:
         field_id = definition.field_id
         fields.names.pop(key, None)
-    elif fields.ids.get(key) and fields.names.get(key) == definition.name:
+    elif fields.ids.get(key) and fields.resolved_from(key, definition.name):
         field_id = fields.ids[key]
+        fields.names[key] = definition.name
     else:
         # Never synced, or staff renamed or unpinned the field since: resolve it by its name.
         field_id = _find_or_create(client, definition, fields)

@@ -84,9 +84,10 @@ def shopify_session_exchange(*, session_token: SessionToken) -> ShopifySession:
     """
     from shops.services import shop_install
 
+    requested_at = timezone.now()
     tokens = ShopifyOAuthClient().exchange_session_token(shop=session_token.shop, session_token=session_token.raw)
     # Install first: an uninstall event older than this grant then leaves the new token alone.
-    shop_install(shop=session_token.shop)
+    shop_install(shop=session_token.shop, requested_at=requested_at)
     session = shopify_session_store(shop=session_token.shop, tokens=tokens)
     logger.info("Stored a new offline token by token exchange", extra={"shop": session_token.shop})
     return session
@@ -342,9 +343,10 @@ def shopify_session_from_code(*, shop: str, code: str) -> ShopifySession:
     """Finish the fallback OAuth install: trade the code for a token, store it, install the shop."""
     from shops.services import shop_install
 
+    requested_at = timezone.now()
     tokens = ShopifyOAuthClient().exchange_code(shop=shop, code=code)
     # Install first: an uninstall event older than this grant then leaves the new token alone.
-    shop_install(shop=shop)
+    shop_install(shop=shop, requested_at=requested_at)
     session = shopify_session_store(shop=shop, tokens=tokens)
     logger.info("Stored a new offline token by OAuth", extra={"shop": shop})
     return session

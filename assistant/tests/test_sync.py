@@ -152,6 +152,25 @@ def test_staff_edits_to_the_fields_win_over_the_ids_remembered_by_an_earlier_syn
     assert stored().ecomdrop_field_ids["ids"]["ai:agent_name"] == remembered["ai:agent_name"]
 
 
+def test_ids_remembered_before_names_were_kept_are_still_used(shop_configuration, ecomdrop_simulator, account):
+    save()
+    ids = stored().ecomdrop_field_ids["ids"]
+    # A row written by an earlier version: ids only, no names; and an Ecomdrop that cannot
+    # list its fields, so looking them up again would try to create them a second time.
+    AIConfiguration.objects.filter(shop=SHOP).update(
+        ecomdrop_field_ids={"account": stored().ecomdrop_field_ids["account"], "ids": ids}
+    )
+    account.bot_field_api = False
+    creates = ecomdrop_simulator.count("create_bot_field")
+
+    configuration = save(agent_name="Beatriz")
+
+    assert configuration.sync_status == Status.SYNCED
+    assert ecomdrop_simulator.count("create_bot_field") == creates
+    assert account.bot_fields[ids["ai:agent_name"]] == "Beatriz"
+    assert stored().ecomdrop_field_ids["ids"] == ids
+
+
 def test_a_field_deleted_in_ecomdrop_is_created_again(shop_configuration, ecomdrop_simulator, account):
     save()
     rules_id = stored().ecomdrop_field_ids["ids"]["ai:rules"]

@@ -87,20 +87,28 @@ def shop_configuration_rotate_callback_secret(*, configuration: ShopConfiguratio
     configuration.save(update_fields=["callback_secret", "callback_secret_hash", "updated_at"])
 
 
-def shop_install(*, shop: str) -> ShopConfiguration:
-    """Create or revive the shop's configuration because Shopify is granting us a token (token
-    exchange or OAuth); call it before storing that token.
+# Clocks of Shopify and this server may differ this much: an uninstall triggered within it of
+# a grant's request counts as after the grant.
+INSTALL_CLOCK_MARGIN = datetime.timedelta(seconds=5)
 
-    ``installed_at`` becomes now on every call, so it is the time of the latest grant: an
-    ``app/uninstalled`` event triggered before it is older than this installation and
-    ``shop_uninstall`` ignores it, even when the worker only reaches it now. An uninstalled
-    shop is marked installed again (its previous settings, if any survived, are kept).
-    Idempotent apart from that time.
+
+def shop_install(*, shop: str, requested_at: datetime.datetime | None = None) -> ShopConfiguration:
+    """Create or revive the shop's configuration because Shopify is granting us a token (token
+    exchange or OAuth, asked for at ``requested_at``); call it before storing that token.
+
+    ``installed_at`` becomes the time the grant was asked for, less a clock margin: an
+    ``app/uninstalled`` event triggered before that is older than this installation and
+    ``shop_uninstall`` ignores it, even when the worker only reaches it now; one triggered
+    later (while the grant was in flight, or after) is a real uninstall. An uninstalled shop is
+    marked installed again (its previous settings, if any survived, are kept).
     """
     configuration, _created = shop_configuration_get_or_create(shop=shop)
     now = timezone.now()
+    installed_at = min(requested_at or now, now) - INSTALL_CLOCK_MARGIN
     # Waits for an uninstall holding the row: whichever commits first, the other sees it.
-    ShopConfiguration.objects.filter(pk=configuration.pk).update(installed_at=now, uninstalled_at=None, updated_at=now)
+    ShopConfiguration.objects.filter(pk=configuration.pk).update(
+        installed_at=installed_at, uninstalled_at=None, updated_at=now
+    )
     configuration.refresh_from_db()
     return configuration
 

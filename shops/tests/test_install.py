@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.utils import timezone
 
@@ -29,3 +31,27 @@ def test_install_revives_an_uninstalled_shop_and_keeps_its_settings():
     assert revived.is_installed
     assert revived.installed_at is not None
     assert revived.ecomdrop_api_key.reveal() == "key-kept-after-reinstall"
+
+
+def test_an_uninstall_while_a_token_was_being_granted_is_not_ignored():
+    # The app was installed long ago; the merchant uninstalls while a token exchange (started
+    # just before) is in flight. The grant cannot be later than the uninstall on Shopify's side
+    # with certainty, so the uninstall wins (a reinstall would simply exchange again).
+    ShopConfigurationFactory(shop=SHOP, installed_at=timezone.now() - datetime.timedelta(days=30))
+    requested_at = timezone.now()
+    uninstalled_at = requested_at + datetime.timedelta(milliseconds=300)
+
+    services.shop_install(shop=SHOP, requested_at=requested_at)
+
+    assert services.shop_uninstall(shop=SHOP, uninstalled_at=uninstalled_at) is True
+    assert not ShopConfiguration.objects.get(shop=SHOP).is_installed
+
+
+def test_an_uninstall_from_before_the_grant_was_requested_is_ignored():
+    ShopConfigurationFactory(shop=SHOP, installed_at=timezone.now() - datetime.timedelta(days=30))
+    uninstalled_at = timezone.now() - datetime.timedelta(minutes=2)
+
+    services.shop_install(shop=SHOP, requested_at=timezone.now())
+
+    assert services.shop_uninstall(shop=SHOP, uninstalled_at=uninstalled_at) is False
+    assert ShopConfiguration.objects.get(shop=SHOP).is_installed
