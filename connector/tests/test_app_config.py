@@ -20,6 +20,8 @@ def test_app_toml_declares_managed_install_scopes_and_compliance_topics(settings
     assert config["embedded"] is True
     assert config["access_scopes"]["use_legacy_install_flow"] is False
     assert config["access_scopes"]["scopes"] == settings.SHOPIFY_SCOPES
+    documented = [line for line in (ROOT / ".env.example").read_text().splitlines() if "SHOPIFY_SCOPES=" in line]
+    assert documented == [f"# SHOPIFY_SCOPES={settings.SHOPIFY_SCOPES}"]
     assert config["webhooks"]["api_version"] == settings.SHOPIFY_API_VERSION
     subscriptions = config["webhooks"]["subscriptions"]
     compliance = {topic for entry in subscriptions for topic in entry.get("compliance_topics", [])}

@@ -131,9 +131,19 @@ def _delivery_field_ids_cache_key(api_key: str) -> str:
     return "ecomdrop:custom-fields:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
 
 
+def _delivery_flow_ids_cache_key(api_key: str) -> str:
+    # The entry shops.services.deliveries._flow_exists keeps (id → name, 5 minutes).
+    return "ecomdrop:flow-ids:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
+
+
 def _forget_cached_account_data(api_key: str) -> None:
     cache.delete_many(
-        [_flows_cache_key(api_key), _contact_fields_cache_key(api_key), _delivery_field_ids_cache_key(api_key)]
+        [
+            _flows_cache_key(api_key),
+            _contact_fields_cache_key(api_key),
+            _delivery_field_ids_cache_key(api_key),
+            _delivery_flow_ids_cache_key(api_key),
+        ]
     )
 
 
@@ -191,11 +201,13 @@ def _ecomdrop_account_switch(*, configuration: ShopConfiguration, api_key: str, 
 
 
 def _flows_exist(api_key: str, flow_ids: list[str]) -> bool:
-    """Whether every flow id exists in the account of ``api_key`` (False when Ecomdrop cannot say)."""
+    """Whether every flow id exists in the account of ``api_key``. When Ecomdrop cannot say, the
+    merchant's choice is kept: each delivery checks its flow before sending anyway."""
     try:
         known = {flow.id for flow in EcomdropClient(api_key=api_key).flows()}
     except EcomdropError:
-        return False
+        logger.warning("Could not list the Ecomdrop flows while connecting; the chosen flows are kept")
+        return True
     return all(flow_id in known for flow_id in flow_ids)
 
 
@@ -225,7 +237,10 @@ def ecomdrop_connect(*, shop: str, api_key: str) -> ShopConfiguration:
     configuration.save(update_fields=["ecomdrop_api_key", "ecomdrop_account_name", "updated_at", *switched_fields])
     cache.delete(_flows_cache_key(api_key))
     logger.info("Ecomdrop connected", extra={"shop": shop})
-    ecomdrop_connected.send(sender=ShopConfiguration, shop=shop)
+    # The key is saved: a failing receiver is logged, never turned into an error answer.
+    for _receiver, result in ecomdrop_connected.send_robust(sender=ShopConfiguration, shop=shop):
+        if isinstance(result, Exception):
+            logger.error("A receiver of ecomdrop_connected failed: %s", type(result).__name__, extra={"shop": shop})
     return configuration
 
 
@@ -269,6 +284,7 @@ def ecomdrop_flows_list(*, configuration: ShopConfiguration, refresh: bool = Fal
     except EcomdropError as error:
         raise ApplicationError(_ecomdrop_error_message(error), code="ecomdrop", status=502) from error
     cache.set(key, [(flow.id, flow.name) for flow in flows], FLOWS_CACHE_SECONDS)
+    cache.delete(_delivery_flow_ids_cache_key(api_key))  # deliveries read the fresh list too
     return flows
 
 

@@ -463,7 +463,8 @@ def _current_status(delivery_id: int) -> str:
 
 
 def _skip(delivery: FlowDelivery, owner: str, reason: str) -> str:
-    _finish(delivery.pk, owner, status=Status.SKIPPED, skip_reason=reason, last_error="")
+    if not _finish(delivery.pk, owner, status=Status.SKIPPED, skip_reason=reason, last_error=""):
+        raise _LeaseLost
     logger.info("Flow delivery skipped: %s", reason, extra={"shop": delivery.shop, "delivery": delivery.pk})
     return Status.SKIPPED
 
@@ -629,15 +630,16 @@ def flow_delivery_recover_stale() -> dict[str, int]:
     ``unconfirmed`` if it was (it may have gone out)."""
     now = timezone.now()
     stale = list(
-        FlowDelivery.objects.filter(status=Status.PROCESSING, lease_until__lt=now).values_list("pk", flat=True)
+        FlowDelivery.objects.filter(status=Status.PROCESSING, lease_until__lt=now).values_list("pk", "task_id")
     )
     requeued = 0
-    for delivery_id in stale:
+    for delivery_id, task_id in stale:
         with transaction.atomic():
             if FlowDelivery.objects.filter(pk=delivery_id, status=Status.PROCESSING, lease_until__lt=now).update(
                 status=Status.PENDING, next_attempt_at=None, lease_owner="", lease_until=None, updated_at=now
             ):
                 requeued += 1
+                _close_lost_task(task_id, now=now)
                 _schedule(delivery_id)
     unconfirmed = FlowDelivery.objects.filter(status=Status.SENDING, lease_until__lt=now).update(
         status=Status.UNCONFIRMED,
@@ -675,6 +677,16 @@ def flow_delivery_resend(*, delivery: FlowDelivery) -> FlowDelivery:
     return delivery
 
 
+def _close_lost_task(task_id: uuid.UUID | None, *, now: datetime.datetime) -> None:
+    """Close the task row a dead worker left "running", so it can be pruned like the others."""
+    task_queue.fail_orphaned_task(
+        task_id,
+        now=now,
+        exception_path="connector.errors.TaskWorkerLost",
+        explanation="The worker running this task stopped before it finished; the delivery was queued again.",
+    )
+
+
 def flow_delivery_requeue_overdue(*, grace: datetime.timedelta = datetime.timedelta(minutes=5)) -> int:
     """Queue again pending deliveries that should have run more than ``grace`` ago and whose
     task was lost (e.g. with a worker that died). A task still waiting in the queue means the
@@ -696,12 +708,7 @@ def flow_delivery_requeue_overdue(*, grace: datetime.timedelta = datetime.timede
     for delivery_id, task_id in overdue:
         if task_id in live:
             continue
-        task_queue.fail_orphaned_task(
-            task_id,
-            now=now,
-            exception_path="connector.errors.TaskWorkerLost",
-            explanation="The worker running this task stopped before it finished; the delivery was queued again.",
-        )
+        _close_lost_task(task_id, now=now)
         _schedule(delivery_id)
         requeued += 1
     return requeued

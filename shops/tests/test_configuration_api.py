@@ -440,3 +440,35 @@ def test_the_page_lists_the_contact_fields_and_the_callback_names_the_order_id_f
     assert "{{id_shopify}}" in page
     assert "{{pedido_id}}" not in page
     assert "must exist in your Ecomdrop account" in page
+
+
+def test_a_row_without_account_id_keeps_its_flows_when_ecomdrop_cannot_list_them(call, account, ecomdrop_simulator):
+    connect_with_flows_and_dropi(call)
+    ShopConfiguration.objects.filter(shop=SHOP).update(ecomdrop_account_id="")  # saved by an older version
+    ecomdrop_simulator.fail_next("flows", status=503)
+
+    response = call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+
+    assert response.status_code == 200, response.content
+    stored = configuration()
+    assert (stored.nuevo_pedido_flow_id, stored.carrito_abandonado_flow_id) == ("9001", "9002")
+    assert stored.ecomdrop_flows_cleared is False
+
+
+def test_a_failing_receiver_of_the_connect_signal_does_not_turn_a_saved_key_into_an_error(
+    call, account, monkeypatch, caplog
+):
+    from django.db import OperationalError
+
+    from assistant import services as assistant_services
+
+    def broken(**kwargs):
+        raise OperationalError("queue unavailable")
+
+    monkeypatch.setattr(assistant_services, "ai_profile_sync_after_ecomdrop_connected", broken)
+
+    response = call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+
+    assert response.status_code == 200
+    assert configuration().ecomdrop_api_key.reveal() == KEY
+    assert "A receiver of ecomdrop_connected failed: OperationalError" in caplog.text

@@ -151,3 +151,25 @@ def test_a_customer_data_request_includes_their_deliveries_and_redact_blanks_the
     assert (mine.phone, mine.email, mine.fields, mine.contact) == (None, None, {}, {})
     assert mine.status == FlowDelivery.Status.PENDING
     assert theirs.phone is not None
+
+
+def test_a_delivery_of_a_dead_worker_is_queued_again_and_its_task_row_closed(account, database_queue, run_worker):
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    delivery, _ = deliveries.flow_delivery_record_order(shop=SHOP, order=order_payload())
+    long_ago = timezone.now() - datetime.timedelta(minutes=10)
+    dead_task = FlowDelivery.objects.get(pk=delivery.pk).task_id
+    DBTaskResult.objects.filter(id=dead_task).update(status=TaskResultStatus.RUNNING, started_at=long_ago)
+    FlowDelivery.objects.filter(pk=delivery.pk).update(
+        status=FlowDelivery.Status.PROCESSING, lease_owner="dead-worker", lease_until=long_ago
+    )
+
+    summary = recover_flow_deliveries()
+    run_worker()
+
+    assert summary == {"requeued": 1}
+    assert DBTaskResult.objects.get(id=dead_task).status == TaskResultStatus.FAILED
+    delivery.refresh_from_db()
+    assert delivery.status == FlowDelivery.Status.SENT
+    assert len(account.sends) == 1
