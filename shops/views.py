@@ -49,6 +49,7 @@ PROBLEMS = {
     ),
     "EcomdropUnavailable": gettext_noop("Ecomdrop was not answering."),
     "EcomdropServerError": gettext_noop("Ecomdrop answered with a server error."),
+    "WorkerLost": gettext_noop("The app stopped while sending the flow."),
 }
 
 

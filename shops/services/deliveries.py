@@ -643,7 +643,8 @@ def flow_delivery_recover_stale() -> dict[str, int]:
                 _schedule(delivery_id)
     unconfirmed = FlowDelivery.objects.filter(status=Status.SENDING, lease_until__lt=now).update(
         status=Status.UNCONFIRMED,
-        last_error=gettext("The worker stopped while sending; not resent automatically to avoid a duplicate message."),
+        # Stored in English like every recorded error; the pages translate it (shops.views.PROBLEMS).
+        last_error="WorkerLost: the worker stopped while sending the flow.",
         lease_owner="",
         lease_until=None,
         updated_at=now,

@@ -297,7 +297,13 @@ def test_a_worker_lost_while_sending_leaves_the_delivery_unconfirmed(configured,
     result = deliveries.flow_delivery_recover_stale()
 
     assert result == {"requeued": 1, "unconfirmed": 1}
-    assert FlowDelivery.objects.get(pk=delivery.pk).status == Status.UNCONFIRMED
+    lost = FlowDelivery.objects.get(pk=delivery.pk)
+    assert lost.status == Status.UNCONFIRMED
+    with translation.override("es"):
+        assert views.delivery_problem(lost) == (
+            "La app se detuvo mientras enviaba el flujo. "
+            "El mensaje pudo haber salido, por eso no se reenvía automáticamente."
+        )
     assert FlowDelivery.objects.get(pk=lost_early.pk).status == Status.SENT  # requeued and processed
     assert len(account.sends) == sends_before + 1
 
