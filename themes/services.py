@@ -345,9 +345,15 @@ def theme_install_start(*, shop: str, user_id: int | None = None) -> ThemeInstal
 
 
 def _abandon_stale(*, shop: str) -> None:
-    stale = ThemeInstall.objects.filter(running_shop=shop, updated_at__lt=theme_install_stale_before())
-    for install in stale:
-        _finish_stalled(install)
+    """End the shop's running install when it stopped moving (locked and checked again, as the
+    sweep does, so an install the sweep has just recovered is left alone)."""
+    stale_before = theme_install_stale_before()
+    with transaction.atomic():
+        install = (
+            ThemeInstall.objects.select_for_update().filter(running_shop=shop, updated_at__lt=stale_before).first()
+        )
+        if install is not None:
+            _finish_stalled(install)
 
 
 def _finish_stalled(install: ThemeInstall) -> str:
