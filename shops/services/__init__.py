@@ -12,7 +12,6 @@ from shops.services.configuration import (  # noqa: F401
     callback_secret_hash_candidates,
     dropi_settings_save,
     ecomdrop_connect,
-    ecomdrop_contact_field_names,
     ecomdrop_contact_fields_status,
     ecomdrop_disconnect,
     ecomdrop_flows_list,
@@ -24,3 +23,4 @@ from shops.services.configuration import (  # noqa: F401
     shop_purge,
     shop_uninstall,
 )
+from shops.services.deliveries import ecomdrop_contact_field_names  # noqa: F401

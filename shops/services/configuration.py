@@ -12,7 +12,6 @@ Vendor calls go through connector/ecomdrop and connector/dropi; none runs inside
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from connector.errors import ApplicationError
 from connector.validators import validate_shop_domain
 from shops.countries import COUNTRIES_BY_CODE
 from shops.models import EcomdropBotField, ShopConfiguration
+from shops.services.deliveries import ecomdrop_account_cache_key, ecomdrop_contact_field_names
 from shops.signals import ecomdrop_connected
 
 logger = logging.getLogger(__name__)
@@ -117,33 +117,10 @@ def _configuration(shop: str) -> ShopConfiguration:
     return shop_configuration_get_or_create(shop=shop)[0]
 
 
-def _flows_cache_key(api_key: str) -> str:
-    # The key itself never becomes a cache key (cache backends may log or expose keys).
-    return "ecomdrop:flows:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
-
-
-def _contact_fields_cache_key(api_key: str) -> str:
-    return "ecomdrop:contact-fields:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
-
-
-def _delivery_field_ids_cache_key(api_key: str) -> str:
-    # The entry shops.services.deliveries._custom_field_ids keeps (name → id, 5 minutes).
-    return "ecomdrop:custom-fields:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
-
-
-def _delivery_flow_ids_cache_key(api_key: str) -> str:
-    # The entry shops.services.deliveries._flow_exists keeps (id → name, 5 minutes).
-    return "ecomdrop:flow-ids:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
-
-
 def _forget_cached_account_data(api_key: str) -> None:
+    """Drop what the pages and the deliveries keep about the account of ``api_key``."""
     cache.delete_many(
-        [
-            _flows_cache_key(api_key),
-            _contact_fields_cache_key(api_key),
-            _delivery_field_ids_cache_key(api_key),
-            _delivery_flow_ids_cache_key(api_key),
-        ]
+        [ecomdrop_account_cache_key(kind, api_key) for kind in ("flows", "flow-ids", "custom-fields", "contact-fields")]
     )
 
 
@@ -235,7 +212,6 @@ def ecomdrop_connect(*, shop: str, api_key: str) -> ShopConfiguration:
     configuration.ecomdrop_api_key = api_key
     configuration.ecomdrop_account_name = account.name[:255]
     configuration.save(update_fields=["ecomdrop_api_key", "ecomdrop_account_name", "updated_at", *switched_fields])
-    cache.delete(_flows_cache_key(api_key))
     logger.info("Ecomdrop connected", extra={"shop": shop})
     # The key is saved: a failing receiver is logged, never turned into an error answer.
     for _receiver, result in ecomdrop_connected.send_robust(sender=ShopConfiguration, shop=shop):
@@ -275,7 +251,7 @@ def ecomdrop_flows_list(*, configuration: ShopConfiguration, refresh: bool = Fal
     if not configuration.ecomdrop_api_key:
         raise ApplicationError(_("Connect Ecomdrop first."), code="no_api_key")
     api_key = configuration.ecomdrop_api_key.reveal()
-    key = _flows_cache_key(api_key)
+    key = ecomdrop_account_cache_key("flows", api_key)
     cached = None if refresh else cache.get(key)
     if cached is not None:
         return [Flow(id=flow_id, name=name) for flow_id, name in cached]
@@ -284,7 +260,7 @@ def ecomdrop_flows_list(*, configuration: ShopConfiguration, refresh: bool = Fal
     except EcomdropError as error:
         raise ApplicationError(_ecomdrop_error_message(error), code="ecomdrop", status=502) from error
     cache.set(key, [(flow.id, flow.name) for flow in flows], FLOWS_CACHE_SECONDS)
-    cache.delete(_delivery_flow_ids_cache_key(api_key))  # deliveries read the fresh list too
+    cache.delete(ecomdrop_account_cache_key("flow-ids", api_key))  # deliveries read the fresh list too
     return flows
 
 
@@ -339,13 +315,6 @@ class ContactField:
     exists: bool
 
 
-def ecomdrop_contact_field_names(*, configuration: ShopConfiguration) -> dict[str, str]:
-    """The contact custom field each order value goes to: the defaults with the shop's overrides."""
-    from shops.services.deliveries import _field_names
-
-    return _field_names(configuration)
-
-
 def ecomdrop_contact_fields_status(*, configuration: ShopConfiguration, refresh: bool = False) -> list[ContactField]:
     """Which of the contact custom fields the deliveries write exist in the shop's account.
 
@@ -357,7 +326,7 @@ def ecomdrop_contact_fields_status(*, configuration: ShopConfiguration, refresh:
     if not configuration.ecomdrop_api_key:
         raise ApplicationError(_("Connect Ecomdrop first."), code="no_api_key")
     api_key = configuration.ecomdrop_api_key.reveal()
-    key = _contact_fields_cache_key(api_key)
+    key = ecomdrop_account_cache_key("contact-fields", api_key)
     existing = None if refresh else cache.get(key)
     if existing is None:
         try:
@@ -365,7 +334,7 @@ def ecomdrop_contact_fields_status(*, configuration: ShopConfiguration, refresh:
         except EcomdropError as error:
             raise ApplicationError(_ecomdrop_error_message(error), code="ecomdrop", status=502) from error
         cache.set(key, existing, FLOWS_CACHE_SECONDS)
-        cache.delete(_delivery_field_ids_cache_key(api_key))
+        cache.delete(ecomdrop_account_cache_key("custom-fields", api_key))
     names = ecomdrop_contact_field_names(configuration=configuration)
     return [ContactField(key=field_key, name=name, exists=name in existing) for field_key, name in names.items()]
 

@@ -58,8 +58,6 @@ DEFAULT_FIELD_NAMES = {
 # Shopify's manual payment method is "Cash on Delivery (COD)"; merchants also name their own.
 CASH_ON_DELIVERY_WORDS = ("cash on delivery", "(cod)", "contra entrega", "contraentrega", "contra-entrega")
 CUSTOM_FIELDS_CACHE_SECONDS = 300
-# Ecomdrop calls in one attempt at most: flows, find, create, custom fields, one per field, send.
-MAX_CALLS_PER_ATTEMPT = 5 + len(DEFAULT_FIELD_NAMES)
 
 
 def _lease() -> datetime.timedelta:
@@ -191,11 +189,9 @@ def _schedule(delivery_id: int, *, run_after: datetime.datetime | None = None) -
         if not task.get_backend().supports_defer:
             return  # immediate backend (tests): due deliveries are processed by flow_delivery_process_due
         task = task.using(run_after=run_after)
-    if not task_queue.queue_is_database(task):
-        task.enqueue(delivery_id)  # immediate backends run it here and now
-        return
-    result = task.enqueue(delivery_id)
-    FlowDelivery.objects.filter(pk=delivery_id).update(task_id=result.id)
+    result = task.enqueue(delivery_id)  # immediate backends run it here and now
+    if task_queue.queue_is_database(task):
+        FlowDelivery.objects.filter(pk=delivery_id).update(task_id=result.id)
 
 
 def _record(
@@ -372,7 +368,14 @@ def _finish(delivery_id: int, owner: str, **changes: Any) -> int:
     return FlowDelivery.objects.filter(pk=delivery_id, lease_owner=owner).update(**changes)
 
 
-def _field_names(configuration: ShopConfiguration) -> dict[str, str]:
+def ecomdrop_account_cache_key(kind: str, api_key: str) -> str:
+    """The cache key of what is kept about an Ecomdrop account (``kind``: flows, flow-ids,
+    custom-fields, contact-fields); the API key itself never becomes a cache key."""
+    return f"ecomdrop:{kind}:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
+
+
+def ecomdrop_contact_field_names(*, configuration: ShopConfiguration) -> dict[str, str]:
+    """The contact custom field each order value goes to: the defaults with the shop's overrides."""
     names = dict(DEFAULT_FIELD_NAMES)
     overrides = configuration.ecomdrop_field_names if isinstance(configuration.ecomdrop_field_names, dict) else {}
     names.update({key: str(value) for key, value in overrides.items() if key in names and value})
@@ -381,7 +384,7 @@ def _field_names(configuration: ShopConfiguration) -> dict[str, str]:
 
 def _cached_ids(kind: str, api_key: str, fetch: Any, *, fresh: bool = False) -> dict[str, str]:
     """``{name: id}`` (custom fields) or ``{id: name}`` (flows) of the account, cached per key."""
-    key = f"ecomdrop:{kind}:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
+    key = ecomdrop_account_cache_key(kind, api_key)
     cached = None if fresh else cache.get(key)
     if cached is None:
         cached = fetch()
@@ -446,9 +449,9 @@ def flow_delivery_process(*, delivery_id: int) -> str:
     FlowDelivery.objects.filter(pk=delivery_id).update(attempts=delivery.attempts)
     configuration = ShopConfiguration.objects.filter(shop=delivery.shop).first()
     reason, flow_id = _skip_reason(delivery, configuration)
-    if reason:
-        return _skip(delivery, owner, reason)
     try:
+        if reason:
+            return _skip(delivery, owner, reason)
         return _deliver(delivery, configuration, flow_id, owner)
     except _LeaseLost:
         logger.warning(
@@ -474,7 +477,7 @@ def _deliver(delivery: FlowDelivery, configuration: ShopConfiguration, flow_id: 
     so a worker that was taken over (too slow, or paused) stops before calling again."""
     api_key = configuration.ecomdrop_api_key.reveal()
     client = EcomdropClient(api_key=api_key)
-    names = _field_names(configuration)
+    names = ecomdrop_contact_field_names(configuration=configuration)
     values_by_name = {names[key]: value for key, value in (delivery.fields or {}).items() if key in names}
     phone = delivery.phone.reveal()
     # Steps already done by an earlier attempt are not repeated: the contact found or created
@@ -565,8 +568,8 @@ def _fail_or_retry(
     owner: str,
     error: EcomdropError,
     *,
-    contact_id: str | None = None,
-    fields_set: set[str] | None = None,
+    contact_id: str,
+    fields_set: set[str],
 ) -> str:
     """Schedule another attempt or fail for good.
 
@@ -576,15 +579,12 @@ def _fail_or_retry(
     """
     progress = dict((delivery.contact or {}).get("progress") or {})
     old_fields = set(progress.get("fields_set") or [])
-    advanced = bool(contact_id and contact_id != delivery.contact_id) or bool(
-        fields_set is not None and fields_set - old_fields
-    )
+    advanced = bool(contact_id and contact_id != delivery.contact_id) or bool(fields_set - old_fields)
     stalled = 0 if advanced else int(progress.get("stalled") or 0) + 1
     if error.retryable and stalled < settings.FLOW_DELIVERY_MAX_ATTEMPTS:
         next_attempt = timezone.now() + _retry_delay(max(stalled, 1), error)
         progress["stalled"] = stalled
-        if fields_set is not None:
-            progress["fields_set"] = sorted(fields_set)
+        progress["fields_set"] = sorted(fields_set)
         changes: dict[str, Any] = {"contact": {**(delivery.contact or {}), "progress": progress}}
         if contact_id:
             changes["contact_id"] = contact_id

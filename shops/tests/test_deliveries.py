@@ -583,3 +583,21 @@ def test_the_flow_pickers_list_still_works_after_a_delivery_checked_the_flows(co
 
     assert [(flow.id, flow.name) for flow in listed_again] == [(flow.id, flow.name) for flow in listed_first]
     assert {flow.id for flow in listed_again} == {"9001", "9002"}
+
+
+@pytest.mark.django_db
+def test_a_worker_taken_over_before_skipping_leaves_the_delivery_to_the_other(
+    configured, account, monkeypatch, settings
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    delivery, _ = record()
+
+    def taken_over_meanwhile(delivery, configuration):
+        FlowDelivery.objects.filter(pk=delivery.pk).update(lease_owner="another-worker")
+        return FlowDelivery.SkipReason.NO_FLOW, ""
+
+    monkeypatch.setattr(deliveries, "_skip_reason", taken_over_meanwhile)
+
+    assert deliveries.flow_delivery_process(delivery_id=delivery.pk) == Status.PROCESSING
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.skip_reason) == (Status.PROCESSING, "")
