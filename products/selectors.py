@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from connector.models import ShopifySession
 from products.models import ProductAssociation
 
 ASSOCIATIONS_PAGE_SIZE = 20
@@ -25,14 +24,6 @@ class AssociationPage:
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.page_size))
-
-
-def shop_can_write_inventory(*, shop: str) -> bool:
-    """False only when the shop's stored offline token lacks ``write_inventory`` (unknown scope: True)."""
-    scope = ShopifySession.objects.filter(id=ShopifySession.offline_id(shop)).values_list("scope", flat=True).first()
-    if not scope:
-        return True
-    return "write_inventory" in {part.strip() for part in scope.split(",")}
 
 
 def product_association_count(*, shop: str) -> int:

@@ -1,8 +1,7 @@
-"""Reads used by the theme views and services: latest install, installed theme ids, theme permission."""
+"""Reads used by the theme views and services: latest install, installed theme ids."""
 
 from __future__ import annotations
 
-from connector.models import ShopifySession
 from themes.models import ThemeInstall
 
 
@@ -18,11 +17,3 @@ def theme_installed_ids(*, shop: str) -> set[str]:
         .exclude(theme_id="")
         .values_list("theme_id", flat=True)
     )
-
-
-def shop_can_write_themes(*, shop: str) -> bool:
-    """False only when the shop's stored offline token lacks ``write_themes`` (unknown scope: True)."""
-    scope = ShopifySession.objects.filter(id=ShopifySession.offline_id(shop)).values_list("scope", flat=True).first()
-    if not scope:
-        return True
-    return "write_themes" in {part.strip() for part in scope.split(",")}

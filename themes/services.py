@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from connector.errors import ApplicationError
 from connector.secrets import Secret
+from connector.selectors import shopify_session_has_scope
 from connector.services import shopify_admin_client
 from connector.shopify.errors import (
     ShopifyAuthError,
@@ -50,7 +51,6 @@ from connector.theme_source.errors import (
     ThemeSourceNotFound,
     ThemeSourceUnavailable,
 )
-from themes import selectors
 from themes.archives import ThemeArchiveInvalid, theme_package
 from themes.models import ThemeArchive, ThemeInstall
 
@@ -327,7 +327,7 @@ def theme_install_start(*, shop: str, user_id: int | None = None) -> ThemeInstal
             code=ThemeInstall.Error.SOURCE_NOT_CONFIGURED,
             status=409,
         )
-    if not selectors.shop_can_write_themes(shop=shop):
+    if not shopify_session_has_scope(shop=shop, scope="write_themes"):
         raise ApplicationError(_missing_permission_message(), code=ThemeInstall.Error.MISSING_PERMISSION, status=403)
     _abandon_stale(shop=shop)
     try:

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from connector.embedded import embedded_context, embedded_view
 from connector.errors import ApplicationError
+from connector.selectors import shopify_session_has_scope
 from connector.shopify.themes import ShopifyTheme
 from themes import selectors, services
 from themes.models import ThemeArchive, ThemeInstall
@@ -219,7 +220,7 @@ def page(request: HttpRequest) -> HttpResponse:
         "active": "theme",
         "theme_name": settings.THEME_NAME,
         "source_configured": services.theme_source_get() is not None,
-        "can_write_themes": selectors.shop_can_write_themes(shop=request.shop),
+        "can_write_themes": shopify_session_has_scope(shop=request.shop, scope="write_themes"),
         "theme_page": {
             "install": install_json(selectors.theme_install_latest(shop=request.shop)),
             "urls": {

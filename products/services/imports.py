@@ -40,12 +40,12 @@ from django.utils.translation import ngettext
 
 from connector.dropi.client import DropiProduct, DropiVariation
 from connector.errors import ApplicationError
+from connector.selectors import shopify_session_has_scope
 from connector.services import shopify_admin_client
 from connector.shopify.errors import ShopifyError, ShopifyForbidden, ShopifyUserErrors
 from connector.shopify.graphql import ShopifyAdminClient
 from products.models import ProductAssociation, VariantMapping
 from products.pricing import PriceRule, price_for
-from products.selectors import shop_can_write_inventory
 from products.services.catalogue import dropi_access_get, dropi_product_get
 from products.services.shopify_products import (
     VARIANT_GID_RE,
@@ -272,7 +272,7 @@ def _stock_location(*, shop: str, client: ShopifyAdminClient) -> tuple[StockLoca
     """Where Dropi's stock goes, or None and a warning saying why it cannot be written: the
     import goes on without stock when the permission is missing or the shop has no active
     location. Raises ApplicationError when Shopify fails otherwise."""
-    if not shop_can_write_inventory(shop=shop):
+    if not shopify_session_has_scope(shop=shop, scope="write_inventory"):
         return None, [_permission_warning()]
     try:
         location = shopify_stock_location_get(shop=shop, client=client)
