@@ -641,9 +641,9 @@ WORKER_LOST_TRACEBACK = (
 )
 
 
-def _fail_orphaned_task(task_id: uuid.UUID | None, *, now: datetime.datetime) -> None:
-    task_queue.fail_orphaned_task(
-        task_id, now=now, exception_path="connector.errors.WebhookWorkerLost", explanation=WORKER_LOST_TRACEBACK
+def _fail_orphaned_tasks(task_ids: list[uuid.UUID | None], *, now: datetime.datetime) -> None:
+    task_queue.fail_orphaned_tasks(
+        task_ids, now=now, exception_path="connector.errors.WebhookWorkerLost", explanation=WORKER_LOST_TRACEBACK
     )
 
 
@@ -681,7 +681,7 @@ def webhook_events_recover(*, batch_size: int = 200) -> RecoverySummary:
                 "locked_until": None,
                 "updated_at": now,
             }
-            _fail_orphaned_task(event.task_id, now=now)
+            _fail_orphaned_tasks([event.task_id], now=now)
             if event.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
                 updates |= {"status": Status.FAILED, "next_attempt_at": None}
                 summary.failed += 1
@@ -699,10 +699,9 @@ def webhook_events_recover(*, batch_size: int = 200) -> RecoverySummary:
             .only("pk", "shop", "topic", "task_id")[:batch_size]
         )
         live = task_queue.live_task_ids((event.task_id for event in overdue), now=now, lease=lease)
-        for event in overdue:
-            if event.task_id in live:
-                continue
-            _fail_orphaned_task(event.task_id, now=now)
+        lost = [event for event in overdue if event.task_id not in live]
+        _fail_orphaned_tasks([event.task_id for event in lost], now=now)
+        for event in lost:
             WebhookEvent.objects.filter(pk=event.pk).update(
                 next_attempt_at=now, task_id=_queue_processing(), updated_at=now
             )

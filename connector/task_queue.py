@@ -44,15 +44,17 @@ def live_task_ids(
     }
 
 
-def fail_orphaned_task(
-    task_id: uuid.UUID | str | None, *, now: datetime.datetime, exception_path: str, explanation: str
+def fail_orphaned_tasks(
+    task_ids: Iterable[uuid.UUID | str | None], *, now: datetime.datetime, exception_path: str, explanation: str
 ) -> None:
-    """Close a task row left "running" by a dead worker, so it can be pruned like the others."""
+    """Close the task rows a dead worker left "running" (others among ``task_ids`` are left as
+    they are), so they can be pruned like the rest; one UPDATE."""
     from django_tasks_db.compat import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
-    if not task_id:
+    ids = [task_id for task_id in task_ids if task_id]
+    if not ids:
         return
-    DBTaskResult.objects.filter(id=task_id, status=TaskResultStatus.RUNNING).update(
+    DBTaskResult.objects.filter(id__in=ids, status=TaskResultStatus.RUNNING).update(
         status=TaskResultStatus.FAILED, finished_at=now, exception_class_path=exception_path, traceback=explanation
     )

@@ -1,15 +1,16 @@
 """One-line refusal for the commands that run the connector's database checks.
 
-Owns: running connector.checks' database checks (charset, server version, encryption keys)
-ahead of Django's own check report in `check --database` and `migrate`, and turning their
-errors into one CommandError line. Must not change what Django's checks report otherwise.
+Owns: turning errors of connector.checks' database checks (charset, server version, encryption
+keys) in `check --database` and `migrate` into one CommandError line instead of Django's
+multi-line report (the checks run once; only a failed run is looked at again). Must not
+change what Django's checks report otherwise.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, SystemCheckError
 
 from connector.checks import database_check_errors, describe_in_one_line
 
@@ -22,8 +23,11 @@ class OneLineDatabaseChecks:
     """
 
     def check(self, *args: Any, databases: Any = None, tags: Any = None, **kwargs: Any) -> Any:
-        if databases and (not tags or "database" in tags):
-            errors = database_check_errors(list(databases))
+        try:
+            return super().check(*args, databases=databases, tags=tags, **kwargs)  # type: ignore[misc]
+        except SystemCheckError:
+            # Only when something failed: were the connector's database checks among it?
+            errors = database_check_errors(list(databases)) if databases and (not tags or "database" in tags) else []
             if errors:
-                raise CommandError(describe_in_one_line(errors))
-        return super().check(*args, databases=databases, tags=tags, **kwargs)  # type: ignore[misc]
+                raise CommandError(describe_in_one_line(errors)) from None
+            raise

@@ -639,7 +639,7 @@ def flow_delivery_recover_stale() -> dict[str, int]:
                 status=Status.PENDING, next_attempt_at=None, lease_owner="", lease_until=None, updated_at=now
             ):
                 requeued += 1
-                _close_lost_task(task_id, now=now)
+                _close_lost_tasks([task_id], now=now)
                 _schedule(delivery_id)
     unconfirmed = FlowDelivery.objects.filter(status=Status.SENDING, lease_until__lt=now).update(
         status=Status.UNCONFIRMED,
@@ -678,10 +678,10 @@ def flow_delivery_resend(*, delivery: FlowDelivery) -> FlowDelivery:
     return delivery
 
 
-def _close_lost_task(task_id: uuid.UUID | None, *, now: datetime.datetime) -> None:
-    """Close the task row a dead worker left "running", so it can be pruned like the others."""
-    task_queue.fail_orphaned_task(
-        task_id,
+def _close_lost_tasks(task_ids: list[uuid.UUID | None], *, now: datetime.datetime) -> None:
+    """Close the task rows dead workers left "running", so they can be pruned like the others."""
+    task_queue.fail_orphaned_tasks(
+        task_ids,
         now=now,
         exception_path="connector.errors.TaskWorkerLost",
         explanation="The worker running this task stopped before it finished; the delivery was queued again.",
@@ -705,11 +705,8 @@ def flow_delivery_requeue_overdue(*, grace: datetime.timedelta = datetime.timede
     live: set[uuid.UUID] = set()
     if task_queue.queue_is_database(process_flow_delivery):
         live = task_queue.live_task_ids((task_id for _, task_id in overdue), now=now, lease=_lease())
-    requeued = 0
-    for delivery_id, task_id in overdue:
-        if task_id in live:
-            continue
-        _close_lost_task(task_id, now=now)
+    lost = [(delivery_id, task_id) for delivery_id, task_id in overdue if task_id not in live]
+    _close_lost_tasks([task_id for _, task_id in lost], now=now)
+    for delivery_id, _ in lost:
         _schedule(delivery_id)
-        requeued += 1
-    return requeued
+    return len(lost)
