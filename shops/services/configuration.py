@@ -28,7 +28,11 @@ from connector.errors import ApplicationError
 from connector.validators import validate_shop_domain
 from shops.countries import COUNTRIES_BY_CODE
 from shops.models import EcomdropBotField, ShopConfiguration
-from shops.services.deliveries import ecomdrop_account_cache_key, ecomdrop_contact_field_names
+from shops.services.deliveries import (
+    ecomdrop_account_cache_key,
+    ecomdrop_contact_field_names,
+    ecomdrop_custom_field_ids,
+)
 from shops.signals import ecomdrop_connected
 
 logger = logging.getLogger(__name__)
@@ -119,9 +123,7 @@ def _configuration(shop: str) -> ShopConfiguration:
 
 def _forget_cached_account_data(api_key: str) -> None:
     """Drop what the pages and the deliveries keep about the account of ``api_key``."""
-    cache.delete_many(
-        [ecomdrop_account_cache_key(kind, api_key) for kind in ("flows", "flow-ids", "custom-fields", "contact-fields")]
-    )
+    cache.delete_many([ecomdrop_account_cache_key(kind, api_key) for kind in ("flows", "flow-ids", "custom-fields")])
 
 
 def _ecomdrop_error_message(error: EcomdropError) -> str:
@@ -318,23 +320,17 @@ class ContactField:
 def ecomdrop_contact_fields_status(*, configuration: ShopConfiguration, refresh: bool = False) -> list[ContactField]:
     """Which of the contact custom fields the deliveries write exist in the shop's account.
 
-    The account's field names are cached per key for 60 s (``refresh`` asks again). Every fresh
-    list also drops the deliveries' cached field ids, so a field the merchant has just created
-    is used by the next delivery. Raises ApplicationError when the shop has no key or Ecomdrop
-    fails.
+    Reads the account's fields through the cache the deliveries use (5 minutes per key;
+    ``refresh`` asks Ecomdrop again, so a field the merchant has just created is also used by
+    the next delivery). Raises ApplicationError when the shop has no key or Ecomdrop fails.
     """
     if not configuration.ecomdrop_api_key:
         raise ApplicationError(_("Connect Ecomdrop first."), code="no_api_key")
     api_key = configuration.ecomdrop_api_key.reveal()
-    key = ecomdrop_account_cache_key("contact-fields", api_key)
-    existing = None if refresh else cache.get(key)
-    if existing is None:
-        try:
-            existing = sorted({field.name for field in EcomdropClient(api_key=api_key).custom_fields()})
-        except EcomdropError as error:
-            raise ApplicationError(_ecomdrop_error_message(error), code="ecomdrop", status=502) from error
-        cache.set(key, existing, FLOWS_CACHE_SECONDS)
-        cache.delete(ecomdrop_account_cache_key("custom-fields", api_key))
+    try:
+        existing = ecomdrop_custom_field_ids(EcomdropClient(api_key=api_key), api_key, fresh=refresh)
+    except EcomdropError as error:
+        raise ApplicationError(_ecomdrop_error_message(error), code="ecomdrop", status=502) from error
     names = ecomdrop_contact_field_names(configuration=configuration)
     return [ContactField(key=field_key, name=name, exists=name in existing) for field_key, name in names.items()]
 

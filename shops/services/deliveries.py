@@ -370,7 +370,7 @@ def _finish(delivery_id: int, owner: str, **changes: Any) -> int:
 
 def ecomdrop_account_cache_key(kind: str, api_key: str) -> str:
     """The cache key of what is kept about an Ecomdrop account (``kind``: flows, flow-ids,
-    custom-fields, contact-fields); the API key itself never becomes a cache key."""
+    custom-fields); the API key itself never becomes a cache key."""
     return f"ecomdrop:{kind}:" + hashlib.sha256(api_key.encode()).hexdigest()[:32]
 
 
@@ -392,8 +392,11 @@ def _cached_ids(kind: str, api_key: str, fetch: Any, *, fresh: bool = False) -> 
     return cached
 
 
-def _custom_field_ids(client: EcomdropClient, api_key: str) -> dict[str, str]:
-    return _cached_ids("custom-fields", api_key, lambda: {field.name: field.id for field in client.custom_fields()})
+def ecomdrop_custom_field_ids(client: EcomdropClient, api_key: str, *, fresh: bool = False) -> dict[str, str]:
+    """``{name: id}`` of the account's contact custom fields, cached per key."""
+    return _cached_ids(
+        "custom-fields", api_key, lambda: {field.name: field.id for field in client.custom_fields()}, fresh=fresh
+    )
 
 
 def _flow_exists(client: EcomdropClient, api_key: str, flow_id: str) -> bool:
@@ -497,7 +500,7 @@ def _deliver(delivery: FlowDelivery, configuration: ShopConfiguration, flow_id: 
         field_ids: dict[str, str] = {}
         if values_by_name:
             renew()
-            field_ids = _custom_field_ids(client, api_key)
+            field_ids = ecomdrop_custom_field_ids(client, api_key)
             # The account lacks these contact fields: the data cannot be stored (said on the
             # delivery and on the Configuración page), never sent as unknown fields.
             missing = {name for name in values_by_name if name not in field_ids}
