@@ -39,11 +39,11 @@ def erase_connector_shop_data(*, shop: str) -> int:
     return deleted
 
 
-def _events_of(shop: str) -> Any:
+def _events_of(shop: str, *fields: str) -> Any:
     return (
         WebhookEvent.objects.filter(shop=shop)
         .exclude(topic=SHOP_REDACT_TOPIC)
-        .only("pk", "topic", "created_at", "payload")
+        .only("pk", "topic", "payload", *fields)
         .order_by("pk")
         .iterator(chunk_size=SCAN_CHUNK)
     )
@@ -54,7 +54,7 @@ def export_webhook_events(*, shop: str, customer: Customer) -> list[dict[str, An
     """Stored Shopify payloads (orders, checkouts…) about the customer."""
     return [
         {"id": event.pk, "topic": event.topic, "received_at": event.created_at.isoformat(), "payload": event.payload}
-        for event in _events_of(shop)
+        for event in _events_of(shop, "created_at")
         if event.topic not in PRIVACY_TOPICS
         and isinstance(event.payload, dict)
         and customer.appears_in(event.payload, topic=event.topic)
@@ -84,14 +84,7 @@ def anonymise_webhook_events(*, shop: str, customer: Customer) -> int:
     exception message can quote the payload); the events stay, with attempt numbers, times
     and error classes, so what was processed remains visible."""
     changed = 0
-    events = (
-        WebhookEvent.objects.filter(shop=shop)
-        .exclude(topic=SHOP_REDACT_TOPIC)
-        .only("pk", "topic", "payload", "last_error", "attempt_errors")
-        .order_by("pk")
-        .iterator(chunk_size=SCAN_CHUNK)
-    )
-    for event in events:
+    for event in _events_of(shop, "last_error", "attempt_errors"):
         if not isinstance(event.payload, dict) or not customer.appears_in(event.payload, topic=event.topic):
             continue
         updates: dict[str, Any] = {}

@@ -73,20 +73,24 @@ def test_a_stalled_processing_install_is_checked_again_and_finishes(ready, shopi
     assert shopify_themes.simulator.count("graphql:ThemeGet") == 1
 
 
-def test_a_late_poll_task_and_the_recovery_poll_check_shopify_once_each_round(
+def test_a_late_poll_task_beside_the_recovery_poll_does_not_start_a_second_chain(
     ready, shopify_themes, run_worker, settings
 ):
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
     settings.THEME_POLL_TIMEOUT_SECONDS = 3600
-    install = stall(processing_install(shopify_themes, polls_left=2))
+    settings.THEME_POLL_INTERVAL_SECONDS = 1  # follow-up checks wait: one round at a time
+    install = stall(processing_install(shopify_themes, polls_left=3), minutes=60)
     tasks.poll_theme_install.enqueue(install.pk, 0)  # the lost task was only late: it runs too
 
     recover_theme_installs()
-    run_worker()
+    run_worker()  # the late task and the recovery's: only one of them checks
 
-    install.refresh_from_db()
-    assert install.state == State.READY
-    assert install.polls == 2
-    assert shopify_themes.simulator.count("graphql:ThemeGet") == 2
+    assert shopify_themes.simulator.count("graphql:ThemeGet") == 1
+    assert ThemeInstall.objects.get(pk=install.pk).polls == 1
+    waiting = DBTaskResult.objects.filter(task_path="themes.tasks.poll_theme_install", status=TaskResultStatus.READY)
+    assert waiting.count() == 1  # one chain of checks goes on
 
 
 def test_two_sweeps_at_once_queue_one_poll(ready, shopify_themes):
