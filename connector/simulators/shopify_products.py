@@ -65,22 +65,10 @@ def _new_location(name: str, *, active: bool = True, primary: bool = False, onli
     }
 
 
-def add_location(
-    simulator: ShopifySimulator,
-    shop: str,
-    name: str,
-    *,
-    active: bool = True,
-    primary: bool = False,
-    online: bool = True,
-) -> dict[str, Any]:
-    """Add a location to the shop; ``primary=True`` makes it the primary one."""
-    existing = locations(simulator, shop)
-    location = _new_location(name, active=active, primary=primary, online=online)
-    if primary:
-        for other in existing:
-            other["isPrimary"] = False
-    existing.append(location)
+def add_location(simulator: ShopifySimulator, shop: str, name: str, *, online: bool = True) -> dict[str, Any]:
+    """Add an active, non-primary location to the shop."""
+    location = _new_location(name, active=True, primary=False, online=online)
+    locations(simulator, shop).append(location)
     return location
 
 

@@ -121,11 +121,8 @@ class ShopifyThemes:
             self.next_user_errors.append(list(user_errors))
 
     # -- handlers
-    def _require(self, shop: str, scope: str, field_name: str) -> None:
-        self.simulator.require_scope(shop, scope, field_name=field_name)
-
     def theme_create(self, simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
-        self._require(shop, "write_themes", "themeCreate")
+        self.simulator.require_scope(shop, "write_themes", field_name="themeCreate")
         source = str(variables.get("source") or "")
         role = str(variables.get("role") or "UNPUBLISHED")
         with self._lock:
@@ -169,7 +166,7 @@ class ShopifyThemes:
         return {"themeCreate": {"theme": theme.node(), "userErrors": []}}
 
     def theme_get(self, simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
-        self._require(shop, "read_themes", "theme")
+        self.simulator.require_scope(shop, "read_themes", field_name="theme")
         wanted = str(variables.get("id") or "")
         with self._lock:
             theme = next((theme for theme in self.of(shop) if theme.gid == wanted), None)
@@ -190,7 +187,7 @@ class ShopifyThemes:
             return {"theme": theme.node()}
 
     def themes_list(self, simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
-        self._require(shop, "read_themes", "themes")
+        self.simulator.require_scope(shop, "read_themes", field_name="themes")
         first = int(variables.get("first") or 50)
         with self._lock:
             return {"themes": {"nodes": [theme.node() for theme in self.of(shop)[:first]]}}
