@@ -61,66 +61,43 @@ def stop_all(*workers):
             worker.process.wait(timeout=5)
 
 
-def test_a_worker_killed_before_the_flow_call_is_taken_over_and_the_flow_sent_once(
-    tmp_path, ecomdrop_simulator, account
+@pytest.mark.parametrize(
+    ("stalled_call", "killed_while", "ends_as"),
+    [
+        # Killed before the flow call: another worker takes the delivery over and sends it.
+        ("find_contact", "looking for the contact", Status.SENT),
+        # Killed while the flow call is in flight (Ecomdrop starts the flow, then answers late):
+        # unconfirmed, never sent again.
+        ("send_flow", "sending the flow", Status.UNCONFIRMED),
+    ],
+)
+def test_a_worker_killed_mid_delivery_leaves_exactly_one_flow(
+    tmp_path, ecomdrop_simulator, account, stalled_call, killed_while, ends_as
 ):
-    ecomdrop_simulator.stall_next("find_contact", seconds=1.2)
+    ecomdrop_simulator.stall_next(stalled_call, seconds=1.2)
     delivery, _ = deliveries.flow_delivery_record_order(shop=SHOP, order=order_payload())
+    in_the_stalled_call = {
+        # Past the contact-field list, the next call (find contact) stalls.
+        "find_contact": lambda: ecomdrop_simulator.count("custom_fields") and status_of(delivery) == Status.PROCESSING,
+        "send_flow": lambda: account.sends and status_of(delivery) == Status.SENDING,
+    }[stalled_call]
     first = start_worker(tmp_path, "deliverer-a", ecomdrop_simulator)
     second = None
     try:
-        wait_for(
-            # Past the contact-field list, the next call (find contact) stalls.
-            lambda: ecomdrop_simulator.count("custom_fields") and status_of(delivery) == Status.PROCESSING,
-            timeout=30,
-            what="worker A to be looking for the contact",
-            workers=[first],
-        )
+        wait_for(in_the_stalled_call, timeout=30, what=f"worker A to be {killed_while}", workers=[first])
         assert first.stop(signal.SIGKILL) == -signal.SIGKILL
 
         second = start_worker(tmp_path, "deliverer-b", ecomdrop_simulator)
         wait_for(
-            lambda: status_of(delivery) == Status.SENT,
+            lambda: status_of(delivery) == ends_as,
             timeout=40,
-            what="worker B to take the delivery over and send it",
+            what=f"the delivery to end {ends_as}",
             workers=[first, second],
         )
         time.sleep(1.5)  # more recovery sweeps: nothing may be sent again
 
         assert len(account.sends) == 1
         assert len(account.contacts) == 1
-        assert status_of(delivery) == Status.SENT
-    finally:
-        stop_all(first, second)
-
-
-def test_a_worker_killed_while_the_flow_call_is_in_flight_leaves_it_unconfirmed_never_resent(
-    tmp_path, ecomdrop_simulator, account
-):
-    # Ecomdrop starts the flow, then answers late: the worker dies before it hears back.
-    ecomdrop_simulator.stall_next("send_flow", seconds=1.2)
-    delivery, _ = deliveries.flow_delivery_record_order(shop=SHOP, order=order_payload())
-    first = start_worker(tmp_path, "deliverer-c", ecomdrop_simulator)
-    second = None
-    try:
-        wait_for(
-            lambda: account.sends and status_of(delivery) == Status.SENDING,
-            timeout=30,
-            what="worker A to be sending the flow",
-            workers=[first],
-        )
-        assert first.stop(signal.SIGKILL) == -signal.SIGKILL
-
-        second = start_worker(tmp_path, "deliverer-d", ecomdrop_simulator)
-        wait_for(
-            lambda: status_of(delivery) == Status.UNCONFIRMED,
-            timeout=40,
-            what="the recovery sweep to mark the delivery unconfirmed",
-            workers=[first, second],
-        )
-        time.sleep(1.5)
-
-        assert len(account.sends) == 1
-        assert status_of(delivery) == Status.UNCONFIRMED
+        assert status_of(delivery) == ends_as
     finally:
         stop_all(first, second)
