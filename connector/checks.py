@@ -45,7 +45,7 @@ def check_database_charset(app_configs: Any = None, databases: Any = None, **kwa
                     hint=(
                         f"ALTER DATABASE `{connection.settings_dict['NAME']}` CHARACTER SET {REQUIRED_CHARSET} "
                         f"COLLATE {REQUIRED_COLLATION}; then convert existing tables "
-                        "(README › Troubleshooting › Wrong charset)."
+                        "(docs/operations.md › Troubleshooting › Wrong charset)."
                     ),
                     id="connector.E001",
                 )
@@ -127,7 +127,7 @@ def check_encryption_keys_read_stored_secrets(
                 checks.Error(
                     f"Secrets stored in {', '.join(unreadable)} cannot be decrypted with FIELD_ENCRYPTION_KEYS.",
                     hint="Put the key they were written with back in FIELD_ENCRYPTION_KEYS (after the new one) "
-                    "and run `manage.py rotate_encryption_keys` (README › Troubleshooting › Stored secrets "
+                    "and run `manage.py rotate_encryption_keys` (docs/operations.md › Troubleshooting › Stored secrets "
                     "cannot be decrypted).",
                     id="connector.E003",
                 )

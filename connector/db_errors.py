@@ -39,7 +39,7 @@ def describe_database_error(error: BaseException, settings_dict: dict[str, Any])
         return (
             f"Cannot connect to the database server at {host}:{port} (connection refused). "
             "Start MySQL/MariaDB or fix the host/port in DATABASE_URL. "
-            "See README › Troubleshooting › Connection refused."
+            "See docs/operations.md › Troubleshooting › Connection refused."
         )
     if code in UNKNOWN_HOST:
         return f"Unknown database host '{host}'. Fix the host in DATABASE_URL."
@@ -47,18 +47,18 @@ def describe_database_error(error: BaseException, settings_dict: dict[str, Any])
         return (
             f"The database server refused user '{user}' (wrong password, or no privileges on '{name}'). "
             "Fix the user/password in DATABASE_URL or grant privileges. "
-            "See README › Troubleshooting › Access denied."
+            "See docs/operations.md › Troubleshooting › Access denied."
         )
     if code in UNKNOWN_DATABASE:
         return (
             f"Database '{name}' does not exist on {host}:{port}. Create it with utf8mb4 "
             "(`manage.py dbcreate`) or fix the name in DATABASE_URL. "
-            "See README › Troubleshooting › Unknown database."
+            "See docs/operations.md › Troubleshooting › Unknown database."
         )
     if code in MISSING_TABLE:
         return (
             "A table is missing: the database is not migrated. Run `python manage.py migrate`. "
-            "See README › Troubleshooting › Table does not exist."
+            "See docs/operations.md › Troubleshooting › Table does not exist."
         )
     if code in TLS_ERRORS:
         return (

@@ -1,6 +1,6 @@
 """Settings for the Ecomdrop IA Connector, read from the environment (django-environ).
 
-Every variable is listed in README.md › Configuration. Production (DEBUG off) refuses to start
+Every variable is listed in docs/configuration.md. Production (DEBUG off) refuses to start
 without its secrets; development (DEBUG on) gets clearly marked dev-only defaults.
 """
 
@@ -49,7 +49,7 @@ if _missing:
     raise ImproperlyConfigured(
         "Missing required environment variables: "
         + ", ".join(_missing)
-        + ". Set them (README › Configuration) or set DEBUG=true for local development."
+        + ". Set them (docs/configuration.md) or set DEBUG=true for local development."
     )
 
 SECRET_KEY = _required("SECRET_KEY")
@@ -142,7 +142,7 @@ AI_PROFILE_SYNC_MAX_ATTEMPTS = env.int("AI_PROFILE_SYNC_MAX_ATTEMPTS", default=8
 AI_PROFILE_SYNC_RETRY_BASE_SECONDS = env.float("AI_PROFILE_SYNC_RETRY_BASE_SECONDS", default=30.0)
 AI_PROFILE_SYNC_RETRY_MAX_SECONDS = env.float("AI_PROFILE_SYNC_RETRY_MAX_SECONDS", default=3600.0)
 
-# --------------------------------------------------------------------------- webhooks (README › Webhooks)
+# --------------------------------------------------------------------------- webhooks (docs/features.md › Webhooks)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
 WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
@@ -251,7 +251,7 @@ DROPI_API_URLS = {
 } | env.dict("DROPI_API_URLS", default={})
 # Relative gallery paths of Dropi products are served from this CDN.
 DROPI_IMAGE_BASE_URL = env.str("DROPI_IMAGE_BASE_URL", default="https://d39ru7awumhhs2.cloudfront.net/")
-# Origin/Referer sent to Dropi; empty sends none (README › Dropi explains why). "{shop}" is replaced.
+# Origin/Referer sent to Dropi; empty sends none (why: docs/operations.md › Dropi Origin header). "{shop}" is replaced.
 DROPI_ORIGIN = env.str("DROPI_ORIGIN", default="")
 # How long a catalogue page answered by Dropi is reused for the same shop and query.
 DROPI_CACHE_SECONDS = env.int("DROPI_CACHE_SECONDS", default=120)
@@ -270,7 +270,7 @@ EMBEDDED_SESSION_CACHE_SECONDS = env.int("EMBEDDED_SESSION_CACHE_SECONDS", defau
 
 # --------------------------------------------------------------------------- storefront theme
 # Where the Ecomdrop theme comes from: a zip URL or a Git repository, decided here and never by
-# the browser (README › Storefront theme). THEME_GIT_TOKEN is a secret: never logged or shown.
+# the browser (docs/operations.md › Storefront theme source). THEME_GIT_TOKEN is a secret: never logged or shown.
 THEME_ARCHIVE_URL = env.str("THEME_ARCHIVE_URL", default="").strip()
 THEME_GIT_PROVIDER = env.str("THEME_GIT_PROVIDER", default="github").strip().lower()
 THEME_GIT_REPO = env.str("THEME_GIT_REPO", default="").strip().strip("/")

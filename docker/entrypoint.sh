@@ -34,7 +34,7 @@ check_database() {
   # utf8mb4, server version, and FIELD_ENCRYPTION_KEYS able to decrypt the stored secrets.
   # `check` prints the failure (and its fix) on one line.
   if ! python manage.py check --database default; then
-    echo "$1 not started: the database check above failed (README › Troubleshooting)." >&2
+    echo "$1 not started: the database check above failed (docs/operations.md › Troubleshooting)." >&2
     exit 1
   fi
 }

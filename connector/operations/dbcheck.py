@@ -34,8 +34,9 @@ RECOMMENDED_MAX_ALLOWED_PACKET = 256 * 1024 * 1024
 STRICT_MODES = ("STRICT_TRANS_TABLES", "STRICT_ALL_TABLES")
 PROBE_TEXT = "dbcheck Ñandú 😀🚀 中文 ﷽"
 LISTED_LIMIT = 5
-README_CHARSET = "README › Troubleshooting › Wrong charset"
-README_MISSING_TABLE = "README › Troubleshooting › Table does not exist"
+README_CHARSET = "docs/operations.md › Troubleshooting › Wrong charset"
+README_MISSING_TABLE = "docs/operations.md › Troubleshooting › Table does not exist"
+README_TLS = "docs/operations.md › Troubleshooting › TLS required but not in use"
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,7 @@ def _check_connection(connection: Any, report: CheckReport) -> bool:
         connection.ensure_connection()
     except ImproperlyConfigured as error:
         # connector.signals refuses an unencrypted connection when DATABASE_URL asks for TLS.
-        report.results.append(
-            CheckResult("connection", False, str(error), "README › Troubleshooting › TLS required but not in use")
-        )
+        report.results.append(CheckResult("connection", False, str(error), README_TLS))
         return False
     except DatabaseError as error:
         report.results.append(CheckResult("connection", False, _explain(error, connection)))
@@ -281,7 +280,7 @@ def _check_tls(connection: Any) -> CheckResult:
             "TLS",
             False,
             "DATABASE_URL asks for TLS but the connection is not encrypted",
-            "enable TLS on the server or fix ssl-mode (README › Troubleshooting › TLS required but not in use)",
+            f"enable TLS on the server or fix ssl-mode ({README_TLS})",
         )
     return CheckResult("TLS", True, "not required by DATABASE_URL; connection not encrypted")
 

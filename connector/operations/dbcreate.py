@@ -52,7 +52,7 @@ def _admin_connect(admin: dict[str, Any]) -> Any:
         if code in CONNECTION_REFUSED or code in UNKNOWN_HOST:
             raise OperationError(
                 f"Cannot connect to {where} from --admin-url (server not running or wrong host/port). "
-                "See README › Troubleshooting › Connection refused."
+                "See docs/operations.md › Troubleshooting › Connection refused."
             ) from None
         detail = _scrub(str(error.args[1] if len(error.args) > 1 else error), [admin.get("PASSWORD") or ""])
         raise OperationError(f"Cannot connect with --admin-url: {detail}") from None

@@ -1,4 +1,4 @@
-"""README › Configuration and .env.example name every environment variable, with its true default."""
+"""docs/configuration.md and .env.example name every environment variable, with its true default."""
 
 import ast
 import re
@@ -6,6 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ROOT / "connector" / "settings.py"
+REFERENCE = ROOT / "docs" / "configuration.md"
 NAME = r"[A-Z][A-Z0-9_]+"
 
 
@@ -47,9 +48,9 @@ def variables_read() -> set[str]:
     return names - {"DJANGO_SETTINGS_MODULE"}
 
 
-def readme_table() -> dict[str, str]:
-    """{variable: default cell} of the table in README › Configuration."""
-    section = ROOT.joinpath("README.md").read_text().split("\n## Configuration\n", 1)[1].split("\n### ", 1)[0]
+def reference_table() -> dict[str, str]:
+    """{variable: default cell} of the table in docs/configuration.md › Environment variables."""
+    section = REFERENCE.read_text().split("\n## Environment variables\n", 1)[1].split("\n## ", 1)[0]
     return dict(re.findall(rf"^\| `({NAME})` \| ([^|]*) \|", section, flags=re.MULTILINE))
 
 
@@ -74,8 +75,8 @@ def test_the_parsers_find_the_variables_of_each_kind():
     assert {"WAIT_SECONDS", "WEB_CONCURRENCY", "MYSQL_ROOT_PASSWORD"} <= names
 
 
-def test_every_variable_is_in_the_readme_configuration_table():
-    missing = sorted(variables_read() - set(readme_table()))
+def test_every_variable_is_in_the_configuration_reference_table():
+    missing = sorted(variables_read() - set(reference_table()))
 
     assert missing == []
 
@@ -87,16 +88,16 @@ def test_every_variable_is_in_env_example():
 
 
 def test_numeric_and_boolean_defaults_are_the_true_ones():
-    table = readme_table()
+    table = reference_table()
     commented = dict(re.findall(rf"^# ({NAME})=(.*)$", env_example(), flags=re.MULTILINE))
     compared = 0
     for name, call in settings_calls().items():
         default = literal_default(call)
         if default is None:
             continue
-        readme_default = re.match(r"`([^`]*)`", table[name])
-        assert readme_default, f"README default of {name}: {table[name]}"
-        assert same_value(readme_default.group(1), default), f"README default of {name}"
+        documented_default = re.match(r"`([^`]*)`", table[name])
+        assert documented_default, f"documented default of {name}: {table[name]}"
+        assert same_value(documented_default.group(1), default), f"documented default of {name}"
         if name in commented:
             assert same_value(commented[name], default), f".env.example default of {name}"
         compared += 1

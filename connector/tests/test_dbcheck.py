@@ -144,7 +144,7 @@ def test_dbcheck_points_an_unmigrated_database_to_the_missing_tables_entry():
 
     assert not passed
     assert "unapplied" in line(output, "migrations")
-    assert "README › Troubleshooting › Table does not exist" in line(output, "migrations")
+    assert "docs/operations.md › Troubleshooting › Table does not exist" in line(output, "migrations")
     assert "A table is missing" in line(output, "emoji round trip")
     assert line(output, "database charset").startswith("✓")
 
@@ -154,8 +154,8 @@ def test_dbcheck_points_an_unmigrated_database_to_the_missing_tables_entry():
 @pytest.mark.parametrize(
     ("overrides", "fragments"),
     [
-        ({"PORT": "1"}, ["connection refused", "README › Troubleshooting › Connection refused"]),
-        ({"PASSWORD": "Wr0ng-Passw0rd"}, ["refused user", "README › Troubleshooting › Access denied"]),
+        ({"PORT": "1"}, ["connection refused", "docs/operations.md › Troubleshooting › Connection refused"]),
+        ({"PASSWORD": "Wr0ng-Passw0rd"}, ["refused user", "docs/operations.md › Troubleshooting › Access denied"]),
         ({"NAME": "ops_no_such_database_here"}, ["does not exist", "dbcreate"]),
     ],
     ids=["connection-refused", "access-denied", "unknown-database"],

@@ -135,7 +135,7 @@ def test_every_documented_compose_command_passes_the_env_file():
     # repository root, and ${MYSQL_PASSWORD:?...} stops every command, exec and run included.
     commands = [
         line
-        for path in (ROOT / "README.md", DOCKER / "compose.yaml")
+        for path in (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), DOCKER / "compose.yaml")
         for line in path.read_text().splitlines()
         if "docker compose " in line
     ]
@@ -195,7 +195,7 @@ def test_the_entrypoint_refuses_to_start_gunicorn_with_a_key_that_cannot_read_th
     errors = result.stderr.splitlines()
     assert errors[0].startswith("CommandError: connector.E003 Secrets stored in ")
     assert "shops_shop_configuration.dropi_token" in errors[0]
-    assert errors[1] == "web not started: the database check above failed (README › Troubleshooting)."
+    assert errors[1] == "web not started: the database check above failed (docs/operations.md › Troubleshooting)."
 
 
 @pytest.mark.django_db

@@ -89,7 +89,7 @@ def test_an_unreachable_server_is_one_line_with_the_fix():
         "migrate", env={**PRODUCTION_ENV, "DATABASE_URL": "mysql://app:pw@127.0.0.1:1/connector?connect-timeout=3"}
     )
 
-    assert_one_line_error(result, "connection refused", "127.0.0.1:1", "README")
+    assert_one_line_error(result, "connection refused", "127.0.0.1:1", "docs/operations.md")
     assert "pw" not in result.stderr.replace("pw@", "")
 
 
@@ -116,7 +116,7 @@ def test_an_unknown_database_is_one_line_with_the_fix():
         result,
         "Database 'ops_no_such_db_here_xyz' does not exist",
         "utf8mb4",
-        "README › Troubleshooting › Unknown database",
+        "docs/operations.md › Troubleshooting › Unknown database",
     )
 
 

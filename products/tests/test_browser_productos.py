@@ -1,6 +1,6 @@
 """Productos in a real browser (Debian chromium) against the Dropi and Shopify simulators:
 search, pages, the private filter, import as a new product, link with a variant mapping,
-Sincronizados and delete. Screenshots go to docs/screenshots/ (linked from the README)."""
+Sincronizados and delete. Screenshots go to docs/screenshots/ (shown in docs/merchant-guide.md and docs/features.md)."""
 
 import datetime
 import re
