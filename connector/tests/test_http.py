@@ -16,6 +16,7 @@ import requests
 import responses
 
 from connector import http
+from connector.ecomdrop.client import EcomdropClient
 from connector.tests.http_server import CountingServer
 from connector.tests.test_startup import PRODUCTION_ENV, assert_one_line_error, manage
 
@@ -40,6 +41,16 @@ def failure_of(call) -> http.HttpError:
     with pytest.raises(http.HttpError) as caught:
         call()
     return caught.value
+
+
+def test_client_objects_of_one_host_share_one_kept_alive_connection(server, settings):
+    settings.ECOMDROP_API_URL = f"{server.base_url}/api"
+
+    for _ in range(5):
+        assert EcomdropClient(api_key="ecomdrop-key-1").account().name == "Tienda"
+    http.request("GET", f"{server.base_url}/json")
+
+    assert server.connections == 1
 
 
 def test_a_thread_reuses_the_connection_another_thread_left_idle(server):
