@@ -4,6 +4,7 @@ redirects."""
 
 import datetime
 import io
+import logging
 import math
 import socket
 import threading
@@ -16,9 +17,16 @@ import requests
 import responses
 
 from connector import http
+from connector.dropi.client import DropiClient
+from connector.dropi.errors import DropiRateLimited
 from connector.ecomdrop.client import EcomdropClient
+from connector.ecomdrop.errors import EcomdropRateLimited, EcomdropUnavailable
+from connector.shopify.errors import ShopifyThrottled
+from connector.shopify.graphql import ShopifyAdminClient
 from connector.tests.http_server import CountingServer
 from connector.tests.test_startup import PRODUCTION_ENV, assert_one_line_error, manage
+from connector.theme_source.client import ArchiveUrlClient, GitHubClient
+from connector.theme_source.errors import ThemeSourceUnavailable
 
 Kind, Reason = http.Kind, http.Reason
 
@@ -239,6 +247,36 @@ def test_a_429_asking_for_1e12_seconds_gives_a_wait_a_date_can_hold(server):
     assert datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(seconds=failure.wait_seconds(default=30))
 
 
+@responses.activate
+def test_every_vendor_clamps_a_retry_after_of_1e12(settings):
+    settings.DROPI_API_URLS = {"CO": "https://api.dropi.test"}
+    settings.DROPI_RATE_LIMIT_BACKOFF_SECONDS = 10
+    settings.SHOPIFY_ADMIN_ORIGIN = "https://{shop}"
+    settings.ECOMDROP_API_URL = "https://panel.ecomdrop.test/api"
+    limited = {"status": 429, "headers": {"Retry-After": "1e12"}, "json": {}}
+    responses.get("https://panel.ecomdrop.test/api/accounts/flows", **limited)
+    responses.post("https://api.dropi.test/integrations/products/index", **limited)
+    responses.post(f"https://tienda.myshopify.com/admin/api/{settings.SHOPIFY_API_VERSION}/graphql.json", **limited)
+    responses.get("https://api.github.test/repos/ecomdrop/theme", **limited)
+
+    class Tokens:
+        def access_token(self):
+            return "shpat_token"
+
+    shopify = ShopifyAdminClient(shop="tienda.myshopify.com", tokens=Tokens(), max_throttle_retries=0)
+    with pytest.raises(EcomdropRateLimited) as ecomdrop:
+        EcomdropClient(api_key="ecomdrop-key-1").flows()
+    with pytest.raises(DropiRateLimited) as dropi:
+        DropiClient(token="dropi-token", country="CO").products()
+    with pytest.raises(ShopifyThrottled) as throttled:
+        shopify.execute("shop_info")
+    with pytest.raises(ThemeSourceUnavailable) as github:
+        GitHubClient(api_url="https://api.github.test", token="ghp_token").repository(repo="ecomdrop/theme")
+
+    assert (ecomdrop.value.retry_after, dropi.value.retry_after) == (300, 300)
+    assert (throttled.value.wait_seconds, github.value.wait_seconds) == (300, 300)
+
+
 # --------------------------------------------------------------------------- secrets
 def all_text_of(error: BaseException | None) -> str:
     """What a log or an error tracker records of an error: the messages of its whole chain."""
@@ -249,15 +287,31 @@ def all_text_of(error: BaseException | None) -> str:
     return "\n".join(texts)
 
 
-def test_no_secret_reaches_the_error_or_its_chain():
-    url = f"http://deploy:pw-123456@127.0.0.1:{closed_port()}/t.zip?X-Amz-Signature=SIG-abcdef&token=TKN-abcdef"
+def test_no_secret_reaches_the_error_its_chain_or_the_logs(caplog, settings):
+    caplog.set_level(logging.DEBUG)
+    port = closed_port()
+    url = f"http://deploy:pw-123456@127.0.0.1:{port}/theme.zip?X-Amz-Signature=SIG-abcdef&token=TKN-abcdef"
 
     failure = failure_of(lambda: http.request("GET", url, headers={"X-ACCESS-TOKEN": "KEY-abcdef"}))
+    with pytest.raises(ThemeSourceUnavailable) as theme:
+        ArchiveUrlClient().download(url=url, destination=io.BytesIO(), max_bytes=1024)
+    settings.ECOMDROP_API_URL = f"http://127.0.0.1:{port}/api"
+    with pytest.raises(EcomdropUnavailable) as ecomdrop:
+        EcomdropClient(api_key="KEY-abcdef").find_contact_by_phone(phone="+573001234567")
 
     assert failure.__cause__ is None
     assert failure.__context__ is None
-    for secret in ("pw-123456", "SIG-abcdef", "TKN-abcdef", "KEY-abcdef"):
-        assert secret not in all_text_of(failure)
+    for text in (all_text_of(failure), all_text_of(theme.value), all_text_of(ecomdrop.value), caplog.text):
+        for secret in ("pw-123456", "SIG-abcdef", "TKN-abcdef", "KEY-abcdef", "3001234567"):
+            assert secret not in text
+
+
+def test_debug_logging_never_shows_a_request_line_with_its_query(server, caplog):
+    caplog.set_level(logging.DEBUG)
+
+    http.request("GET", f"{server.base_url}/json?field_id=phone&value=%2B573001234567")
+
+    assert "3001234567" not in caplog.text
 
 
 # --------------------------------------------------------------------------- downloads and redirects
