@@ -225,3 +225,14 @@ def deliver(post_webhook: Any, run_worker: Any) -> Any:
         return event
 
     return send
+
+
+@pytest.fixture(autouse=True)
+def _fresh_http_pools() -> Iterator[None]:
+    """Every test starts without pooled connections: a kept-alive connection to a simulator of
+    an earlier test must never answer for a new simulator that got the same port."""
+    from connector.http import pools_reset
+
+    pools_reset()
+    yield
+    pools_reset()

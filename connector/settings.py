@@ -6,6 +6,7 @@ without its secrets; development (DEBUG on) gets clearly marked dev-only default
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -257,7 +258,18 @@ DROPI_ORIGIN = env.str("DROPI_ORIGIN", default="")
 DROPI_CACHE_SECONDS = env.int("DROPI_CACHE_SECONDS", default=120)
 # After "Too Many Attempts" no call goes to Dropi for the shop during this time (Dropi blocks for hours).
 DROPI_RATE_LIMIT_BACKOFF_SECONDS = env.int("DROPI_RATE_LIMIT_BACKOFF_SECONDS", default=3600)
+# Outbound HTTP (connector/http.py): connect and read timeout of every call; idle keep-alive
+# connections kept per vendor host for the whole process (at least the threads calling one host
+# at once); the longest wait a vendor's Retry-After may impose (longer asks are cut to it).
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=10.0)
+HTTP_POOL_MAXSIZE = env.int("HTTP_POOL_MAXSIZE", default=10)
+HTTP_MAX_RETRY_AFTER_SECONDS = env.float("HTTP_MAX_RETRY_AFTER_SECONDS", default=300.0)
+if not (math.isfinite(HTTP_TIMEOUT_SECONDS) and HTTP_TIMEOUT_SECONDS > 0):
+    raise ImproperlyConfigured("HTTP_TIMEOUT_SECONDS must be a positive number of seconds.")
+if HTTP_POOL_MAXSIZE < 1:
+    raise ImproperlyConfigured("HTTP_POOL_MAXSIZE must be at least 1.")
+if not (math.isfinite(HTTP_MAX_RETRY_AFTER_SECONDS) and HTTP_MAX_RETRY_AFTER_SECONDS > 0):
+    raise ImproperlyConfigured("HTTP_MAX_RETRY_AFTER_SECONDS must be a positive number of seconds.")
 FLOW_DELIVERY_MAX_ATTEMPTS = env.int("FLOW_DELIVERY_MAX_ATTEMPTS", default=12)
 FLOW_DELIVERY_RETRY_BASE_SECONDS = env.float("FLOW_DELIVERY_RETRY_BASE_SECONDS", default=30.0)
 FLOW_DELIVERY_RETRY_MAX_SECONDS = env.float("FLOW_DELIVERY_RETRY_MAX_SECONDS", default=3600.0)
@@ -298,5 +310,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # urllib3 logs each request line, query string included (phones, pre-signed URLs), at DEBUG.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "urllib3": {"level": "INFO"}},
 }

@@ -1,8 +1,8 @@
 """The Dropi integrations API client (per-country hosts, header ``dropi-integration-key``).
 
 Owns: every HTTP call to Dropi's catalogue — the product index (favourites, private products
-or a keyword search) and the product detail — with timeouts, typed errors and tolerant
-reading of the answers into small dataclasses. Takes primitives, never imports models,
+or a keyword search) and the product detail — made through connector/http.py, typed errors
+and tolerant reading of the answers into small dataclasses. Takes primitives, never imports models,
 never logs the token or the answers. Caching and the rate-limit back-off belong to the caller
 (they are per shop).
 
@@ -22,9 +22,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import requests
 from django.conf import settings
 
+from connector import http
 from connector.dropi.errors import (
     DropiAuthError,
     DropiBadRequest,
@@ -33,7 +33,9 @@ from connector.dropi.errors import (
     DropiNotFound,
     DropiRateLimited,
     DropiUnavailable,
+    error_for_status,
 )
+from connector.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -262,7 +264,7 @@ def _message(body: Any) -> str:
 class DropiClient:
     """One merchant's Dropi account in one country, identified by its integration token."""
 
-    def __init__(self, *, token: str, country: str, shop: str = "", session: requests.Session | None = None) -> None:
+    def __init__(self, *, token: str, country: str, shop: str = "", session: http.Session | None = None) -> None:
         if not token:
             raise DropiConfigurationError("No Dropi token")
         hosts: dict[str, str] = settings.DROPI_API_URLS
@@ -279,10 +281,10 @@ class DropiClient:
         # (unverified). Off unless an operator sets DROPI_ORIGIN: see README › Dropi.
         origin_template = settings.DROPI_ORIGIN
         self.origin = origin_template.replace("{shop}", shop) if origin_template else ""
-        self.http = session or requests.Session()
+        self.session = session  # None: the process's shared pools (connector/http.py)
 
     def __repr__(self) -> str:
-        return f"DropiClient({self.base_url})"
+        return f"DropiClient({redact(self.base_url)})"
 
     def products(
         self, *, page_size: int = 10, offset: int = 0, keywords: str = "", private: bool = False
@@ -305,7 +307,10 @@ class DropiClient:
         }
         if not keywords:
             body["privated_product" if private else "favorite"] = True
-        answer = self._request("POST", "/integrations/products/index", json=body, operation="products index")
+        # A search sent as POST: it changes nothing, so any failure of it can be retried.
+        answer = self._request(
+            "POST", "/integrations/products/index", json=body, operation="products index", read_only=True
+        )
         objects, total = _index_objects(answer)
         products = tuple(
             product_from_dict(item, image_base_url=self.image_base_url)
@@ -329,54 +334,42 @@ class DropiClient:
         return product_from_dict(raw, image_base_url=self.image_base_url)
 
     # -- transport
-    def _request(self, method: str, path: str, *, operation: str, json: Any = None) -> Any:
+    def _request(
+        self, method: str, path: str, *, operation: str, json: Any = None, read_only: bool | None = None
+    ) -> Any:
         headers = {"dropi-integration-key": self.token, "Accept": "application/json"}
         if self.origin:
             headers["Origin"] = self.origin
             headers["Referer"] = self.origin.rstrip("/") + "/"
+        url = f"{self.base_url}{path}"
         try:
-            response = self.http.request(
-                method,
-                f"{self.base_url}{path}",
-                json=json,
-                headers=headers,
-                timeout=self.timeout,
-                allow_redirects=False,
+            response = http.request(
+                method, url, json=json, headers=headers, timeout=self.timeout, read_only=read_only, session=self.session
             )
-        except requests.Timeout as error:
-            logger.warning("Dropi %s: no answer in time", operation, extra={"country": self.country})
-            raise DropiUnavailable(f"Dropi did not answer in time ({operation})") from error
-        except requests.RequestException as error:
-            logger.warning("Dropi %s failed: %s", operation, type(error).__name__, extra={"country": self.country})
-            raise DropiUnavailable(f"Dropi could not be reached ({operation})") from error
+        except http.HttpError as failure:
+            logger.warning("Dropi %s: %s", operation, failure.reason.value, extra={"country": self.country})
+            raise _transport_error(failure, operation) from failure
         status = response.status_code
         try:
-            body = response.json() if response.content else {}
-        except ValueError:
+            body = http.read_json(response, allow_empty=True)
+        except http.HttpError:
             body = None
         message = _message(body) if body is not None else response.text[:200]
         if status == 429 or TOO_MANY_ATTEMPTS in message.lower():
             logger.warning("Dropi %s: too many attempts", operation, extra={"country": self.country})
+            wait = http.retry_after_seconds(response.headers.get("Retry-After"), default=0.0)
             raise DropiRateLimited(
                 "Dropi is blocking this account for a while (too many attempts)",
-                retry_after=max(_retry_after(response), self.backoff_seconds),
+                retry_after=max(wait, self.backoff_seconds),
                 status=status,
             )
         if 200 <= status < 300:
             if body is None:
-                raise DropiUnavailable(f"Dropi answered a body that is not JSON ({operation})", status=status)
+                raise DropiError(f"Dropi answered a body that is not JSON ({operation})", status=status)
             self._raise_for_refusal(body, operation)
             return body
         logger.warning("Dropi %s answered HTTP %s", operation, status, extra={"country": self.country})
-        if status in (401, 403):
-            raise DropiAuthError("Dropi refused the integration token", status=status)
-        if status == 404:
-            raise DropiNotFound(f"Dropi: not found ({operation})", status=status)
-        if status >= 500:
-            raise DropiUnavailable(f"Dropi answered HTTP {status} ({operation})", status=status)
-        if status in (400, 422):
-            raise DropiBadRequest(f"Dropi refused the request ({operation}, HTTP {status})", status=status)
-        raise DropiError(f"Dropi answered HTTP {status} ({operation})", status=status)
+        raise error_for_status(status, operation)
 
     def _raise_for_refusal(self, body: Any, operation: str) -> None:
         """A 2xx answer may still say ``isSuccess: false`` with the real status inside."""
@@ -394,8 +387,9 @@ class DropiClient:
         raise DropiBadRequest(f"Dropi refused the request ({operation})", status=inner or None)
 
 
-def _retry_after(response: requests.Response) -> float:
-    try:
-        return max(float(response.headers.get("Retry-After", "0")), 0.0)
-    except ValueError:
-        return 0.0
+def _transport_error(failure: http.HttpError, operation: str) -> DropiError:
+    if failure.kind is http.Kind.FINAL:
+        return DropiError(f"Dropi request failed ({operation})")
+    if failure.reason in (http.Reason.CONNECT_TIMEOUT, http.Reason.READ_TIMEOUT):
+        return DropiUnavailable(f"Dropi did not answer in time ({operation})")
+    return DropiUnavailable(f"Dropi could not be reached ({operation})")

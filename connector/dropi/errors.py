@@ -1,4 +1,7 @@
-"""Typed errors of the Dropi client; ``retryable`` says whether trying again later makes sense."""
+"""Typed errors of the Dropi client; ``retryable`` says whether trying again later makes sense.
+
+Owns: the error classes and which one an HTTP status means. Must not: make calls.
+"""
 
 from __future__ import annotations
 
@@ -43,3 +46,16 @@ class DropiUnavailable(DropiError):
     """5xx, timeout, refused connection or an unreadable answer."""
 
     retryable = True
+
+
+def error_for_status(status: int, operation: str) -> DropiError:
+    """The error a non-2xx answer of Dropi means (``operation`` names the call in the message)."""
+    if status in (401, 403):
+        return DropiAuthError("Dropi refused the integration token", status=status)
+    if status == 404:
+        return DropiNotFound(f"Dropi: not found ({operation})", status=status)
+    if status >= 500:
+        return DropiUnavailable(f"Dropi answered HTTP {status} ({operation})", status=status)
+    if status in (400, 422):
+        return DropiBadRequest(f"Dropi refused the request ({operation}, HTTP {status})", status=status)
+    return DropiError(f"Dropi answered HTTP {status} ({operation})", status=status)

@@ -1,8 +1,9 @@
 """The Ecomdrop API client (``ECOMDROP_API_URL``, header ``X-ACCESS-TOKEN``).
 
 Owns: every HTTP call to Ecomdrop — account check, flows, custom fields, bot fields (list,
-create, set), contacts and sending flows — with timeouts and typed errors. Takes primitives,
-returns small dataclasses; never imports models, never logs the API key, phones or payloads.
+create, set), contacts and sending flows — made through connector/http.py, and the mapping of
+its classified failures to Ecomdrop's typed errors. Takes primitives, returns small
+dataclasses; never imports models, never logs the API key, phones or payloads.
 Contract: reference/platforms.md (Ecomdrop). Answers are read tolerantly: some endpoints wrap
 their result in ``{"data": …}``.
 """
@@ -13,9 +14,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import requests
 from django.conf import settings
 
+from connector import http
 from connector.ecomdrop.errors import (
     EcomdropAuthError,
     EcomdropBadRequest,
@@ -26,6 +27,7 @@ from connector.ecomdrop.errors import (
     EcomdropTimeout,
     EcomdropUnavailable,
 )
+from connector.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -77,16 +79,16 @@ def _as_list(body: Any) -> list[dict[str, Any]]:
 class EcomdropClient:
     """One merchant's Ecomdrop account, identified by its API key."""
 
-    def __init__(self, *, api_key: str, session: requests.Session | None = None) -> None:
+    def __init__(self, *, api_key: str, session: http.Session | None = None) -> None:
         if not api_key:
             raise EcomdropAuthError("No Ecomdrop API key")
         self.api_key = api_key
         self.base_url = settings.ECOMDROP_API_URL.rstrip("/")
         self.timeout = settings.HTTP_TIMEOUT_SECONDS
-        self.http = session or requests.Session()
+        self.session = session  # None: the process's shared pools (connector/http.py)
 
     def __repr__(self) -> str:
-        return f"EcomdropClient({self.base_url})"
+        return f"EcomdropClient({redact(self.base_url)})"
 
     # -- account
     def account(self) -> Account:
@@ -203,69 +205,54 @@ class EcomdropClient:
         not_found_is_empty: bool = False,
     ) -> Any:
         headers = {"X-ACCESS-TOKEN": self.api_key, "Accept": "application/json"}
+        url = f"{self.base_url}{path}"
         try:
-            response = self.http.request(
+            response = http.request(
                 method,
-                f"{self.base_url}{path}",
+                url,
                 params=params,
                 data=data,
                 json=json,
                 headers=headers,
                 timeout=self.timeout,
-                allow_redirects=False,
+                session=self.session,
             )
-        except requests.ConnectTimeout as error:
-            logger.warning("Ecomdrop %s: could not connect in time", operation)
-            raise EcomdropUnavailable(f"Ecomdrop could not be reached ({operation})") from error
-        except requests.ReadTimeout as error:
-            logger.warning("Ecomdrop %s: no answer in time", operation)
-            raise EcomdropTimeout(f"Ecomdrop did not answer in time ({operation})") from error
-        except requests.ConnectionError as error:
-            if _never_sent(error):
-                logger.warning("Ecomdrop %s: connection refused", operation)
-                raise EcomdropUnavailable(f"Ecomdrop could not be reached ({operation})") from error
-            logger.warning("Ecomdrop %s: connection lost before the answer", operation)
-            raise EcomdropTimeout(f"Ecomdrop closed the connection before answering ({operation})") from error
-        except requests.RequestException as error:
-            raise EcomdropUnavailable(f"Ecomdrop request failed ({operation})") from error
-        status = response.status_code
-        if status == 404 and not_found_is_empty:
-            return []
-        if 200 <= status < 300:
-            if not response.content:
-                return {}
-            try:
-                return response.json()
-            except ValueError as error:
-                raise EcomdropUnavailable(
-                    f"Ecomdrop answered a body that is not JSON ({operation})", status=status
-                ) from error
-        logger.warning("Ecomdrop %s answered HTTP %s", operation, status)
-        if status in (401, 403):
-            raise EcomdropAuthError("Ecomdrop refused the API key", status=status)
-        if status == 404:
-            raise EcomdropNotFound(f"Ecomdrop: not found ({operation})", status=status)
-        if status == 429:
-            raise EcomdropRateLimited(
-                "Ecomdrop is rate limiting this account", retry_after=_retry_after(response), status=status
-            )
-        if status >= 500:
-            # 503 says "not now" before acting; another 5xx to a change may come after it acted.
-            error_class = EcomdropUnavailable if method == "GET" or status == 503 else EcomdropServerError
-            raise error_class(f"Ecomdrop answered HTTP {status} ({operation})", status=status)
-        if status in (400, 411, 422):
-            raise EcomdropBadRequest(f"Ecomdrop refused the request ({operation}, HTTP {status})", status=status)
-        raise EcomdropError(f"Ecomdrop answered HTTP {status} ({operation})", status=status)
+            if response.status_code == 404 and not_found_is_empty:
+                return []
+            failure = http.status_error(response)
+            if failure is None:
+                return http.read_json(response, allow_empty=True)
+        except http.HttpError as error:
+            failure = error
+        raise _error(failure, operation) from failure
 
 
-def _never_sent(error: requests.ConnectionError) -> bool:
-    """A refused or unresolvable connection means the request never left this machine."""
-    text = repr(error).lower()
-    return any(word in text for word in ("refused", "name or service", "failed to establish", "nodename"))
-
-
-def _retry_after(response: requests.Response) -> float:
-    try:
-        return max(float(response.headers.get("Retry-After", "30")), 1.0)
-    except ValueError:
-        return 30.0
+def _error(failure: http.HttpError, operation: str) -> EcomdropError:
+    """The Ecomdrop error class of a classified failure (the class names are what deliveries record)."""
+    status = failure.status
+    if status is None:
+        logger.warning("Ecomdrop %s: %s", operation, failure.reason.value)
+        if failure.reason is http.Reason.READ_TIMEOUT:
+            return EcomdropTimeout(f"Ecomdrop did not answer in time ({operation})")
+        if failure.reason is http.Reason.CONNECTION_LOST:
+            return EcomdropTimeout(f"Ecomdrop closed the connection before answering ({operation})")
+        if failure.kind is http.Kind.FINAL:
+            return EcomdropError(f"Ecomdrop request failed ({operation})")
+        return EcomdropUnavailable(f"Ecomdrop could not be reached ({operation})")
+    logger.warning("Ecomdrop %s answered HTTP %s", operation, status)
+    if failure.reason is http.Reason.UNREADABLE:
+        return EcomdropError(f"Ecomdrop answered a body that is not JSON ({operation})", status=status)
+    if status in (401, 403):
+        return EcomdropAuthError("Ecomdrop refused the API key", status=status)
+    if status == 404:
+        return EcomdropNotFound(f"Ecomdrop: not found ({operation})", status=status)
+    if status == 429:
+        wait = failure.wait_seconds(default=30.0, minimum=1.0)
+        return EcomdropRateLimited("Ecomdrop is rate limiting this account", retry_after=wait, status=status)
+    if status >= 500:
+        # 503 says "not now" before acting; another 5xx to a change may come after it acted.
+        error_class = EcomdropServerError if failure.may_have_been_processed else EcomdropUnavailable
+        return error_class(f"Ecomdrop answered HTTP {status} ({operation})", status=status)
+    if status in (400, 411, 422):
+        return EcomdropBadRequest(f"Ecomdrop refused the request ({operation}, HTTP {status})", status=status)
+    return EcomdropError(f"Ecomdrop answered HTTP {status} ({operation})", status=status)

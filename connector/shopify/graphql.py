@@ -1,9 +1,9 @@
 """The Admin GraphQL API client.
 
-Owns: sending the documents in ``queries/`` to one shop's pinned API version, cost-aware
-throttling (``extensions.cost.throttleStatus``), typed errors and one automatic token refresh
-on HTTP 401. Tokens come from a provider passed in (services own the database side); the client
-never imports models and never logs tokens or variables.
+Owns: sending the documents in ``queries/`` to one shop's pinned API version (through
+connector/http.py), cost-aware throttling (``extensions.cost.throttleStatus``), typed errors and
+one automatic token refresh on HTTP 401. Tokens come from a provider passed in (services own
+the database side); the client never imports models and never logs tokens or variables.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import requests
 from django.conf import settings
 
+from connector import http
 from connector.shopify.errors import (
     ShopifyAuthError,
     ShopifyError,
@@ -102,7 +102,8 @@ def _throttle_wait(requested: float | None, throttle: ThrottleStatus | None) -> 
     if throttle is None:
         return 1.0
     needed = (requested or throttle.maximum_available / 10) - throttle.currently_available
-    return max(needed / throttle.restore_rate, 0.05)
+    # The numbers come from Shopify's answer: a tiny restore rate must not ask for a wait of days.
+    return http.clamp_delay(needed / throttle.restore_rate, default=1.0, minimum=0.05)
 
 
 def user_errors_of(payload: Any) -> list[UserError]:
@@ -122,13 +123,13 @@ class ShopifyAdminClient:
         *,
         shop: str,
         tokens: TokenProvider,
-        session: requests.Session | None = None,
+        session: http.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         max_throttle_retries: int = MAX_THROTTLE_RETRIES,
     ) -> None:
         self.shop = shop
         self.tokens = tokens
-        self.http = session or requests.Session()
+        self.session = session  # None: the process's shared pools (connector/http.py)
         self.sleep = sleep
         self.max_throttle_retries = max_throttle_retries
         self.timeout = settings.HTTP_TIMEOUT_SECONDS
@@ -159,46 +160,24 @@ class ShopifyAdminClient:
                 token = self.tokens.refreshed_access_token(token)
                 continue
             if response.status_code == 429:
-                wait = _retry_after(response)
-                if throttle_retries >= self.max_throttle_retries:
-                    raise ShopifyThrottled("Shopify kept answering 429", wait_seconds=wait, status=429)
+                wait = http.retry_after_seconds(response.headers.get("Retry-After"), default=1.0, minimum=0.1)
+                self._back_off(throttle_retries, wait, document.operation_name, answered_429=True)
                 throttle_retries += 1
-                self.sleep(min(wait, MAX_THROTTLE_WAIT_SECONDS))
                 continue
-            self._raise_for_status(response, document.operation_name)
-            try:
-                payload = response.json()
-            except ValueError as error:
-                raise ShopifyUnavailable(
-                    "Shopify answered a body that is not JSON", status=response.status_code
-                ) from error
-            extensions = payload.get("extensions") or {}
-            requested, actual, throttle = _throttle_status(extensions)
-            self.last_throttle_status, self.last_requested_cost = throttle, requested
+            payload, result = self._read(response, document.operation_name)
             errors = payload.get("errors") or []
+            if any(_error_code(error) == "THROTTLED" for error in errors):
+                wait = _throttle_wait(result.requested_cost, result.throttle_status)
+                self._back_off(throttle_retries, wait, document.operation_name, answered_429=False)
+                throttle_retries += 1
+                continue
             if errors:
-                if any(_error_code(error) == "THROTTLED" for error in errors):
-                    wait = _throttle_wait(requested, throttle)
-                    if throttle_retries >= self.max_throttle_retries:
-                        raise ShopifyThrottled("Shopify throttled the request", wait_seconds=wait)
-                    throttle_retries += 1
-                    logger.info(
-                        "Shopify throttled %s; waiting %.2fs",
-                        document.operation_name,
-                        wait,
-                        extra={"shop": self.shop},
-                    )
-                    self.sleep(min(wait, MAX_THROTTLE_WAIT_SECONDS))
-                    continue
                 raise _graphql_error(errors)
-            data = payload.get("data") or {}
             if user_errors_at is not None:
-                user_errors = user_errors_of(data.get(user_errors_at))
+                user_errors = user_errors_of(result.data.get(user_errors_at))
                 if user_errors:
                     raise ShopifyUserErrors(user_errors)
-            return GraphQLResult(
-                data=data, requested_cost=requested, actual_cost=actual, throttle_status=throttle, extensions=extensions
-            )
+            return result
 
     def _wait_for_bucket(self) -> None:
         """Before a call, wait when the last answer said the bucket cannot pay for another one."""
@@ -207,21 +186,49 @@ class ShopifyAdminClient:
             return
         self.sleep(min(_throttle_wait(requested, throttle), MAX_THROTTLE_WAIT_SECONDS))
 
-    def _post(self, body: dict[str, Any], token: str, operation: str) -> requests.Response:
-        self.calls += 1
-        try:
-            return self.http.post(
-                self.url,
-                json=body,
-                headers={"X-Shopify-Access-Token": token, "Accept": "application/json"},
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except requests.RequestException as error:
-            logger.warning("Shopify %s failed: %s", operation, type(error).__name__, extra={"shop": self.shop})
-            raise ShopifyUnavailable(f"Shopify did not answer ({type(error).__name__})") from error
+    def _back_off(self, retries: int, wait: float, operation: str, *, answered_429: bool) -> None:
+        """Wait before another try, or raise ShopifyThrottled once the allowed retries are spent."""
+        if retries >= self.max_throttle_retries:
+            if answered_429:
+                raise ShopifyThrottled("Shopify kept answering 429", wait_seconds=wait, status=429)
+            raise ShopifyThrottled("Shopify throttled the request", wait_seconds=wait)
+        logger.info("Shopify throttled %s; waiting %.2fs", operation, wait, extra={"shop": self.shop})
+        self.sleep(min(wait, MAX_THROTTLE_WAIT_SECONDS))
 
-    def _raise_for_status(self, response: requests.Response, operation: str) -> None:
+    def _post(self, body: dict[str, Any], token: str, operation: str) -> http.Response:
+        self.calls += 1
+        headers = {"X-Shopify-Access-Token": token, "Accept": "application/json"}
+        try:
+            return http.request(
+                "POST", self.url, json=body, headers=headers, timeout=self.timeout, session=self.session
+            )
+        except http.HttpError as failure:
+            logger.warning("Shopify %s failed: %s", operation, failure.reason.value, extra={"shop": self.shop})
+            error_class = ShopifyError if failure.kind is http.Kind.FINAL else ShopifyUnavailable
+            raise error_class(f"Shopify did not answer ({failure.reason.value})") from failure
+
+    def _read(self, response: http.Response, operation: str) -> tuple[dict[str, Any], GraphQLResult]:
+        """The answer's payload and result (costs remembered for the next call's bucket check)."""
+        self._raise_for_status(response, operation)
+        try:
+            payload = http.read_json(response)
+        except http.HttpError as failure:
+            raise ShopifyError("Shopify answered a body that is not JSON", status=response.status_code) from failure
+        if not isinstance(payload, dict):
+            raise ShopifyError("Shopify answered a body that is not a JSON object", status=response.status_code)
+        extensions = payload.get("extensions") or {}
+        requested, actual, throttle = _throttle_status(extensions)
+        self.last_throttle_status, self.last_requested_cost = throttle, requested
+        result = GraphQLResult(
+            data=payload.get("data") or {},
+            requested_cost=requested,
+            actual_cost=actual,
+            throttle_status=throttle,
+            extensions=extensions,
+        )
+        return payload, result
+
+    def _raise_for_status(self, response: http.Response, operation: str) -> None:
         status = response.status_code
         if status == 200:
             return
@@ -235,13 +242,6 @@ class ShopifyAdminClient:
         if status >= 500:
             raise ShopifyUnavailable(f"Shopify answered HTTP {status}", status=status)
         raise ShopifyError(f"Shopify answered HTTP {status}", status=status)
-
-
-def _retry_after(response: requests.Response) -> float:
-    try:
-        return max(float(response.headers.get("Retry-After", "1")), 0.1)
-    except ValueError:
-        return 1.0
 
 
 def _error_code(error: Any) -> str | None:

@@ -1,7 +1,8 @@
 """Shopify access tokens: token exchange, refresh of expiring tokens, and the OAuth fallback.
 
-Owns: the HTTP calls to ``/admin/oauth/access_token`` and the verification of OAuth callback
-queries. Takes primitives, returns ``TokenSet``; never imports models and never logs tokens.
+Owns: the HTTP calls to ``/admin/oauth/access_token`` (through connector/http.py) and the
+verification of OAuth callback queries. Takes primitives, returns ``TokenSet``; never imports
+models and never logs tokens.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-import requests
 from django.conf import settings
 
+from connector import http
 from connector.shopify.errors import ShopifyAuthError, ShopifyError, ShopifyUnavailable
 
 logger = logging.getLogger(__name__)
@@ -62,11 +63,11 @@ def admin_origin(shop: str) -> str:
 class ShopifyOAuthClient:
     """Calls Shopify's token endpoint for one app (client id and secret from settings)."""
 
-    def __init__(self, *, session: requests.Session | None = None) -> None:
+    def __init__(self, *, session: http.Session | None = None) -> None:
         self.api_key = settings.SHOPIFY_API_KEY
         self.api_secret = settings.SHOPIFY_API_SECRET
         self.timeout = settings.HTTP_TIMEOUT_SECONDS
-        self.http = session or requests.Session()
+        self.session = session  # None: the process's shared pools (connector/http.py)
 
     def exchange_session_token(self, *, shop: str, session_token: str, online: bool = False) -> TokenSet:
         """Trade an App Bridge session token for an access token (expiring when offline)."""
@@ -103,29 +104,26 @@ class ShopifyOAuthClient:
 
     def _token_request(self, *, shop: str, data: dict[str, str], operation: str) -> TokenSet:
         url = f"{admin_origin(shop)}/admin/oauth/access_token"
+        headers = {"Accept": "application/json"}
         try:
-            response = self.http.post(
-                url, data=data, headers={"Accept": "application/json"}, timeout=self.timeout, allow_redirects=False
-            )
-        except requests.RequestException as error:
-            logger.warning("Shopify %s failed: %s", operation, type(error).__name__, extra={"shop": shop})
-            raise ShopifyUnavailable(f"Shopify {operation} failed: {type(error).__name__}") from error
-        if response.status_code >= 500 or response.status_code == 429:
-            raise ShopifyUnavailable(
-                f"Shopify {operation} answered {response.status_code}", status=response.status_code
-            )
-        if response.status_code in (400, 401, 403):
-            logger.warning("Shopify %s refused (%s)", operation, response.status_code, extra={"shop": shop})
-            raise ShopifyAuthError(
-                f"Shopify refused the {operation} ({response.status_code})", status=response.status_code
-            )
-        if response.status_code != 200:
-            raise ShopifyError(f"Shopify {operation} answered {response.status_code}", status=response.status_code)
+            response = http.request("POST", url, data=data, headers=headers, timeout=self.timeout, session=self.session)
+        except http.HttpError as failure:
+            logger.warning("Shopify %s failed: %s", operation, failure.reason.value, extra={"shop": shop})
+            error_class = ShopifyError if failure.kind is http.Kind.FINAL else ShopifyUnavailable
+            raise error_class(f"Shopify {operation} failed: {failure.reason.value}") from failure
+        status = response.status_code
+        if status >= 500 or status == 429:
+            raise ShopifyUnavailable(f"Shopify {operation} answered {status}", status=status)
+        if status in (400, 401, 403):
+            logger.warning("Shopify %s refused (%s)", operation, status, extra={"shop": shop})
+            raise ShopifyAuthError(f"Shopify refused the {operation} ({status})", status=status)
+        if status != 200:
+            raise ShopifyError(f"Shopify {operation} answered {status}", status=status)
         try:
-            body = response.json()
+            body = http.read_json(response)
             access_token = body["access_token"]
-        except (ValueError, KeyError, TypeError) as error:
-            raise ShopifyUnavailable(f"Shopify {operation} answered an unreadable body") from error
+        except (http.HttpError, KeyError, TypeError) as error:
+            raise ShopifyError(f"Shopify {operation} answered an unreadable body", status=status) from error
         return _token_set(body, access_token)
 
 

@@ -2,22 +2,25 @@
 
 Owns: resolving a Git ref to a commit, checking that the token can read the repository,
 streaming an archive to a file with a size cap and an overall deadline, conditional downloads
-(ETag / Last-Modified) and typed errors. Takes primitives, returns small dataclasses; never
+(ETag / Last-Modified) and typed errors; the HTTP part (credential-safe redirects, the capped
+stream) is connector/http.py. Takes primitives, returns small dataclasses; never
 imports models, never logs tokens or the archive URL (it may carry a signature).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from dataclasses import dataclass
 from typing import BinaryIO
 from urllib.parse import quote, urlsplit
 
-import requests
 from django.conf import settings
 
+from connector import http
+from connector.redaction import describe_url as describe_url
 from connector.theme_source.errors import (
     ThemeArchiveTooLarge,
     ThemeSourceAuthError,
@@ -29,11 +32,9 @@ from connector.theme_source.errors import (
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "Ecomdrop-IA-Connector"
-CHUNK_BYTES = 64 * 1024
 GITHUB_REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 GITLAB_PROJECT_RE = re.compile(r"^[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+$")
 SHA_RE = re.compile(r"^[0-9a-f]{7,64}$")
-CREDENTIAL_HEADERS = ("PRIVATE-TOKEN",)
 
 
 @dataclass(frozen=True)
@@ -53,31 +54,13 @@ class Download:
     not_modified: bool = False
 
 
-def describe_url(url: str) -> str:
-    """``scheme://host`` of ``url``: what may be shown or logged of an archive URL."""
-    parts = urlsplit(url)
-    host = parts.hostname or "?"
-    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}"
-
-
-class _CredentialSafeSession(requests.Session):
-    """A session that drops every credential header, not only ``Authorization``, when a
-    redirect leaves the origin (requests strips only ``Authorization`` by itself)."""
-
-    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
-        if self.should_strip_auth(response.request.url, prepared_request.url):
-            for header in CREDENTIAL_HEADERS:
-                prepared_request.headers.pop(header, None)
-        super().rebuild_auth(prepared_request, response)
-
-
 class _SourceClient:
-    """Shared HTTP plumbing: timeouts, status mapping, capped streaming."""
+    """Shared plumbing: headers, status mapping, capped streaming (the HTTP part is connector/http.py)."""
 
     host_name = "theme source"
 
-    def __init__(self, *, session: requests.Session | None = None) -> None:
-        self.http = session or _CredentialSafeSession()
+    def __init__(self, *, session: http.Session | None = None) -> None:
+        self.session = session  # None: the process's shared pools (connector/http.py)
         self.timeout = settings.HTTP_TIMEOUT_SECONDS
         self.download_seconds = settings.THEME_DOWNLOAD_TIMEOUT_SECONDS
 
@@ -86,24 +69,33 @@ class _SourceClient:
 
     def _get(
         self, url: str, *, what: str, headers: dict[str, str] | None = None, stream: bool = False
-    ) -> requests.Response:
+    ) -> http.Response:
+        """GET ``url``, following redirects (credentials are dropped when one leaves the host)."""
         try:
-            response = self.http.get(
-                url, headers={**self._headers(), **(headers or {})}, timeout=self.timeout, stream=stream
+            response = http.request(
+                "GET",
+                url,
+                headers={**self._headers(), **(headers or {})},
+                timeout=self.timeout,
+                allow_redirects=True,
+                stream=stream,
+                session=self.session,
             )
-        except requests.RequestException as error:
-            logger.warning("%s: %s failed: %s", self.host_name, what, type(error).__name__)
-            raise ThemeSourceUnavailable(f"{self.host_name} did not answer ({type(error).__name__})") from error
+        except http.HttpError as failure:
+            logger.warning("%s: %s failed: %s", self.host_name, what, failure.reason.value)
+            error_class = ThemeSourceError if failure.kind is http.Kind.FINAL else ThemeSourceUnavailable
+            raise error_class(f"{self.host_name} did not answer ({failure.reason.value})") from failure
         self._raise_for_status(response, what)
         return response
 
-    def _raise_for_status(self, response: requests.Response, what: str) -> None:
+    def _raise_for_status(self, response: http.Response, what: str) -> None:
         status = response.status_code
-        if status < 400 or status == 304:
+        failure = None if status == 304 else http.status_error(response)
+        if failure is None:
             return
         logger.warning("%s: %s answered HTTP %s", self.host_name, what, status)
         response.close()
-        wait = _rate_limit_wait(response)
+        wait = _rate_limit_wait(response, failure)
         if status == 429 or wait is not None:
             raise ThemeSourceUnavailable(
                 f"{self.host_name} is rate limiting the app (HTTP {status})", status=status, wait_seconds=wait
@@ -117,38 +109,27 @@ class _SourceClient:
             raise ThemeSourceUnavailable(f"{self.host_name} answered HTTP {status} for {what}", status=status)
         raise ThemeSourceError(f"{self.host_name} answered HTTP {status} for {what}", status=status)
 
-    def _json(self, response: requests.Response, what: str) -> dict:
+    def _json(self, response: http.Response, what: str) -> dict:
         try:
-            body = response.json()
-        except ValueError as error:
-            raise ThemeSourceUnavailable(f"{self.host_name} answered a body that is not JSON for {what}") from error
+            body = http.read_json(response)
+        except http.HttpError as failure:
+            raise ThemeSourceError(f"{self.host_name} answered a body that is not JSON for {what}") from failure
         if not isinstance(body, dict):
             raise ThemeSourceUnavailable(f"{self.host_name} answered an unexpected body for {what}")
         return body
 
-    def _stream(self, response: requests.Response, destination: BinaryIO, *, max_bytes: int) -> int:
+    def _stream(self, response: http.Response, destination: BinaryIO, *, max_bytes: int) -> int:
         """Copy the body to ``destination``; stop at ``max_bytes`` or after the download deadline."""
-        announced = response.headers.get("Content-Length", "")
-        if announced.isdigit() and int(announced) > max_bytes:
-            response.close()
-            raise ThemeArchiveTooLarge(f"the archive announces {announced} bytes", limit=max_bytes)
-        deadline = time.monotonic() + self.download_seconds
-        written = 0
         try:
-            for chunk in response.iter_content(CHUNK_BYTES):
-                written += len(chunk)
-                if written > max_bytes:
-                    raise ThemeArchiveTooLarge(f"the archive is bigger than {max_bytes} bytes", limit=max_bytes)
-                if time.monotonic() > deadline:
-                    raise ThemeSourceUnavailable(
-                        f"{self.host_name} did not finish the download within {self.download_seconds:.0f} s"
-                    )
-                destination.write(chunk)
-        except requests.RequestException as error:
-            raise ThemeSourceUnavailable(f"{self.host_name} broke off the download ({type(error).__name__})") from error
-        finally:
-            response.close()
-        return written
+            return http.download(response, destination, max_bytes=max_bytes, deadline_seconds=self.download_seconds)
+        except http.HttpError as failure:
+            if failure.reason is http.Reason.TOO_LARGE:
+                raise ThemeArchiveTooLarge(f"the archive is too large: {failure}", limit=max_bytes) from failure
+            if failure.reason is http.Reason.DEADLINE:
+                message = f"{self.host_name} did not finish the download within {self.download_seconds:.0f} s"
+            else:
+                message = f"{self.host_name} broke off the download ({failure.reason.value})"
+            raise ThemeSourceUnavailable(message) from failure
 
 
 class GitHubClient(_SourceClient):
@@ -156,7 +137,7 @@ class GitHubClient(_SourceClient):
 
     host_name = "GitHub"
 
-    def __init__(self, *, api_url: str, token: str | None, session: requests.Session | None = None) -> None:
+    def __init__(self, *, api_url: str, token: str | None, session: http.Session | None = None) -> None:
         super().__init__(session=session)
         self.api_url = api_url.rstrip("/")
         self._token = token or None
@@ -207,7 +188,7 @@ class GitLabClient(_SourceClient):
 
     host_name = "GitLab"
 
-    def __init__(self, *, api_url: str, token: str | None, session: requests.Session | None = None) -> None:
+    def __init__(self, *, api_url: str, token: str | None, session: http.Session | None = None) -> None:
         super().__init__(session=session)
         self.api_url = api_url.rstrip("/")
         self._token = token or None
@@ -275,18 +256,14 @@ class ArchiveUrlClient(_SourceClient):
         return Download(size=size, etag=new_etag, last_modified=new_last_modified)
 
 
-def _rate_limit_wait(response: requests.Response) -> float | None:
+def _rate_limit_wait(response: http.Response, failure: http.HttpError) -> float | None:
     """Seconds to wait when the answer is a rate limit (GitHub: 403/429 with remaining 0)."""
-    retry_after = response.headers.get("Retry-After", "")
-    if response.status_code == 429 or (response.status_code == 403 and retry_after):
-        try:
-            return max(float(retry_after), 1.0)
-        except ValueError:
-            return 60.0
+    if response.status_code == 429 or (response.status_code == 403 and "Retry-After" in response.headers):
+        return failure.wait_seconds(default=60.0, minimum=1.0)
     if response.headers.get("X-RateLimit-Remaining") == "0":
-        reset = response.headers.get("X-RateLimit-Reset", "")
         try:
-            return max(float(reset) - time.time(), 1.0)
+            seconds = float(response.headers.get("X-RateLimit-Reset", "")) - time.time()
         except ValueError:
-            return 60.0
+            seconds = math.nan
+        return http.clamp_delay(seconds, default=60.0, minimum=1.0)
     return None
