@@ -116,7 +116,7 @@ class EcomdropClient:
 
     def set_bot_field(self, *, field_id: str, value: str) -> None:
         """Write an account-level value (Dropi token per country, AI profile parts)."""
-        self._request("POST", f"/accounts/bot_fields/{field_id}", data={"value": value}, operation="bot field")
+        self._write("POST", f"/accounts/bot_fields/{field_id}", data={"value": value}, operation="bot field")
 
     def bot_fields(self) -> list[BotField]:
         """The account's bot fields (id and name).
@@ -184,15 +184,20 @@ class EcomdropClient:
         return Contact(id=str(body["id"]), phone=body.get("phone", phone))
 
     def set_contact_field(self, *, contact_id: str, field_id: str, value: str) -> None:
-        self._request(
+        self._write(
             "POST", f"/contacts/{contact_id}/custom_fields/{field_id}", data={"value": value}, operation="set field"
         )
 
     def send_flow(self, *, contact_id: str, flow_id: str) -> None:
         """Start ``flow_id`` for the contact. The body must not be empty (Ecomdrop answers 411)."""
-        self._request("POST", f"/contacts/{contact_id}/send/{flow_id}", json={}, operation="send flow")
+        self._write("POST", f"/contacts/{contact_id}/send/{flow_id}", json={}, operation="send flow")
 
     # -- transport
+    def _write(self, method: str, path: str, *, operation: str, **body: Any) -> None:
+        """A change whose answer is not needed: a 2xx means Ecomdrop acted on it, so its body is
+        not read (an unreadable one must not turn a flow that went out into a failure)."""
+        self._request(method, path, operation=operation, read_answer=False, **body)
+
     def _request(
         self,
         method: str,
@@ -203,6 +208,7 @@ class EcomdropClient:
         json: Any = None,
         operation: str,
         not_found_is_empty: bool = False,
+        read_answer: bool = True,
     ) -> Any:
         headers = {"X-ACCESS-TOKEN": self.api_key, "Accept": "application/json"}
         url = f"{self.base_url}{path}"
@@ -221,7 +227,7 @@ class EcomdropClient:
                 return []
             failure = http.status_error(response)
             if failure is None:
-                return http.read_json(response, allow_empty=True)
+                return http.read_json(response, allow_empty=True) if read_answer else None
         except http.HttpError as error:
             failure = error
         raise _error(failure, operation) from failure

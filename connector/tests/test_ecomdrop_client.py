@@ -1,6 +1,7 @@
 """The Ecomdrop client against the Ecomdrop simulator."""
 
 import pytest
+import responses
 
 from connector.ecomdrop.client import EcomdropClient
 from connector.ecomdrop.errors import (
@@ -119,3 +120,20 @@ def test_an_unreachable_server_was_never_reached(settings):
 def test_no_key_no_client():
     with pytest.raises(EcomdropAuthError):
         EcomdropClient(api_key="")
+
+
+@pytest.mark.parametrize(
+    ("method_name", "path", "arguments"),
+    [
+        ("send_flow", "/contacts/77/send/9001", {"contact_id": "77", "flow_id": "9001"}),
+        ("set_contact_field", "/contacts/77/custom_fields/102", {"contact_id": "77", "field_id": "102", "value": "1"}),
+        ("set_bot_field", "/accounts/bot_fields/55", {"field_id": "55", "value": "token"}),
+    ],
+)
+def test_a_write_answered_2xx_with_a_body_that_is_not_json_is_done(settings, method_name, path, arguments):
+    """A 2xx says Ecomdrop acted on the write; its body is not read, so an unreadable one (an
+    HTML page from a gateway) cannot turn a flow that went out into a failure."""
+    settings.ECOMDROP_API_URL = "https://ecomdrop.test/api"
+    with responses.RequestsMock() as mocked:
+        mocked.add("POST", f"https://ecomdrop.test/api{path}", body="<html>OK</html>", content_type="text/html")
+        assert getattr(EcomdropClient(api_key=KEY), method_name)(**arguments) is None
