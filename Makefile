@@ -70,10 +70,10 @@ test: install-dev sysdeps-browser ## run the whole suite (against DATABASE_URL; 
 	$(BIN)/pytest
 
 shopify-simulator: install ## run the local Shopify simulator on :9100 (see README › Local development)
-	$(PY) -m connector.simulators.shopify --port 9100
+	$(PY) -m simulators.shopify --port 9100
 
 dropi-simulator: install ## run the local Dropi simulator on :9300 with a demo catalogue (README › Local development)
-	$(PY) -m connector.simulators.dropi --port 9300
+	$(PY) -m simulators.dropi --port 9300
 
 worker: install ## run the background task worker
 	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(MANAGE) db_worker

@@ -182,7 +182,7 @@ def main() -> None:
     options = parser.parse_args()
     wanted = set(options.runs.split(","))
     setup_django()
-    from connector.simulators.ecomdrop import EcomdropSimulator
+    from simulators.ecomdrop import EcomdropSimulator
 
     simulator = EcomdropSimulator(latency=0.02)
     simulator.start()

@@ -428,7 +428,7 @@ def test_a_retry_continues_where_the_failed_attempt_stopped(configured, account,
             set_field_calls.append(request.path)
             if len(set_field_calls) == 3:
                 request.kind = "set_field"
-                from connector.simulators.base import Response
+                from simulators.base import Response
 
                 return Response(503, {"message": "busy"})
         return original(request)
@@ -457,7 +457,7 @@ def test_attempts_that_make_progress_do_not_use_up_the_retry_budget(configured, 
         if "/custom_fields/" in request.path:
             set_field_calls.append(request.path)
             if len(set_field_calls) % 2 == 0:
-                from connector.simulators.base import Response
+                from simulators.base import Response
 
                 request.kind = "set_field"
                 return Response(503, {"message": "busy"})

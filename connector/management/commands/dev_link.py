@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
 For development only (refuses to run unless DEBUG is on): after `make run`, open the printed
 URL in a browser to see the embedded pages without Shopify Admin. The first request needs a
-Shopify (or the simulator: `python -m connector.simulators.shopify` and
+Shopify (or the simulator: `python -m simulators.shopify` and
 SHOPIFY_ADMIN_ORIGIN=http://127.0.0.1:9100/{shop}) to exchange the token."""
 
     def add_arguments(self, parser: Any) -> None:

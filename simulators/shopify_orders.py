@@ -7,7 +7,7 @@ import datetime
 import itertools
 from typing import Any
 
-from connector.simulators.shopify import GraphQLErrors, ShopifySimulator
+from simulators.shopify import GraphQLErrors, ShopifySimulator
 
 _ids = itertools.count(5_000_000_001)
 

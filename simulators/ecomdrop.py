@@ -10,7 +10,7 @@ unknown field id is refused (404) instead of being stored. Besides the base fail
 (answered before the request is acted on), ``stall_next`` answers late *after* acting on it —
 the ambiguous timeout — and ``random_failures`` mixes both for load tests.
 
-Run it by hand: ``python -m connector.simulators.ecomdrop --port 9200 --api-key demo-key``.
+Run it by hand: ``python -m simulators.ecomdrop --port 9200 --api-key demo-key``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from connector.simulators.base import Request, Response, SimulatorServer, serve_until_interrupted
+from simulators.base import Request, Response, SimulatorServer, serve_until_interrupted
 
 
 @dataclass

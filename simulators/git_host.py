@@ -14,7 +14,7 @@ plain archive files, with token checks.
 Answers follow the hosts: an unknown token is 401 (``Bad credentials``), a token in
 ``forbidden_tokens`` is 403, a private repository the token cannot see is 404.
 
-Run it by hand: ``python -m connector.simulators.git_host --port 9400`` (serves a demo theme).
+Run it by hand: ``python -m simulators.git_host --port 9400`` (serves a demo theme).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from connector.simulators.base import Request, Response, SimulatorServer, serve_until_interrupted
+from simulators.base import Request, Response, SimulatorServer, serve_until_interrupted
 
 
 def build_zip(files: dict[str, bytes | str], *, prefix: str = "") -> bytes:

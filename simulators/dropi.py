@@ -7,7 +7,7 @@ Dropi's separate per-country platforms. Accounts hold products shaped like Dropi
 products, keyword search, ``pageSize``/``startData`` paging, both answer shapes, the unverified
 detail endpoint (can be switched off), "Too Many Attempts" blocking and artificial latency.
 
-Run it by hand: ``python -m connector.simulators.dropi --port 9300 --token demo-dropi-token``.
+Run it by hand: ``python -m simulators.dropi --port 9300 --token demo-dropi-token``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector.simulators.base import Request, Response, SimulatorServer
+from simulators.base import Request, Response, SimulatorServer
 
 COUNTRIES = ("CO", "EC", "CL", "GT", "MX", "PA", "PE", "PY")
 PATH_RE = re.compile(r"^/(?P<country>[a-z]{2})/integrations/products/(?:(?P<index>index)|v2/(?P<product_id>[^/]+))$")

@@ -5,7 +5,7 @@ URLs mirror Shopify's under a per-shop prefix: ``{base}/{shop}/admin/oauth/acces
 ``{base}/{shop}/admin/api/{version}/graphql.json``; point ``SHOPIFY_ADMIN_ORIGIN`` at
 ``{base}/{shop}``. GraphQL operations are answered by handlers registered by operation name.
 
-Run it by hand: ``python -m connector.simulators.shopify --port 9100``.
+Run it by hand: ``python -m simulators.shopify --port 9100``.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from typing import Any
 
 import jwt
 
-from connector.simulators.base import Request, Response, SimulatorServer, serve_until_interrupted
+from simulators.base import Request, Response, SimulatorServer, serve_until_interrupted
 
 # Modules with a ``register(simulator)`` function adding GraphQL handlers for a feature.
-HANDLER_MODULES = ["connector.simulators.shopify_orders", "connector.simulators.shopify_products"]
+HANDLER_MODULES = ["simulators.shopify_orders", "simulators.shopify_products"]
 OPERATION_RE = re.compile(r"^\s*(?:query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
 PATH_RE = re.compile(r"^/(?P<shop>[a-z0-9.-]+)/admin/(?P<rest>.*)$")
 GraphQLHandler = Callable[["ShopifySimulator", str, dict[str, Any]], dict[str, Any]]

@@ -27,7 +27,7 @@ import itertools
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connector.simulators.shopify import GraphQLErrors, ShopifySimulator
+from simulators.shopify import GraphQLErrors, ShopifySimulator
 
 _product_ids = itertools.count(8_000_000_001)
 _variant_ids = itertools.count(44_000_000_001)

@@ -16,7 +16,7 @@ Behaviour, after Shopify's:
   ("MAIN") theme called Dawn.
 
 Run a Shopify simulator with these handlers by hand (it fetches theme sources, as Shopify does):
-``python -m connector.simulators.shopify_themes --port 9100``.
+``python -m simulators.shopify_themes --port 9100``.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from typing import Any
 
 import requests
 
-from connector.simulators.base import serve_until_interrupted
-from connector.simulators.shopify import ShopifySimulator
+from simulators.base import serve_until_interrupted
+from simulators.shopify import ShopifySimulator
 
 GID_PREFIX = "gid://shopify/OnlineStoreTheme/"
 # Shopify documents no userError code for a full theme library; the wording is the simulator's.
