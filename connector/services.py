@@ -2,9 +2,8 @@
 
 Owns: Shopify access tokens (token exchange, expiring-token refresh with a lease so that one
 process spends a refresh token, re-authorization state), the Admin API client for a shop,
-re-encrypting every stored secret with the newest key, the webhook inbox (store, process,
-retry, recover, prune) and customer data exports and redaction. No transaction is ever held
-open across an HTTP call.
+the webhook inbox (store, process, retry, recover, prune) and customer data exports and
+redaction. No transaction is ever held open across an HTTP call.
 """
 
 from __future__ import annotations
@@ -16,17 +15,14 @@ import time
 import traceback
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import TextField
-from django.db.models.functions import Cast
 from django.utils import timezone
 
-from connector import crypto, privacy, task_queue, webhook_registry
-from connector.checks import encrypted_fields
+from connector import privacy, task_queue, webhook_registry
 from connector.models import CustomerDataExport, ShopifySession, WebhookEvent
 from connector.secrets import Secret
 from connector.shopify.errors import (
@@ -260,55 +256,6 @@ class ShopTokenProvider:
 def shopify_admin_client(*, shop: str) -> ShopifyAdminClient:
     """The Admin GraphQL client for ``shop`` with its stored (and refreshed) offline token."""
     return ShopifyAdminClient(shop=shop, tokens=ShopTokenProvider(shop))
-
-
-@dataclass
-class RotationSummary:
-    rows_seen: int = 0
-    values_rotated: int = 0
-    values_current: int = 0
-    columns: list[str] = field(default_factory=list)
-
-
-def encryption_keys_rotate(*, batch_size: int = 500, dry_run: bool = False) -> RotationSummary:
-    """Re-encrypt every encrypted column with the newest FIELD_ENCRYPTION_KEYS key.
-
-    Works in batches, each in its own transaction with the rows locked, so concurrent writes
-    are never overwritten with stale values. Idempotent: values already under the newest key
-    are left alone. Raises EncryptionKeyError when a value cannot be decrypted by any key.
-    """
-    summary = RotationSummary()
-    for model, model_field in encrypted_fields():
-        summary.columns.append(f"{model._meta.db_table}.{model_field.column}")
-        manager = model._default_manager
-        raw_name = f"_raw_{model_field.attname}"
-        last_pk = None
-        while True:
-            page = manager.exclude(**{f"{model_field.name}__isnull": True}).order_by("pk")
-            if last_pk is not None:
-                page = page.filter(pk__gt=last_pk)
-            keys = list(page.values_list("pk", flat=True)[:batch_size])
-            if not keys:
-                break
-            last_pk = keys[-1]
-            with transaction.atomic():
-                rows = (
-                    manager.select_for_update()
-                    .filter(pk__in=keys)
-                    .annotate(**{raw_name: Cast(model_field.name, TextField())})
-                    .values_list("pk", raw_name)
-                )
-                for pk, raw in rows:
-                    summary.rows_seen += 1
-                    if not raw or crypto.is_encrypted_with_newest_key(raw):
-                        summary.values_current += 1
-                        continue
-                    plaintext = Secret(crypto.decrypt(raw))
-                    summary.values_rotated += 1
-                    if not dry_run:
-                        # The field encrypts with the newest key on the way in.
-                        manager.filter(pk=pk).update(**{model_field.name: plaintext})
-    return summary
 
 
 OAUTH_STATE_LIFETIME = datetime.timedelta(minutes=15)

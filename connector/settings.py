@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "products",
     "assistant",
     "themes",
+    "ops",
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from connector.checks import check_encryption_keys_read_stored_secrets
-from connector.tests.databases import database_alias, mysql_database, server_settings
+from ops.tests.databases import database_alias, mysql_database, server_settings
 from shops.tests.factories import ShopConfigurationFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,9 +16,9 @@ from django.db import connection
 from django.test import override_settings
 from moto import mock_aws
 
-from connector.operations import backup as backup_module
-from connector.operations.backup import backup_filename
-from connector.tests.databases import admin_execute, database_alias, server_settings, sqlite_alias, unique_name
+from ops import backup as backup_module
+from ops.backup import backup_filename
+from ops.tests.databases import admin_execute, database_alias, server_settings, sqlite_alias, unique_name
 from shops.models import ShopConfiguration
 from shops.tests.factories import ShopConfigurationFactory
 
@@ -282,7 +282,7 @@ def gzip_members(data):
 def test_parallel_compression_writes_one_valid_gzip_stream_in_order(size):
     from io import BytesIO
 
-    from connector.operations.backup import BLOCK_BYTES, _ParallelGzipSink
+    from ops.backup import BLOCK_BYTES, _ParallelGzipSink
 
     data = (b"INSERT INTO `t` VALUES (1,'\xc3\x91and\xc3\xba \xf0\x9f\x98\x80');\n" * (size // 40 + 1))[:size]
     raw = BytesIO()

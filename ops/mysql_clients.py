@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from connector.dbconfig import INVALID_URL, MYSQL_SCHEMES, database_config_from_url
-from connector.operations.errors import ClientProgramMissing, OperationError
+from ops.errors import ClientProgramMissing, OperationError
 
 PACKAGE_HINT = (
     "Install the MySQL client programs: `apt-get install mariadb-client` (Debian/Ubuntu; "

@@ -8,9 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
-from connector.management.commands.dbcheck import report_lines
-from connector.operations.errors import OperationError
-from connector.operations.restore import database_restore
+from ops.errors import OperationError
+from ops.management.commands.dbcheck import report_lines
+from ops.restore import database_restore
 
 
 class Command(BaseCommand):

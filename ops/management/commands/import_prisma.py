@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, no_translations
 
-from connector.operations.errors import OperationError
-from connector.operations.prisma_import import ImportSummary, TableSummary, prisma_import
+from ops.errors import OperationError
+from ops.prisma_import import ImportSummary, TableSummary, prisma_import
 
 SHOWN_ROWS = 50
 

@@ -27,8 +27,8 @@ from typing import Any, BinaryIO
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from connector.operations.errors import OperationError
-from connector.operations.mysql_clients import (
+from ops.errors import OperationError
+from ops.mysql_clients import (
     client_program_find,
     credentials_file,
     server_version_parse,

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from connector.dbconfig import database_config_from_url
-from connector.operations.mysql_clients import mysql_connect
-from connector.tests.databases import (
+from ops.mysql_clients import mysql_connect
+from ops.tests.databases import (
     admin_execute,
     database_alias,
     server_settings,

@@ -41,9 +41,9 @@ from assistant.models import AIConfiguration
 from connector.dbconfig import INVALID_URL, MYSQL_SCHEMES
 from connector.fields import SECRET_MAX_LENGTH
 from connector.models import ShopifySession
-from connector.operations.errors import OperationError
-from connector.operations.mysql_clients import mysql_connect, mysql_settings_from_url, quote_identifier
 from connector.validators import is_valid_shop_domain
+from ops.errors import OperationError
+from ops.mysql_clients import mysql_connect, mysql_settings_from_url, quote_identifier
 from products.models import ProductAssociation
 from shops.countries import COUNTRIES_BY_CODE
 from shops.models import ShopConfiguration

@@ -11,10 +11,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from assistant.tests.factories import AIConfigurationFactory
-from connector.operations import restore as restore_module
-from connector.operations.restore import _count_tuples, backup_file_validate
-from connector.tests.databases import mysql_snapshot, sqlite_alias, sqlite_snapshot
 from connector.tests.factories import ShopifySessionFactory
+from ops import restore as restore_module
+from ops.restore import _count_tuples, backup_file_validate
+from ops.tests.databases import mysql_snapshot, sqlite_alias, sqlite_snapshot
 from products.tests.factories import ProductAssociationFactory, VariantMappingFactory
 from shops.models import ShopConfiguration
 from shops.tests.factories import ShopConfigurationFactory

@@ -27,7 +27,7 @@ from connector.checks import (
 )
 from connector.db_errors import describe_database_error
 from connector.dbconfig import requires_tls
-from connector.operations.mysql_clients import quote_identifier, server_version_parse
+from ops.mysql_clients import quote_identifier, server_version_parse
 
 MIN_MAX_ALLOWED_PACKET = 16 * 1024 * 1024  # webhook payloads reach 2.5 MB; dump lines need headroom
 RECOMMENDED_MAX_ALLOWED_PACKET = 256 * 1024 * 1024

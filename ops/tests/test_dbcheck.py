@@ -9,18 +9,18 @@ from django.db import connection
 from django.test import override_settings
 
 from connector.models import ShopifySession
-from connector.operations.dbcheck import (
+from connector.tests.factories import ShopifySessionFactory
+from ops.dbcheck import (
     _check_max_allowed_packet,
     _check_server_version,
 )
-from connector.tests.databases import (
+from ops.tests.databases import (
     admin_execute,
     database_alias,
     mysql_database,
     server_settings,
     sqlite_alias,
 )
-from connector.tests.factories import ShopifySessionFactory
 from shops.tests.factories import ShopConfigurationFactory
 
 

@@ -11,7 +11,7 @@ import yaml
 from cryptography.fernet import Fernet
 from django.conf import settings
 
-from connector.tests.databases import sqlite_alias
+from ops.tests.databases import sqlite_alias
 from shops.models import ShopConfiguration
 
 ROOT = Path(__file__).resolve().parents[2]

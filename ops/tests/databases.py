@@ -18,7 +18,7 @@ from django.db import connections
 from django.db.utils import load_backend
 
 from connector.dbconfig import database_config_from_url
-from connector.operations.mysql_clients import mysql_connect, quote_identifier
+from ops.mysql_clients import mysql_connect, quote_identifier
 
 
 def unique_name(label: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
-from connector.operations.dbcheck import CheckReport, database_check
+from ops.dbcheck import CheckReport, database_check
 
 
 def report_lines(report: CheckReport) -> list[str]:

@@ -24,10 +24,10 @@ from typing import Any, BinaryIO
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
-from connector.operations.backup import CHUNK_BYTES, DUMP_COMPLETED
-from connector.operations.dbcheck import CheckReport, database_check
-from connector.operations.errors import BackupFileInvalid, OperationError
-from connector.operations.mysql_clients import (
+from ops.backup import CHUNK_BYTES, DUMP_COMPLETED
+from ops.dbcheck import CheckReport, database_check
+from ops.errors import BackupFileInvalid, OperationError
+from ops.mysql_clients import (
     client_program_find,
     credentials_file,
     quote_identifier,

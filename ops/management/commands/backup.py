@@ -10,8 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
-from connector.operations.backup import database_backup
-from connector.operations.errors import OperationError
+from ops.backup import database_backup
+from ops.errors import OperationError
 
 
 def human_size(size: int) -> str:

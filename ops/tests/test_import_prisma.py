@@ -14,9 +14,9 @@ from django.utils import timezone
 from assistant.models import AIConfiguration
 from connector import crypto
 from connector.models import ShopifySession
-from connector.operations import prisma_import as importer
-from connector.operations.mysql_clients import mysql_connect
-from connector.tests.databases import mysql_database, mysql_snapshot, server_settings, sqlite_snapshot
+from ops import prisma_import as importer
+from ops.mysql_clients import mysql_connect
+from ops.tests.databases import mysql_database, mysql_snapshot, server_settings, sqlite_snapshot
 from products.models import ProductAssociation
 from shops.models import ShopConfiguration
 from shops.services import callback_secret_hash

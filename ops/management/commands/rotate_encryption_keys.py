@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from connector import crypto
-from connector.services import encryption_keys_rotate
+from ops.encryption_keys import encryption_keys_rotate
 
 
 class Command(BaseCommand):

@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS
 
-from connector.operations.dbcreate import database_create
-from connector.operations.errors import OperationError
+from ops.dbcreate import database_create
+from ops.errors import OperationError
 
 
 class Command(BaseCommand):

@@ -14,8 +14,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from connector.checks import REQUIRED_CHARSET, REQUIRED_COLLATION
 from connector.db_errors import ACCESS_DENIED, CONNECTION_REFUSED, UNKNOWN_HOST
-from connector.operations.errors import OperationError
-from connector.operations.mysql_clients import mysql_connect, mysql_settings_from_url, quote_identifier
+from ops.errors import OperationError
+from ops.mysql_clients import mysql_connect, mysql_settings_from_url, quote_identifier
 
 MASK = "••••"
 
