@@ -215,7 +215,7 @@ def post_webhook(client: Any, settings: Any) -> Any:
 def deliver(post_webhook: Any, run_worker: Any) -> Any:
     """Deliver one signed event and run the worker: ``deliver(topic, payload, shop=…, **options)``
     returns the stored event afterwards."""
-    from connector.models import WebhookEvent
+    from webhooks.models import WebhookEvent
 
     def send(topic: str, payload: Any, *, shop: str = "tienda.myshopify.com", **options: Any) -> Any:
         assert post_webhook(topic, payload, shop=shop, **options).status_code == 200

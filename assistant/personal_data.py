@@ -1,10 +1,10 @@
-"""What the assistant app holds per shop (see ``connector.privacy``): the AI agent profile
+"""What the assistant app holds per shop (see ``webhooks.privacy``): the AI agent profile
 (its notification phones are the merchant's staff, not customers)."""
 
 from __future__ import annotations
 
 from assistant.models import AIConfiguration
-from connector.privacy import shop_data_eraser
+from webhooks.privacy import shop_data_eraser
 
 
 @shop_data_eraser(AIConfiguration)

@@ -33,9 +33,9 @@ TERMINAL = ("sent", "unconfirmed", "failed", "skipped")
 def reset() -> None:
     from django_tasks_db.models import DBTaskResult
 
-    from connector.models import WebhookEvent
     from shops.models import FlowDelivery, ShopConfiguration
     from shops.services import shop_install
+    from webhooks.models import WebhookEvent
 
     FlowDelivery.objects.filter(shop=SHOP).delete()
     WebhookEvent.objects.filter(shop=SHOP).delete()
@@ -101,9 +101,9 @@ def wait_until_done(total: int, timeout: float) -> float:
 def run(*, simulator, orders: int, concurrency: int, failures: bool) -> dict:
     from django.conf import settings
 
-    from connector.models import WebhookEvent
     from connector.shopify.webhooks import signed_delivery_headers
     from shops.models import FlowDelivery
+    from webhooks.models import WebhookEvent
 
     reset()
     simulator.accounts.clear()

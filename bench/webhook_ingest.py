@@ -316,7 +316,7 @@ def reset_inbox() -> None:
     from django.db import connection
     from django_tasks_db.models import DBTaskResult
 
-    from connector.models import WebhookEvent
+    from webhooks.models import WebhookEvent
 
     with connection.cursor() as cursor:
         for model in (WebhookEvent, DBTaskResult):
@@ -365,7 +365,7 @@ def drain(workers: int, log_dir: Path) -> dict:
     from django.db.models import Count, Max, Min
     from django_tasks_db.models import DBTaskResult
 
-    from connector.models import WebhookEvent
+    from webhooks.models import WebhookEvent
 
     command = [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v", "0"]
     started = time.perf_counter()
@@ -447,7 +447,7 @@ def main() -> None:
     from django.db.models import Count
     from django_tasks_db.models import DBTaskResult
 
-    from connector.models import WebhookEvent
+    from webhooks.models import WebhookEvent
 
     stored = WebhookEvent.objects.count()
     distinct = WebhookEvent.objects.values("shop", "topic", "event_id").annotate(n=Count("id")).count()

@@ -1,7 +1,7 @@
 """Building blocks shared by every admin page of the console.
 
 Owns: CSV export of a selection, links between a shop's rows, a paginator for very large
-tables and the base ModelAdmin with the console's defaults. Must not hold business rules:
+tables, a filter box for one shop and the base ModelAdmin with the console's defaults. Must not hold business rules:
 admin actions call services.
 """
 
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.views.main import PAGE_VAR
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Model, QuerySet
@@ -26,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connector.fields import EncryptedTextField
 from connector.secrets import secret_display
+from connector.validators import normalise_shop_domain
 
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ESTIMATE_ABOVE_ROWS = 100_000
@@ -128,10 +130,11 @@ def changelist_url(model: type[Model], **filters: str) -> str:
 
 def shop_links(shop: str, *, include_configuration: bool = True) -> str:
     """HTML links to every table's rows for ``shop`` (one click from any of them)."""
-    from connector.models import ShopifySession, WebhookEvent
+    from connector.models import ShopifySession
     from products.models import ProductAssociation, VariantMapping
     from shops.models import FlowDelivery
     from themes.models import ThemeInstall
+    from webhooks.models import WebhookEvent
 
     links = []
     if include_configuration:
@@ -182,3 +185,38 @@ class ConsoleModelAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:shops_shopconfiguration_by_shop", args=[obj.shop]), obj.shop
         )
+
+
+class ShopTextFilter(admin.SimpleListFilter):
+    """A box for one shop domain (a list of every shop would not fit big tables)."""
+
+    title = _("shop")
+    parameter_name = "shop"
+    template = "connector/admin/text_filter.html"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return []
+
+    def has_output(self) -> bool:
+        return True
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = normalise_shop_domain(self.value() or "")
+        if not value:
+            return queryset
+        if "." not in value:
+            value = f"{value}.myshopify.com"
+        return queryset.filter(shop=value)
+
+    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
+        yield {
+            "parameter_name": self.parameter_name,
+            "value": self.value() or "",
+            "placeholder": "tienda.myshopify.com",
+            "other_params": [
+                (name, value)
+                for name, value in changelist.params.items()
+                if name not in (self.parameter_name, PAGE_VAR) and isinstance(value, str)
+            ],
+            "clear_link": changelist.get_query_string(remove=[self.parameter_name]),
+        }

@@ -52,10 +52,3 @@ def run_maintenance() -> dict[str, Any]:
 
 def autodiscover() -> None:
     autodiscover_modules("maintenance")
-
-
-@maintenance_hook("webhook_events")
-def recover_webhook_events() -> Any:
-    from connector.services import webhook_events_recover
-
-    return webhook_events_recover()

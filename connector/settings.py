@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     # Before django_tasks_db: connector's `db_worker` (the library's worker plus webhook
     # recovery) takes precedence over the library's command of the same name.
     "connector",
+    "webhooks",
     "django_tasks",
     "django_tasks_db",
     "shops",

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path
 
 from assistant import views as assistant_views
 from connector import views
@@ -49,8 +49,7 @@ urlpatterns = [
     path("app/api/assistant", assistant_views.api_profile, name="app_api_assistant"),
     path("app/api/assistant/sync", assistant_views.api_sync, name="app_api_assistant_sync"),
     path("api/ecomdrop/callback", shop_views.ecomdrop_callback, name="ecomdrop_callback"),
-    # One endpoint for every topic; the old per-topic paths (/webhooks/app/uninstalled…) too.
-    re_path(r"^webhooks(?:/(?P<subpath>.*))?$", views.shopify_webhook, name="shopify_webhook"),
+    path("", include("webhooks.urls")),  # /webhooks, and the inbox's old admin addresses
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -1,5 +1,5 @@
-"""HTTP endpoints of the connector app: health probes, landing, the OAuth fallback, the
-embedded app's shared JSON endpoint and the Shopify webhook intake."""
+"""HTTP endpoints of the connector app: health probes, landing, the OAuth fallback and the
+embedded app's shared JSON endpoint."""
 
 from __future__ import annotations
 
@@ -10,15 +10,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from connector import services
 from connector.embedded import embedded_view
 from connector.health import readiness
 from connector.shopify.errors import ShopifyError
 from connector.shopify.oauth import ShopifyOAuthClient, callback_timestamp_is_fresh, verify_query_hmac
-from connector.shopify.webhooks import MAX_BODY_BYTES, SHOP_HEADER, TOPIC_HEADER, InvalidWebhook, parse_webhook
 from connector.validators import is_valid_shop_domain, normalise_shop_domain
 
 logger = logging.getLogger(__name__)
@@ -187,41 +185,3 @@ def api_session(request: HttpRequest) -> JsonResponse:
             "installed": bool(configuration and configuration.is_installed),
         }
     )
-
-
-def _plain(text: str, *, status: int) -> HttpResponse:
-    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
-
-
-@csrf_exempt
-@require_POST
-def shopify_webhook(request: HttpRequest, subpath: str | None = None) -> HttpResponse:
-    """Shopify webhook intake (``/webhooks`` and the old per-topic ``/webhooks/<topic>``):
-    verify, store, queue, 200. The topic comes from ``X-Shopify-Topic``, not the path.
-
-    413 above MAX_BODY_BYTES (before reading), 401 for a missing or wrong signature, 400 for
-    missing/malformed headers or a body that is not a JSON object; a repeated delivery of a
-    stored event answers 200 and stores nothing. No domain logic runs here: a worker does it.
-    """
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > MAX_BODY_BYTES:
-        return _plain("Payload too large", status=413)
-    body = request.read(MAX_BODY_BYTES + 1)
-    if len(body) > MAX_BODY_BYTES:
-        return _plain("Payload too large", status=413)
-    try:
-        delivery = parse_webhook(headers=request.headers, body=body, secret=settings.SHOPIFY_API_SECRET)
-    except InvalidWebhook as error:
-        # Header values are unverified input: only their presence is logged.
-        logger.warning(
-            "Refused a webhook delivery (%s): %s",
-            error.status,
-            error.reason,
-            extra={"has_topic": TOPIC_HEADER in request.headers, "has_shop": SHOP_HEADER in request.headers},
-        )
-        return _plain(error.reason, status=error.status)
-    services.webhook_event_receive(delivery=delivery)
-    return HttpResponse(status=200)

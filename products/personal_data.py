@@ -1,10 +1,10 @@
-"""What the products app holds per shop (see ``connector.privacy``): product associations
+"""What the products app holds per shop (see ``webhooks.privacy``): product associations
 and their variant mappings. No customer data."""
 
 from __future__ import annotations
 
-from connector.privacy import shop_data_eraser
 from products.models import ProductAssociation, VariantMapping
+from webhooks.privacy import shop_data_eraser
 
 
 @shop_data_eraser(ProductAssociation, VariantMapping)

@@ -1,4 +1,4 @@
-"""What the shops app holds per shop and per customer (see ``connector.privacy``).
+"""What the shops app holds per shop and per customer (see ``webhooks.privacy``).
 
 Per shop: the configuration row (Ecomdrop key and flows, Dropi settings, callback secret) and
 the flow deliveries. Per customer: the deliveries sent for their orders and carts (phone and
@@ -13,8 +13,8 @@ from typing import Any
 
 from django.db.models import Q
 
-from connector.privacy import Customer, customer_data_eraser, customer_data_exporter, shop_data_eraser
 from shops.models import FlowDelivery, ShopConfiguration
+from webhooks.privacy import Customer, customer_data_eraser, customer_data_exporter, shop_data_eraser
 
 
 @shop_data_eraser(ShopConfiguration, FlowDelivery)

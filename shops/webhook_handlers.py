@@ -1,5 +1,5 @@
 """Handlers of the shops app's webhook topics: uninstall, the 48-hour ``shop/redact``, new
-orders and checkouts (see ``connector.webhook_registry`` for the contract). Handlers only
+orders and checkouts (see ``webhooks.registry`` for the contract). Handlers only
 record work; flows are sent by tasks."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from connector.errors import WebhookPayloadError
-from connector.webhook_handlers import require_shop_domain
-from connector.webhook_registry import WebhookEventInfo, webhook_handler
 from shops import services
 from shops.services import deliveries
+from webhooks.registry import WebhookEventInfo, webhook_handler
+from webhooks.webhook_handlers import require_shop_domain
 
 
 @webhook_handler("app/uninstalled")

@@ -1,10 +1,10 @@
-"""What the themes app holds per shop (see ``connector.privacy``): its theme installs.
+"""What the themes app holds per shop (see ``webhooks.privacy``): its theme installs.
 The archive cache is shared by every shop and holds no personal data."""
 
 from __future__ import annotations
 
-from connector.privacy import shop_data_eraser
 from themes.models import ThemeInstall
+from webhooks.privacy import shop_data_eraser
 
 
 @shop_data_eraser(ThemeInstall)

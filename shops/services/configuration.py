@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from connector import crypto, privacy
+from connector import crypto
 from connector.ecomdrop.client import Account, EcomdropClient, Flow
 from connector.ecomdrop.errors import EcomdropAuthError, EcomdropError
 from connector.errors import ApplicationError
@@ -34,6 +34,7 @@ from shops.services.deliveries import (
     ecomdrop_custom_field_ids,
 )
 from shops.signals import ecomdrop_connected
+from webhooks import privacy
 
 logger = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ import time
 import pytest
 from django.utils import timezone
 
-from connector.tests.test_webhook_worker_process import WorkerProcess, wait_for
 from shops.models import FlowDelivery
 from shops.services import deliveries
 from shops.tests.factories import ShopConfigurationFactory
 from shops.tests.payloads import order_payload
+from webhooks.tests.test_webhook_worker_process import WorkerProcess, wait_for
 
 pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
 

@@ -7,14 +7,15 @@ from django.utils import timezone
 
 from assistant.models import AIConfiguration
 from assistant.tests.factories import AIConfigurationFactory
-from connector import privacy
-from connector.models import CustomerDataExport, OAuthState, ShopifySession, WebhookEvent
+from connector.models import OAuthState, ShopifySession
 from connector.tests.factories import ShopifySessionFactory
 from products.models import ProductAssociation, VariantMapping
 from products.tests.factories import VariantMappingFactory
 from shops.models import FlowDelivery, ShopConfiguration
 from shops.tests.factories import ShopConfigurationFactory
 from themes.models import ThemeInstall
+from webhooks import privacy
+from webhooks.models import CustomerDataExport, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 

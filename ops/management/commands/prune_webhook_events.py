@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from connector.services import webhook_events_prune
+from webhooks.services import webhook_events_prune
 
 AGE_RE = re.compile(r"^(\d+)\s*([dhm])$")
 UNITS = {"d": "days", "h": "hours", "m": "minutes"}

@@ -19,7 +19,7 @@ from django.db import connection
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from connector.models import WebhookEvent
+from webhooks.models import WebhookEvent
 
 pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +41,7 @@ class WorkerProcess:
         env = {
             **os.environ,
             "DATABASE_URL": database_url_of_this_run(),
-            "DJANGO_SETTINGS_MODULE": "connector.tests.worker_settings",
+            "DJANGO_SETTINGS_MODULE": "webhooks.tests.worker_settings",
             "TASKS_BACKEND": "database",
             "WEBHOOK_PROCESSING_LEASE_SECONDS": "2",
             "WEBHOOK_RECOVERY_INTERVAL_SECONDS": "0.5",

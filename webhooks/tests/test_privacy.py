@@ -3,7 +3,7 @@
 import pytest
 
 from connector.errors import WebhookPayloadError
-from connector.privacy import Customer, mask_personal_data
+from webhooks.privacy import Customer, mask_personal_data
 
 ORDER = {
     "id": 1001,

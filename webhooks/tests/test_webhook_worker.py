@@ -9,11 +9,13 @@ from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from connector import services, webhook_registry
 from connector.errors import WebhookPayloadError
-from connector.models import WebhookEvent
 from connector.shopify.errors import ShopifyThrottled, ShopifyUnavailable
 from shops.models import ShopConfiguration
+from webhooks import registry as webhook_registry
+from webhooks import services
+from webhooks.models import WebhookEvent
+from webhooks.services import inbox
 
 pytestmark = pytest.mark.django_db
 
@@ -325,11 +327,11 @@ def test_a_task_replaced_by_a_retry_does_nothing(stored, run_worker, handler):
 
 def test_a_claim_taken_over_meanwhile_does_not_run_the_handler(stored, handler):
     event = stored()
-    claimed_event, claimed_handler, attempt = services._webhook_event_claim(event_id=event.pk)
+    claimed_event, claimed_handler, attempt = inbox._webhook_event_claim(event_id=event.pk)
     # Between the claim and the handler, recovery gave the event to another attempt.
     WebhookEvent.objects.filter(pk=event.pk).update(status=Status.RETRYING, attempts=attempt + 1)
 
-    status = services._webhook_event_handle(event=claimed_event, handler=claimed_handler, attempt=attempt)
+    status = inbox._webhook_event_handle(event=claimed_event, handler=claimed_handler, attempt=attempt)
 
     assert status == Status.RETRYING
     assert handler.calls == []

@@ -1,4 +1,4 @@
-"""What the connector app holds per shop and per customer (see ``connector.privacy``).
+"""What the webhooks and connector apps hold per shop and per customer (see ``webhooks.privacy``).
 
 Sessions and OAuth nonces belong to the shop and its staff; webhook payloads (orders,
 checkouts, privacy requests) and data exports hold customers' data.
@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from connector.models import CustomerDataExport, OAuthState, ShopifySession, WebhookEvent
-from connector.privacy import (
+from connector.models import OAuthState, ShopifySession
+from webhooks.models import CustomerDataExport, WebhookEvent
+from webhooks.privacy import (
     Customer,
     customer_data_eraser,
     customer_data_exporter,

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from connector.webhook_registry import WebhookEventInfo, webhook_handler
+from webhooks.registry import WebhookEventInfo, webhook_handler
 
 TOPIC = "connector_test/slow"
 

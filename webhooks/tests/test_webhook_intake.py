@@ -9,8 +9,8 @@ from django.db import connection
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
-from connector.models import WebhookEvent
 from connector.shopify.webhooks import MAX_BODY_BYTES, signed_delivery_headers, webhook_signature
+from webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def test_a_signed_delivery_is_stored_queued_and_answered_200(database_queue, pos
     assert event.attempts == 0
     task = DBTaskResult.objects.get()
     assert task.id == event.task_id  # the task finds its event by this id
-    assert task.task_path == "connector.tasks.process_webhook_event"
+    assert task.task_path == "webhooks.tasks.process_webhook_event"
     assert task.args_kwargs == {"args": [], "kwargs": {}}
 
 
@@ -200,7 +200,7 @@ def test_with_an_inline_queue_the_event_is_processed_after_the_commit(post_webho
 def test_a_failing_handler_with_an_inline_queue_still_answers_200(
     post_webhook, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from connector import webhook_registry
+    from webhooks import registry as webhook_registry
 
     def explode(**kwargs):
         raise RuntimeError("handler bug")

@@ -1,16 +1,17 @@
-"""Handlers of the webhook topics the connector app owns: granted scopes and the customer
+"""Handlers of the webhook topics the platform owns: granted scopes and the customer
 privacy requests. Each checks its payload and calls one service (see
-``connector.webhook_registry`` for the contract)."""
+``webhooks.registry`` for the contract)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from connector import services
+from connector import services as connector_services
 from connector.errors import WebhookPayloadError
-from connector.privacy import Customer
-from connector.webhook_registry import WebhookEventInfo, webhook_handler
+from webhooks import services
+from webhooks.privacy import Customer
+from webhooks.registry import WebhookEventInfo, webhook_handler
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def handle_app_scopes_update(*, shop: str, payload: dict[str, Any], event: Webho
     scopes = payload.get("current")
     if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
         raise WebhookPayloadError("'current' is not a list of scopes")
-    if not services.shopify_session_scopes_update(shop=shop, scopes=scopes):
+    if not connector_services.shopify_session_scopes_update(shop=shop, scopes=scopes):
         logger.info("Scopes update for a shop without an offline session", extra={"shop": shop})
 
 

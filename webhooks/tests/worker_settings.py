@@ -7,4 +7,4 @@ os.environ.setdefault("TASKS_BACKEND", "database")
 
 from connector.settings_test import *  # noqa: F403
 
-WEBHOOK_HANDLER_MODULES = ["connector.tests.slow_webhook_handler"]
+WEBHOOK_HANDLER_MODULES = ["webhooks.tests.slow_webhook_handler"]

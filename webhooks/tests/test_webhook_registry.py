@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from connector import webhook_registry
 from connector.shopify.webhooks import COMPLIANCE_TOPICS, SUBSCRIBED_TOPICS
+from webhooks import registry as webhook_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +39,7 @@ def test_each_app_registers_its_handlers_at_start_up():
 
     assert handlers["app/uninstalled"].__module__ == "shops.webhook_handlers"
     assert handlers["shop/redact"].__module__ == "shops.webhook_handlers"
-    assert handlers["app/scopes_update"].__module__ == "connector.webhook_handlers"
+    assert handlers["app/scopes_update"].__module__ == "webhooks.webhook_handlers"
     assert webhook_registry.handler_for("products/update") is None
 
 
@@ -55,8 +55,8 @@ def test_two_handlers_for_one_topic_are_refused(monkeypatch):
 
 def test_extra_handler_modules_from_settings_are_registered(settings, monkeypatch):
     monkeypatch.setattr(webhook_registry, "_handlers", dict(webhook_registry._handlers))
-    monkeypatch.delitem(sys.modules, "connector.tests.slow_webhook_handler", raising=False)
-    settings.WEBHOOK_HANDLER_MODULES = ["connector.tests.slow_webhook_handler"]
+    monkeypatch.delitem(sys.modules, "webhooks.tests.slow_webhook_handler", raising=False)
+    settings.WEBHOOK_HANDLER_MODULES = ["webhooks.tests.slow_webhook_handler"]
     assert webhook_registry.handler_for("connector_test/slow") is None
 
     webhook_registry.autodiscover()

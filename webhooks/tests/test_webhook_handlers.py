@@ -3,8 +3,9 @@ customers/data_request and customers/redact."""
 
 import pytest
 
-from connector.models import CustomerDataExport, ShopifySession, WebhookEvent
+from connector.models import ShopifySession
 from connector.tests.factories import ShopifySessionFactory
+from webhooks.models import CustomerDataExport, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -107,8 +108,8 @@ def test_a_data_request_for_a_shop_we_know_nothing_of_still_leaves_an_export(del
 
 
 def test_processing_the_same_data_request_again_rebuilds_its_one_export(deliver):
-    from connector import services
-    from connector.privacy import Customer
+    from webhooks import services
+    from webhooks.privacy import Customer
 
     event = deliver("customers/data_request", privacy_payload())
     customer = Customer.from_privacy_payload(privacy_payload())

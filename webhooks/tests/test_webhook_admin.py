@@ -9,13 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from connector.models import CustomerDataExport, WebhookEvent
+from webhooks.models import CustomerDataExport, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
 SHOP = "tienda-uno.myshopify.com"
 Status = WebhookEvent.Status
-CHANGELIST = reverse("admin:connector_webhookevent_changelist")
+CHANGELIST = reverse("admin:webhooks_webhookevent_changelist")
 PAYLOAD = {
     "id": 1001,
     "name": "#1001",
@@ -105,7 +105,7 @@ def test_the_event_page_still_reads_payload_and_errors(admin_client):
     stored = event(1, status=Status.FAILED, last_error="RuntimeError: boom")
 
     with CaptureQueriesContext(connection) as captured:
-        page = admin_client.get(reverse("admin:connector_webhookevent_change", args=[stored.pk]))
+        page = admin_client.get(reverse("admin:webhooks_webhookevent_change", args=[stored.pk]))
 
     assert page.status_code == 200
     assert any(BIG_COLUMNS.search(sql) for sql in event_queries(captured))
@@ -124,7 +124,7 @@ def test_the_event_page_shows_the_payload_with_personal_data_masked(admin_client
         ],
     )
 
-    page = admin_client.get(reverse("admin:connector_webhookevent_change", args=[stored.pk])).content.decode()
+    page = admin_client.get(reverse("admin:webhooks_webhookevent_change", args=[stored.pk])).content.decode()
 
     for personal in ("buyer@example.com", "3001112233", "Ana", "Pérez", "Calle 10", "Cali"):
         assert personal not in page
@@ -137,7 +137,7 @@ def test_the_event_page_shows_the_payload_with_personal_data_masked(admin_client
 def test_events_cannot_be_added_or_deleted_in_bulk(admin_client):
     event(1)
 
-    assert admin_client.get(reverse("admin:connector_webhookevent_add")).status_code == 403
+    assert admin_client.get(reverse("admin:webhooks_webhookevent_add")).status_code == 403
     actions = admin_client.get(CHANGELIST).context["action_form"].fields["action"].choices
     assert [(name, str(label)) for name, label in actions if name] == [
         ("retry_events", "Reintentar"),
@@ -188,23 +188,44 @@ def test_a_data_export_is_shown_and_downloadable_but_not_editable(admin_client):
     document = {"customer": {"id": "7", "email": "buyer@example.com"}, "sections": {"webhook_events": []}}
     export = CustomerDataExport.objects.create(shop=SHOP, customer_id="7", document=document, source_event_id=123)
 
-    listing = admin_client.get(reverse("admin:connector_customerdataexport_changelist"), {"q": "7"})
-    page = admin_client.get(reverse("admin:connector_customerdataexport_change", args=[export.pk])).content.decode()
-    download = admin_client.get(reverse("admin:connector_customerdataexport_download", args=[export.pk]))
+    listing = admin_client.get(reverse("admin:webhooks_customerdataexport_changelist"), {"q": "7"})
+    page = admin_client.get(reverse("admin:webhooks_customerdataexport_change", args=[export.pk])).content.decode()
+    download = admin_client.get(reverse("admin:webhooks_customerdataexport_download", args=[export.pk]))
 
     assert listing.context["cl"].result_count == 1
     assert "buyer@example.com" in page  # the export is the customer's data, for the operator
-    assert reverse("admin:connector_webhookevent_change", args=[123]) in page
+    assert reverse("admin:webhooks_webhookevent_change", args=[123]) in page
     assert 'name="_save"' not in page
     assert download["Content-Disposition"] == f'attachment; filename="customer-data-export-{export.pk}.json"'
     assert json.loads(download.content) == document
-    assert admin_client.get(reverse("admin:connector_customerdataexport_add")).status_code == 403
-    assert admin_client.get(reverse("admin:connector_customerdataexport_download", args=[999])).status_code == 404
+    assert admin_client.get(reverse("admin:webhooks_customerdataexport_add")).status_code == 403
+    assert admin_client.get(reverse("admin:webhooks_customerdataexport_download", args=[999])).status_code == 404
 
 
 def test_the_shop_links_lead_to_its_webhook_events(admin_client):
     stored = event(1)
 
-    page = admin_client.get(reverse("admin:connector_webhookevent_change", args=[stored.pk])).content.decode()
+    page = admin_client.get(reverse("admin:webhooks_webhookevent_change", args=[stored.pk])).content.decode()
 
     assert f"{CHANGELIST}?shop={SHOP}" in page
+
+
+def test_bookmarks_of_the_inbox_under_its_old_app_label_open_the_same_pages(admin_client):
+    stored = event(1)
+    export = CustomerDataExport.objects.create(shop=SHOP, customer_id="7", document={})
+
+    moved = {
+        f"/admin/connector/webhookevent/?status=failed&q={SHOP}": f"{CHANGELIST}?status=failed&q={SHOP}",
+        f"/admin/connector/webhookevent/{stored.pk}/change/": reverse(
+            "admin:webhooks_webhookevent_change", args=[stored.pk]
+        ),
+        f"/admin/connector/customerdataexport/{export.pk}/download/": reverse(
+            "admin:webhooks_customerdataexport_download", args=[export.pk]
+        ),
+    }
+    for old, new in moved.items():
+        response = admin_client.get(old)
+        assert response.status_code == 301
+        assert response["Location"] == new
+        assert admin_client.get(new).status_code == 200
+    assert admin_client.get("/admin/connector/shopifysession/").status_code == 200

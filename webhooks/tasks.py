@@ -1,11 +1,11 @@
-"""Background tasks of the connector app: ids in, one service call, nothing else."""
+"""Background tasks of the webhooks app: ids in, one service call, nothing else."""
 
 from __future__ import annotations
 
 from django_tasks import TaskContext, task
 
-from connector import services
-from connector.models import WebhookEvent
+from webhooks import services
+from webhooks.models import WebhookEvent
 
 
 @task(takes_context=True)
