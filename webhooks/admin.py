@@ -190,7 +190,9 @@ class WebhookEventAdmin(ConsoleModelAdmin):
         if not obj.task_id:
             return "—"
         return format_html(
-            '<a href="{}">{}</a>', reverse("admin:django_tasks_db_dbtaskresult_change", args=[obj.task_id]), obj.task_id
+            '<a href="{}">{}</a>',
+            reverse("admin:django_tasks_database_dbtaskresult_change", args=[obj.task_id]),
+            obj.task_id,
         )
 
     def _report(self, request: HttpRequest, message: str, *, done: int, more: bool) -> None:

@@ -2,6 +2,7 @@
 
 import json
 import re
+import uuid
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -229,3 +230,13 @@ def test_bookmarks_of_the_inbox_under_its_old_app_label_open_the_same_pages(admi
         assert response["Location"] == new
         assert admin_client.get(new).status_code == 200
     assert admin_client.get("/admin/connector/shopifysession/").status_code == 200
+
+
+def test_an_event_page_links_to_its_queued_task(admin_client):
+    task_id = uuid.uuid4()
+    stored = event(1, status=Status.PENDING, task_id=task_id)
+
+    page = admin_client.get(reverse("admin:webhooks_webhookevent_change", args=[stored.pk]))
+
+    assert page.status_code == 200
+    assert reverse("admin:django_tasks_database_dbtaskresult_change", args=[task_id]) in page.content.decode()
