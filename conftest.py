@@ -41,7 +41,7 @@ def _reset_caches() -> Iterator[None]:
     from django.core.cache import cache
 
     from connector.health import reset_readiness_cache
-    from connector.services import shopify_session_cache_clear
+    from connector.sessions import shopify_session_cache_clear
 
     cache.clear()
     reset_readiness_cache()

@@ -23,7 +23,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from connector.services import shopify_session_for_request
+from connector.sessions import shopify_session_for_request
 from connector.shopify.errors import ShopifyAuthError, ShopifyError
 from connector.shopify.session_tokens import InvalidSessionToken, SessionToken, decode_session_token
 from connector.validators import is_valid_shop_domain

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from connector import services
+from connector import oauth_states, sessions
 from connector.embedded import embedded_view
 from connector.health import readiness
 from connector.shopify.errors import ShopifyError
@@ -71,7 +71,7 @@ def auth_login(request: HttpRequest) -> HttpResponse:
             {"shop": raw, "error": _("Please enter a valid shop domain to log in")},
             status=400,
         )
-    state = services.oauth_state_create(shop=shop)
+    state = oauth_states.oauth_state_create(shop=shop)
     url = ShopifyOAuthClient().authorize_url(
         shop=shop,
         scopes=settings.SHOPIFY_SCOPES,
@@ -82,7 +82,7 @@ def auth_login(request: HttpRequest) -> HttpResponse:
     response.set_cookie(
         OAUTH_STATE_COOKIE,
         state,
-        max_age=int(services.OAUTH_STATE_LIFETIME.total_seconds()),
+        max_age=int(oauth_states.OAUTH_STATE_LIFETIME.total_seconds()),
         secure=not settings.DEBUG,
         httponly=True,
         samesite="Lax",
@@ -146,7 +146,7 @@ def auth_callback(request: HttpRequest) -> HttpResponse:
         )
     state = params.get("state", "")
     cookie_state = request.COOKIES.get(OAUTH_STATE_COOKIE, "")
-    if not state or state != cookie_state or not services.oauth_state_consume(shop=shop, state=state):
+    if not state or state != cookie_state or not oauth_states.oauth_state_consume(shop=shop, state=state):
         return _callback_refused(
             request,
             reason="state missing, not started in this browser, expired or already used",
@@ -155,7 +155,7 @@ def auth_callback(request: HttpRequest) -> HttpResponse:
             shop=shop,
         )
     try:
-        services.shopify_session_from_code(shop=shop, code=code)
+        sessions.shopify_session_from_code(shop=shop, code=code)
     except ShopifyError as error:
         return _callback_refused(
             request,

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from assistant.selectors import ai_profile_panel_context
 from connector.embedded import api_error, embedded_context, embedded_view, read_json
 from connector.errors import ApplicationError
-from connector.services import shopify_admin_client
+from connector.sessions import shopify_admin_client
 from connector.shopify.errors import ShopifyError, ShopifyForbidden
 from shops import services
 from shops.countries import COUNTRIES

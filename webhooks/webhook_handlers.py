@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from connector import services as connector_services
+from connector import sessions
 from connector.errors import WebhookPayloadError
 from webhooks import services
 from webhooks.privacy import Customer
@@ -31,7 +31,7 @@ def handle_app_scopes_update(*, shop: str, payload: dict[str, Any], event: Webho
     scopes = payload.get("current")
     if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
         raise WebhookPayloadError("'current' is not a list of scopes")
-    if not connector_services.shopify_session_scopes_update(shop=shop, scopes=scopes):
+    if not sessions.shopify_session_scopes_update(shop=shop, scopes=scopes):
         logger.info("Scopes update for a shop without an offline session", extra={"shop": shop})
 
 

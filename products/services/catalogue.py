@@ -33,7 +33,7 @@ from connector.dropi.errors import (
     DropiUnavailable,
 )
 from connector.errors import ApplicationError
-from connector.services import shopify_admin_client
+from connector.sessions import shopify_admin_client
 from connector.shopify.errors import ShopifyError
 from shops.countries import COUNTRIES_BY_CODE
 from shops.models import ShopConfiguration

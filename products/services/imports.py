@@ -41,7 +41,7 @@ from django.utils.translation import ngettext
 from connector.dropi.client import DropiProduct, DropiVariation
 from connector.errors import ApplicationError
 from connector.selectors import shopify_session_has_scope
-from connector.services import shopify_admin_client
+from connector.sessions import shopify_admin_client
 from connector.shopify.errors import ShopifyError, ShopifyForbidden, ShopifyUserErrors
 from connector.shopify.graphql import ShopifyAdminClient
 from products.models import ProductAssociation, VariantMapping

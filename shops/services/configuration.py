@@ -435,7 +435,7 @@ def shop_uninstall(*, shop: str, uninstalled_at: datetime.datetime) -> bool:
     shop was installed again after ``uninstalled_at`` (a late or replayed event); a shop that
     never installed has only its sessions (if any) deleted.
     """
-    from connector.services import shopify_sessions_delete
+    from connector.sessions import shopify_sessions_delete
 
     with transaction.atomic():
         configuration = ShopConfiguration.objects.select_for_update().filter(shop=shop).first()

@@ -109,7 +109,7 @@ def test_a_late_uninstall_does_not_undo_a_reinstall_that_happened_after_it(
     client, shopify_simulator, session_token, post_webhook, run_worker
 ):
     """Uninstall at T1, reinstall (token exchange) at T2, the worker reaches the T1 event after T2."""
-    from connector import services
+    from connector import sessions
     from connector.shopify.errors import ShopifyReauthorizationRequired
 
     def open_app():
@@ -125,7 +125,7 @@ def test_a_late_uninstall_does_not_undo_a_reinstall_that_happened_after_it(
     shopify_simulator.expire_access_token(old.access_token.reveal())
     shopify_simulator.revoke_refresh_token(old.refresh_token.reveal())
     with pytest.raises(ShopifyReauthorizationRequired):
-        services.shopify_admin_client(shop=SHOP).execute("shop_info")
+        sessions.shopify_admin_client(shop=SHOP).execute("shop_info")
     # …and the merchant, reinstalling, opens the app: a new token exchange.
     open_app()
     assert shopify_simulator.count("token_exchange") == 2
@@ -138,7 +138,7 @@ def test_a_late_uninstall_does_not_undo_a_reinstall_that_happened_after_it(
     configuration = ShopConfiguration.objects.get(shop=SHOP)
     assert configuration.is_installed
     assert configuration.installed_at > uninstalled_at
-    assert services.shopify_access_token_get(shop=SHOP) == new_token
+    assert sessions.shopify_access_token_get(shop=SHOP) == new_token
 
 
 def test_an_uninstall_after_the_last_token_exchange_still_uninstalls(

@@ -1,8 +1,9 @@
-"""Use cases owned by the connector app.
+"""Shopify sessions: the offline access token of every shop.
 
-Owns: Shopify access tokens (token exchange, expiring-token refresh with a lease so that one
-process spends a refresh token, re-authorization state), the Admin API client for a shop, the
-fallback OAuth flow's nonces and the sessions' scopes. No transaction is ever held open across
+Owns: token exchange (a session token traded for an expiring offline token), the OAuth code
+exchange of the fallback login, storing the tokens, refreshing them under a lease so that one
+process spends a refresh token, re-authorization state, the Admin API client for a shop, and
+deleting a shop's sessions or updating their scopes. No transaction is ever held open across
 an HTTP call.
 """
 
@@ -251,34 +252,6 @@ class ShopTokenProvider:
 def shopify_admin_client(*, shop: str) -> ShopifyAdminClient:
     """The Admin GraphQL client for ``shop`` with its stored (and refreshed) offline token."""
     return ShopifyAdminClient(shop=shop, tokens=ShopTokenProvider(shop))
-
-
-OAUTH_STATE_LIFETIME = datetime.timedelta(minutes=15)
-
-
-def oauth_state_create(*, shop: str) -> str:
-    """Store a single-use nonce for an OAuth redirect to ``shop`` and return it.
-
-    Also drops nonces older than their lifetime (housekeeping; they can never be used).
-    """
-    from connector.models import OAuthState
-
-    state = uuid.uuid4().hex + uuid.uuid4().hex
-    OAuthState.objects.filter(created_at__lt=timezone.now() - OAUTH_STATE_LIFETIME).delete()
-    OAuthState.objects.create(state=state, shop=shop)
-    return state
-
-
-def oauth_state_consume(*, shop: str, state: str) -> bool:
-    """Spend the nonce: True exactly once for a fresh nonce issued for ``shop``."""
-    from connector.models import OAuthState
-
-    if not state:
-        return False
-    deleted, _ = OAuthState.objects.filter(
-        state=state, shop=shop, created_at__gte=timezone.now() - OAUTH_STATE_LIFETIME
-    ).delete()
-    return deleted == 1
 
 
 def shopify_session_from_code(*, shop: str, code: str) -> ShopifySession:
