@@ -31,6 +31,7 @@ from connector.shopify.errors import (
 from connector.shopify.graphql import ShopifyAdminClient
 from connector.shopify.oauth import ShopifyOAuthClient, TokenSet
 from connector.shopify.session_tokens import SessionToken
+from connector.signals import shop_authorized
 
 logger = logging.getLogger(__name__)
 
@@ -69,17 +70,17 @@ def shopify_session_store(*, shop: str, tokens: TokenSet) -> ShopifySession:
 
 
 def shopify_session_exchange(*, session_token: SessionToken) -> ShopifySession:
-    """Trade a verified session token for an expiring offline token, store it and install the shop.
+    """Trade a verified session token for an expiring offline token, announce the grant
+    (``shop_authorized``: the shops app installs the shop) and store the token.
 
     Calls Shopify (no transaction open meanwhile). Raises ShopifyAuthError when Shopify refuses
-    the session token, ShopifyUnavailable when it cannot be reached.
+    the session token, ShopifyUnavailable when it cannot be reached; an exception of a
+    receiver propagates and the token is not stored.
     """
-    from shops.services import shop_install
-
     requested_at = timezone.now()
     tokens = ShopifyOAuthClient().exchange_session_token(shop=session_token.shop, session_token=session_token.raw)
-    # Install first: an uninstall event older than this grant then leaves the new token alone.
-    shop_install(shop=session_token.shop, requested_at=requested_at)
+    # Announce first: an uninstall event older than this grant then leaves the new token alone.
+    shop_authorized.send(sender=ShopifySession, shop=session_token.shop, requested_at=requested_at)
     session = shopify_session_store(shop=session_token.shop, tokens=tokens)
     logger.info("Stored a new offline token by token exchange", extra={"shop": session_token.shop})
     return session
@@ -255,13 +256,12 @@ def shopify_admin_client(*, shop: str) -> ShopifyAdminClient:
 
 
 def shopify_session_from_code(*, shop: str, code: str) -> ShopifySession:
-    """Finish the fallback OAuth install: trade the code for a token, store it, install the shop."""
-    from shops.services import shop_install
-
+    """Finish the fallback OAuth install: trade the code for a token, announce the grant
+    (``shop_authorized``) and store the token; as ``shopify_session_exchange`` otherwise."""
     requested_at = timezone.now()
     tokens = ShopifyOAuthClient().exchange_code(shop=shop, code=code)
-    # Install first: an uninstall event older than this grant then leaves the new token alone.
-    shop_install(shop=shop, requested_at=requested_at)
+    # Announce first: an uninstall event older than this grant then leaves the new token alone.
+    shop_authorized.send(sender=ShopifySession, shop=shop, requested_at=requested_at)
     session = shopify_session_store(shop=shop, tokens=tokens)
     logger.info("Stored a new offline token by OAuth", extra={"shop": shop})
     return session
