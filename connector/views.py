@@ -1,5 +1,4 @@
-"""HTTP endpoints of the connector app: health probes, landing, the OAuth fallback and the
-embedded app's shared JSON endpoint."""
+"""HTTP endpoints of the connector app: health probes, landing and the OAuth fallback."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from connector import oauth_states, sessions
-from connector.embedded import embedded_view
 from connector.health import readiness
 from connector.shopify.errors import ShopifyError
 from connector.shopify.oauth import ShopifyOAuthClient, callback_timestamp_is_fresh, verify_query_hmac
@@ -167,21 +165,3 @@ def auth_callback(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(f"https://{shop}/admin/apps/{settings.SHOPIFY_API_KEY}")
     response.delete_cookie(OAUTH_STATE_COOKIE)
     return response
-
-
-@embedded_view
-@require_GET
-def api_session(request: HttpRequest) -> JsonResponse:
-    """Who the embedded page is talking as: shop, language and installation state."""
-    from shops.models import ShopConfiguration
-
-    configuration = (
-        ShopConfiguration.objects.filter(shop=request.shop).only("shop", "installed_at", "uninstalled_at").first()
-    )
-    return JsonResponse(
-        {
-            "shop": request.shop,
-            "language": request.embedded.language,
-            "installed": bool(configuration and configuration.is_installed),
-        }
-    )
