@@ -128,28 +128,32 @@ def changelist_url(model: type[Model], **filters: str) -> str:
     return f"{url}?{urlencode(filters)}" if filters else url
 
 
+# Every table holding a shop's rows, in the order the links appear: (admin URL name, the
+# changelist filter that selects the shop, or None for a page that takes the shop as its
+# argument, label). Names, not models: the platform imports no app's models.
+SHOP_TABLES = (
+    ("admin:connector_shopifysession_changelist", "shop", _("Sessions")),
+    ("admin:products_productassociation_changelist", "shop", _("Product associations")),
+    ("admin:products_variantmapping_changelist", "association__shop", _("Variant mappings")),
+    ("admin:assistant_aiconfiguration_by_shop", None, _("AI configuration")),
+    ("admin:shops_flowdelivery_changelist", "shop", _("Flow deliveries")),
+    ("admin:webhooks_webhookevent_changelist", "shop", _("Webhook events")),
+    ("admin:themes_themeinstall_changelist", "shop", _("Theme installs")),
+)
+
+
+def _shop_url(url_name: str, lookup: str | None, shop: str) -> str:
+    if lookup is None:
+        return reverse(url_name, args=[shop])
+    return f"{reverse(url_name)}?{urlencode({lookup: shop})}"
+
+
 def shop_links(shop: str, *, include_configuration: bool = True) -> str:
     """HTML links to every table's rows for ``shop`` (one click from any of them)."""
-    from connector.models import ShopifySession
-    from products.models import ProductAssociation, VariantMapping
-    from shops.models import FlowDelivery
-    from themes.models import ThemeInstall
-    from webhooks.models import WebhookEvent
-
     links = []
     if include_configuration:
         links.append((reverse("admin:shops_shopconfiguration_by_shop", args=[shop]), _("Configuration")))
-    links.extend(
-        [
-            (changelist_url(ShopifySession, shop=shop), _("Sessions")),
-            (changelist_url(ProductAssociation, shop=shop), _("Product associations")),
-            (changelist_url(VariantMapping, association__shop=shop), _("Variant mappings")),
-            (reverse("admin:assistant_aiconfiguration_by_shop", args=[shop]), _("AI configuration")),
-            (changelist_url(FlowDelivery, shop=shop), _("Flow deliveries")),
-            (changelist_url(WebhookEvent, shop=shop), _("Webhook events")),
-            (changelist_url(ThemeInstall, shop=shop), _("Theme installs")),
-        ]
-    )
+    links.extend((_shop_url(url_name, lookup, shop), label) for url_name, lookup, label in SHOP_TABLES)
     return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
 
