@@ -5,6 +5,10 @@
   deliveries need, and Dropi settings.
 - deliveries: order and abandoned-cart flow deliveries (exactly once).
 - callback: Ecomdrop's callback that tags orders.
+- dropi_account: the shop's Dropi token and country as other apps use them, token checks,
+  the pause after Dropi's "Too Many Attempts".
+
+Other feature apps may import this package (it is public); its submodules are not.
 """
 
 from shops.services.configuration import (  # noqa: F401
@@ -24,3 +28,12 @@ from shops.services.configuration import (  # noqa: F401
     shop_uninstall,
 )
 from shops.services.deliveries import ecomdrop_contact_field_names  # noqa: F401
+from shops.services.dropi_account import (  # noqa: F401
+    DropiAccess,
+    dropi_access_get,
+    dropi_error_as_application_error,
+    dropi_is_configured,
+    dropi_pause_enforce,
+    dropi_pause_remaining,
+    dropi_token_check,
+)

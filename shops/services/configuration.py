@@ -33,6 +33,7 @@ from shops.services.deliveries import (
     ecomdrop_contact_field_names,
     ecomdrop_custom_field_ids,
 )
+from shops.services.dropi_account import dropi_token_check
 from shops.signals import ecomdrop_connected
 from webhooks import privacy
 
@@ -407,8 +408,6 @@ def dropi_settings_save(*, shop: str, store_name: str, country: str, token: str 
         raise ApplicationError(_("This does not look like a Dropi token."), field="token", code="too_long")
 
     if token is not None:
-        from products.services.catalogue import dropi_token_check
-
         dropi_token_check(shop=shop, token=token, country=country)
     push = token if token is not None else None
     if push is None and country != (configuration.dropi_country or ""):
