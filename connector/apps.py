@@ -8,7 +8,4 @@ class ConnectorConfig(AppConfig):
     verbose_name = _("Shopify connection")
 
     def ready(self) -> None:
-        from connector import checks, maintenance, signals  # noqa: F401
-
-        # Every app's maintenance.py registers its hooks.
-        maintenance.autodiscover()
+        from connector import checks, signals  # noqa: F401

@@ -163,6 +163,16 @@ if WEBHOOK_RETRY_MAX_SECONDS < WEBHOOK_RETRY_BASE_SECONDS or WEBHOOK_RECOVERY_IN
 # Extra modules that register webhook handlers, besides every app's webhook_handlers.py.
 WEBHOOK_HANDLER_MODULES: list[str] = []
 
+# --------------------------------------------------------------------------- task worker
+# What every `manage.py worker` runs at start and every WEBHOOK_RECOVERY_INTERVAL_SECONDS
+# (connector/maintenance.py): functions without arguments that queue lost work again.
+WORKER_MAINTENANCE = [
+    "webhooks.services.webhook_events_recover",
+    "shops.maintenance.recover_flow_deliveries",
+    "assistant.maintenance.run_due_profile_syncs",
+    "themes.services.theme_install_recover_stale",
+]
+
 # --------------------------------------------------------------------------- auth
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -6,7 +6,7 @@ from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from connector.checks import check_encryption_keys_read_stored_secrets
+from connector.checks import check_encryption_keys_read_stored_secrets, check_worker_maintenance
 from ops.tests.databases import database_alias, mysql_database, server_settings
 from shops.tests.factories import ShopConfigurationFactory
 
@@ -69,3 +69,17 @@ def test_migrate_refuses_a_latin1_database_with_one_line():
     assert "\n" not in message
     assert message.startswith(f"connector.E001 Database '{name}' uses character set latin1;")
     assert f"ALTER DATABASE `{name}` CHARACTER SET utf8mb4" in message
+
+
+def test_every_function_the_worker_runs_for_maintenance_imports():
+    assert check_worker_maintenance() == []
+
+
+def test_a_maintenance_entry_that_does_not_import_is_an_error(settings):
+    settings.WORKER_MAINTENANCE = [*settings.WORKER_MAINTENANCE, "shops.maintenance.nothing_here", "django.conf"]
+
+    errors = check_worker_maintenance()
+
+    assert [error.id for error in errors] == ["connector.E004", "connector.E004"]
+    assert "'shops.maintenance.nothing_here', which cannot be imported" in errors[0].msg
+    assert "'django.conf', which is not a function" in errors[1].msg
