@@ -8,8 +8,4 @@ class WebhooksConfig(AppConfig):
     verbose_name = _("Webhooks")
 
     def ready(self) -> None:
-        from webhooks import privacy, registry
-
-        # Every app's webhook_handlers.py and personal_data.py register themselves.
-        registry.autodiscover()
-        privacy.autodiscover()
+        from webhooks import checks  # noqa: F401

@@ -1,7 +1,6 @@
-"""What the webhooks and connector apps hold per shop and per customer (see ``webhooks.privacy``).
-
-Sessions and OAuth nonces belong to the shop and its staff; webhook payloads (orders,
-checkouts, privacy requests) and data exports hold customers' data.
+"""What the webhooks app holds per shop and per customer (listed in settings.PERSONAL_DATA,
+run by ``webhooks.privacy``): webhook payloads (orders, checkouts, privacy requests) and data
+exports hold customers' data.
 """
 
 from __future__ import annotations
@@ -9,15 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from connector.models import OAuthState, ShopifySession
 from webhooks.models import CustomerDataExport, WebhookEvent
-from webhooks.privacy import (
-    Customer,
-    customer_data_eraser,
-    customer_data_exporter,
-    mask_personal_data,
-    shop_data_eraser,
-)
+from webhooks.privacy import Customer, mask_personal_data
 
 # Topics whose payloads are requests about data, not data (they are anonymised, not exported).
 PRIVACY_TOPICS = ("customers/data_request", "customers/redact", "shop/redact")
@@ -25,12 +17,9 @@ SHOP_REDACT_TOPIC = "shop/redact"
 SCAN_CHUNK = 500
 
 
-@shop_data_eraser(ShopifySession, OAuthState, WebhookEvent, CustomerDataExport)
-def erase_connector_shop_data(*, shop: str) -> int:
+def erase_shop_events(*, shop: str) -> int:
     deleted = 0
     for queryset in (
-        ShopifySession.objects.filter(shop=shop),
-        OAuthState.objects.filter(shop=shop),
         # The shop/redact events themselves stay: they are the record of the purge.
         WebhookEvent.objects.filter(shop=shop).exclude(topic=SHOP_REDACT_TOPIC),
         CustomerDataExport.objects.filter(shop=shop),
@@ -50,7 +39,6 @@ def _events_of(shop: str, *fields: str) -> Any:
     )
 
 
-@customer_data_exporter("webhook_events")
 def export_webhook_events(*, shop: str, customer: Customer) -> list[dict[str, Any]]:
     """Stored Shopify payloads (orders, checkouts…) about the customer."""
     return [
@@ -78,7 +66,6 @@ def _scrubbed_error(text: str) -> str:
     return REMOVED_ERROR_TEXT
 
 
-@customer_data_eraser("webhook_events")
 def anonymise_webhook_events(*, shop: str, customer: Customer) -> int:
     """Blank the personal fields of every stored payload about the customer (the privacy
     requests included) and the error texts recorded while processing those events (an
@@ -108,7 +95,6 @@ def anonymise_webhook_events(*, shop: str, customer: Customer) -> int:
     return changed
 
 
-@customer_data_eraser("data_exports")
 def delete_data_exports(*, shop: str, customer: Customer) -> int:
     """Exports made for earlier data requests of the customer hold all their data."""
     ids = [

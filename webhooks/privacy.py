@@ -1,17 +1,20 @@
 """Personal data: who holds what, and how it is exported, erased and masked.
 
-Owns: the registries that Shopify's privacy webhooks run through, the ``Customer`` a privacy
-request names (and how to recognise them in a stored payload), and masking of personal fields
-in JSON (admin display, anonymisation). Must not hold any app's tables: each app registers
-its contributions in ``<app>/personal_data.py``, imported at start-up.
+Owns: reading the explicit list of settings.PERSONAL_DATA that Shopify's privacy webhooks run
+through, the ``Customer`` a privacy request names (and how to recognise them in a stored
+payload), and masking of personal fields in JSON (admin display, anonymisation). Must not
+hold any app's tables: each app's functions live in ``<app>/personal_data.py`` and
+settings.PERSONAL_DATA names them by dotted path:
 
-- ``shop_data_eraser(*models)``: ``fn(*, shop) -> int`` deletes every row of a shop in the
-  listed models (``shop/redact``; the caller owns the transaction). Every model with a
-  ``shop`` column must be covered (a test checks it).
-- ``customer_data_exporter(name)``: ``fn(*, shop, customer) -> list`` returns what the app
-  holds about a customer (``customers/data_request``); the lists form the export's sections.
-- ``customer_data_eraser(name)``: ``fn(*, shop, customer) -> int`` deletes or anonymises that
-  customer's data and returns the number of rows changed (``customers/redact``).
+- ``shop_erasers``: ``{path: [model labels]}``; ``fn(*, shop) -> int`` deletes every row of a
+  shop in the listed models (``shop/redact``; the caller owns the transaction). Every model
+  with a ``shop`` column must be covered (a test checks it).
+- ``customer_exporters``: ``{section: path}``; ``fn(*, shop, customer) -> list`` returns what
+  the app holds about a customer (``customers/data_request``); the lists form the export's
+  sections.
+- ``customer_erasers``: ``{name: path}``; ``fn(*, shop, customer) -> int`` deletes or
+  anonymises that customer's data and returns the number of rows changed
+  (``customers/redact``).
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db.models import Model
-from django.utils.module_loading import autodiscover_modules
+from django.utils.module_loading import import_string
 
 from connector.errors import WebhookPayloadError
 
@@ -32,65 +36,30 @@ CustomerExporter = Callable[..., list[Any]]
 CustomerEraser = Callable[..., int]
 
 
-@dataclass(frozen=True)
-class _ShopEraserEntry:
-    function: ShopEraser
-    models: tuple[type[Model], ...]
-
-
-_shop_erasers: dict[str, _ShopEraserEntry] = {}
-_customer_exporters: dict[str, CustomerExporter] = {}
-_customer_erasers: dict[str, CustomerEraser] = {}
-
-
-def _key(function: Callable[..., Any]) -> str:
-    return f"{function.__module__}.{function.__qualname__}"
-
-
-def shop_data_eraser(*models: type[Model]) -> Callable[[ShopEraser], ShopEraser]:
-    """Register a function that deletes a shop's rows of ``models``."""
-
-    def register(function: ShopEraser) -> ShopEraser:
-        _shop_erasers[_key(function)] = _ShopEraserEntry(function=function, models=models)
-        return function
-
-    return register
-
-
-def customer_data_exporter(name: str) -> Callable[[CustomerExporter], CustomerExporter]:
-    """Register a function whose result becomes section ``name`` of a customer's export."""
-
-    def register(function: CustomerExporter) -> CustomerExporter:
-        _customer_exporters[name] = function
-        return function
-
-    return register
-
-
-def customer_data_eraser(name: str) -> Callable[[CustomerEraser], CustomerEraser]:
-    """Register a function that erases a customer's data (its count is reported as ``name``)."""
-
-    def register(function: CustomerEraser) -> CustomerEraser:
-        _customer_erasers[name] = function
-        return function
-
-    return register
-
-
 def shop_erasers() -> list[tuple[str, ShopEraser]]:
-    return [(name, entry.function) for name, entry in sorted(_shop_erasers.items())]
+    """(dotted path, function) of every shop eraser, in the order listed."""
+    return [(path, import_string(path)) for path in settings.PERSONAL_DATA["shop_erasers"]]
 
 
 def models_erased_per_shop() -> set[type[Model]]:
-    return {model for entry in _shop_erasers.values() for model in entry.models}
+    """The models the shop erasers say they cover."""
+    return {apps.get_model(label) for labels in settings.PERSONAL_DATA["shop_erasers"].values() for label in labels}
 
 
 def customer_exporters() -> list[tuple[str, CustomerExporter]]:
-    return sorted(_customer_exporters.items())
+    """(section name, function) of every customer exporter, in the order listed."""
+    return [(name, import_string(path)) for name, path in settings.PERSONAL_DATA["customer_exporters"].items()]
 
 
 def customer_erasers() -> list[tuple[str, CustomerEraser]]:
-    return sorted(_customer_erasers.items())
+    """(name, function) of every customer eraser, in the order listed."""
+    return [(name, import_string(path)) for name, path in settings.PERSONAL_DATA["customer_erasers"].items()]
+
+
+def personal_data_paths() -> list[str]:
+    """Every function settings.PERSONAL_DATA names (for the system check)."""
+    listed = settings.PERSONAL_DATA
+    return [*listed["shop_erasers"], *listed["customer_exporters"].values(), *listed["customer_erasers"].values()]
 
 
 def models_with_a_shop_column() -> list[type[Model]]:
@@ -100,10 +69,6 @@ def models_with_a_shop_column() -> list[type[Model]]:
         for model in apps.get_models()
         if any(model_field.name == "shop" for model_field in model._meta.concrete_fields)
     ]
-
-
-def autodiscover() -> None:
-    autodiscover_modules("personal_data")
 
 
 # --------------------------------------------------------------------------- the customer

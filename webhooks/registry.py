@@ -1,8 +1,9 @@
-"""The registry of webhook topic handlers.
+"""The map of webhook topics to their handlers.
 
-Owns: mapping a Shopify topic string ("orders/create") to the function that processes it, and
-importing every app's ``webhook_handlers`` module at start-up so they can register. Must not
-hold domain logic; handlers live in ``<app>/webhook_handlers.py`` and call services.
+Owns: finding the function that processes a Shopify topic ("orders/create"), as
+settings.WEBHOOK_HANDLERS names it by dotted path (``grep "orders/create"`` finds the handler
+in one hop). Must not hold domain logic; handlers live in ``<app>/webhook_handlers.py`` and
+call services.
 
 A handler has the signature ``handle_<topic>(*, shop, payload, event)``: ``event`` carries the
 delivery's metadata (ids, triggered-at, attempt number). It runs inside a transaction that
@@ -14,14 +15,11 @@ table and enqueue a task instead). Raising marks the attempt failed: exceptions 
 from __future__ import annotations
 
 import datetime
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import autodiscover_modules
+from django.utils.module_loading import import_string
 
 
 @dataclass(frozen=True)
@@ -48,40 +46,11 @@ class WebhookHandler(Protocol):
     def __call__(self, *, shop: str, payload: dict[str, Any], event: WebhookEventInfo) -> None: ...
 
 
-_handlers: dict[str, WebhookHandler] = {}
-
-
-def webhook_handler(topic: str) -> Callable[[WebhookHandler], WebhookHandler]:
-    """Register the decorated function as the handler of ``topic`` (one handler per topic)."""
-
-    def register(function: WebhookHandler) -> WebhookHandler:
-        existing = _handlers.get(topic)
-        if existing is not None and existing is not function:
-            raise ImproperlyConfigured(
-                f"Two handlers for webhook topic {topic!r}: {_name(existing)} and {_name(function)}"
-            )
-        _handlers[topic] = function
-        return function
-
-    return register
-
-
-def _name(function: Any) -> str:
-    return f"{function.__module__}.{function.__qualname__}"
-
-
 def handler_for(topic: str) -> WebhookHandler | None:
-    """The handler registered for ``topic``, or None (the event is then ignored)."""
-    return _handlers.get(topic)
+    """The handler settings.WEBHOOK_HANDLERS names for ``topic``, or None (the event is then ignored)."""
+    path = settings.WEBHOOK_HANDLERS.get(topic)
+    return import_string(path) if path else None
 
 
 def registered_topics() -> list[str]:
-    return sorted(_handlers)
-
-
-def autodiscover() -> None:
-    """Import ``<app>.webhook_handlers`` of every installed app, then the modules listed in
-    ``settings.WEBHOOK_HANDLER_MODULES`` (extra handlers, e.g. a test worker's)."""
-    autodiscover_modules("webhook_handlers")
-    for module_path in getattr(settings, "WEBHOOK_HANDLER_MODULES", []):
-        importlib.import_module(module_path)
+    return sorted(settings.WEBHOOK_HANDLERS)

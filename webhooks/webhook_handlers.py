@@ -11,7 +11,7 @@ from connector import sessions
 from connector.errors import WebhookPayloadError
 from webhooks import services
 from webhooks.privacy import Customer
-from webhooks.registry import WebhookEventInfo, webhook_handler
+from webhooks.registry import WebhookEventInfo
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,6 @@ def require_shop_domain(payload: dict[str, Any], shop: str) -> None:
         raise WebhookPayloadError("the payload's shop_domain is not the delivery's shop")
 
 
-@webhook_handler("app/scopes_update")
 def handle_app_scopes_update(*, shop: str, payload: dict[str, Any], event: WebhookEventInfo) -> None:
     scopes = payload.get("current")
     if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
@@ -35,7 +34,6 @@ def handle_app_scopes_update(*, shop: str, payload: dict[str, Any], event: Webho
         logger.info("Scopes update for a shop without an offline session", extra={"shop": shop})
 
 
-@webhook_handler("customers/data_request")
 def handle_customers_data_request(*, shop: str, payload: dict[str, Any], event: WebhookEventInfo) -> None:
     require_shop_domain(payload, shop)
     customer = Customer.from_privacy_payload(payload)
@@ -46,7 +44,6 @@ def handle_customers_data_request(*, shop: str, payload: dict[str, Any], event: 
     )
 
 
-@webhook_handler("customers/redact")
 def handle_customers_redact(*, shop: str, payload: dict[str, Any], event: WebhookEventInfo) -> None:
     require_shop_domain(payload, shop)
     services.customer_data_redact(shop=shop, customer=Customer.from_privacy_payload(payload))

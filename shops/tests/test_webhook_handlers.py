@@ -196,7 +196,7 @@ def test_shop_redact_deletes_every_row_of_the_shop_and_nothing_else(deliver, pos
 def test_every_table_with_a_shop_column_has_a_registered_eraser():
     missing = set(privacy.models_with_a_shop_column()) - privacy.models_erased_per_shop()
 
-    assert not missing, f"register a shop_data_eraser for {sorted(model.__name__ for model in missing)}"
+    assert not missing, f"list a shop eraser in PERSONAL_DATA for {sorted(model.__name__ for model in missing)}"
     assert VariantMapping in privacy.models_erased_per_shop()
 
 

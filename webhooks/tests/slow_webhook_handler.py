@@ -1,4 +1,4 @@
-"""A test-only webhook handler for worker subprocesses (registered by worker_settings.py).
+"""A test-only webhook handler for worker subprocesses (mapped to its topic by worker_settings.py).
 
 It appends "start" and "finish" lines (with its process id) to CONNECTOR_TEST_MARKER and
 spends CONNECTOR_TEST_HANDLER_SECONDS in between, so a test can kill the worker mid-task and
@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from webhooks.registry import WebhookEventInfo, webhook_handler
+from webhooks.registry import WebhookEventInfo
 
 TOPIC = "connector_test/slow"
 
@@ -20,7 +20,6 @@ def _record(line: str) -> None:
         marker.write(line + "\n")
 
 
-@webhook_handler(TOPIC)
 def handle_connector_test_slow(*, shop: str, payload: dict[str, Any], event: WebhookEventInfo) -> None:
     _record(f"start {os.getpid()} event={event.id} attempt={event.attempt}")
     deadline = time.monotonic() + float(os.environ.get("CONNECTOR_TEST_HANDLER_SECONDS", "0"))

@@ -3,6 +3,7 @@
 import pytest
 
 from connector.errors import WebhookPayloadError
+from webhooks.checks import check_personal_data
 from webhooks.privacy import Customer, mask_personal_data
 
 ORDER = {
@@ -131,3 +132,20 @@ def test_links_and_identifiers_that_lead_to_the_buyer_are_masked():
     # The checkout token links a checkout to its delivery; alone it opens nothing.
     assert masked["token"] == checkout["token"]
     assert masked["currency"] == "COP"
+
+
+def test_every_function_and_model_personal_data_names_exists(settings):
+    assert check_personal_data() == []
+    settings.PERSONAL_DATA = {
+        **settings.PERSONAL_DATA,
+        "shop_erasers": {
+            **settings.PERSONAL_DATA["shop_erasers"],
+            "shops.personal_data.erase_nothing": ["shops.Nothing"],
+        },
+    }
+
+    errors = check_personal_data()
+
+    assert [error.id for error in errors] == ["webhooks.E002", "webhooks.E003"]
+    assert "'shops.personal_data.erase_nothing', which cannot be imported" in errors[0].msg
+    assert "'shops.Nothing', which is not an installed model" in errors[1].msg

@@ -12,7 +12,6 @@ from django_tasks_db.models import DBTaskResult
 from connector.errors import WebhookPayloadError
 from connector.shopify.errors import ShopifyThrottled, ShopifyUnavailable
 from shops.models import ShopConfiguration
-from webhooks import registry as webhook_registry
 from webhooks import services
 from webhooks.models import WebhookEvent
 from webhooks.services import inbox
@@ -23,23 +22,31 @@ TOPIC = "connector_test/unit"
 Status = WebhookEvent.Status
 
 
+class Recorder:
+    error = None
+    calls = []
+
+    def __call__(self, *, shop, payload, event):
+        self.calls.append((shop, payload, event))
+        if self.error is not None:
+            raise self.error
+
+
+RECORDER = Recorder()
+
+
+def write_then_fail(*, shop, payload, event):
+    ShopConfiguration.objects.create(shop=shop)
+    raise RuntimeError("after writing")
+
+
 @pytest.fixture
-def handler(monkeypatch):
-    """Register a test handler for TOPIC; set ``handler.error`` to make it raise."""
-
-    class Recorder:
-        error = None
-        calls = []
-
-        def __call__(self, *, shop, payload, event):
-            self.calls.append((shop, payload, event))
-            if self.error is not None:
-                raise self.error
-
-    recorder = Recorder()
-    recorder.calls = []
-    monkeypatch.setitem(webhook_registry._handlers, TOPIC, recorder)
-    return recorder
+def handler(settings):
+    """Map TOPIC to a test handler; set ``handler.error`` to make it raise."""
+    RECORDER.error = None
+    RECORDER.calls = []
+    settings.WEBHOOK_HANDLERS = {**settings.WEBHOOK_HANDLERS, TOPIC: f"{__name__}.RECORDER"}
+    return RECORDER
 
 
 @pytest.fixture
@@ -150,12 +157,8 @@ def test_a_non_retryable_error_fails_the_event_at_once(stored, run_worker, handl
     assert not DBTaskResult.objects.filter(status=TaskResultStatus.READY).exists()
 
 
-def test_the_handlers_writes_roll_back_when_it_fails(stored, run_worker, handler):
-    def write_then_fail(*, shop, payload, event):
-        ShopConfiguration.objects.create(shop=shop)
-        raise RuntimeError("after writing")
-
-    webhook_registry._handlers[TOPIC] = write_then_fail
+def test_the_handlers_writes_roll_back_when_it_fails(stored, run_worker, handler, settings):
+    settings.WEBHOOK_HANDLERS = {**settings.WEBHOOK_HANDLERS, TOPIC: f"{__name__}.write_then_fail"}
     stored()
 
     run_worker()

@@ -7,4 +7,7 @@ os.environ.setdefault("TASKS_BACKEND", "database")
 
 from connector.settings_test import *  # noqa: F403
 
-WEBHOOK_HANDLER_MODULES = ["webhooks.tests.slow_webhook_handler"]
+WEBHOOK_HANDLERS = {
+    **WEBHOOK_HANDLERS,  # noqa: F405
+    "connector_test/slow": "webhooks.tests.slow_webhook_handler.handle_connector_test_slow",
+}
