@@ -141,22 +141,6 @@ def check_encryption_keys_read_stored_secrets(
     return messages
 
 
-def database_check_errors(databases: list[str]) -> list[checks.CheckMessage]:
-    """The errors of this module's database checks for ``databases`` (silenced ones left out)."""
-    found = [
-        *check_database_charset(databases=databases),
-        *check_encryption_keys_read_stored_secrets(databases=databases),
-    ]
-    return [message for message in found if message.is_serious() and not message.is_silenced()]
-
-
-def describe_in_one_line(messages: list[checks.CheckMessage]) -> str:
-    """``messages`` with their hints as one line, for a command that refuses to go on."""
-    return " ".join(
-        f"{message.id} {message.msg}" + (f" Fix: {message.hint}" if message.hint else "") for message in messages
-    )
-
-
 def dotted_path_errors(setting: str, paths: Iterable[str], *, check_id: str) -> list[checks.CheckMessage]:
     """An error for every entry of ``setting`` that does not import as a function."""
     messages: list[checks.CheckMessage] = []
