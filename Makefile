@@ -75,8 +75,8 @@ shopify-simulator: install ## run the local Shopify simulator on :9100 (see READ
 dropi-simulator: install ## run the local Dropi simulator on :9300 with a demo catalogue (README › Local development)
 	$(PY) -m simulators.dropi --port 9300
 
-worker: install ## run the background task worker
-	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(MANAGE) db_worker
+worker: install ## run the background task worker (manage.py worker: tasks plus recovery of lost work)
+	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(MANAGE) worker
 
 lint: install-dev lint-imports ## ruff lint + format check, and the import contracts
 	$(BIN)/ruff check .

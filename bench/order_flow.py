@@ -1,6 +1,6 @@
 """Order automation end to end: orders/create webhooks → inbox → 2 workers → Ecomdrop flow.
 
-gunicorn (2 workers) + MySQL/MariaDB + 2 `manage.py db_worker` processes, against the local
+gunicorn (2 workers) + MySQL/MariaDB + 2 `manage.py worker` processes, against the local
 Ecomdrop simulator answering after 20 ms. Run 1: Ecomdrop healthy. Run 2: 30 % of Ecomdrop
 calls fail — half with a 503 (nothing done), half answering only after the client's timeout
 (done, but unconfirmed: the ambiguous case; the app's HTTP timeout is 0.5 s here). Prints
@@ -70,7 +70,7 @@ def start_workers(env: dict[str, str], count: int) -> list[subprocess.Popen]:
     command = [
         sys.executable,
         "manage.py",
-        "db_worker",
+        "worker",
         "--queue-name",
         "default",
         "--interval",

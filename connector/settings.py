@@ -73,8 +73,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # Before django_tasks_db: connector's `db_worker` (the library's worker plus webhook
-    # recovery) takes precedence over the library's command of the same name.
     "connector",
     "webhooks",
     "django_tasks",

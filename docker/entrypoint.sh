@@ -53,7 +53,7 @@ case "${1:-web}" in
     check_database worker
     # The web container migrates; the worker starts once the schema is there.
     wait_until "migrations (run by the web container)" python manage.py migrate --check
-    exec python manage.py db_worker --queue-name default
+    exec python manage.py worker --queue-name default
     ;;
   manage)
     shift

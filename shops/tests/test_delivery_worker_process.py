@@ -1,4 +1,4 @@
-"""Flow deliveries with real `manage.py db_worker` processes killed mid-delivery: the buyer gets
+"""Flow deliveries with real `manage.py worker` processes killed mid-delivery: the buyer gets
 the flow exactly once.
 
 A worker killed before the flow call leaves the delivery to be taken over and sent by another

@@ -58,7 +58,7 @@ def _fail_orphaned_tasks(task_ids: list[uuid.UUID | None], *, now: datetime.date
 
 
 def webhook_events_recover(*, batch_size: int = 200) -> RecoverySummary:
-    """Queue again the events a worker lost; run periodically by every ``db_worker``.
+    """Queue again the events a worker lost; run periodically by every ``manage.py worker``.
 
     - processing past its lease and not locked by a live handler transaction (the worker was
       killed, or crashed before recording the outcome): the attempt is recorded as lost and

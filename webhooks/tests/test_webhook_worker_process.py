@@ -1,4 +1,4 @@
-"""The real `manage.py db_worker` process: killed mid-task it loses nothing, stopped with
+"""The real `manage.py worker` process: killed mid-task it loses nothing, stopped with
 SIGTERM it finishes the task at hand first.
 
 Each test starts worker subprocesses against this test run's database (MySQL/MariaDB, so
@@ -50,7 +50,7 @@ class WorkerProcess:
             "PYTHONUNBUFFERED": "1",
             **extra,
         }
-        command = [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--no-reload", "--interval", "0.1"]
+        command = [sys.executable, "manage.py", "worker", "--no-startup-delay", "--no-reload", "--interval", "0.1"]
         with self.log_path.open("w") as log:
             self.process = subprocess.Popen(  # noqa: S603
                 [*command, "--worker-id", name], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT

@@ -1,4 +1,4 @@
-"""Settings of the `manage.py db_worker` subprocesses started by test_webhook_worker_process.py:
+"""Settings of the `manage.py worker` subprocesses started by test_webhook_worker_process.py:
 the test settings with the database queue and a test-only handler (slow_webhook_handler)."""
 
 import os

@@ -1,9 +1,12 @@
-"""`manage.py db_worker`: django-tasks-db's worker plus recovery of lost work.
+"""`manage.py worker`: django-tasks-db's worker plus recovery of lost work.
 
-Owns: running the maintenance hooks (connector.maintenance: lost webhook events, flow
-deliveries, profile syncs and stalled theme installs) when the worker starts and every
-WEBHOOK_RECOVERY_INTERVAL_SECONDS while it runs (a background thread with its own database
-connection). Task execution, SIGTERM/SIGINT handling and every option are the library's.
+A name of its own, so that it does not hide the library's `db_worker` behind INSTALLED_APPS
+order (which then runs tasks without recovery).
+
+Owns: running the maintenance list (settings.WORKER_MAINTENANCE through connector.maintenance:
+lost webhook events, flow deliveries, profile syncs and stalled theme installs) when the
+worker starts and every WEBHOOK_RECOVERY_INTERVAL_SECONDS while it runs (a background thread
+with its own database connection). Task execution, SIGTERM/SIGINT handling and every option are the library's.
 Must not run tasks itself.
 """
 
@@ -53,14 +56,14 @@ class RecoveryThread(threading.Thread):
 
 
 class Command(DatabaseWorkerCommand):
-    help = """Run queued background tasks (webhook events, later deliveries) until stopped.
+    help = """Run queued background tasks (webhook events, deliveries, syncs, installs) until stopped.
 
-This is django-tasks-db's worker (same options: --queue-name, --interval, --batch,
---max-tasks, --worker-id…) with one addition: it puts back in the queue the webhook events a
-worker lost. An event whose worker was killed (SIGKILL, OOM, power loss) stays "processing"
-until its lease (WEBHOOK_PROCESSING_LEASE_SECONDS) runs out; the sweep, at start and every
-WEBHOOK_RECOVERY_INTERVAL_SECONDS, then queues it again. Run as many workers as needed; the
-sweep is safe to run from all of them at once.
+This is django-tasks-db's `db_worker` (same options: --queue-name, --interval, --batch,
+--max-tasks, --worker-id…) with one addition: it puts back in the queue the work a worker
+lost (settings.WORKER_MAINTENANCE). A webhook event whose worker was killed (SIGKILL, OOM,
+power loss) stays "processing" until its lease (WEBHOOK_PROCESSING_LEASE_SECONDS) runs out;
+the sweep, at start and every WEBHOOK_RECOVERY_INTERVAL_SECONDS, then queues it again. Run as
+many workers as needed; the sweep is safe to run from all of them at once.
 
 SIGTERM or SIGINT stops the worker gracefully: the running task finishes first (a second
 signal aborts it; recovery picks its event up later). With --batch the sweep runs once
