@@ -27,6 +27,7 @@ from connector.checks import (
 )
 from connector.db_errors import describe_database_error
 from connector.dbconfig import requires_tls
+from connector.models import ShopifySession
 from ops.mysql_clients import quote_identifier, server_version_parse
 
 MIN_MAX_ALLOWED_PACKET = 16 * 1024 * 1024  # webhook payloads reach 2.5 MB; dump lines need headroom
@@ -318,8 +319,6 @@ def _check_migrations(connection: Any) -> CheckResult:
 
 
 def _check_emoji_round_trip(connection: Any) -> CheckResult:
-    from connector.models import ShopifySession
-
     table = ShopifySession._meta.db_table
     quoted = connection.ops.quote_name(table)
     probe_id = f"dbcheck-{uuid.uuid4().hex}"

@@ -25,6 +25,7 @@ from connector import crypto
 from connector.ecomdrop.client import Account, EcomdropClient, Flow
 from connector.ecomdrop.errors import EcomdropAuthError, EcomdropError
 from connector.errors import ApplicationError
+from connector.sessions import shopify_sessions_delete
 from connector.validators import validate_shop_domain
 from shops.countries import COUNTRIES_BY_CODE
 from shops.models import EcomdropBotField, ShopConfiguration
@@ -434,8 +435,6 @@ def shop_uninstall(*, shop: str, uninstalled_at: datetime.datetime) -> bool:
     shop was installed again after ``uninstalled_at`` (a late or replayed event); a shop that
     never installed has only its sessions (if any) deleted.
     """
-    from connector.sessions import shopify_sessions_delete
-
     with transaction.atomic():
         configuration = ShopConfiguration.objects.select_for_update().filter(shop=shop).first()
         if configuration is not None and configuration.installed_at and configuration.installed_at > uninstalled_at:
