@@ -7,7 +7,7 @@ from connector.models import ShopifySession
 from connector.signals import shop_authorized
 from shops import services
 from shops.models import ShopConfiguration
-from shops.services.configuration import INSTALL_CLOCK_MARGIN
+from shops.services.lifecycle import INSTALL_CLOCK_MARGIN
 from shops.tests.factories import ShopConfigurationFactory
 
 pytestmark = pytest.mark.django_db
