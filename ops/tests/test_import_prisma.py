@@ -14,8 +14,8 @@ from django.utils import timezone
 from assistant.models import AIConfiguration
 from connector import crypto
 from connector.models import ShopifySession
-from ops import prisma_import as importer
 from ops.mysql_clients import mysql_connect
+from ops.prisma_import import importer
 from ops.tests.databases import mysql_database, mysql_snapshot, server_settings, sqlite_snapshot
 from products.models import ProductAssociation
 from shops.models import ShopConfiguration
