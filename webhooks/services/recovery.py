@@ -74,8 +74,14 @@ def webhook_events_recover(*, batch_size: int = 200) -> RecoverySummary:
     if not _queue_is_database():
         return summary
     now = timezone.now()
-    lease = _processing_lease()
+    _recover_lost_workers(summary, now=now, batch_size=batch_size)
+    _requeue_lost_tasks(summary, now=now, batch_size=batch_size)
+    return summary
 
+
+def _recover_lost_workers(summary: RecoverySummary, *, now: datetime.datetime, batch_size: int) -> None:
+    """Events processing past their lease: the attempt is recorded as lost, the event queued
+    again at once or failed when out of attempts."""
     with transaction.atomic():
         stale = list(
             WebhookEvent.objects.select_for_update(skip_locked=True)
@@ -101,6 +107,10 @@ def webhook_events_recover(*, batch_size: int = 200) -> RecoverySummary:
             summary.lost_workers += 1
             logger.warning("Recovered a webhook event from a stopped worker", extra=_event_log_extra(event))
 
+
+def _requeue_lost_tasks(summary: RecoverySummary, *, now: datetime.datetime, batch_size: int) -> None:
+    """Waiting events overdue by more than the lease whose task is gone or dead: queued again."""
+    lease = _processing_lease()
     with transaction.atomic():
         overdue = list(
             WebhookEvent.objects.select_for_update(skip_locked=True)
@@ -117,7 +127,6 @@ def webhook_events_recover(*, batch_size: int = 200) -> RecoverySummary:
             )
             summary.lost_tasks += 1
             logger.warning("Queued a webhook event again: its task was lost", extra=_event_log_extra(event))
-    return summary
 
 
 def webhook_events_retry(*, event_ids: Sequence[int]) -> int:
