@@ -35,6 +35,7 @@ from shops.models import ShopConfiguration
 
 logger = logging.getLogger(__name__)
 
+# Named when this code lived in products; kept, so cached catalogue pages stay valid across the move.
 CACHE_FINGERPRINT_PURPOSE = "products.dropi-cache"
 
 
