@@ -10,7 +10,7 @@ PORT ?= 8000
 RUN_DEBUG ?= true
 
 .DEFAULT_GOAL := help
-.PHONY: help sysdeps sysdeps-browser install install-dev run test shopify-simulator dropi-simulator worker lint fmt check migrations-check messages docker-config bench clean
+.PHONY: help sysdeps sysdeps-browser install install-dev run test shopify-simulator dropi-simulator worker lint lint-imports fmt check migrations-check messages docker-config bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -69,18 +69,21 @@ run: install ## migrate and serve http://127.0.0.1:8000 (SQLite unless DATABASE_
 test: install-dev sysdeps-browser ## run the whole suite (against DATABASE_URL; SQLite when unset)
 	$(BIN)/pytest
 
-shopify-simulator: install ## run the local Shopify simulator on :9100 (see README › Local development)
-	$(PY) -m connector.simulators.shopify --port 9100
+shopify-simulator: install ## run the local Shopify simulator on :9100 (docs/development.md › Local development)
+	$(PY) -m simulators.shopify --port 9100
 
-dropi-simulator: install ## run the local Dropi simulator on :9300 with a demo catalogue (README › Local development)
-	$(PY) -m connector.simulators.dropi --port 9300
+dropi-simulator: install ## run the local Dropi simulator on :9300 with a demo catalogue (docs/development.md)
+	$(PY) -m simulators.dropi --port 9300
 
-worker: install ## run the background task worker
-	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(MANAGE) db_worker
+worker: install ## run the background task worker (manage.py worker: tasks plus recovery of lost work)
+	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(MANAGE) worker
 
-lint: install-dev ## ruff lint + format check
+lint: install-dev lint-imports ## ruff lint + format check, and the import contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+lint-imports: install-dev ## check the dependency direction between apps (import-linter contracts in pyproject.toml)
+	$(BIN)/lint-imports --no-logo
 
 fmt: install-dev ## format and auto-fix
 	$(BIN)/ruff format .
@@ -107,4 +110,4 @@ bench: install-dev ## run the benchmarks in bench/ (needs DATABASE_URL=mysql://�
 	done
 
 clean: ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache

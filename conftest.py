@@ -41,7 +41,7 @@ def _reset_caches() -> Iterator[None]:
     from django.core.cache import cache
 
     from connector.health import reset_readiness_cache
-    from connector.services import shopify_session_cache_clear
+    from connector.sessions import shopify_session_cache_clear
 
     cache.clear()
     reset_readiness_cache()
@@ -52,7 +52,7 @@ def _reset_caches() -> Iterator[None]:
 @pytest.fixture
 def shopify_simulator(settings: Any) -> Iterator[Any]:
     """A local Shopify (token exchange, refresh, GraphQL) that the app is pointed at."""
-    from connector.simulators.shopify import ShopifySimulator
+    from simulators.shopify import ShopifySimulator
 
     simulator = ShopifySimulator(api_key=settings.SHOPIFY_API_KEY, api_secret=settings.SHOPIFY_API_SECRET)
     simulator.start()
@@ -106,7 +106,7 @@ def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 @pytest.fixture
 def ecomdrop_simulator(settings: Any) -> Iterator[Any]:
     """A local Ecomdrop that the app is pointed at (accounts are added per test)."""
-    from connector.simulators.ecomdrop import EcomdropSimulator
+    from simulators.ecomdrop import EcomdropSimulator
 
     simulator = EcomdropSimulator()
     simulator.start()
@@ -119,7 +119,7 @@ def ecomdrop_simulator(settings: Any) -> Iterator[Any]:
 @pytest.fixture
 def dropi_simulator(settings: Any) -> Iterator[Any]:
     """A local Dropi for every country that the app is pointed at (accounts are added per test)."""
-    from connector.simulators.dropi import DropiSimulator
+    from simulators.dropi import DropiSimulator
 
     simulator = DropiSimulator()
     simulator.start()
@@ -215,7 +215,7 @@ def post_webhook(client: Any, settings: Any) -> Any:
 def deliver(post_webhook: Any, run_worker: Any) -> Any:
     """Deliver one signed event and run the worker: ``deliver(topic, payload, shop=…, **options)``
     returns the stored event afterwards."""
-    from connector.models import WebhookEvent
+    from webhooks.models import WebhookEvent
 
     def send(topic: str, payload: Any, *, shop: str = "tienda.myshopify.com", **options: Any) -> Any:
         assert post_webhook(topic, payload, shop=shop, **options).status_code == 200

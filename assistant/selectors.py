@@ -6,7 +6,7 @@ Reads only; never writes and never calls a vendor.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +14,10 @@ from django.utils.translation import gettext_noop
 
 from assistant import services, validators
 from assistant.models import AIConfiguration
-from shops.models import ShopConfiguration
+from shops.selectors import shop_configuration_get
+
+if TYPE_CHECKING:
+    from shops.models import ShopConfiguration
 
 SyncStatus = AIConfiguration.SyncStatus
 
@@ -112,7 +115,7 @@ def ai_profile_page_state(*, shop: str, shop_configuration: ShopConfiguration | 
     """The profile, its revision and its sync state, as the Asistente IA tab and its API use them."""
     configuration = ai_configuration_get(shop=shop)
     if shop_configuration is None:
-        shop_configuration = ShopConfiguration.objects.filter(shop=shop).first()
+        shop_configuration = shop_configuration_get(shop=shop)
     if configuration is not None:
         profile = configuration.profile()
     else:

@@ -45,7 +45,7 @@ from connector.ecomdrop.errors import (
     EcomdropRateLimited,
 )
 from connector.errors import ApplicationError
-from shops.models import EcomdropBotField, ShopConfiguration
+from shops.selectors import ecomdrop_bot_fields_list, shop_configuration_get
 
 logger = logging.getLogger(__name__)
 
@@ -211,7 +211,7 @@ def ai_profile_sync_request(*, configuration: AIConfiguration) -> AIConfiguratio
     A sync already running is left alone (it sends the saved profile). Raises
     ApplicationError when the shop has no Ecomdrop key.
     """
-    shop_configuration = ShopConfiguration.objects.filter(shop=configuration.shop).first()
+    shop_configuration = shop_configuration_get(shop=configuration.shop)
     if shop_configuration is None or not shop_configuration.ecomdrop_api_key:
         raise ApplicationError(gettext("Connect your Ecomdrop API key first."), code="no_api_key")
     now = timezone.now()
@@ -319,16 +319,31 @@ def ai_profile_account_changed(*, configuration: AIConfiguration, api_key: str) 
     return bool(stored.get("account")) and stored.get("account") not in _account_hash(api_key)
 
 
-def _bot_field_definitions() -> dict[str, EcomdropBotField]:
+@dataclasses.dataclass(frozen=True)
+class BotFieldDefinition:
+    """One profile bot field: where it is written (a pinned id, else looked up by name)."""
+
+    key: str
+    field_id: str
+    name: str
+    description: str
+
+
+def _bot_field_definitions() -> dict[str, BotFieldDefinition]:
     """Every profile bot field: the staff-editable row, or its default when the row is missing."""
-    rows = {row.key: row for row in EcomdropBotField.objects.filter(key__startswith=BOT_FIELD_PREFIX)}
-    return {
-        key: rows.get(key) or EcomdropBotField(key=key, field_id="", name=name, description=description)
-        for key, (name, description) in DEFAULT_BOT_FIELDS.items()
-    }
+    rows = ecomdrop_bot_fields_list(key_prefix=BOT_FIELD_PREFIX)
+    definitions = {}
+    for key, (name, description) in DEFAULT_BOT_FIELDS.items():
+        row = rows.get(key)
+        definitions[key] = (
+            BotFieldDefinition(key=key, field_id=row.field_id, name=row.name, description=row.description)
+            if row is not None
+            else BotFieldDefinition(key=key, field_id="", name=name, description=description)
+        )
+    return definitions
 
 
-def _find_or_create(client: EcomdropClient, definition: EcomdropBotField, fields: _AccountFields) -> str:
+def _find_or_create(client: EcomdropClient, definition: BotFieldDefinition, fields: _AccountFields) -> str:
     if fields.by_name is None:
         try:
             fields.by_name = {field.name: field.id for field in client.bot_fields()}
@@ -347,7 +362,7 @@ def _find_or_create(client: EcomdropClient, definition: EcomdropBotField, fields
     return created.id
 
 
-def _write(client: EcomdropClient, definition: EcomdropBotField, value: str, fields: _AccountFields) -> None:
+def _write(client: EcomdropClient, definition: BotFieldDefinition, value: str, fields: _AccountFields) -> None:
     key = definition.key
     if definition.field_id:
         field_id = definition.field_id
@@ -410,7 +425,7 @@ def ai_profile_sync(*, configuration_id: int) -> str:
 
     configuration = AIConfiguration.objects.get(pk=configuration_id)
     revision = configuration.revision
-    shop_configuration = ShopConfiguration.objects.filter(shop=configuration.shop).first()
+    shop_configuration = shop_configuration_get(shop=configuration.shop)
     fields = _AccountFields(ids={})
     account = ""
     try:

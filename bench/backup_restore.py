@@ -137,7 +137,7 @@ def load(*, shops: int, associations: int) -> None:
 def _defaults_file(directory: Path) -> str:
     from django.db import connection
 
-    from connector.operations.mysql_clients import _option_lines
+    from ops.mysql_clients import _option_lines
 
     path = directory / "client.cnf"
     path.write_text("\n".join(_option_lines(connection.settings_dict, mariadb_client=True)) + "\n")
@@ -159,7 +159,7 @@ def recreate(admin_defaults: str, name: str) -> None:
 
 
 def _program(kind: str) -> str:
-    from connector.operations.mysql_clients import client_program_find
+    from ops.mysql_clients import client_program_find
 
     return client_program_find(kind=kind, prefer_mariadb=True).path
 

@@ -52,12 +52,13 @@ def main() -> None:
 
     from connector.models import ShopifySession
     from connector.shopify.session_tokens import encode_session_token
-    from connector.simulators.dropi import DropiSimulator, dropi_product
-    from connector.simulators.shopify import ShopifySimulator
-    from connector.simulators.shopify_products import add_product
     from products.models import ProductAssociation
-    from products.services.catalogue import _detail_key, dropi_access_get
+    from products.services.catalogue import _detail_key
     from shops.models import ShopConfiguration
+    from shops.services import dropi_access_get
+    from simulators.dropi import DropiSimulator, dropi_product
+    from simulators.shopify import ShopifySimulator
+    from simulators.shopify_products import add_product
 
     dropi = DropiSimulator(latency=options.dropi_latency)
     shopify = ShopifySimulator(

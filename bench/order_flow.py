@@ -1,6 +1,6 @@
 """Order automation end to end: orders/create webhooks → inbox → 2 workers → Ecomdrop flow.
 
-gunicorn (2 workers) + MySQL/MariaDB + 2 `manage.py db_worker` processes, against the local
+gunicorn (2 workers) + MySQL/MariaDB + 2 `manage.py worker` processes, against the local
 Ecomdrop simulator answering after 20 ms. Run 1: Ecomdrop healthy. Run 2: 30 % of Ecomdrop
 calls fail — half with a 503 (nothing done), half answering only after the client's timeout
 (done, but unconfirmed: the ambiguous case; the app's HTTP timeout is 0.5 s here). Prints
@@ -33,9 +33,9 @@ TERMINAL = ("sent", "unconfirmed", "failed", "skipped")
 def reset() -> None:
     from django_tasks_db.models import DBTaskResult
 
-    from connector.models import WebhookEvent
     from shops.models import FlowDelivery, ShopConfiguration
     from shops.services import shop_install
+    from webhooks.models import WebhookEvent
 
     FlowDelivery.objects.filter(shop=SHOP).delete()
     WebhookEvent.objects.filter(shop=SHOP).delete()
@@ -70,7 +70,7 @@ def start_workers(env: dict[str, str], count: int) -> list[subprocess.Popen]:
     command = [
         sys.executable,
         "manage.py",
-        "db_worker",
+        "worker",
         "--queue-name",
         "default",
         "--interval",
@@ -101,9 +101,9 @@ def wait_until_done(total: int, timeout: float) -> float:
 def run(*, simulator, orders: int, concurrency: int, failures: bool) -> dict:
     from django.conf import settings
 
-    from connector.models import WebhookEvent
     from connector.shopify.webhooks import signed_delivery_headers
     from shops.models import FlowDelivery
+    from webhooks.models import WebhookEvent
 
     reset()
     simulator.accounts.clear()
@@ -182,7 +182,7 @@ def main() -> None:
     options = parser.parse_args()
     wanted = set(options.runs.split(","))
     setup_django()
-    from connector.simulators.ecomdrop import EcomdropSimulator
+    from simulators.ecomdrop import EcomdropSimulator
 
     simulator = EcomdropSimulator(latency=0.02)
     simulator.start()

@@ -5,7 +5,7 @@ some while the original is still in flight) at a fixed concurrency to POST /webh
 same requests to a bare view that only answers 200 (bench/webhook_ingest_app.py) on the same
 gunicorn in the same run. Prints throughput and p50/p99/max latency of both, their ratio, and
 rows stored vs unique events (must be equal: nothing lost, nothing doubled). Then stops the
-server and lets `manage.py db_worker --batch` drain the inbox, printing events/s.
+server and lets `manage.py worker --batch` drain the inbox, printing events/s.
 
     DATABASE_URL=mysql://root@127.0.0.1:3306/connector .venv/bin/python bench/webhook_ingest.py
     (options: --deliveries 20000 --concurrency 32 --duplicates 0.10 --web-workers 2 --threads 1
@@ -316,7 +316,7 @@ def reset_inbox() -> None:
     from django.db import connection
     from django_tasks_db.models import DBTaskResult
 
-    from connector.models import WebhookEvent
+    from webhooks.models import WebhookEvent
 
     with connection.cursor() as cursor:
         for model in (WebhookEvent, DBTaskResult):
@@ -365,9 +365,9 @@ def drain(workers: int, log_dir: Path) -> dict:
     from django.db.models import Count, Max, Min
     from django_tasks_db.models import DBTaskResult
 
-    from connector.models import WebhookEvent
+    from webhooks.models import WebhookEvent
 
-    command = [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v", "0"]
+    command = [sys.executable, "manage.py", "worker", "--batch", "--no-startup-delay", "--no-reload", "-v", "0"]
     started = time.perf_counter()
     processes = []
     for number in range(workers):
@@ -447,7 +447,7 @@ def main() -> None:
     from django.db.models import Count
     from django_tasks_db.models import DBTaskResult
 
-    from connector.models import WebhookEvent
+    from webhooks.models import WebhookEvent
 
     stored = WebhookEvent.objects.count()
     distinct = WebhookEvent.objects.values("shop", "topic", "event_id").annotate(n=Count("id")).count()
@@ -472,7 +472,7 @@ def main() -> None:
         return
     result = drain(options.drain_workers, log_dir)
     print(
-        f"\ndrain: {options.drain_workers} db_worker --batch: {result['handled']:,} events in "
+        f"\ndrain: {options.drain_workers} worker --batch: {result['handled']:,} events in "
         f"{result['busy']:.1f} s of processing ({result['handled'] / result['busy']:.0f} events/s; "
         f"{result['wall']:.1f} s wall with start-up) → {result['statuses']}"
     )

@@ -1,7 +1,7 @@
 """Building blocks shared by every admin page of the console.
 
 Owns: CSV export of a selection, links between a shop's rows, a paginator for very large
-tables and the base ModelAdmin with the console's defaults. Must not hold business rules:
+tables, a filter box for one shop and the base ModelAdmin with the console's defaults. Must not hold business rules:
 admin actions call services.
 """
 
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.views.main import PAGE_VAR
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Model, QuerySet
@@ -26,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connector.fields import EncryptedTextField
 from connector.secrets import secret_display
+from connector.validators import normalise_shop_domain
 
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ESTIMATE_ABOVE_ROWS = 100_000
@@ -126,27 +128,32 @@ def changelist_url(model: type[Model], **filters: str) -> str:
     return f"{url}?{urlencode(filters)}" if filters else url
 
 
+# Every table holding a shop's rows, in the order the links appear: (admin URL name, the
+# changelist filter that selects the shop, or None for a page that takes the shop as its
+# argument, label). Names, not models: the platform imports no app's models.
+SHOP_TABLES = (
+    ("admin:connector_shopifysession_changelist", "shop", _("Sessions")),
+    ("admin:products_productassociation_changelist", "shop", _("Product associations")),
+    ("admin:products_variantmapping_changelist", "association__shop", _("Variant mappings")),
+    ("admin:assistant_aiconfiguration_by_shop", None, _("AI configuration")),
+    ("admin:shops_flowdelivery_changelist", "shop", _("Flow deliveries")),
+    ("admin:webhooks_webhookevent_changelist", "shop", _("Webhook events")),
+    ("admin:themes_themeinstall_changelist", "shop", _("Theme installs")),
+)
+
+
+def _shop_url(url_name: str, lookup: str | None, shop: str) -> str:
+    if lookup is None:
+        return reverse(url_name, args=[shop])
+    return f"{reverse(url_name)}?{urlencode({lookup: shop})}"
+
+
 def shop_links(shop: str, *, include_configuration: bool = True) -> str:
     """HTML links to every table's rows for ``shop`` (one click from any of them)."""
-    from connector.models import ShopifySession, WebhookEvent
-    from products.models import ProductAssociation, VariantMapping
-    from shops.models import FlowDelivery
-    from themes.models import ThemeInstall
-
     links = []
     if include_configuration:
         links.append((reverse("admin:shops_shopconfiguration_by_shop", args=[shop]), _("Configuration")))
-    links.extend(
-        [
-            (changelist_url(ShopifySession, shop=shop), _("Sessions")),
-            (changelist_url(ProductAssociation, shop=shop), _("Product associations")),
-            (changelist_url(VariantMapping, association__shop=shop), _("Variant mappings")),
-            (reverse("admin:assistant_aiconfiguration_by_shop", args=[shop]), _("AI configuration")),
-            (changelist_url(FlowDelivery, shop=shop), _("Flow deliveries")),
-            (changelist_url(WebhookEvent, shop=shop), _("Webhook events")),
-            (changelist_url(ThemeInstall, shop=shop), _("Theme installs")),
-        ]
-    )
+    links.extend((_shop_url(url_name, lookup, shop), label) for url_name, lookup, label in SHOP_TABLES)
     return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
 
@@ -182,3 +189,38 @@ class ConsoleModelAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:shops_shopconfiguration_by_shop", args=[obj.shop]), obj.shop
         )
+
+
+class ShopTextFilter(admin.SimpleListFilter):
+    """A box for one shop domain (a list of every shop would not fit big tables)."""
+
+    title = _("shop")
+    parameter_name = "shop"
+    template = "connector/admin/text_filter.html"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return []
+
+    def has_output(self) -> bool:
+        return True
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = normalise_shop_domain(self.value() or "")
+        if not value:
+            return queryset
+        if "." not in value:
+            value = f"{value}.myshopify.com"
+        return queryset.filter(shop=value)
+
+    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
+        yield {
+            "parameter_name": self.parameter_name,
+            "value": self.value() or "",
+            "placeholder": "tienda.myshopify.com",
+            "other_params": [
+                (name, value)
+                for name, value in changelist.params.items()
+                if name not in (self.parameter_name, PAGE_VAR) and isinstance(value, str)
+            ],
+            "clear_link": changelist.get_query_string(remove=[self.parameter_name]),
+        }

@@ -8,9 +8,4 @@ class ConnectorConfig(AppConfig):
     verbose_name = _("Shopify connection")
 
     def ready(self) -> None:
-        from connector import checks, maintenance, privacy, signals, webhook_registry  # noqa: F401
-
-        # Every app's webhook_handlers.py, personal_data.py and maintenance.py register themselves.
-        webhook_registry.autodiscover()
-        privacy.autodiscover()
-        maintenance.autodiscover()
+        from connector import checks, signals  # noqa: F401

@@ -1,18 +1,24 @@
-"""System checks run by `manage.py check --database default` and before `migrate`.
+"""System checks of the platform.
 
-Owns: refusing a database that is not utf8mb4, a server older than the product supports, and
-encryption keys that cannot read the secrets already stored. Must not write anything.
+Owns: the database checks Django runs for `manage.py check --database default` and before
+`migrate` (tag ``database``): refusing a database that is not utf8mb4, a server older than the
+product supports, and encryption keys that cannot read the secrets already stored; and, at
+every check, that the functions settings name by dotted path (WORKER_MAINTENANCE) import.
+Must not write anything.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core import checks
 from django.db import DatabaseError, connections
 from django.db.models import TextField
 from django.db.models.functions import Cast
+from django.utils.module_loading import import_string
 
 from connector import crypto
 from connector.fields import EncryptedTextField
@@ -135,17 +141,28 @@ def check_encryption_keys_read_stored_secrets(
     return messages
 
 
-def database_check_errors(databases: list[str]) -> list[checks.CheckMessage]:
-    """The errors of this module's database checks for ``databases`` (silenced ones left out)."""
-    found = [
-        *check_database_charset(databases=databases),
-        *check_encryption_keys_read_stored_secrets(databases=databases),
-    ]
-    return [message for message in found if message.is_serious() and not message.is_silenced()]
+def dotted_path_errors(setting: str, paths: Iterable[str], *, check_id: str) -> list[checks.CheckMessage]:
+    """An error for every entry of ``setting`` that does not import as a function."""
+    messages: list[checks.CheckMessage] = []
+    for path in paths:
+        try:
+            found = import_string(path)
+        except ImportError as error:
+            problem = f"cannot be imported ({error})"
+        else:
+            if callable(found):
+                continue
+            problem = "is not a function"
+        messages.append(
+            checks.Error(
+                f"{setting} names {path!r}, which {problem}.",
+                hint=f"Fix or remove the entry in connector/settings.py › {setting}.",
+                id=check_id,
+            )
+        )
+    return messages
 
 
-def describe_in_one_line(messages: list[checks.CheckMessage]) -> str:
-    """``messages`` with their hints as one line, for a command that refuses to go on."""
-    return " ".join(
-        f"{message.id} {message.msg}" + (f" Fix: {message.hint}" if message.hint else "") for message in messages
-    )
+@checks.register()
+def check_worker_maintenance(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    return dotted_path_errors("WORKER_MAINTENANCE", settings.WORKER_MAINTENANCE, check_id="connector.E004")

@@ -23,7 +23,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from connector.services import shopify_session_for_request
+from connector.errors import ApplicationError
+from connector.sessions import shopify_session_for_request
 from connector.shopify.errors import ShopifyAuthError, ShopifyError
 from connector.shopify.session_tokens import InvalidSessionToken, SessionToken, decode_session_token
 from connector.validators import is_valid_shop_domain
@@ -239,8 +240,6 @@ JSON_BODY_LIMIT = 64 * 1024
 
 def read_json(request: HttpRequest, *, limit: int = JSON_BODY_LIMIT) -> dict[str, Any]:
     """The request's JSON object; ApplicationError (400/413) for anything else."""
-    from connector.errors import ApplicationError
-
     length = request.headers.get("Content-Length")
     if length and length.isdigit() and int(length) > limit:
         raise ApplicationError(_("The request is too large."), code="too_large", status=413)

@@ -1,12 +1,10 @@
 """Periodic housekeeping that every task worker runs: recovery of lost work.
 
-Owns: a registry of maintenance hooks (``@maintenance_hook(name)``, functions without
-arguments returning a small summary) and running them all. Each app registers its hooks in
-``<app>/maintenance.py``, imported at start-up. Hooks must be safe to run from several
-workers at once and must not hold a transaction across a vendor call.
-
-The task worker (``manage.py db_worker``) runs the hooks at start and every
-WEBHOOK_RECOVERY_INTERVAL_SECONDS.
+Owns: running, in order, the functions named in settings.WORKER_MAINTENANCE (dotted paths:
+functions without arguments that return a small summary). Each must be safe to run from
+several workers at once and must not hold a transaction across a vendor call. The task
+worker (``manage.py worker``) runs them at start and every WEBHOOK_RECOVERY_INTERVAL_SECONDS.
+Must not know the apps whose work it recovers (their functions are named in settings).
 """
 
 from __future__ import annotations
@@ -15,47 +13,27 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError
-from django.utils.module_loading import autodiscover_modules
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
 MaintenanceHook = Callable[[], Any]
-_hooks: dict[str, MaintenanceHook] = {}
 
 
-def maintenance_hook(name: str) -> Callable[[MaintenanceHook], MaintenanceHook]:
-    """Register the decorated function to run at every maintenance sweep."""
-
-    def register(function: MaintenanceHook) -> MaintenanceHook:
-        _hooks[name] = function
-        return function
-
-    return register
-
-
-def registered_hooks() -> list[str]:
-    return sorted(_hooks)
+def maintenance_hooks() -> list[tuple[str, MaintenanceHook]]:
+    """(dotted path, function) of every entry of settings.WORKER_MAINTENANCE, in order."""
+    return [(path, import_string(path)) for path in settings.WORKER_MAINTENANCE]
 
 
 def run_maintenance() -> dict[str, Any]:
     """Run every hook; a hook whose database work fails is logged and tried at the next sweep."""
     results: dict[str, Any] = {}
-    for name, hook in sorted(_hooks.items()):
+    for name, hook in maintenance_hooks():
         try:
             results[name] = hook()
         except DatabaseError:
             logger.exception("Maintenance hook %s failed; trying again at the next sweep", name)
             results[name] = None
     return results
-
-
-def autodiscover() -> None:
-    autodiscover_modules("maintenance")
-
-
-@maintenance_hook("webhook_events")
-def recover_webhook_events() -> Any:
-    from connector.services import webhook_events_recover
-
-    return webhook_events_recover()

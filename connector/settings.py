@@ -74,15 +74,15 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # Before django_tasks_db: connector's `db_worker` (the library's worker plus webhook
-    # recovery) takes precedence over the library's command of the same name.
     "connector",
+    "webhooks",
     "django_tasks",
     "django_tasks_db",
     "shops",
     "products",
     "assistant",
     "themes",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -159,8 +159,55 @@ if WEBHOOK_RETRY_MAX_SECONDS < WEBHOOK_RETRY_BASE_SECONDS or WEBHOOK_RECOVERY_IN
         "WEBHOOK_RETRY_MAX_SECONDS must be at least WEBHOOK_RETRY_BASE_SECONDS and "
         "WEBHOOK_RECOVERY_INTERVAL_SECONDS positive."
     )
-# Extra modules that register webhook handlers, besides every app's webhook_handlers.py.
-WEBHOOK_HANDLER_MODULES: list[str] = []
+# The function that processes each Shopify topic (webhooks/registry.py); the events of a topic
+# without one are stored and marked ignored. Keep in step with shopify.app.toml's subscriptions.
+WEBHOOK_HANDLERS = {
+    "app/uninstalled": "shops.webhook_handlers.handle_app_uninstalled",
+    "app/scopes_update": "webhooks.webhook_handlers.handle_app_scopes_update",
+    "orders/create": "shops.webhook_handlers.handle_orders_create",
+    "checkouts/create": "shops.webhook_handlers.handle_checkouts_create",
+    "checkouts/update": "shops.webhook_handlers.handle_checkouts_update",
+    # The privacy (compliance) topics.
+    "customers/data_request": "webhooks.webhook_handlers.handle_customers_data_request",
+    "customers/redact": "webhooks.webhook_handlers.handle_customers_redact",
+    "shop/redact": "shops.webhook_handlers.handle_shop_redact",
+}
+
+# --------------------------------------------------------------------------- personal data
+# Who holds personal data and how it goes (webhooks/privacy.py runs these for shop/redact and
+# the customers/* privacy topics; a test checks every model with a shop column is erased).
+PERSONAL_DATA = {
+    # fn(*, shop) -> int deletes every row of the shop in the models listed.
+    "shop_erasers": {
+        "connector.personal_data.erase_shop_sessions": ["connector.ShopifySession", "connector.OAuthState"],
+        "webhooks.personal_data.erase_shop_events": ["webhooks.WebhookEvent", "webhooks.CustomerDataExport"],
+        "shops.personal_data.erase_shop_configuration": ["shops.ShopConfiguration", "shops.FlowDelivery"],
+        "products.personal_data.erase_product_associations": ["products.ProductAssociation", "products.VariantMapping"],
+        "assistant.personal_data.erase_ai_configuration": ["assistant.AIConfiguration"],
+        "themes.personal_data.erase_theme_installs": ["themes.ThemeInstall"],
+    },
+    # fn(*, shop, customer) -> list: one section of a customer's data export.
+    "customer_exporters": {
+        "flow_deliveries": "shops.personal_data.export_flow_deliveries",
+        "webhook_events": "webhooks.personal_data.export_webhook_events",
+    },
+    # fn(*, shop, customer) -> int deletes or anonymises the customer's rows.
+    "customer_erasers": {
+        "data_exports": "webhooks.personal_data.delete_data_exports",
+        "flow_deliveries": "shops.personal_data.anonymise_flow_deliveries",
+        "webhook_events": "webhooks.personal_data.anonymise_webhook_events",
+    },
+}
+
+# --------------------------------------------------------------------------- task worker
+# What every `manage.py worker` runs at start and every WEBHOOK_RECOVERY_INTERVAL_SECONDS
+# (connector/maintenance.py): functions without arguments that queue lost work again.
+WORKER_MAINTENANCE = [
+    "webhooks.services.webhook_events_recover",
+    "shops.maintenance.recover_flow_deliveries",
+    "assistant.maintenance.run_due_profile_syncs",
+    "themes.services.theme_install_recover_stale",
+]
 
 # --------------------------------------------------------------------------- auth
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,8 +1,16 @@
-"""Signal receivers of the connector app.
+"""Signals the platform sends, and its own receivers.
 
-Owns: refusing database connections that are not encrypted when DATABASE_URL asks for TLS.
-Some client libraries (MariaDB Connector/C with ssl-mode=REQUIRED) connect in clear text when
-the server has no TLS, so the check is made on the connection itself.
+Sent, so that apps built on the platform react without connector importing them:
+
+- ``shop_authorized(sender=ShopifySession, shop=..., requested_at=...)``: Shopify is granting
+  an offline token for ``shop`` (token exchange or the OAuth fallback), asked for at
+  ``requested_at``. Sent BEFORE the token is stored, in the caller's flow (no transaction
+  open): an installation recorded by a receiver is then older than the token, and an
+  exception of a receiver propagates, so the token is not stored.
+
+Received: refusing database connections that are not encrypted when DATABASE_URL asks for
+TLS. Some client libraries (MariaDB Connector/C with ssl-mode=REQUIRED) connect in clear text
+when the server has no TLS, so the check is made on the connection itself.
 """
 
 from __future__ import annotations
@@ -12,7 +20,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.signals import connection_created
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
+
+shop_authorized = Signal()
 
 
 @receiver(connection_created)

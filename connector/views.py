@@ -1,5 +1,4 @@
-"""HTTP endpoints of the connector app: health probes, landing, the OAuth fallback, the
-embedded app's shared JSON endpoint and the Shopify webhook intake."""
+"""HTTP endpoints of the connector app: health probes, landing and the OAuth fallback."""
 
 from __future__ import annotations
 
@@ -10,15 +9,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from connector import services
-from connector.embedded import embedded_view
+from connector import oauth_states, sessions
 from connector.health import readiness
 from connector.shopify.errors import ShopifyError
 from connector.shopify.oauth import ShopifyOAuthClient, callback_timestamp_is_fresh, verify_query_hmac
-from connector.shopify.webhooks import MAX_BODY_BYTES, SHOP_HEADER, TOPIC_HEADER, InvalidWebhook, parse_webhook
 from connector.validators import is_valid_shop_domain, normalise_shop_domain
 
 logger = logging.getLogger(__name__)
@@ -73,7 +69,7 @@ def auth_login(request: HttpRequest) -> HttpResponse:
             {"shop": raw, "error": _("Please enter a valid shop domain to log in")},
             status=400,
         )
-    state = services.oauth_state_create(shop=shop)
+    state = oauth_states.oauth_state_create(shop=shop)
     url = ShopifyOAuthClient().authorize_url(
         shop=shop,
         scopes=settings.SHOPIFY_SCOPES,
@@ -84,7 +80,7 @@ def auth_login(request: HttpRequest) -> HttpResponse:
     response.set_cookie(
         OAUTH_STATE_COOKIE,
         state,
-        max_age=int(services.OAUTH_STATE_LIFETIME.total_seconds()),
+        max_age=int(oauth_states.OAUTH_STATE_LIFETIME.total_seconds()),
         secure=not settings.DEBUG,
         httponly=True,
         samesite="Lax",
@@ -148,7 +144,7 @@ def auth_callback(request: HttpRequest) -> HttpResponse:
         )
     state = params.get("state", "")
     cookie_state = request.COOKIES.get(OAUTH_STATE_COOKIE, "")
-    if not state or state != cookie_state or not services.oauth_state_consume(shop=shop, state=state):
+    if not state or state != cookie_state or not oauth_states.oauth_state_consume(shop=shop, state=state):
         return _callback_refused(
             request,
             reason="state missing, not started in this browser, expired or already used",
@@ -157,7 +153,7 @@ def auth_callback(request: HttpRequest) -> HttpResponse:
             shop=shop,
         )
     try:
-        services.shopify_session_from_code(shop=shop, code=code)
+        sessions.shopify_session_from_code(shop=shop, code=code)
     except ShopifyError as error:
         return _callback_refused(
             request,
@@ -169,59 +165,3 @@ def auth_callback(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(f"https://{shop}/admin/apps/{settings.SHOPIFY_API_KEY}")
     response.delete_cookie(OAUTH_STATE_COOKIE)
     return response
-
-
-@embedded_view
-@require_GET
-def api_session(request: HttpRequest) -> JsonResponse:
-    """Who the embedded page is talking as: shop, language and installation state."""
-    from shops.models import ShopConfiguration
-
-    configuration = (
-        ShopConfiguration.objects.filter(shop=request.shop).only("shop", "installed_at", "uninstalled_at").first()
-    )
-    return JsonResponse(
-        {
-            "shop": request.shop,
-            "language": request.embedded.language,
-            "installed": bool(configuration and configuration.is_installed),
-        }
-    )
-
-
-def _plain(text: str, *, status: int) -> HttpResponse:
-    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
-
-
-@csrf_exempt
-@require_POST
-def shopify_webhook(request: HttpRequest, subpath: str | None = None) -> HttpResponse:
-    """Shopify webhook intake (``/webhooks`` and the old per-topic ``/webhooks/<topic>``):
-    verify, store, queue, 200. The topic comes from ``X-Shopify-Topic``, not the path.
-
-    413 above MAX_BODY_BYTES (before reading), 401 for a missing or wrong signature, 400 for
-    missing/malformed headers or a body that is not a JSON object; a repeated delivery of a
-    stored event answers 200 and stores nothing. No domain logic runs here: a worker does it.
-    """
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > MAX_BODY_BYTES:
-        return _plain("Payload too large", status=413)
-    body = request.read(MAX_BODY_BYTES + 1)
-    if len(body) > MAX_BODY_BYTES:
-        return _plain("Payload too large", status=413)
-    try:
-        delivery = parse_webhook(headers=request.headers, body=body, secret=settings.SHOPIFY_API_SECRET)
-    except InvalidWebhook as error:
-        # Header values are unverified input: only their presence is logged.
-        logger.warning(
-            "Refused a webhook delivery (%s): %s",
-            error.status,
-            error.reason,
-            extra={"has_topic": TOPIC_HEADER in request.headers, "has_shop": SHOP_HEADER in request.headers},
-        )
-        return _plain(error.reason, status=error.status)
-    services.webhook_event_receive(delivery=delivery)
-    return HttpResponse(status=200)

@@ -31,8 +31,8 @@ wait_for_database() {
 }
 
 check_database() {
-  # utf8mb4, server version, and FIELD_ENCRYPTION_KEYS able to decrypt the stored secrets.
-  # `check` prints the failure (and its fix) on one line.
+  # utf8mb4, server version, and FIELD_ENCRYPTION_KEYS able to decrypt the stored secrets
+  # (Django system checks tagged "database"): `check` names each failure and its fix.
   if ! python manage.py check --database default; then
     echo "$1 not started: the database check above failed (docs/operations.md › Troubleshooting)." >&2
     exit 1
@@ -53,7 +53,7 @@ case "${1:-web}" in
     check_database worker
     # The web container migrates; the worker starts once the schema is there.
     wait_until "migrations (run by the web container)" python manage.py migrate --check
-    exec python manage.py db_worker --queue-name default
+    exec python manage.py worker --queue-name default
     ;;
   manage)
     shift

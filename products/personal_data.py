@@ -1,13 +1,11 @@
-"""What the products app holds per shop (see ``connector.privacy``): product associations
-and their variant mappings. No customer data."""
+"""What the products app holds per shop (listed in settings.PERSONAL_DATA, run by
+``webhooks.privacy``): product associations and their variant mappings. No customer data."""
 
 from __future__ import annotations
 
-from connector.privacy import shop_data_eraser
-from products.models import ProductAssociation, VariantMapping
+from products.models import ProductAssociation
 
 
-@shop_data_eraser(ProductAssociation, VariantMapping)
 def erase_product_associations(*, shop: str) -> int:
     # Variant mappings go with their association (ON DELETE CASCADE, counted here).
     deleted, _ = ProductAssociation.objects.filter(shop=shop).delete()

@@ -20,7 +20,8 @@ from products import selectors, services
 from products.models import ProductAssociation
 from products.pricing import price_rule_from_input
 from products.services import ImportOptions
-from shops.models import ShopConfiguration
+from shops.selectors import shop_configuration_get
+from shops.services import dropi_is_configured
 
 IMPORT_BODY_LIMIT = 256 * 1024
 
@@ -84,7 +85,9 @@ def _association_json(association: ProductAssociation) -> dict[str, Any]:
     }
 
 
-def _currency(shop: str, configuration: ShopConfiguration | None) -> str | None:
+def _currency(shop: str) -> str | None:
+    """The shop's currency; while Shopify cannot say, the one of its Dropi country."""
+    configuration = shop_configuration_get(shop=shop)
     return services.shop_currency_get(shop=shop) or services.dropi_currency(
         configuration.dropi_country if configuration else None
     )
@@ -171,7 +174,7 @@ def _labels() -> dict[str, str]:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """Productos: browse the Dropi catalogue, import, and the synchronised products."""
-    configuration = ShopConfiguration.objects.filter(shop=request.shop).first()
+    configuration = shop_configuration_get(shop=request.shop)
     tab = "synced" if request.GET.get("tab") == "synced" else "products"
     return render(
         request,
@@ -180,7 +183,7 @@ def index(request: HttpRequest) -> HttpResponse:
             **embedded_context(request),
             "active": "products",
             "tab": tab,
-            "dropi_configured": services.dropi_is_configured(configuration),
+            "dropi_configured": dropi_is_configured(configuration),
             "synced_count": selectors.product_association_count(shop=request.shop),
             "page_size": services.PAGE_SIZE,
             "dropi_currency": services.dropi_currency(configuration.dropi_country if configuration else None) or "",
@@ -206,7 +209,6 @@ def api_dropi_products(request: HttpRequest) -> JsonResponse:
         )
     except ApplicationError as error:
         return api_error(error)
-    configuration = ShopConfiguration.objects.filter(shop=request.shop).first()
     start = (page.page - 1) * page.page_size
     mode = "search" if keywords.strip() else ("private" if request.GET.get("private") == "1" else "favorites")
     return JsonResponse(
@@ -219,7 +221,7 @@ def api_dropi_products(request: HttpRequest) -> JsonResponse:
             "page_size": page.page_size,
             "start": start + 1 if page.products else 0,
             "end": start + len(page.products),
-            "currency": _currency(request.shop, configuration),
+            "currency": _currency(request.shop),
             "cached": page.cached,
         }
     )
@@ -236,8 +238,7 @@ def api_dropi_product_preview(request: HttpRequest, product_id: str) -> JsonResp
         preview = services.product_import_preview(shop=request.shop, dropi_product_id=product_id, rule=rule)
     except ApplicationError as error:
         return api_error(error)
-    configuration = ShopConfiguration.objects.filter(shop=request.shop).first()
-    currency = _currency(request.shop, configuration)
+    currency = _currency(request.shop)
     dropi_currency = services.dropi_currency(preview["country"])
     return JsonResponse(
         {

@@ -6,3 +6,6 @@ class ShopsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "shops"
     verbose_name = _("Shops and automation")
+
+    def ready(self) -> None:
+        from shops import receivers  # noqa: F401

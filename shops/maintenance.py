@@ -1,14 +1,12 @@
-"""Recovery of lost flow deliveries, run by every task worker (see connector.maintenance)."""
+"""Recovery of lost flow deliveries, run by every task worker (settings.WORKER_MAINTENANCE)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from connector.maintenance import maintenance_hook
 from shops.services import deliveries
 
 
-@maintenance_hook("flow_deliveries")
 def recover_flow_deliveries() -> dict[str, Any]:
     """Deliveries of vanished workers (pending again, or unconfirmed when the flow was being
     sent) and pending ones whose task was lost (queued again)."""

@@ -1,4 +1,5 @@
-"""What the shops app holds per shop and per customer (see ``connector.privacy``).
+"""What the shops app holds per shop and per customer (listed in settings.PERSONAL_DATA, run
+by ``webhooks.privacy``).
 
 Per shop: the configuration row (Ecomdrop key and flows, Dropi settings, callback secret) and
 the flow deliveries. Per customer: the deliveries sent for their orders and carts (phone and
@@ -13,11 +14,10 @@ from typing import Any
 
 from django.db.models import Q
 
-from connector.privacy import Customer, customer_data_eraser, customer_data_exporter, shop_data_eraser
 from shops.models import FlowDelivery, ShopConfiguration
+from webhooks.privacy import Customer
 
 
-@shop_data_eraser(ShopConfiguration, FlowDelivery)
 def erase_shop_configuration(*, shop: str) -> int:
     deleted = 0
     for queryset in (FlowDelivery.objects.filter(shop=shop), ShopConfiguration.objects.filter(shop=shop)):
@@ -48,7 +48,6 @@ def _deliveries_of(shop: str, customer: Customer) -> Iterator[FlowDelivery]:
             yield delivery
 
 
-@customer_data_exporter("flow_deliveries")
 def export_flow_deliveries(*, shop: str, customer: Customer) -> list[dict[str, Any]]:
     """The WhatsApp flows sent for the customer's orders and carts, with the data given to Ecomdrop."""
     return [
@@ -69,7 +68,6 @@ def export_flow_deliveries(*, shop: str, customer: Customer) -> list[dict[str, A
     ]
 
 
-@customer_data_eraser("flow_deliveries")
 def anonymise_flow_deliveries(*, shop: str, customer: Customer) -> int:
     """Blank the customer's phone, e-mail, name and order data; the delivery's state stays."""
     ids = [delivery.pk for delivery in _deliveries_of(shop, customer)]

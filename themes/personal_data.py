@@ -1,13 +1,12 @@
-"""What the themes app holds per shop (see ``connector.privacy``): its theme installs.
+"""What the themes app holds per shop (listed in settings.PERSONAL_DATA, run by
+``webhooks.privacy``): its theme installs.
 The archive cache is shared by every shop and holds no personal data."""
 
 from __future__ import annotations
 
-from connector.privacy import shop_data_eraser
 from themes.models import ThemeInstall
 
 
-@shop_data_eraser(ThemeInstall)
 def erase_theme_installs(*, shop: str) -> int:
     deleted, _ = ThemeInstall.objects.filter(shop=shop).delete()
     return deleted

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from connector.errors import ApplicationError
 from connector.secrets import Secret
 from connector.selectors import shopify_session_has_scope
-from connector.services import shopify_admin_client
+from connector.sessions import shopify_admin_client
 from connector.shopify.errors import (
     ShopifyAuthError,
     ShopifyError,

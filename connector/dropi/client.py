@@ -278,7 +278,7 @@ class DropiClient:
         self.image_base_url = settings.DROPI_IMAGE_BASE_URL
         self.backoff_seconds = float(settings.DROPI_RATE_LIMIT_BACKOFF_SECONDS)
         # Some integrations send Origin/Referer equal to the store URL registered with the token
-        # (unverified). Off unless an operator sets DROPI_ORIGIN: see README › Dropi.
+        # (unverified). Off unless an operator sets DROPI_ORIGIN: see docs/operations.md › Dropi Origin header.
         origin_template = settings.DROPI_ORIGIN
         self.origin = origin_template.replace("{shop}", shop) if origin_template else ""
         self.session = session  # None: the process's shared pools (connector/http.py)

@@ -4,7 +4,7 @@ Owns: the base64 HMAC-SHA256 signature of a raw body (``X-Shopify-Hmac-Sha256``,
 constant time), reading the delivery headers and parsing the JSON body into a
 ``WebhookDelivery``. Takes primitives and returns a dataclass; never imports models and never
 logs payloads or signatures. Storing and processing deliveries is the inbox's job
-(``connector.services``).
+(``webhooks.services``).
 
 Header facts: shopify.dev › Apps › Webhooks › "Deliver webhooks through HTTPS" (the HMAC covers
 the raw body only; ``X-Shopify-Event-Id`` is the same for every delivery of one event,

@@ -1,7 +1,9 @@
 """The admin console: every table browsable, searchable, editable; secrets never shown."""
 
 import csv
+import html
 import io
+import re
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -9,6 +11,7 @@ from django.urls import reverse
 
 from assistant.models import AIConfiguration
 from assistant.tests.factories import AIConfigurationFactory
+from connector.admin_tools import SHOP_TABLES, shop_links
 from connector.models import ShopifySession
 from connector.tests.factories import ShopifySessionFactory
 from products.models import ProductAssociation, VariantMapping
@@ -281,6 +284,15 @@ def test_one_click_from_configuration_to_related_rows_and_back(admin_client, sho
     back = reverse("admin:shops_shopconfiguration_by_shop", args=[SHOP])
     assert back in sessions.content.decode()
     assert admin_client.get(back)["Location"] == url(ShopConfiguration, "change", configuration.pk)
+
+
+def test_every_link_between_a_shops_rows_opens_a_page_of_that_shop(admin_client, shop_rows):
+    links = re.findall(r'href="([^"]+)"', shop_links(SHOP))
+
+    assert len(links) == 1 + len(SHOP_TABLES)
+    for link in links:
+        response = admin_client.get(html.unescape(link))
+        assert response.status_code in (200, 302), link
 
 
 def test_by_shop_for_a_shop_without_configuration_opens_a_prefilled_add_form(admin_client):

@@ -14,7 +14,7 @@ from connector.dropi.errors import (
     DropiRateLimited,
     DropiUnavailable,
 )
-from connector.simulators.dropi import dropi_product
+from simulators.dropi import dropi_product
 
 TOKEN = "dropi-token-0123456789-abcdef"
 CDN = "https://d39ru7awumhhs2.cloudfront.net/"

@@ -276,11 +276,11 @@ def test_a_stored_non_expiring_token_is_exchanged_for_an_expiring_one_on_the_nex
 
 
 def test_background_work_keeps_using_a_non_expiring_token_until_it_is_replaced(shopify_simulator):
-    from connector import services
+    from connector import sessions
 
     old_token = legacy_session(shopify_simulator).access_token.reveal()
 
-    assert services.shopify_access_token_get(shop=SHOP) == old_token
+    assert sessions.shopify_access_token_get(shop=SHOP) == old_token
     assert shopify_simulator.count("token_exchange") == 0
 
 
@@ -288,7 +288,7 @@ def test_background_work_keeps_using_a_non_expiring_token_until_it_is_replaced(s
 def test_a_failed_exchange_keeps_the_non_expiring_token_and_says_so_in_the_log(
     client, shopify_simulator, session_token, caplog, status, body
 ):
-    from connector import services
+    from connector import sessions
 
     old_token = legacy_session(shopify_simulator).access_token.reveal()
     shopify_simulator.fail_next("token_exchange", status=status, body=body)
@@ -303,7 +303,7 @@ def test_a_failed_exchange_keeps_the_non_expiring_token_and_says_so_in_the_log(
     session = ShopifySession.objects.get(id=f"offline_{SHOP}")
     assert session.access_token.reveal() == old_token
     assert session.refresh_token is None
-    assert services.shopify_access_token_get(shop=SHOP) == old_token
+    assert sessions.shopify_access_token_get(shop=SHOP) == old_token
     warnings = [record for record in caplog.records if record.levelname == "WARNING"]
     assert any("non-expiring" in record.getMessage() for record in warnings)
     assert old_token not in caplog.text

@@ -1,7 +1,6 @@
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import FieldError
-from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
@@ -81,46 +80,3 @@ def test_a_wrong_key_refuses_to_read_instead_of_showing_garbage():
         configuration = ShopConfigurationFactory(ecomdrop_api_key="key-written-with-old")
     with override_settings(FIELD_ENCRYPTION_KEYS=[KEY_NEW]), pytest.raises(crypto.EncryptionKeyError):
         ShopConfiguration.objects.get(pk=configuration.pk)
-
-
-def test_rotation_re_encrypts_every_value_with_the_newest_key_and_is_idempotent(capsys):
-    with override_settings(FIELD_ENCRYPTION_KEYS=[KEY_OLD]):
-        configurations = [ShopConfigurationFactory(ecomdrop_api_key=f"key-{n}-ñ", dropi_token=None) for n in range(3)]
-        session = ShopifySessionFactory(access_token="shpat_rotate_me", refresh_token=None)
-
-    with override_settings(FIELD_ENCRYPTION_KEYS=[KEY_NEW, KEY_OLD]):
-        call_command("rotate_encryption_keys", batch_size=2)
-        first_run = capsys.readouterr().out
-        call_command("rotate_encryption_keys")
-        second_run = capsys.readouterr().out
-
-    # 3 API keys + 3 callback secrets + 1 access token.
-    assert first_run.startswith("Re-encrypted 7 value(s)")
-    assert second_run.startswith("Re-encrypted 0 value(s); 7 already under the newest key")
-    with override_settings(FIELD_ENCRYPTION_KEYS=[KEY_NEW]):
-        for number, configuration in enumerate(configurations):
-            reloaded = ShopConfiguration.objects.get(pk=configuration.pk)
-            assert reloaded.ecomdrop_api_key.reveal() == f"key-{number}-ñ"
-            assert reloaded.callback_secret == configuration.callback_secret
-        assert ShopifySession.objects.get(pk=session.pk).access_token.reveal() == "shpat_rotate_me"
-
-
-def test_rotation_dry_run_writes_nothing(capsys):
-    with override_settings(FIELD_ENCRYPTION_KEYS=[KEY_OLD]):
-        configuration = ShopConfigurationFactory(ecomdrop_api_key="key-dry-run")
-    before = raw_column(ShopConfiguration, "ecomdrop_api_key", configuration.pk)
-
-    with override_settings(FIELD_ENCRYPTION_KEYS=[KEY_NEW, KEY_OLD]):
-        call_command("rotate_encryption_keys", dry_run=True)
-
-    assert capsys.readouterr().out.startswith("Would re-encrypt 2 value(s)")
-    assert raw_column(ShopConfiguration, "ecomdrop_api_key", configuration.pk) == before
-
-
-def test_rotation_without_the_old_key_stops_with_a_clear_error():
-    from django.core.management.base import CommandError
-
-    with override_settings(FIELD_ENCRYPTION_KEYS=[KEY_OLD]):
-        ShopConfigurationFactory(ecomdrop_api_key="key-lost")
-    with override_settings(FIELD_ENCRYPTION_KEYS=[KEY_NEW]), pytest.raises(CommandError, match="cannot be decrypted"):
-        call_command("rotate_encryption_keys")

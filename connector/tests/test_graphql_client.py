@@ -13,7 +13,7 @@ from connector.shopify.errors import (
     ShopifyUserErrors,
 )
 from connector.shopify.graphql import ShopifyAdminClient
-from connector.simulators.shopify import GraphQLErrors
+from simulators.shopify import GraphQLErrors
 
 SHOP = "tienda.myshopify.com"
 

@@ -5,8 +5,8 @@ import pytest
 from connector.shopify.errors import ShopifyForbidden, ShopifyUserErrors
 from connector.shopify.graphql import ShopifyAdminClient, load_document
 from connector.shopify.themes import theme_create, theme_get, themes_list
-from connector.simulators.git_host import GitHostSimulator, build_zip, demo_theme_files
-from connector.simulators.shopify_themes import ShopifyThemes
+from simulators.git_host import GitHostSimulator, build_zip, demo_theme_files
+from simulators.shopify_themes import ShopifyThemes
 
 SHOP = "tienda.myshopify.com"
 THEME_SCOPES = "read_products,write_products,read_orders,write_orders,read_themes,write_themes"

@@ -7,7 +7,6 @@ import zipfile
 import pytest
 import responses
 
-from connector.simulators.git_host import GitHostSimulator, build_zip, demo_theme_files
 from connector.theme_source.client import ArchiveUrlClient, GitHubClient, GitLabClient, describe_url
 from connector.theme_source.errors import (
     ThemeArchiveTooLarge,
@@ -15,6 +14,7 @@ from connector.theme_source.errors import (
     ThemeSourceNotFound,
     ThemeSourceUnavailable,
 )
+from simulators.git_host import GitHostSimulator, build_zip, demo_theme_files
 
 TOKEN = "ghp_valid_token_0123456789abcdef"
 MAX = 5 * 1024 * 1024

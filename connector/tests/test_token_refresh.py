@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from connector import services
+from connector import sessions
 from connector.models import ShopifySession
 from connector.shopify.errors import ShopifyReauthorizationRequired, ShopifyUnavailable
 
@@ -34,7 +34,7 @@ def stored_session(simulator, *, expires_in_minutes=60, **overrides):
 def test_a_token_far_from_expiry_is_used_as_it_is(shopify_simulator):
     session = stored_session(shopify_simulator)
 
-    assert services.shopify_access_token_get(shop=SHOP) == session.access_token.reveal()
+    assert sessions.shopify_access_token_get(shop=SHOP) == session.access_token.reveal()
     assert shopify_simulator.count("refresh") == 0
 
 
@@ -43,7 +43,7 @@ def test_a_token_about_to_expire_is_refreshed_and_the_rotated_pair_stored(shopif
     session = stored_session(shopify_simulator, expires_in_minutes=2)
     old_access, old_refresh = session.access_token.reveal(), session.refresh_token.reveal()
 
-    token = services.shopify_access_token_get(shop=SHOP)
+    token = sessions.shopify_access_token_get(shop=SHOP)
 
     session.refresh_from_db()
     assert shopify_simulator.count("refresh") == 1
@@ -61,7 +61,7 @@ def test_a_401_from_the_admin_api_refreshes_and_retries_once(shopify_simulator):
     session = stored_session(shopify_simulator)
     shopify_simulator.expire_access_token(session.access_token.reveal())
 
-    result = services.shopify_admin_client(shop=SHOP).execute("shop_info")
+    result = sessions.shopify_admin_client(shop=SHOP).execute("shop_info")
 
     assert result.data["shop"]["myshopifyDomain"] == SHOP
     assert shopify_simulator.count("refresh") == 1
@@ -74,9 +74,9 @@ def test_a_revoked_refresh_token_marks_the_shop_for_reauthorization_without_loop
     shopify_simulator.revoke_refresh_token(session.refresh_token.reveal())
 
     with pytest.raises(ShopifyReauthorizationRequired):
-        services.shopify_access_token_get(shop=SHOP)
+        sessions.shopify_access_token_get(shop=SHOP)
     with pytest.raises(ShopifyReauthorizationRequired):
-        services.shopify_access_token_get(shop=SHOP)
+        sessions.shopify_access_token_get(shop=SHOP)
 
     session.refresh_from_db()
     assert session.reauthorization_required_at is not None
@@ -95,7 +95,7 @@ def test_opening_the_app_after_a_revoked_refresh_token_recovers(client, shopify_
     assert response.status_code == 200
     assert session.reauthorization_required_at is None
     assert shopify_simulator.count("token_exchange") == 1
-    assert services.shopify_access_token_get(shop=SHOP) == session.access_token.reveal()
+    assert sessions.shopify_access_token_get(shop=SHOP) == session.access_token.reveal()
 
 
 @pytest.mark.django_db
@@ -104,20 +104,20 @@ def test_shopify_down_during_refresh_releases_the_lease_and_is_retryable(shopify
     shopify_simulator.fail_next("refresh", status=503)
 
     with pytest.raises(ShopifyUnavailable) as error:
-        services.shopify_access_token_get(shop=SHOP)
+        sessions.shopify_access_token_get(shop=SHOP)
 
     assert error.value.retryable
     session = ShopifySession.objects.get(id=f"offline_{SHOP}")
     assert session.refresh_lock_until is None
     assert session.reauthorization_required_at is None
-    assert services.shopify_access_token_get(shop=SHOP)  # next attempt succeeds
+    assert sessions.shopify_access_token_get(shop=SHOP)  # next attempt succeeds
     assert shopify_simulator.count("refresh") == 2
 
 
 @pytest.mark.django_db
 def test_a_shop_without_token_needs_reauthorization():
     with pytest.raises(ShopifyReauthorizationRequired) as error:
-        services.shopify_access_token_get(shop=SHOP)
+        sessions.shopify_access_token_get(shop=SHOP)
     assert not error.value.retryable
 
 
@@ -133,7 +133,7 @@ def test_concurrent_refreshes_spend_the_refresh_token_exactly_once(shopify_simul
     def worker():
         try:
             barrier.wait()
-            tokens.append(services.shopify_access_token_get(shop=SHOP))
+            tokens.append(sessions.shopify_access_token_get(shop=SHOP))
         except Exception as error:  # noqa: BLE001 (collected and asserted below)
             errors.append(error)
         finally:

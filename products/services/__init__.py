@@ -1,7 +1,7 @@
 """Use cases of the products app, one module per concern; import them from here.
 
-- catalogue: the shop's Dropi catalogue (cached pages, product detail with fallback, pause
-  after "Too Many Attempts") and the shop's currency.
+- catalogue: the shop's Dropi catalogue (cached pages, product detail with fallback) and the
+  shop's currency (the Dropi account itself, its pause included, is shops.services').
 - shopify_products: the shop's Shopify products for the link picker (search, detail).
 - imports: preview, create a new Shopify product, link an existing one, save the association.
 - associations: delete an association.
@@ -12,8 +12,6 @@ from products.services.catalogue import (  # noqa: F401
     PAGE_SIZE,
     CataloguePage,
     dropi_currency,
-    dropi_is_configured,
-    dropi_pause_remaining,
     dropi_product_get,
     dropi_products_list,
     shop_currency_get,

@@ -1,10 +1,10 @@
 """Use cases for browsing the shop's Dropi catalogue.
 
-Owns: which Dropi account a shop uses (its token and country), the short per-shop cache of
-catalogue pages and product details, the per-shop pause after Dropi's "Too Many Attempts",
-and the shop's currency (read once from Shopify and cached). Turns Dropi's errors into
-messages a merchant can act on. Must not hold a transaction across a vendor call and never
-puts the token (or anything that reveals it) in a cache key or a log line.
+Owns: the short per-shop cache of catalogue pages and product details, and the shop's
+currency (read once from Shopify and cached). The shop's Dropi account (token, country, the
+pause after "Too Many Attempts", Dropi's errors in a merchant's words) is the shops app's
+(``shops.services``). Must not hold a transaction across a vendor call and never puts the
+token (or anything that reveals it) in a cache key or a log line.
 """
 
 from __future__ import annotations
@@ -13,30 +13,24 @@ import hashlib
 import json
 import logging
 import math
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from connector import crypto
-from connector.dropi.client import DropiClient, DropiProduct, DropiProductPage
+from connector.dropi.client import DropiProduct, DropiProductPage
 from connector.dropi.errors import (
-    DropiAuthError,
     DropiBadRequest,
-    DropiConfigurationError,
     DropiError,
     DropiNotFound,
-    DropiRateLimited,
     DropiUnavailable,
 )
 from connector.errors import ApplicationError
-from connector.services import shopify_admin_client
+from connector.sessions import shopify_admin_client
 from connector.shopify.errors import ShopifyError
 from shops.countries import COUNTRIES_BY_CODE
-from shops.models import ShopConfiguration
+from shops.services import DropiAccess, dropi_access_get, dropi_error_as_application_error, dropi_pause_enforce
 
 logger = logging.getLogger(__name__)
 
@@ -47,22 +41,6 @@ MAX_KEYWORDS_LENGTH = 100
 # (unverified) detail endpoint fails.
 ITEM_CACHE_SECONDS = 30 * 60
 CURRENCY_CACHE_SECONDS = 24 * 3600
-CACHE_FINGERPRINT_PURPOSE = "products.dropi-cache"
-
-
-@dataclass(frozen=True)
-class DropiAccess:
-    shop: str
-    token: str
-    country: str
-
-    @property
-    def fingerprint(self) -> str:
-        """Changes when the token or country changes; reveals nothing about the token."""
-        return crypto.keyed_hashes(f"{self.country}:{self.token}", purpose=CACHE_FINGERPRINT_PURPOSE)[0][:20]
-
-    def client(self) -> DropiClient:
-        return DropiClient(token=self.token, country=self.country, shop=self.shop)
 
 
 @dataclass(frozen=True)
@@ -76,90 +54,6 @@ class CataloguePage:
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.page_size))
-
-
-def dropi_is_configured(configuration: ShopConfiguration | None) -> bool:
-    """Whether the shop saved a Dropi store, country and token (Configuración › Dropi)."""
-    return bool(
-        configuration is not None
-        and configuration.dropi_store_name
-        and configuration.dropi_token
-        and configuration.dropi_country in COUNTRIES_BY_CODE
-    )
-
-
-def dropi_access_get(*, shop: str) -> DropiAccess:
-    """The shop's Dropi token and country; ApplicationError (409) when Dropi is not configured."""
-    configuration = ShopConfiguration.objects.filter(shop=shop).first()
-    if not dropi_is_configured(configuration):
-        raise ApplicationError(
-            _("Dropi is not configured. Add your Dropi token in Configuration › Dropi."),
-            code="dropi_not_configured",
-            status=409,
-        )
-    return DropiAccess(shop=shop, token=configuration.dropi_token.reveal(), country=configuration.dropi_country)
-
-
-# --------------------------------------------------------------------------- rate-limit pause
-def _blocked_key(shop: str) -> str:
-    return f"dropi:blocked:{shop}"
-
-
-def _rate_limited_error(seconds_left: float) -> ApplicationError:
-    minutes = max(1, math.ceil(seconds_left / 60))
-    return ApplicationError(
-        ngettext(
-            "Dropi blocked requests from your account for a while (too many attempts). To avoid a longer "
-            "block the app will not ask Dropi again for %(minutes)d minute.",
-            "Dropi blocked requests from your account for a while (too many attempts). To avoid a longer "
-            "block the app will not ask Dropi again for %(minutes)d minutes.",
-            minutes,
-        )
-        % {"minutes": minutes},
-        code="dropi_rate_limited",
-        status=429,
-    )
-
-
-def dropi_pause_remaining(*, shop: str) -> float:
-    """Seconds left of the shop's pause after "Too Many Attempts" (0 when calls may go out)."""
-    until = cache.get(_blocked_key(shop))
-    return max(0.0, float(until) - time.time()) if until else 0.0
-
-
-def _refuse_while_paused(shop: str) -> None:
-    remaining = dropi_pause_remaining(shop=shop)
-    if remaining > 0:
-        raise _rate_limited_error(remaining)
-
-
-def dropi_error_as_application_error(*, shop: str, error: DropiError) -> ApplicationError:
-    """A Dropi failure in words a merchant can act on; "Too Many Attempts" starts the shop's pause."""
-    if isinstance(error, DropiRateLimited):
-        seconds = max(error.retry_after, float(settings.DROPI_RATE_LIMIT_BACKOFF_SECONDS))
-        cache.set(_blocked_key(shop), time.time() + seconds, timeout=math.ceil(seconds))
-        logger.warning("Dropi rate limited the shop; pausing calls for %ss", int(seconds), extra={"shop": shop})
-        return _rate_limited_error(seconds)
-    if isinstance(error, DropiAuthError):
-        return ApplicationError(
-            _(
-                "Dropi did not accept your token: it may have expired or been revoked. "
-                "Copy a new one from Dropi › Integrations into Configuration › Dropi."
-            ),
-            code="dropi_auth",
-            status=400,
-        )
-    if isinstance(error, DropiConfigurationError):
-        return ApplicationError(
-            _("Dropi is not configured. Add your Dropi token in Configuration › Dropi."),
-            code="dropi_not_configured",
-            status=409,
-        )
-    if isinstance(error, DropiNotFound):
-        return ApplicationError(_("Dropi did not find this product."), code="dropi_not_found", status=404)
-    return ApplicationError(
-        _("Dropi is not answering right now. Try again in a minute."), code="dropi_unavailable", status=502
-    )
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -192,7 +86,7 @@ def dropi_products_list(*, shop: str, page: int = 1, keywords: str = "", private
     answer: DropiProductPage | None = cache.get(key)
     cached = answer is not None
     if answer is None:
-        _refuse_while_paused(shop)
+        dropi_pause_enforce(shop=shop)
         try:
             answer = access.client().products(page_size=PAGE_SIZE, offset=offset, keywords=keywords, private=private)
         except DropiError as error:
@@ -216,7 +110,7 @@ def dropi_product_get(*, shop: str, product_id: str) -> tuple[DropiProduct, bool
     detail = cache.get(_detail_key(access, product_id))
     if detail is not None:
         return detail, True
-    _refuse_while_paused(shop)
+    dropi_pause_enforce(shop=shop)
     client = access.client()
     try:
         detail = client.product(product_id=product_id)
@@ -265,29 +159,3 @@ def dropi_currency(country: str | None) -> str | None:
     """The currency Dropi prices are in for ``country``."""
     found = COUNTRIES_BY_CODE.get(country or "")
     return found.currency if found else None
-
-
-def dropi_token_check(*, shop: str, token: str, country: str) -> bool:
-    """Ask Dropi whether ``token`` works in ``country`` (one small catalogue page).
-
-    Raises ApplicationError (field ``token``) when Dropi refuses it. Returns False, without
-    raising, when Dropi cannot tell right now (down, rate limited, paused): the token is then
-    saved unverified and the Productos page reports any problem later.
-    """
-    if dropi_pause_remaining(shop=shop) > 0:
-        return False
-    try:
-        DropiClient(token=token, country=country, shop=shop).products(page_size=1)
-    except DropiAuthError as error:
-        raise ApplicationError(
-            _("Dropi did not accept this token for this country. Copy it again from Dropi › Integrations."),
-            field="token",
-            code="dropi_auth",
-        ) from error
-    except DropiRateLimited as error:
-        dropi_error_as_application_error(shop=shop, error=error)
-        return False
-    except DropiError:
-        logger.info("Could not verify a Dropi token now; saving it unverified", extra={"shop": shop})
-        return False
-    return True

@@ -41,12 +41,12 @@ from django.utils.translation import ngettext
 from connector.dropi.client import DropiProduct, DropiVariation
 from connector.errors import ApplicationError
 from connector.selectors import shopify_session_has_scope
-from connector.services import shopify_admin_client
+from connector.sessions import shopify_admin_client
 from connector.shopify.errors import ShopifyError, ShopifyForbidden, ShopifyUserErrors
 from connector.shopify.graphql import ShopifyAdminClient
 from products.models import ProductAssociation, VariantMapping
 from products.pricing import PriceRule, price_for
-from products.services.catalogue import dropi_access_get, dropi_product_get
+from products.services.catalogue import dropi_product_get
 from products.services.shopify_products import (
     VARIANT_GID_RE,
     ShopifyProduct,
@@ -58,6 +58,7 @@ from products.services.shopify_products import (
     shopify_stock_location_forget,
     shopify_stock_location_get,
 )
+from shops.services import dropi_access_get
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from connector.errors import ApplicationError
-from connector.services import shopify_admin_client
+from connector.sessions import shopify_admin_client
 from connector.shopify.errors import (
     ShopifyAuthError,
     ShopifyError,

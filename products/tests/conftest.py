@@ -53,7 +53,7 @@ def api(client, session_token):
 def location_known(shop, shopify_simulator):
     """The shop's stock location already looked up and cached, as after its first import; the
     simulator's request log starts empty again."""
-    from connector.services import shopify_admin_client
+    from connector.sessions import shopify_admin_client
     from products.services.shopify_products import shopify_stock_location_get
 
     location = shopify_stock_location_get(shop=SHOP, client=shopify_admin_client(shop=SHOP))

@@ -13,10 +13,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from connector.simulators.dropi import dropi_product
-from connector.simulators.shopify_products import add_product, find_product
 from products.models import ProductAssociation
 from shops.tests.factories import ShopConfigurationFactory
+from simulators.dropi import dropi_product
+from simulators.shopify_products import add_product, find_product
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,9 +4,9 @@ against the Dropi and Shopify simulators: modes, paging, cache, errors, currency
 import pytest
 from django.core.cache import cache
 
-from connector.simulators.dropi import dropi_product
 from products.tests.conftest import DROPI_TOKEN, SHOP, graphql_operations
 from shops.models import ShopConfiguration
+from simulators.dropi import dropi_product
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,10 @@ from django.core.cache import cache
 
 from connector.models import ShopifySession
 from connector.shopify.graphql import load_document
-from connector.simulators.dropi import dropi_product
-from connector.simulators.shopify_products import add_location, find_product, locations, primary_location
 from products.models import ProductAssociation, VariantMapping
 from products.tests.conftest import DROPI_TOKEN, SHOP, grant_scopes, graphql_operations
+from simulators.dropi import dropi_product
+from simulators.shopify_products import add_location, find_product, locations, primary_location
 
 pytestmark = pytest.mark.django_db
 

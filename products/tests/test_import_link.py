@@ -6,11 +6,11 @@ import pytest
 
 from connector.models import ShopifySession
 from connector.shopify.graphql import load_document
-from connector.simulators import shopify_products
-from connector.simulators.dropi import dropi_product
-from connector.simulators.shopify_products import add_location, add_product, delete_product, find_product
 from products.models import ProductAssociation, VariantMapping
 from products.tests.conftest import DROPI_TOKEN, OTHER_SHOP, SHOP, graphql_operations
+from simulators import shopify_products
+from simulators.dropi import dropi_product
+from simulators.shopify_products import add_location, add_product, delete_product, find_product
 
 pytestmark = pytest.mark.django_db
 

@@ -1,10 +1,15 @@
 """Use cases of the shops app, one module per concern; import them from here.
 
-- configuration: the shop's configuration row, callback secret, install lifecycle, Ecomdrop
-  connection (a key of another account resets the flows), flows, the contact fields the
-  deliveries need, and Dropi settings.
+- configuration: the shop's configuration row, callback secret, Ecomdrop connection (a key of
+  another account resets the flows), flows, the contact fields the deliveries need, and Dropi
+  settings.
+- lifecycle: install, uninstall and purge of a shop.
 - deliveries: order and abandoned-cart flow deliveries (exactly once).
 - callback: Ecomdrop's callback that tags orders.
+- dropi_account: the shop's Dropi token and country as other apps use them, token checks,
+  the pause after Dropi's "Too Many Attempts".
+
+Other feature apps may import this package (it is public); its submodules are not.
 """
 
 from shops.services.configuration import (  # noqa: F401
@@ -19,8 +24,15 @@ from shops.services.configuration import (  # noqa: F401
     shop_configuration_ensure_callback_secret,
     shop_configuration_get_or_create,
     shop_configuration_rotate_callback_secret,
-    shop_install,
-    shop_purge,
-    shop_uninstall,
 )
 from shops.services.deliveries import ecomdrop_contact_field_names  # noqa: F401
+from shops.services.dropi_account import (  # noqa: F401
+    DropiAccess,
+    dropi_access_get,
+    dropi_error_as_application_error,
+    dropi_is_configured,
+    dropi_pause_enforce,
+    dropi_pause_remaining,
+    dropi_token_check,
+)
+from shops.services.lifecycle import shop_install, shop_purge, shop_uninstall  # noqa: F401

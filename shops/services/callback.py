@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connector.errors import ApplicationError
-from connector.services import shopify_admin_client
+from connector.sessions import shopify_admin_client
 from connector.shopify.errors import ShopifyAuthError, ShopifyError, ShopifyForbidden
 from shops.models import FlowDelivery, ShopConfiguration
 from shops.services.configuration import callback_secret_hash_candidates

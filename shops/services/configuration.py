@@ -1,9 +1,8 @@
 """Use cases for a shop's configuration.
 
-Owns: creating the configuration row (with its callback secret), rotating that secret, the
-install lifecycle (install, uninstall, purge of every row of a shop), connecting Ecomdrop
-(key verified before it is saved; a key of another account resets what belonged to the old
-one), choosing flows (only flows that exist in the account), the status of the contact custom
+Owns: creating the configuration row (with its callback secret), rotating that secret,
+connecting Ecomdrop (key verified before it is saved; a key of another account resets what
+belonged to the old one), choosing flows (only flows that exist in the account), the status of the contact custom
 fields the deliveries write, and the Dropi settings (token checked with Dropi, pushed to the
 country's Ecomdrop bot field).
 Vendor calls go through connector/ecomdrop and connector/dropi; none runs inside a transaction.
@@ -11,17 +10,15 @@ Vendor calls go through connector/ecomdrop and connector/dropi; none runs inside
 
 from __future__ import annotations
 
-import datetime
 import logging
 import secrets
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from connector import crypto, privacy
+from connector import crypto
 from connector.ecomdrop.client import Account, EcomdropClient, Flow
 from connector.ecomdrop.errors import EcomdropAuthError, EcomdropError
 from connector.errors import ApplicationError
@@ -33,6 +30,7 @@ from shops.services.deliveries import (
     ecomdrop_contact_field_names,
     ecomdrop_custom_field_ids,
 )
+from shops.services.dropi_account import dropi_token_check
 from shops.signals import ecomdrop_connected
 
 logger = logging.getLogger(__name__)
@@ -89,32 +87,6 @@ def shop_configuration_rotate_callback_secret(*, configuration: ShopConfiguratio
     """Replace the shop's callback secret; the old one stops working at once."""
     _assign_new_callback_secret(configuration)
     configuration.save(update_fields=["callback_secret", "callback_secret_hash", "updated_at"])
-
-
-# Clocks of Shopify and this server may differ this much: an uninstall triggered within it of
-# a grant's request counts as after the grant.
-INSTALL_CLOCK_MARGIN = datetime.timedelta(seconds=5)
-
-
-def shop_install(*, shop: str, requested_at: datetime.datetime | None = None) -> ShopConfiguration:
-    """Create or revive the shop's configuration because Shopify is granting us a token (token
-    exchange or OAuth, asked for at ``requested_at``); call it before storing that token.
-
-    ``installed_at`` becomes the time the grant was asked for, less a clock margin: an
-    ``app/uninstalled`` event triggered before that is older than this installation and
-    ``shop_uninstall`` ignores it, even when the worker only reaches it now; one triggered
-    later (while the grant was in flight, or after) is a real uninstall. An uninstalled shop is
-    marked installed again (its previous settings, if any survived, are kept).
-    """
-    configuration, _created = shop_configuration_get_or_create(shop=shop)
-    now = timezone.now()
-    installed_at = min(requested_at or now, now) - INSTALL_CLOCK_MARGIN
-    # Waits for an uninstall holding the row: whichever commits first, the other sees it.
-    ShopConfiguration.objects.filter(pk=configuration.pk).update(
-        installed_at=installed_at, uninstalled_at=None, updated_at=now
-    )
-    configuration.refresh_from_db()
-    return configuration
 
 
 def _configuration(shop: str) -> ShopConfiguration:
@@ -406,8 +378,6 @@ def dropi_settings_save(*, shop: str, store_name: str, country: str, token: str 
         raise ApplicationError(_("This does not look like a Dropi token."), field="token", code="too_long")
 
     if token is not None:
-        from products.services.catalogue import dropi_token_check
-
         dropi_token_check(shop=shop, token=token, country=country)
     push = token if token is not None else None
     if push is None and country != (configuration.dropi_country or ""):
@@ -423,50 +393,3 @@ def dropi_settings_save(*, shop: str, store_name: str, country: str, token: str 
         update_fields.append("dropi_token")
     configuration.save(update_fields=update_fields)
     return configuration
-
-
-def shop_uninstall(*, shop: str, uninstalled_at: datetime.datetime) -> bool:
-    """Record that the app was uninstalled from ``shop`` at ``uninstalled_at``: delete its
-    Shopify sessions (Shopify has already revoked the token) and mark the configuration
-    uninstalled, which stops its automation. Settings and data stay until ``shop/redact``.
-
-    Idempotent (the first uninstall time is kept). Returns False, changing nothing, when the
-    shop was installed again after ``uninstalled_at`` (a late or replayed event); a shop that
-    never installed has only its sessions (if any) deleted.
-    """
-    from connector.services import shopify_sessions_delete
-
-    with transaction.atomic():
-        configuration = ShopConfiguration.objects.select_for_update().filter(shop=shop).first()
-        if configuration is not None and configuration.installed_at and configuration.installed_at > uninstalled_at:
-            logger.info("Ignored an uninstall older than the last install", extra={"shop": shop})
-            return False
-        sessions = shopify_sessions_delete(shop=shop)
-        if configuration is not None and configuration.uninstalled_at is None:
-            ShopConfiguration.objects.filter(pk=configuration.pk).update(
-                uninstalled_at=uninstalled_at, updated_at=timezone.now()
-            )
-    logger.info("Shop uninstalled", extra={"shop": shop, "sessions_deleted": sessions})
-    return True
-
-
-def shop_purge(*, shop: str, unless_installed_after: datetime.datetime | None = None) -> dict[str, int] | None:
-    """Delete every row of ``shop`` in every table (each app's registered shop eraser), in one
-    transaction: ``shop/redact`` and operator purges. Returns rows deleted per eraser.
-
-    The shop's own ``shop/redact`` webhook events are kept: they hold no personal data and are
-    the record that the purge happened. With ``unless_installed_after``, a shop installed
-    again after that moment is left untouched and None is returned (Shopify does not redact a
-    reinstalled shop; a late event must not either).
-    """
-    with transaction.atomic():
-        if unless_installed_after is not None:
-            reinstalled = ShopConfiguration.objects.filter(
-                shop=shop, uninstalled_at__isnull=True, installed_at__gt=unless_installed_after
-            ).exists()
-            if reinstalled:
-                logger.info("Did not purge a shop installed again after the request", extra={"shop": shop})
-                return None
-        counts = {name: eraser(shop=shop) for name, eraser in privacy.shop_erasers()}
-    logger.info("Purged a shop's data", extra={"shop": shop, "rows": sum(counts.values())})
-    return counts

@@ -6,8 +6,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from connector.simulators.ecomdrop import DEFAULT_CUSTOM_FIELDS
 from shops.models import ShopConfiguration
+from simulators.ecomdrop import DEFAULT_CUSTOM_FIELDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,11 +5,11 @@ import json
 import pytest
 from django.utils import timezone
 
-from connector.simulators.shopify_orders import add_order
 from shops.models import FlowDelivery, ShopConfiguration
 from shops.services import deliveries
 from shops.tests.factories import ShopConfigurationFactory
 from shops.tests.payloads import order_payload
+from simulators.shopify_orders import add_order
 
 pytestmark = pytest.mark.django_db
 

@@ -353,7 +353,7 @@ def test_a_configuration_saved_before_account_ids_keeps_its_flows_only_if_the_ac
 # --------------------------------------------------------------------------- contact fields
 def fresh_account_fields(*missing):
     """The simulator's default contact fields without ``missing`` (a fresh account)."""
-    from connector.simulators.ecomdrop import DEFAULT_CUSTOM_FIELDS
+    from simulators.ecomdrop import DEFAULT_CUSTOM_FIELDS
 
     return {field_id: field for field_id, field in DEFAULT_CUSTOM_FIELDS.items() if field[0] not in missing}
 

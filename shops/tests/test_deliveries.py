@@ -7,11 +7,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone, translation
 
-from shops import views
 from shops.models import FlowDelivery
 from shops.services import deliveries
 from shops.tests.factories import ShopConfigurationFactory
 from shops.tests.payloads import checkout_payload, order_payload
+from shops.views.pages import delivery_problem
 
 SHOP = "tienda.myshopify.com"
 KEY = "ecomdrop-key-ABCDEFGH-123456"
@@ -200,7 +200,7 @@ def test_a_flow_call_failing_with_another_5xx_may_have_gone_out_and_is_unconfirm
     assert delivery.status == Status.UNCONFIRMED
     assert "EcomdropServerError" in delivery.last_error
     with translation.override("en"):
-        assert "not resent automatically" in views.delivery_problem(delivery)
+        assert "not resent automatically" in delivery_problem(delivery)
     assert deliveries.flow_delivery_process_due() == 0
 
 
@@ -300,7 +300,7 @@ def test_a_worker_lost_while_sending_leaves_the_delivery_unconfirmed(configured,
     lost = FlowDelivery.objects.get(pk=delivery.pk)
     assert lost.status == Status.UNCONFIRMED
     with translation.override("es"):
-        assert views.delivery_problem(lost) == (
+        assert delivery_problem(lost) == (
             "La app se detuvo mientras enviaba el flujo. "
             "El mensaje pudo haber salido, por eso no se reenvía automáticamente."
         )
@@ -428,7 +428,7 @@ def test_a_retry_continues_where_the_failed_attempt_stopped(configured, account,
             set_field_calls.append(request.path)
             if len(set_field_calls) == 3:
                 request.kind = "set_field"
-                from connector.simulators.base import Response
+                from simulators.base import Response
 
                 return Response(503, {"message": "busy"})
         return original(request)
@@ -457,7 +457,7 @@ def test_attempts_that_make_progress_do_not_use_up_the_retry_budget(configured, 
         if "/custom_fields/" in request.path:
             set_field_calls.append(request.path)
             if len(set_field_calls) % 2 == 0:
-                from connector.simulators.base import Response
+                from simulators.base import Response
 
                 request.kind = "set_field"
                 return Response(503, {"message": "busy"})
@@ -540,7 +540,7 @@ def test_a_flow_deleted_in_ecomdrop_is_skipped_not_reported_sent(configured, acc
     assert (delivery.status, delivery.skip_reason) == (Status.SKIPPED, FlowDelivery.SkipReason.FLOW_MISSING)
     assert account.sends == []
     with translation.override("en"):
-        assert views.delivery_problem(delivery) == "The chosen flow no longer exists in Ecomdrop"
+        assert delivery_problem(delivery) == "The chosen flow no longer exists in Ecomdrop"
 
 
 @pytest.mark.django_db

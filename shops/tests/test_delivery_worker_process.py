@@ -1,4 +1,4 @@
-"""Flow deliveries with real `manage.py db_worker` processes killed mid-delivery: the buyer gets
+"""Flow deliveries with real `manage.py worker` processes killed mid-delivery: the buyer gets
 the flow exactly once.
 
 A worker killed before the flow call leaves the delivery to be taken over and sent by another
@@ -14,11 +14,11 @@ import time
 import pytest
 from django.utils import timezone
 
-from connector.tests.test_webhook_worker_process import WorkerProcess, wait_for
 from shops.models import FlowDelivery
 from shops.services import deliveries
 from shops.tests.factories import ShopConfigurationFactory
 from shops.tests.payloads import order_payload
+from webhooks.tests.test_webhook_worker_process import WorkerProcess, wait_for
 
 pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
 

@@ -3,8 +3,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from connector.models import ShopifySession
+from connector.signals import shop_authorized
 from shops import services
 from shops.models import ShopConfiguration
+from shops.services.lifecycle import INSTALL_CLOCK_MARGIN
 from shops.tests.factories import ShopConfigurationFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +58,13 @@ def test_an_uninstall_from_before_the_grant_was_requested_is_ignored():
 
     assert services.shop_uninstall(shop=SHOP, uninstalled_at=uninstalled_at) is False
     assert ShopConfiguration.objects.get(shop=SHOP).is_installed
+
+
+def test_a_shop_authorized_by_shopify_is_installed_as_of_the_grant_request():
+    requested_at = timezone.now() - datetime.timedelta(seconds=30)
+
+    shop_authorized.send(sender=ShopifySession, shop=SHOP, requested_at=requested_at)
+
+    configuration = ShopConfiguration.objects.get(shop=SHOP)
+    assert configuration.installed_at == requested_at - INSTALL_CLOCK_MARGIN
+    assert configuration.uninstalled_at is None

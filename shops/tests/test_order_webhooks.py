@@ -5,14 +5,14 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from connector.models import WebhookEvent
-from connector.privacy import Customer
 from shops.maintenance import recover_flow_deliveries
 from shops.models import FlowDelivery
 from shops.personal_data import anonymise_flow_deliveries, export_flow_deliveries
 from shops.services import deliveries
 from shops.tests.factories import ShopConfigurationFactory
 from shops.tests.payloads import checkout_payload, order_payload
+from webhooks.models import WebhookEvent
+from webhooks.privacy import Customer
 
 pytestmark = pytest.mark.django_db
 

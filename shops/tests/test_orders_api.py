@@ -6,11 +6,11 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from connector.simulators.shopify_orders import add_order
 from shops.models import FlowDelivery
 from shops.services import deliveries
 from shops.tests.factories import ShopConfigurationFactory
 from shops.tests.payloads import order_payload
+from simulators.shopify_orders import add_order
 
 pytestmark = pytest.mark.django_db
 

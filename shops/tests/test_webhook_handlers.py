@@ -7,14 +7,15 @@ from django.utils import timezone
 
 from assistant.models import AIConfiguration
 from assistant.tests.factories import AIConfigurationFactory
-from connector import privacy
-from connector.models import CustomerDataExport, OAuthState, ShopifySession, WebhookEvent
+from connector.models import OAuthState, ShopifySession
 from connector.tests.factories import ShopifySessionFactory
 from products.models import ProductAssociation, VariantMapping
 from products.tests.factories import VariantMappingFactory
 from shops.models import FlowDelivery, ShopConfiguration
 from shops.tests.factories import ShopConfigurationFactory
 from themes.models import ThemeInstall
+from webhooks import privacy
+from webhooks.models import CustomerDataExport, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +109,7 @@ def test_a_late_uninstall_does_not_undo_a_reinstall_that_happened_after_it(
     client, shopify_simulator, session_token, post_webhook, run_worker
 ):
     """Uninstall at T1, reinstall (token exchange) at T2, the worker reaches the T1 event after T2."""
-    from connector import services
+    from connector import sessions
     from connector.shopify.errors import ShopifyReauthorizationRequired
 
     def open_app():
@@ -124,7 +125,7 @@ def test_a_late_uninstall_does_not_undo_a_reinstall_that_happened_after_it(
     shopify_simulator.expire_access_token(old.access_token.reveal())
     shopify_simulator.revoke_refresh_token(old.refresh_token.reveal())
     with pytest.raises(ShopifyReauthorizationRequired):
-        services.shopify_admin_client(shop=SHOP).execute("shop_info")
+        sessions.shopify_admin_client(shop=SHOP).execute("shop_info")
     # …and the merchant, reinstalling, opens the app: a new token exchange.
     open_app()
     assert shopify_simulator.count("token_exchange") == 2
@@ -137,7 +138,7 @@ def test_a_late_uninstall_does_not_undo_a_reinstall_that_happened_after_it(
     configuration = ShopConfiguration.objects.get(shop=SHOP)
     assert configuration.is_installed
     assert configuration.installed_at > uninstalled_at
-    assert services.shopify_access_token_get(shop=SHOP) == new_token
+    assert sessions.shopify_access_token_get(shop=SHOP) == new_token
 
 
 def test_an_uninstall_after_the_last_token_exchange_still_uninstalls(
@@ -195,7 +196,7 @@ def test_shop_redact_deletes_every_row_of_the_shop_and_nothing_else(deliver, pos
 def test_every_table_with_a_shop_column_has_a_registered_eraser():
     missing = set(privacy.models_with_a_shop_column()) - privacy.models_erased_per_shop()
 
-    assert not missing, f"register a shop_data_eraser for {sorted(model.__name__ for model in missing)}"
+    assert not missing, f"list a shop eraser in PERSONAL_DATA for {sorted(model.__name__ for model in missing)}"
     assert VariantMapping in privacy.models_erased_per_shop()
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from connector.simulators.git_host import GitHostSimulator, demo_theme_files
+from simulators.git_host import GitHostSimulator, demo_theme_files
 
 GIT_TOKEN = "ghp_theme_repo_token_0123456789abcdef"
 REPO = "ecomdrop/theme-2-5"
@@ -62,7 +62,7 @@ THEME_SCOPES = "read_orders,read_products,read_themes,write_orders,write_product
 @pytest.fixture
 def shopify_themes(settings: Any, shopify_simulator: Any) -> Any:
     """The Shopify simulator with its theme operations; the app asks for theme scopes; no waits."""
-    from connector.simulators.shopify_themes import ShopifyThemes
+    from simulators.shopify_themes import ShopifyThemes
 
     shopify_simulator.scope = THEME_SCOPES
     settings.THEME_POLL_INTERVAL_SECONDS = 0

@@ -5,8 +5,8 @@ import zipfile
 import pytest
 from django.core.files.storage import default_storage
 
-from connector.simulators.git_host import build_zip, demo_theme_files
 from connector.theme_source.errors import ThemeArchiveTooLarge, ThemeSourceAuthError, ThemeSourceNotFound
+from simulators.git_host import build_zip, demo_theme_files
 from themes.archives import ThemeArchiveInvalid
 from themes.models import ThemeArchive
 from themes.services import theme_archive_fetch, theme_source_get

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from connector.simulators.git_host import build_zip, demo_theme_files
+from simulators.git_host import build_zip, demo_theme_files
 from themes.archives import ThemeArchiveInvalid, theme_package
 
 MAX = 50 * 1024 * 1024

@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from connector.models import ShopifySession
-from connector.simulators.git_host import GitHostSimulator, demo_theme_files
+from simulators.git_host import GitHostSimulator, demo_theme_files
 from themes import services
 from themes.models import ThemeArchive, ThemeInstall
 from themes.tests.conftest import GIT_TOKEN, REPO, SHOP

@@ -8,10 +8,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from connector.maintenance import registered_hooks, run_maintenance
+from connector.maintenance import maintenance_hooks, run_maintenance
 from themes import tasks
-from themes.maintenance import recover_theme_installs
 from themes.models import ThemeInstall
+from themes.services import theme_install_recover_stale
 from themes.tests.conftest import SHOP
 from themes.tests.factories import ThemeInstallFactory
 from themes.views import install_message
@@ -55,15 +55,15 @@ def processing_install(shopify_themes, *, polls_left=0, submitted_minutes=30):
 
 
 def test_the_hook_runs_with_every_worker_sweep(ready):
-    assert "theme_installs" in registered_hooks()
-    assert run_maintenance()["theme_installs"] == {}
+    assert theme_install_recover_stale in dict(maintenance_hooks()).values()
+    assert run_maintenance()["themes.services.theme_install_recover_stale"] == {}
 
 
 def test_a_stalled_processing_install_is_checked_again_and_finishes(ready, shopify_themes, run_worker):
     # Its poll task was lost long ago, past THEME_POLL_TIMEOUT_SECONDS: Shopify is asked before giving up.
     install = stall(processing_install(shopify_themes))
 
-    summary = recover_theme_installs()
+    summary = theme_install_recover_stale()
     run_worker()
 
     assert summary == {"polls_queued": 1}
@@ -84,7 +84,7 @@ def test_a_late_poll_task_beside_the_recovery_poll_does_not_start_a_second_chain
     install = stall(processing_install(shopify_themes, polls_left=3), minutes=60)
     tasks.poll_theme_install.enqueue(install.pk, 0)  # the lost task was only late: it runs too
 
-    recover_theme_installs()
+    theme_install_recover_stale()
     run_worker()  # the late task and the recovery's: only one of them checks
 
     assert shopify_themes.simulator.count("graphql:ThemeGet") == 1
@@ -98,15 +98,15 @@ def test_two_sweeps_at_once_queue_one_poll(ready, shopify_themes):
 
     stall(processing_install(shopify_themes))
 
-    assert recover_theme_installs() == {"polls_queued": 1}
-    assert recover_theme_installs() == {}
+    assert theme_install_recover_stale() == {"polls_queued": 1}
+    assert theme_install_recover_stale() == {}
     assert DBTaskResult.objects.count() == 1
 
 
 def test_a_lost_queued_install_is_queued_again_and_completes(ready, shopify_themes, run_worker):
     install = stall(ThemeInstallFactory(shop=SHOP, state=State.QUEUED, running_shop=SHOP))
 
-    summary = recover_theme_installs()
+    summary = theme_install_recover_stale()
     run_worker()
 
     assert summary == {"queued": 1}
@@ -118,7 +118,7 @@ def test_a_lost_queued_install_is_queued_again_and_completes(ready, shopify_them
 def test_a_download_interrupted_with_attempts_left_starts_again(ready, shopify_themes, run_worker):
     install = stall(ThemeInstallFactory(shop=SHOP, state=State.DOWNLOADING, running_shop=SHOP, attempts=1))
 
-    assert recover_theme_installs() == {"queued": 1}
+    assert theme_install_recover_stale() == {"queued": 1}
     install.refresh_from_db()
     assert install.state == State.QUEUED
     assert "se detuvo mientras preparaba" in install.error_detail
@@ -132,7 +132,7 @@ def test_a_download_interrupted_with_attempts_left_starts_again(ready, shopify_t
 def test_a_download_interrupted_on_its_last_attempt_is_abandoned(ready, shopify_themes, run_worker):
     install = stall(ThemeInstallFactory(shop=SHOP, state=State.DOWNLOADING, running_shop=SHOP, attempts=3))
 
-    assert recover_theme_installs() == {"abandoned": 1}
+    assert theme_install_recover_stale() == {"abandoned": 1}
     run_worker()
 
     install.refresh_from_db()
@@ -147,7 +147,7 @@ def test_a_download_interrupted_on_its_last_attempt_is_abandoned(ready, shopify_
 def test_an_install_interrupted_while_sending_to_shopify_is_not_sent_again(ready, shopify_themes, run_worker):
     install = stall(ThemeInstallFactory(shop=SHOP, state=State.CREATING, running_shop=SHOP, attempts=1))
 
-    assert recover_theme_installs() == {"unconfirmed": 1}
+    assert theme_install_recover_stale() == {"unconfirmed": 1}
     run_worker()
 
     install.refresh_from_db()
@@ -166,7 +166,7 @@ def test_an_install_older_than_any_recovery_is_ended(ready, shopify_themes, run_
         created_minutes=24 * 60,
     )
 
-    assert recover_theme_installs() == {"abandoned": 1, "unconfirmed": 1}
+    assert theme_install_recover_stale() == {"abandoned": 1, "unconfirmed": 1}
     run_worker()
 
     queued.refresh_from_db()
@@ -180,5 +180,5 @@ def test_installs_that_are_moving_or_finished_are_left_alone(ready, shopify_them
     ThemeInstallFactory(shop=SHOP, state=State.DOWNLOADING, running_shop=SHOP)
     stall(ThemeInstallFactory(shop=SHOP, state=State.FAILED, error_code=Error.THEME_LIMIT))
 
-    assert recover_theme_installs() == {}
+    assert theme_install_recover_stale() == {}
     assert ThemeInstall.objects.filter(state=State.DOWNLOADING).count() == 1

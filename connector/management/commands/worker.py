@@ -1,0 +1,79 @@
+"""`manage.py worker`: django-tasks-db's worker plus recovery of lost work.
+
+A name of its own, so that it does not hide the library's `db_worker` behind INSTALLED_APPS
+order (which then runs tasks without recovery).
+
+Owns: running the maintenance list (settings.WORKER_MAINTENANCE through connector.maintenance:
+lost webhook events, flow deliveries, profile syncs and stalled theme installs) when the
+worker starts and every WEBHOOK_RECOVERY_INTERVAL_SECONDS while it runs (a background thread
+with its own database connection). Task execution, SIGTERM/SIGINT handling and every option are the library's.
+Must not run tasks itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
+
+from connector.maintenance import run_maintenance
+
+logger = logging.getLogger(__name__)
+
+
+def recover_once() -> None:
+    """One sweep of every maintenance hook; failures are logged and the next sweep tries again."""
+    try:
+        results = run_maintenance()
+    except DatabaseError:
+        logger.exception("Maintenance sweep failed; trying again at the next interval")
+        return
+    finally:
+        connection.close()  # this thread's connection only
+    for name, summary in results.items():
+        if summary:
+            logger.warning("Recovery (%s): %s", name, summary)
+
+
+class RecoveryThread(threading.Thread):
+    """Sweeps at start and then every ``interval`` seconds until the process ends."""
+
+    def __init__(self, *, interval: float) -> None:
+        super().__init__(name="webhook-recovery", daemon=True)
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            recover_once()
+            self.stopped.wait(self.interval)
+
+
+class Command(DatabaseWorkerCommand):
+    help = """Run queued background tasks (webhook events, deliveries, syncs, installs) until stopped.
+
+This is django-tasks-db's `db_worker` (same options: --queue-name, --interval, --batch,
+--max-tasks, --worker-id…) with one addition: it puts back in the queue the work a worker
+lost (settings.WORKER_MAINTENANCE). A webhook event whose worker was killed (SIGKILL, OOM,
+power loss) stays "processing" until its lease (WEBHOOK_PROCESSING_LEASE_SECONDS) runs out;
+the sweep, at start and every WEBHOOK_RECOVERY_INTERVAL_SECONDS, then queues it again. Run as
+many workers as needed; the sweep is safe to run from all of them at once.
+
+SIGTERM or SIGINT stops the worker gracefully: the running task finishes first (a second
+signal aborts it; recovery picks its event up later). With --batch the sweep runs once
+before the queue is drained."""
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        batch = options.get("batch", False)
+        in_reloader_parent = options.get("reload") and not batch and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"
+        if batch:
+            recover_once()
+        elif not in_reloader_parent:
+            RecoveryThread(interval=settings.WEBHOOK_RECOVERY_INTERVAL_SECONDS).start()
+        super().handle(*args, **options)

@@ -1,0 +1,237 @@
+"""The JSON endpoints of the shops app's embedded pages: who the page talks as, the
+Configuración settings (Ecomdrop, Dropi, callback secret) and the Pedidos lists. Views parse,
+call a service and answer JSON; errors the merchant can act on come back as ApplicationError."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from connector.embedded import api_error, embedded_view, read_json
+from connector.errors import ApplicationError
+from connector.sessions import shopify_admin_client
+from connector.shopify.errors import ShopifyError, ShopifyForbidden
+from shops import services
+from shops.models import FlowDelivery, ShopConfiguration
+from shops.services import deliveries
+from shops.views.pages import FLOWS_CLEARED_NOTICE, configuration_state, delivery_json, request_configuration
+
+ORDERS_PER_PAGE = 25
+
+
+@embedded_view
+@require_GET
+def api_session(request: HttpRequest) -> JsonResponse:
+    """Who the embedded page is talking as: shop, language and installation state."""
+    configuration = (
+        ShopConfiguration.objects.filter(shop=request.shop).only("shop", "installed_at", "uninstalled_at").first()
+    )
+    return JsonResponse(
+        {
+            "shop": request.shop,
+            "language": request.embedded.language,
+            "installed": bool(configuration and configuration.is_installed),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- Configuración API
+@embedded_view
+@require_POST
+def api_ecomdrop_connect(request: HttpRequest) -> JsonResponse:
+    try:
+        body = read_json(request)
+        configuration = services.ecomdrop_connect(shop=request.shop, api_key=str(body.get("api_key") or ""))
+    except ApplicationError as error:
+        return api_error(error)
+    message = _("Connected to Ecomdrop IA.")
+    if configuration.ecomdrop_flows_cleared:
+        notice = _(FLOWS_CLEARED_NOTICE)
+        message = f"{message} {notice}"
+    return JsonResponse({"message": message, "state": configuration_state(configuration)})
+
+
+@embedded_view
+@require_POST
+def api_ecomdrop_disconnect(request: HttpRequest) -> JsonResponse:
+    configuration = services.ecomdrop_disconnect(shop=request.shop)
+    return JsonResponse({"message": _("Ecomdrop was disconnected."), "state": configuration_state(configuration)})
+
+
+@embedded_view
+@require_http_methods(["GET", "POST"])
+def api_ecomdrop_flows(request: HttpRequest) -> JsonResponse:
+    """GET: the account's flows (``?refresh=1`` asks Ecomdrop again). POST: save the choice."""
+    try:
+        if request.method == "POST":
+            body = read_json(request)
+            delay = body.get("abandoned_cart_delay_minutes")
+            try:
+                delay = int(delay) if delay not in (None, "") else None
+            except (TypeError, ValueError) as error:
+                raise ApplicationError(
+                    _("The delay must be a number of minutes."), field="abandoned_cart_delay_minutes"
+                ) from error
+            configuration = services.ecomdrop_flows_save(
+                shop=request.shop,
+                nuevo_pedido_flow_id=str(body.get("nuevo_pedido_flow_id") or "") or None,
+                carrito_abandonado_flow_id=str(body.get("carrito_abandonado_flow_id") or "") or None,
+                abandoned_cart_delay_minutes=delay,
+            )
+            return JsonResponse({"message": _("Flows saved."), "state": configuration_state(configuration)})
+        configuration = request_configuration(request)
+        flows = services.ecomdrop_flows_list(configuration=configuration, refresh=request.GET.get("refresh") == "1")
+    except ApplicationError as error:
+        return api_error(error)
+    return JsonResponse(
+        {"flows": [{"id": flow.id, "name": flow.name} for flow in flows], "state": configuration_state(configuration)}
+    )
+
+
+@embedded_view
+@require_GET
+def api_ecomdrop_contact_fields(request: HttpRequest) -> JsonResponse:
+    """Which contact custom fields the deliveries write exist in the account (``?refresh=1`` asks again)."""
+    configuration = request_configuration(request)
+    try:
+        fields = services.ecomdrop_contact_fields_status(
+            configuration=configuration, refresh=request.GET.get("refresh") == "1"
+        )
+    except ApplicationError as error:
+        return api_error(error)
+    return JsonResponse(
+        {
+            "fields": [{"key": field.key, "name": field.name, "exists": field.exists} for field in fields],
+            "missing": [field.name for field in fields if not field.exists],
+        }
+    )
+
+
+@embedded_view
+@require_POST
+def api_dropi_settings(request: HttpRequest) -> JsonResponse:
+    try:
+        body = read_json(request)
+        configuration = services.dropi_settings_save(
+            shop=request.shop,
+            store_name=str(body.get("store_name") or ""),
+            country=str(body.get("country") or ""),
+            token=str(body.get("token") or "") or None,
+        )
+    except ApplicationError as error:
+        return api_error(error)
+    return JsonResponse({"message": _("Dropi settings saved."), "state": configuration_state(configuration)})
+
+
+@embedded_view
+@require_POST
+def api_callback_secret(request: HttpRequest, action: str) -> JsonResponse:
+    """Show (on request only, never in the page) or rotate the shop's callback secret."""
+    configuration = request_configuration(request)
+    if action == "rotate":
+        services.shop_configuration_rotate_callback_secret(configuration=configuration)
+    elif action != "reveal":
+        return JsonResponse({"error": _("Unknown action.")}, status=404)
+    elif not configuration.callback_secret:
+        services.shop_configuration_rotate_callback_secret(configuration=configuration)
+    response = JsonResponse(
+        {
+            "url": f"{settings.SHOPIFY_APP_URL}/api/ecomdrop/callback",
+            "header": "X-Connector-Token",
+            "secret": configuration.callback_secret.reveal(),
+            "message": _("A new secret was generated; update it in your Ecomdrop flows.") if action == "rotate" else "",
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --------------------------------------------------------------------------- Pedidos API
+@embedded_view
+@require_GET
+def api_orders(request: HttpRequest) -> JsonResponse:
+    """A page of recent Shopify orders (cursor pagination) with each order's delivery state."""
+    variables: dict[str, Any] = {"first": ORDERS_PER_PAGE}
+    if request.GET.get("before"):
+        variables = {"last": ORDERS_PER_PAGE, "before": request.GET["before"][:200]}
+    elif request.GET.get("after"):
+        variables["after"] = request.GET["after"][:200]
+    try:
+        result = shopify_admin_client(shop=request.shop).execute("recent_orders", variables)
+    except ShopifyForbidden:
+        return JsonResponse(
+            {"error": _("Shopify has not approved this app to read orders (protected customer data).")}, status=403
+        )
+    except ShopifyError:
+        return JsonResponse({"error": _("Shopify is not answering right now. Try again in a minute.")}, status=502)
+    connection = result.data.get("orders") or {}
+    nodes = connection.get("nodes") or []
+    ids = [str(node.get("legacyResourceId") or str(node.get("id", "")).rsplit("/", 1)[-1]) for node in nodes]
+    by_order = {
+        delivery.shopify_object_id: delivery
+        for delivery in FlowDelivery.objects.filter(
+            shop=request.shop, kind=FlowDelivery.Kind.ORDER_CREATED, shopify_object_id__in=ids
+        )
+    }
+    orders_json = []
+    for node, order_id in zip(nodes, ids, strict=True):
+        money = ((node.get("totalPriceSet") or {}).get("shopMoney")) or {}
+        delivery = by_order.get(order_id)
+        orders_json.append(
+            {
+                "id": order_id,
+                "name": node.get("name"),
+                "created_at": node.get("createdAt"),
+                "financial_status": node.get("displayFinancialStatus"),
+                "fulfillment_status": node.get("displayFulfillmentStatus"),
+                "total": money.get("amount"),
+                "currency": money.get("currencyCode"),
+                "tags": node.get("tags") or [],
+                "admin_url": f"https://{request.shop}/admin/orders/{order_id}",
+                "delivery": delivery_json(delivery) if delivery else None,
+            }
+        )
+    return JsonResponse({"orders": orders_json, "page_info": connection.get("pageInfo") or {}})
+
+
+@embedded_view
+@require_GET
+def api_deliveries(request: HttpRequest) -> JsonResponse:
+    """The shop's latest deliveries (Estado tab, and Pedidos when Shopify is unreachable)."""
+    query = FlowDelivery.objects.filter(shop=request.shop)
+    status = request.GET.get("status")
+    if status in FlowDelivery.Status.values:
+        query = query.filter(status=status)
+    limit = request.GET.get("limit", "10")
+    recent = query.order_by("-id")[: min(int(limit) if limit.isdigit() else 10, 50)]
+    return JsonResponse({"deliveries": [delivery_json(delivery) for delivery in recent]})
+
+
+@embedded_view
+@require_POST
+def api_delivery_resend(request: HttpRequest, delivery_id: int) -> JsonResponse:
+    delivery = FlowDelivery.objects.filter(Q(pk=delivery_id) & Q(shop=request.shop)).first()
+    if delivery is None:
+        return JsonResponse({"error": _("Delivery not found.")}, status=404)
+    try:
+        delivery = deliveries.flow_delivery_resend(delivery=delivery)
+    except ApplicationError as error:
+        return api_error(error)
+    return JsonResponse({"message": _("Queued to be sent again."), "delivery": delivery_json(delivery)})
+
+
+@embedded_view
+@require_POST
+def api_test_event(request: HttpRequest) -> JsonResponse:
+    try:
+        body = read_json(request)
+        delivery = deliveries.flow_delivery_send_test(shop=request.shop, phone=str(body.get("phone") or ""))
+    except ApplicationError as error:
+        return api_error(error)
+    delivery.refresh_from_db()
+    return JsonResponse({"message": _("Test event queued."), "delivery": delivery_json(delivery)})

@@ -1,0 +1,185 @@
+"""The embedded pages of the shops app (Pedidos, Configuración; Tema lives in the themes app)
+and how they present a shop's configuration and deliveries. Views parse, call a service and
+render; no vendor call while rendering a page (the pages load vendor data through their JSON
+endpoints, shops.views.api)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_GET
+
+from assistant.selectors import ai_profile_panel_context
+from connector.embedded import embedded_context, embedded_view
+from shops import services
+from shops.countries import COUNTRIES
+from shops.models import FlowDelivery, ShopConfiguration
+from shops.services import deliveries
+
+RECENT_DELIVERIES = 10
+
+
+def request_configuration(request: HttpRequest) -> ShopConfiguration:
+    """The configuration of the request's shop (created on first use)."""
+    return services.shop_configuration_get_or_create(shop=request.shop)[0]
+
+
+PROBLEMS = {
+    "EcomdropAuthError": gettext_noop("Ecomdrop refused the API key. Connect it again in Configuration › Ecomdrop."),
+    "EcomdropNotFound": gettext_noop("Ecomdrop did not find the contact or the flow (was the flow deleted?)."),
+    "EcomdropBadRequest": gettext_noop("Ecomdrop refused the data that was sent."),
+    "EcomdropRateLimited": gettext_noop("Ecomdrop asked to slow down."),
+    "EcomdropTimeout": gettext_noop(
+        "Ecomdrop did not confirm in time; the message may have gone out, so it is not resent automatically."
+    ),
+    "EcomdropUnavailable": gettext_noop("Ecomdrop was not answering."),
+    "EcomdropServerError": gettext_noop("Ecomdrop answered with a server error."),
+    "WorkerLost": gettext_noop("The app stopped while sending the flow."),
+}
+
+
+FLOWS_CLEARED_NOTICE = gettext_noop(
+    "The flows chosen in the previous Ecomdrop account were removed: choose the flows of this account."
+)
+
+# What each contact custom field receives (keys of deliveries.DEFAULT_FIELD_NAMES).
+CONTACT_FIELD_PURPOSES = {
+    "order_name": gettext_noop("Order number (#1014)"),
+    "order_total": gettext_noop("Order or cart total"),
+    "currency": gettext_noop("Currency"),
+    "products": gettext_noop("Products (quantity and name)"),
+    "address": gettext_noop("Shipping address"),
+    "city": gettext_noop("City"),
+    "payment": gettext_noop("Payment method ('Contra entrega' for cash on delivery)"),
+    "admin_url": gettext_noop("Link to the order in Shopify admin"),
+    "order_id": gettext_noop("Shopify order id (the callback sends it back)"),
+    "cart_url": gettext_noop("Link to recover the abandoned cart"),
+}
+
+
+def contact_fields_context(configuration: ShopConfiguration) -> list[dict[str, str]]:
+    """The contact custom fields the page lists (names only: whether they exist is fetched later)."""
+    names = services.ecomdrop_contact_field_names(configuration=configuration)
+    return [
+        {"key": key, "name": name, "purpose": _(CONTACT_FIELD_PURPOSES[key]) if key in CONTACT_FIELD_PURPOSES else ""}
+        for key, name in names.items()
+    ]
+
+
+def delivery_problem(delivery: FlowDelivery) -> str:
+    """What went wrong with a delivery, in plain words for the merchant."""
+    if delivery.status == FlowDelivery.Status.SKIPPED:
+        return delivery.get_skip_reason_display()
+    if not delivery.last_error:
+        return ""
+    error_type = delivery.last_error.split(":", 1)[0]
+    if error_type in PROBLEMS:
+        text = _(PROBLEMS[error_type])
+        if delivery.status == FlowDelivery.Status.PENDING:
+            retry_note = _("It will be retried automatically.")
+            text = f"{text} {retry_note}"
+        elif delivery.status == FlowDelivery.Status.UNCONFIRMED and error_type != "EcomdropTimeout":
+            unconfirmed_note = _("The message may have gone out, so it is not resent automatically.")
+            text = f"{text} {unconfirmed_note}"
+        return text
+    return delivery.last_error
+
+
+def delivery_json(delivery: FlowDelivery) -> dict[str, Any]:
+    return {
+        "id": delivery.pk,
+        "kind": delivery.kind,
+        "kind_label": delivery.get_kind_display(),
+        "order_name": delivery.order_name,
+        "shopify_id": delivery.shopify_object_id,
+        "status": delivery.status,
+        "status_label": delivery.get_status_display(),
+        "skip_reason": delivery.get_skip_reason_display() if delivery.skip_reason else "",
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+        "problem": delivery_problem(delivery),
+        "created_at": delivery.created_at.isoformat(),
+        "sent_at": delivery.sent_at.isoformat() if delivery.sent_at else None,
+        "callback_tags": delivery.callback_tags,
+        "resendable": delivery.status in deliveries.RESENDABLE,
+    }
+
+
+def configuration_state(configuration: ShopConfiguration) -> dict[str, Any]:
+    """What the Configuración page shows (secrets as status only)."""
+    return {
+        "ecomdrop": {
+            "connected": bool(configuration.ecomdrop_api_key),
+            "key_status": str(configuration.ecomdrop_api_key) if configuration.ecomdrop_api_key else "",
+            "account_name": configuration.ecomdrop_account_name,
+            "nuevo_pedido_flow_id": configuration.nuevo_pedido_flow_id or "",
+            "carrito_abandonado_flow_id": configuration.carrito_abandonado_flow_id or "",
+            "abandoned_cart_delay_minutes": configuration.abandoned_cart_delay_minutes,
+            "flows_cleared": configuration.ecomdrop_flows_cleared,
+        },
+        "dropi": {
+            "configured": bool(configuration.dropi_store_name and configuration.dropi_token),
+            "store_name": configuration.dropi_store_name or "",
+            "country": configuration.dropi_country or "",
+            "token_status": str(configuration.dropi_token) if configuration.dropi_token else "",
+        },
+        "callback_url": f"{settings.SHOPIFY_APP_URL}/api/ecomdrop/callback",
+        "updated_at": configuration.updated_at.isoformat() if configuration.updated_at else None,
+    }
+
+
+# --------------------------------------------------------------------------- pages
+@embedded_view
+@require_GET
+def orders(request: HttpRequest) -> HttpResponse:
+    """Pedidos: recent orders and what Ecomdrop did with them."""
+    configuration = request_configuration(request)
+    return render(
+        request,
+        "shops/orders.html",
+        {**embedded_context(request), "active": "orders", "state": configuration_state(configuration)},
+    )
+
+
+@embedded_view
+@require_GET
+def configuration(request: HttpRequest) -> HttpResponse:
+    """Configuración: Ecomdrop, Dropi, Asistente IA and Estado."""
+    configuration = request_configuration(request)
+    state = configuration_state(configuration)
+    nothing_configured = not state["ecomdrop"]["connected"] and not state["dropi"]["configured"]
+    tabs = ("ecomdrop", "dropi", "assistant", "status")
+    tab = request.GET.get("tab")
+    if tab not in tabs:
+        tab = "status" if nothing_configured else "ecomdrop"
+    recent = FlowDelivery.objects.filter(shop=request.shop).order_by("-id")[:RECENT_DELIVERIES]
+    last_error = (
+        FlowDelivery.objects.filter(
+            shop=request.shop, status__in=(FlowDelivery.Status.FAILED, FlowDelivery.Status.UNCONFIRMED)
+        )
+        .exclude(last_error="")
+        .order_by("-id")
+        .first()
+    )
+    return render(
+        request,
+        "shops/configuration.html",
+        {
+            **embedded_context(request),
+            "active": "configuration",
+            "tab": tab,
+            "state": state,
+            "countries": COUNTRIES,
+            "deliveries": recent,
+            "last_error": last_error,
+            "last_problem": delivery_problem(last_error) if last_error else "",
+            "assistant": ai_profile_panel_context(shop=request.shop, shop_configuration=configuration),
+            "contact_fields": contact_fields_context(configuration),
+            "order_id_field": services.ecomdrop_contact_field_names(configuration=configuration)["order_id"],
+        },
+    )

@@ -1,0 +1,13 @@
+"""Settings of the `manage.py worker` subprocesses started by test_webhook_worker_process.py:
+the test settings with the database queue and a test-only handler (slow_webhook_handler)."""
+
+import os
+
+os.environ.setdefault("TASKS_BACKEND", "database")
+
+from connector.settings_test import *  # noqa: F403
+
+WEBHOOK_HANDLERS = {
+    **WEBHOOK_HANDLERS,  # noqa: F405
+    "connector_test/slow": "webhooks.tests.slow_webhook_handler.handle_connector_test_slow",
+}
