@@ -10,7 +10,7 @@ PORT ?= 8000
 RUN_DEBUG ?= true
 
 .DEFAULT_GOAL := help
-.PHONY: help sysdeps sysdeps-browser install install-dev run test shopify-simulator dropi-simulator worker lint lint-imports fmt check migrations-check messages docker-config bench clean
+.PHONY: help sysdeps sysdeps-browser install install-dev run test screenshots shopify-simulator dropi-simulator worker lint lint-imports fmt check migrations-check messages docker-config bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -68,6 +68,9 @@ run: install ## migrate and serve http://127.0.0.1:8000 (SQLite unless DATABASE_
 
 test: install-dev sysdeps-browser ## run the whole suite (against DATABASE_URL; SQLite when unset)
 	$(BIN)/pytest
+
+screenshots: install-dev sysdeps-browser ## run the browser tests and save their screenshots in docs/screenshots/
+	CONNECTOR_SCREENSHOTS=1 $(BIN)/pytest -m browser
 
 shopify-simulator: install ## run the local Shopify simulator on :9100 (docs/development.md › Local development)
 	$(PY) -m simulators.shopify --port 9100

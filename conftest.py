@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -76,6 +77,18 @@ def session_token(settings: Any) -> Any:
 
 
 CHROMIUM = "/usr/bin/chromium"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parent / "docs" / "screenshots"
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where the browser tests save their screenshots: ``docs/screenshots/`` (the pictures the
+    guides show) with CONNECTOR_SCREENSHOTS=1 (``make screenshots``), a temporary folder
+    otherwise, so an ordinary run leaves the working tree as it was."""
+    if os.environ.get("CONNECTOR_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return DOCS_SCREENSHOTS
+    return tmp_path
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The Asistente IA tab in a real browser (Debian chromium), driven with the keyboard only."""
 
 import datetime
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -14,7 +13,6 @@ from shops.tests.factories import ShopConfigurationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SHOP = "demo-tienda.myshopify.com"
 KEY = "ecomdrop-demo-key-0123456789"
 
@@ -74,7 +72,7 @@ def test_gate_without_the_ecomdrop_key_leads_to_the_ecomdrop_tab(open_tab):
     assert page.locator("#panel-ecomdrop").is_visible()
 
 
-def test_fill_every_section_with_the_keyboard_save_reload_and_see_it_synced(open_tab, ecomdrop_simulator):
+def test_fill_every_section_with_the_keyboard_save_reload_and_see_it_synced(open_tab, ecomdrop_simulator, screenshots):
     ecomdrop_simulator.add_account(KEY)
     ShopConfigurationFactory(shop=SHOP, ecomdrop_api_key=KEY, installed_at=timezone.now())
     page = open_tab()
@@ -191,8 +189,7 @@ def test_fill_every_section_with_the_keyboard_save_reload_and_see_it_synced(open
     type_error = dialog.locator('[data-dialog-error="type"]')
     assert type_error.inner_text() == 'Ya existe una notificación configurada para el tipo "Garantía"'
     assert page.locator("#notification-type").get_attribute("aria-invalid") == "true"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "assistant-notification-dialog-es.png")
+    page.screenshot(path=screenshots / "assistant-notification-dialog-es.png")
     page.keyboard.press("Escape")
     assert not dialog.is_visible()
     assert focused(page)[3] == "+ Agregar Notificación"
@@ -245,12 +242,12 @@ def test_fill_every_section_with_the_keyboard_save_reload_and_see_it_synced(open
     assert panel.locator("[data-sync-text]").inner_text() == "Sincronizado hace un momento"
     assert panel.locator("[data-dirty-state]").inner_text() == "No hay cambios pendientes"
     assert panel.locator("[data-save]").is_disabled()
-    page.screenshot(path=SCREENSHOTS / "assistant-profile-es.png", full_page=True)
+    page.screenshot(path=screenshots / "assistant-profile-es.png", full_page=True)
 
     english = open_tab(locale="en")
     assert english.locator("#panel-assistant").get_by_role("heading", name="Basic information").is_visible()
     assert english.locator("[data-sync-text]").inner_text() == "Synced a moment ago"
-    english.screenshot(path=SCREENSHOTS / "assistant-profile-en.png", full_page=True)
+    english.screenshot(path=screenshots / "assistant-profile-en.png", full_page=True)
 
 
 SAVE_BAR_STUB = """

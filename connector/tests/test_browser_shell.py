@@ -1,18 +1,16 @@
 """The embedded shell in a real browser (Debian chromium), without Shopify's CDN."""
 
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SHOP = "demo-tienda.myshopify.com"
 
 
 def test_shell_shows_navigation_in_spanish_and_switches_to_english(
-    live_server, shopify_simulator, session_token, browser_page
+    live_server, shopify_simulator, session_token, browser_page, screenshots
 ):
     query = urlencode({"shop": SHOP, "host": "YWRtaW4", "embedded": "1", "id_token": session_token(SHOP)})
     page = browser_page
@@ -24,8 +22,7 @@ def test_shell_shows_navigation_in_spanish_and_switches_to_english(
     for label in ("Productos", "Pedidos", "Configuración", "Tema"):
         assert navigation.get_by_role("link", name=label).is_visible()
     assert page.locator("h1.page__title").inner_text() == "Productos"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "embedded-shell-es.png", full_page=True)
+    page.screenshot(path=screenshots / "embedded-shell-es.png", full_page=True)
 
     page.get_by_role("link", name="EN").click()
     page.wait_for_url("**/app/?*locale=en*")
@@ -35,7 +32,7 @@ def test_shell_shows_navigation_in_spanish_and_switches_to_english(
     page.locator("nav.app-nav").get_by_role("link", name="Orders").click()
     page.wait_for_url("**/app/orders?*")
     assert page.locator("h1.page__title").inner_text() == "Orders"
-    page.screenshot(path=SCREENSHOTS / "embedded-shell-en.png", full_page=True)
+    page.screenshot(path=screenshots / "embedded-shell-en.png", full_page=True)
 
     # The page's own fetches carry the bearer token (App Bridge is absent here).
     session = page.evaluate("Connector.fetch('/app/api/session').then(response => response.json())")

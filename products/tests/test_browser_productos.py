@@ -6,7 +6,6 @@ import datetime
 import re
 import struct
 import zlib
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -19,8 +18,6 @@ from simulators.dropi import dropi_product
 from simulators.shopify_products import add_product, find_product
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(autouse=True)
@@ -90,12 +87,13 @@ def catalogue(dropi_simulator, shopify_simulator):
     )
 
 
-def test_search_page_import_link_and_delete(live_server, session_token, catalogue, shopify_simulator, browser_page):
+def test_search_page_import_link_and_delete(
+    live_server, session_token, catalogue, shopify_simulator, browser_page, screenshots
+):
     token = session_token(SHOP, lifetime=datetime.timedelta(minutes=15))
     query = urlencode({"shop": SHOP, "host": "YWRtaW4", "embedded": "1", "id_token": token})
     page = browser_page
     page.route("https://d39ru7awumhhs2.cloudfront.net/**", serve_cdn)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     page.goto(f"{live_server.url}/app/?{query}")
 
@@ -109,7 +107,7 @@ def test_search_page_import_link_and_delete(live_server, session_token, catalogu
     expect(first).to_contain_text("$ 18.000")
     expect(first).to_contain_text("Sugerido: $ 39.900")
     expect(first).to_contain_text("+1")
-    page.screenshot(path=SCREENSHOTS / "productos-catalogo.png", full_page=True)
+    page.screenshot(path=screenshots / "productos-catalogo.png", full_page=True)
 
     # Pages
     page.get_by_role("button", name="Siguiente").click()
@@ -149,7 +147,7 @@ def test_search_page_import_link_and_delete(live_server, session_token, catalogu
     dialog.get_by_label("Monto a sumar", exact=True).fill("1500.5")
     expect(preview.first).to_contain_text("$ 37.501")
     dialog.get_by_label("Activo").check()
-    page.screenshot(path=SCREENSHOTS / "productos-importar-nuevo.png", full_page=False)
+    page.screenshot(path=screenshots / "productos-importar-nuevo.png", full_page=False)
     dialog.get_by_role("button", name="Crear producto").click()
     success = page.locator("[data-success-dialog]")
     expect(success).to_be_visible()
@@ -157,7 +155,7 @@ def test_search_page_import_link_and_delete(live_server, session_token, catalogu
     expect(success).to_contain_text("Camiseta deportiva dry-fit")
     link = success.get_by_role("link", name="Ver en Shopify")
     assert re.fullmatch(rf"https://{SHOP}/admin/products/\d+", link.get_attribute("href"))
-    page.screenshot(path=SCREENSHOTS / "productos-importado.png", full_page=False)
+    page.screenshot(path=screenshots / "productos-importado.png", full_page=False)
     success.get_by_role("button", name="Cerrar").click()
     created = ProductAssociation.objects.get(import_type="create")
     stored = find_product(shopify_simulator, SHOP, created.shopify_product_id)
@@ -186,7 +184,7 @@ def test_search_page_import_link_and_delete(live_server, session_token, catalogu
     expect(dialog.locator("[data-preview-body] tr").first).to_contain_text("$ 45.900")
     page.set_viewport_size({"width": 1280, "height": 1500})
     dialog.locator(".modal__body").evaluate("body => body.scrollTo(0, 0)")
-    page.screenshot(path=SCREENSHOTS / "productos-vincular.png", full_page=False)
+    page.screenshot(path=screenshots / "productos-vincular.png", full_page=False)
     page.set_viewport_size({"width": 1280, "height": 1000})
     dialog.get_by_role("button", name="Sincronizar Producto").click()
     expect(success).to_be_visible()
@@ -205,7 +203,7 @@ def test_search_page_import_link_and_delete(live_server, session_token, catalogu
     expect(synced).to_have_count(2)
     expect(page.locator("[data-synced-count]")).to_have_text("2")
     expect(synced.first).to_contain_text("Vinculado a un producto existente")
-    page.screenshot(path=SCREENSHOTS / "productos-sincronizados.png", full_page=True)
+    page.screenshot(path=screenshots / "productos-sincronizados.png", full_page=True)
     synced.first.get_by_role("button", name="Eliminar").click()
     confirm = page.locator("[data-delete-dialog]")
     expect(confirm).to_contain_text("¿Estás seguro de que deseas eliminar esta asociación?")

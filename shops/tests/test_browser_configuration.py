@@ -1,7 +1,6 @@
 """Configuración in a real browser: connect Ecomdrop, see the contact fields it lacks, choose
 flows, see Estado."""
 
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -11,13 +10,12 @@ from simulators.ecomdrop import DEFAULT_CUSTOM_FIELDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SHOP = "demo-tienda.myshopify.com"
 KEY = "ecomdrop-demo-key-0123456789"
 
 
 def test_connect_ecomdrop_pick_flows_and_see_the_status(
-    live_server, shopify_simulator, ecomdrop_simulator, session_token, browser_page
+    live_server, shopify_simulator, ecomdrop_simulator, session_token, browser_page, screenshots
 ):
     fresh_account_fields = {
         field_id: field for field_id, field in DEFAULT_CUSTOM_FIELDS.items() if field[0] != "pedido_id"
@@ -59,8 +57,7 @@ def test_connect_ecomdrop_pick_flows_and_see_the_status(
     configuration = ShopConfiguration.objects.get(shop=SHOP)
     assert (configuration.nuevo_pedido_flow_id, configuration.carrito_abandonado_flow_id) == ("9001", "9002")
     assert KEY not in page.content()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "configuration-ecomdrop.png", full_page=True)
+    page.screenshot(path=screenshots / "configuration-ecomdrop.png", full_page=True)
 
     ecomdrop_simulator.add_custom_field(KEY, "pedido_id")  # the merchant creates it in Ecomdrop
     fields.get_by_role("button", name="Comprobar de nuevo").click()
@@ -73,4 +70,4 @@ def test_connect_ecomdrop_pick_flows_and_see_the_status(
     assert panel.is_visible()
     panel.get_by_text("Clave API de Ecomdrop configurada").wait_for()
     panel.locator("[data-flow-name='9001']", has_text="Confirmación de pedido").wait_for()
-    page.screenshot(path=SCREENSHOTS / "configuration-status.png", full_page=True)
+    page.screenshot(path=screenshots / "configuration-status.png", full_page=True)

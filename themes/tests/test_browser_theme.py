@@ -9,7 +9,6 @@ the simulator, which downloads the theme from the app's signed URL on the live s
 import datetime
 import threading
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -20,8 +19,6 @@ from themes.models import ThemeInstall
 from themes.tests.conftest import SHOP
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 class EnqueuedTasks:
@@ -58,7 +55,7 @@ def enqueued(settings):
 
 
 def test_install_shows_progress_then_the_installed_theme_with_its_links(
-    live_server, settings, github_theme, shopify_themes, session_token, browser_page, enqueued
+    live_server, settings, github_theme, shopify_themes, session_token, browser_page, enqueued, screenshots
 ):
     settings.SHOPIFY_APP_URL = live_server.url
     shopify_themes.fetch_sources = True
@@ -87,8 +84,7 @@ def test_install_shows_progress_then_the_installed_theme_with_its_links(
     enqueued.run_next("run_theme_install")  # download, validate, themeCreate
     message.filter(has_text="Shopify está procesando el tema").wait_for()
     assert page.locator("[data-install-steps] li.is-current").inner_text() == "Procesando en Shopify"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "theme-install-progress.png", full_page=True)
+    page.screenshot(path=screenshots / "theme-install-progress.png", full_page=True)
 
     enqueued.run_next("poll_theme_install")  # still processing
     enqueued.run_next("poll_theme_install")  # Shopify fetches the signed URL and finishes
@@ -112,7 +108,7 @@ def test_install_shows_progress_then_the_installed_theme_with_its_links(
     toast = page.locator(".toast")
     assert toast.inner_text() == "Tema instalado"
     toast.wait_for(state="detached", timeout=8000)
-    page.screenshot(path=SCREENSHOTS / "theme-installed.png", full_page=True)
+    page.screenshot(path=screenshots / "theme-installed.png", full_page=True)
 
 
 def test_a_page_opened_during_an_install_follows_it_and_offers_no_second_click(
