@@ -134,6 +134,68 @@ def _error_page(request: HttpRequest, *, shop: str, title: str, message: str, st
     return _with_frame_policy(response, shop)
 
 
+def _session_token(request: HttpRequest, *, bearer: str | None, is_document: bool) -> SessionToken | HttpResponse:
+    """The caller's verified session token, or the answer that refuses the request."""
+    raw_token = bearer if bearer is not None else request.GET.get("id_token", "")
+    if not raw_token:
+        if is_document:
+            return bounce(request, reason="missing")
+        return _fetch_unauthorized(_("Missing session token."), retry=True)
+    try:
+        session_token = decode_session_token(
+            raw_token, api_key=settings.SHOPIFY_API_KEY, secret=settings.SHOPIFY_API_SECRET
+        )
+    except InvalidSessionToken as error:
+        # Expired tokens are routine (App Bridge hands out fresh ones); anything else is a
+        # forged, foreign or misconfigured token. The reason never contains the token.
+        logger.log(
+            logging.INFO if error.expired else logging.WARNING,
+            "Rejected a session token: %s",
+            error.reason,
+            extra={"path": request.path},
+        )
+        if is_document:
+            return bounce(request, reason="expired" if error.expired else "invalid")
+        return _fetch_unauthorized(_("Invalid or expired session token."), retry=True)
+    claimed_shop = request.GET.get("shop")
+    if claimed_shop and claimed_shop != session_token.shop:
+        logger.warning("Session token shop differs from the shop parameter", extra={"shop": session_token.shop})
+        if is_document:
+            return _error_page(
+                request,
+                shop=session_token.shop,
+                title=_("This link belongs to another shop"),
+                message=_("Open the app again from your Shopify admin."),
+                status=403,
+            )
+        return JsonResponse({"error": _("This request belongs to another shop.")}, status=403)
+    return session_token
+
+
+def _offline_session_refusal(
+    request: HttpRequest, *, session_token: SessionToken, is_document: bool
+) -> HttpResponse | None:
+    """Make sure the shop has an offline token (token exchange); the refusal when Shopify says no."""
+    try:
+        shopify_session_for_request(session_token=session_token)
+    except ShopifyAuthError:
+        logger.warning("Shopify refused the token exchange", extra={"shop": session_token.shop})
+        message = _("Shopify did not authorise the app for this shop. Open it again from your Shopify admin.")
+        if is_document:
+            return _error_page(
+                request, shop=session_token.shop, title=_("Authorisation needed"), message=message, status=401
+            )
+        return _fetch_unauthorized(message, retry=False)
+    except ShopifyError:
+        message = _("Shopify is not answering right now. Try again in a minute.")
+        if is_document:
+            return _error_page(
+                request, shop=session_token.shop, title=_("Shopify is not available"), message=message, status=503
+            )
+        return JsonResponse({"error": message}, status=503)
+    return None
+
+
 def embedded_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Require a valid Shopify session token; set ``request.shop`` and ``request.embedded``."""
 
@@ -142,60 +204,15 @@ def embedded_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         bearer = _bearer_token(request)
         is_document = not _is_fetch(request, bearer=bearer)
-        raw_token = bearer if bearer is not None else request.GET.get("id_token", "")
-        if not raw_token:
-            if is_document:
-                return bounce(request, reason="missing")
-            return _fetch_unauthorized(_("Missing session token."), retry=True)
-        try:
-            session_token = decode_session_token(
-                raw_token, api_key=settings.SHOPIFY_API_KEY, secret=settings.SHOPIFY_API_SECRET
-            )
-        except InvalidSessionToken as error:
-            # Expired tokens are routine (App Bridge hands out fresh ones); anything else is a
-            # forged, foreign or misconfigured token. The reason never contains the token.
-            logger.log(
-                logging.INFO if error.expired else logging.WARNING,
-                "Rejected a session token: %s",
-                error.reason,
-                extra={"path": request.path},
-            )
-            if is_document:
-                return bounce(request, reason="expired" if error.expired else "invalid")
-            return _fetch_unauthorized(_("Invalid or expired session token."), retry=True)
-        claimed_shop = request.GET.get("shop")
-        if claimed_shop and claimed_shop != session_token.shop:
-            logger.warning("Session token shop differs from the shop parameter", extra={"shop": session_token.shop})
-            if is_document:
-                return _error_page(
-                    request,
-                    shop=session_token.shop,
-                    title=_("This link belongs to another shop"),
-                    message=_("Open the app again from your Shopify admin."),
-                    status=403,
-                )
-            return JsonResponse({"error": _("This request belongs to another shop.")}, status=403)
-
+        session_token = _session_token(request, bearer=bearer, is_document=is_document)
+        if isinstance(session_token, HttpResponse):
+            return session_token
         language = choose_language(request.GET.get("locale") if is_document else request.headers.get("Accept-Language"))
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        try:
-            shopify_session_for_request(session_token=session_token)
-        except ShopifyAuthError:
-            logger.warning("Shopify refused the token exchange", extra={"shop": session_token.shop})
-            message = _("Shopify did not authorise the app for this shop. Open it again from your Shopify admin.")
-            if is_document:
-                return _error_page(
-                    request, shop=session_token.shop, title=_("Authorisation needed"), message=message, status=401
-                )
-            return _fetch_unauthorized(message, retry=False)
-        except ShopifyError:
-            message = _("Shopify is not answering right now. Try again in a minute.")
-            if is_document:
-                return _error_page(
-                    request, shop=session_token.shop, title=_("Shopify is not available"), message=message, status=503
-                )
-            return JsonResponse({"error": message}, status=503)
+        refusal = _offline_session_refusal(request, session_token=session_token, is_document=is_document)
+        if refusal is not None:
+            return refusal
 
         request.shop = session_token.shop
         request.embedded = EmbeddedRequest(
