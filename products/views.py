@@ -96,6 +96,11 @@ def _currency(shop: str) -> str | None:
 # --------------------------------------------------------------------------- page
 def _labels() -> dict[str, str]:
     """Texts the page's script composes (the fixed ones are in the template)."""
+    return {**_catalogue_labels(), **_import_labels(), **_synced_labels()}
+
+
+def _catalogue_labels() -> dict[str, str]:
+    """The Products tab: counts, modes, empty states, paging and the product cards."""
     return {
         "found_one": ngettext("%(count)s product found", "%(count)s products found", 1),
         "found_other": ngettext("%(count)s product found", "%(count)s products found", 2),
@@ -124,6 +129,12 @@ def _labels() -> dict[str, str]:
         "more": "+%(count)s",
         "currency_note": _("Dropi prices are in %(dropi)s and your store sells in %(shop)s; they are not converted."),
         "failed": _("Something went wrong. Try again."),
+    }
+
+
+def _import_labels() -> dict[str, str]:
+    """The import dialog: create or link, the Shopify product picker and the variant mapping."""
+    return {
         "create_submit": _("Create product"),
         "link_submit": _("Synchronise product"),
         "picker_loading": _("Loading Shopify products…"),
@@ -149,6 +160,12 @@ def _labels() -> dict[str, str]:
         "product_row": _("Product"),
         "existing": _("This Dropi product is already synchronised with:"),
         "preview_loading": _("Calculating prices…"),
+    }
+
+
+def _synced_labels() -> dict[str, str]:
+    """The synchronised products tab: each association, its options and its price rule."""
+    return {
         "view": _("View in Shopify"),
         "delete": _("Delete"),
         "deleting": _("Deleting…"),
