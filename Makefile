@@ -113,4 +113,4 @@ bench: install-dev ## run the benchmarks in bench/ (needs DATABASE_URL=mysql://â
 	done
 
 clean: ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache .mypy_cache

@@ -77,7 +77,7 @@ def database_config_from_url(url: str, *, conn_max_age: int = 60) -> dict[str, A
 
 
 def _sqlite_config(url: str) -> dict[str, Any]:
-    config = environ.Env.db_url_config(url)
+    config: dict[str, Any] = environ.Env.db_url_config(url)
     if not config.get("NAME"):
         raise ImproperlyConfigured("DATABASE_URL for SQLite needs a file path: sqlite:////absolute/path/db.sqlite3")
     config["OPTIONS"] = {

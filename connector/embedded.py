@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -22,6 +22,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 
 from connector.errors import ApplicationError
 from connector.sessions import shopify_session_for_request
@@ -44,6 +45,19 @@ class EmbeddedRequest:
     host: str
     is_document: bool
     language: str
+
+
+class EmbeddedHttpRequest(HttpRequest):
+    """The request an embedded view receives: ``embedded_view`` has set these two attributes.
+
+    A type for annotations; the object is Django's own request.
+    """
+
+    shop: str
+    embedded: EmbeddedRequest
+
+
+_ViewArgs = ParamSpec("_ViewArgs")
 
 
 def frame_ancestors(shop: str | None) -> str:
@@ -196,12 +210,14 @@ def _offline_session_refusal(
     return None
 
 
-def embedded_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def embedded_view(
+    view: Callable[Concatenate[EmbeddedHttpRequest, _ViewArgs], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, _ViewArgs], HttpResponse]:
     """Require a valid Shopify session token; set ``request.shop`` and ``request.embedded``."""
 
     @functools.wraps(view)
     @xframe_options_exempt
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, /, *args: _ViewArgs.args, **kwargs: _ViewArgs.kwargs) -> HttpResponse:
         bearer = _bearer_token(request)
         is_document = not _is_fetch(request, bearer=bearer)
         session_token = _session_token(request, bearer=bearer, is_document=is_document)
@@ -214,15 +230,17 @@ def embedded_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         if refusal is not None:
             return refusal
 
-        request.shop = session_token.shop
-        request.embedded = EmbeddedRequest(
+        # From here on the request carries what EmbeddedHttpRequest promises.
+        embedded_request = cast(EmbeddedHttpRequest, request)
+        embedded_request.shop = session_token.shop
+        embedded_request.embedded = EmbeddedRequest(
             shop=session_token.shop,
             session_token=session_token,
             host=request.GET.get("host", ""),
             is_document=is_document,
             language=language,
         )
-        response = view(request, *args, **kwargs)
+        response = view(embedded_request, *args, **kwargs)
         response.setdefault("Cache-Control", "no-store")
         if "Vary" not in response:
             response["Vary"] = "Authorization, Accept-Language"
@@ -230,13 +248,12 @@ def embedded_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
     # Embedded requests carry no cookies: they authenticate with a Shopify-signed token that a
     # third-party site cannot obtain, so CSRF tokens have nothing to protect here.
-    wrapper.csrf_exempt = True
-    return wrapper
+    return csrf_exempt(wrapper)
 
 
-def embedded_context(request: HttpRequest) -> dict[str, Any]:
+def embedded_context(request: EmbeddedHttpRequest) -> dict[str, Any]:
     """Template context every embedded page needs (shell, navigation, client-side bootstrap)."""
-    embedded: EmbeddedRequest = request.embedded
+    embedded = request.embedded
     return {
         "shop": embedded.shop,
         "host": embedded.host,
@@ -274,6 +291,6 @@ def read_json(request: HttpRequest, *, limit: int = JSON_BODY_LIMIT) -> dict[str
     return body
 
 
-def api_error(error: Any) -> JsonResponse:
+def api_error(error: ApplicationError) -> JsonResponse:
     """JSON answer for an ApplicationError."""
     return JsonResponse(error.as_dict(), status=error.status)

@@ -114,11 +114,12 @@ class _NoCookies(DefaultCookiePolicy):
 
 
 class _Session(requests.Session):
+    # types-requests declares should_strip_auth and rebuild_auth without annotations.
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
-        if self.should_strip_auth(str(response.request.url), str(prepared_request.url)):
+        if self.should_strip_auth(str(response.request.url), str(prepared_request.url)):  # type: ignore[no-untyped-call]
             for header in CREDENTIAL_HEADERS:
                 prepared_request.headers.pop(header, None)
-        super().rebuild_auth(prepared_request, response)
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
 
 
 class _Adapter(HTTPAdapter):
@@ -153,7 +154,8 @@ def _session() -> requests.Session:
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         local.session, local.generation = session, generation
-    return local.session
+    current: requests.Session = local.session
+    return current
 
 
 def pools_reset() -> None:
@@ -335,6 +337,7 @@ def download(response: requests.Response, destination: BinaryIO, *, max_bytes: i
     """
     announced = response.headers.get("Content-Length", "")
     with response:
+        failure: HttpError | None
         if re.fullmatch(r"[0-9]+", announced) and int(announced) > max_bytes:
             written, failure = 0, _too_large(f"{describe_url(str(response.url))} announces {announced} bytes")
         else:

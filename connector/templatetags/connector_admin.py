@@ -15,7 +15,9 @@ from typing import Any
 from django import template
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.views.main import ChangeList
 from django.db import models
+from django.template.base import Parser, Token
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -23,7 +25,7 @@ from django.utils.translation import gettext as _
 register = template.Library()
 
 
-def _range(cl: Any, field_name: str, is_datetime: bool) -> tuple[Any, Any]:
+def _range(cl: ChangeList, field_name: str, is_datetime: bool) -> tuple[Any, Any]:
     bounds = cl.queryset.aggregate(first=models.Min(field_name), last=models.Max(field_name))
     first, last = bounds["first"], bounds["last"]
     if is_datetime and first and last:
@@ -36,7 +38,7 @@ def _range(cl: Any, field_name: str, is_datetime: bool) -> tuple[Any, Any]:
 class _Levels:
     """The changelist's date field and the query-string keys of its year, month and day levels."""
 
-    cl: Any
+    cl: ChangeList
     field_name: str
 
     @property
@@ -55,7 +57,7 @@ class _Levels:
         return self.cl.get_query_string(filters, [f"{self.field_name}__"])
 
 
-def fast_date_hierarchy(cl: Any) -> dict[str, Any] | None:
+def fast_date_hierarchy(cl: ChangeList) -> dict[str, Any] | None:
     if not cl.date_hierarchy:
         return None
     levels = _Levels(cl, cl.date_hierarchy)
@@ -149,7 +151,12 @@ def _all_years(levels: _Levels, *, first: Any, last: Any) -> dict[str, Any]:
 
 
 @register.tag(name="fast_date_hierarchy")
-def fast_date_hierarchy_tag(parser: Any, token: Any) -> InclusionAdminNode:
-    return InclusionAdminNode(
-        parser, token, func=fast_date_hierarchy, template_name="date_hierarchy.html", takes_context=False
+def fast_date_hierarchy_tag(parser: Parser, token: Token) -> InclusionAdminNode:
+    # django-stubs 6 gives InclusionAdminNode a leading ``name`` argument that Django 5.2 lacks.
+    return InclusionAdminNode(  # type: ignore[call-arg]
+        parser,  # type: ignore[arg-type]
+        token,  # type: ignore[arg-type]
+        func=fast_date_hierarchy,
+        template_name="date_hierarchy.html",
+        takes_context=False,
     )
