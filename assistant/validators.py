@@ -124,7 +124,7 @@ class _Collector:
         self.errors.append(ProfileError(self.field, code, message, index=index, key=key, params=params))
 
 
-def _too_long(limit: int, length: int) -> tuple[Promise, dict[str, int]]:
+def _too_long(limit: int, length: int) -> tuple[Promise, dict[str, Any]]:
     return _("At most %(limit)d characters (this one has %(length)d)."), {"limit": limit, "length": length}
 
 
@@ -247,7 +247,7 @@ def normalise_phone(raw: str) -> tuple[str, str | None]:
         raise ValidationError(
             _("'%(phone)s' is not a valid phone number."), code="invalid_phone", params={"phone": raw}
         )
-    country = country_for_calling_code(parsed.country_code)
+    country = country_for_calling_code(parsed.country_code) if parsed.country_code is not None else None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), (country.code if country else None)
 
 
@@ -304,7 +304,7 @@ def _notification_phone(item: dict[str, Any], *, index: int, errors: _Collector)
         try:
             phone, country = normalise_phone(raw_phone)
         except ValidationError as error:
-            errors.add(error.code or "invalid_phone", error.message, index=index, key="phone", **error.params)
+            errors.add(error.code or "invalid_phone", error.message, index=index, key="phone", **(error.params or {}))
         else:
             if country is None:
                 errors.add(

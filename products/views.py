@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from connector.dropi.client import DropiProduct
-from connector.embedded import api_error, embedded_context, embedded_view, read_json
+from connector.embedded import EmbeddedHttpRequest, api_error, embedded_context, embedded_view, read_json
 from connector.errors import ApplicationError
 from products import selectors, services
 from products.models import ProductAssociation
@@ -189,7 +189,7 @@ def _synced_labels() -> dict[str, str]:
 
 @embedded_view
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: EmbeddedHttpRequest) -> HttpResponse:
     """Productos: browse the Dropi catalogue, import, and the synchronised products."""
     configuration = shop_configuration_get(shop=request.shop)
     tab = "synced" if request.GET.get("tab") == "synced" else "products"
@@ -213,7 +213,7 @@ def index(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- Dropi catalogue
 @embedded_view
 @require_GET
-def api_dropi_products(request: HttpRequest) -> JsonResponse:
+def api_dropi_products(request: EmbeddedHttpRequest) -> JsonResponse:
     """A page of the Dropi catalogue: ``?q=`` searches by id or name, ``?private=1`` shows the
     private products instead of the favourites, ``?page=``."""
     keywords = request.GET.get("q", "")
@@ -246,7 +246,7 @@ def api_dropi_products(request: HttpRequest) -> JsonResponse:
 
 @embedded_view
 @require_POST
-def api_dropi_product_preview(request: HttpRequest, product_id: str) -> JsonResponse:
+def api_dropi_product_preview(request: EmbeddedHttpRequest, product_id: str) -> JsonResponse:
     """What importing the product would send, with prices under the posted rule."""
     try:
         body = read_json(request)
@@ -270,7 +270,7 @@ def api_dropi_product_preview(request: HttpRequest, product_id: str) -> JsonResp
 # --------------------------------------------------------------------------- Shopify picker
 @embedded_view
 @require_GET
-def api_shopify_products(request: HttpRequest) -> JsonResponse:
+def api_shopify_products(request: EmbeddedHttpRequest) -> JsonResponse:
     """A page of the shop's Shopify products (``?q=``, ``?after=`` / ``?before=`` cursors)."""
     try:
         products, page_info = services.shopify_products_search(
@@ -286,7 +286,7 @@ def api_shopify_products(request: HttpRequest) -> JsonResponse:
 
 @embedded_view
 @require_GET
-def api_shopify_product(request: HttpRequest, product_id: int) -> JsonResponse:
+def api_shopify_product(request: EmbeddedHttpRequest, product_id: int) -> JsonResponse:
     """One Shopify product with its variants, for the variant mapping table."""
     try:
         product = services.shopify_product_get(shop=request.shop, product_id=str(product_id))
@@ -324,14 +324,14 @@ def _flag(options: dict[str, Any], name: str, default: bool) -> bool:
 
 @embedded_view
 @require_POST
-def api_products_import(request: HttpRequest) -> JsonResponse:
+def api_products_import(request: EmbeddedHttpRequest) -> JsonResponse:
     """Import a Dropi product: ``mode`` "create" (new Shopify product) or "link" (existing one)."""
     try:
         body = read_json(request, limit=IMPORT_BODY_LIMIT)
         mode = body.get("mode")
         if mode not in ("create", "link"):
             raise ApplicationError(_("Choose how to import the product."), field="mode", code="invalid")
-        raw_options = body.get("options") if isinstance(body.get("options"), dict) else {}
+        raw_options = body["options"] if isinstance(body.get("options"), dict) else {}
         options = ImportOptions(
             save_name=_flag(raw_options, "save_name", True),
             save_description=_flag(raw_options, "save_description", True),
@@ -358,7 +358,6 @@ def api_products_import(request: HttpRequest) -> JsonResponse:
     except ApplicationError as error:
         return api_error(error)
     association = result.association
-    association.mapping_count = association.variant_mappings.count()
     if mode == "create":
         message = _("Product created in Shopify.")
     elif result.created:
@@ -369,7 +368,7 @@ def api_products_import(request: HttpRequest) -> JsonResponse:
         {
             "message": message,
             "created": result.created,
-            "association": _association_json(association),
+            "association": {**_association_json(association), "mapping_count": association.variant_mappings.count()},
             "shopify_product_id": result.shopify_product_id,
             "shopify_title": result.shopify_title,
             "admin_url": result.admin_url,
@@ -383,7 +382,7 @@ def api_products_import(request: HttpRequest) -> JsonResponse:
 # --------------------------------------------------------------------------- Sincronizados
 @embedded_view
 @require_GET
-def api_associations(request: HttpRequest) -> JsonResponse:
+def api_associations(request: EmbeddedHttpRequest) -> JsonResponse:
     """A page of the shop's associations (``?q=`` name or id, ``?page=``)."""
     page = selectors.product_association_list_for_shop(
         shop=request.shop, query=request.GET.get("q", ""), page=_int_param(request, "page")
@@ -402,7 +401,7 @@ def api_associations(request: HttpRequest) -> JsonResponse:
 
 @embedded_view
 @require_POST
-def api_association_delete(request: HttpRequest, association_id: int) -> JsonResponse:
+def api_association_delete(request: EmbeddedHttpRequest, association_id: int) -> JsonResponse:
     """Forget an association (the Shopify product is not touched); another shop's id is 404."""
     try:
         services.product_association_delete(shop=request.shop, association_id=association_id)
