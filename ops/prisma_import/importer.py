@@ -261,10 +261,10 @@ def _apply(
 
 def _new_instance(spec: TableSpec, candidate: Candidate) -> TimestampedModel:
     instance = spec.model(**candidate.values)
-    if spec is SHOP_CONFIGURATION:
-        shop_configuration_ensure_callback_secret(configuration=instance)  # type: ignore[arg-type]
+    if isinstance(instance, ShopConfiguration):
+        shop_configuration_ensure_callback_secret(configuration=instance)
         # The shop had the old app installed: from the old app's createdAt when known.
-        instance.installed_at = candidate.created_at or timezone.now()  # type: ignore[attr-defined]
+        instance.installed_at = candidate.created_at or timezone.now()
     return instance
 
 
