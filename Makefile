@@ -10,7 +10,7 @@ PORT ?= 8000
 RUN_DEBUG ?= true
 
 .DEFAULT_GOAL := help
-.PHONY: help sysdeps sysdeps-browser install install-dev run test screenshots shopify-simulator dropi-simulator worker lint lint-imports fmt check migrations-check messages docker-config bench clean
+.PHONY: help sysdeps sysdeps-browser install install-dev hooks run test screenshots shopify-simulator dropi-simulator worker lint lint-imports typecheck fmt check migrations-check deploy-check db-check messages docker-config bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -58,6 +58,9 @@ install: $(VENV)/.runtime ## create .venv and install the runtime dependencies
 
 install-dev: $(VENV)/.dev ## install runtime + test/lint dependencies
 
+hooks: install-dev ## install the git pre-commit hook (ruff, ruff-format, import-linter, mypy; .pre-commit-config.yaml)
+	$(BIN)/pre-commit install
+
 run: install ## migrate and serve http://127.0.0.1:8000 (SQLite unless DATABASE_URL is set)
 	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(MANAGE) migrate --noinput
 	@echo ""
@@ -88,6 +91,9 @@ lint: install-dev lint-imports ## ruff lint + format check, and the import contr
 lint-imports: install-dev ## check the dependency direction between apps (import-linter contracts in pyproject.toml)
 	$(BIN)/lint-imports --no-logo
 
+typecheck: install-dev ## mypy with django-stubs ([tool.mypy] in pyproject.toml: connector, webhooks and ops strict)
+	$(BIN)/mypy
+
 fmt: install-dev ## format and auto-fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
@@ -95,7 +101,22 @@ fmt: install-dev ## format and auto-fix
 migrations-check: install-dev ## fail if models and migrations disagree
 	DEBUG=true $(MANAGE) makemigrations --check --dry-run
 
-check: lint migrations-check docker-config test ## everything CI runs (lint, migrations, compose file, tests)
+# Django's production checklist with production-like settings: throwaway secrets, DEBUG off.
+deploy-check: install-dev ## manage.py check --deploy --fail-level WARNING with production-like settings
+	DEBUG=false \
+	SECRET_KEY="check-production-like-secret-key-0123456789-abcdefghijklmnop" \
+	FIELD_ENCRYPTION_KEYS="$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+	SHOPIFY_API_KEY=check-api-key SHOPIFY_API_SECRET=check-api-secret SHOPIFY_APP_URL=https://connector.example.com \
+		$(MANAGE) check --deploy --fail-level WARNING
+
+db-check: install-dev ## migrate the DATABASE_URL database, then run the system checks that need it
+	DEBUG=true $(MANAGE) migrate --noinput
+	DEBUG=true $(MANAGE) check --database default
+
+# What .ci/run runs once it has set up MariaDB and DATABASE_URL (test_makefile.py keeps them in step).
+CHECKS := lint typecheck migrations-check docker-config deploy-check db-check test
+
+check: $(CHECKS) ## everything CI runs: lint + import contracts, mypy, migrations, compose file, deploy and database checks, tests
 
 messages: install-dev ## refresh and compile the translation catalogues (needs gettext)
 	DEBUG=true $(MANAGE) makemessages -l es --ignore=.venv --ignore=bench
@@ -113,4 +134,4 @@ bench: install-dev ## run the benchmarks in bench/ (needs DATABASE_URL=mysql://â
 	done
 
 clean: ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache .mypy_cache

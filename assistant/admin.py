@@ -31,9 +31,9 @@ class PrettyJSONField(forms.JSONField):
 class AIConfigurationForm(forms.ModelForm):
     """The model's validators check each part; this adds the rules about the whole profile."""
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
-        if self.errors:
+        if self.errors or cleaned is None:
             return cleaned
         profile = {part: cleaned.get(part) for part in validators.PROFILE_PARTS}
         try:

@@ -87,11 +87,10 @@ def ai_profile_sync_state(
     status = configuration.sync_status
     retrying = status == SyncStatus.PENDING and bool(configuration.last_sync_error) and configuration.sync_attempts > 0
     account_changed = False
-    connected = shop_configuration is not None and bool(shop_configuration.ecomdrop_api_key)
-    if connected:
-        account_changed = services.ai_profile_account_changed(
-            configuration=configuration, api_key=shop_configuration.ecomdrop_api_key.reveal()
-        )
+    api_key = shop_configuration.ecomdrop_api_key if shop_configuration is not None else None
+    connected = bool(api_key)
+    if api_key:
+        account_changed = services.ai_profile_account_changed(configuration=configuration, api_key=api_key.reveal())
     problem = ""
     if status == SyncStatus.FAILED or retrying:
         problem = ai_profile_sync_problem(configuration=configuration)

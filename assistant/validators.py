@@ -124,7 +124,7 @@ class _Collector:
         self.errors.append(ProfileError(self.field, code, message, index=index, key=key, params=params))
 
 
-def _too_long(limit: int, length: int) -> tuple[Promise, dict[str, int]]:
+def _too_long(limit: int, length: int) -> tuple[Promise, dict[str, Any]]:
     return _("At most %(limit)d characters (this one has %(length)d)."), {"limit": limit, "length": length}
 
 
@@ -247,7 +247,7 @@ def normalise_phone(raw: str) -> tuple[str, str | None]:
         raise ValidationError(
             _("'%(phone)s' is not a valid phone number."), code="invalid_phone", params={"phone": raw}
         )
-    country = country_for_calling_code(parsed.country_code)
+    country = country_for_calling_code(parsed.country_code) if parsed.country_code is not None else None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), (country.code if country else None)
 
 
@@ -265,62 +265,79 @@ def clean_notifications(value: Any, *, field: str = "notifications") -> tuple[li
     cleaned = []
     seen_types: set[str] = set()
     for index, item, item_id in _items(value, errors):
-        notification_type = _item_text(item, "type", index=index, limit=NAME_MAX_LENGTH, errors=errors)
-        if notification_type and notification_type not in NOTIFICATION_TYPES:
-            errors.add(
-                "invalid_type",
-                _("'%(type)s' is not a notification type."),
-                index=index,
-                key="type",
-                type=notification_type,
-            )
-        elif notification_type in seen_types:
-            errors.add(
-                "duplicate_type",
-                _("There is already a notification of type '%(type)s'; each type has one number."),
-                index=index,
-                key="type",
-                type=notification_type,
-            )
+        notification_type = _notification_type(item, index=index, errors=errors, seen_types=seen_types)
         seen_types.add(notification_type)
         name = _item_text(item, "name", index=index, limit=NAME_MAX_LENGTH, errors=errors)
-        raw_phone = _item_text(item, "phone", index=index, limit=PHONE_MAX_LENGTH, errors=errors)
-        phone, country = raw_phone, None
-        if raw_phone and len(raw_phone) <= PHONE_MAX_LENGTH:
-            try:
-                phone, country = normalise_phone(raw_phone)
-            except ValidationError as error:
-                errors.add(error.code or "invalid_phone", error.message, index=index, key="phone", **error.params)
-            else:
-                if country is None:
-                    errors.add(
-                        "country_not_supported",
-                        _("The phone must be from one of the Dropi countries: %(countries)s."),
-                        index=index,
-                        key="phone",
-                        countries=_country_names(),
-                    )
-        declared = item.get("country")
-        if declared not in (None, ""):
-            if not isinstance(declared, str) or declared.upper() not in COUNTRIES_BY_CODE:
-                errors.add(
-                    "invalid_country",
-                    _("%(country)s is not one of the Dropi countries."),
-                    index=index,
-                    key="country",
-                    country=str(declared)[:8],
-                )
-            elif country is not None and declared.upper() != country:
-                errors.add(
-                    "country_mismatch",
-                    _("The country %(declared)s does not match the phone's country %(country)s."),
-                    index=index,
-                    key="country",
-                    declared=declared.upper(),
-                    country=country,
-                )
+        phone, country = _notification_phone(item, index=index, errors=errors)
+        _check_declared_country(item.get("country"), country, index=index, errors=errors)
         cleaned.append({"id": item_id, "type": notification_type, "phone": phone, "name": name, "country": country})
     return cleaned, errors.errors
+
+
+def _notification_type(item: dict[str, Any], *, index: int, errors: _Collector, seen_types: set[str]) -> str:
+    """The item's type: one of NOTIFICATION_TYPES, and not one an earlier item already has."""
+    notification_type = _item_text(item, "type", index=index, limit=NAME_MAX_LENGTH, errors=errors)
+    if notification_type and notification_type not in NOTIFICATION_TYPES:
+        errors.add(
+            "invalid_type",
+            _("'%(type)s' is not a notification type."),
+            index=index,
+            key="type",
+            type=notification_type,
+        )
+    elif notification_type in seen_types:
+        errors.add(
+            "duplicate_type",
+            _("There is already a notification of type '%(type)s'; each type has one number."),
+            index=index,
+            key="type",
+            type=notification_type,
+        )
+    return notification_type
+
+
+def _notification_phone(item: dict[str, Any], *, index: int, errors: _Collector) -> tuple[str, str | None]:
+    """The item's phone in E.164 and the Dropi country of its calling code (None when unknown)."""
+    raw_phone = _item_text(item, "phone", index=index, limit=PHONE_MAX_LENGTH, errors=errors)
+    phone, country = raw_phone, None
+    if raw_phone and len(raw_phone) <= PHONE_MAX_LENGTH:
+        try:
+            phone, country = normalise_phone(raw_phone)
+        except ValidationError as error:
+            errors.add(error.code or "invalid_phone", error.message, index=index, key="phone", **(error.params or {}))
+        else:
+            if country is None:
+                errors.add(
+                    "country_not_supported",
+                    _("The phone must be from one of the Dropi countries: %(countries)s."),
+                    index=index,
+                    key="phone",
+                    countries=_country_names(),
+                )
+    return phone, country
+
+
+def _check_declared_country(declared: Any, country: str | None, *, index: int, errors: _Collector) -> None:
+    """A declared ``country`` must be a Dropi country and agree with the phone's."""
+    if declared in (None, ""):
+        return
+    if not isinstance(declared, str) or declared.upper() not in COUNTRIES_BY_CODE:
+        errors.add(
+            "invalid_country",
+            _("%(country)s is not one of the Dropi countries."),
+            index=index,
+            key="country",
+            country=str(declared)[:8],
+        )
+    elif country is not None and declared.upper() != country:
+        errors.add(
+            "country_mismatch",
+            _("The country %(declared)s does not match the phone's country %(country)s."),
+            index=index,
+            key="country",
+            declared=declared.upper(),
+            country=country,
+        )
 
 
 LIST_CLEANERS: dict[str, Callable[..., tuple[list[dict], list[ProfileError]]]] = {

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assistant import selectors, services
-from connector.embedded import api_error, embedded_view, read_json
+from connector.embedded import EmbeddedHttpRequest, api_error, embedded_view, read_json
 from connector.errors import ApplicationError
 
 # A whole profile within PROFILE_TEXT_MAX_LENGTH characters (up to 4 bytes each in UTF-8).
@@ -30,7 +30,7 @@ def _base_revision(raw: Any) -> int | None:
 
 @embedded_view
 @require_http_methods(["GET", "POST"])
-def api_profile(request: HttpRequest) -> JsonResponse:
+def api_profile(request: EmbeddedHttpRequest) -> JsonResponse:
     """GET: the profile, its revision and sync state. POST ``{profile, revision}``: save it whole."""
     if request.method == "GET":
         return JsonResponse(selectors.ai_profile_page_state(shop=request.shop))
@@ -52,7 +52,7 @@ def api_profile(request: HttpRequest) -> JsonResponse:
 
 @embedded_view
 @require_POST
-def api_sync(request: HttpRequest) -> JsonResponse:
+def api_sync(request: EmbeddedHttpRequest) -> JsonResponse:
     """Sync the saved profile to Ecomdrop now ("Sincronizar ahora")."""
     configuration = selectors.ai_configuration_get(shop=request.shop)
     if configuration is None:

@@ -80,7 +80,7 @@ def check_database_charset(app_configs: Any = None, databases: Any = None, **kwa
     return messages
 
 
-def encrypted_fields() -> list[tuple[Any, EncryptedTextField]]:
+def encrypted_fields() -> list[tuple[Any, EncryptedTextField[Any, Any]]]:
     """Every (model, field) pair stored encrypted."""
     return [
         (model, field)
@@ -90,7 +90,7 @@ def encrypted_fields() -> list[tuple[Any, EncryptedTextField]]:
     ]
 
 
-def _stored_samples(model: Any, field: EncryptedTextField, alias: str) -> list[str]:
+def _stored_samples(model: Any, field: EncryptedTextField[Any, Any], alias: str) -> list[str]:
     """A few stored values of ``field``: both ends of the primary-key order.
 
     The oldest rows are the likeliest to have been written with a key that has since been

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -77,7 +77,7 @@ def database_config_from_url(url: str, *, conn_max_age: int = 60) -> dict[str, A
 
 
 def _sqlite_config(url: str) -> dict[str, Any]:
-    config = environ.Env.db_url_config(url)
+    config: dict[str, Any] = environ.Env.db_url_config(url)
     if not config.get("NAME"):
         raise ImproperlyConfigured("DATABASE_URL for SQLite needs a file path: sqlite:////absolute/path/db.sqlite3")
     config["OPTIONS"] = {
@@ -90,7 +90,28 @@ def _sqlite_config(url: str) -> dict[str, Any]:
     return config
 
 
-def _mysql_config(url: str, parts: Any, *, conn_max_age: int) -> dict[str, Any]:
+def _mysql_config(url: str, parts: SplitResult, *, conn_max_age: int) -> dict[str, Any]:
+    name, port = _mysql_location(url, parts)
+    # django-environ decodes user, password and host (percent-encoding) for us; the query is
+    # handled by _mysql_options because mysqlclient needs different keywords than the URL spelling.
+    base = environ.Env.db_url_config(url.split("?", 1)[0].replace(f"{parts.scheme}://", "mysql://", 1))
+    return {
+        "ENGINE": "django.db.backends.mysql",
+        "NAME": name,
+        "USER": base.get("USER", ""),
+        "PASSWORD": base.get("PASSWORD", ""),
+        "HOST": base.get("HOST", ""),
+        "PORT": str(port or ""),
+        "OPTIONS": _mysql_options(parts.query),
+        "CONN_MAX_AGE": conn_max_age,
+        "CONN_HEALTH_CHECKS": True,
+        "ATOMIC_REQUESTS": False,
+        "TEST": {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
+    }
+
+
+def _mysql_location(url: str, parts: SplitResult) -> tuple[str, int | None]:
+    """The database name and port; ImproperlyConfigured when the URL does not name exactly one."""
     try:
         port = parts.port
     except ValueError:
@@ -104,10 +125,11 @@ def _mysql_config(url: str, parts: Any, *, conn_max_age: int) -> dict[str, Any]:
         raise ImproperlyConfigured("DATABASE_URL must name one database: mysql://user:pass@host:3306/DATABASE_NAME")
     if not parts.hostname:
         raise ImproperlyConfigured("DATABASE_URL must name a host: mysql://user:pass@HOST:3306/db")
+    return name, port
 
-    # django-environ decodes user, password and host (percent-encoding) for us; the query is
-    # handled here because mysqlclient needs different keywords than the URL spelling.
-    base = environ.Env.db_url_config(url.split("?", 1)[0].replace(f"{parts.scheme}://", "mysql://", 1))
+
+def _mysql_options(query: str) -> dict[str, Any]:
+    """mysqlclient's connection options: the product's fixed ones plus the URL's SSL and timeouts."""
     options: dict[str, Any] = {
         "charset": "utf8mb4",
         "init_command": f"SET sql_mode='{MYSQL_SQL_MODE}'",
@@ -115,7 +137,7 @@ def _mysql_config(url: str, parts: Any, *, conn_max_age: int) -> dict[str, Any]:
     }
     ssl: dict[str, str] = {}
     ssl_mode = ""
-    for raw_key, value in parse_qsl(parts.query, keep_blank_values=True):
+    for raw_key, value in parse_qsl(query, keep_blank_values=True):
         key = _normalise_option_name(raw_key)
         if key in ("ssl-mode", "sslmode"):
             ssl_mode = value.strip().upper()
@@ -145,20 +167,7 @@ def _mysql_config(url: str, parts: Any, *, conn_max_age: int) -> dict[str, Any]:
     if ssl:
         options["ssl"] = ssl
     options.setdefault("connect_timeout", 10)
-
-    return {
-        "ENGINE": "django.db.backends.mysql",
-        "NAME": name,
-        "USER": base.get("USER", ""),
-        "PASSWORD": base.get("PASSWORD", ""),
-        "HOST": base.get("HOST", ""),
-        "PORT": str(port or ""),
-        "OPTIONS": options,
-        "CONN_MAX_AGE": conn_max_age,
-        "CONN_HEALTH_CHECKS": True,
-        "ATOMIC_REQUESTS": False,
-        "TEST": {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
-    }
+    return options
 
 
 def requires_tls(config: dict[str, Any]) -> bool:

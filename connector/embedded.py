@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -22,6 +22,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 
 from connector.errors import ApplicationError
 from connector.sessions import shopify_session_for_request
@@ -44,6 +45,19 @@ class EmbeddedRequest:
     host: str
     is_document: bool
     language: str
+
+
+class EmbeddedHttpRequest(HttpRequest):
+    """The request an embedded view receives: ``embedded_view`` has set these two attributes.
+
+    A type for annotations; the object is Django's own request.
+    """
+
+    shop: str
+    embedded: EmbeddedRequest
+
+
+_ViewArgs = ParamSpec("_ViewArgs")
 
 
 def frame_ancestors(shop: str | None) -> str:
@@ -134,78 +148,99 @@ def _error_page(request: HttpRequest, *, shop: str, title: str, message: str, st
     return _with_frame_policy(response, shop)
 
 
-def embedded_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def _session_token(request: HttpRequest, *, bearer: str | None, is_document: bool) -> SessionToken | HttpResponse:
+    """The caller's verified session token, or the answer that refuses the request."""
+    raw_token = bearer if bearer is not None else request.GET.get("id_token", "")
+    if not raw_token:
+        if is_document:
+            return bounce(request, reason="missing")
+        return _fetch_unauthorized(_("Missing session token."), retry=True)
+    try:
+        session_token = decode_session_token(
+            raw_token, api_key=settings.SHOPIFY_API_KEY, secret=settings.SHOPIFY_API_SECRET
+        )
+    except InvalidSessionToken as error:
+        # Expired tokens are routine (App Bridge hands out fresh ones); anything else is a
+        # forged, foreign or misconfigured token. The reason never contains the token.
+        logger.log(
+            logging.INFO if error.expired else logging.WARNING,
+            "Rejected a session token: %s",
+            error.reason,
+            extra={"path": request.path},
+        )
+        if is_document:
+            return bounce(request, reason="expired" if error.expired else "invalid")
+        return _fetch_unauthorized(_("Invalid or expired session token."), retry=True)
+    claimed_shop = request.GET.get("shop")
+    if claimed_shop and claimed_shop != session_token.shop:
+        logger.warning("Session token shop differs from the shop parameter", extra={"shop": session_token.shop})
+        if is_document:
+            return _error_page(
+                request,
+                shop=session_token.shop,
+                title=_("This link belongs to another shop"),
+                message=_("Open the app again from your Shopify admin."),
+                status=403,
+            )
+        return JsonResponse({"error": _("This request belongs to another shop.")}, status=403)
+    return session_token
+
+
+def _offline_session_refusal(
+    request: HttpRequest, *, session_token: SessionToken, is_document: bool
+) -> HttpResponse | None:
+    """Make sure the shop has an offline token (token exchange); the refusal when Shopify says no."""
+    try:
+        shopify_session_for_request(session_token=session_token)
+    except ShopifyAuthError:
+        logger.warning("Shopify refused the token exchange", extra={"shop": session_token.shop})
+        message = _("Shopify did not authorise the app for this shop. Open it again from your Shopify admin.")
+        if is_document:
+            return _error_page(
+                request, shop=session_token.shop, title=_("Authorisation needed"), message=message, status=401
+            )
+        return _fetch_unauthorized(message, retry=False)
+    except ShopifyError:
+        message = _("Shopify is not answering right now. Try again in a minute.")
+        if is_document:
+            return _error_page(
+                request, shop=session_token.shop, title=_("Shopify is not available"), message=message, status=503
+            )
+        return JsonResponse({"error": message}, status=503)
+    return None
+
+
+def embedded_view(
+    view: Callable[Concatenate[EmbeddedHttpRequest, _ViewArgs], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, _ViewArgs], HttpResponse]:
     """Require a valid Shopify session token; set ``request.shop`` and ``request.embedded``."""
 
     @functools.wraps(view)
     @xframe_options_exempt
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, /, *args: _ViewArgs.args, **kwargs: _ViewArgs.kwargs) -> HttpResponse:
         bearer = _bearer_token(request)
         is_document = not _is_fetch(request, bearer=bearer)
-        raw_token = bearer if bearer is not None else request.GET.get("id_token", "")
-        if not raw_token:
-            if is_document:
-                return bounce(request, reason="missing")
-            return _fetch_unauthorized(_("Missing session token."), retry=True)
-        try:
-            session_token = decode_session_token(
-                raw_token, api_key=settings.SHOPIFY_API_KEY, secret=settings.SHOPIFY_API_SECRET
-            )
-        except InvalidSessionToken as error:
-            # Expired tokens are routine (App Bridge hands out fresh ones); anything else is a
-            # forged, foreign or misconfigured token. The reason never contains the token.
-            logger.log(
-                logging.INFO if error.expired else logging.WARNING,
-                "Rejected a session token: %s",
-                error.reason,
-                extra={"path": request.path},
-            )
-            if is_document:
-                return bounce(request, reason="expired" if error.expired else "invalid")
-            return _fetch_unauthorized(_("Invalid or expired session token."), retry=True)
-        claimed_shop = request.GET.get("shop")
-        if claimed_shop and claimed_shop != session_token.shop:
-            logger.warning("Session token shop differs from the shop parameter", extra={"shop": session_token.shop})
-            if is_document:
-                return _error_page(
-                    request,
-                    shop=session_token.shop,
-                    title=_("This link belongs to another shop"),
-                    message=_("Open the app again from your Shopify admin."),
-                    status=403,
-                )
-            return JsonResponse({"error": _("This request belongs to another shop.")}, status=403)
-
+        session_token = _session_token(request, bearer=bearer, is_document=is_document)
+        if isinstance(session_token, HttpResponse):
+            return session_token
         language = choose_language(request.GET.get("locale") if is_document else request.headers.get("Accept-Language"))
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        try:
-            shopify_session_for_request(session_token=session_token)
-        except ShopifyAuthError:
-            logger.warning("Shopify refused the token exchange", extra={"shop": session_token.shop})
-            message = _("Shopify did not authorise the app for this shop. Open it again from your Shopify admin.")
-            if is_document:
-                return _error_page(
-                    request, shop=session_token.shop, title=_("Authorisation needed"), message=message, status=401
-                )
-            return _fetch_unauthorized(message, retry=False)
-        except ShopifyError:
-            message = _("Shopify is not answering right now. Try again in a minute.")
-            if is_document:
-                return _error_page(
-                    request, shop=session_token.shop, title=_("Shopify is not available"), message=message, status=503
-                )
-            return JsonResponse({"error": message}, status=503)
+        refusal = _offline_session_refusal(request, session_token=session_token, is_document=is_document)
+        if refusal is not None:
+            return refusal
 
-        request.shop = session_token.shop
-        request.embedded = EmbeddedRequest(
+        # From here on the request carries what EmbeddedHttpRequest promises.
+        embedded_request = cast(EmbeddedHttpRequest, request)
+        embedded_request.shop = session_token.shop
+        embedded_request.embedded = EmbeddedRequest(
             shop=session_token.shop,
             session_token=session_token,
             host=request.GET.get("host", ""),
             is_document=is_document,
             language=language,
         )
-        response = view(request, *args, **kwargs)
+        response = view(embedded_request, *args, **kwargs)
         response.setdefault("Cache-Control", "no-store")
         if "Vary" not in response:
             response["Vary"] = "Authorization, Accept-Language"
@@ -213,13 +248,12 @@ def embedded_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
     # Embedded requests carry no cookies: they authenticate with a Shopify-signed token that a
     # third-party site cannot obtain, so CSRF tokens have nothing to protect here.
-    wrapper.csrf_exempt = True
-    return wrapper
+    return csrf_exempt(wrapper)
 
 
-def embedded_context(request: HttpRequest) -> dict[str, Any]:
+def embedded_context(request: EmbeddedHttpRequest) -> dict[str, Any]:
     """Template context every embedded page needs (shell, navigation, client-side bootstrap)."""
-    embedded: EmbeddedRequest = request.embedded
+    embedded = request.embedded
     return {
         "shop": embedded.shop,
         "host": embedded.host,
@@ -257,6 +291,6 @@ def read_json(request: HttpRequest, *, limit: int = JSON_BODY_LIMIT) -> dict[str
     return body
 
 
-def api_error(error: Any) -> JsonResponse:
+def api_error(error: ApplicationError) -> JsonResponse:
     """JSON answer for an ApplicationError."""
     return JsonResponse(error.as_dict(), status=error.status)

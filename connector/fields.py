@@ -6,7 +6,7 @@ write-only form field. Must not query the database or expose plaintext to any re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import FieldError
@@ -18,6 +18,10 @@ from connector import crypto
 from connector.secrets import Secret
 
 SECRET_MAX_LENGTH = 4096
+
+# The model attribute's set and get types, as django-stubs' own fields declare them.
+_ST = TypeVar("_ST", contravariant=True)
+_GT = TypeVar("_GT", covariant=True)
 
 
 class SecretAction:
@@ -42,12 +46,17 @@ class _SecretDescriptor(DeferredAttribute):
         instance.__dict__[self.field.attname] = Secret.wrap(value)
 
 
-class EncryptedTextField(models.TextField):
+class EncryptedTextField(models.TextField[_ST, _GT]):
     """Text stored as Fernet ciphertext; reads back as ``Secret``.
 
     Only ``isnull`` look-ups are allowed: ciphertext is randomised, so equality needs a keyed
     hash column next to the field.
     """
+
+    # The model attribute's types for django-stubs' plugin (it adds None where null=True); they
+    # differ from TextField's on purpose, which mypy reports as an incompatible override.
+    _pyi_private_set_type: str | Secret | None  # type: ignore[assignment]
+    _pyi_private_get_type: Secret  # type: ignore[assignment]
 
     description = _("Text encrypted at rest")
     descriptor_class = _SecretDescriptor
@@ -83,8 +92,8 @@ class EncryptedTextField(models.TextField):
             raise FieldError(f"{self.model.__name__}.{self.name} is encrypted; only 'isnull' look-ups work on it.")
         return super().get_lookup(lookup_name)
 
-    def formfield(self, **kwargs: Any) -> forms.Field:
-        defaults = {"form_class": SecretFormField, "required": not self.blank}
+    def formfield(self, **kwargs: Any) -> forms.Field | None:
+        defaults: dict[str, Any] = {"form_class": SecretFormField, "required": not self.blank}
         defaults.update(kwargs)
         defaults.pop("max_length", None)
         # The admin maps TextField to a textarea; a secret always gets the write-only widget.
@@ -155,10 +164,11 @@ class SecretFormField(forms.Field):
         return isinstance(data, SecretAction) and data.action != SecretAction.KEEP
 
     def clean(self, value: Any) -> SecretAction:
-        if not isinstance(value, SecretAction):
-            value = SecretAction(SecretAction.SET, str(value)) if value else SecretAction(SecretAction.KEEP)
-        if value.action == SecretAction.SET and len(value.value) > SECRET_MAX_LENGTH:
+        action = value if isinstance(value, SecretAction) else None
+        if action is None:
+            action = SecretAction(SecretAction.SET, str(value)) if value else SecretAction(SecretAction.KEEP)
+        if action.action == SecretAction.SET and len(action.value) > SECRET_MAX_LENGTH:
             raise forms.ValidationError(
                 self.error_messages["too_long"], code="too_long", params={"limit": SECRET_MAX_LENGTH}
             )
-        return value
+        return action

@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
 import requests
@@ -113,12 +113,12 @@ class _NoCookies(DefaultCookiePolicy):
         return False
 
 
-class _Session(requests.Session):
+class _Session(requests.Session):  # the type ignores: types-requests leaves these two methods untyped
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
-        if self.should_strip_auth(str(response.request.url), str(prepared_request.url)):
+        if self.should_strip_auth(str(response.request.url), str(prepared_request.url)):  # type: ignore[no-untyped-call]
             for header in CREDENTIAL_HEADERS:
                 prepared_request.headers.pop(header, None)
-        super().rebuild_auth(prepared_request, response)
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
 
 
 class _Adapter(HTTPAdapter):
@@ -153,7 +153,7 @@ def _session() -> requests.Session:
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         local.session, local.generation = session, generation
-    return local.session
+    return cast(requests.Session, local.session)
 
 
 def pools_reset() -> None:
@@ -335,10 +335,10 @@ def download(response: requests.Response, destination: BinaryIO, *, max_bytes: i
     """
     announced = response.headers.get("Content-Length", "")
     with response:
-        if re.fullmatch(r"[0-9]+", announced) and int(announced) > max_bytes:
-            written, failure = 0, _too_large(f"{describe_url(str(response.url))} announces {announced} bytes")
-        else:
+        if not re.fullmatch(r"[0-9]+", announced) or int(announced) <= max_bytes:
             written, failure = _copy(response, destination, max_bytes, time.monotonic() + deadline_seconds)
+        else:
+            written, failure = 0, _too_large(f"{describe_url(str(response.url))} announces {announced} bytes")
     if failure is not None:
         raise failure
     return written

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
@@ -17,7 +18,7 @@ class TimestampedModel(models.Model):
         abstract = True
 
 
-def shop_field(*, unique: bool = False) -> models.CharField:
+def shop_field(*, unique: bool = False) -> models.CharField[str, str]:
     """The shop domain column used by every per-shop table."""
     return models.CharField(
         _("shop"),
@@ -41,7 +42,7 @@ class PrefixIndex(models.Index):
         self.length = length
         super().__init__(**kwargs)
 
-    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, Sequence[Any], dict[str, Any]]:
         path, args, kwargs = super().deconstruct()
         kwargs["length"] = self.length
         return path, args, kwargs

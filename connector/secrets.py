@@ -88,4 +88,5 @@ def secret_display(value: Secret | str | None) -> str:
     """Status text for a possibly missing secret."""
     if not value:
         return gettext("not configured")
-    return Secret.wrap(value).display()  # type: ignore[union-attr]
+    secret = value if isinstance(value, Secret) else Secret(value)
+    return secret.display()

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,10 @@ from connector.crypto import parse_keys
 from connector.dbconfig import database_config_from_url, requires_tls
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Generic Django classes (ModelAdmin[Model], QuerySet[Model], fields) subscriptable at run time,
+# as the type annotations of django-stubs write them.
+django_stubs_ext.monkeypatch()
 
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
@@ -39,7 +45,7 @@ REQUIRED_IN_PRODUCTION = tuple(_DEV_DEFAULTS)
 
 
 def _required(name: str) -> str:
-    value = env.str(name, default="").strip()
+    value: str = env.str(name, default="").strip()
     if value:
         return value
     return _DEV_DEFAULTS[name] if DEBUG else ""
@@ -176,7 +182,7 @@ WEBHOOK_HANDLERS = {
 # --------------------------------------------------------------------------- personal data
 # Who holds personal data and how it goes (webhooks/privacy.py runs these for shop/redact and
 # the customers/* privacy topics; a test checks every model with a shop column is erased).
-PERSONAL_DATA = {
+PERSONAL_DATA: dict[str, dict[str, Any]] = {
     # fn(*, shop) -> int deletes every row of the shop in the models listed.
     "shop_erasers": {
         "connector.personal_data.erase_shop_sessions": ["connector.ShopifySession", "connector.OAuthState"],
@@ -280,7 +286,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024 + 512 * 1024
 SHOPIFY_API_KEY = _required("SHOPIFY_API_KEY")
 SHOPIFY_API_SECRET = _required("SHOPIFY_API_SECRET")
 SHOPIFY_API_VERSION = env.str("SHOPIFY_API_VERSION", default="2026-10")
-SHOPIFY_ADMIN_ORIGIN = env.str("SHOPIFY_ADMIN_ORIGIN", default="https://{shop}")
+SHOPIFY_ADMIN_ORIGIN: str = env.str("SHOPIFY_ADMIN_ORIGIN", default="https://{shop}")
 # Keep in step with shopify.app.toml ([access_scopes]); used by the OAuth fallback.
 SHOPIFY_SCOPES = env.str(
     "SHOPIFY_SCOPES",

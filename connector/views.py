@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -101,6 +102,46 @@ def _callback_refused(request: HttpRequest, *, reason: str, message: str, status
     return _login_error(request, message, status=status)
 
 
+@dataclass(frozen=True)
+class _Refusal:
+    """Why an OAuth callback is refused: the log's reason and what the person is told."""
+
+    reason: str
+    message: str
+    status: int = 400
+    shop: str = ""
+
+
+def _callback_refusal(request: HttpRequest, params: dict[str, str]) -> _Refusal | None:
+    """The first check the callback fails, in order; None when it may exchange its code.
+
+    The state nonce is spent last, so that any other refusal leaves it unspent.
+    """
+    shop = params.get("shop", "")
+    if not verify_query_hmac(params, secret=settings.SHOPIFY_API_SECRET):
+        return _Refusal("bad or missing hmac", _("This request did not come from Shopify. Log in again."))
+    if not is_valid_shop_domain(shop):
+        return _Refusal("shop is not a *.myshopify.com domain", _("Please enter a valid shop domain to log in"))
+    if not callback_timestamp_is_fresh(params.get("timestamp", "")):
+        return _Refusal(
+            "timestamp missing or older than 24 hours", _("This login link has expired. Log in again."), shop=shop
+        )
+    if not params.get("code", ""):
+        return _Refusal(
+            "no authorisation code", _("Shopify did not send an authorisation code. Log in again."), shop=shop
+        )
+    state = params.get("state", "")
+    cookie_state = request.COOKIES.get(OAUTH_STATE_COOKIE, "")
+    if not state or state != cookie_state or not oauth_states.oauth_state_consume(shop=shop, state=state):
+        return _Refusal(
+            "state missing, not started in this browser, expired or already used",
+            _("This login was already used or was not started here. Log in again."),
+            status=403,
+            shop=shop,
+        )
+    return None
+
+
 @never_cache
 @require_GET
 def auth_callback(request: HttpRequest) -> HttpResponse:
@@ -110,50 +151,14 @@ def auth_callback(request: HttpRequest) -> HttpResponse:
     state nonce unspent).
     """
     params = {key: request.GET.get(key, "") for key in request.GET}
-    shop = params.get("shop", "")
-    if not verify_query_hmac(params, secret=settings.SHOPIFY_API_SECRET):
+    refusal = _callback_refusal(request, params)
+    if refusal is not None:
         return _callback_refused(
-            request,
-            reason="bad or missing hmac",
-            message=_("This request did not come from Shopify. Log in again."),
-            status=400,
+            request, reason=refusal.reason, message=refusal.message, status=refusal.status, shop=refusal.shop
         )
-    if not is_valid_shop_domain(shop):
-        return _callback_refused(
-            request,
-            reason="shop is not a *.myshopify.com domain",
-            message=_("Please enter a valid shop domain to log in"),
-            status=400,
-        )
-    if not callback_timestamp_is_fresh(params.get("timestamp", "")):
-        return _callback_refused(
-            request,
-            reason="timestamp missing or older than 24 hours",
-            message=_("This login link has expired. Log in again."),
-            status=400,
-            shop=shop,
-        )
-    code = params.get("code", "")
-    if not code:
-        return _callback_refused(
-            request,
-            reason="no authorisation code",
-            message=_("Shopify did not send an authorisation code. Log in again."),
-            status=400,
-            shop=shop,
-        )
-    state = params.get("state", "")
-    cookie_state = request.COOKIES.get(OAUTH_STATE_COOKIE, "")
-    if not state or state != cookie_state or not oauth_states.oauth_state_consume(shop=shop, state=state):
-        return _callback_refused(
-            request,
-            reason="state missing, not started in this browser, expired or already used",
-            message=_("This login was already used or was not started here. Log in again."),
-            status=403,
-            shop=shop,
-        )
+    shop = params["shop"]
     try:
-        sessions.shopify_session_from_code(shop=shop, code=code)
+        sessions.shopify_session_from_code(shop=shop, code=params["code"])
     except ShopifyError as error:
         return _callback_refused(
             request,

@@ -18,7 +18,7 @@ import tempfile
 import time
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,7 +214,7 @@ def _partial_file(target: Path) -> Iterator[BinaryIO]:
         raise
 
 
-def _write(writer: Any, connection: Any, raw: Any, *, compress: bool, parallel: bool) -> str:
+def _write(writer: Callable[[Any, Any], str], connection: Any, raw: Any, *, compress: bool, parallel: bool) -> str:
     if not compress:
         return writer(connection, raw)
     workers = os.cpu_count() or 1

@@ -119,7 +119,8 @@ def _check_connection(connection: Any, report: CheckReport) -> bool:
 def _fetchone(connection: Any, sql: str, params: Any = ()) -> tuple[Any, ...]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchone()
+        row: tuple[Any, ...] = cursor.fetchone()
+    return row
 
 
 def _fetchall(connection: Any, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:

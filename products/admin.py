@@ -198,7 +198,7 @@ class VariantMappingAdmin(ConsoleModelAdmin):
             results |= queryset.filter(association_id__in=association_ids)
         return results, may_have_duplicates
 
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         # The shop's mappings and an association's mappings are linked from the console.
         if lookup in ("association__shop", "association", "association__id__exact"):
             return True

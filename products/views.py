@@ -10,13 +10,13 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from connector.dropi.client import DropiProduct
-from connector.embedded import api_error, embedded_context, embedded_view, read_json
+from connector.embedded import EmbeddedHttpRequest, api_error, embedded_context, embedded_view, read_json
 from connector.errors import ApplicationError
 from products import selectors, services
+from products.labels import page_labels
 from products.models import ProductAssociation
 from products.pricing import price_rule_from_input
 from products.services import ImportOptions
@@ -94,85 +94,9 @@ def _currency(shop: str) -> str | None:
 
 
 # --------------------------------------------------------------------------- page
-def _labels() -> dict[str, str]:
-    """Texts the page's script composes (the fixed ones are in the template)."""
-    return {
-        "found_one": ngettext("%(count)s product found", "%(count)s products found", 1),
-        "found_other": ngettext("%(count)s product found", "%(count)s products found", 2),
-        "loaded_one": ngettext("%(count)s product in total", "%(count)s products in total", 1),
-        "loaded_other": ngettext("%(count)s product in total", "%(count)s products in total", 2),
-        "mode_favorites": _("Showing favourite products"),
-        "mode_private": _("Showing private products"),
-        "mode_search": _("Search results"),
-        "empty_title": _("No products available"),
-        "empty_favorites": _("You have no favourite products in Dropi. Mark some as favourites in Dropi or search."),
-        "empty_private": _("You have no private products in Dropi."),
-        "empty_search": _("No Dropi product matches “%(query)s”. Search by another name or id."),
-        "loading": _("Loading products…"),
-        "searching": _("Searching…"),
-        "search": _("Search"),
-        "page": _("Page %(page)s of %(pages)s"),
-        "range": _("Showing %(start)s – %(end)s of %(total)s products"),
-        "suggested": _("Suggested: %(price)s"),
-        "from": _("From %(price)s"),
-        "no_price": _("No price"),
-        "not_available": _("N/A"),
-        "variations_one": ngettext("%(count)s variation", "%(count)s variations", 1),
-        "variations_other": ngettext("%(count)s variation", "%(count)s variations", 2),
-        "private": _("Private"),
-        "import": _("Import"),
-        "more": "+%(count)s",
-        "currency_note": _("Dropi prices are in %(dropi)s and your store sells in %(shop)s; they are not converted."),
-        "failed": _("Something went wrong. Try again."),
-        "create_submit": _("Create product"),
-        "link_submit": _("Synchronise product"),
-        "picker_loading": _("Loading Shopify products…"),
-        "picker_empty": _("No products available. Create products in your Shopify store first."),
-        "picker_no_match": _("No Shopify product matches your search."),
-        "variants_one": ngettext("%(count)s variant", "%(count)s variants", 1),
-        "variants_other": ngettext("%(count)s variant", "%(count)s variants", 2),
-        "status_ACTIVE": _("Active"),
-        "status_DRAFT": _("Draft"),
-        "status_ARCHIVED": _("Archived"),
-        "choose_product": _("You must choose a Shopify product to synchronise."),
-        "variants_loading": _("Loading the product's variants…"),
-        "no_variants": _("No variants available"),
-        "choose_variant": _("Choose a Shopify variant (optional)"),
-        "simple_note": _(
-            "This Dropi product has no variations: the price and barcode apply to every variant of the Shopify product."
-        ),
-        "mapping_help": _(
-            "Choose which Shopify variant sells each Dropi variation. Unmapped variants are not changed."
-        ),
-        "more_variants": _("This product has more than 250 variants; only the first 250 are listed."),
-        "keep_price": _("Keeps its Shopify price"),
-        "product_row": _("Product"),
-        "existing": _("This Dropi product is already synchronised with:"),
-        "preview_loading": _("Calculating prices…"),
-        "view": _("View in Shopify"),
-        "delete": _("Delete"),
-        "deleting": _("Deleting…"),
-        "synced_empty": _("No synchronised products"),
-        "synced_empty_hint": _("Import a product from the Products tab to see it here."),
-        "synced_no_match": _("No synchronised product matches your search."),
-        "opt_name": _("Name"),
-        "opt_description": _("Description"),
-        "opt_images": _("Images"),
-        "opt_replace": _("replaced"),
-        "opt_barcode": _("Barcode"),
-        "rule_suggested": _("Dropi suggested price"),
-        "rule_formula": _("Dropi × %(multiplier)s + %(amount)s"),
-        "rule_fixed": _("Fixed price %(price)s"),
-        "rule_keep": _("Shopify prices kept"),
-        "dropi_id": _("Dropi ID: %(id)s"),
-        "shopify_id": _("Shopify ID: %(id)s"),
-        "images_more": _("+%(count)s more images"),
-    }
-
-
 @embedded_view
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: EmbeddedHttpRequest) -> HttpResponse:
     """Productos: browse the Dropi catalogue, import, and the synchronised products."""
     configuration = shop_configuration_get(shop=request.shop)
     tab = "synced" if request.GET.get("tab") == "synced" else "products"
@@ -187,7 +111,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "synced_count": selectors.product_association_count(shop=request.shop),
             "page_size": services.PAGE_SIZE,
             "dropi_currency": services.dropi_currency(configuration.dropi_country if configuration else None) or "",
-            "labels": _labels(),
+            "labels": page_labels(),
             "skeleton_rows": range(services.PAGE_SIZE),
         },
     )
@@ -196,7 +120,7 @@ def index(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- Dropi catalogue
 @embedded_view
 @require_GET
-def api_dropi_products(request: HttpRequest) -> JsonResponse:
+def api_dropi_products(request: EmbeddedHttpRequest) -> JsonResponse:
     """A page of the Dropi catalogue: ``?q=`` searches by id or name, ``?private=1`` shows the
     private products instead of the favourites, ``?page=``."""
     keywords = request.GET.get("q", "")
@@ -229,7 +153,7 @@ def api_dropi_products(request: HttpRequest) -> JsonResponse:
 
 @embedded_view
 @require_POST
-def api_dropi_product_preview(request: HttpRequest, product_id: str) -> JsonResponse:
+def api_dropi_product_preview(request: EmbeddedHttpRequest, product_id: str) -> JsonResponse:
     """What importing the product would send, with prices under the posted rule."""
     try:
         body = read_json(request)
@@ -253,7 +177,7 @@ def api_dropi_product_preview(request: HttpRequest, product_id: str) -> JsonResp
 # --------------------------------------------------------------------------- Shopify picker
 @embedded_view
 @require_GET
-def api_shopify_products(request: HttpRequest) -> JsonResponse:
+def api_shopify_products(request: EmbeddedHttpRequest) -> JsonResponse:
     """A page of the shop's Shopify products (``?q=``, ``?after=`` / ``?before=`` cursors)."""
     try:
         products, page_info = services.shopify_products_search(
@@ -269,7 +193,7 @@ def api_shopify_products(request: HttpRequest) -> JsonResponse:
 
 @embedded_view
 @require_GET
-def api_shopify_product(request: HttpRequest, product_id: int) -> JsonResponse:
+def api_shopify_product(request: EmbeddedHttpRequest, product_id: int) -> JsonResponse:
     """One Shopify product with its variants, for the variant mapping table."""
     try:
         product = services.shopify_product_get(shop=request.shop, product_id=str(product_id))
@@ -307,14 +231,14 @@ def _flag(options: dict[str, Any], name: str, default: bool) -> bool:
 
 @embedded_view
 @require_POST
-def api_products_import(request: HttpRequest) -> JsonResponse:
+def api_products_import(request: EmbeddedHttpRequest) -> JsonResponse:
     """Import a Dropi product: ``mode`` "create" (new Shopify product) or "link" (existing one)."""
     try:
         body = read_json(request, limit=IMPORT_BODY_LIMIT)
         mode = body.get("mode")
         if mode not in ("create", "link"):
             raise ApplicationError(_("Choose how to import the product."), field="mode", code="invalid")
-        raw_options = body.get("options") if isinstance(body.get("options"), dict) else {}
+        raw_options = body["options"] if isinstance(body.get("options"), dict) else {}
         options = ImportOptions(
             save_name=_flag(raw_options, "save_name", True),
             save_description=_flag(raw_options, "save_description", True),
@@ -341,7 +265,6 @@ def api_products_import(request: HttpRequest) -> JsonResponse:
     except ApplicationError as error:
         return api_error(error)
     association = result.association
-    association.mapping_count = association.variant_mappings.count()
     if mode == "create":
         message = _("Product created in Shopify.")
     elif result.created:
@@ -352,7 +275,7 @@ def api_products_import(request: HttpRequest) -> JsonResponse:
         {
             "message": message,
             "created": result.created,
-            "association": _association_json(association),
+            "association": {**_association_json(association), "mapping_count": association.variant_mappings.count()},
             "shopify_product_id": result.shopify_product_id,
             "shopify_title": result.shopify_title,
             "admin_url": result.admin_url,
@@ -366,7 +289,7 @@ def api_products_import(request: HttpRequest) -> JsonResponse:
 # --------------------------------------------------------------------------- Sincronizados
 @embedded_view
 @require_GET
-def api_associations(request: HttpRequest) -> JsonResponse:
+def api_associations(request: EmbeddedHttpRequest) -> JsonResponse:
     """A page of the shop's associations (``?q=`` name or id, ``?page=``)."""
     page = selectors.product_association_list_for_shop(
         shop=request.shop, query=request.GET.get("q", ""), page=_int_param(request, "page")
@@ -385,7 +308,7 @@ def api_associations(request: HttpRequest) -> JsonResponse:
 
 @embedded_view
 @require_POST
-def api_association_delete(request: HttpRequest, association_id: int) -> JsonResponse:
+def api_association_delete(request: EmbeddedHttpRequest, association_id: int) -> JsonResponse:
     """Forget an association (the Shopify product is not touched); another shop's id is 404."""
     try:
         services.product_association_delete(shop=request.shop, association_id=association_id)

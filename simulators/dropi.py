@@ -68,21 +68,7 @@ def dropi_product(
 ) -> dict[str, Any]:
     """A product the way Dropi's index answers it (variations get colours and sizes)."""
     numeric = product_id or next(_ids)
-    if isinstance(images, int):
-        gallery_paths = [
-            f"colombia/products/{numeric}/{1769700000 + index} foto {index + 1}.jpg" for index in range(images)
-        ]
-    else:
-        gallery_paths = images
-    gallery = [
-        {
-            "url": path if path.startswith("http") else None,
-            "main": index == 0,
-            "urlS3": None if path.startswith("http") else path,
-        }
-        for index, path in enumerate(gallery_paths)
-    ]
-    product: dict[str, Any] = {
+    return {
         "id": numeric,
         "name": name,
         "type": "VARIABLE" if variations else "SIMPLE",
@@ -92,73 +78,114 @@ def dropi_product(
         "privated_product": private,
         "sku": sku if sku is not None else f"DRP-{numeric}",
         "user": {"id": 44666, "name": "FULL", "store_name": "Proveedor Demo"},
-        "variations": [],
-        "gallery": gallery,
-        "categories": [
-            {
-                "name": category,
-                "pivot": {
-                    "product_id": numeric,
-                    "category_id": CATEGORIES.index(category) + 1 if category in CATEGORIES else 99,
-                },
-            }
-            for category in categories
+        "variations": [
+            _variation(
+                numeric,
+                index,
+                attributes=attributes,
+                sale_price=sale_price,
+                suggested_price=suggested_price,
+                stock=stock // max(variations, 1),
+                warehouse=warehouse,
+            )
+            for index in range(variations)
         ],
-        "private_product_inventories": [],
-        "warehouse_product": [],
+        "gallery": _gallery(numeric, images),
+        "categories": _categories(numeric, categories),
+        "private_product_inventories": (
+            [{"id": numeric, "stock": stock, "user": {"id": 7, "name": private_owner}}] if private else []
+        ),
+        # A simple product keeps its stock in a warehouse; variations and private products elsewhere.
+        "warehouse_product": [] if private or variations else [_warehouse_stock(numeric, stock, warehouse)],
         "external_id": None,
     }
-    if private:
-        product["private_product_inventories"] = [
-            {"id": numeric, "stock": stock, "user": {"id": 7, "name": private_owner}}
-        ]
-    elif not variations:
-        product["warehouse_product"] = [
-            {
-                "id": numeric,
-                "warehouse_id": 3211,
+
+
+def _warehouse_stock(numeric: int, stock: int, warehouse: str) -> dict[str, Any]:
+    return {
+        "id": numeric,
+        "warehouse_id": 3211,
+        "product_id": numeric,
+        "stock": stock,
+        "warehouse": _warehouse(warehouse, 3211),
+    }
+
+
+def _categories(numeric: int, categories: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": category,
+            "pivot": {
                 "product_id": numeric,
+                "category_id": CATEGORIES.index(category) + 1 if category in CATEGORIES else 99,
+            },
+        }
+        for category in categories
+    ]
+
+
+def _gallery(numeric: int, images: int | list[str]) -> list[dict[str, Any]]:
+    """``images`` pictures in Dropi's S3 path shape, or the given paths (full URLs stay URLs)."""
+    if isinstance(images, int):
+        gallery_paths = [
+            f"colombia/products/{numeric}/{1769700000 + index} foto {index + 1}.jpg" for index in range(images)
+        ]
+    else:
+        gallery_paths = images
+    return [
+        {
+            "url": path if path.startswith("http") else None,
+            "main": index == 0,
+            "urlS3": None if path.startswith("http") else path,
+        }
+        for index, path in enumerate(gallery_paths)
+    ]
+
+
+def _variation(
+    numeric: int,
+    index: int,
+    *,
+    attributes: tuple[str, ...],
+    sale_price: str | None,
+    suggested_price: str | None,
+    stock: int,
+    warehouse: str,
+) -> dict[str, Any]:
+    """The product's ``index``-th variation: a colour, then a size, then numbered options."""
+    variation_id = next(_variation_ids)
+    values = []
+    for position, attribute in enumerate(attributes):
+        pool = COLORS if position == 0 else SIZES
+        size_index = index // len(COLORS) if position == 1 else index
+        values.append(
+            {
+                "id": next(_attribute_value_ids),
+                "value": pool[size_index % len(pool)] if position < 2 else f"Opción {index}",
+                "attribute_id": 248269 + position,
+                "attribute_name": attribute,
+                "deleted_at": None,
+            }
+        )
+    return {
+        "id": variation_id,
+        "sku": f"DRP-{numeric}-{index + 1}",
+        "suggested_price": suggested_price,
+        "sale_price": sale_price,
+        "product_id": numeric,
+        "deleted_at": None,
+        "attribute_values": values,
+        "warehouse_product_variation": [
+            {
+                "id": variation_id,
+                "warehouse_id": 3211,
+                "variation_id": variation_id,
                 "stock": stock,
                 "warehouse": _warehouse(warehouse, 3211),
             }
-        ]
-    for index in range(variations):
-        variation_id = next(_variation_ids)
-        values = []
-        for position, attribute in enumerate(attributes):
-            pool = COLORS if position == 0 else SIZES
-            size_index = index // len(COLORS) if position == 1 else index
-            values.append(
-                {
-                    "id": next(_attribute_value_ids),
-                    "value": pool[size_index % len(pool)] if position < 2 else f"Opción {index}",
-                    "attribute_id": 248269 + position,
-                    "attribute_name": attribute,
-                    "deleted_at": None,
-                }
-            )
-        product["variations"].append(
-            {
-                "id": variation_id,
-                "sku": f"DRP-{numeric}-{index + 1}",
-                "suggested_price": suggested_price,
-                "sale_price": sale_price,
-                "product_id": numeric,
-                "deleted_at": None,
-                "attribute_values": values,
-                "warehouse_product_variation": [
-                    {
-                        "id": variation_id,
-                        "warehouse_id": 3211,
-                        "variation_id": variation_id,
-                        "stock": stock // max(variations, 1),
-                        "warehouse": _warehouse(warehouse, 3211),
-                    }
-                ],
-                "stock": stock // max(variations, 1),
-            }
-        )
-    return product
+        ],
+        "stock": stock,
+    }
 
 
 @dataclass

@@ -146,7 +146,7 @@ def add_product(
                 names.append(name)
             if value not in values.setdefault(name, []):
                 values[name].append(value)
-    product = {
+    product: dict[str, Any] = {
         "id": f"gid://shopify/Product/{next(_product_ids)}",
         "title": title,
         "handle": title.lower().replace(" ", "-"),

@@ -79,56 +79,75 @@ def theme_package(source: BinaryIO, destination: BinaryIO, *, max_bytes: int) ->
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise ThemeArchiveInvalid("the file is not a zip archive") from error
     with archive:
-        infos = archive.infolist()
-        if len(infos) > MAX_ENTRIES:
-            raise ThemeArchiveInvalid(f"the archive has {len(infos)} entries (at most {MAX_ENTRIES})")
-        files: list[tuple[tuple[str, ...], zipfile.ZipInfo]] = []
-        uncompressed = 0
-        for info in infos:
-            parts = _safe_parts(info.filename)
-            if info.is_dir() or not parts:
-                continue
-            if _is_symlink(info):
-                raise ThemeArchiveInvalid(f"the archive contains a symbolic link: {info.filename[:120]!r}")
-            if info.flag_bits & 0x1:
-                raise ThemeArchiveInvalid("the archive is encrypted")
-            uncompressed += info.file_size
-            files.append((parts, info))
-        if uncompressed > MAX_UNCOMPRESSED_BYTES:
-            raise ThemeArchiveInvalid("the archive unpacks to more than 512 MB")
-        if not files:
-            raise ThemeArchiveInvalid("the archive is empty")
+        files = _archive_files(archive)
         root = _theme_root([parts for parts, _ in files])
-        kept: list[tuple[str, zipfile.ZipInfo]] = []
-        dropped = 0
-        for parts, info in files:
-            relative = parts[len(root) :] if parts[: len(root)] == root else ()
-            if len(relative) < 2 or relative[0] not in THEME_FOLDERS or relative[-1].startswith("."):
-                dropped += 1
-                continue
-            kept.append(("/".join(relative), info))
-        folders = {name.split("/", 1)[0] for name, _ in kept}
-        missing = [folder for folder in REQUIRED_FOLDERS if folder not in folders]
-        if missing:
-            raise ThemeArchiveInvalid(
-                "this is not a Shopify theme: nothing under " + ", ".join(f"{folder}/" for folder in missing)
-            )
+        kept, dropped = _theme_files(files, root)
         _write_package(archive, sorted(kept), destination)
     size = destination.seek(0, 2)
     if size > max_bytes:
         raise ThemeArchiveInvalid(f"the theme is {size} bytes once packed (at most {max_bytes})")
-    destination.seek(0)
-    digest = hashlib.sha256()
-    while chunk := destination.read(COPY_CHUNK_BYTES):
-        digest.update(chunk)
-    destination.seek(0)
     return ThemePackage(
         files=len(kept),
         dropped=dropped,
         stripped_prefix="/".join(root),
         size=size,
-        sha256=digest.hexdigest(),
+        sha256=_sha256(destination),
     )
+
+
+def _archive_files(archive: zipfile.ZipFile) -> list[tuple[tuple[str, ...], zipfile.ZipInfo]]:
+    """The archive's files with their path parts; ThemeArchiveInvalid for anything unsafe or too big."""
+    infos = archive.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise ThemeArchiveInvalid(f"the archive has {len(infos)} entries (at most {MAX_ENTRIES})")
+    files: list[tuple[tuple[str, ...], zipfile.ZipInfo]] = []
+    uncompressed = 0
+    for info in infos:
+        parts = _safe_parts(info.filename)
+        if info.is_dir() or not parts:
+            continue
+        if _is_symlink(info):
+            raise ThemeArchiveInvalid(f"the archive contains a symbolic link: {info.filename[:120]!r}")
+        if info.flag_bits & 0x1:
+            raise ThemeArchiveInvalid("the archive is encrypted")
+        uncompressed += info.file_size
+        files.append((parts, info))
+    if uncompressed > MAX_UNCOMPRESSED_BYTES:
+        raise ThemeArchiveInvalid("the archive unpacks to more than 512 MB")
+    if not files:
+        raise ThemeArchiveInvalid("the archive is empty")
+    return files
+
+
+def _theme_files(
+    files: list[tuple[tuple[str, ...], zipfile.ZipInfo]], root: tuple[str, ...]
+) -> tuple[list[tuple[str, zipfile.ZipInfo]], int]:
+    """The theme's files under ``root`` by their path in the package, and how many were dropped."""
+    kept: list[tuple[str, zipfile.ZipInfo]] = []
+    dropped = 0
+    for parts, info in files:
+        relative = parts[len(root) :] if parts[: len(root)] == root else ()
+        if len(relative) < 2 or relative[0] not in THEME_FOLDERS or relative[-1].startswith("."):
+            dropped += 1
+            continue
+        kept.append(("/".join(relative), info))
+    folders = {name.split("/", 1)[0] for name, _ in kept}
+    missing = [folder for folder in REQUIRED_FOLDERS if folder not in folders]
+    if missing:
+        raise ThemeArchiveInvalid(
+            "this is not a Shopify theme: nothing under " + ", ".join(f"{folder}/" for folder in missing)
+        )
+    return kept, dropped
+
+
+def _sha256(destination: BinaryIO) -> str:
+    """The package's SHA-256, read from the start; the file is left at its start."""
+    destination.seek(0)
+    digest = hashlib.sha256()
+    while chunk := destination.read(COPY_CHUNK_BYTES):
+        digest.update(chunk)
+    destination.seek(0)
+    return digest.hexdigest()
 
 
 def _write_package(archive: zipfile.ZipFile, kept: list[tuple[str, zipfile.ZipInfo]], destination: BinaryIO) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 from django_tasks import task
+from django_tasks.base import Task
 
 from themes import services
 
@@ -51,7 +52,7 @@ def _guarded(install_id: int, step: services.StepFunction, **arguments: Any) -> 
 def _drive(install_id: int, step: services.InstallStep) -> None:
     while step.next != "done":
         polling = step.next == "poll"
-        follow_up = poll_theme_install if polling else run_theme_install
+        follow_up: Task[..., None] = poll_theme_install if polling else run_theme_install
         if follow_up.get_backend().supports_defer:
             run_after = timezone.now() + datetime.timedelta(seconds=step.wait_seconds)
             if polling:

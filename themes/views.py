@@ -13,9 +13,11 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from connector.embedded import embedded_context, embedded_view
+from connector.embedded import EmbeddedHttpRequest, embedded_context, embedded_view
 from connector.errors import ApplicationError
 from connector.selectors import shopify_session_has_scope
 from connector.shopify.themes import ShopifyTheme
@@ -36,7 +38,7 @@ State = ThemeInstall.State
 Error = ThemeInstall.Error
 STEPS = (State.QUEUED, State.DOWNLOADING, State.CREATING, State.PROCESSING, State.READY)
 
-STATE_MESSAGES = {
+STATE_MESSAGES: dict[str, Promise] = {
     State.QUEUED: gettext_lazy("Waiting to start…"),
     State.DOWNLOADING: gettext_lazy("Preparing the theme files…"),
     State.CREATING: gettext_lazy("Sending the theme to Shopify…"),
@@ -47,7 +49,7 @@ STATE_MESSAGES = {
     ),
 }
 
-ERROR_MESSAGES = {
+ERROR_MESSAGES: dict[str, Promise] = {
     Error.SOURCE_NOT_CONFIGURED: gettext_lazy(
         "The theme is not available yet: its source has not been configured. Contact Ecomdrop support."
     ),
@@ -209,7 +211,7 @@ def page_text() -> dict[str, str]:
 
 @embedded_view
 @require_GET
-def page(request: HttpRequest) -> HttpResponse:
+def page(request: EmbeddedHttpRequest) -> HttpResponse:
     """Tema: the theme, its install button and progress, and the shop's themes.
 
     Renders from the database and settings only; the theme list is fetched by the page after it
@@ -238,7 +240,7 @@ def page(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # authenticated by the bearer session token, not by a cookie
 @embedded_view
 @require_POST
-def install(request: HttpRequest) -> JsonResponse:
+def install(request: EmbeddedHttpRequest) -> JsonResponse:
     """Start installing the theme for the session's shop (202), or say why not."""
     if request.embedded.is_document:
         return JsonResponse({"error": _("Send this request with the session token header.")}, status=400)
@@ -254,14 +256,14 @@ def install(request: HttpRequest) -> JsonResponse:
 
 @embedded_view
 @require_GET
-def status(request: HttpRequest) -> JsonResponse:
+def status(request: EmbeddedHttpRequest) -> JsonResponse:
     """The shop's latest install, read from the database (never from Shopify)."""
     return JsonResponse({"install": install_json(selectors.theme_install_latest(shop=request.shop))})
 
 
 @embedded_view
 @require_GET
-def shop_themes(request: HttpRequest) -> JsonResponse:
+def shop_themes(request: EmbeddedHttpRequest) -> JsonResponse:
     """The shop's themes with their roles, from Shopify (called by the page after it rendered)."""
     try:
         themes = services.shopify_themes_of(shop=request.shop)
@@ -287,7 +289,7 @@ def download_filename(archive: ThemeArchive) -> str:
 
 @never_cache
 @require_http_methods(["GET", "HEAD"])
-def download(request: HttpRequest, token: str) -> HttpResponse:
+def download(request: HttpRequest, token: str) -> HttpResponseBase:
     """Serve an install's archive to Shopify while its signed token is valid (no CORS: Shopify
     fetches it server to server). 410 once expired or finished; 404 for anything not ours."""
     try:
@@ -295,6 +297,7 @@ def download(request: HttpRequest, token: str) -> HttpResponse:
     except ApplicationError as error:
         return HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")
     filename = download_filename(archive)
+    response: HttpResponseBase
     if request.method == "HEAD":
         response = HttpResponse(content_type="application/zip")
         response["Content-Length"] = str(archive.size)

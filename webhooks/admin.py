@@ -37,11 +37,12 @@ class WebhookTopicFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         topics = set(webhook_registry.registered_topics()) | set(SUBSCRIBED_TOPICS) | set(COMPLIANCE_TOPICS)
-        if self.value():
-            topics.add(self.value())
+        selected = self.value()
+        if selected:
+            topics.add(selected)
         return [(topic, topic) for topic in sorted(topics)]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.filter(topic=self.value()) if self.value() else queryset
 
 
@@ -57,7 +58,7 @@ ACTION_LIMIT = 5000
 ACTION_BATCH = 500
 
 
-def _selected_ids(queryset: QuerySet) -> tuple[list[int], bool]:
+def _selected_ids(queryset: QuerySet[Any]) -> tuple[list[int], bool]:
     ids = list(queryset.values_list("pk", flat=True)[: ACTION_LIMIT + 1])
     return ids[:ACTION_LIMIT], len(ids) > ACTION_LIMIT
 
@@ -73,7 +74,7 @@ class WebhookEventChangeList(ChangeList):
 
     deferred_fields = ("payload", "last_error", "attempt_errors")
 
-    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet:
+    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> QuerySet[Any]:
         return super().get_queryset(request, exclude_parameters).defer(*self.deferred_fields)
 
 
@@ -136,7 +137,9 @@ class WebhookEventAdmin(ConsoleModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
         if term.isdigit():
@@ -206,7 +209,7 @@ class WebhookEventAdmin(ConsoleModelAdmin):
             )
 
     @admin.action(description=_("Retry"), permissions=["change"])
-    def retry_events(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def retry_events(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         ids, more = _selected_ids(queryset)
         queued = sum(services.webhook_events_retry(event_ids=batch) for batch in _in_batches(ids))
         skipped = len(ids) - queued
@@ -222,7 +225,7 @@ class WebhookEventAdmin(ConsoleModelAdmin):
         self._report(request, message, done=queued, more=more)
 
     @admin.action(description=_("Mark as ignored"), permissions=["change"])
-    def ignore_events(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def ignore_events(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         ids, more = _selected_ids(queryset)
         ignored = sum(services.webhook_events_ignore(event_ids=batch) for batch in _in_batches(ids))
         skipped = len(ids) - ignored

@@ -127,7 +127,7 @@ def image_url(path: str, *, base_url: str) -> str:
 def _attributes(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     pairs: list[tuple[str, str]] = []
     for value in _dicts(raw.get("attribute_values")):
-        attribute = value.get("attribute") if isinstance(value.get("attribute"), dict) else {}
+        attribute = value["attribute"] if isinstance(value.get("attribute"), dict) else {}
         name = _text(value.get("attribute_name") or attribute.get("description") or attribute.get("name"))
         text = _text(value.get("value"))
         if text:
@@ -200,7 +200,7 @@ def product_from_dict(raw: dict[str, Any], *, image_base_url: str) -> DropiProdu
         sku=_text(raw.get("sku")),
         name=_text(raw.get("name") or raw.get("title")),
         type=_text(raw.get("type")).upper() or ("VARIABLE" if variations else "SIMPLE"),
-        description=raw.get("description") if isinstance(raw.get("description"), str) else "",
+        description=raw["description"] if isinstance(raw.get("description"), str) else "",
         sale_price=_decimal(raw.get("sale_price")),
         suggested_price=_decimal(raw.get("suggested_price")),
         categories=tuple(name for name in (_text(item.get("name")) for item in _dicts(raw.get("categories"))) if name),

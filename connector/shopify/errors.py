@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class ShopifyError(Exception):
@@ -50,7 +51,7 @@ class ShopifyUnavailable(ShopifyError):
 class ShopifyGraphQLError(ShopifyError):
     """The response carried top-level GraphQL ``errors``."""
 
-    def __init__(self, message: str, *, errors: list[dict] | None = None, status: int | None = None) -> None:
+    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None, status: int | None = None) -> None:
         super().__init__(message, status=status)
         self.errors = errors or []
 

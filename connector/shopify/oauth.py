@@ -13,6 +13,7 @@ import hmac
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -133,7 +134,7 @@ def _in(seconds: object) -> datetime.datetime | None:
     return datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(seconds=seconds)
 
 
-def _token_set(body: Mapping, access_token: str) -> TokenSet:
+def _token_set(body: Mapping[str, Any], access_token: str) -> TokenSet:
     user = body.get("associated_user")
     associated_user = None
     if isinstance(user, Mapping) and user.get("id") is not None:

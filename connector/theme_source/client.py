@@ -14,7 +14,7 @@ import math
 import re
 import time
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
@@ -109,7 +109,7 @@ class _SourceClient:
             raise ThemeSourceUnavailable(f"{self.host_name} answered HTTP {status} for {what}", status=status)
         raise ThemeSourceError(f"{self.host_name} answered HTTP {status} for {what}", status=status)
 
-    def _json(self, response: http.Response, what: str) -> dict:
+    def _json(self, response: http.Response, what: str) -> dict[str, Any]:
         try:
             body = http.read_json(response)
         except http.HttpError as failure:

@@ -23,5 +23,12 @@ Modules: ``tables`` (columns, conversions, the summary), ``sources`` (reading th
 database), ``importer`` (the upsert).
 """
 
-from ops.prisma_import.importer import prisma_import  # noqa: F401
-from ops.prisma_import.tables import ImportSummary, RowNote, TableSummary  # noqa: F401
+from ops.prisma_import.importer import prisma_import
+from ops.prisma_import.tables import ImportSummary, RowNote, TableSummary
+
+__all__ = [
+    "ImportSummary",
+    "RowNote",
+    "TableSummary",
+    "prisma_import",
+]

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, models, transaction
 from django.utils import timezone
 
+from connector.models import TimestampedModel
 from ops.prisma_import.sources import Source, open_source
 from ops.prisma_import.tables import (
     GENERATED_CONFIGURATIONS,
@@ -150,8 +151,10 @@ def _candidate(spec: TableSpec, row: dict[str, Any], *, missing: list[str], resu
         for column in spec.columns:
             value = column.convert(row.get(column.source) if column.source not in missing else None, column.source)
             if column.soft and value not in (None, ""):
+                model_field = spec.model._meta.get_field(column.field)
                 try:
-                    spec.model._meta.get_field(column.field).run_validators(value)
+                    if isinstance(model_field, models.Field):
+                        model_field.run_validators(value)
                 except ValidationError as error:
                     warnings.append(f"{column.source}: {' '.join(error.messages)}")
             values[column.field] = value
@@ -167,10 +170,11 @@ def _candidate(spec: TableSpec, row: dict[str, Any], *, missing: list[str], resu
     return Candidate(label, key, values, created_at, updated_at, warnings)
 
 
-def _existing(spec: TableSpec, candidates: list[Candidate]) -> dict[tuple[Any, ...], models.Model]:
+def _existing(spec: TableSpec, candidates: list[Candidate]) -> dict[tuple[Any, ...], TimestampedModel]:
     if not candidates:
         return {}
-    manager = spec.model._default_manager
+    # The key's look-ups differ per table; the model is only known as a TimestampedModel here.
+    manager: models.Manager[Any] = spec.model._default_manager
     if spec.key == ("id",):
         queryset = manager.filter(pk__in=[candidate.key[0] for candidate in candidates])
     elif spec.key == ("shop",):
@@ -189,7 +193,7 @@ def _same(current: Any, wanted: Any) -> bool:
     return bool(current == wanted)
 
 
-def _is_blank(instance: models.Model, spec: TableSpec) -> bool:
+def _is_blank(instance: TimestampedModel, spec: TableSpec) -> bool:
     return all(getattr(instance, name) in (None, "", [], {}) for name in spec.value_fields if name not in spec.fixed)
 
 
@@ -221,7 +225,7 @@ def _apply(
 ) -> None:
     existing = _existing(spec, candidates)
     to_create: list[Candidate] = []
-    to_update: list[tuple[models.Model, Candidate]] = []
+    to_update: list[tuple[TimestampedModel, Candidate]] = []
     for candidate in candidates:
         instance = existing.get(candidate.key)
         if instance is None:
@@ -255,19 +259,19 @@ def _apply(
         result.warnings.extend(RowNote(candidate.label, warning) for warning in candidate.warnings)
 
 
-def _new_instance(spec: TableSpec, candidate: Candidate) -> models.Model:
+def _new_instance(spec: TableSpec, candidate: Candidate) -> TimestampedModel:
     instance = spec.model(**candidate.values)
-    if spec is SHOP_CONFIGURATION:
-        shop_configuration_ensure_callback_secret(configuration=instance)  # type: ignore[arg-type]
+    if isinstance(instance, ShopConfiguration):
+        shop_configuration_ensure_callback_secret(configuration=instance)
         # The shop had the old app installed: from the old app's createdAt when known.
-        instance.installed_at = candidate.created_at or timezone.now()  # type: ignore[attr-defined]
+        instance.installed_at = candidate.created_at or timezone.now()
     return instance
 
 
 def _write(
     spec: TableSpec,
     to_create: list[Candidate],
-    to_update: list[tuple[models.Model, Candidate]],
+    to_update: list[tuple[TimestampedModel, Candidate]],
     result: TableSummary,
 ) -> tuple[list[Candidate], list[Candidate]]:
     """Write one batch in one transaction; on a constraint error, row by row, skipping the bad ones."""
@@ -297,7 +301,7 @@ def _write(
 
 def _database_reason(error: Exception) -> str:
     # The constraint or column name only: "Duplicate entry" messages would repeat the row's values.
-    args = getattr(error, "args", ())
+    args = error.args
     message = str(args[1] if len(args) > 1 else (args[0] if args else error))
     duplicate = re.search(r"Duplicate entry .* for key '([^']+)'", message)
     if duplicate:
@@ -305,7 +309,9 @@ def _database_reason(error: Exception) -> str:
     return message[:200]
 
 
-def _write_rows(spec: TableSpec, to_create: list[Candidate], to_update: list[tuple[models.Model, Candidate]]) -> None:
+def _write_rows(
+    spec: TableSpec, to_create: list[Candidate], to_update: list[tuple[TimestampedModel, Candidate]]
+) -> None:
     manager = spec.model._default_manager
     if to_update:
         now = timezone.now()
@@ -327,7 +333,7 @@ def _write_rows(spec: TableSpec, to_create: list[Candidate], to_update: list[tup
             manager.bulk_update(instances, ["created_at", "updated_at"])
 
 
-def _stamp(instances: list[models.Model], candidates: list[Candidate]) -> None:
+def _stamp(instances: list[TimestampedModel], candidates: list[Candidate]) -> None:
     for instance, candidate in zip(instances, candidates, strict=True):
         if candidate.created_at is not None:
             instance.created_at = candidate.created_at

@@ -13,11 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
-
 from assistant.models import AIConfiguration
 from connector.fields import SECRET_MAX_LENGTH
-from connector.models import ShopifySession
+from connector.models import ShopifySession, TimestampedModel
 from connector.validators import is_valid_shop_domain
 from products.models import ProductAssociation
 from shops.countries import COUNTRIES_BY_CODE
@@ -58,11 +56,10 @@ def _text(limit: int | None, *, required: bool = False, null_as: str | None = No
             if required:
                 raise RowProblem(f"{column} is empty")
             return null_as
-        if not isinstance(value, str):
-            value = str(value)
-        if limit is not None and len(value) > limit:
-            raise RowProblem(f"{column} is {len(value)} characters long; the limit here is {limit}")
-        return value
+        text = value if isinstance(value, str) else str(value)
+        if limit is not None and len(text) > limit:
+            raise RowProblem(f"{column} is {len(text)} characters long; the limit here is {limit}")
+        return text
 
     return convert
 
@@ -74,17 +71,17 @@ def _secret(*, required: bool = False) -> Converter:
             if required:
                 raise RowProblem(f"{column} is empty")
             return None
-        value = str(value)
-        if len(value) > SECRET_MAX_LENGTH:
+        secret = str(value)
+        if len(secret) > SECRET_MAX_LENGTH:
             # The value itself is never shown: it is a secret.
             raise RowProblem(f"{column} is longer than {SECRET_MAX_LENGTH} characters")
-        return value
+        return secret
 
     return convert
 
 
 def _shop(value: Any, column: str) -> str:
-    shop = _text(255, required=True)(value, column)
+    shop: str = _text(255, required=True)(value, column)
     if not is_valid_shop_domain(shop):
         raise RowProblem(f"{column} {shown(shop)} is not a valid *.myshopify.com domain")
     return shop
@@ -185,11 +182,11 @@ def _country(value: Any, column: str) -> str | None:
 
 
 def _import_type(value: Any, column: str) -> str:
-    value = _text(50, required=True)(value, column)
-    if value not in ProductAssociation.ImportType.values:
+    import_type: str = _text(50, required=True)(value, column)
+    if import_type not in ProductAssociation.ImportType.values:
         allowed = "/".join(ProductAssociation.ImportType.values)
-        raise RowProblem(f"{column} {shown(value)} is not {allowed}")
-    return value
+        raise RowProblem(f"{column} {shown(import_type)} is not {allowed}")
+    return import_type
 
 
 # --------------------------------------------------------------------------- table specifications
@@ -207,7 +204,7 @@ class Column:
 @dataclass(frozen=True)
 class TableSpec:
     source: str
-    model: type[models.Model]
+    model: type[TimestampedModel]
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     fixed: dict[str, Any] = field(default_factory=dict)  # our fields the old app did not have

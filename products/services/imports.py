@@ -772,7 +772,11 @@ def product_import_link(
                     "id": variant.id,
                     "optionValues": [{"optionName": name, "name": value} for name, value in variant.options],
                     **changes.get(variant.id, {}),
-                    **(_stock_input(stock_location, variant_stock[variant.id]) if variant.id in variant_stock else {}),
+                    **(
+                        _stock_input(stock_location, variant_stock[variant.id])
+                        if stock_location is not None and variant.id in variant_stock
+                        else {}
+                    ),
                 }
                 for variant in shopify.variants
             ]

@@ -183,7 +183,7 @@ def ecomdrop_callback_apply(*, configuration: ShopConfiguration, body: dict[str,
         return CallbackResult(order_id=order_id or TEST_ORDER_GID, order_name=name, tags=tags, test=True)
     try:
         if order_id is None:
-            found = _find_order_by_name(shop, order_name)
+            found = _find_order_by_name(shop, order_name or "")
             if found is None:
                 raise ApplicationError(
                     _("Order %(name)s was not found in this shop.") % {"name": order_name}, code="not_found", status=404

@@ -380,7 +380,7 @@ def dropi_settings_save(*, shop: str, store_name: str, country: str, token: str 
     if token is not None:
         dropi_token_check(shop=shop, token=token, country=country)
     push = token if token is not None else None
-    if push is None and country != (configuration.dropi_country or ""):
+    if push is None and country != (configuration.dropi_country or "") and configuration.dropi_token is not None:
         push = configuration.dropi_token.reveal()
     if push is not None:
         _dropi_token_push(api_key=configuration.ecomdrop_api_key.reveal(), country=country, token=push)

@@ -453,7 +453,7 @@ def flow_delivery_process(*, delivery_id: int) -> str:
     configuration = ShopConfiguration.objects.filter(shop=delivery.shop).first()
     reason, flow_id = _skip_reason(delivery, configuration)
     try:
-        if reason:
+        if reason or configuration is None:
             return _skip(delivery, owner, reason)
         return _deliver(delivery, configuration, flow_id, owner)
     except _LeaseLost:
@@ -478,6 +478,9 @@ def _skip(delivery: FlowDelivery, owner: str, reason: str) -> str:
 def _deliver(delivery: FlowDelivery, configuration: ShopConfiguration, flow_id: str, owner: str) -> str:
     """Contact, fields, flow: each Ecomdrop call is preceded by a renewal of this worker's lease,
     so a worker that was taken over (too slow, or paused) stops before calling again."""
+    # _skip_reason lets through only deliveries with the shop's API key and the buyer's phone.
+    if configuration.ecomdrop_api_key is None or delivery.phone is None:
+        return _skip(delivery, owner, Skip.NO_PHONE if configuration.ecomdrop_api_key else Skip.NO_API_KEY)
     api_key = configuration.ecomdrop_api_key.reveal()
     client = EcomdropClient(api_key=api_key)
     names = ecomdrop_contact_field_names(configuration=configuration)

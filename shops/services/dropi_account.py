@@ -67,13 +67,15 @@ def dropi_is_configured(configuration: ShopConfiguration | None) -> bool:
 def dropi_access_get(*, shop: str) -> DropiAccess:
     """The shop's Dropi token and country; ApplicationError (409) when Dropi is not configured."""
     configuration = ShopConfiguration.objects.filter(shop=shop).first()
-    if not dropi_is_configured(configuration):
+    token = configuration.dropi_token if configuration is not None else None
+    country = configuration.dropi_country if configuration is not None else None
+    if not dropi_is_configured(configuration) or token is None or country is None:
         raise ApplicationError(
             _("Dropi is not configured. Add your Dropi token in Configuration › Dropi."),
             code="dropi_not_configured",
             status=409,
         )
-    return DropiAccess(shop=shop, token=configuration.dropi_token.reveal(), country=configuration.dropi_country)
+    return DropiAccess(shop=shop, token=token.reveal(), country=country)
 
 
 # --------------------------------------------------------------------------- rate-limit pause

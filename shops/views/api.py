@@ -8,11 +8,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
-from django.http import HttpRequest, JsonResponse
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from connector.embedded import api_error, embedded_view, read_json
+from connector.embedded import EmbeddedHttpRequest, api_error, embedded_view, read_json
 from connector.errors import ApplicationError
 from connector.sessions import shopify_admin_client
 from connector.shopify.errors import ShopifyError, ShopifyForbidden
@@ -26,7 +26,7 @@ ORDERS_PER_PAGE = 25
 
 @embedded_view
 @require_GET
-def api_session(request: HttpRequest) -> JsonResponse:
+def api_session(request: EmbeddedHttpRequest) -> JsonResponse:
     """Who the embedded page is talking as: shop, language and installation state."""
     configuration = (
         ShopConfiguration.objects.filter(shop=request.shop).only("shop", "installed_at", "uninstalled_at").first()
@@ -43,7 +43,7 @@ def api_session(request: HttpRequest) -> JsonResponse:
 # --------------------------------------------------------------------------- Configuración API
 @embedded_view
 @require_POST
-def api_ecomdrop_connect(request: HttpRequest) -> JsonResponse:
+def api_ecomdrop_connect(request: EmbeddedHttpRequest) -> JsonResponse:
     try:
         body = read_json(request)
         configuration = services.ecomdrop_connect(shop=request.shop, api_key=str(body.get("api_key") or ""))
@@ -58,14 +58,14 @@ def api_ecomdrop_connect(request: HttpRequest) -> JsonResponse:
 
 @embedded_view
 @require_POST
-def api_ecomdrop_disconnect(request: HttpRequest) -> JsonResponse:
+def api_ecomdrop_disconnect(request: EmbeddedHttpRequest) -> JsonResponse:
     configuration = services.ecomdrop_disconnect(shop=request.shop)
     return JsonResponse({"message": _("Ecomdrop was disconnected."), "state": configuration_state(configuration)})
 
 
 @embedded_view
 @require_http_methods(["GET", "POST"])
-def api_ecomdrop_flows(request: HttpRequest) -> JsonResponse:
+def api_ecomdrop_flows(request: EmbeddedHttpRequest) -> JsonResponse:
     """GET: the account's flows (``?refresh=1`` asks Ecomdrop again). POST: save the choice."""
     try:
         if request.method == "POST":
@@ -95,7 +95,7 @@ def api_ecomdrop_flows(request: HttpRequest) -> JsonResponse:
 
 @embedded_view
 @require_GET
-def api_ecomdrop_contact_fields(request: HttpRequest) -> JsonResponse:
+def api_ecomdrop_contact_fields(request: EmbeddedHttpRequest) -> JsonResponse:
     """Which contact custom fields the deliveries write exist in the account (``?refresh=1`` asks again)."""
     configuration = request_configuration(request)
     try:
@@ -114,7 +114,7 @@ def api_ecomdrop_contact_fields(request: HttpRequest) -> JsonResponse:
 
 @embedded_view
 @require_POST
-def api_dropi_settings(request: HttpRequest) -> JsonResponse:
+def api_dropi_settings(request: EmbeddedHttpRequest) -> JsonResponse:
     try:
         body = read_json(request)
         configuration = services.dropi_settings_save(
@@ -130,7 +130,7 @@ def api_dropi_settings(request: HttpRequest) -> JsonResponse:
 
 @embedded_view
 @require_POST
-def api_callback_secret(request: HttpRequest, action: str) -> JsonResponse:
+def api_callback_secret(request: EmbeddedHttpRequest, action: str) -> JsonResponse:
     """Show (on request only, never in the page) or rotate the shop's callback secret."""
     configuration = request_configuration(request)
     if action == "rotate":
@@ -143,7 +143,7 @@ def api_callback_secret(request: HttpRequest, action: str) -> JsonResponse:
         {
             "url": f"{settings.SHOPIFY_APP_URL}/api/ecomdrop/callback",
             "header": "X-Connector-Token",
-            "secret": configuration.callback_secret.reveal(),
+            "secret": configuration.callback_secret.reveal() if configuration.callback_secret is not None else "",
             "message": _("A new secret was generated; update it in your Ecomdrop flows.") if action == "rotate" else "",
         }
     )
@@ -154,7 +154,7 @@ def api_callback_secret(request: HttpRequest, action: str) -> JsonResponse:
 # --------------------------------------------------------------------------- Pedidos API
 @embedded_view
 @require_GET
-def api_orders(request: HttpRequest) -> JsonResponse:
+def api_orders(request: EmbeddedHttpRequest) -> JsonResponse:
     """A page of recent Shopify orders (cursor pagination) with each order's delivery state."""
     variables: dict[str, Any] = {"first": ORDERS_PER_PAGE}
     if request.GET.get("before"):
@@ -201,7 +201,7 @@ def api_orders(request: HttpRequest) -> JsonResponse:
 
 @embedded_view
 @require_GET
-def api_deliveries(request: HttpRequest) -> JsonResponse:
+def api_deliveries(request: EmbeddedHttpRequest) -> JsonResponse:
     """The shop's latest deliveries (Estado tab, and Pedidos when Shopify is unreachable)."""
     query = FlowDelivery.objects.filter(shop=request.shop)
     status = request.GET.get("status")
@@ -214,7 +214,7 @@ def api_deliveries(request: HttpRequest) -> JsonResponse:
 
 @embedded_view
 @require_POST
-def api_delivery_resend(request: HttpRequest, delivery_id: int) -> JsonResponse:
+def api_delivery_resend(request: EmbeddedHttpRequest, delivery_id: int) -> JsonResponse:
     delivery = FlowDelivery.objects.filter(Q(pk=delivery_id) & Q(shop=request.shop)).first()
     if delivery is None:
         return JsonResponse({"error": _("Delivery not found.")}, status=404)
@@ -227,7 +227,7 @@ def api_delivery_resend(request: HttpRequest, delivery_id: int) -> JsonResponse:
 
 @embedded_view
 @require_POST
-def api_test_event(request: HttpRequest) -> JsonResponse:
+def api_test_event(request: EmbeddedHttpRequest) -> JsonResponse:
     try:
         body = read_json(request)
         delivery = deliveries.flow_delivery_send_test(shop=request.shop, phone=str(body.get("phone") or ""))

@@ -8,14 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET
 
 from assistant.selectors import ai_profile_panel_context
-from connector.embedded import embedded_context, embedded_view
+from connector.embedded import EmbeddedHttpRequest, embedded_context, embedded_view
 from shops import services
 from shops.countries import COUNTRIES
 from shops.models import FlowDelivery, ShopConfiguration
@@ -24,7 +24,7 @@ from shops.services import deliveries
 RECENT_DELIVERIES = 10
 
 
-def request_configuration(request: HttpRequest) -> ShopConfiguration:
+def request_configuration(request: EmbeddedHttpRequest) -> ShopConfiguration:
     """The configuration of the request's shop (created on first use)."""
     return services.shop_configuration_get_or_create(shop=request.shop)[0]
 
@@ -136,7 +136,7 @@ def configuration_state(configuration: ShopConfiguration) -> dict[str, Any]:
 # --------------------------------------------------------------------------- pages
 @embedded_view
 @require_GET
-def orders(request: HttpRequest) -> HttpResponse:
+def orders(request: EmbeddedHttpRequest) -> HttpResponse:
     """Pedidos: recent orders and what Ecomdrop did with them."""
     configuration = request_configuration(request)
     return render(
@@ -148,7 +148,7 @@ def orders(request: HttpRequest) -> HttpResponse:
 
 @embedded_view
 @require_GET
-def configuration(request: HttpRequest) -> HttpResponse:
+def configuration(request: EmbeddedHttpRequest) -> HttpResponse:
     """Configuración: Ecomdrop, Dropi, Asistente IA and Estado."""
     configuration = request_configuration(request)
     state = configuration_state(configuration)

@@ -279,4 +279,5 @@ def _webhook_event_record_failure(*, event: WebhookEvent, attempt: int, error: B
         updates["status"],
         extra=_event_log_extra(event),
     )
-    return updates["status"]
+    status: str = updates["status"]
+    return status
