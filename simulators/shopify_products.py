@@ -17,15 +17,23 @@ from typing import Any
 
 from simulators.shopify import GraphQLErrors, ShopifySimulator
 
-_product_ids = itertools.count(8_000_000_001)
-_variant_ids = itertools.count(44_000_000_001)
-_media_ids = itertools.count(30_000_000_001)
-_option_ids = itertools.count(10_000_000_001)
-_option_value_ids = itertools.count(20_000_000_001)
-_location_ids = itertools.count(70_000_000_001)
+# Each resource type numbers its ids from its own range, as Shopify's ids look.
+_ids = {
+    "Product": itertools.count(8_000_000_001),
+    "ProductVariant": itertools.count(44_000_000_001),
+    "MediaImage": itertools.count(30_000_000_001),
+    "ProductOption": itertools.count(10_000_000_001),
+    "ProductOptionValue": itertools.count(20_000_000_001),
+    "Location": itertools.count(70_000_000_001),
+}
 
 
-def _products(simulator: ShopifySimulator, shop: str) -> list[dict[str, Any]]:
+def new_gid(resource: str) -> str:
+    """A new id of ``resource`` (``gid://shopify/ProductVariant/44000000001``)."""
+    return f"gid://shopify/{resource}/{next(_ids[resource])}"
+
+
+def products_of(simulator: ShopifySimulator, shop: str) -> list[dict[str, Any]]:
     return simulator.shop_data.setdefault(shop, {}).setdefault("products", [])
 
 
@@ -40,7 +48,7 @@ def locations(simulator: ShopifySimulator, shop: str) -> list[dict[str, Any]]:
 
 def _new_location(name: str, *, active: bool = True, primary: bool = False, online: bool = True) -> dict[str, Any]:
     return {
-        "id": f"gid://shopify/Location/{next(_location_ids)}",
+        "id": new_gid("Location"),
         "name": name,
         "isActive": active,
         "isPrimary": primary,
@@ -59,14 +67,14 @@ def primary_location(simulator: ShopifySimulator, shop: str) -> dict[str, Any] |
     return next((location for location in locations(simulator, shop) if location["isPrimary"]), None)
 
 
-def _active_location(simulator: ShopifySimulator, shop: str, location_id: str) -> dict[str, Any] | None:
+def active_location(simulator: ShopifySimulator, shop: str, location_id: str) -> dict[str, Any] | None:
     return next(
         (location for location in locations(simulator, shop) if location["id"] == location_id and location["isActive"]),
         None,
     )
 
 
-def _default_inventory(simulator: ShopifySimulator, shop: str) -> dict[str, int]:
+def default_inventory(simulator: ShopifySimulator, shop: str) -> dict[str, int]:
     primary = primary_location(simulator, shop)
     return {primary["id"]: 0} if primary else {}
 
@@ -87,18 +95,18 @@ def primary_location_query(simulator: ShopifySimulator, shop: str, variables: di
     }
 
 
-def _now() -> str:
+def now() -> str:
     return datetime.datetime.now(tz=datetime.UTC).isoformat()
 
 
-def _variant_title(selected: list[dict[str, str]]) -> str:
+def variant_title(selected: list[dict[str, str]]) -> str:
     values = [option["value"] for option in selected]
     return "Default Title" if values == ["Default Title"] else " / ".join(values)
 
 
-def _media(source: str, alt: str = "") -> dict[str, Any]:
+def new_media(source: str, alt: str = "") -> dict[str, Any]:
     return {
-        "id": f"gid://shopify/MediaImage/{next(_media_ids)}",
+        "id": new_gid("MediaImage"),
         "mediaContentType": "IMAGE",
         "alt": alt,
         "originalSource": source,
@@ -130,53 +138,50 @@ def add_product(
             if value not in values.setdefault(name, []):
                 values[name].append(value)
     product = {
-        "id": f"gid://shopify/Product/{next(_product_ids)}",
+        "id": new_gid("Product"),
         "title": title,
         "handle": title.lower().replace(" ", "-"),
         "status": status,
         "descriptionHtml": "",
-        "updatedAt": _now(),
+        "updatedAt": now(),
         "options": [
             {
-                "id": f"gid://shopify/ProductOption/{next(_option_ids)}",
+                "id": new_gid("ProductOption"),
                 "name": name,
                 "position": position,
-                "optionValues": [
-                    {"id": f"gid://shopify/ProductOptionValue/{next(_option_value_ids)}", "name": value}
-                    for value in values[name]
-                ],
+                "optionValues": [{"id": new_gid("ProductOptionValue"), "name": value} for value in values[name]],
             }
             for position, name in enumerate(names, start=1)
         ],
         "variants": [],
-        "media": [_media(f"https://cdn.shopify.test/{title}-{index}.jpg") for index in range(media)],
+        "media": [new_media(f"https://cdn.shopify.test/{title}-{index}.jpg") for index in range(media)],
     }
     for variant in variants:
         selected = [{"name": name, "value": value} for name, value in variant["options"].items()]
         product["variants"].append(
             {
-                "id": f"gid://shopify/ProductVariant/{next(_variant_ids)}",
-                "title": _variant_title(selected),
+                "id": new_gid("ProductVariant"),
+                "title": variant_title(selected),
                 "sku": variant.get("sku", ""),
                 "price": variant.get("price", "0.00"),
                 "barcode": variant.get("barcode"),
                 "selectedOptions": selected,
                 "tracked": variant.get("tracked", True),
-                "inventory": dict(variant.get("inventory", _default_inventory(simulator, shop))),
+                "inventory": dict(variant.get("inventory", default_inventory(simulator, shop))),
             }
         )
-    _products(simulator, shop).insert(0, product)
+    products_of(simulator, shop).insert(0, product)
     return product
 
 
 def delete_product(simulator: ShopifySimulator, shop: str, product_id: str) -> None:
     """Remove a product, as a merchant deleting it in Shopify Admin."""
-    products = _products(simulator, shop)
+    products = products_of(simulator, shop)
     products[:] = [product for product in products if product["id"] != product_id]
 
 
 def find_product(simulator: ShopifySimulator, shop: str, product_id: str) -> dict[str, Any] | None:
-    return next((product for product in _products(simulator, shop) if product["id"] == product_id), None)
+    return next((product for product in products_of(simulator, shop) if product["id"] == product_id), None)
 
 
 # --------------------------------------------------------------------------- queries
@@ -198,7 +203,7 @@ def _featured(product: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def products_search(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
-    products = list(_products(simulator, shop))
+    products = list(products_of(simulator, shop))
     query = str(variables.get("query") or "").strip().lower()
     if query:
         words = [word.rstrip("*") for word in query.split()]  # "word*" is a prefix search
@@ -239,7 +244,7 @@ DETAIL_VARIANT_FIELDS = ("id", "title", "sku", "price", "barcode", "selectedOpti
 SET_VARIANT_FIELDS = ("id", "title", "sku", "price", "selectedOptions")
 
 
-def _variant_node(variant: dict[str, Any], fields: tuple[str, ...] = DETAIL_VARIANT_FIELDS) -> dict[str, Any]:
+def variant_node(variant: dict[str, Any], fields: tuple[str, ...] = DETAIL_VARIANT_FIELDS) -> dict[str, Any]:
     return {key: variant.get(key) for key in fields}
 
 
@@ -249,7 +254,7 @@ def _stocked_variants(simulator: ShopifySimulator, shop: str, query: str) -> dic
     product_number, location_number = terms.get("product_id"), terms.get("location_id")
     nodes = [
         {"id": variant["id"]}
-        for product in _products(simulator, shop)
+        for product in products_of(simulator, shop)
         if product_number is None or product["id"].rsplit("/", 1)[-1] == product_number
         for variant in product["variants"]
         if location_number is None
@@ -276,7 +281,7 @@ def product_detail(simulator: ShopifySimulator, shop: str, variables: dict[str, 
             "options": product["options"],
             "variants": {
                 "pageInfo": {"hasNextPage": len(product["variants"]) > 250},
-                "nodes": [_variant_node(variant) for variant in product["variants"][:250]],
+                "nodes": [variant_node(variant) for variant in product["variants"][:250]],
             },
             "media": {
                 "pageInfo": {"hasNextPage": len(product["media"]) > 100},
