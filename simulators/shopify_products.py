@@ -2,7 +2,7 @@
 media, and which variants are stocked at a location) and the shop's locations. ``productSet``
 is in ``simulators.shopify_product_set``.
 
-Inventory, after Shopify's reference (``Location``): the ``PrimaryLocation`` query needs
+Inventory, after Shopify's reference (``Location``): the ``LocationPrimary`` query needs
 ``read_locations`` (or an inventory scope). Every shop starts with one active primary
 location, "Shop location". A product added here is stocked at the primary location unless its
 variants say otherwise.
@@ -83,7 +83,7 @@ def _location_node(location: dict[str, Any]) -> dict[str, Any]:
     return {key: location[key] for key in ("id", "name", "isActive", "fulfillsOnlineOrders")}
 
 
-def primary_location_query(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
+def location_primary(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
     """``location`` without an id is the shop's primary location; ``locations`` lists the active
     ones (Shopify's default leaves deactivated locations out)."""
     simulator.require_scope(shop, "read_locations", "read_inventory", field_name="location")
@@ -263,7 +263,7 @@ def _stocked_variants(simulator: ShopifySimulator, shop: str, query: str) -> dic
     return {"nodes": nodes[:250]}
 
 
-def product_detail(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
+def product_get(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
     answer: dict[str, Any] = {}
     if variables.get("withStocked"):
         answer["stockedVariants"] = _stocked_variants(simulator, shop, str(variables.get("stockedQuery") or ""))
@@ -297,7 +297,7 @@ def register(simulator: ShopifySimulator) -> None:
     simulator.graphql_handlers.update(
         {
             "ProductsSearch": products_search,
-            "ProductDetail": product_detail,
-            "PrimaryLocation": primary_location_query,
+            "ProductGet": product_get,
+            "LocationPrimary": location_primary,
         }
     )

@@ -9,14 +9,14 @@ calls, and saving the association only after Shopify accepted the change.
 Shopify calls per import, by design:
 - create: one ``productSet`` (title, description, images, options, variants with tracked
   inventory and their stock, status);
-- link: ``ProductDetail`` (does the product still exist; its options, variants and media, and
+- link: ``ProductGet`` (does the product still exist; its options, variants and media, and
   which variants are stocked at the stock location) then one ``productSet`` by id.
   ``productUpdate`` can append media but cannot remove it nor change variant prices, barcodes
   and stock, which would take more mutations (``fileUpdate``, ``productVariantsBulkUpdate``,
   ``inventorySetQuantities``) and leave a half-changed product when one of them fails.
   ``productSet`` changes title, description, images (replacing the list, or keeping the
   existing ids read a moment before) and the variants in one mutation, checked as a whole.
-- plus one ``PrimaryLocation`` query when the shop's stock location is not cached (see
+- plus one ``LocationPrimary`` query when the shop's stock location is not cached (see
   ``shopify_stock_location_get``), and one more ``productSet`` without the stock when Shopify
   refuses only the stock (permission missing, location gone): the product is then saved
   without stock and the merchant is told so. A refused ``productSet`` changed nothing.
@@ -676,7 +676,7 @@ def product_import_link(
     options: ImportOptions,
     rule: PriceRule,
 ) -> ImportResult:
-    """Link the Dropi product to an existing Shopify product: read it (``ProductDetail``), then
+    """Link the Dropi product to an existing Shopify product: read it (``ProductGet``), then
     ONE ``productSet`` by id with the title, description, images (replaced, or appended to the
     existing ones), the prices/barcodes of the mapped variants as the options ask, and Dropi's
     stock for the mapped variants stocked at the shop's stock location. Two Shopify calls, plus

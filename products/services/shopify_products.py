@@ -222,7 +222,7 @@ def shopify_product_get(
             f"product_id:{product_id.rsplit('/', 1)[-1]} location_id:{stocked_at.id.rsplit('/', 1)[-1]}"
         )
     try:
-        result = client.execute("product_detail", variables)
+        result = client.execute("product_get", variables)
     except ShopifyError as error:
         raise shopify_error_as_application_error(error) from error
     node = result.data.get("product")
@@ -243,7 +243,7 @@ def _location_key(shop: str) -> str:
 def shopify_stock_location_get(*, shop: str, client: ShopifyAdminClient) -> StockLocation | None:
     """The location Dropi's stock is written to: the shop's primary location when it is active,
     else its first active location that fulfils online orders, else its first active one.
-    Cached per shop for ``LOCATION_CACHE_SECONDS``; one ``PrimaryLocation`` call otherwise.
+    Cached per shop for ``LOCATION_CACHE_SECONDS``; one ``LocationPrimary`` call otherwise.
 
     Returns None when the shop has no active location. Raises ShopifyForbidden when the token
     lacks ``read_locations`` (and every inventory scope), other ShopifyErrors as the client does.
@@ -251,7 +251,7 @@ def shopify_stock_location_get(*, shop: str, client: ShopifyAdminClient) -> Stoc
     cached = cache.get(_location_key(shop))
     if cached:
         return StockLocation(id=cached["id"], name=cached["name"])
-    data = client.execute("primary_location").data
+    data = client.execute("location_primary").data
     primary = data.get("location") or {}
     active = [node for node in (data.get("locations") or {}).get("nodes") or [] if node.get("isActive", True)]
     if primary.get("id") and primary.get("isActive"):

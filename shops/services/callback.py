@@ -117,7 +117,7 @@ def _order_reference(body: dict[str, Any]) -> tuple[str | None, str | None]:
 
 def _find_order_by_name(shop: str, name: str) -> tuple[str, str] | None:
     wanted = name if name.startswith("#") else f"#{name}"
-    result = shopify_admin_client(shop=shop).execute("order_by_name", {"query": f"name:{wanted}"})
+    result = shopify_admin_client(shop=shop).execute("order_find_by_name", {"query": f"name:{wanted}"})
     for node in ((result.data.get("orders") or {}).get("nodes")) or []:
         if str(node.get("name", "")).lstrip("#") == wanted.lstrip("#"):
             return str(node["id"]), str(node["name"])

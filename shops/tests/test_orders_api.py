@@ -65,7 +65,7 @@ def test_orders_come_25_per_page_with_cursors_and_delivery_states(api, shop, sho
 
 
 def test_shopify_down_is_a_clear_error(api, shop, shopify_simulator):
-    shopify_simulator.fail_next("graphql:RecentOrders", status=503)
+    shopify_simulator.fail_next("graphql:OrdersRecent", status=503)
 
     response = api("/app/api/orders")
 
@@ -105,4 +105,4 @@ def test_the_orders_page_renders_without_calling_shopify(client, shop, shopify_s
 
     assert response.status_code == 200
     assert "Enviar evento de prueba" in response.content.decode()
-    assert shopify_simulator.count("graphql:RecentOrders") == 0
+    assert shopify_simulator.count("graphql:OrdersRecent") == 0

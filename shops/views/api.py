@@ -162,7 +162,7 @@ def api_orders(request: HttpRequest) -> JsonResponse:
     elif request.GET.get("after"):
         variables["after"] = request.GET["after"][:200]
     try:
-        result = shopify_admin_client(shop=request.shop).execute("recent_orders", variables)
+        result = shopify_admin_client(shop=request.shop).execute("orders_recent", variables)
     except ShopifyForbidden:
         return JsonResponse(
             {"error": _("Shopify has not approved this app to read orders (protected customer data).")}, status=403
