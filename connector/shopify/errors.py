@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class ShopifyError(Exception):
@@ -50,13 +51,20 @@ class ShopifyUnavailable(ShopifyError):
 class ShopifyGraphQLError(ShopifyError):
     """The response carried top-level GraphQL ``errors``."""
 
-    def __init__(self, message: str, *, errors: list[dict] | None = None, status: int | None = None) -> None:
+    def __init__(self, message: str, *, errors: list[dict[str, Any]] | None = None, status: int | None = None) -> None:
         super().__init__(message, status=status)
         self.errors = errors or []
 
 
+class ShopifyNoResult(ShopifyGraphQLError):
+    """A mutation answered neither its result nor ``userErrors``: what it did is unknown."""
+
+
 @dataclass(frozen=True)
 class UserError:
+    """One of a mutation's ``userErrors``: the input field path it concerns (``("input",
+    "variants", "2", "price")``), Shopify's message and, where the mutation has them, its code."""
+
     field: tuple[str, ...]
     message: str
     code: str | None = None
