@@ -73,6 +73,20 @@ def test_shopify_down_is_a_clear_error(api, shop, shopify_simulator):
     assert "Shopify" in response.json()["error"]
 
 
+def test_orders_shopify_has_not_approved_are_a_403_naming_protected_data(api, shop, shopify_simulator):
+    from simulators.shopify import GraphQLErrors
+
+    def refuse(simulator, shop_domain, variables):
+        raise GraphQLErrors([{"message": "Not approved to access Order", "extensions": {"code": "ACCESS_DENIED"}}])
+
+    shopify_simulator.graphql_handlers["OrdersRecent"] = refuse
+
+    response = api("/app/api/orders")
+
+    assert response.status_code == 403
+    assert "datos protegidos" in response.json()["error"]
+
+
 def test_resend_a_failed_delivery_and_refuse_other_shops(api, shop, ecomdrop_simulator):
     ecomdrop_simulator.fail_next("find_contact", status=401)
     delivery, _ = deliveries.flow_delivery_record_order(shop=SHOP, order=order_payload())
