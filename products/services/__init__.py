@@ -3,11 +3,17 @@
 - catalogue: the shop's Dropi catalogue (cached pages, product detail with fallback) and the
   shop's currency (the Dropi account itself, its pause included, is shops.services').
 - shopify_products: the shop's Shopify products for the link picker (search, detail).
-- imports: preview, create a new Shopify product, link an existing one, save the association.
-- associations: delete an association.
+- import_plan: what an import sends (options, variants, prices, barcodes, stock), no I/O.
+- import_preview: what an import would send, before it runs.
+- imports: create a new Shopify product, link an existing one.
+- shopify_errors: Shopify's refusals of an import in the merchant's words.
+- associations: save an association with its variant mappings, delete one.
 """
 
-from products.services.associations import product_association_delete  # noqa: F401
+from products.services.associations import (
+    product_association_delete,  # noqa: F401
+    product_association_upsert,  # noqa: F401
+)
 from products.services.catalogue import (  # noqa: F401
     PAGE_SIZE,
     CataloguePage,
@@ -16,17 +22,10 @@ from products.services.catalogue import (  # noqa: F401
     dropi_products_list,
     shop_currency_get,
 )
-from products.services.imports import (  # noqa: F401
-    ImportOptions,
-    ImportResult,
-    ShopifyRefused,
-    product_association_upsert,
-    product_import_create,
-    product_import_link,
-    product_import_preview,
-    sanitize_description,
-    variant_plan,
-)
+from products.services.import_plan import ImportOptions, sanitize_description, variant_plan  # noqa: F401
+from products.services.import_preview import product_import_preview  # noqa: F401
+from products.services.imports import ImportResult, product_import_create, product_import_link  # noqa: F401
+from products.services.shopify_errors import ShopifyRefused  # noqa: F401
 from products.services.shopify_products import (  # noqa: F401
     shopify_admin_product_url,
     shopify_product_get,
