@@ -1,4 +1,4 @@
-"""Use cases for a shop's product associations outside an import.
+"""Use cases for a shop's product associations.
 
 Owns: saving an association with its variant mappings once Shopify accepted an import, and
 removing one (with its variant mappings; only this app's record goes: the Shopify product is
@@ -8,6 +8,7 @@ left as it is). Ownership is part of every look-up.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from connector.dropi.client import DropiProduct
 from connector.errors import ApplicationError
 from products.models import ProductAssociation, VariantMapping
 from products.pricing import PriceRule
-from products.services.import_plan import ImportOptions
+from products.services.import_plan import ImportOptions, MappedVariant
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def product_association_upsert(
     import_type: str,
     options: ImportOptions,
     rule: PriceRule,
-    mappings: list[tuple[str, str, str, str]],
+    mappings: Sequence[MappedVariant],
 ) -> tuple[ProductAssociation, bool]:
     """Create or update the (shop, Dropi product, Shopify product) association and replace its
     variant mappings ``(dropi variation id, label, shopify variant id, variant title)``, in one

@@ -1,36 +1,33 @@
-"""What an import of a Dropi product sends to Shopify, worked out from the Dropi product, the
-options and the price rule: options, variants, prices, barcodes, stock, images.
+"""The plan of an import: what a Dropi product becomes in Shopify, worked out from the Dropi
+product, the import options and the price rule. Pure: no I/O, no database.
 
-Owns: sanitising the description, the suggested barcode, the price of each variation under the
-rule, turning variations into Shopify options and variants, the variant mappings a link asks
-for (checked against both products) and the stock a link writes. No I/O.
+Owns: the options and variants a Dropi product becomes (one option per Dropi attribute, or
+one "Variant" option), each variant's price under the rule, SKU, suggested barcode and stock,
+the sanitised description and the images; the whole plan of a new product (``create_plan``)
+and, once Shopify saved it, which new variant is which Dropi variation. The plan of a link is
+``link_plan``'s; turning a plan into Shopify's input is ``import_input``'s.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import NamedTuple
 
 import nh3
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from connector.dropi.client import DropiProduct, DropiVariation
 from connector.errors import ApplicationError
+from connector.shopify.product_set import SavedProduct
 from products.pricing import PriceRule, price_for
-from products.services.shopify_products import (
-    VARIANT_GID_RE,
-    ShopifyProduct,
-    StockLocation,
-)
 
 MAX_IMAGES = 10
 MAX_TITLE_LENGTH = 255
 MAX_OPTION_VALUE_LENGTH = 255
 MAX_SHOPIFY_OPTIONS = 3
 STATUSES = ("DRAFT", "ACTIVE")
-MAX_QUANTITY = 1_000_000_000  # Shopify refuses inventory quantities above this
 
 
 @dataclass(frozen=True)
@@ -54,6 +51,35 @@ class PlannedVariant:
     stock: int = 0
 
 
+class MappedVariant(NamedTuple):
+    """A Dropi variation and the Shopify variant that sells it."""
+
+    dropi_variation_id: str
+    dropi_label: str
+    shopify_variant_id: str
+    shopify_title: str
+
+
+@dataclass(frozen=True)
+class PlannedImages:
+    urls: tuple[str, ...]  # new images, downloaded by Shopify
+    alt: str
+    kept_media_ids: tuple[str, ...] = ()  # the product's media kept before them
+
+
+@dataclass(frozen=True)
+class CreatePlan:
+    """A new Shopify product made from a Dropi product."""
+
+    title: str
+    status: str
+    description_html: str  # "": none
+    images: PlannedImages | None  # None: no images
+    option_names: tuple[str, ...]
+    variants: tuple[PlannedVariant, ...]
+    warnings: tuple[str, ...]
+
+
 def sanitize_description(html: str) -> str:
     """Dropi's HTML without scripts, styles, event handlers or dangerous URLs (nh3)."""
     return nh3.clean(html or "").strip()
@@ -64,9 +90,9 @@ def suggested_code(item: DropiProduct | DropiVariation) -> str:
     return (item.barcode or item.sku)[:255]
 
 
-def _files(product: DropiProduct) -> list[dict[str, str]]:
-    alt = product.name[:512]
-    return [{"originalSource": url, "contentType": "IMAGE", "alt": alt} for url in product.images[:MAX_IMAGES]]
+def planned_images(product: DropiProduct, *, kept_media_ids: tuple[str, ...] = ()) -> PlannedImages:
+    """The Dropi product's first images, after the media to keep (none: the list is replaced)."""
+    return PlannedImages(urls=product.images[:MAX_IMAGES], alt=product.name[:512], kept_media_ids=kept_media_ids)
 
 
 def _price(rule: PriceRule, product: DropiProduct, variation: DropiVariation | None, label: str) -> Decimal | None:
@@ -153,134 +179,54 @@ def variant_plan(
     return option_names, plan
 
 
-def _product_options(option_names: list[str], plan: list[PlannedVariant]) -> list[dict[str, Any]]:
-    options = []
-    for position, name in enumerate(option_names):
-        values: list[str] = []
-        for variant in plan:
-            if variant.option_values[position] not in values:
-                values.append(variant.option_values[position])
-        options.append({"name": name, "position": position + 1, "values": [{"name": value} for value in values]})
-    return options
+def create_plan(product: DropiProduct, *, options: ImportOptions, rule: PriceRule) -> CreatePlan:
+    """The new product: the Dropi product's name, description and first images as the options
+    ask, its variations as options and variants priced by ``rule``, with their stock.
+
+    Raises ApplicationError when the Dropi product has no name or a variation has no price the
+    rule can use.
+    """
+    title = product.name.strip()[:MAX_TITLE_LENGTH]
+    if not title:
+        raise ApplicationError(_("This Dropi product has no name."), code="dropi_no_name")
+    option_names, variants = variant_plan(product, rule=rule, use_suggested_barcode=options.use_suggested_barcode)
+    warnings = []
+    images = None
+    if options.save_images and product.images:
+        images = planned_images(product)
+        if len(product.images) > MAX_IMAGES:
+            warnings.append(_("Only the first %(count)d images were imported.") % {"count": MAX_IMAGES})
+    elif options.save_images:
+        warnings.append(_("This Dropi product has no images."))
+    return CreatePlan(
+        title=title,
+        status=options.status,
+        description_html=sanitize_description(product.description) if options.save_description else "",
+        images=images,
+        option_names=tuple(option_names),
+        variants=tuple(variants),
+        warnings=tuple(warnings),
+    )
 
 
-def _stock_input(location: StockLocation, quantity: int) -> dict[str, Any]:
-    """Track the variant's inventory and set ``quantity`` as available at ``location``."""
-    return {
-        "inventoryItem": {"tracked": True},
-        "inventoryQuantities": [
-            {"locationId": location.id, "name": "available", "quantity": min(max(quantity, 0), MAX_QUANTITY)}
-        ],
-    }
-
-
-def _variant_input(option_names: list[str], variant: PlannedVariant, location: StockLocation | None) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "optionValues": [
-            {"optionName": name, "name": value} for name, value in zip(option_names, variant.option_values, strict=True)
-        ],
-        "price": str(variant.price),
-    }
-    if variant.sku:
-        data["sku"] = variant.sku
-    if variant.barcode:
-        data["barcodes"] = [{"value": variant.barcode}]
-    if location is not None:
-        data.update(_stock_input(location, variant.stock))
-    return data
-
-
-def _mappings_from_input(
-    raw: Any, *, product: DropiProduct, shopify: ShopifyProduct
-) -> list[tuple[str, str, str, str]]:
-    """Validated (dropi variation id, label, shopify variant id, title) pairs; the Dropi
-    variation must belong to the Dropi product and the variant to the Shopify product."""
-    if raw in (None, ""):
-        return []
-    if not isinstance(raw, list) or len(raw) > max(len(product.variations), 1) * 2:
-        raise ApplicationError(_("The variant mapping is not valid."), field="variant_mappings", code="invalid")
-    variations = {variation.id: variation for variation in product.variations}
-    variants = {variant.id: variant for variant in shopify.variants}
-    mappings: dict[str, tuple[str, str, str, str]] = {}
-    used_variants: set[str] = set()
-    for position, item in enumerate(raw):
-        if not isinstance(item, dict):
-            raise ApplicationError(_("The variant mapping is not valid."), field="variant_mappings", code="invalid")
-        variation_id = str(item.get("dropi_variation_id") or "").strip()
-        variant_id = str(item.get("shopify_variant_id") or "").strip()
-        if not variant_id:
-            continue
-        field_name = f"variant_mappings.{position}"
-        if variation_id not in variations:
-            raise ApplicationError(
-                _("This Dropi variation does not belong to the product."), field=field_name, code="unknown_variation"
+def created_variant_mappings(plan: CreatePlan, saved: SavedProduct) -> list[MappedVariant]:
+    """Which of the variants Shopify created sells which Dropi variation (matched by their
+    option values; a product without variations has none)."""
+    by_values = {variant.option_values: variant for variant in plan.variants}
+    mappings = []
+    for saved_variant in saved.variants:
+        variant = by_values.get(tuple(value for _name, value in saved_variant.options))
+        if variant is not None and variant.dropi_variation_id:
+            mappings.append(
+                MappedVariant(variant.dropi_variation_id, variant.label, saved_variant.id, saved_variant.title)
             )
-        if not VARIANT_GID_RE.match(variant_id) or variant_id not in variants:
-            raise ApplicationError(
-                _("This Shopify variant does not belong to the chosen product."),
-                field=field_name,
-                code="unknown_variant",
-            )
-        if variation_id in mappings or variant_id in used_variants:
-            raise ApplicationError(
-                _("Each Dropi variation and each Shopify variant can be mapped once."),
-                field=field_name,
-                code="duplicate_mapping",
-            )
-        used_variants.add(variant_id)
-        mappings[variation_id] = (
-            variation_id,
-            variations[variation_id].label,
-            variant_id,
-            variants[variant_id].title,
-        )
-    return list(mappings.values())
+    return mappings
 
 
-def _link_stock(
-    product: DropiProduct,
-    shopify: ShopifyProduct,
-    mappings: list[tuple[str, str, str, str]],
-    location: StockLocation,
-    warnings: list[str],
-) -> dict[str, int]:
-    """Dropi's stock per Shopify variant id for a link: the mapped variants, or the only variant
-    when the Dropi product has no variations; only variants stocked at ``location`` (the others
-    are named in a warning). Adds a warning for each part left out."""
-    if product.variations:
-        stock_of = {variation.id: variation.stock for variation in product.variations}
-        wanted = {variant_id: stock_of[variation_id] for variation_id, _label, variant_id, _title in mappings}
-    elif len(shopify.variants) == 1:
-        wanted = {shopify.variants[0].id: product.stock}
-    else:
-        # One Dropi stock on several Shopify variants would multiply what can be sold.
-        warnings.append(
-            _(
-                "The stock was not written: this Dropi product has no variations and the Shopify product has "
-                "%(count)d variants. Link it to a product with one variant to synchronise the stock."
-            )
-            % {"count": len(shopify.variants)}
-        )
-        return {}
-    if wanted and shopify.more_variants:
-        warnings.append(_("This Shopify product has more than 250 variants; its stock was not changed."))
-        return {}
-    stocked = shopify.stocked_variant_ids
-    titles = {variant.id: variant.title for variant in shopify.variants}
-    not_stocked = [titles.get(variant_id, variant_id) for variant_id in wanted if variant_id not in stocked]
-    if not_stocked:
-        warnings.append(
-            ngettext(
-                "The variant %(variants)s is not stocked at “%(location)s” in Shopify, so its stock was not changed.",
-                "The variants %(variants)s are not stocked at “%(location)s” in Shopify, so their stock was not "
-                "changed.",
-                len(not_stocked),
-            )
-            % {"variants": ", ".join(not_stocked), "location": location.name}
-        )
-    return {variant_id: quantity for variant_id, quantity in wanted.items() if variant_id in stocked}
-
-
-def _plan_for_link(product: DropiProduct, rule: PriceRule, options: ImportOptions) -> list[PlannedVariant]:
-    _names, plan = variant_plan(product, rule=rule, use_suggested_barcode=options.use_suggested_barcode)
-    return plan
+def option_values(plan_variants: Sequence[PlannedVariant], position: int) -> list[str]:
+    """The values of the option at ``position``, in the order the variants first use them."""
+    values: list[str] = []
+    for variant in plan_variants:
+        if variant.option_values[position] not in values:
+            values.append(variant.option_values[position])
+    return values

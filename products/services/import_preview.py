@@ -15,9 +15,7 @@ from products.models import ProductAssociation
 from products.pricing import PriceRule
 from products.services.catalogue import dropi_product_get
 from products.services.import_plan import MAX_IMAGES, PlannedVariant, sanitize_description, suggested_code, variant_plan
-from products.services.shopify_products import (
-    shopify_admin_product_url,
-)
+from products.services.picker import shopify_admin_product_url
 from shops.services import dropi_access_get
 
 

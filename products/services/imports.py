@@ -1,10 +1,11 @@
 """Use cases for bringing a Dropi product into Shopify: create a new product, or link an
 existing one, and remember the association (with its variant mappings).
 
-Owns: the preview of an import (prices under the chosen rule), the Shopify input built from
-the Dropi product (sanitised description, CDN images, options and variants, SKUs, barcodes,
-prices, Dropi's stock as the available quantity at the shop's stock location), the Shopify
-calls, and saving the association only after Shopify accepted the change.
+Owns: the orchestration of an import, in the same steps for both: read (the Dropi product,
+the stock location, for a link the Shopify product), plan (``import_plan`` / ``link_plan``:
+pure), build the input (``import_input``: pure), one ``productSet`` (``connector.shopify``),
+then save the association only after Shopify accepted the change. One import of a Dropi
+product at a time per shop.
 
 Shopify calls per import, by design:
 - create: one ``productSet`` (title, description, images, options, variants with tracked
@@ -17,7 +18,7 @@ Shopify calls per import, by design:
   ``productSet`` changes title, description, images (replacing the list, or keeping the
   existing ids read a moment before) and the variants in one mutation, checked as a whole.
 - plus one ``LocationPrimary`` query when the shop's stock location is not cached (see
-  ``shopify_stock_location_get``), and one more ``productSet`` without the stock when Shopify
+  ``stock_location_get``), and one more ``productSet`` without the stock when Shopify
   refuses only the stock (permission missing, location gone): the product is then saved
   without stock and the merchant is told so. A refused ``productSet`` changed nothing.
 
@@ -27,53 +28,41 @@ Must not hold a transaction across a vendor call; must not log descriptions or t
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from connector.dropi.client import DropiProduct
 from connector.errors import ApplicationError
-from connector.selectors import shopify_session_has_scope
 from connector.sessions import shopify_admin_client
-from connector.shopify.errors import ShopifyError, ShopifyForbidden, ShopifyUserErrors
+from connector.shopify.errors import ShopifyError, ShopifyForbidden, ShopifyNoResult, ShopifyUserErrors
 from connector.shopify.graphql import ShopifyAdminClient
+from connector.shopify.product_set import (
+    ProductSetInput,
+    SavedProduct,
+    product_set,
+    product_set_refused_missing_product,
+    product_set_refused_only_stock,
+)
 from products.models import ProductAssociation
 from products.pricing import PriceRule
 from products.services.associations import product_association_upsert
 from products.services.catalogue import dropi_product_get
-from products.services.import_plan import (
-    MAX_IMAGES,
-    MAX_TITLE_LENGTH,
-    STATUSES,
-    ImportOptions,
-    _files,
-    _link_stock,
-    _mappings_from_input,
-    _plan_for_link,
-    _product_options,
-    _stock_input,
-    _variant_input,
-    sanitize_description,
-    variant_plan,
-)
+from products.services.import_input import create_input, link_input
+from products.services.import_plan import STATUSES, ImportOptions, create_plan, created_variant_mappings
+from products.services.link_plan import link_needs_stock_location, link_plan
+from products.services.picker import shopify_admin_product_url, shopify_product_get, shopify_product_gid
 from products.services.shopify_errors import (
-    STOCK_FIELDS,
+    PRODUCT_MISSING,
     ShopifyRefused,
-    _permission_warning,
-    _StockRefused,
-    _user_errors,
+    StockRefused,
+    permission_warning,
+    shopify_error_as_product_error,
+    user_errors_labelled,
 )
-from products.services.shopify_products import (
-    StockLocation,
-    shopify_admin_product_url,
-    shopify_error_as_application_error,
-    shopify_product_get,
-    shopify_product_gid,
-    shopify_stock_location_forget,
-    shopify_stock_location_get,
-)
+from products.services.stock_location import StockLocation, stock_location_for_import, stock_location_forget
 
 logger = logging.getLogger(__name__)
 
@@ -89,92 +78,6 @@ class ImportResult:
     admin_url: str
     shopify_calls: int
     warnings: list[str] = field(default_factory=list)
-
-
-def _stock_location(*, shop: str, client: ShopifyAdminClient) -> tuple[StockLocation | None, list[str]]:
-    """Where Dropi's stock goes, or None and a warning saying why it cannot be written: the
-    import goes on without stock when the permission is missing or the shop has no active
-    location. Raises ApplicationError when Shopify fails otherwise."""
-    if not shopify_session_has_scope(shop=shop, scope="write_inventory"):
-        return None, [_permission_warning()]
-    try:
-        location = shopify_stock_location_get(shop=shop, client=client)
-    except ShopifyForbidden:
-        logger.info("No permission to read the shop's locations", extra={"shop": shop})
-        return None, [_permission_warning()]
-    except ShopifyError as error:
-        raise shopify_error_as_application_error(error) from error
-    if location is None:
-        return None, [_("The stock was not written to Shopify: the shop has no active location.")]
-    return location, []
-
-
-def _execute_product_set(
-    client: ShopifyAdminClient, variables: dict[str, Any], *, variant_labels: list[str], with_stock: bool = False
-) -> dict[str, Any]:
-    try:
-        result = client.execute("product_set", variables, user_errors_at="productSet")
-    except ShopifyUserErrors as error:
-        if any(user_error.code == "PRODUCT_DOES_NOT_EXIST" for user_error in error.user_errors):
-            raise ApplicationError(
-                _("This Shopify product no longer exists (was it deleted?). Choose another one."),
-                field="shopify_product_id",
-                code="shopify_product_missing",
-                status=404,
-            ) from error
-        if with_stock and all(
-            any(part in STOCK_FIELDS for part in user_error.field) for user_error in error.user_errors
-        ):
-            reason = "; ".join(user_error.message for user_error in error.user_errors)
-            raise _StockRefused(
-                _("Shopify did not accept the stock (%(reason)s), so the product was saved without it.")
-                % {"reason": reason}
-            ) from error
-        raise ShopifyRefused(_user_errors(error, variant_labels=variant_labels)) from error
-    except ShopifyForbidden as error:
-        # The stock fields need write_inventory; without it Shopify refuses the whole call.
-        if with_stock:
-            raise _StockRefused(_permission_warning()) from error
-        raise shopify_error_as_application_error(error) from error
-    except ShopifyError as error:
-        raise shopify_error_as_application_error(error) from error
-    product = (result.data.get("productSet") or {}).get("product")
-    if not product or not product.get("id"):
-        raise ApplicationError(
-            _("Shopify did not return the product. Check Shopify Admin before trying again."),
-            code="shopify_no_product",
-            status=502,
-        )
-    return product
-
-
-def _product_set_with_stock(
-    client: ShopifyAdminClient,
-    *,
-    shop: str,
-    build: Callable[[StockLocation | None], dict[str, Any] | None],
-    location: StockLocation | None,
-    variant_labels: list[str],
-) -> tuple[dict[str, Any] | None, list[str]]:
-    """Run ``productSet`` with the variables ``build(location)`` returns (None: nothing to
-    change, no call). When Shopify refuses only the stock, forget the cached location and run it
-    once more without the stock; the warning says so. Returns the product Shopify answered."""
-    variables = build(location)
-    if variables is None:
-        return None, []
-    try:
-        product = _execute_product_set(
-            client, variables, variant_labels=variant_labels, with_stock=location is not None
-        )
-        return product, []
-    except _StockRefused as refused:
-        logger.info("Shopify refused the stock; saving without it", extra={"shop": shop})
-        shopify_stock_location_forget(shop=shop)
-        warning = refused.warning
-    variables = build(None)
-    if variables is None:
-        return None, [warning]
-    return _execute_product_set(client, variables, variant_labels=variant_labels), [warning]
 
 
 class _ImportLock:
@@ -194,6 +97,62 @@ class _ImportLock:
         cache.delete(self.key)
 
 
+# --------------------------------------------------------------------------- productSet
+def _product_set(
+    client: ShopifyAdminClient, *, product_id: str | None, product: ProductSetInput, variant_labels: list[str]
+) -> SavedProduct:
+    """One ``productSet``, its failures in the merchant's words. Raises StockRefused when
+    Shopify refused only the stock (nothing changed), ShopifyRefused (field by field) or
+    ApplicationError."""
+    try:
+        return product_set(client, product=product, product_id=product_id)
+    except ShopifyUserErrors as error:
+        if product_set_refused_missing_product(error):
+            raise PRODUCT_MISSING.error() from error
+        if product.has_stock and product_set_refused_only_stock(error):
+            reason = "; ".join(user_error.message for user_error in error.user_errors)
+            raise StockRefused(
+                _("Shopify did not accept the stock (%(reason)s), so the product was saved without it.")
+                % {"reason": reason}
+            ) from error
+        raise ShopifyRefused(user_errors_labelled(error, variant_labels=variant_labels)) from error
+    except ShopifyForbidden as error:
+        # The stock fields need write_inventory; without it Shopify refuses the whole call.
+        if product.has_stock:
+            raise StockRefused(permission_warning()) from error
+        raise shopify_error_as_product_error(error) from error
+    except ShopifyError as error:
+        raise shopify_error_as_product_error(error) from error
+
+
+def _product_set_or_without_stock(
+    client: ShopifyAdminClient,
+    *,
+    shop: str,
+    product_id: str | None,
+    wanted: ProductSetInput,
+    without_stock: ProductSetInput,
+    variant_labels: list[str],
+) -> tuple[SavedProduct | None, list[str]]:
+    """Run ``productSet`` with ``wanted`` (empty: no call). When Shopify refuses only its stock,
+    forget the cached stock location and run ``without_stock`` (empty: no call); the warning
+    says so. Returns the product Shopify answered and the warnings."""
+    if wanted.is_empty:
+        return None, []
+    try:
+        saved = _product_set(client, product_id=product_id, product=wanted, variant_labels=variant_labels)
+        return saved, []
+    except StockRefused as refused:
+        logger.info("Shopify refused the stock; saving without it", extra={"shop": shop})
+        stock_location_forget(shop=shop)
+        warning = refused.warning
+    if without_stock.is_empty:
+        return None, [warning]
+    saved = _product_set(client, product_id=product_id, product=without_stock, variant_labels=variant_labels)
+    return saved, [warning]
+
+
+# --------------------------------------------------------------------------- create
 def product_import_create(*, shop: str, dropi_product_id: str, options: ImportOptions, rule: PriceRule) -> ImportResult:
     """Create a Shopify product from the Dropi product with ONE ``productSet`` call (variants
     tracked, Dropi's stock available at the shop's stock location; the location lookup before
@@ -208,62 +167,49 @@ def product_import_create(*, shop: str, dropi_product_id: str, options: ImportOp
     if options.status not in STATUSES:
         raise ApplicationError(_("Choose draft or active."), field="status", code="invalid")
     product, _from_detail = dropi_product_get(shop=shop, product_id=dropi_product_id)
-    title = product.name.strip()[:MAX_TITLE_LENGTH]
-    if not title:
-        raise ApplicationError(_("This Dropi product has no name."), code="dropi_no_name")
-    option_names, plan = variant_plan(product, rule=rule, use_suggested_barcode=options.use_suggested_barcode)
-    data: dict[str, Any] = {"title": title, "status": options.status}
-    description = sanitize_description(product.description) if options.save_description else ""
-    if description:
-        data["descriptionHtml"] = description
-    warnings = []
-    if options.save_images and product.images:
-        data["files"] = _files(product)
-        if len(product.images) > MAX_IMAGES:
-            warnings.append(_("Only the first %(count)d images were imported.") % {"count": MAX_IMAGES})
-    elif options.save_images:
-        warnings.append(_("This Dropi product has no images."))
-    data["productOptions"] = _product_options(option_names, plan)
-
-    def build(location: StockLocation | None) -> dict[str, Any]:
-        variants = [_variant_input(option_names, variant, location) for variant in plan]
-        return {"input": {**data, "variants": variants}}
-
+    plan = create_plan(product, options=options, rule=rule)
     client = shopify_admin_client(shop=shop)
     with _ImportLock(shop, product.id):
-        location, stock_warnings = _stock_location(shop=shop, client=client)
-        answered, refused_warnings = _product_set_with_stock(
-            client, shop=shop, build=build, location=location, variant_labels=[variant.label for variant in plan]
+        location, location_warnings = stock_location_for_import(shop=shop, client=client)
+        saved, refused_warnings = _product_set_or_without_stock(
+            client,
+            shop=shop,
+            product_id=None,
+            wanted=create_input(plan, location=location),
+            without_stock=create_input(plan, location=None),
+            variant_labels=[variant.label for variant in plan.variants],
         )
-    created = answered or {}
-    warnings += stock_warnings + refused_warnings
-    by_values = {variant.option_values: variant for variant in plan}
-    mappings = []
-    for node in (created.get("variants") or {}).get("nodes") or []:
-        values = tuple(str(option.get("value")) for option in node.get("selectedOptions") or [])
-        variant = by_values.get(values)
-        if variant is not None and variant.dropi_variation_id:
-            mappings.append((variant.dropi_variation_id, variant.label, str(node["id"]), str(node.get("title") or "")))
+    if saved is None:  # a new product's input is never empty; kept for the type's sake
+        raise shopify_error_as_product_error(ShopifyNoResult("productSet was not called"))
     association, was_created = product_association_upsert(
         shop=shop,
         product=product,
-        shopify_product_id=str(created["id"]),
-        shopify_title=str(created.get("title") or title),
+        shopify_product_id=saved.id,
+        shopify_title=saved.title or plan.title,
         import_type=ProductAssociation.ImportType.CREATE,
         options=options,
         rule=rule,
-        mappings=mappings,
+        mappings=created_variant_mappings(plan, saved),
     )
     logger.info("Imported a Dropi product as a new Shopify product", extra={"shop": shop, "dropi": product.id})
     return ImportResult(
         association=association,
         created=was_created,
-        shopify_product_id=str(created["id"]),
+        shopify_product_id=saved.id,
         shopify_title=association.shopify_product_title or "",
-        admin_url=shopify_admin_product_url(shop=shop, product_id=str(created["id"])),
+        admin_url=shopify_admin_product_url(shop=shop, product_id=saved.id),
         shopify_calls=client.calls,
-        warnings=warnings,
+        warnings=[*plan.warnings, *location_warnings, *refused_warnings],
     )
+
+
+# --------------------------------------------------------------------------- link
+def _link_stock_location(
+    *, shop: str, client: ShopifyAdminClient, product: DropiProduct, mappings: Any
+) -> tuple[StockLocation | None, list[str]]:
+    if not link_needs_stock_location(product, mappings):
+        return None, []
+    return stock_location_for_import(shop=shop, client=client)
 
 
 def product_import_link(
@@ -278,117 +224,34 @@ def product_import_link(
     """Link the Dropi product to an existing Shopify product: read it (``ProductGet``), then
     ONE ``productSet`` by id with the title, description, images (replaced, or appended to the
     existing ones), the prices/barcodes of the mapped variants as the options ask, and Dropi's
-    stock for the mapped variants stocked at the shop's stock location. Two Shopify calls, plus
-    the location lookup when it is not cached. Saves the association and the variant mappings
-    afterwards (an existing pair is updated, never duplicated).
-
-    ``productSet`` replaces the variant and media lists: every existing variant is sent from
-    the read, and so are the existing media ids when images are appended.
+    stock for the mapped variants stocked at the shop's stock location (looked up first when
+    not cached); no ``productSet`` when nothing is to change. Then saves the association and
+    its variant mappings (an existing pair is updated, never duplicated).
 
     Nothing is saved, in Shopify or here, when the product was deleted, a mapping is foreign,
-    or Shopify refuses (ShopifyRefused, field by field). A missing inventory permission or
-    location only leaves the stock out (with a warning).
+    or Shopify refuses (ShopifyRefused). A missing inventory permission or location only
+    leaves the stock out (with a warning).
     """
     shopify_product_id = shopify_product_gid(shopify_product_id)
     product, _from_detail = dropi_product_get(shop=shop, product_id=dropi_product_id)
     client = shopify_admin_client(shop=shop)
-    warnings: list[str] = []
-    # Stock goes to the mapped variants (or the only variant, for a Dropi product without
-    # variations). Shopify sets quantities of an existing variant only where it is already
-    # stocked, so the location is needed before the read, which asks which variants are.
-    location: StockLocation | None = None
-    if variant_mappings or not product.variations:
-        location, stock_warnings = _stock_location(shop=shop, client=client)
-        warnings += stock_warnings
+    location, location_warnings = _link_stock_location(
+        shop=shop, client=client, product=product, mappings=variant_mappings
+    )
     shopify = shopify_product_get(shop=shop, product_id=shopify_product_id, client=client, stocked_at=location)
-    mappings = _mappings_from_input(variant_mappings, product=product, shopify=shopify)
-
-    data: dict[str, Any] = {}
-    if options.save_name and product.name.strip():
-        data["title"] = product.name.strip()[:MAX_TITLE_LENGTH]
-    description = sanitize_description(product.description) if options.save_description else ""
-    if description:
-        data["descriptionHtml"] = description
-    if options.save_images and product.images:
-        new_files = _files(product)
-        if options.replace_images:
-            data["files"] = new_files
-        else:
-            if shopify.more_media:
-                raise ApplicationError(
-                    _("This Shopify product has more than 100 images; choose “replace images” or leave images out."),
-                    field="replace_images",
-                    code="too_many_media",
-                )
-            data["files"] = [{"id": media_id} for media_id in shopify.media_ids] + new_files
-    elif options.save_images:
-        warnings.append(_("This Dropi product has no images; the Shopify images were kept."))
-
-    # Prices and barcodes: a Dropi product without variations sets every Shopify variant; a
-    # product with variations sets the variants mapped to them.
-    changes: dict[str, dict[str, Any]] = {}
-    if rule.changes_prices or options.use_suggested_barcode:
-        if product.variations:
-            plan = {variant.dropi_variation_id: variant for variant in _plan_for_link(product, rule, options)}
-            targets = [(variant_id, plan[variation_id]) for variation_id, _label, variant_id, _title in mappings]
-            if not targets:
-                warnings.append(_("No variant was mapped, so no price or barcode was changed."))
-        else:
-            single = _plan_for_link(product, rule, options)[0]
-            targets = [(variant.id, single) for variant in shopify.variants]
-        for variant_id, planned in targets:
-            change: dict[str, Any] = {}
-            if rule.changes_prices:
-                change["price"] = str(planned.price)
-            if options.use_suggested_barcode and planned.barcode:
-                change["barcodes"] = [{"value": planned.barcode}]
-            if change:
-                changes[variant_id] = change
-    if changes and shopify.more_variants:
-        raise ApplicationError(
-            _("This Shopify product has more than 250 variants; its prices cannot be changed from here."),
-            field="price_rule.mode",
-            code="too_many_variants",
-        )
-    stock = _link_stock(product, shopify, mappings, location, warnings) if location is not None else {}
-
-    def build(stock_location: StockLocation | None) -> dict[str, Any] | None:
-        input_data = dict(data)
-        variant_stock = stock if stock_location is not None else {}
-        if changes or variant_stock:
-            # productSet replaces the variant list: every existing variant is listed (read just
-            # before), the mapped ones with their new price, barcode and stock.
-            input_data["productOptions"] = [
-                {
-                    "id": option.id,
-                    "name": option.name,
-                    "values": [{"id": value_id, "name": name} for value_id, name in option.values],
-                }
-                for option in shopify.options
-            ]
-            input_data["variants"] = [
-                {
-                    "id": variant.id,
-                    "optionValues": [{"optionName": name, "name": value} for name, value in variant.options],
-                    **changes.get(variant.id, {}),
-                    **(_stock_input(stock_location, variant_stock[variant.id]) if variant.id in variant_stock else {}),
-                }
-                for variant in shopify.variants
-            ]
-        if not input_data:
-            return None
-        return {"identifier": {"id": shopify.id}, "input": input_data}
-
+    plan = link_plan(
+        product, shopify=shopify, requested_mappings=variant_mappings, options=options, rule=rule, location=location
+    )
     with _ImportLock(shop, product.id):
-        updated, refused_warnings = _product_set_with_stock(
+        saved, refused_warnings = _product_set_or_without_stock(
             client,
             shop=shop,
-            build=build,
-            location=location if stock else None,
+            product_id=shopify.id,
+            wanted=link_input(plan, with_stock=True),
+            without_stock=link_input(plan, with_stock=False),
             variant_labels=[variant.title for variant in shopify.variants],
         )
-    warnings += refused_warnings
-    title = str((updated or {}).get("title") or shopify.title)
+    title = saved.title if saved is not None and saved.title else shopify.title
     association, was_created = product_association_upsert(
         shop=shop,
         product=product,
@@ -397,7 +260,7 @@ def product_import_link(
         import_type=ProductAssociation.ImportType.LINK,
         options=options,
         rule=rule,
-        mappings=mappings,
+        mappings=plan.mappings,
     )
     logger.info("Linked a Dropi product to a Shopify product", extra={"shop": shop, "dropi": product.id})
     return ImportResult(
@@ -407,5 +270,5 @@ def product_import_link(
         shopify_title=title,
         admin_url=shopify_admin_product_url(shop=shop, product_id=shopify.id),
         shopify_calls=client.calls,
-        warnings=warnings,
+        warnings=[*location_warnings, *plan.warnings, *refused_warnings],
     )
