@@ -2,7 +2,7 @@
 
 Owns: recognising and building ``gid://shopify/<Type>/<number>`` ids, the numeric id inside a
 GID (the one REST payloads, webhooks and Admin URLs use) and the URL of a resource's page in
-Shopify Admin. Pure functions: no I/O, no models.
+Shopify Admin. Must not do I/O or import models: pure functions.
 """
 
 from __future__ import annotations

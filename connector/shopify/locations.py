@@ -2,7 +2,7 @@
 
 Owns: the ``location`` / ``locations`` query (document ``location_primary`` in ``queries/``)
 and the ``Location`` values it returns. Which location an app writes stock to is the app's
-choice; this module only reads. Never imports models.
+choice; this module only reads. Must not import models.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Owns: ``orders(query: "name:…")`` and the recent orders page (documents
 ``order_find_by_name`` and ``orders_recent`` in ``queries/``) and the ``Order`` values they
-return: ids as GIDs (``numeric_id`` for REST-style ids), totals as ``Money``. Never imports
+return: ids as GIDs (``numeric_id`` for REST-style ids), totals as ``Money``. Must not import
 models; raises the client's typed errors.
 """
 

@@ -4,7 +4,7 @@ Owns: the typed input of ``productSet`` (title, description, images, options, va
 their price, SKU, barcode and stock at a location) and its translation into the mutation's
 variables (document ``product_set`` in ``queries/``), the product it answers, and what its
 user errors mean (which input field, whether only the stock was refused, whether the product
-is gone). Never imports models.
+is gone). Must not import models.
 
 ``productSet`` replaces every list the input gives (files, options, variants: entries with an
 id are kept and updated, the others created, the missing ones removed) and leaves alone what

@@ -2,7 +2,7 @@
 
 Owns: ``products`` (document ``products_search``) and ``product(id)`` with the variants
 stocked at a location (document ``product_get``), and the product values they return. The
-write, ``productSet``, is ``connector.shopify.product_set``'s. Never imports models.
+write, ``productSet``, is ``connector.shopify.product_set``'s. Must not import models.
 """
 
 from __future__ import annotations

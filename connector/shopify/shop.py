@@ -1,7 +1,7 @@
 """Shop operations of the Admin GraphQL API, on top of ``ShopifyAdminClient``.
 
 Owns: the ``shop`` query (document ``shop_info`` in ``queries/``) and the ``ShopInfo`` value it
-returns. Never imports models.
+returns. Must not import models.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Tag operations of the Admin GraphQL API, on top of ``ShopifyAdminClient``.
 
 Owns: ``tagsAdd`` (document ``tags_add`` in ``queries/``), which works on any taggable
-resource (orders, draft orders, products, customers) by its GID. Never imports models.
+resource (orders, draft orders, products, customers) by its GID. Must not import models.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Owns: saving an association with its variant mappings once Shopify accepted an import, and
 removing one (with its variant mappings; only this app's record goes: the Shopify product is
-left as it is). Ownership is part of every look-up.
+left as it is). Ownership is part of every look-up. Must not call a vendor: an association
+is saved after Shopify answered.
 """
 
 from __future__ import annotations

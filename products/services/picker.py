@@ -4,6 +4,7 @@ Owns: the picker's paging policy (10 per page, newest first, or by relevance to 
 merchant typed, with Shopify's search syntax neutralised), reading the chosen product with
 its variants (and which are stocked at a location), checking product ids, and the product's
 page in Shopify Admin. Reads Shopify through ``connector.shopify.products``.
+Must not write to Shopify (``imports`` does) or hold a transaction.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Owns: the products app's words for each kind of Shopify failure (through the one translation
 in ``connector.shopify.failures``), the missing-product error, ``ShopifyRefused`` (the input
 Shopify refused, each field with a label the merchant understands), the refusal of the stock
-alone and the warning that the inventory permissions are missing.
+alone and the warning that the inventory permissions are missing. Must not call Shopify or
+log: callers decide.
 """
 
 from __future__ import annotations

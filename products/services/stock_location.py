@@ -3,7 +3,8 @@
 Owns: choosing the location (the primary one when it is active, else the first active one
 that fulfils online orders, else the first active one), caching the choice per shop, forgetting
 it when Shopify refuses it, and what an import does without one (no stock, and a warning
-saying why). Reads Shopify through ``connector.shopify.locations``.
+saying why). Reads Shopify through ``connector.shopify.locations``. Must not write stock
+(``imports`` does) nor trust a location Shopify refused.
 """
 
 from __future__ import annotations
