@@ -25,7 +25,7 @@ import jwt
 from simulators.base import Request, Response, SimulatorServer, serve_until_interrupted
 
 # Modules with a ``register(simulator)`` function adding GraphQL handlers for a feature.
-HANDLER_MODULES = ["simulators.shopify_orders", "simulators.shopify_products"]
+HANDLER_MODULES = ["simulators.shopify_orders", "simulators.shopify_products", "simulators.shopify_product_set"]
 OPERATION_RE = re.compile(r"^\s*(?:query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
 PATH_RE = re.compile(r"^/(?P<shop>[a-z0-9.-]+)/admin/(?P<rest>.*)$")
 GraphQLHandler = Callable[["ShopifySimulator", str, dict[str, Any]], dict[str, Any]]

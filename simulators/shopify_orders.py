@@ -43,7 +43,7 @@ def _orders(simulator: ShopifySimulator, shop: str) -> list[dict[str, Any]]:
     return simulator.shop_data.setdefault(shop, {}).setdefault("orders", [])
 
 
-def order_by_name(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
+def order_find_by_name(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
     query = str(variables.get("query", ""))
     wanted = query.split("name:", 1)[1].strip().strip('"') if "name:" in query else ""
     nodes = [
@@ -75,7 +75,7 @@ def _index(cursor: str) -> int:
         raise GraphQLErrors([{"message": "Invalid cursor"}]) from error
 
 
-def recent_orders(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
+def orders_recent(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
     orders = _orders(simulator, shop)
     if variables.get("before"):
         end = _index(variables["before"])
@@ -100,5 +100,5 @@ def recent_orders(simulator: ShopifySimulator, shop: str, variables: dict[str, A
 
 def register(simulator: ShopifySimulator) -> None:
     simulator.graphql_handlers.update(
-        {"OrderByName": order_by_name, "TagsAdd": tags_add, "RecentOrders": recent_orders}
+        {"OrderFindByName": order_find_by_name, "TagsAdd": tags_add, "OrdersRecent": orders_recent}
     )

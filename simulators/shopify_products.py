@@ -1,22 +1,11 @@
 """Products for the Shopify simulator: search with cursors, product detail (options, variants,
-media, and which variants are stocked at a location), the shop's locations, and ``productSet``
-(create, or update by ``identifier``) with the checks Shopify makes and answers as
-``userErrors``: variants and options given together, known option values, unique combinations,
-a variant limit, valid prices and image URLs, an existing product, inventory quantities at an
-active location.
+media, and which variants are stocked at a location) and the shop's locations. ``productSet``
+is in ``simulators.shopify_product_set``.
 
-``productSet`` follows Shopify's rule for updates: a list given in the input replaces the
-stored list (entries with an id are kept and updated, the others created, the missing ones
-removed); anything left out of the input stays as it is.
-
-Inventory, after Shopify's reference (``ProductVariantSetInput``, ``ProductSetInventoryInput``,
-``Location``): ``inventoryItem`` / ``inventoryQuantities`` need ``write_inventory`` (else a
-top-level ``ACCESS_DENIED`` and nothing changes); a quantity is ``available`` or ``on_hand`` at
-an active location; an existing variant can only get quantities at locations where it is
-already stocked (the error code of that refusal is the simulator's choice). A new variant is
-stocked where its quantities say, else at the primary location. The ``PrimaryLocation`` query
-needs ``read_locations`` (or an inventory scope). Every shop starts with one active primary
-location, "Shop location".
+Inventory, after Shopify's reference (``Location``): the ``LocationPrimary`` query needs
+``read_locations`` (or an inventory scope). Every shop starts with one active primary
+location, "Shop location". A product added here is stocked at the primary location unless its
+variants say otherwise.
 """
 
 from __future__ import annotations
@@ -24,25 +13,27 @@ from __future__ import annotations
 import base64
 import datetime
 import itertools
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from simulators.shopify import GraphQLErrors, ShopifySimulator
 
-_product_ids = itertools.count(8_000_000_001)
-_variant_ids = itertools.count(44_000_000_001)
-_media_ids = itertools.count(30_000_000_001)
-_option_ids = itertools.count(10_000_000_001)
-_option_value_ids = itertools.count(20_000_000_001)
-_location_ids = itertools.count(70_000_000_001)
-
-DEFAULT_VARIANT_LIMIT = 2048
-MAX_TITLE_LENGTH = 255
-MAX_QUANTITY = 1_000_000_000
-QUANTITY_NAMES = ("available", "on_hand")
+# Each resource type numbers its ids from its own range, as Shopify's ids look.
+_ids = {
+    "Product": itertools.count(8_000_000_001),
+    "ProductVariant": itertools.count(44_000_000_001),
+    "MediaImage": itertools.count(30_000_000_001),
+    "ProductOption": itertools.count(10_000_000_001),
+    "ProductOptionValue": itertools.count(20_000_000_001),
+    "Location": itertools.count(70_000_000_001),
+}
 
 
-def _products(simulator: ShopifySimulator, shop: str) -> list[dict[str, Any]]:
+def new_gid(resource: str) -> str:
+    """A new id of ``resource`` (``gid://shopify/ProductVariant/44000000001``)."""
+    return f"gid://shopify/{resource}/{next(_ids[resource])}"
+
+
+def products_of(simulator: ShopifySimulator, shop: str) -> list[dict[str, Any]]:
     return simulator.shop_data.setdefault(shop, {}).setdefault("products", [])
 
 
@@ -57,7 +48,7 @@ def locations(simulator: ShopifySimulator, shop: str) -> list[dict[str, Any]]:
 
 def _new_location(name: str, *, active: bool = True, primary: bool = False, online: bool = True) -> dict[str, Any]:
     return {
-        "id": f"gid://shopify/Location/{next(_location_ids)}",
+        "id": new_gid("Location"),
         "name": name,
         "isActive": active,
         "isPrimary": primary,
@@ -76,14 +67,14 @@ def primary_location(simulator: ShopifySimulator, shop: str) -> dict[str, Any] |
     return next((location for location in locations(simulator, shop) if location["isPrimary"]), None)
 
 
-def _active_location(simulator: ShopifySimulator, shop: str, location_id: str) -> dict[str, Any] | None:
+def active_location(simulator: ShopifySimulator, shop: str, location_id: str) -> dict[str, Any] | None:
     return next(
         (location for location in locations(simulator, shop) if location["id"] == location_id and location["isActive"]),
         None,
     )
 
 
-def _default_inventory(simulator: ShopifySimulator, shop: str) -> dict[str, int]:
+def default_inventory(simulator: ShopifySimulator, shop: str) -> dict[str, int]:
     primary = primary_location(simulator, shop)
     return {primary["id"]: 0} if primary else {}
 
@@ -92,7 +83,7 @@ def _location_node(location: dict[str, Any]) -> dict[str, Any]:
     return {key: location[key] for key in ("id", "name", "isActive", "fulfillsOnlineOrders")}
 
 
-def primary_location_query(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
+def location_primary(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
     """``location`` without an id is the shop's primary location; ``locations`` lists the active
     ones (Shopify's default leaves deactivated locations out)."""
     simulator.require_scope(shop, "read_locations", "read_inventory", field_name="location")
@@ -104,18 +95,18 @@ def primary_location_query(simulator: ShopifySimulator, shop: str, variables: di
     }
 
 
-def _now() -> str:
+def now() -> str:
     return datetime.datetime.now(tz=datetime.UTC).isoformat()
 
 
-def _variant_title(selected: list[dict[str, str]]) -> str:
+def variant_title(selected: list[dict[str, str]]) -> str:
     values = [option["value"] for option in selected]
     return "Default Title" if values == ["Default Title"] else " / ".join(values)
 
 
-def _media(source: str, alt: str = "") -> dict[str, Any]:
+def new_media(source: str, alt: str = "") -> dict[str, Any]:
     return {
-        "id": f"gid://shopify/MediaImage/{next(_media_ids)}",
+        "id": new_gid("MediaImage"),
         "mediaContentType": "IMAGE",
         "alt": alt,
         "originalSource": source,
@@ -147,53 +138,50 @@ def add_product(
             if value not in values.setdefault(name, []):
                 values[name].append(value)
     product: dict[str, Any] = {
-        "id": f"gid://shopify/Product/{next(_product_ids)}",
+        "id": new_gid("Product"),
         "title": title,
         "handle": title.lower().replace(" ", "-"),
         "status": status,
         "descriptionHtml": "",
-        "updatedAt": _now(),
+        "updatedAt": now(),
         "options": [
             {
-                "id": f"gid://shopify/ProductOption/{next(_option_ids)}",
+                "id": new_gid("ProductOption"),
                 "name": name,
                 "position": position,
-                "optionValues": [
-                    {"id": f"gid://shopify/ProductOptionValue/{next(_option_value_ids)}", "name": value}
-                    for value in values[name]
-                ],
+                "optionValues": [{"id": new_gid("ProductOptionValue"), "name": value} for value in values[name]],
             }
             for position, name in enumerate(names, start=1)
         ],
         "variants": [],
-        "media": [_media(f"https://cdn.shopify.test/{title}-{index}.jpg") for index in range(media)],
+        "media": [new_media(f"https://cdn.shopify.test/{title}-{index}.jpg") for index in range(media)],
     }
     for variant in variants:
         selected = [{"name": name, "value": value} for name, value in variant["options"].items()]
         product["variants"].append(
             {
-                "id": f"gid://shopify/ProductVariant/{next(_variant_ids)}",
-                "title": _variant_title(selected),
+                "id": new_gid("ProductVariant"),
+                "title": variant_title(selected),
                 "sku": variant.get("sku", ""),
                 "price": variant.get("price", "0.00"),
                 "barcode": variant.get("barcode"),
                 "selectedOptions": selected,
                 "tracked": variant.get("tracked", True),
-                "inventory": dict(variant.get("inventory", _default_inventory(simulator, shop))),
+                "inventory": dict(variant.get("inventory", default_inventory(simulator, shop))),
             }
         )
-    _products(simulator, shop).insert(0, product)
+    products_of(simulator, shop).insert(0, product)
     return product
 
 
 def delete_product(simulator: ShopifySimulator, shop: str, product_id: str) -> None:
     """Remove a product, as a merchant deleting it in Shopify Admin."""
-    products = _products(simulator, shop)
+    products = products_of(simulator, shop)
     products[:] = [product for product in products if product["id"] != product_id]
 
 
 def find_product(simulator: ShopifySimulator, shop: str, product_id: str) -> dict[str, Any] | None:
-    return next((product for product in _products(simulator, shop) if product["id"] == product_id), None)
+    return next((product for product in products_of(simulator, shop) if product["id"] == product_id), None)
 
 
 # --------------------------------------------------------------------------- queries
@@ -215,7 +203,7 @@ def _featured(product: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def products_search(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
-    products = list(_products(simulator, shop))
+    products = list(products_of(simulator, shop))
     query = str(variables.get("query") or "").strip().lower()
     if query:
         words = [word.rstrip("*") for word in query.split()]  # "word*" is a prefix search
@@ -256,7 +244,7 @@ DETAIL_VARIANT_FIELDS = ("id", "title", "sku", "price", "barcode", "selectedOpti
 SET_VARIANT_FIELDS = ("id", "title", "sku", "price", "selectedOptions")
 
 
-def _variant_node(variant: dict[str, Any], fields: tuple[str, ...] = DETAIL_VARIANT_FIELDS) -> dict[str, Any]:
+def variant_node(variant: dict[str, Any], fields: tuple[str, ...] = DETAIL_VARIANT_FIELDS) -> dict[str, Any]:
     return {key: variant.get(key) for key in fields}
 
 
@@ -266,7 +254,7 @@ def _stocked_variants(simulator: ShopifySimulator, shop: str, query: str) -> dic
     product_number, location_number = terms.get("product_id"), terms.get("location_id")
     nodes = [
         {"id": variant["id"]}
-        for product in _products(simulator, shop)
+        for product in products_of(simulator, shop)
         if product_number is None or product["id"].rsplit("/", 1)[-1] == product_number
         for variant in product["variants"]
         if location_number is None
@@ -275,7 +263,7 @@ def _stocked_variants(simulator: ShopifySimulator, shop: str, query: str) -> dic
     return {"nodes": nodes[:250]}
 
 
-def product_detail(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
+def product_get(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
     answer: dict[str, Any] = {}
     if variables.get("withStocked"):
         answer["stockedVariants"] = _stocked_variants(simulator, shop, str(variables.get("stockedQuery") or ""))
@@ -293,7 +281,7 @@ def product_detail(simulator: ShopifySimulator, shop: str, variables: dict[str, 
             "options": product["options"],
             "variants": {
                 "pageInfo": {"hasNextPage": len(product["variants"]) > 250},
-                "nodes": [_variant_node(variant) for variant in product["variants"][:250]],
+                "nodes": [variant_node(variant) for variant in product["variants"][:250]],
             },
             "media": {
                 "pageInfo": {"hasNextPage": len(product["media"]) > 100},
@@ -305,251 +293,11 @@ def product_detail(simulator: ShopifySimulator, shop: str, variables: dict[str, 
     }
 
 
-# --------------------------------------------------------------------------- productSet
-def _empty_product() -> dict[str, Any]:
-    """A new product as Shopify starts it: one option "Title" and the "Default Title" variant."""
-    selected = [{"name": "Title", "value": "Default Title"}]
-    option_value = {"id": f"gid://shopify/ProductOptionValue/{next(_option_value_ids)}", "name": "Default Title"}
-    return {
-        "id": f"gid://shopify/Product/{next(_product_ids)}",
-        "title": "",
-        "handle": "",
-        "status": "ACTIVE",
-        "descriptionHtml": "",
-        "options": [
-            {"id": f"gid://shopify/ProductOption/{next(_option_ids)}", "name": "Title", "position": 1,
-             "optionValues": [option_value]}
-        ],
-        "variants": [
-            {"id": f"gid://shopify/ProductVariant/{next(_variant_ids)}", "title": "Default Title", "sku": "",
-             "price": "0.00", "barcode": None, "selectedOptions": selected, "tracked": True, "inventory": {}}
-        ],
-        "media": [],
-    }  # fmt: skip
-
-
-class _Refused(Exception):
-    def __init__(self, field: list[str], message: str, code: str) -> None:
-        super().__init__(message)
-        self.error = {"field": field, "message": message, "code": code}
-
-
-def _money(value: Any, field: list[str]) -> str:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError) as error:
-        raise _Refused(field, "Price is invalid", "INVALID_INPUT") from error
-    if not amount.is_finite() or amount < 0 or amount >= Decimal("1000000000000000000"):
-        raise _Refused(field, "Price must be greater than or equal to 0", "INVALID_INPUT")
-    return f"{amount:.2f}"
-
-
-def _set_files(product: dict[str, Any] | None, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    existing = {item["id"]: item for item in (product or {}).get("media", [])}
-    media = []
-    for position, item in enumerate(files):
-        if item.get("id"):
-            if item["id"] not in existing:
-                raise _Refused(["input", "files", str(position), "id"], "File does not exist", "FILE_DOES_NOT_EXIST")
-            media.append(existing[item["id"]])
-            continue
-        source = str(item.get("originalSource") or "")
-        if not source.startswith(("https://", "http://")):
-            raise _Refused(["input", "files", str(position), "originalSource"], "Image URL is invalid", "INVALID_INPUT")
-        if item.get("contentType") != "IMAGE":
-            raise _Refused(
-                ["input", "files", str(position), "contentType"], "Content type is required", "INVALID_INPUT"
-            )
-        media.append(_media(source, str(item.get("alt") or "")))
-    return media
-
-
-def _set_inventory(
-    simulator: ShopifySimulator,
-    shop: str,
-    stored: dict[str, Any],
-    variant: dict[str, Any],
-    field: list[str],
-    *,
-    existing: bool,
-) -> None:
-    if variant.get("inventoryItem") is not None:
-        stored["tracked"] = bool(variant["inventoryItem"].get("tracked", stored.get("tracked", True)))
-    quantities = variant.get("inventoryQuantities")
-    if quantities is None:
-        return
-    inventory = dict(stored.get("inventory") or {}) if existing else {}
-    for index, quantity in enumerate(quantities):
-        quantity_field = [*field, "inventoryQuantities", str(index)]
-        if quantity.get("name") not in QUANTITY_NAMES:
-            raise _Refused([*quantity_field, "name"], "Name must be available or on_hand", "INVALID_INPUT")
-        location_id = str(quantity.get("locationId") or "")
-        if _active_location(simulator, shop, location_id) is None:
-            raise _Refused([*quantity_field, "locationId"], "Location not found", "NOT_FOUND")
-        if existing and location_id not in (stored.get("inventory") or {}):
-            raise _Refused(
-                [*quantity_field, "locationId"], "The variant is not stocked at this location", "INVALID_VARIANT"
-            )
-        amount = quantity.get("quantity")
-        if not isinstance(amount, int) or isinstance(amount, bool) or abs(amount) > MAX_QUANTITY:
-            raise _Refused([*quantity_field, "quantity"], "Quantity is invalid", "INVALID_INPUT")
-        inventory[location_id] = amount
-    stored["inventory"] = inventory
-
-
-def _set_options_and_variants(
-    simulator: ShopifySimulator,
-    shop: str,
-    product: dict[str, Any] | None,
-    options: list[dict[str, Any]],
-    variants: list[dict[str, Any]],
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    limit = simulator.product_variant_limit
-    if len(variants) > limit:
-        raise _Refused(["input", "variants"], f"Input must have {limit} variants or fewer", "VARIANTS_OVER_LIMIT")
-    if not 1 <= len(options) <= 3:
-        raise _Refused(["input", "productOptions"], "A product has between 1 and 3 options", "INVALID_INPUT")
-    stored_options = {option["id"]: option for option in (product or {}).get("options", [])}
-    new_options = []
-    allowed: dict[str, list[str]] = {}
-    for position, option in enumerate(options, start=1):
-        name = str(option.get("name") or "")
-        if not name:
-            raise _Refused(
-                ["input", "productOptions", str(position - 1), "name"], "Option name is required", "INVALID_INPUT"
-            )
-        known_values = {
-            value["name"]: value for value in stored_options.get(option.get("id"), {}).get("optionValues", [])
-        }
-        values = [str(value.get("name") or "") for value in option.get("values") or []]
-        if not values or "" in values or len(set(values)) != len(values):
-            raise _Refused(
-                ["input", "productOptions", str(position - 1), "values"], "Option values are invalid", "INVALID_INPUT"
-            )
-        allowed[name] = values
-        new_options.append(
-            {
-                "id": option.get("id") or f"gid://shopify/ProductOption/{next(_option_ids)}",
-                "name": name,
-                "position": position,
-                "optionValues": [
-                    known_values.get(value)
-                    or {"id": f"gid://shopify/ProductOptionValue/{next(_option_value_ids)}", "name": value}
-                    for value in values
-                ],
-            }
-        )
-    stored_variants = {variant["id"]: variant for variant in (product or {}).get("variants", [])}
-    seen: set[tuple[str, ...]] = set()
-    new_variants = []
-    for position, variant in enumerate(variants):
-        field = ["input", "variants", str(position)]
-        selected = [
-            {"name": str(value.get("optionName") or ""), "value": str(value.get("name") or "")}
-            for value in variant.get("optionValues") or []
-        ]
-        if [option["name"] for option in selected] != list(allowed) or any(
-            option["value"] not in allowed[option["name"]] for option in selected
-        ):
-            raise _Refused([*field, "optionValues"], "Option values do not match the product options", "INVALID_INPUT")
-        combination = tuple(option["value"] for option in selected)
-        if combination in seen:
-            raise _Refused(
-                [*field, "optionValues"], f"The variant '{' / '.join(combination)}' already exists.", "DUPLICATE_INPUT"
-            )
-        seen.add(combination)
-        if variant.get("id"):
-            if variant["id"] not in stored_variants:
-                raise _Refused([*field, "id"], "Product variant does not exist", "PRODUCT_VARIANT_DOES_NOT_EXIST")
-            stored = dict(stored_variants[variant["id"]])
-        else:
-            stored = {
-                "id": f"gid://shopify/ProductVariant/{next(_variant_ids)}",
-                "sku": "",
-                "price": "0.00",
-                "barcode": None,
-                "tracked": True,
-                "inventory": _default_inventory(simulator, shop),
-            }
-        if "price" in variant:
-            stored["price"] = _money(variant["price"], [*field, "price"])
-        if "sku" in variant:
-            stored["sku"] = str(variant["sku"] or "")
-        if variant.get("barcodes") is not None:
-            barcodes = [str(item.get("value") or "") for item in variant["barcodes"]]
-            if any(len(code) > 255 or not code for code in barcodes):
-                raise _Refused([*field, "barcodes"], "Barcode is invalid", "INVALID_INPUT")
-            stored["barcode"] = barcodes[0] if barcodes else None
-        _set_inventory(simulator, shop, stored, variant, field, existing=bool(variant.get("id")))
-        stored["selectedOptions"] = selected
-        stored["title"] = _variant_title(selected)
-        new_variants.append(stored)
-    return new_options, new_variants
-
-
-def product_set(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
-    data = variables.get("input") or {}
-    identifier = variables.get("identifier") or {}
-    if any("inventoryQuantities" in variant or "inventoryItem" in variant for variant in data.get("variants") or []):
-        simulator.require_scope(shop, "write_inventory", field_name="inventoryQuantities")
-    try:
-        product = None
-        if identifier.get("id"):
-            product = find_product(simulator, shop, identifier["id"])
-            if product is None:
-                raise _Refused(["identifier", "id"], "Product does not exist", "PRODUCT_DOES_NOT_EXIST")
-        elif not data.get("title"):
-            raise _Refused(["input", "title"], "Title can't be blank", "BLANK")
-        if "title" in data and (not str(data["title"]).strip() or len(str(data["title"])) > MAX_TITLE_LENGTH):
-            raise _Refused(["input", "title"], "Title is invalid", "INVALID_INPUT")
-        if ("variants" in data) != ("productOptions" in data):
-            raise _Refused(["input"], "variants and productOptions must be given together", "INVALID_INPUT")
-        files = _set_files(product, data["files"]) if "files" in data else None
-        options = variants = None
-        if "variants" in data:
-            options, variants = _set_options_and_variants(
-                simulator, shop, product, data["productOptions"], data["variants"]
-            )
-    except _Refused as refused:
-        return {"productSet": {"product": None, "userErrors": [refused.error]}}
-    # Everything was checked first: a refused input leaves the product untouched.
-    if product is None:
-        product = _empty_product()
-        _products(simulator, shop).insert(0, product)
-    for key in ("title", "descriptionHtml", "status", "vendor", "productType"):
-        if key in data:
-            product[key] = data[key]
-    if "title" in data and not product["handle"]:
-        product["handle"] = str(data["title"]).lower().replace(" ", "-")
-    if files is not None:
-        product["media"] = files
-    if variants is not None:
-        product["options"], product["variants"] = options, variants
-    product["updatedAt"] = _now()
-    return {
-        "productSet": {
-            "product": {
-                "id": product["id"],
-                "title": product["title"],
-                "handle": product["handle"],
-                "status": product["status"],
-                "variants": {
-                    "nodes": [_variant_node(variant, SET_VARIANT_FIELDS) for variant in product["variants"][:250]]
-                },
-            },
-            "userErrors": [],
-        }
-    }
-
-
 def register(simulator: ShopifySimulator) -> None:
-    # Shopify's per-product variant limit (tests lower it to provoke the userError).
-    simulator.product_variant_limit = DEFAULT_VARIANT_LIMIT
     simulator.graphql_handlers.update(
         {
             "ProductsSearch": products_search,
-            "ProductDetail": product_detail,
-            "ProductSet": product_set,
-            "PrimaryLocation": primary_location_query,
+            "ProductGet": product_get,
+            "LocationPrimary": location_primary,
         }
     )

@@ -30,17 +30,18 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from connector.errors import ApplicationError
 from connector.secrets import Secret
 from connector.selectors import shopify_session_has_scope
 from connector.sessions import shopify_admin_client
-from connector.shopify.errors import (
-    ShopifyAuthError,
-    ShopifyError,
-    ShopifyForbidden,
-    ShopifyThrottled,
-    ShopifyUserErrors,
+from connector.shopify.errors import ShopifyError, ShopifyThrottled, ShopifyUserErrors
+from connector.shopify.failures import (
+    MerchantAnswer,
+    ShopifyFailure,
+    shopify_error_as_application_error,
+    shopify_failure,
 )
 from connector.shopify.themes import ShopifyTheme, theme_create, theme_get, themes_list
 from connector.theme_source.client import ArchiveUrlClient, GitHubClient, GitLabClient, describe_url
@@ -492,14 +493,17 @@ def _user_errors_code(error: ShopifyUserErrors) -> str:
     return ThemeInstall.Error.SHOPIFY_REJECTED
 
 
+# The error an install records for each kind of Shopify failure (user errors have theirs above).
+INSTALL_ERRORS = {
+    ShopifyFailure.AUTH: ThemeInstall.Error.SHOPIFY_AUTH,
+    ShopifyFailure.FORBIDDEN: ThemeInstall.Error.MISSING_PERMISSION,
+    ShopifyFailure.THROTTLED: ThemeInstall.Error.SHOPIFY_UNAVAILABLE,
+    ShopifyFailure.UNAVAILABLE: ThemeInstall.Error.SHOPIFY_UNAVAILABLE,
+}
+
+
 def _shopify_error_code(error: ShopifyError) -> str:
-    if isinstance(error, ShopifyForbidden) and error.status not in (402, 423):
-        return ThemeInstall.Error.MISSING_PERMISSION
-    if isinstance(error, ShopifyAuthError):
-        return ThemeInstall.Error.SHOPIFY_AUTH
-    if error.retryable:
-        return ThemeInstall.Error.SHOPIFY_UNAVAILABLE
-    return ThemeInstall.Error.SHOPIFY_REJECTED
+    return INSTALL_ERRORS.get(shopify_failure(error), ThemeInstall.Error.SHOPIFY_REJECTED)
 
 
 def theme_install_run(*, install_id: int) -> InstallStep:
@@ -614,31 +618,40 @@ def theme_install_fail_unexpectedly(*, install_id: int) -> None:
         _finish(install, ThemeInstall.State.FAILED, ThemeInstall.Error.INTERNAL, "unexpected error; see the logs")
 
 
+MISSING_PERMISSION_MESSAGE = gettext_lazy(
+    "The app is not allowed to install themes (read_themes and write_themes permissions). Open the app "
+    "again from your Shopify admin and accept the updated permissions."
+)
+_MISSING_PERMISSION = MerchantAnswer(MISSING_PERMISSION_MESSAGE, code=ThemeInstall.Error.MISSING_PERMISSION, status=403)
+THEMES_LIST_ANSWERS = {
+    ShopifyFailure.FORBIDDEN: _MISSING_PERMISSION,
+    ShopifyFailure.LOCKED: _MISSING_PERMISSION,
+    ShopifyFailure.AUTH: MerchantAnswer(
+        gettext_lazy("Shopify did not authorise the app. Open it again from your Shopify admin."),
+        code=ThemeInstall.Error.SHOPIFY_AUTH,
+        status=401,
+    ),
+}
+THEMES_LIST_OTHERWISE = MerchantAnswer(
+    gettext_lazy("Shopify did not answer. Try again in a minute."),
+    code=ThemeInstall.Error.SHOPIFY_UNAVAILABLE,
+    status=503,
+)
+
+
 def shopify_themes_of(*, shop: str) -> list[ShopifyTheme]:
     """The shop's themes, from Shopify (for the Tema page's list; never called while rendering).
 
-    Raises ApplicationError: missing theme permission (403), Shopify unavailable (503).
+    Raises ApplicationError: missing theme permission (403), Shopify refused the app's token
+    (401), Shopify unavailable (503).
     """
     try:
         return themes_list(shopify_admin_client(shop=shop))
-    except ShopifyForbidden as error:
-        raise ApplicationError(
-            _missing_permission_message(), code=ThemeInstall.Error.MISSING_PERMISSION, status=403
-        ) from error
-    except ShopifyAuthError as error:
-        raise ApplicationError(
-            _("Shopify did not authorise the app. Open it again from your Shopify admin."),
-            code=ThemeInstall.Error.SHOPIFY_AUTH,
-            status=401,
-        ) from error
     except ShopifyError as error:
-        raise ApplicationError(
-            _("Shopify did not answer. Try again in a minute."), code=ThemeInstall.Error.SHOPIFY_UNAVAILABLE, status=503
+        raise shopify_error_as_application_error(
+            error, answers=THEMES_LIST_ANSWERS, otherwise=THEMES_LIST_OTHERWISE
         ) from error
 
 
 def _missing_permission_message() -> str:
-    return _(
-        "The app is not allowed to install themes (read_themes and write_themes permissions). Open the app "
-        "again from your Shopify admin and accept the updated permissions."
-    )
+    return str(MISSING_PERMISSION_MESSAGE)

@@ -56,8 +56,15 @@ class ShopifyGraphQLError(ShopifyError):
         self.errors = errors or []
 
 
+class ShopifyNoResult(ShopifyGraphQLError):
+    """A mutation answered neither its result nor ``userErrors``: what it did is unknown."""
+
+
 @dataclass(frozen=True)
 class UserError:
+    """One of a mutation's ``userErrors``: the input field path it concerns (``("input",
+    "variants", "2", "price")``), Shopify's message and, where the mutation has them, its code."""
+
     field: tuple[str, ...]
     message: str
     code: str | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from connector.shopify.errors import ShopifyGraphQLError
+from connector.shopify.errors import ShopifyNoResult
 from connector.shopify.graphql import ShopifyAdminClient
 
 THEME_GID_PREFIX = "gid://shopify/OnlineStoreTheme/"
@@ -61,7 +61,7 @@ def theme_create(client: ShopifyAdminClient, *, source: str, name: str, role: st
     )
     theme = _theme((result.data.get("themeCreate") or {}).get("theme"))
     if theme is None:
-        raise ShopifyGraphQLError("themeCreate answered neither a theme nor userErrors")
+        raise ShopifyNoResult("themeCreate answered neither a theme nor userErrors")
     return theme
 
 

@@ -29,6 +29,7 @@ from connector.dropi.errors import (
 from connector.errors import ApplicationError
 from connector.sessions import shopify_admin_client
 from connector.shopify.errors import ShopifyError
+from connector.shopify.shop import shop_info
 from shops.countries import COUNTRIES_BY_CODE
 from shops.services import DropiAccess, dropi_access_get, dropi_error_as_application_error, dropi_pause_enforce
 
@@ -145,11 +146,10 @@ def shop_currency_get(*, shop: str) -> str | None:
     if currency:
         return currency
     try:
-        result = shopify_admin_client(shop=shop).execute("shop_info")
+        currency = shop_info(shopify_admin_client(shop=shop)).currency_code or None
     except ShopifyError as error:
         logger.info("Shop currency unavailable (%s)", type(error).__name__, extra={"shop": shop})
         return None
-    currency = str(((result.data.get("shop") or {}).get("currencyCode")) or "") or None
     if currency:
         cache.set(key, currency, CURRENCY_CACHE_SECONDS)
     return currency

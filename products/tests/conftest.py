@@ -54,9 +54,9 @@ def location_known(shop, shopify_simulator):
     """The shop's stock location already looked up and cached, as after its first import; the
     simulator's request log starts empty again."""
     from connector.sessions import shopify_admin_client
-    from products.services.shopify_products import shopify_stock_location_get
+    from products.services.stock_location import stock_location_get
 
-    location = shopify_stock_location_get(shop=SHOP, client=shopify_admin_client(shop=SHOP))
+    location = stock_location_get(shop=SHOP, client=shopify_admin_client(shop=SHOP))
     shopify_simulator.requests.clear()
     return location
 

@@ -400,9 +400,9 @@ def test_the_location_is_looked_up_once_per_shop_and_cached(api, shop, dropi_sim
     second = create(api, 7103)
 
     assert (first.status_code, second.status_code) == (200, 200)
-    assert graphql_operations(shopify_simulator) == ["PrimaryLocation", "ProductSet", "ProductSet"]
-    assert shopify_simulator.requests_of("graphql:PrimaryLocation")[0].json()["query"] == (
-        load_document("primary_location").text
+    assert graphql_operations(shopify_simulator) == ["LocationPrimary", "ProductSet", "ProductSet"]
+    assert shopify_simulator.requests_of("graphql:LocationPrimary")[0].json()["query"] == (
+        load_document("location_primary").text
     )
     assert (first.json()["shopify_calls"], second.json()["shopify_calls"]) == (2, 1)
 
@@ -462,7 +462,7 @@ def test_shopify_denying_the_locations_query_creates_the_product_without_stock(
     response = create(api, 7107)
 
     assert response.status_code == 200, response.content
-    assert graphql_operations(shopify_simulator) == ["PrimaryLocation", "ProductSet"]
+    assert graphql_operations(shopify_simulator) == ["LocationPrimary", "ProductSet"]
     assert "inventoryQuantities" not in product_set_request(shopify_simulator)["variables"]["input"]["variants"][0]
     assert "write_inventory" in response.json()["warnings"][0]
     assert ProductAssociation.objects.count() == 1
@@ -475,7 +475,7 @@ def test_shopify_denying_the_stock_creates_the_product_without_it(api, shop, dro
     response = create(api, 7108)
 
     assert response.status_code == 200, response.content
-    assert graphql_operations(shopify_simulator) == ["PrimaryLocation", "ProductSet", "ProductSet"]
+    assert graphql_operations(shopify_simulator) == ["LocationPrimary", "ProductSet", "ProductSet"]
     refused, accepted = (
         request.json()["variables"]["input"] for request in shopify_simulator.requests_of("graphql:ProductSet")
     )
@@ -501,7 +501,7 @@ def test_a_location_deactivated_since_it_was_cached_is_forgotten(
     assert first.json()["warnings"] == [
         "Shopify no aceptó el stock (Location not found), así que el producto se guardó sin él."
     ]
-    assert graphql_operations(shopify_simulator) == ["ProductSet", "ProductSet", "PrimaryLocation", "ProductSet"]
+    assert graphql_operations(shopify_simulator) == ["ProductSet", "ProductSet", "LocationPrimary", "ProductSet"]
     last = shopify_simulator.requests_of("graphql:ProductSet")[-1].json()["variables"]["input"]["variants"][0]
     assert last["inventoryQuantities"][0]["locationId"] == bodega["id"]
     assert second.json()["warnings"] == []
@@ -542,7 +542,7 @@ def test_a_refusal_about_the_stock_and_other_fields_is_shown_field_by_field(
 
 def test_shopify_down_while_finding_the_location_saves_nothing(api, shop, dropi_simulator, shopify_simulator):
     dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7112))
-    shopify_simulator.fail_next("graphql:PrimaryLocation", status=503)
+    shopify_simulator.fail_next("graphql:LocationPrimary", status=503)
 
     response = create(api, 7112)
 

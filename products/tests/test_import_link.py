@@ -1,5 +1,5 @@
 """Link to an existing Shopify product: the picker (search + cursors), the variant mapping,
-two Shopify calls (ProductDetail + one productSet) with the exact input once the shop's stock
+two Shopify calls (ProductGet + one productSet) with the exact input once the shop's stock
 location is known, Dropi's stock on the mapped variants stocked there, upserts."""
 
 import pytest
@@ -147,10 +147,10 @@ def test_link_with_a_variant_mapping_is_two_calls_and_saves_the_mapping(
     )
 
     assert response.status_code == 200, response.content
-    assert graphql_operations(shopify_simulator) == ["ProductDetail", "ProductSet"]
+    assert graphql_operations(shopify_simulator) == ["ProductGet", "ProductSet"]
     assert response.json()["shopify_calls"] == 2
-    detail = shopify_simulator.requests_of("graphql:ProductDetail")[0].json()
-    assert detail["query"] == load_document("product_detail").text
+    detail = shopify_simulator.requests_of("graphql:ProductGet")[0].json()
+    assert detail["query"] == load_document("product_get").text
     assert detail["variables"] == {
         "id": camiseta["id"],
         "withStocked": True,
@@ -287,7 +287,7 @@ def test_nothing_to_change_is_a_single_read(api, shop, shopify_simulator, camise
     response = link(api, camiseta["id"], options={"save_name": False, "save_description": False, "save_images": False})
 
     assert response.status_code == 200
-    assert graphql_operations(shopify_simulator) == ["ProductDetail"]
+    assert graphql_operations(shopify_simulator) == ["ProductGet"]
     assert ProductAssociation.objects.get().shopify_product_title == "Camiseta básica"
 
 
@@ -300,7 +300,7 @@ def test_a_product_deleted_meanwhile_is_a_clear_error_and_nothing_is_saved(
 
     assert response.status_code == 404
     assert response.json()["code"] == "shopify_product_missing"
-    assert graphql_operations(shopify_simulator) == ["ProductDetail"]
+    assert graphql_operations(shopify_simulator) == ["ProductGet"]
     assert ProductAssociation.objects.count() == 0
 
 
@@ -308,11 +308,11 @@ def test_a_product_deleted_between_the_read_and_the_write_saves_nothing(
     api, shop, shopify_simulator, camiseta, dropi_camiseta
 ):
     def read_then_delete(simulator, shop_domain, variables):
-        answer = shopify_products.product_detail(simulator, shop_domain, variables)
+        answer = shopify_products.product_get(simulator, shop_domain, variables)
         delete_product(simulator, shop_domain, variables["id"])
         return answer
 
-    shopify_simulator.graphql_handlers["ProductDetail"] = read_then_delete
+    shopify_simulator.graphql_handlers["ProductGet"] = read_then_delete
 
     response = link(api, camiseta["id"])
 
@@ -410,10 +410,10 @@ def test_the_first_link_of_a_shop_looks_up_its_location(api, shop, shopify_simul
 
     assert (first.json()["shopify_calls"], second.json()["shopify_calls"]) == (3, 2)
     assert graphql_operations(shopify_simulator) == [
-        "PrimaryLocation",
-        "ProductDetail",
+        "LocationPrimary",
+        "ProductGet",
         "ProductSet",
-        "ProductDetail",
+        "ProductGet",
         "ProductSet",
     ]
 
@@ -499,7 +499,7 @@ def test_a_simple_dropi_product_sets_the_stock_of_a_single_variant_product(
     response = link(api, target["id"], options={"save_name": False, "save_description": False, "save_images": False})
 
     assert response.status_code == 200, response.content
-    assert graphql_operations(shopify_simulator) == ["ProductDetail", "ProductSet"]
+    assert graphql_operations(shopify_simulator) == ["ProductGet", "ProductSet"]
     assert find_product(shopify_simulator, SHOP, target["id"])["variants"][0]["inventory"] == {location_known.id: 33}
 
 
@@ -517,8 +517,8 @@ def test_linking_without_the_inventory_permission_changes_everything_but_the_sto
     )
 
     assert response.status_code == 200, response.content
-    assert graphql_operations(shopify_simulator) == ["ProductDetail", "ProductSet"]
-    assert shopify_simulator.requests_of("graphql:ProductDetail")[0].json()["variables"] == {"id": camiseta["id"]}
+    assert graphql_operations(shopify_simulator) == ["ProductGet", "ProductSet"]
+    assert shopify_simulator.requests_of("graphql:ProductGet")[0].json()["variables"] == {"id": camiseta["id"]}
     variant = shopify_simulator.requests_of("graphql:ProductSet")[0].json()["variables"]["input"]["variants"][0]
     assert variant["price"] == "39900.00"
     assert "inventoryQuantities" not in variant

@@ -6,6 +6,7 @@
 - lifecycle: install, uninstall and purge of a shop.
 - deliveries: order and abandoned-cart flow deliveries (exactly once).
 - callback: Ecomdrop's callback that tags orders.
+- orders: the Pedidos list (recent Shopify orders with their deliveries).
 - dropi_account: the shop's Dropi token and country as other apps use them, token checks,
   the pause after Dropi's "Too Many Attempts".
 

@@ -23,10 +23,20 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from connector.errors import ApplicationError
 from connector.sessions import shopify_admin_client
-from connector.shopify.errors import ShopifyAuthError, ShopifyError, ShopifyForbidden
+from connector.shopify import ids
+from connector.shopify.errors import ShopifyError
+from connector.shopify.failures import (
+    MerchantAnswer,
+    ShopifyFailure,
+    shopify_error_as_application_error,
+    shopify_failure,
+)
+from connector.shopify.orders import order_find_by_name
+from connector.shopify.tags import tags_add
 from shops.models import FlowDelivery, ShopConfiguration
 from shops.services.configuration import callback_secret_hash_candidates
 
@@ -42,10 +52,32 @@ STATUS_TAGS = {
 DEFAULT_TAG = "ecomdrop-processed"
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
-ORDER_GID_PREFIX = "gid://shopify/Order/"
 # The order id of the sample order sent by deliveries.flow_delivery_send_test: no Shopify
 # order has it.
-TEST_ORDER_GID = f"{ORDER_GID_PREFIX}0"
+TEST_ORDER_GID = ids.gid("Order", 0)
+_FORBIDDEN = MerchantAnswer(
+    gettext_lazy("Shopify does not allow this app to change the order."), code="shopify_forbidden", status=403
+)
+# 4xx answers tell Ecomdrop that calling again cannot help; 502 that it may.
+SHOPIFY_ANSWERS = {
+    # Includes ShopifyReauthorizationRequired: only the merchant opening the app again helps.
+    ShopifyFailure.AUTH: MerchantAnswer(
+        gettext_lazy(
+            "Shopify no longer accepts this app's access to the shop, so no order was changed. "
+            "Open the app from the Shopify admin (or install it again)."
+        ),
+        code="shopify_access",
+        status=403,
+    ),
+    ShopifyFailure.FORBIDDEN: _FORBIDDEN,
+    ShopifyFailure.LOCKED: _FORBIDDEN,
+    ShopifyFailure.MISSING: MerchantAnswer(
+        gettext_lazy("The order was not found in this shop."), code="not_found", status=404
+    ),
+}
+SHOPIFY_OTHERWISE = MerchantAnswer(
+    gettext_lazy("Shopify did not accept the tags right now; call again later."), code="shopify", status=502
+)
 
 
 @dataclass(frozen=True)
@@ -106,22 +138,34 @@ def callback_tags(body: dict[str, Any]) -> list[str]:
 
 
 def _order_reference(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The order GID (from a GID or a number) and the order name the body gives."""
     order_id = body.get("orderId", body.get("order_id"))
     order_name = body.get("orderName", body.get("order_name"))
-    order_id = str(order_id).strip() if order_id not in (None, "") else None
     order_name = str(order_name).strip() if order_name not in (None, "") else None
-    if order_id and not (order_id.startswith(ORDER_GID_PREFIX) and order_id[len(ORDER_GID_PREFIX) :].isdigit()):
-        order_id = f"{ORDER_GID_PREFIX}{order_id}" if order_id.isdigit() else None
-    return order_id, (order_name[:64] if order_name else None)
+    order_gid = ids.order_gid(order_id) if order_id not in (None, "") else None
+    return order_gid, (order_name[:64] if order_name else None)
 
 
-def _find_order_by_name(shop: str, name: str) -> tuple[str, str] | None:
-    wanted = name if name.startswith("#") else f"#{name}"
-    result = shopify_admin_client(shop=shop).execute("order_by_name", {"query": f"name:{wanted}"})
-    for node in ((result.data.get("orders") or {}).get("nodes")) or []:
-        if str(node.get("name", "")).lstrip("#") == wanted.lstrip("#"):
-            return str(node["id"]), str(node["name"])
-    return None
+def _order_tag(*, shop: str, order_id: str | None, order_name: str, tags: list[str]) -> tuple[str, str]:
+    """Add ``tags`` to the order (found by name when there is no id); returns its id and name.
+
+    Raises ApplicationError: 404 (no such order), 403 (Shopify refuses the token or the
+    change), 502 (Shopify failed; tagging again is harmless).
+    """
+    client = shopify_admin_client(shop=shop)
+    try:
+        if order_id is None:
+            found = order_find_by_name(client, name=order_name)
+            if found is None:
+                raise ApplicationError(
+                    _("Order %(name)s was not found in this shop.") % {"name": order_name}, code="not_found", status=404
+                )
+            order_id, order_name = found.id, found.name
+        tags_add(client, resource_id=order_id, tags=tags)
+    except ShopifyError as error:
+        logger.warning("Callback could not tag the order: %s", shopify_failure(error), extra={"shop": shop})
+        raise shopify_error_as_application_error(error, answers=SHOPIFY_ANSWERS, otherwise=SHOPIFY_OTHERWISE) from error
+    return order_id, order_name
 
 
 def _test_delivery(shop: str, order_id: str | None, order_name: str | None) -> tuple[bool, FlowDelivery | None]:
@@ -129,7 +173,7 @@ def _test_delivery(shop: str, order_id: str | None, order_name: str | None) -> t
     test delivery it answers (None when there is none)."""
     test_deliveries = FlowDelivery.objects.filter(shop=shop, kind=FlowDelivery.Kind.TEST).order_by("-id")
     if order_id is not None:
-        if order_id.removeprefix(ORDER_GID_PREFIX).lstrip("0") != "":
+        if ids.numeric_id(order_id).lstrip("0") != "":
             return False, None
         return True, test_deliveries.first()
     wanted = (order_name or "").lstrip("#")
@@ -181,43 +225,9 @@ def ecomdrop_callback_apply(*, configuration: ShopConfiguration, body: dict[str,
         logger.info("Callback of a test event", extra={"shop": shop})
         name = test_delivery.order_name if test_delivery is not None else ""
         return CallbackResult(order_id=order_id or TEST_ORDER_GID, order_name=name, tags=tags, test=True)
-    try:
-        if order_id is None:
-            found = _find_order_by_name(shop, order_name or "")
-            if found is None:
-                raise ApplicationError(
-                    _("Order %(name)s was not found in this shop.") % {"name": order_name}, code="not_found", status=404
-                )
-            order_id, order_name = found
-        shopify_admin_client(shop=shop).execute("tags_add", {"id": order_id, "tags": tags}, user_errors_at="tagsAdd")
-    except ShopifyAuthError as error:
-        # Includes ShopifyReauthorizationRequired: only the merchant opening the app again helps.
-        logger.warning("Callback: Shopify no longer accepts the shop's token", extra={"shop": shop})
-        raise ApplicationError(
-            _(
-                "Shopify no longer accepts this app's access to the shop, so no order was changed. "
-                "Open the app from the Shopify admin (or install it again)."
-            ),
-            code="shopify_access",
-            status=403,
-        ) from error
-    except ShopifyForbidden as error:
-        logger.warning("Callback: Shopify refused access to the order", extra={"shop": shop})
-        raise ApplicationError(
-            _("Shopify does not allow this app to change the order."), code="shopify_forbidden", status=403
-        ) from error
-    except ShopifyError as error:
-        user_errors = getattr(error, "user_errors", None)
-        if user_errors and any("exist" in user_error.message.lower() for user_error in user_errors):
-            raise ApplicationError(_("The order was not found in this shop."), code="not_found", status=404) from error
-        logger.warning("Callback could not tag the order: %s", type(error).__name__, extra={"shop": shop})
-        raise ApplicationError(
-            _("Shopify did not accept the tags right now; call again later."), code="shopify", status=502
-        ) from error
-
-    numeric_id = order_id.rsplit("/", 1)[-1]
+    order_id, order_name = _order_tag(shop=shop, order_id=order_id, order_name=order_name or "", tags=tags)
     deliveries = FlowDelivery.objects.filter(
-        shop=shop, kind=FlowDelivery.Kind.ORDER_CREATED, shopify_object_id=numeric_id
+        shop=shop, kind=FlowDelivery.Kind.ORDER_CREATED, shopify_object_id=ids.numeric_id(order_id)
     )
     _record_on_deliveries(deliveries, body=body, tags=tags)
     logger.info("Callback tagged an order", extra={"shop": shop})

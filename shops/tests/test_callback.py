@@ -67,7 +67,7 @@ def test_every_order_reference_form_works(client, shop, shopify_simulator, refer
 
     assert response.status_code == 200, response.content
     assert order["tags"] == ["a", "b", "ecomdrop-completed"]
-    assert shopify_simulator.count("graphql:OrderByName") == expected_lookups
+    assert shopify_simulator.count("graphql:OrderFindByName") == expected_lookups
 
 
 @pytest.mark.parametrize(

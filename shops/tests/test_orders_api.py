@@ -65,12 +65,26 @@ def test_orders_come_25_per_page_with_cursors_and_delivery_states(api, shop, sho
 
 
 def test_shopify_down_is_a_clear_error(api, shop, shopify_simulator):
-    shopify_simulator.fail_next("graphql:RecentOrders", status=503)
+    shopify_simulator.fail_next("graphql:OrdersRecent", status=503)
 
     response = api("/app/api/orders")
 
     assert response.status_code == 502
     assert "Shopify" in response.json()["error"]
+
+
+def test_orders_shopify_has_not_approved_are_a_403_naming_protected_data(api, shop, shopify_simulator):
+    from simulators.shopify import GraphQLErrors
+
+    def refuse(simulator, shop_domain, variables):
+        raise GraphQLErrors([{"message": "Not approved to access Order", "extensions": {"code": "ACCESS_DENIED"}}])
+
+    shopify_simulator.graphql_handlers["OrdersRecent"] = refuse
+
+    response = api("/app/api/orders")
+
+    assert response.status_code == 403
+    assert "datos protegidos" in response.json()["error"]
 
 
 def test_resend_a_failed_delivery_and_refuse_other_shops(api, shop, ecomdrop_simulator):
@@ -105,4 +119,4 @@ def test_the_orders_page_renders_without_calling_shopify(client, shop, shopify_s
 
     assert response.status_code == 200
     assert "Enviar evento de prueba" in response.content.decode()
-    assert shopify_simulator.count("graphql:RecentOrders") == 0
+    assert shopify_simulator.count("graphql:OrdersRecent") == 0

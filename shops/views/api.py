@@ -4,8 +4,6 @@ call a service and answer JSON; errors the merchant can act on come back as Appl
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db.models import Q
 from django.http import JsonResponse
@@ -14,14 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from connector.embedded import EmbeddedHttpRequest, api_error, embedded_view, read_json
 from connector.errors import ApplicationError
-from connector.sessions import shopify_admin_client
-from connector.shopify.errors import ShopifyError, ShopifyForbidden
+from connector.shopify import ids
 from shops import services
 from shops.models import FlowDelivery, ShopConfiguration
-from shops.services import deliveries
+from shops.services import deliveries, orders
 from shops.views.pages import FLOWS_CLEARED_NOTICE, configuration_state, delivery_json, request_configuration
-
-ORDERS_PER_PAGE = 25
 
 
 @embedded_view
@@ -156,47 +151,41 @@ def api_callback_secret(request: EmbeddedHttpRequest, action: str) -> JsonRespon
 @require_GET
 def api_orders(request: EmbeddedHttpRequest) -> JsonResponse:
     """A page of recent Shopify orders (cursor pagination) with each order's delivery state."""
-    variables: dict[str, Any] = {"first": ORDERS_PER_PAGE}
-    if request.GET.get("before"):
-        variables = {"last": ORDERS_PER_PAGE, "before": request.GET["before"][:200]}
-    elif request.GET.get("after"):
-        variables["after"] = request.GET["after"][:200]
     try:
-        result = shopify_admin_client(shop=request.shop).execute("recent_orders", variables)
-    except ShopifyForbidden:
-        return JsonResponse(
-            {"error": _("Shopify has not approved this app to read orders (protected customer data).")}, status=403
+        recent = orders.orders_recent_get(
+            shop=request.shop, after=request.GET.get("after", ""), before=request.GET.get("before", "")
         )
-    except ShopifyError:
-        return JsonResponse({"error": _("Shopify is not answering right now. Try again in a minute.")}, status=502)
-    connection = result.data.get("orders") or {}
-    nodes = connection.get("nodes") or []
-    ids = [str(node.get("legacyResourceId") or str(node.get("id", "")).rsplit("/", 1)[-1]) for node in nodes]
-    by_order = {
-        delivery.shopify_object_id: delivery
-        for delivery in FlowDelivery.objects.filter(
-            shop=request.shop, kind=FlowDelivery.Kind.ORDER_CREATED, shopify_object_id__in=ids
-        )
-    }
+    except ApplicationError as error:
+        return api_error(error)
     orders_json = []
-    for node, order_id in zip(nodes, ids, strict=True):
-        money = ((node.get("totalPriceSet") or {}).get("shopMoney")) or {}
-        delivery = by_order.get(order_id)
+    for order in recent.orders:
+        delivery = recent.deliveries.get(order.numeric_id)
         orders_json.append(
             {
-                "id": order_id,
-                "name": node.get("name"),
-                "created_at": node.get("createdAt"),
-                "financial_status": node.get("displayFinancialStatus"),
-                "fulfillment_status": node.get("displayFulfillmentStatus"),
-                "total": money.get("amount"),
-                "currency": money.get("currencyCode"),
-                "tags": node.get("tags") or [],
-                "admin_url": f"https://{request.shop}/admin/orders/{order_id}",
+                "id": order.numeric_id,
+                "name": order.name,
+                "created_at": order.created_at.isoformat() if order.created_at else None,
+                "financial_status": order.financial_status,
+                "fulfillment_status": order.fulfillment_status,
+                "total": str(order.total.amount) if order.total else None,
+                "currency": order.total.currency_code if order.total else None,
+                "tags": list(order.tags),
+                "admin_url": ids.admin_url(shop=request.shop, section="orders", resource_id=order.id),
                 "delivery": delivery_json(delivery) if delivery else None,
             }
         )
-    return JsonResponse({"orders": orders_json, "page_info": connection.get("pageInfo") or {}})
+    page_info = recent.page_info
+    return JsonResponse(
+        {
+            "orders": orders_json,
+            "page_info": {
+                "hasNextPage": page_info.has_next_page,
+                "hasPreviousPage": page_info.has_previous_page,
+                "startCursor": page_info.start_cursor,
+                "endCursor": page_info.end_cursor,
+            },
+        }
+    )
 
 
 @embedded_view
