@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from shops.models import FlowDelivery
-from shops.services import deliveries
+from shops.services import deliveries, delivery_job
 from shops.tests.factories import ShopConfigurationFactory
 from shops.tests.payloads import checkout_payload, order_payload
 from shops.views.pages import delivery_problem
@@ -596,7 +596,7 @@ def test_a_worker_taken_over_before_skipping_leaves_the_delivery_to_the_other(
         FlowDelivery.objects.filter(pk=delivery.pk).update(lease_owner="another-worker")
         return FlowDelivery.SkipReason.NO_FLOW, ""
 
-    monkeypatch.setattr(deliveries, "_skip_reason", taken_over_meanwhile)
+    monkeypatch.setattr(delivery_job, "_skip_reason", taken_over_meanwhile)
 
     assert deliveries.flow_delivery_process(delivery_id=delivery.pk) == Status.PROCESSING
     delivery.refresh_from_db()
