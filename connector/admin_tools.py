@@ -1,15 +1,15 @@
 """Building blocks shared by every admin page of the console.
 
 Owns: CSV export of a selection, links between a shop's rows, a paginator for very large
-tables, a filter box for one shop and the base ModelAdmin with the console's defaults. Must not hold business rules:
-admin actions call services.
+tables, a filter box for one shop, bookmarks of renamed filters and the base ModelAdmin with
+the console's defaults. Must not hold business rules: admin actions call services.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.contrib import admin
@@ -17,7 +17,7 @@ from django.contrib.admin.views.main import PAGE_VAR
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -169,6 +169,18 @@ def search_term_as_one_phrase(search_term: str) -> str:
     return '"' + term.replace("\\", "\\\\") + '"'
 
 
+def renamed_filters_query(query: QueryDict, renamed: Mapping[str, str]) -> QueryDict:
+    """``query`` with the filters on a renamed field under its new name (``status__exact=failed``
+    → ``state__exact=failed``), so a bookmark made before the rename shows the same rows."""
+    moved = query.copy()
+    for key in list(query):
+        field, separator, lookup = key.partition("__")
+        if field in renamed:
+            moved.setlist(renamed[field] + separator + lookup, query.getlist(key))
+            del moved[key]
+    return moved
+
+
 class ConsoleModelAdmin(admin.ModelAdmin):
     """Defaults for every table of the console: fast on big tables, CSV export."""
 
@@ -178,6 +190,13 @@ class ConsoleModelAdmin(admin.ModelAdmin):
     # True where a search is a name with spaces ("Camiseta negra talla M"): with ``^`` prefix
     # fields, splitting it into words would look for rows starting with every word.
     search_as_one_phrase = False
+    # Fields renamed since staff bookmarked filtered lists: {old name: new name}.
+    renamed_filters: Mapping[str, str] = {}
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        if self.renamed_filters:
+            request.GET = renamed_filters_query(request.GET, self.renamed_filters)
+        return super().changelist_view(request, extra_context)
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         if self.search_as_one_phrase:

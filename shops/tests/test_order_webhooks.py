@@ -56,7 +56,7 @@ def test_an_order_without_id_fails_the_event_without_retrying(account, post_webh
     run_worker()
 
     event = WebhookEvent.objects.get()
-    assert event.status == WebhookEvent.Status.FAILED
+    assert event.state == WebhookEvent.Status.FAILED
     assert event.attempts == 1
     assert not FlowDelivery.objects.exists()
 
