@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import collections
 import datetime
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -30,6 +31,8 @@ from connector import task_queue
 from connector.work.jobs import Job, LostReason, Row
 from connector.work.leases import rows_of
 from connector.work.queue import work_queue_is_database, work_schedule
+
+logger = logging.getLogger(__name__)
 
 LOST_TASK_EXPLANATION = (
     "The worker running this task stopped before it finished (killed, or it lost its database "
@@ -71,6 +74,9 @@ def _recover(job: Job[Row], row: Row, reason: LostReason, now: datetime.datetime
     rows_of(job).filter(pk=row.pk).update(**updates)
     if updates.get("state", row.state) in job.waiting_states:
         work_schedule(job=job, pk=row.pk)
+    logger.warning(
+        "Recovered lost work (%s, %s): %s", job.name, reason, recovery.outcome, extra={"job": job.name, "row": row.pk}
+    )
     return recovery.outcome
 
 

@@ -19,12 +19,13 @@ from django.utils.translation import gettext
 from connector.errors import ApplicationError
 from shops.models import FlowDelivery, ShopConfiguration
 from shops.services.delivery_job import (  # noqa: F401 (the public names of deliveries)
+    FLOW_DELIVERY,
     RESENDABLE,
     _schedule,
+    flow_deliveries_recover,
     flow_delivery_process,
     flow_delivery_process_due,
     flow_delivery_recover_stale,
-    flow_delivery_requeue_overdue,
     flow_delivery_resend,
 )
 from shops.services.delivery_payloads import (
@@ -121,12 +122,12 @@ def flow_delivery_record_checkout(*, shop: str, checkout: dict[str, Any]) -> tup
         checkout_token=token,
         run_after=timezone.now() + delay,
     )
-    if checkout.get("completed_at") and delivery.status == Status.PENDING:
-        FlowDelivery.objects.filter(pk=delivery.pk, status=Status.PENDING).update(
-            status=Status.SKIPPED, skip_reason=Skip.CONVERTED, updated_at=timezone.now()
+    if checkout.get("completed_at") and delivery.state == Status.PENDING:
+        FlowDelivery.objects.filter(pk=delivery.pk, state=Status.PENDING).update(
+            state=Status.SKIPPED, skip_reason=Skip.CONVERTED, updated_at=timezone.now()
         )
     elif not created:
-        FlowDelivery.objects.filter(pk=delivery.pk, status=Status.PENDING).update(
+        FlowDelivery.objects.filter(pk=delivery.pk, state=Status.PENDING).update(
             phone=buyer.phone,
             email=buyer.email,
             customer_id=buyer.customer_id[:64],

@@ -1,13 +1,17 @@
-"""What flow deliveries need to know about a merchant's Ecomdrop account.
+"""What flow deliveries need from a merchant's Ecomdrop account, and the buyer's contact there.
 
 Owns: which contact custom field receives each order value (defaults and the shop's
 overrides), the account's custom fields and flows (cached per API key, never keyed by the key
-itself), and whether a flow exists. Must not write deliveries.
+itself), whether a flow exists, and the contact steps of a delivery: find or create the
+buyer's contact and set the order's fields, skipping what an earlier attempt did. Must not
+write deliveries (the caller records the progress) nor send a flow.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
@@ -72,3 +76,65 @@ def ecomdrop_flow_exists(client: EcomdropClient, api_key: str, flow_id: str) -> 
     return flow_id in _cached_ids("flow-ids", api_key, fetch) or flow_id in _cached_ids(
         "flow-ids", api_key, fetch, fresh=True
     )
+
+
+@dataclass
+class ContactProgress:
+    """How far the contact steps of one delivery got; kept on the delivery between attempts,
+    so a retry continues where the last attempt stopped. Updated as each step succeeds."""
+
+    contact_id: str = ""
+    fields_set: set[str] = field(default_factory=set)
+    missing: set[str] = field(default_factory=set)  # fields the account lacks (never sent)
+
+
+@dataclass(frozen=True)
+class Buyer:
+    phone: str
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+
+
+def ecomdrop_contact_prepare(
+    *,
+    client: EcomdropClient,
+    api_key: str,
+    buyer: Buyer,
+    values_by_name: dict[str, str],
+    progress: ContactProgress,
+    before_call: Callable[[], None],
+) -> None:
+    """Find or create the buyer's contact and set each order value on its custom field.
+
+    ``before_call`` runs before every Ecomdrop call (the caller renews its lease there and may
+    stop by raising). Fields the account lacks are listed in ``progress.missing`` and never
+    sent. Raises EcomdropError; ``progress`` then says what was done.
+    """
+    field_ids: dict[str, str] = {}
+    if values_by_name:
+        before_call()
+        field_ids = ecomdrop_custom_field_ids(client, api_key)
+        # The account lacks these contact fields: the data cannot be stored (said on the
+        # delivery and on the Configuración page), never sent as unknown fields.
+        progress.missing = {name for name in values_by_name if name not in field_ids}
+    known = {name: value for name, value in values_by_name.items() if name in field_ids}
+    if not progress.contact_id:
+        before_call()
+        contact = client.find_contact_by_phone(phone=buyer.phone)
+        if contact is None:
+            before_call()
+            contact = client.create_contact(
+                phone=buyer.phone,
+                email=buyer.email,
+                first_name=buyer.first_name,
+                last_name=buyer.last_name,
+                fields=known,
+            )
+            progress.fields_set = set(known)
+        progress.contact_id = contact.id[:255]
+    for name, value in known.items():
+        if name not in progress.fields_set:
+            before_call()
+            client.set_contact_field(contact_id=progress.contact_id, field_id=field_ids[name], value=value)
+            progress.fields_set.add(name)

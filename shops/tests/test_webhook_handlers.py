@@ -92,7 +92,7 @@ def test_deliveries_for_an_uninstalled_shop_are_stored_and_handled(deliver):
     assert not ShopConfiguration.objects.get(shop=SHOP).is_installed
     # The order is recorded and its flow skipped: the app is uninstalled.
     delivery = FlowDelivery.objects.get(shop=SHOP, shopify_object_id="1001")
-    assert (delivery.status, delivery.skip_reason) == (FlowDelivery.Status.SKIPPED, FlowDelivery.SkipReason.UNINSTALLED)
+    assert (delivery.state, delivery.skip_reason) == (FlowDelivery.Status.SKIPPED, FlowDelivery.SkipReason.UNINSTALLED)
 
 
 def test_an_uninstall_older_than_the_last_install_changes_nothing(deliver):
