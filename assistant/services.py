@@ -22,9 +22,16 @@ from django.utils.translation import gettext_lazy as _
 from assistant import rendering, validators
 from assistant.bot_fields import DEFAULT_BOT_FIELDS, ai_profile_account_changed  # noqa: F401 (public names)
 from assistant.models import AIConfiguration
-from assistant.sync import LEASE, _backend_queues, _enqueue, ai_profile_sync, ai_profile_sync_process_due  # noqa: F401
+from assistant.sync import (  # noqa: F401 (public names of the sync)
+    AI_PROFILE_SYNC,
+    LEASE,
+    ai_profile_sync,
+    ai_profile_sync_process_due,
+    ai_profile_syncs_recover,
+)
 from assistant.validators import ProfileError
 from connector.errors import ApplicationError
+from connector.work import work_schedule
 from shops.selectors import shop_configuration_get
 
 logger = logging.getLogger(__name__)
@@ -101,7 +108,6 @@ def ai_profile_save(*, shop: str, data: Any, base_revision: int | None = None) -
     """
     cleaned = ai_profile_clean(data=data)
     _get_or_create(shop)
-    queues = _backend_queues()
     with transaction.atomic():
         configuration = AIConfiguration.objects.select_for_update().get(shop=shop)
         replaced_newer = base_revision is not None and configuration.revision != base_revision
@@ -110,10 +116,7 @@ def ai_profile_save(*, shop: str, data: Any, base_revision: int | None = None) -
         configuration.revision += 1
         _mark_pending(configuration)
         configuration.save(update_fields=[*cleaned, "revision", *PENDING_FIELDS, "updated_at"])
-        if queues:
-            _enqueue(configuration.pk)
-    if not queues:
-        _enqueue(configuration.pk)
+        work_schedule(job=AI_PROFILE_SYNC, pk=configuration.pk)
     logger.info(
         "AI profile saved (revision %s)", configuration.revision, extra={"shop": shop, "replaced": replaced_newer}
     )
@@ -130,7 +133,6 @@ def ai_configuration_save(*, configuration: AIConfiguration) -> AIConfiguration:
     cleaned = ai_profile_clean(data=configuration.profile())
     for part, value in cleaned.items():
         setattr(configuration, part, value)
-    queues = _backend_queues()
     with transaction.atomic():
         _mark_pending(configuration)
         if configuration.pk is None:
@@ -140,21 +142,18 @@ def ai_configuration_save(*, configuration: AIConfiguration) -> AIConfiguration:
             current = AIConfiguration.objects.select_for_update().filter(pk=configuration.pk)
             configuration.revision = (current.values_list("revision", flat=True).first() or 0) + 1
             configuration.save(update_fields=["shop", *cleaned, "revision", *PENDING_FIELDS, "updated_at"])
-        if queues:
-            _enqueue(configuration.pk)
-    if not queues:
-        _enqueue(configuration.pk)
+        work_schedule(job=AI_PROFILE_SYNC, pk=configuration.pk)
     configuration.refresh_from_db()
     return configuration
 
 
-PENDING_FIELDS = ("sync_status", "sync_attempts", "sync_next_attempt_at")
+PENDING_FIELDS = ("state", "attempts", "next_attempt_at")
 
 
 def _mark_pending(configuration: AIConfiguration) -> None:
-    configuration.sync_status = SyncStatus.PENDING
-    configuration.sync_attempts = 0
-    configuration.sync_next_attempt_at = None
+    configuration.state = SyncStatus.PENDING
+    configuration.attempts = 0
+    configuration.next_attempt_at = None
 
 
 def ai_profile_sync_request(*, configuration: AIConfiguration) -> AIConfiguration:
@@ -167,17 +166,14 @@ def ai_profile_sync_request(*, configuration: AIConfiguration) -> AIConfiguratio
     if shop_configuration is None or not shop_configuration.ecomdrop_api_key:
         raise ApplicationError(gettext("Connect your Ecomdrop API key first."), code="no_api_key")
     now = timezone.now()
-    queues = _backend_queues()
     with transaction.atomic():
         requested = (
             AIConfiguration.objects.filter(pk=configuration.pk)
-            .filter(Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lt=now))
-            .update(sync_status=SyncStatus.PENDING, sync_attempts=0, sync_next_attempt_at=None)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            .update(state=SyncStatus.PENDING, attempts=0, next_attempt_at=None, updated_at=now)
         )
-        if requested and queues:
-            _enqueue(configuration.pk)
-    if requested and not queues:
-        _enqueue(configuration.pk)
+        if requested:
+            work_schedule(job=AI_PROFILE_SYNC, pk=configuration.pk)
     configuration.refresh_from_db()
     return configuration
 
@@ -188,9 +184,7 @@ def ai_profile_sync_after_ecomdrop_connected(*, shop: str) -> bool:
 
     A synced or pending profile is left alone; a shop without a profile gets none.
     """
-    configuration = AIConfiguration.objects.filter(
-        shop=shop, sync_status__in=[SyncStatus.FAILED, SyncStatus.NEVER]
-    ).first()
+    configuration = AIConfiguration.objects.filter(shop=shop, state__in=[SyncStatus.FAILED, SyncStatus.NEVER]).first()
     if configuration is None:
         return False
     ai_profile_sync_request(configuration=configuration)

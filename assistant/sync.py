@@ -1,27 +1,25 @@
 """The sync of the AI assistant profile to Ecomdrop: its states and transitions.
 
 Owns: writing the saved profile — each part, and the whole profile as text — to the bot
-fields of the merchant's Ecomdrop account (``bot_fields``), as a background task. A worker
-claims the row with a conditional UPDATE and a lease; retryable Ecomdrop errors (5xx,
-timeouts, 429) schedule another attempt with exponential back-off and jitter, up to
-AI_PROFILE_SYNC_MAX_ATTEMPTS; a refused key or request fails at once. Writing a bot field is
-idempotent, so an attempt repeated after a lost answer or a lost worker does no harm. The sync
-is recorded against the revision it read: a save that lands meanwhile is synced again, never
-reported as synced. No transaction is open during an HTTP call; vendor calls go through
-connector/ecomdrop. Logs carry ids, never profile content.
+fields of the merchant's Ecomdrop account (``bot_fields``), as a job on the leased-work
+machine (``AI_PROFILE_SYNC`` below). States: never → pending → synced / failed; a save or
+"Sincronizar ahora" makes it pending again. A worker claims the row (the machine's conditional
+UPDATE and lease); retryable Ecomdrop errors (5xx, timeouts, 429) schedule another attempt with
+exponential back-off and jitter, up to AI_PROFILE_SYNC_MAX_ATTEMPTS; a refused key or request
+fails at once. Its own rule is the revision check: the sync is recorded against the revision
+it read, so a save that lands meanwhile is synced again, never reported as synced. Writing a
+bot field is idempotent, so an attempt repeated after a lost answer or a lost worker does no
+harm. No transaction is open during an HTTP call; vendor calls go through connector/ecomdrop.
+Logs carry ids, never profile content.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
-import random
-import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from assistant import rendering
@@ -35,7 +33,22 @@ from assistant.bot_fields import (
 )
 from assistant.models import AIConfiguration
 from connector.ecomdrop.client import EcomdropClient
-from connector.ecomdrop.errors import EcomdropError, EcomdropRateLimited
+from connector.ecomdrop.errors import EcomdropError
+from connector.work import (
+    Claim,
+    Job,
+    LostReason,
+    Recovery,
+    RetryPolicy,
+    requested_wait,
+    work_claim,
+    work_finish,
+    work_requeue,
+    work_requeue_lost,
+    work_retry_or_fail,
+    work_run_due,
+    work_state,
+)
 from shops.selectors import shop_configuration_get
 
 logger = logging.getLogger(__name__)
@@ -43,70 +56,62 @@ logger = logging.getLogger(__name__)
 SyncStatus = AIConfiguration.SyncStatus
 
 LEASE = datetime.timedelta(minutes=5)
+WORKER_LOST = "WorkerLost: the worker stopped during the sync."
 
 
-def _backend_queues() -> bool:
-    """Whether the task backend queues jobs (database) rather than running them at enqueue.
-
-    A queueing backend gets the job inside the caller's transaction, so it commits with the
-    data; a backend that runs the task at once (``immediate``, tests) is called after the
-    transaction, so no HTTP call ever runs inside it.
-    """
-    from assistant.tasks import sync_ai_profile
-
-    return sync_ai_profile.get_backend().supports_defer
-
-
-def _enqueue(configuration_id: int, *, run_after: datetime.datetime | None = None) -> None:
-    from assistant.tasks import sync_ai_profile
-
-    task = sync_ai_profile
-    if run_after is not None:
-        if not task.get_backend().supports_defer:
-            return  # immediate backend (tests): due syncs are run by ai_profile_sync_process_due
-        task = task.using(run_after=run_after)
-    task.enqueue(configuration_id)
-
-
-def _claim(configuration_id: int, owner: str) -> bool:
-    now = timezone.now()
-    claimed = (
-        AIConfiguration.objects.filter(pk=configuration_id, sync_status=SyncStatus.PENDING)
-        .filter(Q(sync_next_attempt_at__isnull=True) | Q(sync_next_attempt_at__lte=now))
-        .filter(Q(sync_lease_until__isnull=True) | Q(sync_lease_until__lt=now))
-        .update(sync_lease_owner=owner, sync_lease_until=now + LEASE, sync_attempts=F("sync_attempts") + 1)
+def _retry_policy() -> RetryPolicy:
+    return RetryPolicy(
+        base_seconds=settings.AI_PROFILE_SYNC_RETRY_BASE_SECONDS,
+        max_seconds=settings.AI_PROFILE_SYNC_RETRY_MAX_SECONDS,
+        max_attempts=settings.AI_PROFILE_SYNC_MAX_ATTEMPTS,
     )
-    return claimed == 1
 
 
-def _finish(configuration_id: int, owner: str, **changes: Any) -> int:
-    return AIConfiguration.objects.filter(pk=configuration_id, sync_lease_owner=owner).update(
-        sync_lease_owner="", sync_lease_until=None, **changes
-    )
+def _sync_lost(configuration: AIConfiguration, reason: LostReason, now: datetime.datetime) -> Recovery:
+    """A lost sync is queued again at once (writing the fields twice does no harm), unless the
+    lost attempt was its last: a sync that keeps killing its worker fails."""
+    if reason is LostReason.LEASE and configuration.attempts >= settings.AI_PROFILE_SYNC_MAX_ATTEMPTS:
+        return Recovery("failed", {"state": SyncStatus.FAILED, "next_attempt_at": None, "last_error": WORKER_LOST})
+    return Recovery("requeued", {"next_attempt_at": None})
+
+
+def _process(configuration_id: int) -> str:
+    return ai_profile_sync(configuration_id=configuration_id)
+
+
+# The row is pending while it waits and while a worker holds it (the lease tells them apart).
+AI_PROFILE_SYNC: Job[AIConfiguration] = Job(
+    name="ai_profile_sync",
+    model=AIConfiguration,
+    task="assistant.tasks.sync_ai_profile",
+    process=_process,
+    waiting_states=(SyncStatus.PENDING,),
+    running_states=(SyncStatus.PENDING,),
+    claim_state=None,
+    retry_state=SyncStatus.PENDING,
+    failed_state=SyncStatus.FAILED,
+    lease=lambda: LEASE,
+    retry=_retry_policy,
+    lost=_sync_lost,
+)
 
 
 def ai_profile_sync(*, configuration_id: int) -> str:
     """Write the saved profile to the shop's Ecomdrop bot fields; return the resulting sync status.
 
     Does nothing (returns the current status) when no sync is due or another worker holds the
-    row; in that last case it looks again when that worker's lease ends.
+    row: that worker queues the sync again if a newer save lands while it writes, and the
+    recovery sweep does if it dies.
     """
-    owner = uuid.uuid4().hex
-    if not _claim(configuration_id, owner):
-        row = AIConfiguration.objects.filter(pk=configuration_id).values("sync_status", "sync_lease_until").first()
-        if row is None:
-            return ""
-        lease_until = row["sync_lease_until"]
-        if row["sync_status"] == SyncStatus.PENDING and lease_until and lease_until >= timezone.now():
-            _enqueue(configuration_id, run_after=lease_until + datetime.timedelta(seconds=1))
-        return row["sync_status"]
-
-    configuration = AIConfiguration.objects.get(pk=configuration_id)
+    claim = work_claim(job=AI_PROFILE_SYNC, pk=configuration_id)
+    if claim is None:
+        return work_state(job=AI_PROFILE_SYNC, pk=configuration_id)
+    configuration = claim.row
     revision = configuration.revision
-    shop_configuration = shop_configuration_get(shop=configuration.shop)
     fields = _AccountFields(ids={})
     account = ""
     try:
+        shop_configuration = shop_configuration_get(shop=configuration.shop)
         if shop_configuration is None or not shop_configuration.is_installed:
             raise SyncFailure("NotInstalled")
         if not shop_configuration.ecomdrop_api_key:
@@ -120,27 +125,28 @@ def ai_profile_sync(*, configuration_id: int) -> str:
             _write(client, definitions[key], value, fields)
     except (EcomdropError, SyncFailure) as error:
         remembered = fields.remembered(account) if account else configuration.ecomdrop_field_ids
-        return _fail_or_retry(configuration, owner, error, remembered)
+        return _fail_or_retry(claim, error, remembered)
+    return _record_synced(claim, revision=revision, remembered=fields.remembered(account))
 
-    remembered = fields.remembered(account)
-    now = timezone.now()
-    synced = AIConfiguration.objects.filter(pk=configuration_id, sync_lease_owner=owner, revision=revision).update(
-        sync_status=SyncStatus.SYNCED,
-        synced_at=now,
+
+def _record_synced(claim: Claim[AIConfiguration], *, revision: int, remembered: dict[str, Any]) -> str:
+    """Synced, if the profile is still the revision that was written; otherwise sync again."""
+    synced = work_finish(
+        claim,
+        where={"revision": revision},
+        state=SyncStatus.SYNCED,
+        synced_at=timezone.now(),
         synced_revision=revision,
-        last_sync_error="",
-        sync_attempts=0,
-        sync_next_attempt_at=None,
-        sync_lease_owner="",
-        sync_lease_until=None,
+        last_error="",
+        attempts=0,
+        next_attempt_at=None,
         ecomdrop_field_ids=remembered,
     )
     if synced:
-        logger.info("AI profile synced (revision %s)", revision, extra={"shop": configuration.shop})
+        logger.info("AI profile synced (revision %s)", revision, extra={"shop": claim.row.shop})
         return SyncStatus.SYNCED
     # A newer save landed while this one was being written: send that one too, at once.
-    if _finish(configuration_id, owner, sync_attempts=0, sync_next_attempt_at=None, ecomdrop_field_ids=remembered):
-        _enqueue(configuration_id)
+    work_requeue(claim, attempts=0, ecomdrop_field_ids=remembered)
     return SyncStatus.PENDING
 
 
@@ -150,59 +156,34 @@ def _error_text(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:1000]
 
 
-def _retry_delay(attempts: int, error: Exception) -> datetime.timedelta:
-    base = settings.AI_PROFILE_SYNC_RETRY_BASE_SECONDS
-    cap = settings.AI_PROFILE_SYNC_RETRY_MAX_SECONDS
-    seconds = min(cap, base * 2 ** max(attempts - 1, 0)) * (0.5 + random.random())  # noqa: S311 (jitter)
-    if isinstance(error, EcomdropRateLimited):
-        seconds = max(seconds, error.retry_after)
-    return datetime.timedelta(seconds=seconds)
-
-
-def _fail_or_retry(configuration: AIConfiguration, owner: str, error: Exception, remembered: dict[str, Any]) -> str:
-    attempts = AIConfiguration.objects.filter(pk=configuration.pk).values_list("sync_attempts", flat=True).first() or 0
-    if getattr(error, "retryable", False) and attempts < settings.AI_PROFILE_SYNC_MAX_ATTEMPTS:
-        next_attempt = timezone.now() + _retry_delay(attempts, error)
-        with transaction.atomic():
-            finished = _finish(
-                configuration.pk,
-                owner,
-                sync_next_attempt_at=next_attempt,
-                last_sync_error=_error_text(error),
-                ecomdrop_field_ids=remembered,
-            )
-            if finished:
-                _enqueue(configuration.pk, run_after=next_attempt)
-        logger.info(
-            "AI profile sync will retry (attempt %s): %s",
-            attempts,
-            type(error).__name__,
-            extra={"shop": configuration.shop},
-        )
-        return SyncStatus.PENDING
-    _finish(
-        configuration.pk,
-        owner,
-        sync_status=SyncStatus.FAILED,
-        sync_next_attempt_at=None,
-        last_sync_error=_error_text(error),
-        ecomdrop_field_ids=remembered,
+def _fail_or_retry(claim: Claim[AIConfiguration], error: Exception, remembered: dict[str, Any]) -> str:
+    # Read again: a save during the sync starts the count again.
+    attempts = AIConfiguration.objects.filter(pk=claim.pk).values_list("attempts", flat=True).first() or 0
+    kept = {"ecomdrop_field_ids": remembered}
+    state = work_retry_or_fail(
+        claim,
+        retryable=bool(getattr(error, "retryable", False)),
+        attempt=attempts,
+        error_text=_error_text(error),
+        retry_after=requested_wait(error),
+        retry_changes=kept,
+        fail_changes=kept,
     )
-    logger.warning(
-        "AI profile sync failed: %s", getattr(error, "kind", type(error).__name__), extra={"shop": configuration.shop}
-    )
-    return SyncStatus.FAILED
+    shop = {"shop": claim.row.shop}
+    if state == SyncStatus.PENDING:
+        logger.info("AI profile sync will retry (attempt %s): %s", attempts, type(error).__name__, extra=shop)
+    elif state == SyncStatus.FAILED:
+        logger.warning("AI profile sync failed: %s", getattr(error, "kind", type(error).__name__), extra=shop)
+    return state or work_state(job=AI_PROFILE_SYNC, pk=claim.pk)
 
 
 def ai_profile_sync_process_due(*, limit: int = 100) -> int:
-    """Run the syncs whose next attempt is due (for backends that cannot defer tasks, and as
-    a safety net); return how many were tried."""
-    due = list(
-        AIConfiguration.objects.filter(sync_status=SyncStatus.PENDING)
-        .filter(Q(sync_next_attempt_at__isnull=True) | Q(sync_next_attempt_at__lte=timezone.now()))
-        .order_by("sync_next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for configuration_id in due:
-        ai_profile_sync(configuration_id=configuration_id)
-    return len(due)
+    """Run the syncs whose next attempt is due, here and now (for backends that cannot defer
+    tasks); return how many were tried."""
+    return work_run_due(job=AI_PROFILE_SYNC, limit=limit)
+
+
+def ai_profile_syncs_recover() -> dict[str, int]:
+    """The leased-work machine's recovery for profile syncs (the worker's maintenance): syncs of
+    vanished workers and pending ones whose task was lost are queued again; non-zero counts."""
+    return work_requeue_lost(job=AI_PROFILE_SYNC)

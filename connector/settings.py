@@ -205,7 +205,7 @@ PERSONAL_DATA = {
 WORKER_MAINTENANCE = [
     "webhooks.services.webhook_events_recover",
     "shops.maintenance.recover_flow_deliveries",
-    "assistant.maintenance.run_due_profile_syncs",
+    "assistant.maintenance.recover_profile_syncs",
     "themes.services.theme_install_recover_stale",
 ]
 

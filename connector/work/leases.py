@@ -104,11 +104,11 @@ def work_renew(claim: Claim[Row], **changes: Any) -> None:
         raise LeaseLost
 
 
-def work_finish(claim: Claim[Row], **changes: Any) -> bool:
+def work_finish(claim: Claim[Row], *, where: Mapping[str, Any] | None = None, **changes: Any) -> bool:
     """End the attempt: apply ``changes`` and clear the lease, only while the row is still this
-    claim's; False when it was taken meanwhile (nothing written)."""
+    claim's (and matches ``where``); False otherwise (nothing written)."""
     updates: dict[str, Any] = {"lease_owner": "", "lease_until": None, "updated_at": timezone.now(), **changes}
-    return bool(_held(claim).update(**updates))
+    return bool(_held(claim).filter(**(where or {})).update(**updates))
 
 
 def work_lock(claim: Claim[Row]) -> bool:
