@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR
@@ -28,6 +28,9 @@ from django.utils.translation import gettext_lazy as _
 from connector.fields import EncryptedTextField
 from connector.secrets import secret_display
 from connector.validators import normalise_shop_domain
+
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
 
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ESTIMATE_ABOVE_ROWS = 100_000
@@ -169,7 +172,7 @@ def search_term_as_one_phrase(search_term: str) -> str:
     return '"' + term.replace("\\", "\\\\") + '"'
 
 
-def renamed_filters_query(query: QueryDict, renamed: Mapping[str, str]) -> QueryDict:
+def renamed_filters_query(query: QueryDict, renamed: Mapping[str, str]) -> _ImmutableQueryDict:
     """``query`` with the filters on a renamed field under its new name (``status__exact=failed``
     → ``state__exact=failed``), so a bookmark made before the rename shows the same rows."""
     moved = query.copy()
@@ -178,7 +181,7 @@ def renamed_filters_query(query: QueryDict, renamed: Mapping[str, str]) -> Query
         if field in renamed:
             moved.setlist(renamed[field] + separator + lookup, query.getlist(key))
             del moved[key]
-    return moved
+    return QueryDict(moved.urlencode())  # immutable, like every request.GET
 
 
 class ConsoleModelAdmin(admin.ModelAdmin):

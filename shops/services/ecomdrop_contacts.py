@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.core.cache import cache
 
@@ -48,10 +47,10 @@ def ecomdrop_contact_field_names(*, configuration: ShopConfiguration) -> dict[st
     return names
 
 
-def _cached_ids(kind: str, api_key: str, fetch: Any, *, fresh: bool = False) -> dict[str, str]:
+def _cached_ids(kind: str, api_key: str, fetch: Callable[[], dict[str, str]], *, fresh: bool = False) -> dict[str, str]:
     """``{name: id}`` (custom fields) or ``{id: name}`` (flows) of the account, cached per key."""
     key = ecomdrop_account_cache_key(kind, api_key)
-    cached = None if fresh else cache.get(key)
+    cached: dict[str, str] | None = None if fresh else cache.get(key)
     if cached is None:
         cached = fetch()
         cache.set(key, cached, CUSTOM_FIELDS_CACHE_SECONDS)
