@@ -601,3 +601,24 @@ def test_a_worker_taken_over_before_skipping_leaves_the_delivery_to_the_other(
     assert deliveries.flow_delivery_process(delivery_id=delivery.pk) == Status.PROCESSING
     delivery.refresh_from_db()
     assert (delivery.state, delivery.skip_reason) == (Status.PROCESSING, "")
+
+
+@pytest.mark.django_db
+def test_a_vendor_wait_of_centuries_is_clamped_and_the_delivery_retries(configured, account, monkeypatch, settings):
+    # Retry-After: 1e12 once raised OverflowError here: the delivery looped with no error recorded.
+    from connector.ecomdrop.client import EcomdropClient
+    from connector.ecomdrop.errors import EcomdropRateLimited
+
+    settings.HTTP_MAX_RETRY_AFTER_SECONDS = 300
+
+    def rate_limited(self, **kwargs):
+        raise EcomdropRateLimited("slow down", retry_after=1e12)
+
+    monkeypatch.setattr(EcomdropClient, "find_contact_by_phone", rate_limited)
+
+    delivery, _ = record()
+
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == (Status.PENDING, 1)
+    assert delivery.last_error.startswith("EcomdropRateLimited")
+    assert delivery.next_attempt_at <= timezone.now() + datetime.timedelta(seconds=300)
