@@ -572,7 +572,7 @@ def theme_install_poll(*, install_id: int, polls: int | None = None) -> InstallS
             detail = f"still processing after {install.polls} checks"
             return _fail(claim, ThemeInstall.Error.PROCESSING_TIMEOUT, detail)
         return _next_poll(claim)
-    ready = {"state": State.READY, "next_attempt_at": None, "theme_role": theme.role, "last_error": ""}
+    ready: dict[str, Any] = {"state": State.READY, "next_attempt_at": None, "theme_role": theme.role, "last_error": ""}
     if work_finish(claim, **ready, **install_ended()):
         install_log_end(install, State.READY)
     return DONE
