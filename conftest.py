@@ -143,6 +143,15 @@ def dropi_simulator(settings: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
+def on_commit_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run inside a transaction that never commits: run what the app defers to the commit at once,
+    as autocommit (the app's mode, ATOMIC_REQUESTS off) does."""
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda callback, using=None, robust=False: callback())
+
+
+@pytest.fixture
 def database_queue(settings: Any) -> None:
     """Queue tasks in the database (django-tasks-db), as production does, instead of running
     them inline; ``run_worker`` then runs what is due."""

@@ -52,26 +52,27 @@ class AIConfigurationAdmin(ConsoleModelAdmin):
         "shop_link",
         "agent_name",
         "company_name",
-        "sync_status",
+        "state",
         "synced_at",
         "revision",
         "synced_revision",
         "updated_at",
     )
-    list_filter = ("sync_status", "synced_at", "updated_at", "created_at")
+    list_filter = ("state", "synced_at", "updated_at", "created_at")
     search_fields = ("shop", "agent_name", "company_name")
     date_hierarchy = "created_at"
     ordering = ("-id",)
+    renamed_filters = {"sync_status": "state"}
     readonly_fields = (
         "related",
-        "sync_status",
+        "state",
         "sync_problem",
         "synced_at",
         "revision",
         "synced_revision",
-        "sync_attempts",
-        "sync_next_attempt_at",
-        "last_sync_error",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
         "ecomdrop_field_ids",
         "profile_text",
         "created_at",
@@ -91,14 +92,14 @@ class AIConfigurationAdmin(ConsoleModelAdmin):
             _("Sync to Ecomdrop"),
             {
                 "fields": (
-                    "sync_status",
+                    "state",
                     "sync_problem",
                     "synced_at",
                     "revision",
                     "synced_revision",
-                    "sync_attempts",
-                    "sync_next_attempt_at",
-                    "last_sync_error",
+                    "attempts",
+                    "next_attempt_at",
+                    "last_error",
                     "ecomdrop_field_ids",
                 )
             },

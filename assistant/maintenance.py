@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from assistant import services
+from assistant.sync import ai_profile_syncs_recover
 
 
-def run_due_profile_syncs() -> int:
-    """Syncs whose next attempt is due but whose task did not run (claims prevent doubles)."""
-    return services.ai_profile_sync_process_due(limit=20)
+def recover_profile_syncs() -> dict[str, int]:
+    """Syncs of vanished workers, and pending ones whose task was lost, queued again (the sweep
+    never syncs itself: a slow Ecomdrop must not hold up the other recoveries)."""
+    return ai_profile_syncs_recover()

@@ -7,15 +7,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from assistant import validators
-from connector.models import TimestampedModel, shop_field
+from connector.models import shop_field
+from connector.work.models import LeasedWork
 
 
-class AIConfiguration(TimestampedModel):
+class AIConfiguration(LeasedWork):
     """The AI sales agent's profile for one shop, and the state of its sync to Ecomdrop.
 
     Every save replaces the whole profile and adds one to ``revision``; the sync records which
     revision Ecomdrop holds (``synced_revision``), so a sync that raced a newer save never
-    reports the newer one as synced.
+    reports the newer one as synced. The sync is a job on the leased-work machine
+    (``assistant.sync.AI_PROFILE_SYNC``); its columns (``state``, ``attempts``, the lease…) are
+    the machine's, on this row: the check that a sync still holds the revision it sent and its
+    outcome are then one conditional UPDATE.
     """
 
     class SyncStatus(models.TextChoices):
@@ -42,21 +46,16 @@ class AIConfiguration(TimestampedModel):
     notifications = models.JSONField(
         _("notifications"), null=True, blank=True, validators=[validators.validate_notifications]
     )
-    sync_status = models.CharField(
+    state = models.CharField(
         _("sync status"), max_length=20, choices=SyncStatus.choices, default=SyncStatus.NEVER, db_index=True
     )
     synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
-    last_sync_error = models.TextField(_("last sync error"), blank=True, default="")
     revision = models.PositiveIntegerField(
         _("revision"), default=0, help_text=_("Goes up by one every time the profile is saved.")
     )
     synced_revision = models.PositiveIntegerField(
         _("synced revision"), null=True, blank=True, help_text=_("The revision Ecomdrop received last.")
     )
-    sync_attempts = models.PositiveIntegerField(_("sync attempts"), default=0)
-    sync_next_attempt_at = models.DateTimeField(_("next sync attempt"), null=True, blank=True)
-    sync_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
-    sync_lease_owner = models.CharField(max_length=64, blank=True, default="", editable=False)
     ecomdrop_field_ids = models.JSONField(
         _("Ecomdrop field ids"),
         default=dict,

@@ -51,13 +51,13 @@ def ai_configuration_get(*, shop: str) -> AIConfiguration | None:
 def ai_profile_sync_problem(*, configuration: AIConfiguration) -> str:
     """The last sync error in plain words, in the active language ("" when there is none); an
     error without a description of its own gets a generic one, never the recorded text."""
-    if not configuration.last_sync_error:
+    if not configuration.last_error:
         return ""
-    kind, _separator, detail = configuration.last_sync_error.partition(":")
+    kind, _separator, detail = configuration.last_error.partition(":")
     text = _(SYNC_PROBLEMS.get(kind, UNKNOWN_SYNC_PROBLEM))
     if kind == "BotFieldUnavailable":
         text = text % {"name": detail.strip()}
-    if configuration.sync_status == SyncStatus.PENDING:
+    if configuration.state == SyncStatus.PENDING:
         retried = _("It will be retried automatically.")
         text = f"{text} {retried}"
     return text
@@ -84,8 +84,8 @@ def ai_profile_sync_state(
             "account_changed": False,
             "now": timezone.now().isoformat(),
         }
-    status = configuration.sync_status
-    retrying = status == SyncStatus.PENDING and bool(configuration.last_sync_error) and configuration.sync_attempts > 0
+    status = configuration.state
+    retrying = status == SyncStatus.PENDING and bool(configuration.last_error) and configuration.attempts > 0
     account_changed = False
     api_key = shop_configuration.ecomdrop_api_key if shop_configuration is not None else None
     connected = bool(api_key)
@@ -94,16 +94,16 @@ def ai_profile_sync_state(
     problem = ""
     if status == SyncStatus.FAILED or retrying:
         problem = ai_profile_sync_problem(configuration=configuration)
-        if connected and configuration.last_sync_error == "NoApiKey":
+        if connected and configuration.last_error == "NoApiKey":
             problem = _("Ecomdrop is connected now: sync to send the profile.")
     return {
         "status": status,
-        "status_label": configuration.get_sync_status_display(),
+        "status_label": configuration.get_state_display(),
         "synced_at": _iso(configuration.synced_at),
         "current": configuration.synced_revision == configuration.revision,
         "retrying": retrying,
-        "attempts": configuration.sync_attempts,
-        "next_attempt_at": _iso(configuration.sync_next_attempt_at) if retrying else None,
+        "attempts": configuration.attempts,
+        "next_attempt_at": _iso(configuration.next_attempt_at) if retrying else None,
         "problem": problem,
         "account_changed": account_changed,
         "now": timezone.now().isoformat(),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from django_tasks import task
+from django_tasks import TaskContext, task
 
-from assistant import services
+from assistant.sync import AI_PROFILE_SYNC
+from connector.work import work_task_run
 
 
-@task()
-def sync_ai_profile(configuration_id: int) -> str:
-    """Sync one AI profile to Ecomdrop (idempotent: a sync that is not due or is taken does nothing)."""
-    return services.ai_profile_sync(configuration_id=configuration_id)
+@task(takes_context=True)
+def sync_ai_profile(context: TaskContext, configuration_id: int) -> str:
+    """Sync one AI profile to Ecomdrop: a job on the leased-work machine, whose states and
+    transitions are ``assistant.sync`` (a task replaced by a newer one, or a sync that is not
+    due or is taken, does nothing)."""
+    return work_task_run(job=AI_PROFILE_SYNC, pk=configuration_id, context=context)

@@ -91,7 +91,7 @@ def wait_until_done(total: int, timeout: float) -> float:
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        done = FlowDelivery.objects.filter(shop=SHOP, status__in=TERMINAL).count()
+        done = FlowDelivery.objects.filter(shop=SHOP, state__in=TERMINAL).count()
         if done >= total:
             return time.monotonic()
         time.sleep(0.5)
@@ -150,13 +150,13 @@ def run(*, simulator, orders: int, concurrency: int, failures: bool) -> dict:
             process.wait(timeout=60)
 
     received = dict(WebhookEvent.objects.filter(shop=SHOP).values_list("event_id", "created_at"))
-    deliveries = list(FlowDelivery.objects.filter(shop=SHOP).values("shopify_object_id", "status", "sent_at"))
+    deliveries = list(FlowDelivery.objects.filter(shop=SHOP).values("shopify_object_id", "state", "sent_at"))
     latencies = [
         (row["sent_at"] - received[f"ev-{int(row['shopify_object_id']) - 7_000_000_000}"]).total_seconds() * 1000
         for row in deliveries
         if row["sent_at"]
     ]
-    statuses = Counter(row["status"] for row in deliveries)
+    statuses = Counter(row["state"] for row in deliveries)
     contacts = {contact.id: contact.phone for contact in account.contacts.values()}
     sends_per_phone = Counter(contacts[contact_id] for contact_id, _flow, _at in account.sends)
     per_order = Counter(sends_per_phone.get(phone_for(index), 0) for index in range(orders))

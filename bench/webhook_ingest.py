@@ -382,7 +382,7 @@ def drain(workers: int, log_dir: Path) -> dict:
     wall = time.perf_counter() - started
     window = DBTaskResult.objects.aggregate(first=Min("started_at"), last=Max("finished_at"))
     busy = (window["last"] - window["first"]).total_seconds() if window["first"] and window["last"] else wall
-    statuses = dict(WebhookEvent.objects.values_list("status").annotate(count=Count("id")).order_by())
+    statuses = dict(WebhookEvent.objects.values_list("state").annotate(count=Count("id")).order_by())
     handled = sum(statuses.values()) - statuses.get("pending", 0)
     return {"wall": wall, "busy": busy, "handled": handled, "statuses": statuses}
 

@@ -1,23 +1,23 @@
 """Building blocks shared by every admin page of the console.
 
 Owns: CSV export of a selection, links between a shop's rows, a paginator for very large
-tables, a filter box for one shop and the base ModelAdmin with the console's defaults. Must not hold business rules:
-admin actions call services.
+tables, a filter box for one shop, bookmarks of renamed filters and the base ModelAdmin with
+the console's defaults. Must not hold business rules: admin actions call services.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -28,6 +28,9 @@ from django.utils.translation import gettext_lazy as _
 from connector.fields import EncryptedTextField
 from connector.secrets import secret_display
 from connector.validators import normalise_shop_domain
+
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
 
 CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ESTIMATE_ABOVE_ROWS = 100_000
@@ -171,6 +174,18 @@ def search_term_as_one_phrase(search_term: str) -> str:
     return '"' + term.replace("\\", "\\\\") + '"'
 
 
+def renamed_filters_query(query: QueryDict, renamed: Mapping[str, str]) -> _ImmutableQueryDict:
+    """``query`` with the filters on a renamed field under its new name (``status__exact=failed``
+    → ``state__exact=failed``), so a bookmark made before the rename shows the same rows."""
+    moved = query.copy()
+    for key in list(query):
+        field, separator, lookup = key.partition("__")
+        if field in renamed:
+            moved.setlist(renamed[field] + separator + lookup, query.getlist(key))
+            del moved[key]
+    return QueryDict(moved.urlencode())  # immutable, like every request.GET
+
+
 class ConsoleModelAdmin(admin.ModelAdmin[Any]):
     """Defaults for every table of the console: fast on big tables, CSV export."""
 
@@ -180,6 +195,13 @@ class ConsoleModelAdmin(admin.ModelAdmin[Any]):
     # True where a search is a name with spaces ("Camiseta negra talla M"): with ``^`` prefix
     # fields, splitting it into words would look for rows starting with every word.
     search_as_one_phrase = False
+    # Fields renamed since staff bookmarked filtered lists: {old name: new name}.
+    renamed_filters: Mapping[str, str] = {}
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        if self.renamed_filters:
+            request.GET = renamed_filters_query(request.GET, self.renamed_filters)
+        return super().changelist_view(request, extra_context)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Any], search_term: str

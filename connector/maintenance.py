@@ -2,8 +2,10 @@
 
 Owns: running, in order, the functions named in settings.WORKER_MAINTENANCE (dotted paths:
 functions without arguments that return a small summary). Each must be safe to run from
-several workers at once and must not hold a transaction across a vendor call. The task
-worker (``manage.py worker``) runs them at start and every WEBHOOK_RECOVERY_INTERVAL_SECONDS.
+several workers at once, must not call a vendor (a slow vendor would hold up every other
+recovery) and must not hold a transaction across one. The task worker (``manage.py worker``)
+runs them at start and every WEBHOOK_RECOVERY_INTERVAL_SECONDS. One hook that raises is
+logged and counted, and the others still run: no error of one job's sweep stops the rest.
 Must not know the apps whose work it recovers (their functions are named in settings).
 """
 
@@ -11,15 +13,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
 MaintenanceHook = Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class MaintenanceFailed:
+    """The summary of a hook that raised (it is tried again at the next sweep)."""
+
+    error: str
+
+    def __bool__(self) -> bool:
+        return True
 
 
 def maintenance_hooks() -> list[tuple[str, MaintenanceHook]]:
@@ -28,12 +40,18 @@ def maintenance_hooks() -> list[tuple[str, MaintenanceHook]]:
 
 
 def run_maintenance() -> dict[str, Any]:
-    """Run every hook; a hook whose database work fails is logged and tried at the next sweep."""
+    """Run every hook; one that raises (or no longer imports) is logged, reported as
+    ``MaintenanceFailed`` and tried again at the next sweep, and the next hook runs all the same."""
     results: dict[str, Any] = {}
-    for name, hook in maintenance_hooks():
+    for path in settings.WORKER_MAINTENANCE:
         try:
-            results[name] = hook()
-        except DatabaseError:
-            logger.exception("Maintenance hook %s failed; trying again at the next sweep", name)
-            results[name] = None
+            results[path] = import_string(path)()
+        except Exception as error:  # any error of one hook: logged, counted, the others go on
+            logger.exception("Maintenance hook %s failed; trying again at the next sweep", path)
+            results[path] = MaintenanceFailed(error=type(error).__name__)
     return results
+
+
+def failed_hooks(results: dict[str, Any]) -> list[str]:
+    """The hooks of one ``run_maintenance`` that raised."""
+    return [name for name, summary in results.items() if isinstance(summary, MaintenanceFailed)]

@@ -144,7 +144,7 @@ _TASK_BACKENDS = {
 if TASKS_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not '{TASKS_BACKEND}'.")
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
-# Sync of the AI assistant profile to Ecomdrop (assistant/services.py): attempts and back-off.
+# Sync of the AI assistant profile to Ecomdrop (assistant/sync.py): attempts and back-off.
 AI_PROFILE_SYNC_MAX_ATTEMPTS = env.int("AI_PROFILE_SYNC_MAX_ATTEMPTS", default=8)
 AI_PROFILE_SYNC_RETRY_BASE_SECONDS = env.float("AI_PROFILE_SYNC_RETRY_BASE_SECONDS", default=30.0)
 AI_PROFILE_SYNC_RETRY_MAX_SECONDS = env.float("AI_PROFILE_SYNC_RETRY_MAX_SECONDS", default=3600.0)
@@ -211,7 +211,7 @@ PERSONAL_DATA: dict[str, dict[str, Any]] = {
 WORKER_MAINTENANCE = [
     "webhooks.services.webhook_events_recover",
     "shops.maintenance.recover_flow_deliveries",
-    "assistant.maintenance.run_due_profile_syncs",
+    "assistant.maintenance.recover_profile_syncs",
     "themes.services.theme_install_recover_stale",
 ]
 

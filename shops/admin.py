@@ -194,7 +194,7 @@ class FlowDeliveryAdmin(ConsoleModelAdmin):
         "shop_link",
         "kind",
         "order_name",
-        "status",
+        "state",
         "skip_reason",
         "attempts",
         "next_attempt_at",
@@ -202,13 +202,14 @@ class FlowDeliveryAdmin(ConsoleModelAdmin):
         "callback_status",
         "created_at",
     )
-    list_filter = ("status", "kind", "skip_reason", "callback_status", "created_at", "sent_at")
+    list_filter = ("state", "kind", "skip_reason", "callback_status", "created_at", "sent_at")
     search_fields = ("^shop", "=order_name", "=shopify_object_id", "=checkout_token", "=contact_id")
     search_help_text = _("Shop domain (or its beginning), order name (#1014), order id, checkout token or contact id.")
     date_hierarchy = "created_at"
     ordering = ("-id",)
     sortable_by = ("id", "created_at")
     paginator = LargeTablePaginator
+    renamed_filters = {"status": "state"}
     readonly_fields = (
         "shop",
         "kind",
@@ -222,7 +223,7 @@ class FlowDeliveryAdmin(ConsoleModelAdmin):
         "fields",
         "flow_id",
         "contact_id",
-        "status",
+        "state",
         "skip_reason",
         "attempts",
         "next_attempt_at",
@@ -237,7 +238,7 @@ class FlowDeliveryAdmin(ConsoleModelAdmin):
     fieldsets = (
         (
             None,
-            {"fields": ("shop", "kind", "shopify_object_id", "order_name", "checkout_token", "status", "skip_reason")},
+            {"fields": ("shop", "kind", "shopify_object_id", "order_name", "checkout_token", "state", "skip_reason")},
         ),
         (_("Buyer"), {"fields": ("customer_id", "phone_status", "email_status", "contact", "fields")}),
         (_("Ecomdrop"), {"fields": ("flow_id", "contact_id", "attempts", "next_attempt_at", "last_error", "sent_at")}),
@@ -260,13 +261,13 @@ class FlowDeliveryAdmin(ConsoleModelAdmin):
     @admin.action(description=_("Resend (failed, skipped or unconfirmed)"), permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet) -> None:
         resent = refused = 0
-        for delivery in queryset.filter(status__in=deliveries.RESENDABLE):
+        for delivery in queryset.filter(state__in=deliveries.RESENDABLE):
             try:
                 deliveries.flow_delivery_resend(delivery=delivery)
                 resent += 1
             except ApplicationError:
                 refused += 1
-        refused += queryset.exclude(status__in=deliveries.RESENDABLE).count()
+        refused += queryset.exclude(state__in=deliveries.RESENDABLE).count()
         self.message_user(
             request,
             _("Queued %(resent)d delivery(ies) again; %(refused)d could not be resent (already sent or in progress).")

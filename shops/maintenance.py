@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from shops.services import deliveries
+from shops.services.delivery_job import flow_deliveries_recover
 
 
-def recover_flow_deliveries() -> dict[str, Any]:
-    """Deliveries of vanished workers (pending again, or unconfirmed when the flow was being
-    sent) and pending ones whose task was lost (queued again)."""
-    summary = deliveries.flow_delivery_recover_stale()
-    summary["requeued_overdue"] = deliveries.flow_delivery_requeue_overdue()
-    return {name: count for name, count in summary.items() if count}
+def recover_flow_deliveries() -> dict[str, int]:
+    """The leased-work machine's recovery with the deliveries' rule: deliveries of vanished
+    workers (pending again, or unconfirmed when the flow was being sent) and pending ones whose
+    task was lost (queued again); non-zero counts only."""
+    return flow_deliveries_recover()

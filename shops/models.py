@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from connector.fields import EncryptedTextField
 from connector.models import TimestampedModel, shop_field
+from connector.work.models import LeasedWork
 from shops.countries import COUNTRY_CHOICES
 
 
@@ -100,13 +101,14 @@ class EcomdropBotField(models.Model):
         return f"{self.key} → {self.field_id}"
 
 
-class FlowDelivery(TimestampedModel):
+class FlowDelivery(LeasedWork):
     """One Ecomdrop flow to send for one Shopify object: the idempotency key is
     (shop, kind, shopify_object_id), so duplicate webhooks can never create a second send.
 
     States: pending → processing (contact and fields) → sending (intent recorded, flow call in
     flight) → sent. A call that may have reached Ecomdrop without an answer, or a worker lost in
-    ``sending``, ends ``unconfirmed`` and is never resent automatically.
+    ``sending``, ends ``unconfirmed`` and is never resent automatically. A job on the
+    leased-work machine: ``shops.services.delivery_job.FLOW_DELIVERY``.
     """
 
     class Kind(models.TextChoices):
@@ -144,15 +146,8 @@ class FlowDelivery(TimestampedModel):
     fields = models.JSONField(_("contact field values"), default=dict, blank=True)
     flow_id = models.CharField(_("flow id"), max_length=255, blank=True, default="")
     contact_id = models.CharField(_("Ecomdrop contact id"), max_length=255, blank=True, default="")
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    state = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     skip_reason = models.CharField(_("skip reason"), max_length=32, choices=SkipReason.choices, blank=True, default="")
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
-    lease_owner = models.CharField(max_length=64, blank=True, default="", editable=False)
-    # The queued task that will process it (recovery queues again only when that task is lost).
-    task_id = models.UUIDField(null=True, blank=True, editable=False)
-    last_error = models.TextField(_("last error"), blank=True, default="")
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     callback_status = models.CharField(_("callback status"), max_length=64, blank=True, default="")
     callback_tags = models.JSONField(_("callback tags"), default=list, blank=True)
@@ -169,9 +164,9 @@ class FlowDelivery(TimestampedModel):
             )
         ]
         indexes = [
-            models.Index(fields=("status", "next_attempt_at"), name="flow_delivery_due_idx"),
+            models.Index(fields=("state", "next_attempt_at"), name="flow_delivery_due_idx"),
             models.Index(fields=("shop", "-id"), name="flow_delivery_shop_recent_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.order_name or self.shopify_object_id} ({self.status})"
+        return f"{self.get_kind_display()} {self.order_name or self.shopify_object_id} ({self.state})"

@@ -55,7 +55,7 @@ def export_flow_deliveries(*, shop: str, customer: Customer) -> list[dict[str, A
             "id": delivery.pk,
             "event": delivery.kind,
             "order": delivery.order_name or delivery.shopify_object_id,
-            "status": delivery.status,
+            "status": delivery.state,
             "created_at": delivery.created_at.isoformat(),
             "sent_at": delivery.sent_at.isoformat() if delivery.sent_at else None,
             "phone": delivery.phone.reveal() if delivery.phone else None,

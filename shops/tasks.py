@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from django_tasks import task
+from django_tasks import TaskContext, task
 
-from shops.services import deliveries
+from connector.work import work_task_run
+from shops.services.delivery_job import FLOW_DELIVERY
 
 
-@task()
-def process_flow_delivery(delivery_id: int) -> str:
-    """Process one flow delivery (idempotent: a delivery that is not due or is taken does nothing)."""
-    return deliveries.flow_delivery_process(delivery_id=delivery_id)
+@task(takes_context=True)
+def process_flow_delivery(context: TaskContext, delivery_id: int) -> str:
+    """Process one flow delivery: a job on the leased-work machine, whose states and
+    transitions are ``shops.services.delivery_job`` (a task replaced by a newer one, or a
+    delivery that is not due or is taken, does nothing)."""
+    return work_task_run(job=FLOW_DELIVERY, pk=delivery_id, context=context)

@@ -29,11 +29,17 @@ class ThemeInstallAdmin(ConsoleModelAdmin):
         (None, {"fields": ("shop", "state", "theme_name", "archive", "version")}),
         (_("Shopify"), {"fields": ("theme_id", "theme_role", "submitted_at", "polls")}),
         (_("Outcome"), {"fields": ("error_code", "error_detail", "attempts", "finished_at")}),
+        (
+            _("Worker"),
+            {"classes": ("collapse",), "fields": ("next_attempt_at", "lease_until", "lease_owner", "last_error")},
+        ),
         (_("Audit"), {"fields": ("requested_by_user_id", "created_at", "updated_at")}),
     )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in self.model._meta.concrete_fields if field.editable] + [
+            "lease_until",
+            "lease_owner",
             "created_at",
             "updated_at",
         ]

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from connector.models import TimestampedModel, shop_field
+from connector.work.models import LeasedWork
 
 
 class ThemeArchive(TimestampedModel):
@@ -43,8 +44,9 @@ class ThemeArchive(TimestampedModel):
         return value[:12]
 
 
-class ThemeInstall(TimestampedModel):
-    """One request of a shop to install the theme, from download to Shopify's processing."""
+class ThemeInstall(LeasedWork):
+    """One request of a shop to install the theme, from download to Shopify's processing (a
+    job on the leased-work machine: ``themes.services.THEME_INSTALL``)."""
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -89,6 +91,7 @@ class ThemeInstall(TimestampedModel):
     error_detail = models.TextField(
         _("error detail"), blank=True, default="", help_text=_("What the source host or Shopify answered.")
     )
+    # Small: an install gets at most themes.services.MAX_ATTEMPTS (the column predates the shared one).
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     polls = models.PositiveIntegerField(_("status checks"), default=0)
     requested_by_user_id = models.BigIntegerField(_("requested by (Shopify user id)"), null=True, blank=True)

@@ -4,7 +4,7 @@ Owns: the theme's source (read from settings only: a browser never chooses a URL
 validating and caching the archive by version in the default file storage, the signed download
 URL handed to Shopify, and the install lifecycle (one running install per shop, ``themeCreate``,
 bounded polling of Shopify's processing, errors a merchant can act on, recovery of installs
-whose worker vanished).
+whose worker vanished): a job on the leased-work machine, ``THEME_INSTALL``.
 Must not hold a transaction open across an HTTP call, log the Git token or the archive URL
 (it may carry a signature), or accept a source from a request.
 """
@@ -16,10 +16,8 @@ import hashlib
 import logging
 import re
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core import signing
@@ -52,7 +50,30 @@ from connector.theme_source.errors import (
     ThemeSourceNotFound,
     ThemeSourceUnavailable,
 )
+from connector.work import (
+    Claim,
+    Job,
+    LeaseLost,
+    work_claim,
+    work_finish,
+    work_is_lost,
+    work_renew,
+    work_requeue,
+    work_requeue_lost,
+    work_retry_or_fail,
+    work_schedule,
+    work_state,
+)
 from themes.archives import ThemeArchiveInvalid, theme_package
+from themes.install_rules import (  # noqa: F401 (MAX_ATTEMPTS: the budget, named here too)
+    MAX_ATTEMPTS,
+    install_ended,
+    install_lease,
+    install_log_end,
+    install_lost,
+    install_retry_policy,
+    install_stalled_end,
+)
 from themes.models import ThemeArchive, ThemeInstall
 
 logger = logging.getLogger(__name__)
@@ -267,61 +288,60 @@ def theme_download_resolve(*, token: str) -> tuple[ThemeInstall, ThemeArchive]:
 
 
 # --------------------------------------------------------------------------- install lifecycle
-MAX_ATTEMPTS = 3
-MAX_RETRY_WAIT_SECONDS = 300.0
+# A job on the leased-work machine (THEME_INSTALL below): queued → downloading → creating →
+# processing (status checks, each one a short claim) → ready / failed. Each step queues the
+# next one itself (a retry later, or the next status check). Its lease, back-off and rule for
+# lost installs are themes.install_rules.
 LIMIT_MESSAGE_RE = re.compile(r"theme limit|maximum number of themes|library is full|\blimit\b", re.IGNORECASE)
+State = ThemeInstall.State
 
 
 @dataclass(frozen=True)
 class InstallStep:
-    """What the task does next: ``run`` again (retry), ``poll`` Shopify, or nothing (``done``).
-
-    ``polls`` is the install's count of status checks when the next poll was decided: that poll
-    runs only if the count has not moved meanwhile (see ``theme_install_poll``).
-    """
+    """What happens next, as the step queued it: ``run`` again (retry), ``poll`` Shopify, or
+    nothing (``done``)."""
 
     next: str
     wait_seconds: float = 0.0
-    polls: int | None = None
 
 
 DONE = InstallStep("done")
-StepFunction = Callable[..., InstallStep]
 
 
-def _stale_seconds() -> float:
-    # Longer than any step can stay silent: a download, the retry waits, then some slack.
-    silent = settings.THEME_DOWNLOAD_TIMEOUT_SECONDS + MAX_RETRY_WAIT_SECONDS + 600
-    return max(silent, settings.THEME_POLL_INTERVAL_SECONDS * 10)
+def _process(install_id: int) -> str:
+    return theme_install_advance(install_id=install_id)
 
 
-def theme_install_stale_before() -> datetime.datetime:
-    """A running install not updated since this moment has lost its worker (no step stays silent so long)."""
-    return timezone.now() - datetime.timedelta(seconds=_stale_seconds())
+THEME_INSTALL: Job[ThemeInstall] = Job(
+    name="theme_install",
+    model=ThemeInstall,
+    task="themes.tasks.run_theme_install",
+    process=_process,
+    waiting_states=(State.QUEUED, State.PROCESSING),
+    running_states=(State.DOWNLOADING, State.CREATING, State.PROCESSING),
+    claim_state=State.DOWNLOADING,
+    retry_state=State.QUEUED,
+    failed_state=State.FAILED,
+    lease=install_lease,
+    retry=install_retry_policy,
+    lost=install_lost,
+    wait_inline=True,
+)
 
 
 def theme_install_is_stale(*, install: ThemeInstall) -> bool:
-    """True when ``install`` still counts as running but has not moved for longer than any step takes."""
-    return install.is_active and install.updated_at < theme_install_stale_before()
-
-
-def _give_up_before() -> datetime.datetime:
-    # Every attempt may stall once, then Shopify's processing has its own bound: an install
-    # older than that is ended, whatever its state, instead of being queued again forever.
-    lifetime = _stale_seconds() * (MAX_ATTEMPTS + 1) + settings.THEME_POLL_TIMEOUT_SECONDS
-    return timezone.now() - datetime.timedelta(seconds=lifetime)
+    """True when ``install`` still counts as running but its worker or its task was lost."""
+    return install.is_active and work_is_lost(job=THEME_INSTALL, row=install)
 
 
 def theme_install_start(*, shop: str, user_id: int | None = None) -> ThemeInstall:
-    """Record a queued install for ``shop`` and enqueue its task (after the commit).
+    """Record a queued install for ``shop`` and queue its first step.
 
-    An install that has not moved for longer than any step can take is ended first (abandoned,
-    or unconfirmed once it reached Shopify), so a lost worker does not block the shop forever.
+    An install whose worker or task was lost is ended first (abandoned, or unconfirmed once it
+    reached Shopify), so a lost worker does not block the shop until the next sweep.
     Raises ApplicationError: source not configured (409), ``write_themes`` missing (403),
     another install of the shop still running (409).
     """
-    from themes.tasks import run_theme_install
-
     if theme_source_get() is None:
         raise ApplicationError(
             _("The theme is not available yet: its source has not been configured."),
@@ -341,131 +361,70 @@ def theme_install_start(*, shop: str, user_id: int | None = None) -> ThemeInstal
             _("The theme is already being installed. Wait until it finishes."), code="already_running", status=409
         ) from error
     logger.info("Theme install requested", extra={"shop": shop, "install_id": install.pk})
-    transaction.on_commit(lambda: run_theme_install.enqueue(install.pk))
+    work_schedule(job=THEME_INSTALL, pk=install.pk)
     return install
 
 
 def _abandon_stale(*, shop: str) -> None:
-    """End the shop's running install when it stopped moving (locked and checked again, as the
-    sweep does, so an install the sweep has just recovered is left alone)."""
-    stale_before = theme_install_stale_before()
+    """End the shop's running install when it was lost (locked and checked again, as the sweep
+    does, so an install the sweep has just recovered is left alone)."""
     with transaction.atomic():
-        install = (
-            ThemeInstall.objects.select_for_update().filter(running_shop=shop, updated_at__lt=stale_before).first()
-        )
-        if install is not None:
-            _finish_stalled(install)
-
-
-def _finish_stalled(install: ThemeInstall) -> str:
-    """Fail an install whose worker vanished, as unconfirmed or abandoned; return the error code."""
-    code = install.stalled_error_code
-    minutes = int((timezone.now() - install.updated_at).total_seconds() // 60)
-    if code == ThemeInstall.Error.UNCONFIRMED:
-        detail = _(
-            "No progress for %(minutes)d minutes after the theme was sent to Shopify. Not sent again: "
-            "Shopify may have created it."
-        ) % {"minutes": minutes}
-    else:
-        detail = _("No progress for %(minutes)d minutes: the worker running the install stopped.") % {
-            "minutes": minutes
-        }
-    _finish(install, ThemeInstall.State.FAILED, code, detail)
-    logger.warning("Ended a stalled theme install", extra={"shop": install.shop, "install_id": install.pk})
-    return str(code)
-
-
-def theme_install_recover_stale(*, limit: int = 100) -> dict[str, int]:
-    """Continue or end the running installs whose worker vanished (the task workers' sweep).
-
-    Stale means not updated since ``theme_install_stale_before()``. Queued, or interrupted while
-    downloading (nothing reached Shopify): queued again while attempts remain. Processing: one
-    more status check is queued (a late poll task of the same install then finds the count of
-    checks moved and stops). Interrupted while sending to Shopify (``themeCreate`` may have
-    worked, so it is not repeated), out of attempts, or older than any recovery: failed as
-    unconfirmed or abandoned. Each install is locked and checked again first, so several
-    workers may sweep at once; tasks are enqueued after the commit. Returns how many installs
-    had each outcome (non-zero only).
-    """
-    stale_before = theme_install_stale_before()
-    give_up_before = _give_up_before()
-    stale_ids = list(
-        ThemeInstall.objects.filter(running_shop__isnull=False, updated_at__lt=stale_before)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    summary: dict[str, int] = {}
-    for install_id in stale_ids:
-        with transaction.atomic():
-            install = (
-                ThemeInstall.objects.select_for_update()
-                .filter(pk=install_id, running_shop__isnull=False, updated_at__lt=stale_before)
-                .first()
+        install = ThemeInstall.objects.select_for_update().filter(running_shop=shop).first()
+        if install is not None and work_is_lost(job=THEME_INSTALL, row=install):
+            ended = install_stalled_end(install, timezone.now())
+            ThemeInstall.objects.filter(pk=install.pk).update(
+                **ended.changes, lease_owner="", lease_until=None, updated_at=timezone.now()
             )
-            if install is None:
-                continue  # finished, moved, or recovered by another worker meanwhile
-            outcome = _recover_stalled(install, give_up_before=give_up_before)
-        summary[outcome] = summary.get(outcome, 0) + 1
-    if summary:
-        logger.warning("Recovered stalled theme installs: %s", summary)
-    return summary
 
 
-def _recover_stalled(install: ThemeInstall, *, give_up_before: datetime.datetime) -> str:
-    """One locked stale install: queue its next step again, or end it. Returns the outcome."""
-    from themes.tasks import poll_theme_install, run_theme_install
-
-    if install.created_at < give_up_before:
-        return _finish_stalled(install)
-    if install.state == ThemeInstall.State.PROCESSING and install.theme_id:
-        install.save(update_fields=["updated_at"])
-        transaction.on_commit(partial(poll_theme_install.enqueue, install.pk, install.polls))
-        return "polls_queued"
-    resumable = (ThemeInstall.State.QUEUED, ThemeInstall.State.DOWNLOADING)
-    if install.state in resumable and install.attempts < MAX_ATTEMPTS:
-        if install.state == ThemeInstall.State.DOWNLOADING:
-            install.state = ThemeInstall.State.QUEUED
-            install.error_detail = _("The worker stopped while preparing the archive; trying again.")
-        install.save(update_fields=["state", "error_detail", "updated_at"])
-        transaction.on_commit(partial(run_theme_install.enqueue, install.pk))
-        return "queued"
-    return _finish_stalled(install)
+def theme_install_recover_stale() -> dict[str, int]:
+    """Continue or end the installs whose worker or task was lost (the task workers' sweep): the
+    leased-work machine's recovery with the install's rule (``_install_lost``). Returns how many
+    installs had each outcome (non-zero only)."""
+    return work_requeue_lost(job=THEME_INSTALL)
 
 
 def theme_install_abandon(*, install: ThemeInstall) -> bool:
     """Mark a running install as failed (staff action for a stuck one); False when not running."""
     if not install.is_active:
         return False
-    _finish(install, ThemeInstall.State.FAILED, ThemeInstall.Error.ABANDONED, _("Stopped by staff."))
+    _end(install, ThemeInstall.Error.ABANDONED, _("Stopped by staff."))
     return True
 
 
-def _finish(install: ThemeInstall, state: str, error_code: str = "", detail: str = "") -> None:
-    install.state = state
-    install.error_code = error_code
-    install.error_detail = detail[:2000]
-    install.finished_at = timezone.now()
-    install.running_shop = None
-    install.save(update_fields=["state", "error_code", "error_detail", "finished_at", "running_shop", "updated_at"])
-    if state == ThemeInstall.State.FAILED:
-        logger.warning(
-            "Theme install failed: %s",
-            error_code,
-            extra={"shop": install.shop, "install_id": install.pk, "detail": install.error_detail},
-        )
-    else:
-        logger.info("Theme installed", extra={"shop": install.shop, "install_id": install.pk})
+def _end(install: ThemeInstall, error_code: str, detail: str) -> None:
+    """Fail ``install`` whoever holds it (staff, or the task after a crash)."""
+    for name, value in {"state": State.FAILED, "next_attempt_at": None, **install_ended(error_code, detail)}.items():
+        setattr(install, name, value)
+    install.lease_owner, install.lease_until = "", None
+    fields = ["state", "next_attempt_at", "lease_owner", "lease_until", *install_ended(), "updated_at"]
+    install.save(update_fields=fields)
+    install_log_end(install, State.FAILED, error_code, detail)
 
 
-def _retry_or_fail(install: ThemeInstall, error_code: str, detail: str, wait: float | None) -> InstallStep:
-    if install.attempts < MAX_ATTEMPTS:
-        install.state = ThemeInstall.State.QUEUED
-        install.error_detail = f"attempt {install.attempts}: {detail}"[:2000]
-        install.save(update_fields=["state", "error_detail", "updated_at"])
-        # A host's Retry-After / rate-limit reset is honoured, up to MAX_RETRY_WAIT_SECONDS.
-        delay = min(max(settings.THEME_RETRY_DELAY_SECONDS * install.attempts, wait or 0.0), MAX_RETRY_WAIT_SECONDS)
-        return InstallStep("run", wait_seconds=delay)
-    _finish(install, ThemeInstall.State.FAILED, error_code, detail)
+def _fail(claim: Claim[ThemeInstall], error_code: str, detail: str, **changes: Any) -> InstallStep:
+    """End the install held by ``claim`` as failed."""
+    ended = install_ended(error_code, detail)
+    if work_finish(claim, state=State.FAILED, next_attempt_at=None, last_error=detail, **ended, **changes):
+        install_log_end(claim.row, State.FAILED, error_code, detail)
+    return DONE
+
+
+def _retry_or_fail(claim: Claim[ThemeInstall], error_code: str, detail: str, wait: float | None) -> InstallStep:
+    attempt = claim.attempt
+    state = work_retry_or_fail(
+        claim,
+        retryable=True,
+        attempt=attempt,
+        error_text=detail,
+        retry_after=wait,
+        retry_changes={"error_detail": f"attempt {attempt}: {detail}"[:2000]},
+        fail_changes=install_ended(error_code, detail),
+    )
+    if state == State.QUEUED:
+        return InstallStep("run")
+    if state == State.FAILED:
+        install_log_end(claim.row, State.FAILED, error_code, detail)
     return DONE
 
 
@@ -506,108 +465,120 @@ def _shopify_error_code(error: ShopifyError) -> str:
     return INSTALL_ERRORS.get(shopify_failure(error), ThemeInstall.Error.SHOPIFY_REJECTED)
 
 
+def theme_install_advance(*, install_id: int) -> str:
+    """The job's step: download and send to Shopify when queued, one status check when
+    processing; returns the install's state afterwards.
+
+    An unexpected error fails the install (a bug must not leave the shop with an install that
+    never ends), then propagates so the task backend reports it with its traceback.
+    """
+    state = work_state(job=THEME_INSTALL, pk=install_id)
+    try:
+        if state == State.QUEUED:
+            theme_install_run(install_id=install_id)
+        elif state == State.PROCESSING:
+            theme_install_poll(install_id=install_id)
+    except LeaseLost:
+        logger.warning("Theme install taken over by another worker; this step stops", extra={"install_id": install_id})
+    except Exception:
+        logger.exception("Theme install step crashed", extra={"install_id": install_id})
+        theme_install_fail_unexpectedly(install_id=install_id)
+        raise
+    return work_state(job=THEME_INSTALL, pk=install_id)
+
+
 def theme_install_run(*, install_id: int) -> InstallStep:
     """Fetch the archive (cached by version) and ask Shopify to create the theme from it.
 
     Idempotent: only a queued install is picked up (a duplicate task does nothing). Retryable
     source errors and Shopify throttling are retried up to MAX_ATTEMPTS; ``themeCreate`` is not
     repeated after a timeout or 5xx (it may have worked: repeating could add a second theme).
-    Returns the next step: poll Shopify, run again later, or done.
+    Returns the next step (already queued): poll Shopify, run again later, or done.
     """
-    claimed = ThemeInstall.objects.filter(pk=install_id, state=ThemeInstall.State.QUEUED).update(
-        state=ThemeInstall.State.DOWNLOADING, attempts=F("attempts") + 1, updated_at=timezone.now()
-    )
-    if not claimed:
+    claim = work_claim(job=THEME_INSTALL, pk=install_id, states=(State.QUEUED,))
+    if claim is None:
         return DONE
-    install = ThemeInstall.objects.get(pk=install_id)
+    install = claim.row
     source = theme_source_get()
     if source is None:
-        _finish(install, ThemeInstall.State.FAILED, ThemeInstall.Error.SOURCE_NOT_CONFIGURED, "no source configured")
-        return DONE
+        return _fail(claim, ThemeInstall.Error.SOURCE_NOT_CONFIGURED, "no source configured")
     try:
         archive = theme_archive_fetch(source=source)
     except (ThemeSourceError, ThemeArchiveInvalid) as error:
         code, detail = _source_error_code(error), str(error)
         if isinstance(error, ThemeSourceError) and error.retryable:
-            return _retry_or_fail(install, code, detail, getattr(error, "wait_seconds", None))
-        _finish(install, ThemeInstall.State.FAILED, code, detail)
-        return DONE
+            return _retry_or_fail(claim, code, detail, getattr(error, "wait_seconds", None))
+        return _fail(claim, code, detail)
 
     install.archive = archive
     install.version = archive.version
     install.state = ThemeInstall.State.CREATING
-    install.save(update_fields=["archive", "version", "state", "updated_at"])
+    work_renew(claim, archive=archive, version=archive.version, state=ThemeInstall.State.CREATING)
     try:
         theme = theme_create(
             shopify_admin_client(shop=install.shop), source=theme_download_url(install=install), name=install.theme_name
         )
     except ShopifyUserErrors as error:
-        _finish(install, ThemeInstall.State.FAILED, _user_errors_code(error), str(error))
-        return DONE
+        return _fail(claim, _user_errors_code(error), str(error))
     except ShopifyThrottled as error:
-        return _retry_or_fail(install, ThemeInstall.Error.SHOPIFY_UNAVAILABLE, str(error), error.wait_seconds)
+        return _retry_or_fail(claim, ThemeInstall.Error.SHOPIFY_UNAVAILABLE, str(error), error.wait_seconds)
     except ShopifyError as error:
-        _finish(install, ThemeInstall.State.FAILED, _shopify_error_code(error), str(error))
-        return DONE
-    install.theme_id = theme.id
-    install.theme_role = theme.role
-    install.state = ThemeInstall.State.PROCESSING
-    install.submitted_at = timezone.now()
-    install.error_detail = ""
-    install.save(update_fields=["theme_id", "theme_role", "state", "submitted_at", "error_detail", "updated_at"])
+        return _fail(claim, _shopify_error_code(error), str(error))
     logger.info("Shopify accepted the theme", extra={"shop": install.shop, "install_id": install.pk})
-    return _next_poll(install)
+    return _next_poll(
+        claim, theme_id=theme.id, theme_role=theme.role, submitted_at=timezone.now(), error_detail="", last_error=""
+    )
 
 
-def _next_poll(install: ThemeInstall) -> InstallStep:
-    return InstallStep("poll", wait_seconds=settings.THEME_POLL_INTERVAL_SECONDS, polls=install.polls)
+def _next_poll(claim: Claim[ThemeInstall], **changes: Any) -> InstallStep:
+    """Queue the next status check after THEME_POLL_INTERVAL_SECONDS."""
+    wait = settings.THEME_POLL_INTERVAL_SECONDS
+    work_requeue(claim, run_after=timezone.now() + datetime.timedelta(seconds=wait), state=State.PROCESSING, **changes)
+    return InstallStep("poll", wait_seconds=wait)
 
 
 def theme_install_poll(*, install_id: int, polls: int | None = None) -> InstallStep:
     """Ask Shopify once whether the theme finished processing; record ready or failed.
 
-    ``polls`` is the install's count of checks when this one was scheduled: when the count has
-    moved, another task already made this check (a late task beside the one the maintenance
-    sweep queued) and this one does nothing, so an install is never polled by two chains. None
-    skips that test. Bounded: a theme still processing THEME_POLL_TIMEOUT_SECONDS after
-    ``themeCreate`` fails the install (Shopify is asked first, so a check that comes late still
-    sees a finished theme). A retryable Shopify error only costs one poll. Returns the next step.
+    ``polls``: the install's count of checks when this one was scheduled (a check queued
+    before installs ran on the leased-work machine): when the count has moved, another check
+    already ran and this one does nothing. Bounded: a theme still processing
+    THEME_POLL_TIMEOUT_SECONDS after ``themeCreate`` fails the install (Shopify is asked first,
+    so a check that comes late still sees a finished theme). A retryable Shopify error only
+    costs one poll. Returns the next step (already queued).
     """
-    claim = ThemeInstall.objects.filter(pk=install_id, state=ThemeInstall.State.PROCESSING)
-    if polls is not None:
-        claim = claim.filter(polls=polls)
-    if not claim.update(polls=F("polls") + 1, updated_at=timezone.now()):
+    claim = work_claim(
+        job=THEME_INSTALL,
+        pk=install_id,
+        states=(State.PROCESSING,),
+        to_state=State.PROCESSING,
+        count_attempt=False,
+        where={} if polls is None else {"polls": polls},
+        changes={"polls": F("polls") + 1},
+    )
+    if claim is None:
         return DONE
-    install = ThemeInstall.objects.get(pk=install_id)
+    install = claim.row
     submitted = install.submitted_at or install.created_at
     timed_out = timezone.now() - submitted > datetime.timedelta(seconds=settings.THEME_POLL_TIMEOUT_SECONDS)
     try:
         theme = theme_get(shopify_admin_client(shop=install.shop), theme_id=install.theme_id)
     except ShopifyError as error:
         if error.retryable and not timed_out:
-            return _next_poll(install)
-        _finish(install, ThemeInstall.State.FAILED, _shopify_error_code(error), str(error))
-        return DONE
+            return _next_poll(claim)
+        return _fail(claim, _shopify_error_code(error), str(error))
     if theme is None:
-        _finish(install, ThemeInstall.State.FAILED, ThemeInstall.Error.THEME_DELETED, "theme(id) answered null")
-        return DONE
+        return _fail(claim, ThemeInstall.Error.THEME_DELETED, "theme(id) answered null")
     if theme.processing_failed:
-        install.theme_role = theme.role
-        _finish(install, ThemeInstall.State.FAILED, ThemeInstall.Error.PROCESSING_FAILED, "processingFailed: true")
-        return DONE
+        return _fail(claim, ThemeInstall.Error.PROCESSING_FAILED, "processingFailed: true", theme_role=theme.role)
     if theme.processing:
         if timed_out:
-            _finish(
-                install,
-                ThemeInstall.State.FAILED,
-                ThemeInstall.Error.PROCESSING_TIMEOUT,
-                f"still processing after {install.polls} checks",
-            )
-            return DONE
-        return _next_poll(install)
-    install.theme_role = theme.role
-    install.save(update_fields=["theme_role", "updated_at"])
-    _finish(install, ThemeInstall.State.READY)
+            detail = f"still processing after {install.polls} checks"
+            return _fail(claim, ThemeInstall.Error.PROCESSING_TIMEOUT, detail)
+        return _next_poll(claim)
+    ready: dict[str, Any] = {"state": State.READY, "next_attempt_at": None, "theme_role": theme.role, "last_error": ""}
+    if work_finish(claim, **ready, **install_ended()):
+        install_log_end(install, State.READY)
     return DONE
 
 
@@ -615,7 +586,13 @@ def theme_install_fail_unexpectedly(*, install_id: int) -> None:
     """Mark a running install as failed after an unexpected error in its task (idempotent)."""
     install = ThemeInstall.objects.filter(pk=install_id, running_shop__isnull=False).first()
     if install is not None:
-        _finish(install, ThemeInstall.State.FAILED, ThemeInstall.Error.INTERNAL, "unexpected error; see the logs")
+        _end(install, ThemeInstall.Error.INTERNAL, "unexpected error; see the logs")
+
+
+def theme_install_poll_is_current(*, install_id: int, polls: int) -> bool:
+    """Whether a status check queued when the install had made ``polls`` checks is still the
+    next one (tasks queued before installs ran on the leased-work machine carry that count)."""
+    return ThemeInstall.objects.filter(pk=install_id, polls=polls).exists()
 
 
 MISSING_PERMISSION_MESSAGE = gettext_lazy(

@@ -80,8 +80,8 @@ class WebhookEventChangeList(ChangeList):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ConsoleModelAdmin):
-    list_display = ("id", "topic", "shop_link", "status", "attempts", "created_at", "next_attempt_at")
-    list_filter = ("status", WebhookTopicFilter, ShopTextFilter, "created_at")
+    list_display = ("id", "topic", "shop_link", "state", "attempts", "created_at", "next_attempt_at")
+    list_filter = ("state", WebhookTopicFilter, ShopTextFilter, "created_at")
     # Only indexed columns: each term is an index look-up on millions of rows.
     search_fields = ("^shop", "=event_id", "=webhook_id")
     search_help_text = _("Shop domain (or its beginning), event id, webhook id, task id or the event's number.")
@@ -89,22 +89,23 @@ class WebhookEventAdmin(ConsoleModelAdmin):
     ordering = ("-id",)
     sortable_by = ("id", "created_at")
     paginator = LargeTablePaginator
+    renamed_filters = {"status": "state"}
     actions = ["retry_events", "ignore_events"]
     fieldsets = (
-        (None, {"fields": ("topic", "shop", "related", "status", "attempts", "next_attempt_at", "processed_at")}),
+        (None, {"fields": ("topic", "shop", "related", "state", "attempts", "next_attempt_at", "processed_at")}),
         (
             _("Delivery"),
             {"fields": ("event_id", "webhook_id", "api_version", "triggered_at", "created_at", "updated_at")},
         ),
         (_("Errors"), {"fields": ("last_error", "attempt_error_list")}),
-        (_("Worker"), {"classes": ("collapse",), "fields": ("locked_until", "task")}),
+        (_("Worker"), {"classes": ("collapse",), "fields": ("lease_until", "lease_owner", "task")}),
         (_("Payload (personal data masked)"), {"fields": ("masked_payload",)}),
     )
     readonly_fields = (
         "topic",
         "shop",
         "related",
-        "status",
+        "state",
         "attempts",
         "next_attempt_at",
         "processed_at",
@@ -116,7 +117,8 @@ class WebhookEventAdmin(ConsoleModelAdmin):
         "updated_at",
         "last_error",
         "attempt_error_list",
-        "locked_until",
+        "lease_until",
+        "lease_owner",
         "task",
         "masked_payload",
     )

@@ -10,10 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from connector.models import TimestampedModel, shop_field
 from connector.validators import validate_shop_domain
+from connector.work.models import LeasedWork
 
 
-class WebhookEvent(TimestampedModel):
-    """One Shopify event in the inbox: stored at delivery, processed later by a worker.
+class WebhookEvent(LeasedWork):
+    """One Shopify event in the inbox: stored at delivery, processed later by a worker (a job
+    on the leased-work machine: ``webhooks.services.inbox.WEBHOOK_EVENT``).
 
     ``(shop, topic, event_id)`` is unique: a repeated delivery of the same event stores nothing.
     ``created_at`` is when it was received.
@@ -38,17 +40,12 @@ class WebhookEvent(TimestampedModel):
     api_version = models.CharField(_("API version"), max_length=20, blank=True, default="")
     triggered_at = models.DateTimeField(_("triggered at"), null=True, blank=True)
     payload = models.JSONField(_("payload"))
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    state = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    # Small: an event gets at most WEBHOOK_MAX_ATTEMPTS (the column predates the shared one).
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    # While processing: the worker's lease. A worker that dies leaves it to expire (recovery).
-    locked_until = models.DateTimeField(_("processing lease until"), null=True, blank=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True, default="")
     attempt_errors = models.JSONField(_("errors of every attempt"), default=list, blank=True)
-    # The queued task that will process the event (django-tasks-db result id). The task finds
-    # its event by this id, so a task replaced by a retry or by recovery does nothing; recovery
-    # uses it to tell a lost task from a queue that is merely behind.
+    # Unique: on the database queue the task carries no argument and finds its event by this id.
     task_id = models.UUIDField(_("task id"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
@@ -59,7 +56,7 @@ class WebhookEvent(TimestampedModel):
         constraints = [
             models.UniqueConstraint(fields=("shop", "topic", "event_id"), name="webhook_event_shop_topic_event_uniq")
         ]
-        indexes = [models.Index(fields=("status", "next_attempt_at"), name="webhook_event_status_due_idx")]
+        indexes = [models.Index(fields=("state", "next_attempt_at"), name="webhook_event_status_due_idx")]
 
     def __str__(self) -> str:
         return f"{self.topic} · {self.shop} · {self.event_id}"

@@ -39,7 +39,7 @@ def form_data(configuration, **overrides):
 
 def test_the_change_page_shows_the_sync_state_the_problem_and_the_text_for_the_agent(admin_client, connected):
     configuration = AIConfigurationFactory(
-        shop=SHOP, sync_status=AIConfiguration.SyncStatus.FAILED, last_sync_error="EcomdropAuthError: refused"
+        shop=SHOP, state=AIConfiguration.SyncStatus.FAILED, last_error="EcomdropAuthError: refused"
     )
 
     page = admin_client.get(change_url(configuration), HTTP_ACCEPT_LANGUAGE="es").content.decode()
@@ -52,9 +52,7 @@ def test_the_change_page_shows_the_sync_state_the_problem_and_the_text_for_the_a
 
 def test_the_change_page_shows_an_unrecognised_error_as_it_is_next_to_the_plain_words(admin_client, connected):
     raw = "EcomdropError: Ecomdrop answered HTTP 418 (bot field)"
-    configuration = AIConfigurationFactory(
-        shop=SHOP, sync_status=AIConfiguration.SyncStatus.FAILED, last_sync_error=raw
-    )
+    configuration = AIConfigurationFactory(shop=SHOP, state=AIConfiguration.SyncStatus.FAILED, last_error=raw)
 
     page = admin_client.get(change_url(configuration), HTTP_ACCEPT_LANGUAGE="es").content.decode()
 
@@ -76,7 +74,7 @@ def test_a_staff_edit_is_a_new_revision_with_normalised_lists_and_is_synced(
     assert saved.notifications[0]["phone"] == "+51987654321"
     assert saved.notifications[0]["country"] == "PE"
     assert saved.notifications[0]["id"]
-    assert saved.sync_status == AIConfiguration.SyncStatus.SYNCED
+    assert saved.state == AIConfiguration.SyncStatus.SYNCED
     assert ecomdrop_simulator.bot_field_values(KEY)["ia_notificaciones"] == "- Garantía: Beto, +51987654321 (Perú)"
 
 
@@ -92,7 +90,7 @@ def test_a_profile_too_long_for_the_agent_is_a_form_error(admin_client, connecte
 
 
 def test_the_resync_action_queues_shops_with_a_key_and_skips_the_others(admin_client, connected, ecomdrop_simulator):
-    synced = AIConfigurationFactory(shop=SHOP, sync_status=AIConfiguration.SyncStatus.FAILED)
+    synced = AIConfigurationFactory(shop=SHOP, state=AIConfiguration.SyncStatus.FAILED)
     without_key = AIConfigurationFactory(shop="sin-clave.myshopify.com")
 
     response = admin_client.post(
@@ -102,8 +100,8 @@ def test_the_resync_action_queues_shops_with_a_key_and_skips_the_others(admin_cl
     )
 
     assert "1 perfil(es)" in response.content.decode()
-    assert AIConfiguration.objects.get(pk=synced.pk).sync_status == AIConfiguration.SyncStatus.SYNCED
-    assert AIConfiguration.objects.get(pk=without_key.pk).sync_status == AIConfiguration.SyncStatus.NEVER
+    assert AIConfiguration.objects.get(pk=synced.pk).state == AIConfiguration.SyncStatus.SYNCED
+    assert AIConfiguration.objects.get(pk=without_key.pk).state == AIConfiguration.SyncStatus.NEVER
     assert ecomdrop_simulator.bot_field_values(KEY)["ia_nombre_agente"] == "Andrés"
 
 

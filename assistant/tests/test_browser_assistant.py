@@ -223,7 +223,7 @@ def test_fill_every_section_with_the_keyboard_save_reload_and_see_it_synced(open
         ("Cancelación", "+573001234567", "CO"),
         ("Garantía", "+51987654321", "PE"),
     ]
-    assert stored.sync_status == AIConfiguration.SyncStatus.SYNCED
+    assert stored.state == AIConfiguration.SyncStatus.SYNCED
     values = ecomdrop_simulator.bot_field_values(KEY)
     assert values["ia_nombre_agente"] == "Andrés 🤖"
     assert "P: ¿Envían gratis?\nR: Sí, desde $100.000 🚚" in values["ia_perfil"]

@@ -77,4 +77,4 @@ def test_two_workers_syncing_the_same_profile_write_it_once(ecomdrop_simulator):
 
     assert sorted(results) == ["pending", "synced"]  # the second found it taken
     assert ecomdrop_simulator.count("bot_field") == 10
-    assert AIConfiguration.objects.get(pk=configuration.pk).sync_status == AIConfiguration.SyncStatus.SYNCED
+    assert AIConfiguration.objects.get(pk=configuration.pk).state == AIConfiguration.SyncStatus.SYNCED

@@ -57,9 +57,7 @@ def stored():
 
 
 def make_due():
-    AIConfiguration.objects.filter(shop=SHOP).update(
-        sync_next_attempt_at=timezone.now() - datetime.timedelta(seconds=1)
-    )
+    AIConfiguration.objects.filter(shop=SHOP).update(next_attempt_at=timezone.now() - datetime.timedelta(seconds=1))
 
 
 def test_saving_writes_every_part_and_the_whole_profile_to_bot_fields(shop_configuration, ecomdrop_simulator):
@@ -81,9 +79,9 @@ def test_saving_writes_every_part_and_the_whole_profile_to_bot_fields(shop_confi
     first = ecomdrop_simulator.requests_of("bot_field")[0]
     assert first.headers["content-type"] == "application/x-www-form-urlencoded"
     assert first.form() == {"value": "Andrés 🤖"}
-    assert (configuration.sync_status, configuration.synced_revision, configuration.revision) == (Status.SYNCED, 1, 1)
+    assert (configuration.state, configuration.synced_revision, configuration.revision) == (Status.SYNCED, 1, 1)
     assert configuration.synced_at is not None
-    assert configuration.last_sync_error == ""
+    assert configuration.last_error == ""
 
 
 def test_fields_are_created_once_with_name_and_description_then_their_ids_are_reused(
@@ -165,7 +163,7 @@ def test_ids_remembered_before_names_were_kept_are_still_used(shop_configuration
 
     configuration = save(agent_name="Beatriz")
 
-    assert configuration.sync_status == Status.SYNCED
+    assert configuration.state == Status.SYNCED
     assert ecomdrop_simulator.count("create_bot_field") == creates
     assert account.bot_fields[ids["ai:agent_name"]] == "Beatriz"
     assert stored().ecomdrop_field_ids["ids"] == ids
@@ -181,7 +179,7 @@ def test_a_field_deleted_in_ecomdrop_is_created_again(shop_configuration, ecomdr
     new_id = stored().ecomdrop_field_ids["ids"]["ai:rules"]
     assert new_id != rules_id
     assert account.bot_fields[new_id] == "1. Saludar con el nombre del cliente"
-    assert stored().sync_status == Status.SYNCED
+    assert stored().state == Status.SYNCED
 
 
 def test_a_missing_field_row_falls_back_to_its_default_name_and_a_renamed_one_wins(
@@ -205,11 +203,11 @@ def test_ecomdrop_down_keeps_the_profile_and_retries_with_back_off(shop_configur
 
     configuration = save()
 
-    assert configuration.sync_status == Status.PENDING
-    assert configuration.sync_attempts == 1
-    assert before + datetime.timedelta(seconds=15) <= configuration.sync_next_attempt_at
-    assert configuration.sync_next_attempt_at <= timezone.now() + datetime.timedelta(seconds=45)
-    assert configuration.last_sync_error.startswith("EcomdropUnavailable")
+    assert configuration.state == Status.PENDING
+    assert configuration.attempts == 1
+    assert before + datetime.timedelta(seconds=15) <= configuration.next_attempt_at
+    assert configuration.next_attempt_at <= timezone.now() + datetime.timedelta(seconds=45)
+    assert configuration.last_error.startswith("EcomdropUnavailable")
     assert configuration.agent_name == "Andrés 🤖"  # saved locally all the same
     state = selectors.ai_profile_sync_state(configuration=configuration, shop_configuration=shop_configuration)
     assert state["retrying"] is True
@@ -219,13 +217,13 @@ def test_ecomdrop_down_keeps_the_profile_and_retries_with_back_off(shop_configur
     make_due()
     services.ai_profile_sync_process_due()
     second = stored()
-    assert (second.sync_status, second.sync_attempts) == (Status.PENDING, 2)
-    assert second.sync_next_attempt_at >= timezone.now() + datetime.timedelta(seconds=29)  # 60 s × (0.5…1.5)
+    assert (second.state, second.attempts) == (Status.PENDING, 2)
+    assert second.next_attempt_at >= timezone.now() + datetime.timedelta(seconds=29)  # 60 s × (0.5…1.5)
 
     make_due()
     services.ai_profile_sync_process_due()
     final = stored()
-    assert (final.sync_status, final.sync_attempts, final.last_sync_error) == (Status.SYNCED, 0, "")
+    assert (final.state, final.attempts, final.last_error) == (Status.SYNCED, 0, "")
     assert set(ecomdrop_simulator.bot_field_values(KEY)) == FIELD_NAMES
 
 
@@ -233,12 +231,12 @@ def test_retries_stop_at_the_maximum_and_the_state_says_failed(shop_configuratio
     settings.AI_PROFILE_SYNC_MAX_ATTEMPTS = 2
     ecomdrop_simulator.fail_next("list_bot_fields", status=500, times=5)
 
-    assert save().sync_status == Status.PENDING
+    assert save().state == Status.PENDING
     make_due()
     services.ai_profile_sync_process_due()
 
     final = stored()
-    assert (final.sync_status, final.sync_attempts) == (Status.FAILED, 2)
+    assert (final.state, final.attempts) == (Status.FAILED, 2)
     state = selectors.ai_profile_sync_state(configuration=final, shop_configuration=shop_configuration)
     assert state["problem"] == "Ecomdrop no responde."
     assert services.ai_profile_sync_process_due() == 0
@@ -249,8 +247,8 @@ def test_a_revoked_key_fails_at_once_and_sync_now_recovers(shop_configuration, e
 
     configuration = save()
 
-    assert (configuration.sync_status, configuration.sync_attempts) == (Status.FAILED, 1)
-    assert configuration.last_sync_error.startswith("EcomdropAuthError")
+    assert (configuration.state, configuration.attempts) == (Status.FAILED, 1)
+    assert configuration.last_error.startswith("EcomdropAuthError")
     assert configuration.faq[0]["answer"] == "Sí, desde $100.000 🚚"
     state = selectors.ai_profile_sync_state(configuration=configuration, shop_configuration=shop_configuration)
     assert "clave API" in state["problem"]
@@ -258,7 +256,7 @@ def test_a_revoked_key_fails_at_once_and_sync_now_recovers(shop_configuration, e
     ecomdrop_simulator.add_account(KEY)
     services.ai_profile_sync_request(configuration=configuration)
 
-    assert stored().sync_status == Status.SYNCED
+    assert stored().state == Status.SYNCED
     assert set(ecomdrop_simulator.bot_field_values(KEY)) == FIELD_NAMES
 
 
@@ -267,7 +265,7 @@ def test_without_an_ecomdrop_key_the_profile_is_saved_and_the_sync_says_why(ecom
 
     configuration = save()
 
-    assert (configuration.sync_status, configuration.last_sync_error) == (Status.FAILED, "NoApiKey")
+    assert (configuration.state, configuration.last_error) == (Status.FAILED, "NoApiKey")
     state = selectors.ai_profile_sync_state(configuration=configuration, shop_configuration=shop_configuration)
     assert state["problem"] == "Conecta tu clave API de Ecomdrop para sincronizar el asistente."
     with pytest.raises(ApplicationError):
@@ -281,24 +279,24 @@ def test_without_an_ecomdrop_key_the_profile_is_saved_and_the_sync_says_why(ecom
 
 def test_connecting_an_ecomdrop_key_syncs_a_profile_that_failed_for_want_of_one(ecomdrop_simulator):
     ShopConfigurationFactory(shop=SHOP, installed_at=timezone.now())
-    assert save().last_sync_error == "NoApiKey"
+    assert save().last_error == "NoApiKey"
     ecomdrop_simulator.add_account(KEY)
 
     shop_services.ecomdrop_connect(shop=SHOP, api_key=KEY)
 
     final = stored()
-    assert (final.sync_status, final.synced_revision, final.last_sync_error) == (Status.SYNCED, 1, "")
+    assert (final.state, final.synced_revision, final.last_error) == (Status.SYNCED, 1, "")
     assert set(ecomdrop_simulator.bot_field_values(KEY)) == FIELD_NAMES
 
 
 def test_reconnecting_a_revoked_key_syncs_the_profile_again(shop_configuration, ecomdrop_simulator):
     ecomdrop_simulator.revoke(KEY)
-    assert save().sync_status == Status.FAILED
+    assert save().state == Status.FAILED
     ecomdrop_simulator.add_account(KEY)
 
     shop_services.ecomdrop_connect(shop=SHOP, api_key=KEY)
 
-    assert stored().sync_status == Status.SYNCED
+    assert stored().state == Status.SYNCED
     assert set(ecomdrop_simulator.bot_field_values(KEY)) == FIELD_NAMES
 
 
@@ -309,7 +307,7 @@ def test_connecting_a_key_syncs_a_profile_never_synced_and_leaves_a_synced_one_a
 
     shop_services.ecomdrop_connect(shop=SHOP, api_key=KEY)
 
-    assert stored().sync_status == Status.SYNCED
+    assert stored().state == Status.SYNCED
     writes = ecomdrop_simulator.count("bot_field")
     shop_services.ecomdrop_connect(shop=SHOP, api_key=KEY)
     assert ecomdrop_simulator.count("bot_field") == writes
@@ -326,7 +324,7 @@ def test_connecting_a_key_without_a_profile_creates_none(account):
 def test_an_uninstalled_shop_is_not_synced(account, ecomdrop_simulator):
     ShopConfigurationFactory(shop=SHOP, ecomdrop_api_key=KEY, uninstalled_at=timezone.now())
 
-    assert save().last_sync_error == "NotInstalled"
+    assert save().last_error == "NotInstalled"
     assert ecomdrop_simulator.count("bot_field") == 0
 
 
@@ -335,8 +333,8 @@ def test_an_ecomdrop_that_cannot_create_fields_names_the_field(shop_configuratio
 
     configuration = save()
 
-    assert configuration.sync_status == Status.FAILED
-    assert configuration.last_sync_error == "BotFieldUnavailable: ia_nombre_agente"
+    assert configuration.state == Status.FAILED
+    assert configuration.last_error == "BotFieldUnavailable: ia_nombre_agente"
     problem = selectors.ai_profile_sync_problem(configuration=configuration)
     assert "ia_nombre_agente" in problem
 
@@ -346,7 +344,7 @@ def test_an_error_the_app_does_not_recognise_is_shown_in_plain_words_and_kept_fo
 ):
     configuration = save()
     raw = "EcomdropError: Ecomdrop answered HTTP 418 (bot field)"
-    AIConfiguration.objects.filter(pk=configuration.pk).update(sync_status=Status.FAILED, last_sync_error=raw)
+    AIConfiguration.objects.filter(pk=configuration.pk).update(state=Status.FAILED, last_error=raw)
 
     state = selectors.ai_profile_sync_state(configuration=stored(), shop_configuration=shop_configuration)
 
@@ -355,10 +353,10 @@ def test_an_error_the_app_does_not_recognise_is_shown_in_plain_words_and_kept_fo
         "con soporte."
     )
     assert "HTTP 418" not in state["problem"]
-    assert stored().last_sync_error == raw  # the admin shows it as it is
+    assert stored().last_error == raw  # the admin shows it as it is
 
     AIConfiguration.objects.filter(pk=configuration.pk).update(
-        sync_status=Status.PENDING, sync_attempts=1, last_sync_error="ValueError"
+        state=Status.PENDING, attempts=1, last_error="ValueError"
     )
     problem = selectors.ai_profile_sync_problem(configuration=stored())
     assert problem.startswith("Ecomdrop no pudo guardar el perfil del asistente.")
@@ -382,7 +380,7 @@ def test_a_save_during_a_sync_is_synced_again_never_reported_as_synced(
     save()
 
     final = stored()
-    assert (final.revision, final.synced_revision, final.sync_status) == (2, 2, Status.SYNCED)
+    assert (final.revision, final.synced_revision, final.state) == (2, 2, Status.SYNCED)
     assert ecomdrop_simulator.bot_field_values(KEY)["ia_nombre_agente"] == "Beatriz"
     assert calls.count("Beatriz") == 1
 
@@ -390,7 +388,7 @@ def test_a_save_during_a_sync_is_synced_again_never_reported_as_synced(
 def test_a_sync_held_by_another_worker_is_left_alone(shop_configuration, ecomdrop_simulator):
     configuration = save()
     AIConfiguration.objects.filter(pk=configuration.pk).update(
-        sync_status=Status.PENDING, sync_lease_owner="other", sync_lease_until=timezone.now() + services.LEASE
+        state=Status.PENDING, lease_owner="other", lease_until=timezone.now() + services.LEASE
     )
     requests_before = len(ecomdrop_simulator.requests)
 
@@ -398,17 +396,17 @@ def test_a_sync_held_by_another_worker_is_left_alone(shop_configuration, ecomdro
     services.ai_profile_sync_request(configuration=configuration)
 
     assert len(ecomdrop_simulator.requests) == requests_before
-    assert stored().sync_lease_owner == "other"
+    assert stored().lease_owner == "other"
 
 
 def test_a_lost_worker_s_lease_expires_and_the_sync_runs_again(shop_configuration, ecomdrop_simulator):
     configuration = save()
     AIConfiguration.objects.filter(pk=configuration.pk).update(
-        sync_status=Status.PENDING, sync_lease_owner="gone", sync_lease_until=timezone.now() - datetime.timedelta(1)
+        state=Status.PENDING, lease_owner="gone", lease_until=timezone.now() - datetime.timedelta(1)
     )
 
     assert services.ai_profile_sync(configuration_id=configuration.pk) == Status.SYNCED
-    assert stored().sync_lease_owner == ""
+    assert stored().lease_owner == ""
 
 
 def test_another_ecomdrop_account_gets_its_own_fields(shop_configuration, ecomdrop_simulator):

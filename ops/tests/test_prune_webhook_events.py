@@ -22,7 +22,7 @@ def event(number, *, days_old, status=Status.PROCESSED):
         event_id=f"e-{number}",
         webhook_id=f"w-{number}",
         payload={"id": number},
-        status=status,
+        state=status,
     )
     WebhookEvent.objects.filter(pk=stored.pk).update(created_at=timezone.now() - datetime.timedelta(days=days_old))
     return stored

@@ -4,7 +4,9 @@
   another account resets the flows), flows, the contact fields the deliveries need, and Dropi
   settings.
 - lifecycle: install, uninstall and purge of a shop.
-- deliveries: order and abandoned-cart flow deliveries (exactly once).
+- deliveries: order and abandoned-cart flow deliveries (exactly once): recording them;
+  delivery_job processes them, delivery_payloads reads payloads, ecomdrop_contacts knows the
+  merchant's Ecomdrop account.
 - callback: Ecomdrop's callback that tags orders.
 - orders: the Pedidos list (recent Shopify orders with their deliveries).
 - dropi_account: the shop's Dropi token and country as other apps use them, token checks,
@@ -26,7 +28,6 @@ from shops.services.configuration import (  # noqa: F401
     shop_configuration_get_or_create,
     shop_configuration_rotate_callback_secret,
 )
-from shops.services.deliveries import ecomdrop_contact_field_names  # noqa: F401
 from shops.services.dropi_account import (  # noqa: F401
     DropiAccess,
     dropi_access_get,
@@ -36,4 +37,5 @@ from shops.services.dropi_account import (  # noqa: F401
     dropi_pause_remaining,
     dropi_token_check,
 )
+from shops.services.ecomdrop_contacts import ecomdrop_contact_field_names  # noqa: F401
 from shops.services.lifecycle import shop_install, shop_purge, shop_uninstall  # noqa: F401

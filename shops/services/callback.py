@@ -192,7 +192,7 @@ def _record_on_deliveries(deliveries: QuerySet[FlowDelivery], *, body: dict[str,
         updated_at=now,
     )
     # A send we could not confirm is confirmed by the flow calling back.
-    deliveries.filter(status=FlowDelivery.Status.UNCONFIRMED).update(status=FlowDelivery.Status.SENT, sent_at=now)
+    deliveries.filter(state=FlowDelivery.Status.UNCONFIRMED).update(state=FlowDelivery.Status.SENT, sent_at=now)
 
 
 def ecomdrop_callback_apply(*, configuration: ShopConfiguration, body: dict[str, Any]) -> CallbackResult:

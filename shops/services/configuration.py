@@ -25,12 +25,12 @@ from connector.errors import ApplicationError
 from connector.validators import validate_shop_domain
 from shops.countries import COUNTRIES_BY_CODE
 from shops.models import EcomdropBotField, ShopConfiguration
-from shops.services.deliveries import (
+from shops.services.dropi_account import dropi_token_check
+from shops.services.ecomdrop_contacts import (
     ecomdrop_account_cache_key,
     ecomdrop_contact_field_names,
     ecomdrop_custom_field_ids,
 )
-from shops.services.dropi_account import dropi_token_check
 from shops.signals import ecomdrop_connected
 
 logger = logging.getLogger(__name__)

@@ -105,12 +105,12 @@ def test_the_result_is_recorded_on_the_delivery_and_confirms_an_unconfirmed_send
         delivery, _ = deliveries.flow_delivery_record_order(
             shop=SHOP, order=order_payload(id=int(order["legacyResourceId"]), name="#4000")
         )
-    FlowDelivery.objects.filter(pk=delivery.pk).update(status=FlowDelivery.Status.UNCONFIRMED)
+    FlowDelivery.objects.filter(pk=delivery.pk).update(state=FlowDelivery.Status.UNCONFIRMED)
 
     post(client, {"orderId": order["legacyResourceId"], "status": "success"}, secret_of(shop))
 
     delivery.refresh_from_db()
-    assert delivery.status == FlowDelivery.Status.SENT
+    assert delivery.state == FlowDelivery.Status.SENT
     assert delivery.callback_status == "success"
     assert delivery.callback_tags == ["ecomdrop-processed"]
     assert delivery.callback_received_at is not None

@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone, translation
 
 from shops.models import FlowDelivery
-from shops.services import deliveries
+from shops.services import deliveries, delivery_job
 from shops.tests.factories import ShopConfigurationFactory
 from shops.tests.payloads import checkout_payload, order_payload
 from shops.views.pages import delivery_problem
@@ -49,7 +49,7 @@ def test_an_order_creates_the_contact_with_the_order_fields_and_sends_the_flow(c
 
     delivery.refresh_from_db()
     assert created
-    assert delivery.status == Status.SENT
+    assert delivery.state == Status.SENT
     assert delivery.sent_at is not None
     contact = next(iter(account.contacts.values()))
     assert contact.phone == "+573001234567"  # from the shipping address, region CO
@@ -107,7 +107,7 @@ def test_skipped_with_a_reason_when_the_shop_is_not_ready(configured, account, c
     delivery, _ = record()
 
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.skip_reason) == (Status.SKIPPED, reason)
+    assert (delivery.state, delivery.skip_reason) == (Status.SKIPPED, reason)
     assert account.sends == []
 
 
@@ -133,7 +133,7 @@ def test_buyers_without_a_usable_phone_are_skipped(configured, account, override
     delivery, _ = record(order_payload(**overrides))
 
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.skip_reason) == (Status.SKIPPED, reason)
+    assert (delivery.state, delivery.skip_reason) == (Status.SKIPPED, reason)
     assert account.contacts == {}
 
 
@@ -145,7 +145,7 @@ def test_redacted_customer_data_is_handled(configured, account):
     delivery, _ = record(order)
 
     delivery.refresh_from_db()
-    assert delivery.status == Status.SENT
+    assert delivery.state == Status.SENT
     assert next(iter(account.contacts.values())).phone == "+51987654321"
 
 
@@ -157,7 +157,7 @@ def test_retryable_failures_back_off_and_then_succeed(configured, account, ecomd
     delivery, _ = record()
 
     delivery.refresh_from_db()
-    assert delivery.status == Status.PENDING
+    assert delivery.state == Status.PENDING
     assert delivery.attempts == 1
     assert "EcomdropUnavailable" in delivery.last_error
     wait = (delivery.next_attempt_at - timezone.now()).total_seconds()
@@ -166,7 +166,7 @@ def test_retryable_failures_back_off_and_then_succeed(configured, account, ecomd
     make_due(delivery)
     assert deliveries.flow_delivery_process_due() == 1
     delivery.refresh_from_db()
-    assert delivery.status == Status.SENT
+    assert delivery.state == Status.SENT
     assert delivery.attempts == 2
     assert len(account.sends) == 1
 
@@ -180,7 +180,7 @@ def test_a_flow_call_refused_with_503_was_not_sent_and_is_retried(configured, ac
     deliveries.flow_delivery_process_due()
 
     delivery.refresh_from_db()
-    assert delivery.status == Status.SENT
+    assert delivery.state == Status.SENT
     assert len(account.sends) == 1
 
 
@@ -197,7 +197,7 @@ def test_a_flow_call_failing_with_another_5xx_may_have_gone_out_and_is_unconfirm
     deliveries.flow_delivery_process_due()
 
     delivery.refresh_from_db()
-    assert delivery.status == Status.UNCONFIRMED
+    assert delivery.state == Status.UNCONFIRMED
     assert "EcomdropServerError" in delivery.last_error
     with translation.override("en"):
         assert "not resent automatically" in delivery_problem(delivery)
@@ -214,13 +214,13 @@ def test_a_timeout_before_the_flow_call_is_retried(configured, account, ecomdrop
 
     delivery, _ = record()
     delivery.refresh_from_db()
-    assert delivery.status == Status.PENDING
+    assert delivery.state == Status.PENDING
     assert "EcomdropTimeout" in delivery.last_error
     make_due(delivery)
     deliveries.flow_delivery_process_due()
 
     delivery.refresh_from_db()
-    assert delivery.status == Status.SENT
+    assert delivery.state == Status.SENT
     assert len(account.sends) == (2 if kind == "set_field" else 1)
 
 
@@ -245,7 +245,7 @@ def test_non_retryable_errors_fail_at_once_with_a_readable_reason(
     delivery, _ = record()
 
     delivery.refresh_from_db()
-    assert delivery.status == Status.FAILED
+    assert delivery.state == Status.FAILED
     assert delivery.attempts == 1
     assert delivery.last_error
     assert account.sends == []
@@ -262,7 +262,7 @@ def test_retries_stop_after_the_maximum_attempts(configured, account, ecomdrop_s
         deliveries.flow_delivery_process_due()
 
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == (Status.FAILED, 3)
+    assert (delivery.state, delivery.attempts) == (Status.FAILED, 3)
 
 
 @pytest.mark.django_db
@@ -278,7 +278,7 @@ def test_a_send_without_answer_is_unconfirmed_and_never_resent_automatically(
     deliveries.flow_delivery_recover_stale()
 
     delivery.refresh_from_db()
-    assert delivery.status == Status.UNCONFIRMED
+    assert delivery.state == Status.UNCONFIRMED
     assert len(account.sends) == 1
 
 
@@ -286,11 +286,11 @@ def test_a_send_without_answer_is_unconfirmed_and_never_resent_automatically(
 def test_a_worker_lost_while_sending_leaves_the_delivery_unconfirmed(configured, account):
     delivery, _ = record()
     FlowDelivery.objects.filter(pk=delivery.pk).update(
-        status=Status.SENDING, lease_until=timezone.now() - datetime.timedelta(seconds=1), lease_owner="gone"
+        state=Status.SENDING, lease_until=timezone.now() - datetime.timedelta(seconds=1), lease_owner="gone"
     )
     lost_early = record()[0]
     FlowDelivery.objects.filter(pk=lost_early.pk).update(
-        status=Status.PROCESSING, lease_until=timezone.now() - datetime.timedelta(seconds=1), lease_owner="gone"
+        state=Status.PROCESSING, lease_until=timezone.now() - datetime.timedelta(seconds=1), lease_owner="gone"
     )
     sends_before = len(account.sends)
 
@@ -298,13 +298,13 @@ def test_a_worker_lost_while_sending_leaves_the_delivery_unconfirmed(configured,
 
     assert result == {"requeued": 1, "unconfirmed": 1}
     lost = FlowDelivery.objects.get(pk=delivery.pk)
-    assert lost.status == Status.UNCONFIRMED
+    assert lost.state == Status.UNCONFIRMED
     with translation.override("es"):
         assert delivery_problem(lost) == (
             "La app se detuvo mientras enviaba el flujo. "
             "El mensaje pudo haber salido, por eso no se reenvía automáticamente."
         )
-    assert FlowDelivery.objects.get(pk=lost_early.pk).status == Status.SENT  # requeued and processed
+    assert FlowDelivery.objects.get(pk=lost_early.pk).state == Status.SENT  # requeued and processed
     assert len(account.sends) == sends_before + 1
 
 
@@ -316,7 +316,7 @@ def test_resend_is_allowed_for_failed_skipped_and_unconfirmed_only(configured, a
 
     resent = deliveries.flow_delivery_resend(delivery=FlowDelivery.objects.get(pk=failed.pk))
 
-    assert resent.status == Status.SENT
+    assert resent.state == Status.SENT
     from connector.errors import ApplicationError
 
     with pytest.raises(ApplicationError):
@@ -336,13 +336,13 @@ def test_abandoned_cart_waits_for_the_delay_then_sends_the_recovery_url(configur
     assert created
     assert not created_again
     assert delivery.pk == again.pk
-    assert again.status == Status.PENDING
+    assert again.state == Status.PENDING
     assert (again.next_attempt_at - timezone.now()).total_seconds() > 55 * 60
     assert account.sends == []
     make_due(again)
     deliveries.flow_delivery_process_due()
     again.refresh_from_db()
-    assert again.status == Status.SENT
+    assert again.state == Status.SENT
     contact = next(iter(account.contacts.values()))
     assert contact.phone == "+51987654321"
     assert contact.fields["109"] == checkout["abandoned_checkout_url"]
@@ -360,7 +360,7 @@ def test_a_checkout_that_became_an_order_is_skipped(configured, account):
     deliveries.flow_delivery_process_due()
 
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.skip_reason) == (Status.SKIPPED, FlowDelivery.SkipReason.CONVERTED)
+    assert (delivery.state, delivery.skip_reason) == (Status.SKIPPED, FlowDelivery.SkipReason.CONVERTED)
     assert [send[1] for send in account.sends] == ["9001"]
 
 
@@ -373,7 +373,7 @@ def test_a_completed_checkout_update_skips_the_delivery(configured, account):
         shop=SHOP, checkout={**checkout, "completed_at": "2026-11-25T10:05:00-05:00"}
     )
 
-    assert (delivery.status, delivery.skip_reason) == (Status.SKIPPED, FlowDelivery.SkipReason.CONVERTED)
+    assert (delivery.state, delivery.skip_reason) == (Status.SKIPPED, FlowDelivery.SkipReason.CONVERTED)
 
 
 @pytest.mark.django_db
@@ -381,7 +381,7 @@ def test_the_test_event_goes_to_the_merchants_phone(configured, account):
     delivery = deliveries.flow_delivery_send_test(shop=SHOP, phone="+57 310 555 1234")
 
     delivery.refresh_from_db()
-    assert delivery.status == Status.SENT
+    assert delivery.state == Status.SENT
     assert account.contacts[account.sends[0][0]].phone == "+573105551234"
 
 
@@ -413,7 +413,7 @@ def test_two_workers_on_the_same_delivery_send_once(configured, account, ecomdro
     assert results.count(Status.SENT) == 1
     assert len(results) == 2
     assert len(account.sends) == 1
-    assert FlowDelivery.objects.get(pk=delivery.pk).status == Status.SENT
+    assert FlowDelivery.objects.get(pk=delivery.pk).state == Status.SENT
 
 
 @pytest.mark.django_db
@@ -439,7 +439,7 @@ def test_a_retry_continues_where_the_failed_attempt_stopped(configured, account,
     deliveries.flow_delivery_process_due()
 
     delivery.refresh_from_db()
-    assert delivery.status == Status.SENT
+    assert delivery.state == Status.SENT
     assert delivery.attempts == 2
     assert ecomdrop_simulator.count("find_contact") - calls_before["find_contact"] == 1  # not searched again
     fields_per_order = len(delivery.fields)
@@ -470,7 +470,7 @@ def test_attempts_that_make_progress_do_not_use_up_the_retry_budget(configured, 
         deliveries.flow_delivery_process_due()
 
     delivery.refresh_from_db()
-    assert delivery.status == Status.SENT
+    assert delivery.state == Status.SENT
     assert delivery.attempts > settings.FLOW_DELIVERY_MAX_ATTEMPTS
     assert len(account.sends) == 2
 
@@ -508,7 +508,7 @@ def test_a_worker_taken_over_stops_before_its_next_call(configured, account, mon
 
     assert result == Status.PROCESSING
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.lease_owner) == (Status.PROCESSING, "another-worker")
+    assert (delivery.state, delivery.lease_owner) == (Status.PROCESSING, "another-worker")
     assert account.sends == []
     assert account.contacts == {}  # it stopped before creating the contact
 
@@ -526,7 +526,7 @@ def test_a_send_that_outlived_its_lease_is_still_recorded_as_sent(configured, ac
 
     assert deliveries.flow_delivery_process(delivery_id=delivery.pk) == Status.SENT
     delivery.refresh_from_db()
-    assert delivery.status == Status.SENT
+    assert delivery.state == Status.SENT
     assert len(account.sends) == 1
 
 
@@ -537,7 +537,7 @@ def test_a_flow_deleted_in_ecomdrop_is_skipped_not_reported_sent(configured, acc
     delivery, _ = record()
 
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.skip_reason) == (Status.SKIPPED, FlowDelivery.SkipReason.FLOW_MISSING)
+    assert (delivery.state, delivery.skip_reason) == (Status.SKIPPED, FlowDelivery.SkipReason.FLOW_MISSING)
     assert account.sends == []
     with translation.override("en"):
         assert delivery_problem(delivery) == "The chosen flow no longer exists in Ecomdrop"
@@ -552,7 +552,7 @@ def test_a_flow_created_after_the_list_was_cached_is_found(configured, account):
     delivery, _ = record(order_payload(name="#2"))
 
     delivery.refresh_from_db()
-    assert delivery.status == Status.SENT
+    assert delivery.state == Status.SENT
 
 
 @pytest.mark.django_db
@@ -564,7 +564,7 @@ def test_fields_the_account_lacks_are_recorded_and_never_sent(configured, accoun
     delivery, _ = record()
 
     delivery.refresh_from_db()
-    assert delivery.status == Status.SENT
+    assert delivery.state == Status.SENT
     assert delivery.contact["progress"]["missing_fields"] == ["pedido_total"]
     (created,) = ecomdrop_simulator.requests_of("create_contact")
     sent_names = {action.get("field_name") for action in created.json()["actions"]}
@@ -596,8 +596,29 @@ def test_a_worker_taken_over_before_skipping_leaves_the_delivery_to_the_other(
         FlowDelivery.objects.filter(pk=delivery.pk).update(lease_owner="another-worker")
         return FlowDelivery.SkipReason.NO_FLOW, ""
 
-    monkeypatch.setattr(deliveries, "_skip_reason", taken_over_meanwhile)
+    monkeypatch.setattr(delivery_job, "_skip_reason", taken_over_meanwhile)
 
     assert deliveries.flow_delivery_process(delivery_id=delivery.pk) == Status.PROCESSING
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.skip_reason) == (Status.PROCESSING, "")
+    assert (delivery.state, delivery.skip_reason) == (Status.PROCESSING, "")
+
+
+@pytest.mark.django_db
+def test_a_vendor_wait_of_centuries_is_clamped_and_the_delivery_retries(configured, account, monkeypatch, settings):
+    # Retry-After: 1e12 once raised OverflowError here: the delivery looped with no error recorded.
+    from connector.ecomdrop.client import EcomdropClient
+    from connector.ecomdrop.errors import EcomdropRateLimited
+
+    settings.HTTP_MAX_RETRY_AFTER_SECONDS = 300
+
+    def rate_limited(self, **kwargs):
+        raise EcomdropRateLimited("slow down", retry_after=1e12)
+
+    monkeypatch.setattr(EcomdropClient, "find_contact_by_phone", rate_limited)
+
+    delivery, _ = record()
+
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == (Status.PENDING, 1)
+    assert delivery.last_error.startswith("EcomdropRateLimited")
+    assert delivery.next_attempt_at <= timezone.now() + datetime.timedelta(seconds=300)

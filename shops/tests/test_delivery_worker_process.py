@@ -51,7 +51,7 @@ def start_worker(tmp_path, name, simulator):
 
 
 def status_of(delivery):
-    return FlowDelivery.objects.filter(pk=delivery.pk).values_list("status", flat=True).get()
+    return FlowDelivery.objects.filter(pk=delivery.pk).values_list("state", flat=True).get()
 
 
 def stop_all(*workers):

@@ -45,7 +45,7 @@ def test_an_order_webhook_sends_the_nuevo_pedido_flow_once_even_when_delivered_t
     assert ran >= 3  # two events + one delivery
     assert WebhookEvent.objects.filter(topic="orders/create").count() == 2
     delivery = FlowDelivery.objects.get(shop=SHOP)
-    assert delivery.status == FlowDelivery.Status.SENT
+    assert delivery.state == FlowDelivery.Status.SENT
     assert delivery.order_name == "#1050"
     assert len(account.sends) == 1
     assert account.sends[0][1] == "9001"
@@ -56,7 +56,7 @@ def test_an_order_without_id_fails_the_event_without_retrying(account, post_webh
     run_worker()
 
     event = WebhookEvent.objects.get()
-    assert event.status == WebhookEvent.Status.FAILED
+    assert event.state == WebhookEvent.Status.FAILED
     assert event.attempts == 1
     assert not FlowDelivery.objects.exists()
 
@@ -70,7 +70,7 @@ def test_checkout_webhooks_make_one_abandoned_cart_delivery_due_after_the_delay(
 
     delivery = FlowDelivery.objects.get(shop=SHOP)
     assert delivery.kind == FlowDelivery.Kind.CART_ABANDONED
-    assert delivery.status == FlowDelivery.Status.PENDING
+    assert delivery.state == FlowDelivery.Status.PENDING
     assert delivery.fields["order_total"] == "260.00"
     assert account.sends == []
     from django_tasks_db.models import DBTaskResult
@@ -83,7 +83,7 @@ def test_checkout_webhooks_make_one_abandoned_cart_delivery_due_after_the_delay(
     deferred.update(run_after=past)  # an hour later…
     run_worker()
     delivery.refresh_from_db()
-    assert delivery.status == FlowDelivery.Status.SENT
+    assert delivery.state == FlowDelivery.Status.SENT
     assert account.sends[0][1] == "9002"
 
 
@@ -99,7 +99,7 @@ def test_lost_delivery_tasks_are_queued_again_by_the_maintenance_sweep(account, 
 
     assert summary == {"requeued_overdue": 1}
     delivery.refresh_from_db()
-    assert delivery.status == FlowDelivery.Status.SENT
+    assert delivery.state == FlowDelivery.Status.SENT
 
 
 def test_a_backlog_is_not_queued_twice_by_the_maintenance_sweep(account, database_queue, run_worker):
@@ -124,7 +124,7 @@ def test_a_backlog_is_not_queued_twice_by_the_maintenance_sweep(account, databas
     assert tasks.count() == 3
     assert tasks.filter(status=TaskResultStatus.FAILED).count() == 1  # the dead worker's task, closed
     run_worker()
-    assert set(FlowDelivery.objects.values_list("status", flat=True)) == {FlowDelivery.Status.SENT}
+    assert set(FlowDelivery.objects.values_list("state", flat=True)) == {FlowDelivery.Status.SENT}
     assert len(account.sends) == 2
 
 
@@ -149,7 +149,7 @@ def test_a_customer_data_request_includes_their_deliveries_and_redact_blanks_the
     mine.refresh_from_db()
     theirs.refresh_from_db()
     assert (mine.phone, mine.email, mine.fields, mine.contact) == (None, None, {}, {})
-    assert mine.status == FlowDelivery.Status.PENDING
+    assert mine.state == FlowDelivery.Status.PENDING
     assert theirs.phone is not None
 
 
@@ -162,7 +162,7 @@ def test_a_delivery_of_a_dead_worker_is_queued_again_and_its_task_row_closed(acc
     dead_task = FlowDelivery.objects.get(pk=delivery.pk).task_id
     DBTaskResult.objects.filter(id=dead_task).update(status=TaskResultStatus.RUNNING, started_at=long_ago)
     FlowDelivery.objects.filter(pk=delivery.pk).update(
-        status=FlowDelivery.Status.PROCESSING, lease_owner="dead-worker", lease_until=long_ago
+        state=FlowDelivery.Status.PROCESSING, lease_owner="dead-worker", lease_until=long_ago
     )
 
     summary = recover_flow_deliveries()
@@ -171,5 +171,5 @@ def test_a_delivery_of_a_dead_worker_is_queued_again_and_its_task_row_closed(acc
     assert summary == {"requeued": 1}
     assert DBTaskResult.objects.get(id=dead_task).status == TaskResultStatus.FAILED
     delivery.refresh_from_db()
-    assert delivery.status == FlowDelivery.Status.SENT
+    assert delivery.state == FlowDelivery.Status.SENT
     assert len(account.sends) == 1

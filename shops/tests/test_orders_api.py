@@ -91,7 +91,7 @@ def test_resend_a_failed_delivery_and_refuse_other_shops(api, shop, ecomdrop_sim
     ecomdrop_simulator.fail_next("find_contact", status=401)
     delivery, _ = deliveries.flow_delivery_record_order(shop=SHOP, order=order_payload())
     delivery.refresh_from_db()
-    assert delivery.status == FlowDelivery.Status.FAILED
+    assert delivery.state == FlowDelivery.Status.FAILED
 
     foreign = api(f"/app/api/deliveries/{delivery.pk}/resend", "POST", shop="otra.myshopify.com")
     resent = api(f"/app/api/deliveries/{delivery.pk}/resend", "POST")

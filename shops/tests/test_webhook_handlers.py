@@ -52,7 +52,7 @@ def test_uninstall_deletes_sessions_and_stops_the_shop_but_keeps_its_settings(de
 
     event = deliver("app/uninstalled", shop_resource(), triggered_at=UNINSTALLED_AT)
 
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
     assert not ShopifySession.objects.filter(shop=SHOP).exists()
     configuration = ShopConfiguration.objects.get(shop=SHOP)
     assert not configuration.is_installed
@@ -69,14 +69,14 @@ def test_uninstall_is_idempotent_and_keeps_the_first_time(deliver):
 
     again = deliver("app/uninstalled", shop_resource(), triggered_at="2026-05-02T10:00:00Z")
 
-    assert again.status == Status.PROCESSED
+    assert again.state == Status.PROCESSED
     assert ShopConfiguration.objects.get().uninstalled_at.isoformat() == "2026-05-01T10:00:00+00:00"
 
 
 def test_uninstall_of_a_shop_that_never_installed_is_processed_and_creates_nothing(deliver):
     event = deliver("app/uninstalled", shop_resource("nunca.myshopify.com"), shop="nunca.myshopify.com")
 
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
     assert not ShopConfiguration.objects.exists()
 
 
@@ -87,12 +87,12 @@ def test_deliveries_for_an_uninstalled_shop_are_stored_and_handled(deliver):
     scopes = deliver("app/scopes_update", {"current": ["read_orders"]})
     order = deliver("orders/create", {"id": 1001})
 
-    assert (scopes.status, order.status) == (Status.PROCESSED, Status.PROCESSED)
+    assert (scopes.state, order.state) == (Status.PROCESSED, Status.PROCESSED)
     assert not ShopifySession.objects.filter(shop=SHOP).exists()  # nothing revived
     assert not ShopConfiguration.objects.get(shop=SHOP).is_installed
     # The order is recorded and its flow skipped: the app is uninstalled.
     delivery = FlowDelivery.objects.get(shop=SHOP, shopify_object_id="1001")
-    assert (delivery.status, delivery.skip_reason) == (FlowDelivery.Status.SKIPPED, FlowDelivery.SkipReason.UNINSTALLED)
+    assert (delivery.state, delivery.skip_reason) == (FlowDelivery.Status.SKIPPED, FlowDelivery.SkipReason.UNINSTALLED)
 
 
 def test_an_uninstall_older_than_the_last_install_changes_nothing(deliver):
@@ -100,7 +100,7 @@ def test_an_uninstall_older_than_the_last_install_changes_nothing(deliver):
 
     event = deliver("app/uninstalled", shop_resource(), triggered_at=UNINSTALLED_AT)
 
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
     assert ShopConfiguration.objects.get(shop=SHOP).is_installed
     assert ShopifySession.objects.filter(shop=SHOP).count() == 2
 
@@ -134,7 +134,7 @@ def test_a_late_uninstall_does_not_undo_a_reinstall_that_happened_after_it(
     assert run_worker() == 1
 
     event = WebhookEvent.objects.get(topic="app/uninstalled")
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
     configuration = ShopConfiguration.objects.get(shop=SHOP)
     assert configuration.is_installed
     assert configuration.installed_at > uninstalled_at
@@ -158,7 +158,7 @@ def test_an_uninstall_whose_payload_names_another_shop_fails(deliver):
 
     event = deliver("app/uninstalled", shop_resource(OTHER_SHOP))
 
-    assert event.status == Status.FAILED
+    assert event.state == Status.FAILED
     assert ShopConfiguration.objects.get(shop=SHOP).is_installed
 
 
@@ -180,7 +180,7 @@ def test_shop_redact_deletes_every_row_of_the_shop_and_nothing_else(deliver, pos
 
     event = deliver("shop/redact", redact_payload())
 
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
     for model in privacy.models_with_a_shop_column():
         remaining = model._default_manager.filter(shop=SHOP)
         if model is WebhookEvent:
@@ -203,7 +203,7 @@ def test_every_table_with_a_shop_column_has_a_registered_eraser():
 def test_shop_redact_of_an_unknown_shop_is_processed(deliver):
     event = deliver("shop/redact", redact_payload("nunca.myshopify.com"), shop="nunca.myshopify.com")
 
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
 
 
 def test_shop_redact_leaves_a_shop_installed_again_after_the_request_alone(deliver):
@@ -211,7 +211,7 @@ def test_shop_redact_leaves_a_shop_installed_again_after_the_request_alone(deliv
 
     event = deliver("shop/redact", redact_payload(), triggered_at=UNINSTALLED_AT)
 
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
     assert ShopConfiguration.objects.filter(shop=SHOP).exists()
     assert ShopifySession.objects.filter(shop=SHOP).exists()
 
@@ -221,7 +221,7 @@ def test_shop_redact_naming_another_shop_fails_and_deletes_nothing(deliver):
 
     event = deliver("shop/redact", redact_payload(OTHER_SHOP))
 
-    assert event.status == Status.FAILED
+    assert event.state == Status.FAILED
     assert ShopConfiguration.objects.filter(shop=SHOP).exists()
 
 
@@ -236,6 +236,6 @@ def test_shop_redact_is_one_transaction(deliver, monkeypatch):
 
     event = deliver("shop/redact", redact_payload())
 
-    assert event.status == Status.RETRYING
+    assert event.state == Status.RETRYING
     for model in (ShopConfiguration, ShopifySession, ProductAssociation, AIConfiguration, OAuthState):
         assert model.objects.filter(shop=SHOP).exists(), model.__name__

@@ -195,7 +195,7 @@ def api_deliveries(request: EmbeddedHttpRequest) -> JsonResponse:
     query = FlowDelivery.objects.filter(shop=request.shop)
     status = request.GET.get("status")
     if status in FlowDelivery.Status.values:
-        query = query.filter(status=status)
+        query = query.filter(state=status)
     limit = request.GET.get("limit", "10")
     recent = query.order_by("-id")[: min(int(limit) if limit.isdigit() else 10, 50)]
     return JsonResponse({"deliveries": [delivery_json(delivery) for delivery in recent]})

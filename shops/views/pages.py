@@ -73,17 +73,17 @@ def contact_fields_context(configuration: ShopConfiguration) -> list[dict[str, s
 
 def delivery_problem(delivery: FlowDelivery) -> str:
     """What went wrong with a delivery, in plain words for the merchant."""
-    if delivery.status == FlowDelivery.Status.SKIPPED:
+    if delivery.state == FlowDelivery.Status.SKIPPED:
         return delivery.get_skip_reason_display()
     if not delivery.last_error:
         return ""
     error_type = delivery.last_error.split(":", 1)[0]
     if error_type in PROBLEMS:
         text = _(PROBLEMS[error_type])
-        if delivery.status == FlowDelivery.Status.PENDING:
+        if delivery.state == FlowDelivery.Status.PENDING:
             retry_note = _("It will be retried automatically.")
             text = f"{text} {retry_note}"
-        elif delivery.status == FlowDelivery.Status.UNCONFIRMED and error_type != "EcomdropTimeout":
+        elif delivery.state == FlowDelivery.Status.UNCONFIRMED and error_type != "EcomdropTimeout":
             unconfirmed_note = _("The message may have gone out, so it is not resent automatically.")
             text = f"{text} {unconfirmed_note}"
         return text
@@ -97,8 +97,8 @@ def delivery_json(delivery: FlowDelivery) -> dict[str, Any]:
         "kind_label": delivery.get_kind_display(),
         "order_name": delivery.order_name,
         "shopify_id": delivery.shopify_object_id,
-        "status": delivery.status,
-        "status_label": delivery.get_status_display(),
+        "status": delivery.state,
+        "status_label": delivery.get_state_display(),
         "skip_reason": delivery.get_skip_reason_display() if delivery.skip_reason else "",
         "attempts": delivery.attempts,
         "last_error": delivery.last_error,
@@ -106,7 +106,7 @@ def delivery_json(delivery: FlowDelivery) -> dict[str, Any]:
         "created_at": delivery.created_at.isoformat(),
         "sent_at": delivery.sent_at.isoformat() if delivery.sent_at else None,
         "callback_tags": delivery.callback_tags,
-        "resendable": delivery.status in deliveries.RESENDABLE,
+        "resendable": delivery.state in deliveries.RESENDABLE,
     }
 
 
@@ -160,7 +160,7 @@ def configuration(request: EmbeddedHttpRequest) -> HttpResponse:
     recent = FlowDelivery.objects.filter(shop=request.shop).order_by("-id")[:RECENT_DELIVERIES]
     last_error = (
         FlowDelivery.objects.filter(
-            shop=request.shop, status__in=(FlowDelivery.Status.FAILED, FlowDelivery.Status.UNCONFIRMED)
+            shop=request.shop, state__in=(FlowDelivery.Status.FAILED, FlowDelivery.Status.UNCONFIRMED)
         )
         .exclude(last_error="")
         .order_by("-id")

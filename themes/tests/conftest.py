@@ -14,15 +14,6 @@ REPO = "ecomdrop/theme-2-5"
 
 
 @pytest.fixture
-def on_commit_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests run inside a transaction that never commits: run what the app defers to the commit at once,
-    as autocommit (the app's mode, ATOMIC_REQUESTS off) does."""
-    from django.db import transaction
-
-    monkeypatch.setattr(transaction, "on_commit", lambda callback, using=None, robust=False: callback())
-
-
-@pytest.fixture
 def theme_storage(settings: Any, tmp_path: Any) -> Any:
     """Local file storage in a temporary folder (the default storage backend)."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
+from django_tasks import TaskContext
 from django_tasks.signals import task_enqueued
 
 from themes.models import ThemeInstall
@@ -42,7 +43,8 @@ class EnqueuedTasks:
             assert time.monotonic() < deadline, f"{name} was never enqueued"
             time.sleep(0.05)
         assert result.task.name == name
-        result.task.call(*result.args, **result.kwargs)
+        context = (TaskContext(task_result=result),) if result.task.takes_context else ()
+        result.task.call(*context, *result.args, **result.kwargs)
 
 
 @pytest.fixture
@@ -86,8 +88,8 @@ def test_install_shows_progress_then_the_installed_theme_with_its_links(
     assert page.locator("[data-install-steps] li.is-current").inner_text() == "Procesando en Shopify"
     page.screenshot(path=screenshots / "theme-install-progress.png", full_page=True)
 
-    enqueued.run_next("poll_theme_install")  # still processing
-    enqueued.run_next("poll_theme_install")  # Shopify fetches the signed URL and finishes
+    enqueued.run_next("run_theme_install")  # a status check: still processing
+    enqueued.run_next("run_theme_install")  # a status check: Shopify fetches the signed URL and finishes
 
     success = page.locator("[data-install-success]")
     success.wait_for()

@@ -540,7 +540,7 @@ def test_an_unexpected_crash_fails_the_install_instead_of_leaving_it_running(cli
 
 
 def test_with_a_scheduling_backend_the_poll_is_enqueued_for_later(client, session_token, ready, settings):
-    from django_tasks import default_task_backend
+    from django_tasks import TaskContext, default_task_backend
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
     settings.THEME_POLL_INTERVAL_SECONDS = 7
@@ -552,10 +552,10 @@ def test_with_a_scheduling_backend_the_poll_is_enqueued_for_later(client, sessio
     assert ThemeInstall.objects.get().state == State.QUEUED
 
     before = timezone.now()
-    tasks.run_theme_install.call(*queued.args)
+    tasks.run_theme_install.call(TaskContext(task_result=queued), *queued.args)
     follow_up = default_task_backend.results[-1]
 
-    assert follow_up.task.name == "poll_theme_install"
+    assert follow_up.task.name == "run_theme_install"
     assert follow_up.task.run_after >= before + datetime.timedelta(seconds=6)
     assert ThemeInstall.objects.get().state == State.PROCESSING
 

@@ -89,7 +89,7 @@ def test_a_late_poll_task_beside_the_recovery_poll_does_not_start_a_second_chain
 
     assert shopify_themes.simulator.count("graphql:ThemeGet") == 1
     assert ThemeInstall.objects.get(pk=install.pk).polls == 1
-    waiting = DBTaskResult.objects.filter(task_path="themes.tasks.poll_theme_install", status=TaskResultStatus.READY)
+    waiting = DBTaskResult.objects.filter(task_path="themes.tasks.run_theme_install", status=TaskResultStatus.READY)
     assert waiting.count() == 1  # one chain of checks goes on
 
 

@@ -1,26 +1,40 @@
 """The webhook inbox: storing a verified delivery and running its topic's handler.
 
-Owns: the event's life from delivery to processed, retrying or failed (claim with a lease,
-the handler in the same transaction as "processed", failures recorded on the row, back-off
-with jitter). Must not hold domain logic (handlers do) nor keep a transaction open across an
-HTTP call.
+Owns: the event's life from delivery to processed, retrying or failed — a job on the
+leased-work machine (``WEBHOOK_EVENT`` below: its states, lease, back-off and rule for lost
+work). Its own rules: the handler runs inside the transaction that marks the event processed,
+holding the row's lock (recovery skips locked rows however long the handler takes); every
+failed attempt is kept in ``attempt_errors``; a topic without a handler ends ``ignored``.
+Must not hold domain logic (handlers do) nor keep a transaction open across an HTTP call.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
-import random
 import traceback
-import uuid
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
-from connector import task_queue
 from connector.shopify.webhooks import WebhookDelivery
+from connector.work import (
+    Claim,
+    Job,
+    LostReason,
+    Recovery,
+    RetryPolicy,
+    requested_wait,
+    work_claim,
+    work_enqueue,
+    work_finish,
+    work_lock,
+    work_retry_delay,
+    work_retry_or_fail,
+    work_state,
+)
 from webhooks import registry as webhook_registry
 from webhooks.models import WebhookEvent
 
@@ -28,7 +42,8 @@ logger = logging.getLogger(__name__)
 
 # An event goes pending → processing → processed. A failed attempt goes to retrying (a task
 # is queued for its next_attempt_at) or, out of attempts or not retryable, to failed. Topics
-# without a handler end ignored. See docs/features.md › Webhooks.
+# without a handler end ignored. A worker lost during an attempt: retrying (the attempt is
+# recorded as lost) or failed when it was the last. See docs/features.md › Webhooks.
 
 Status = WebhookEvent.Status
 WAITING_STATUSES = (Status.PENDING, Status.RETRYING)
@@ -47,30 +62,53 @@ def _processing_lease() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.WEBHOOK_PROCESSING_LEASE_SECONDS)
 
 
-def _queue_is_database() -> bool:
-    from webhooks.tasks import process_webhook_event
-
-    return task_queue.queue_is_database(process_webhook_event)
-
-
-def _queue_processing(*, run_after: datetime.datetime | None = None) -> uuid.UUID | None:
-    """Queue a processing task on the database queue, in the caller's transaction, and return
-    its id for the caller to store as the event's ``task_id`` (event and task then commit or
-    vanish together). None when the queue is not the database (see ``_process_after_commit``)."""
-    from webhooks.tasks import process_webhook_event
-
-    if not _queue_is_database():
-        return None
-    task = process_webhook_event.using(run_after=run_after) if run_after is not None else process_webhook_event
-    return uuid.UUID(str(task.enqueue().id))
+def _retry_policy() -> RetryPolicy:
+    return RetryPolicy(
+        base_seconds=settings.WEBHOOK_RETRY_BASE_SECONDS,
+        max_seconds=settings.WEBHOOK_RETRY_MAX_SECONDS,
+        max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
+        jitter=0.5,
+    )
 
 
-def _process_after_commit(*, event_id: int) -> None:
-    """Inline backends (immediate, dummy) run the task once the event is committed. They cannot
-    defer, so retries wait for a database-backed worker."""
-    from webhooks.tasks import process_webhook_event
+def _attempt_errors(event: WebhookEvent, entry: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*(event.attempt_errors or []), entry][-MAX_RECORDED_ERRORS:]
 
-    transaction.on_commit(lambda: process_webhook_event.enqueue(event_id=event_id), robust=True)
+
+def _event_lost(event: WebhookEvent, reason: LostReason, now: datetime.datetime) -> Recovery:
+    """Lost task: queued again as it is. Lost worker: the attempt is recorded as lost, and the
+    event queued again at once, or failed when that was its last attempt."""
+    if reason is LostReason.TASK:
+        return Recovery("lost_task", {"next_attempt_at": now})
+    message = f"The worker stopped during attempt {event.attempts} (killed, or lost its database connection)."
+    entry = {"attempt": event.attempts, "at": now.isoformat(), "error": message, "retryable": True}
+    changes = {"attempt_errors": _attempt_errors(event, entry), "last_error": message}
+    if event.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        return Recovery("failed", {**changes, "state": Status.FAILED, "next_attempt_at": None})
+    return Recovery("lost_worker", {**changes, "state": Status.RETRYING, "next_attempt_at": now})
+
+
+def _process(event_id: int) -> str:
+    return webhook_event_process(event_id=event_id)
+
+
+WEBHOOK_EVENT: Job[WebhookEvent] = Job(
+    name="webhook_event",
+    model=WebhookEvent,
+    task="webhooks.tasks.process_webhook_event",
+    process=_process,
+    waiting_states=WAITING_STATUSES,
+    running_states=(Status.PROCESSING,),
+    claim_state=Status.PROCESSING,
+    retry_state=Status.RETRYING,
+    failed_state=Status.FAILED,
+    lease=_processing_lease,
+    retry=_retry_policy,
+    lost=_event_lost,
+    due_tolerance=DUE_TOLERANCE,
+    lost_task_error="connector.errors.WebhookWorkerLost",
+    deferred_fields=("payload",),
+)
 
 
 def _event_log_extra(event: WebhookEvent) -> dict[str, Any]:
@@ -109,9 +147,10 @@ def webhook_event_receive(*, delivery: WebhookDelivery) -> WebhookEvent | None:
 
 
 def _webhook_event_store(*, delivery: WebhookDelivery) -> WebhookEvent:
-    # Two statements and a commit: the hot path of every delivery.
+    # Two statements and a commit, the hot path of every delivery: on the database queue the
+    # task is written first and the event inserted with its id (the task finds it by that id).
     with transaction.atomic():
-        task_id = _queue_processing()
+        task_id = work_enqueue(job=WEBHOOK_EVENT)
         event = WebhookEvent.objects.create(
             shop=delivery.shop,
             topic=delivery.topic,
@@ -120,12 +159,12 @@ def _webhook_event_store(*, delivery: WebhookDelivery) -> WebhookEvent:
             api_version=delivery.api_version,
             triggered_at=delivery.triggered_at,
             payload=delivery.payload,
-            status=Status.PENDING,
+            state=Status.PENDING,
             next_attempt_at=timezone.now(),
             task_id=task_id,
         )
         if task_id is None:
-            _process_after_commit(event_id=event.pk)
+            work_enqueue(job=WEBHOOK_EVENT, pk=event.pk)  # an inline backend: run after the commit
     return event
 
 
@@ -133,14 +172,9 @@ def webhook_retry_delay(*, attempt: int, error: BaseException | None = None) -> 
     """How long to wait after failed attempt number ``attempt``: exponential from
     WEBHOOK_RETRY_BASE_SECONDS, capped at WEBHOOK_RETRY_MAX_SECONDS, with "equal jitter" (a
     random half) so that events failing together do not retry together. A longer wait the
-    error asks for (``wait_seconds``, e.g. Shopify throttling) is respected up to the cap."""
-    cap = settings.WEBHOOK_RETRY_MAX_SECONDS
-    ceiling = min(cap, settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** min(attempt - 1, 30))
-    seconds = ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 (jitter, not security)
-    hint = getattr(error, "wait_seconds", None)
-    if isinstance(hint, (int, float)) and hint > seconds:
-        seconds = min(float(hint), cap)
-    return datetime.timedelta(seconds=seconds)
+    error asks for (``wait_seconds``, e.g. Shopify throttling) is respected, clamped."""
+    asked = None if error is None else requested_wait(error)
+    return work_retry_delay(policy=_retry_policy(), attempt=attempt, retry_after=asked)
 
 
 def _describe_error(error: BaseException) -> tuple[str, str]:
@@ -168,19 +202,23 @@ def _event_info(event: WebhookEvent, *, attempt: int) -> webhook_registry.Webhoo
 
 
 def _current_status(event_id: int) -> str:
-    status = WebhookEvent.objects.filter(pk=event_id).values_list("status", flat=True).first()
-    return status or "missing"
+    return work_state(job=WEBHOOK_EVENT, pk=event_id, default="missing")
+
+
+def _claim_of(event: WebhookEvent) -> Claim[WebhookEvent]:
+    """The claim an event read right after ``work_claim`` stands for (it carries the owner)."""
+    return Claim(job=WEBHOOK_EVENT, row=event, owner=event.lease_owner)
 
 
 def webhook_event_process(*, event_id: int) -> str:
     """Run the topic handler of one stored event; returns the event's status afterwards.
 
-    1. Claim (short transaction, row locked): only a pending or retrying event that is due;
-       attempts + 1, status processing, a lease of WEBHOOK_PROCESSING_LEASE_SECONDS. A topic
-       without a handler is marked ignored instead.
-    2. Handle (second transaction): lock the row again, check the claim is still ours, run the
-       handler and mark the event processed. Handler writes and "processed" commit together,
-       and the held lock keeps recovery away however long the handler runs.
+    1. Claim (the machine's conditional UPDATE): only a pending or retrying event that is due
+       and not leased; attempts + 1, status processing, a lease of
+       WEBHOOK_PROCESSING_LEASE_SECONDS. A topic without a handler is marked ignored instead.
+    2. Handle (one transaction): lock the row, check the claim is still ours, run the handler
+       and mark the event processed. Handler writes and "processed" commit together, and the
+       held lock keeps recovery away however long the handler runs.
     3. On any exception: the handler's writes roll back and the failure is recorded on the row
        (``_webhook_event_record_failure``). Nothing propagates to the task runner.
     Calling it for an event that is not due, already processed or being processed changes
@@ -195,49 +233,36 @@ def webhook_event_process(*, event_id: int) -> str:
 
 def _webhook_event_claim(*, event_id: int) -> str | tuple[WebhookEvent, webhook_registry.WebhookHandler, int]:
     """Step 1 of processing: the claimed (event, handler, attempt), or the status to report."""
-    now = timezone.now()
-    with transaction.atomic():
-        event = WebhookEvent.objects.select_for_update().filter(pk=event_id).first()
-        if event is None:
-            return "missing"
-        if event.status not in WAITING_STATUSES:
-            return event.status
-        if event.next_attempt_at is not None and event.next_attempt_at > now + DUE_TOLERANCE:
-            return event.status
-        handler = webhook_registry.handler_for(event.topic)
-        if handler is None:
-            WebhookEvent.objects.filter(pk=event.pk).update(
-                status=Status.IGNORED, next_attempt_at=None, locked_until=None, updated_at=now
-            )
-            logger.info("No handler for this webhook topic; event ignored", extra=_event_log_extra(event))
-            return Status.IGNORED
-        attempt = event.attempts + 1
-        WebhookEvent.objects.filter(pk=event.pk).update(
-            status=Status.PROCESSING, attempts=attempt, locked_until=now + _processing_lease(), updated_at=now
+    topic = WebhookEvent.objects.filter(pk=event_id).values_list("topic", flat=True).first()
+    if topic is None:
+        return "missing"
+    handler = webhook_registry.handler_for(topic)
+    if handler is None:
+        ignored = WebhookEvent.objects.filter(pk=event_id, state__in=WAITING_STATUSES, lease_owner="").update(
+            state=Status.IGNORED, next_attempt_at=None, lease_until=None, updated_at=timezone.now()
         )
-    return event, handler, attempt
+        if ignored:
+            logger.info(
+                "No handler for this webhook topic; event ignored",
+                extra={"webhook_event": event_id, "topic": topic},
+            )
+        return _current_status(event_id)
+    claimed = work_claim(job=WEBHOOK_EVENT, pk=event_id)
+    if claimed is None:
+        return _current_status(event_id)
+    return claimed.row, handler, claimed.attempt
 
 
 def _webhook_event_handle(*, event: WebhookEvent, handler: webhook_registry.WebhookHandler, attempt: int) -> str:
     """Steps 2 and 3 of processing (see ``webhook_event_process``)."""
+    claim = _claim_of(event)
     try:
         with transaction.atomic():
-            claimed = WebhookEvent.objects.select_for_update().filter(
-                pk=event.pk, status=Status.PROCESSING, attempts=attempt
-            )
-            if not list(claimed.values_list("pk", flat=True)):
+            if not work_lock(claim):
                 # Recovered, retried or ignored by someone else since the claim.
                 return _current_status(event.pk)
             handler(shop=event.shop, payload=event.payload, event=_event_info(event, attempt=attempt))
-            finished = timezone.now()
-            WebhookEvent.objects.filter(pk=event.pk).update(
-                status=Status.PROCESSED,
-                processed_at=finished,
-                next_attempt_at=None,
-                locked_until=None,
-                last_error="",
-                updated_at=finished,
-            )
+            work_finish(claim, state=Status.PROCESSED, processed_at=timezone.now(), next_attempt_at=None, last_error="")
     except Exception as error:  # noqa: BLE001 (every handler failure is recorded on the row, then retried or failed)
         return _webhook_event_record_failure(event=event, attempt=attempt, error=error)
     logger.info("Processed a webhook event", extra=_event_log_extra(event) | {"attempt": attempt})
@@ -248,36 +273,35 @@ def _webhook_event_record_failure(*, event: WebhookEvent, attempt: int, error: B
     """Record a failed attempt; queue the next one (with back-off) or fail the event."""
     retryable = bool(getattr(error, "retryable", True))
     summary, detail = _describe_error(error)
-    now = timezone.now()
+    claim = _claim_of(event)
     with transaction.atomic():
         current = (
             WebhookEvent.objects.select_for_update()
-            .filter(pk=event.pk, status=Status.PROCESSING, attempts=attempt)
+            .filter(pk=event.pk, state=Status.PROCESSING, lease_owner=claim.owner)
             .only("pk", "attempt_errors")
             .first()
         )
         if current is None:
             return _current_status(event.pk)
-        entry = {"attempt": attempt, "at": now.isoformat(), "error": summary, "retryable": retryable}
-        updates: dict[str, Any] = {
-            "attempt_errors": [*(current.attempt_errors or []), entry][-MAX_RECORDED_ERRORS:],
-            "last_error": detail,
-            "locked_until": None,
-            "updated_at": now,
-        }
-        if retryable and attempt < settings.WEBHOOK_MAX_ATTEMPTS:
-            due = now + webhook_retry_delay(attempt=attempt, error=error)
-            updates |= {"status": Status.RETRYING, "next_attempt_at": due, "task_id": _queue_processing(run_after=due)}
-        else:
-            updates |= {"status": Status.FAILED, "next_attempt_at": None}
-        WebhookEvent.objects.filter(pk=event.pk).update(**updates)
+        entry = {"attempt": attempt, "at": timezone.now().isoformat(), "error": summary, "retryable": retryable}
+        errors = {"attempt_errors": _attempt_errors(current, entry)}
+        state = work_retry_or_fail(
+            claim,
+            retryable=retryable,
+            attempt=attempt,
+            error_text=detail,
+            retry_after=requested_wait(error),
+            retry_changes=errors,
+            fail_changes=errors,
+        )
+    if state is None:
+        return _current_status(event.pk)
     logger.warning(
         "Webhook handler failed (%s, attempt %d of %d): %s",
         type(error).__name__,
         attempt,
         settings.WEBHOOK_MAX_ATTEMPTS,
-        updates["status"],
+        state,
         extra=_event_log_extra(event),
     )
-    status: str = updates["status"]
-    return status
+    return state

@@ -27,14 +27,14 @@ PAYLOAD = {
 }
 
 
-def event(number, *, shop=SHOP, topic="orders/create", status=Status.PROCESSED, **fields):
+def event(number, *, shop=SHOP, topic="orders/create", state=Status.PROCESSED, **fields):
     return WebhookEvent.objects.create(
         shop=shop,
         topic=topic,
         event_id=f"event-{number}",
         webhook_id=f"webhook-{number}",
         payload=PAYLOAD,
-        status=status,
+        state=state,
         **fields,
     )
 
@@ -44,12 +44,12 @@ def ids(response):
 
 
 def test_the_inbox_lists_filters_and_searches(admin_client):
-    first = event(1, status=Status.FAILED, attempts=8)
+    first = event(1, state=Status.FAILED, attempts=8)
     second = event(2, topic="app/uninstalled")
-    third = event(3, shop="otra.myshopify.com", status=Status.IGNORED)
+    third = event(3, shop="otra.myshopify.com", state=Status.IGNORED)
 
     assert ids(admin_client.get(CHANGELIST)) == [first.pk, second.pk, third.pk]
-    assert ids(admin_client.get(CHANGELIST, {"status__exact": "failed"})) == [first.pk]
+    assert ids(admin_client.get(CHANGELIST, {"state__exact": "failed"})) == [first.pk]
     assert ids(admin_client.get(CHANGELIST, {"topic": "app/uninstalled"})) == [second.pk]
     assert ids(admin_client.get(CHANGELIST, {"shop": "otra"})) == [third.pk]
     assert ids(admin_client.get(CHANGELIST, {"shop": "OTRA.myshopify.com"})) == [third.pk]
@@ -60,9 +60,9 @@ def test_the_inbox_lists_filters_and_searches(admin_client):
     WebhookEvent.objects.filter(pk=second.pk).update(task_id="4f1c9a52-4a3b-4d7e-9a39-8f2b1a6c0d11")
     assert ids(admin_client.get(CHANGELIST, {"q": "4f1c9a52-4a3b-4d7e-9a39-8f2b1a6c0d11"})) == [second.pk]
     year = first.created_at.year
-    assert ids(admin_client.get(CHANGELIST, {"created_at__year": year, "status__exact": "ignored"})) == [third.pk]
-    page = admin_client.get(CHANGELIST, {"status__exact": "failed", "shop": SHOP}).content.decode()
-    assert 'name="status__exact" value="failed"' in page  # the shop box keeps the other filters
+    assert ids(admin_client.get(CHANGELIST, {"created_at__year": year, "state__exact": "ignored"})) == [third.pk]
+    page = admin_client.get(CHANGELIST, {"state__exact": "failed", "shop": SHOP}).content.decode()
+    assert 'name="state__exact" value="failed"' in page  # the shop box keeps the other filters
 
 
 def test_the_changelist_costs_the_same_queries_for_3_or_60_events(admin_client):
@@ -88,12 +88,12 @@ def event_queries(captured):
 
 def test_the_changelist_never_reads_payloads_or_error_texts(admin_client):
     for number in range(3):
-        event(number, status=Status.FAILED, last_error="RuntimeError: boom", attempt_errors=[{"error": "boom"}])
+        event(number, state=Status.FAILED, last_error="RuntimeError: boom", attempt_errors=[{"error": "boom"}])
 
     with CaptureQueriesContext(connection) as listing:
         response = admin_client.get(CHANGELIST)
     with CaptureQueriesContext(connection) as filtered:
-        admin_client.get(CHANGELIST, {"status__exact": "failed", "q": SHOP})
+        admin_client.get(CHANGELIST, {"state__exact": "failed", "q": SHOP})
 
     assert len(response.context["cl"].result_list) == 3
     for captured in (listing, filtered):
@@ -103,7 +103,7 @@ def test_the_changelist_never_reads_payloads_or_error_texts(admin_client):
 
 
 def test_the_event_page_still_reads_payload_and_errors(admin_client):
-    stored = event(1, status=Status.FAILED, last_error="RuntimeError: boom")
+    stored = event(1, state=Status.FAILED, last_error="RuntimeError: boom")
 
     with CaptureQueriesContext(connection) as captured:
         page = admin_client.get(reverse("admin:webhooks_webhookevent_change", args=[stored.pk]))
@@ -116,7 +116,7 @@ def test_the_event_page_still_reads_payload_and_errors(admin_client):
 def test_the_event_page_shows_the_payload_with_personal_data_masked(admin_client):
     stored = event(
         1,
-        status=Status.RETRYING,
+        state=Status.RETRYING,
         attempts=2,
         last_error="RuntimeError: boom",
         attempt_errors=[
@@ -147,9 +147,9 @@ def test_events_cannot_be_added_or_deleted_in_bulk(admin_client):
 
 
 def test_retry_and_ignore_actions_call_the_services(admin_client, database_queue):
-    failed = event(1, status=Status.FAILED, attempts=8)
+    failed = event(1, state=Status.FAILED, attempts=8)
     processed = event(2)
-    waiting = event(3, status=Status.PENDING)
+    waiting = event(3, state=Status.PENDING)
 
     response = admin_client.post(
         CHANGELIST,
@@ -162,27 +162,27 @@ def test_retry_and_ignore_actions_call_the_services(admin_client, database_queue
         "Queued 1 event for processing. 1 was left alone (only failed, ignored or waiting events are retried)."
     ]
     failed.refresh_from_db()
-    assert (failed.status, failed.attempts) == (Status.PENDING, 0)
+    assert (failed.state, failed.attempts) == (Status.PENDING, 0)
     assert failed.task_id
 
     admin_client.post(CHANGELIST, {"action": "ignore_events", "_selected_action": [waiting.pk, processed.pk]})
     waiting.refresh_from_db()
     processed.refresh_from_db()
-    assert (waiting.status, processed.status) == (Status.IGNORED, Status.PROCESSED)
+    assert (waiting.state, processed.state) == (Status.IGNORED, Status.PROCESSED)
 
 
 def test_staff_who_may_only_view_cannot_retry(client, database_queue):
     viewer = User.objects.create_user("soporte", password="x", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_webhookevent"))
     client.force_login(viewer)
-    failed = event(1, status=Status.FAILED)
+    failed = event(1, state=Status.FAILED)
 
     response = client.get(CHANGELIST)
     assert response.status_code == 200
     assert "retry_events" not in response.content.decode()
     client.post(CHANGELIST, {"action": "retry_events", "_selected_action": [failed.pk]})
     failed.refresh_from_db()
-    assert failed.status == Status.FAILED
+    assert failed.state == Status.FAILED
 
 
 def test_a_data_export_is_shown_and_downloadable_but_not_editable(admin_client):
@@ -234,7 +234,7 @@ def test_bookmarks_of_the_inbox_under_its_old_app_label_open_the_same_pages(admi
 
 def test_an_event_page_links_to_its_queued_task(admin_client):
     task_id = uuid.uuid4()
-    stored = event(1, status=Status.PENDING, task_id=task_id)
+    stored = event(1, state=Status.PENDING, task_id=task_id)
 
     page = admin_client.get(reverse("admin:webhooks_webhookevent_change", args=[stored.pk]))
 

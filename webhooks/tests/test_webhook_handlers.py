@@ -44,7 +44,7 @@ def test_scopes_update_stores_the_granted_scopes_on_the_offline_session(deliver)
         "app/scopes_update", {"id": 1, "previous": ["read_products"], "current": ["read_orders", "write_orders"]}
     )
 
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
     offline.refresh_from_db()
     online.refresh_from_db()
     assert offline.scope == "read_orders,write_orders"
@@ -54,7 +54,7 @@ def test_scopes_update_stores_the_granted_scopes_on_the_offline_session(deliver)
 def test_scopes_update_for_a_shop_without_a_session_is_processed_and_creates_nothing(deliver):
     event = deliver("app/scopes_update", {"current": ["read_orders"]}, shop="nunca.myshopify.com")
 
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
     assert not ShopifySession.objects.exists()
 
 
@@ -64,7 +64,7 @@ def test_a_malformed_scopes_update_fails_without_retrying(deliver, current):
 
     event = deliver("app/scopes_update", {"current": current})
 
-    assert (event.status, event.attempts) == (Status.FAILED, 1)
+    assert (event.state, event.attempts) == (Status.FAILED, 1)
     assert ShopifySession.objects.get().scope == "read_products"
 
 
@@ -84,7 +84,7 @@ def test_a_data_request_exports_every_stored_payload_about_the_customer(deliver,
         privacy_payload(orders_requested=[299938, 280263], data_request={"id": 9999}),
     )
 
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
     export = CustomerDataExport.objects.get()
     assert (export.shop, export.customer_id, export.data_request_id) == (SHOP, "191167", "9999")
     assert export.source_event_id == event.pk
@@ -103,7 +103,7 @@ def test_a_data_request_exports_every_stored_payload_about_the_customer(deliver,
 def test_a_data_request_for_a_shop_we_know_nothing_of_still_leaves_an_export(deliver):
     event = deliver("customers/data_request", privacy_payload(shop="nunca.myshopify.com"), shop="nunca.myshopify.com")
 
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
     assert CustomerDataExport.objects.get().document["sections"] == {"flow_deliveries": [], "webhook_events": []}
 
 
@@ -132,7 +132,7 @@ def test_processing_the_same_data_request_again_rebuilds_its_one_export(deliver)
 def test_a_malformed_data_request_fails_and_exports_nothing(deliver, payload):
     event = deliver("customers/data_request", payload)
 
-    assert (event.status, event.attempts) == (Status.FAILED, 1)
+    assert (event.state, event.attempts) == (Status.FAILED, 1)
     assert not CustomerDataExport.objects.exists()
 
 
@@ -148,7 +148,7 @@ def test_redact_anonymises_the_customers_payloads_and_deletes_their_exports(deli
 
     event = deliver("customers/redact", privacy_payload(orders_to_redact=[1001]))
 
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
     payloads = {
         (row.shop, row.topic, row.payload.get("id")): row.payload
         for row in WebhookEvent.objects.filter(topic="orders/create")
@@ -176,7 +176,7 @@ def test_redact_scrubs_the_error_texts_recorded_for_the_customers_events(deliver
     for row in (johns, others):
         email = row.payload["email"]
         WebhookEvent.objects.filter(pk=row.pk).update(
-            status=Status.FAILED,
+            state=Status.FAILED,
             last_error=f"Traceback (most recent call last):\n  ...\nValueError: no contact for {email}",
             attempt_errors=[
                 {"attempt": 1, "at": "2026-05-01T10:00:00+00:00", "error": f"ValueError: {email}", "retryable": True},
@@ -191,7 +191,7 @@ def test_redact_scrubs_the_error_texts_recorded_for_the_customers_events(deliver
 
     event = deliver("customers/redact", privacy_payload())
 
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
     johns.refresh_from_db()
     assert "john@example.com" not in johns.last_error.lower()
     assert johns.last_error.startswith("ValueError: ")
@@ -212,7 +212,7 @@ def test_redacting_twice_is_harmless(deliver, post_webhook):
 
     second = deliver("customers/redact", privacy_payload())
 
-    assert (first.status, second.status) == (Status.PROCESSED, Status.PROCESSED)
+    assert (first.state, second.state) == (Status.PROCESSED, Status.PROCESSED)
 
 
 def test_a_redact_naming_another_shop_fails_and_changes_nothing(deliver, post_webhook):
@@ -220,5 +220,5 @@ def test_a_redact_naming_another_shop_fails_and_changes_nothing(deliver, post_we
 
     event = deliver("customers/redact", privacy_payload(shop=OTHER_SHOP))
 
-    assert event.status == Status.FAILED
+    assert event.state == Status.FAILED
     assert WebhookEvent.objects.get(topic="orders/create").payload["email"] == "John@Example.com"

@@ -39,7 +39,7 @@ def test_a_signed_delivery_is_stored_queued_and_answered_200(database_queue, pos
     assert event.api_version == "2026-10"
     assert event.triggered_at.isoformat() == "2026-03-29T18:00:27+00:00"
     assert event.payload == ORDER
-    assert event.status == WebhookEvent.Status.PENDING
+    assert event.state == WebhookEvent.Status.PENDING
     assert event.attempts == 0
     task = DBTaskResult.objects.get()
     assert task.id == event.task_id  # the task finds its event by this id
@@ -194,7 +194,7 @@ def test_with_an_inline_queue_the_event_is_processed_after_the_commit(post_webho
         response = post_webhook("app/scopes_update", {"current": ["read_orders"]})
 
     assert response.status_code == 200
-    assert WebhookEvent.objects.get().status == WebhookEvent.Status.PROCESSED
+    assert WebhookEvent.objects.get().state == WebhookEvent.Status.PROCESSED
 
 
 def explode(**kwargs):
@@ -210,7 +210,7 @@ def test_a_failing_handler_with_an_inline_queue_still_answers_200(
 
     assert response.status_code == 200
     event = WebhookEvent.objects.get()
-    assert event.status == WebhookEvent.Status.RETRYING
+    assert event.state == WebhookEvent.Status.RETRYING
     assert "handler bug" in event.last_error
 
 

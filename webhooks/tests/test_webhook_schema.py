@@ -25,7 +25,7 @@ def test_the_inbox_has_its_deduplication_key_and_an_index_for_every_lookup():
         [
             (True, ("id",)),
             (True, ("shop", "topic", "event_id")),  # de-duplication (race-safe)
-            (False, ("status", "next_attempt_at")),  # recovery sweeps, status filter
+            (False, ("state", "next_attempt_at")),  # recovery sweeps, status filter
             (False, ("shop",)),  # shop filter and search, ordered by id (InnoDB appends the key)
             (False, ("topic",)),  # topic filter
             (False, ("event_id",)),  # exact-id search

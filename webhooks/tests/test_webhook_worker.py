@@ -71,10 +71,10 @@ def test_a_handled_topic_runs_its_handler_once_and_is_processed(stored, run_work
     assert run_worker() == 1
 
     event.refresh_from_db()
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
     assert event.attempts == 1
     assert event.processed_at is not None
-    assert event.locked_until is None
+    assert event.lease_until is None
     assert event.next_attempt_at is None
     ((shop, payload, info),) = handler.calls
     assert shop == "tienda.myshopify.com"
@@ -90,7 +90,7 @@ def test_an_unknown_topic_is_stored_and_marked_ignored(stored, run_worker):
     run_worker()
 
     event.refresh_from_db()
-    assert event.status == Status.IGNORED
+    assert event.state == Status.IGNORED
     assert event.attempts == 0
 
 
@@ -103,7 +103,7 @@ def test_a_handler_exception_is_recorded_and_retried_later(stored, run_worker, h
     run_worker()
 
     event.refresh_from_db()
-    assert event.status == Status.RETRYING
+    assert event.state == Status.RETRYING
     assert event.attempts == 1
     assert "RuntimeError: Ecomdrop said no" in event.last_error
     assert "Traceback" in event.last_error  # an unexpected exception keeps its traceback on the row
@@ -136,7 +136,7 @@ def test_retries_back_off_until_the_last_attempt_then_the_event_fails(stored, ru
         event.refresh_from_db()
         make_due(event)
 
-    assert event.status == Status.FAILED
+    assert event.state == Status.FAILED
     assert event.attempts == 4
     assert [entry["attempt"] for entry in event.attempt_errors] == [1, 2, 3, 4]
     assert event.last_error == "ShopifyUnavailable: Shopify 503"
@@ -151,7 +151,7 @@ def test_a_non_retryable_error_fails_the_event_at_once(stored, run_worker, handl
     run_worker()
 
     event.refresh_from_db()
-    assert event.status == Status.FAILED
+    assert event.state == Status.FAILED
     assert event.attempts == 1
     assert event.attempt_errors[0]["retryable"] is False
     assert not DBTaskResult.objects.filter(status=TaskResultStatus.READY).exists()
@@ -176,7 +176,7 @@ def test_after_a_transient_failure_the_retry_succeeds(stored, run_worker, handle
     run_worker()
 
     event.refresh_from_db()
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
     assert event.attempts == 2
     assert len(event.attempt_errors) == 1
     assert event.last_error == ""
@@ -188,7 +188,7 @@ def test_a_duplicate_or_early_task_changes_nothing(stored, run_worker, handler):
 
     assert services.webhook_event_process(event_id=event.pk) == Status.PROCESSED
     WebhookEvent.objects.filter(pk=event.pk).update(
-        status=Status.RETRYING, next_attempt_at=timezone.now() + datetime.timedelta(minutes=5)
+        state=Status.RETRYING, next_attempt_at=timezone.now() + datetime.timedelta(minutes=5)
     )
     assert services.webhook_event_process(event_id=event.pk) == Status.RETRYING
     assert services.webhook_event_process(event_id=10**9) == "missing"
@@ -222,7 +222,7 @@ def stranded(event, *, attempts=1, lease_ago=10, task_status=TaskResultStatus.RU
     task.started_at = now - datetime.timedelta(seconds=started_ago)
     task.save()
     WebhookEvent.objects.filter(pk=event.pk).update(
-        status=Status.PROCESSING, attempts=attempts, locked_until=now - datetime.timedelta(seconds=lease_ago)
+        state=Status.PROCESSING, attempts=attempts, lease_until=now - datetime.timedelta(seconds=lease_ago)
     )
 
 
@@ -235,7 +235,7 @@ def test_recovery_queues_again_an_event_whose_worker_died(stored, run_worker, ha
 
     assert (summary.lost_workers, summary.lost_tasks, summary.failed) == (1, 0, 0)
     event.refresh_from_db()
-    assert event.status == Status.RETRYING
+    assert event.state == Status.RETRYING
     assert "worker stopped during attempt 1" in event.attempt_errors[-1]["error"]
     assert event.task_id != dead_task_id
     dead = DBTaskResult.objects.get(id=dead_task_id)
@@ -245,7 +245,7 @@ def test_recovery_queues_again_an_event_whose_worker_died(stored, run_worker, ha
     run_worker()
 
     event.refresh_from_db()
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
     assert event.attempts == 2
     assert len(handler.calls) == 1
 
@@ -258,7 +258,7 @@ def test_recovery_fails_an_event_that_used_its_last_attempt(stored, settings):
     assert services.webhook_events_recover().failed == 1
 
     event.refresh_from_db()
-    assert event.status == Status.FAILED
+    assert event.state == Status.FAILED
 
 
 def test_recovery_leaves_processing_events_within_their_lease_alone(stored):
@@ -267,7 +267,7 @@ def test_recovery_leaves_processing_events_within_their_lease_alone(stored):
 
     assert not services.webhook_events_recover()
     event.refresh_from_db()
-    assert event.status == Status.PROCESSING
+    assert event.state == Status.PROCESSING
 
 
 def overdue(event, *, seconds=3600):
@@ -290,7 +290,7 @@ def test_recovery_requeues_a_waiting_event_whose_task_was_lost(stored, run_worke
 
     assert DBTaskResult.objects.get(id=dead.task_id).status == TaskResultStatus.FAILED
     run_worker()
-    assert set(WebhookEvent.objects.values_list("status", flat=True)) == {Status.PROCESSED}
+    assert set(WebhookEvent.objects.values_list("state", flat=True)) == {Status.PROCESSED}
     assert len(handler.calls) == 2
 
 
@@ -309,7 +309,7 @@ def test_recovery_leaves_a_queue_that_is_merely_behind_alone(stored):
 def test_recovery_does_nothing_without_the_database_queue(post_webhook, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         post_webhook("products/update", {"id": 1})
-    WebhookEvent.objects.update(status=Status.PROCESSING, locked_until=timezone.now() - datetime.timedelta(hours=1))
+    WebhookEvent.objects.update(state=Status.PROCESSING, lease_until=timezone.now() - datetime.timedelta(hours=1))
 
     assert not services.webhook_events_recover()
 
@@ -317,14 +317,14 @@ def test_recovery_does_nothing_without_the_database_queue(post_webhook, django_c
 def test_a_task_replaced_by_a_retry_does_nothing(stored, run_worker, handler):
     event = stored()
     replaced = event.task_id
-    WebhookEvent.objects.filter(pk=event.pk).update(status=Status.RETRYING)
+    WebhookEvent.objects.filter(pk=event.pk).update(state=Status.RETRYING)
     assert services.webhook_events_retry(event_ids=[event.pk]) == 1
 
     assert run_worker() == 2
 
     assert DBTaskResult.objects.get(id=replaced).return_value == "superseded"
     event.refresh_from_db()
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
     assert len(handler.calls) == 1
 
 
@@ -332,7 +332,7 @@ def test_a_claim_taken_over_meanwhile_does_not_run_the_handler(stored, handler):
     event = stored()
     claimed_event, claimed_handler, attempt = inbox._webhook_event_claim(event_id=event.pk)
     # Between the claim and the handler, recovery gave the event to another attempt.
-    WebhookEvent.objects.filter(pk=event.pk).update(status=Status.RETRYING, attempts=attempt + 1)
+    WebhookEvent.objects.filter(pk=event.pk).update(state=Status.RETRYING, attempts=attempt + 1)
 
     status = inbox._webhook_event_handle(event=claimed_event, handler=claimed_handler, attempt=attempt)
 
@@ -353,13 +353,13 @@ def test_retry_requeues_failed_ignored_and_waiting_events_only(stored, run_worke
     assert services.webhook_events_retry(event_ids=[failed.pk, ignored.pk, processed.pk]) == 2
 
     failed.refresh_from_db()
-    assert (failed.status, failed.attempts, len(failed.attempt_errors)) == (Status.PENDING, 0, 1)
+    assert (failed.state, failed.attempts, len(failed.attempt_errors)) == (Status.PENDING, 0, 1)
     run_worker()
     failed.refresh_from_db()
     ignored.refresh_from_db()
     processed.refresh_from_db()
-    assert failed.status == Status.PROCESSED
-    assert ignored.status == Status.IGNORED  # still no handler for its topic
+    assert failed.state == Status.PROCESSED
+    assert ignored.state == Status.IGNORED  # still no handler for its topic
     assert processed.attempts == 1
 
 
@@ -376,7 +376,7 @@ def test_ignore_stops_waiting_events_but_not_finished_ones(stored, run_worker, h
 
     make_due(waiting)
     run_worker()
-    statuses = dict(WebhookEvent.objects.values_list("pk", "status"))
+    statuses = dict(WebhookEvent.objects.values_list("pk", "state"))
     assert statuses == {waiting.pk: Status.IGNORED, done.pk: Status.PROCESSED, pending.pk: Status.IGNORED}
     assert len(handler.calls) == 2
 
@@ -388,7 +388,7 @@ def test_recovery_skips_an_event_whose_handler_is_still_running(database_queue, 
     assert post_webhook(TOPIC, {"id": 1}).status_code == 200
     event = WebhookEvent.objects.get()
     WebhookEvent.objects.filter(pk=event.pk).update(
-        status=Status.PROCESSING, attempts=1, locked_until=timezone.now() - datetime.timedelta(minutes=5)
+        state=Status.PROCESSING, attempts=1, lease_until=timezone.now() - datetime.timedelta(minutes=5)
     )
     locked = threading.Event()
     release = threading.Event()

@@ -101,14 +101,14 @@ def test_a_worker_killed_mid_task_loses_nothing_and_the_event_completes_exactly_
         # steal it while the handler runs.
         time.sleep(2.5)
         event = WebhookEvent.objects.get()
-        assert (event.status, event.attempts) == (Status.PROCESSING, 1)
+        assert (event.state, event.attempts) == (Status.PROCESSING, 1)
         killed_task_id = event.task_id
 
         assert first.stop(signal.SIGKILL) == -signal.SIGKILL
 
         second = WorkerProcess(tmp_path, "worker-b", handler_seconds=0)
         wait_for(
-            lambda: WebhookEvent.objects.get().status == Status.PROCESSED,
+            lambda: WebhookEvent.objects.get().state == Status.PROCESSED,
             timeout=30,
             what="worker B to recover and process the event",
             workers=[first, second],
@@ -123,7 +123,7 @@ def test_a_worker_killed_mid_task_loses_nothing_and_the_event_completes_exactly_
         assert finishes == [f"finish {second.process.pid} event={event.pk} attempt=2"]
 
         event = WebhookEvent.objects.get()
-        assert (event.status, event.attempts) == (Status.PROCESSED, 2)
+        assert (event.state, event.attempts) == (Status.PROCESSED, 2)
         assert "worker stopped during attempt 1" in event.attempt_errors[0]["error"]
         assert DBTaskResult.objects.get(id=killed_task_id).status == TaskResultStatus.FAILED
         assert DBTaskResult.objects.get(id=event.task_id).status == TaskResultStatus.SUCCESSFUL
@@ -147,7 +147,7 @@ def test_sigterm_lets_the_running_task_finish_before_the_worker_exits(tmp_path, 
 
         assert [line.split()[0] for line in marker_lines(tmp_path)] == ["start", "finish"]
         event = WebhookEvent.objects.get()
-        assert (event.status, event.attempts) == (Status.PROCESSED, 1)
+        assert (event.state, event.attempts) == (Status.PROCESSED, 1)
         assert "shutting down gracefully" in worker.log()
     finally:
         if worker.process.poll() is None:

@@ -4,10 +4,11 @@ A name of its own, so that it does not hide the library's `db_worker` behind INS
 order (which then runs tasks without recovery).
 
 Owns: running the maintenance list (settings.WORKER_MAINTENANCE through connector.maintenance:
-lost webhook events, flow deliveries, profile syncs and stalled theme installs) when the
-worker starts and every WEBHOOK_RECOVERY_INTERVAL_SECONDS while it runs (a background thread
-with its own database connection). Task execution, SIGTERM/SIGINT handling and every option are the library's.
-Must not run tasks itself.
+the leased-work machine's recovery of webhook events, flow deliveries, profile syncs and theme
+installs) when the worker starts and every WEBHOOK_RECOVERY_INTERVAL_SECONDS while it runs (a
+background thread with its own database connection, which no error stops: a failing hook is
+logged and counted, the next sweep tries again). Task execution, SIGTERM/SIGINT handling and
+every option are the library's. Must not run tasks itself.
 """
 
 from __future__ import annotations
@@ -18,27 +19,30 @@ import threading
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
-from connector.maintenance import run_maintenance
+from connector.maintenance import failed_hooks, run_maintenance
 
 logger = logging.getLogger(__name__)
 
 
-def recover_once() -> None:
-    """One sweep of every maintenance hook; failures are logged and the next sweep tries again."""
+def recover_once() -> int:
+    """One sweep of every maintenance hook; returns how many failed (each is logged, and the
+    next sweep tries again)."""
     try:
         results = run_maintenance()
-    except DatabaseError:
+    except Exception:  # whatever the sweep raises: logged, and the loop goes on
         logger.exception("Maintenance sweep failed; trying again at the next interval")
-        return
+        return 1
     finally:
         connection.close()  # this thread's connection only
+    failed = failed_hooks(results)
     for name, summary in results.items():
-        if summary:
+        if summary and name not in failed:
             logger.warning("Recovery (%s): %s", name, summary)
+    return len(failed)
 
 
 class RecoveryThread(threading.Thread):
@@ -48,10 +52,11 @@ class RecoveryThread(threading.Thread):
         super().__init__(name="webhook-recovery", daemon=True)
         self.interval = interval
         self.stopped = threading.Event()
+        self.failures = 0  # hooks that raised, over the thread's life
 
     def run(self) -> None:
         while not self.stopped.is_set():
-            recover_once()
+            self.failures += recover_once()
             self.stopped.wait(self.interval)
 
 
