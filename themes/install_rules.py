@@ -2,21 +2,27 @@
 
 Owns: how long a step may hold an install, how retries back off, how long an install may live,
 what an install's end writes, and the rule for an install whose worker or task was lost
-(``install_lost``, used by ``themes.services.THEME_INSTALL``). Must not call Shopify or the
-theme host, nor write rows (the machine applies what the rule returns).
+(``install_lost``, used by ``themes.services.THEME_INSTALL``), and the error code an install
+records for each failure. Must not call Shopify or the theme host, nor write rows (the machine
+applies what the rule returns).
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import re
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from connector.shopify.errors import ShopifyError, ShopifyUserErrors
+from connector.shopify.failures import ShopifyFailure, shopify_failure
+from connector.theme_source.errors import ThemeArchiveTooLarge, ThemeSourceAuthError, ThemeSourceNotFound
 from connector.work import LostReason, Recovery, RetryPolicy
+from themes.archives import ThemeArchiveInvalid
 from themes.models import ThemeInstall
 
 logger = logging.getLogger(__name__)
@@ -101,3 +107,47 @@ def install_stalled_end(install: ThemeInstall, now: datetime.datetime) -> Recove
     install_log_end(install, State.FAILED, code, detail)
     logger.warning("Ended a stalled theme install", extra={"shop": install.shop, "install_id": install.pk})
     return Recovery(str(code), {"state": State.FAILED, "next_attempt_at": None, **install_ended(code, detail)})
+
+
+# lost installs are themes.install_rules.
+LIMIT_MESSAGE_RE = re.compile(r"theme limit|maximum number of themes|library is full|\blimit\b", re.IGNORECASE)
+
+
+def install_error_of_source(error: Exception) -> str:
+    """The error an install records when the theme's source or archive failed."""
+    if isinstance(error, ThemeSourceAuthError):
+        return ThemeInstall.Error.SOURCE_AUTH
+    if isinstance(error, ThemeSourceNotFound):
+        return ThemeInstall.Error.SOURCE_NOT_FOUND
+    if isinstance(error, ThemeArchiveTooLarge):
+        return ThemeInstall.Error.ARCHIVE_TOO_LARGE
+    if isinstance(error, ThemeArchiveInvalid):
+        return ThemeInstall.Error.ARCHIVE_INVALID
+    return ThemeInstall.Error.SOURCE_UNAVAILABLE
+
+
+def install_error_of_user_errors(error: ShopifyUserErrors) -> str:
+    """The error an install records when Shopify refused ``themeCreate`` with user errors."""
+    codes = {user_error.code for user_error in error.user_errors}
+    if "THEME_CREATION_NOT_ALLOWED_FOR_THEME_LIMITED_PLAN" in codes:
+        return ThemeInstall.Error.PLAN_NOT_ALLOWED
+    if "ZIP_TOO_LARGE" in codes:
+        return ThemeInstall.Error.ARCHIVE_TOO_LARGE
+    # Shopify documents no code for a full theme library; its message names the limit.
+    if any(LIMIT_MESSAGE_RE.search(user_error.message) for user_error in error.user_errors):
+        return ThemeInstall.Error.THEME_LIMIT
+    return ThemeInstall.Error.SHOPIFY_REJECTED
+
+
+# The error an install records for each kind of Shopify failure (user errors have theirs above).
+INSTALL_ERRORS = {
+    ShopifyFailure.AUTH: ThemeInstall.Error.SHOPIFY_AUTH,
+    ShopifyFailure.FORBIDDEN: ThemeInstall.Error.MISSING_PERMISSION,
+    ShopifyFailure.THROTTLED: ThemeInstall.Error.SHOPIFY_UNAVAILABLE,
+    ShopifyFailure.UNAVAILABLE: ThemeInstall.Error.SHOPIFY_UNAVAILABLE,
+}
+
+
+def install_error_of_shopify(error: ShopifyError) -> str:
+    """The error an install records for any other Shopify failure."""
+    return INSTALL_ERRORS.get(shopify_failure(error), ThemeInstall.Error.SHOPIFY_REJECTED)

@@ -1,8 +1,6 @@
-"""Use cases of the Ecomdrop storefront theme.
+"""Use cases of the Ecomdrop storefront theme's install.
 
-Owns: the theme's source (read from settings only: a browser never chooses a URL), downloading,
-validating and caching the archive by version in the default file storage, the signed download
-URL handed to Shopify, and the install lifecycle (one running install per shop, ``themeCreate``,
+Owns: the install lifecycle (one running install per shop, ``themeCreate``,
 bounded polling of Shopify's processing, errors a merchant can act on, recovery of installs
 whose worker vanished): a job on the leased-work machine, ``THEME_INSTALL``.
 Must not hold a transaction open across an HTTP call, log the Git token or the archive URL
@@ -12,26 +10,18 @@ Must not hold a transaction open across an HTTP call, log the Git token or the a
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
-import re
-import tempfile
-from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.core import signing
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from connector.errors import ApplicationError
-from connector.secrets import Secret
 from connector.selectors import shopify_session_has_scope
 from connector.sessions import shopify_admin_client
 from connector.shopify.errors import ShopifyError, ShopifyThrottled, ShopifyUserErrors
@@ -39,16 +29,10 @@ from connector.shopify.failures import (
     MerchantAnswer,
     ShopifyFailure,
     shopify_error_as_application_error,
-    shopify_failure,
 )
 from connector.shopify.themes import ShopifyTheme, theme_create, theme_get, themes_list
-from connector.theme_source.client import ArchiveUrlClient, GitHubClient, GitLabClient, describe_url
 from connector.theme_source.errors import (
-    ThemeArchiveTooLarge,
-    ThemeSourceAuthError,
     ThemeSourceError,
-    ThemeSourceNotFound,
-    ThemeSourceUnavailable,
 )
 from connector.work import (
     Claim,
@@ -64,235 +48,29 @@ from connector.work import (
     work_schedule,
     work_state,
 )
-from themes.archives import ThemeArchiveInvalid, theme_package
+from themes.archives import ThemeArchiveInvalid
+from themes.downloads import theme_download_url
 from themes.install_rules import (  # noqa: F401 (MAX_ATTEMPTS: the budget, named here too)
     MAX_ATTEMPTS,
     install_ended,
+    install_error_of_shopify,
+    install_error_of_source,
+    install_error_of_user_errors,
     install_lease,
     install_log_end,
     install_lost,
     install_retry_policy,
     install_stalled_end,
 )
-from themes.models import ThemeArchive, ThemeInstall
+from themes.models import ThemeInstall
+from themes.sources import theme_archive_fetch, theme_source_get
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_API_URLS = {"github": "https://api.github.com", "gitlab": "https://gitlab.com/api/v4"}
-PROVIDER_LABELS = {"github": "GitHub", "gitlab": "GitLab"}
-ARCHIVE_FOLDER = "themes"
-MAX_VERSION_LENGTH = 200
-
-
-@dataclass(frozen=True)
-class ThemeSource:
-    """Where the theme comes from. ``label`` is safe to show staff; url and token are not."""
-
-    kind: str
-    key: str
-    label: str
-    url: str = field(default="", repr=False)
-    repo: str = ""
-    ref: str = ""
-    api_url: str = ""
-    token: Secret | None = field(default=None, repr=False)
-
-
-def theme_source_get() -> ThemeSource | None:
-    """The source operators configured (THEME_ARCHIVE_URL or THEME_GIT_*), or None."""
-    if settings.THEME_ARCHIVE_URL:
-        url = settings.THEME_ARCHIVE_URL
-        url_hash = hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
-        return ThemeSource(kind="url", key=f"url:{url_hash}", label=describe_url(url), url=url)
-    if settings.THEME_GIT_REPO:
-        provider = settings.THEME_GIT_PROVIDER
-        api_url = settings.THEME_GIT_API_URL or DEFAULT_API_URLS[provider]
-        return ThemeSource(
-            kind=provider,
-            key=f"{provider}:{describe_url(api_url)}/{settings.THEME_GIT_REPO}"[:255],
-            label=f"{PROVIDER_LABELS[provider]} {settings.THEME_GIT_REPO} @ {settings.THEME_GIT_REF}"[:255],
-            repo=settings.THEME_GIT_REPO,
-            ref=settings.THEME_GIT_REF,
-            api_url=api_url,
-            token=Secret(settings.THEME_GIT_TOKEN) if settings.THEME_GIT_TOKEN else None,
-        )
-    return None
-
-
-def theme_archive_fetch(*, source: ThemeSource) -> ThemeArchive:
-    """Return the archive of the source's current version, downloading it only when that version
-    is not cached yet.
-
-    Git: checks the repository (so a bad token fails first and clearly), resolves the ref to a
-    commit (the version) and downloads that commit. URL: a conditional GET against the newest
-    cached copy (ETag / Last-Modified); the version is the ETag, or the content hash.
-    Raises ThemeSourceError subclasses and ThemeArchiveInvalid.
-    """
-    if source.kind == "url":
-        return _fetch_from_url(source)
-    return _fetch_from_git(source)
-
-
-def _git_client(source: ThemeSource) -> GitHubClient | GitLabClient:
-    token = source.token.reveal() if source.token else None
-    if source.kind == "gitlab":
-        return GitLabClient(api_url=source.api_url, token=token)
-    return GitHubClient(api_url=source.api_url, token=token)
-
-
-def _fetch_from_git(source: ThemeSource) -> ThemeArchive:
-    client = _git_client(source)
-    client.repository(repo=source.repo)
-    sha = client.commit_sha(repo=source.repo, ref=source.ref)
-    cached = _cached_archive(source.key, sha)
-    if cached is not None:
-        return cached
-    with tempfile.TemporaryFile() as raw:
-        client.download_archive(repo=source.repo, sha=sha, destination=raw, max_bytes=settings.THEME_MAX_ARCHIVE_BYTES)
-        raw.seek(0)
-        return _store_archive(source, version=sha, raw=raw)
-
-
-def _fetch_from_url(source: ThemeSource) -> ThemeArchive:
-    newest = ThemeArchive.objects.filter(source_key=source.key).order_by("-id").first()
-    if newest is not None and not default_storage.exists(newest.file):
-        newest = None
-    with tempfile.TemporaryFile() as raw:
-        download = ArchiveUrlClient().download(
-            url=source.url,
-            destination=raw,
-            max_bytes=settings.THEME_MAX_ARCHIVE_BYTES,
-            etag=newest.etag if newest else "",
-            last_modified=newest.last_modified if newest else "",
-        )
-        if download.not_modified:
-            if newest is None:
-                raise ThemeSourceUnavailable("the archive host answered 304 to an unconditional request")
-            return newest
-        version = download.etag
-        if not version or len(version) > MAX_VERSION_LENGTH:
-            raw.seek(0)
-            version = "sha256:" + _sha256_of(raw)
-        cached = _cached_archive(source.key, version)
-        if cached is not None:
-            return cached
-        raw.seek(0)
-        return _store_archive(
-            source, version=version, raw=raw, etag=download.etag, last_modified=download.last_modified
-        )
-
-
-def _sha256_of(stream: BinaryIO) -> str:
-    digest = hashlib.sha256()
-    while chunk := stream.read(256 * 1024):
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _cached_archive(source_key: str, version: str) -> ThemeArchive | None:
-    archive = ThemeArchive.objects.filter(source_key=source_key, version=version).first()
-    if archive is None:
-        return None
-    if default_storage.exists(archive.file):
-        return archive
-    # The stored file is gone (storage wiped or moved): forget the row and download again.
-    logger.warning("Cached theme archive file is missing; downloading again", extra={"archive_id": archive.pk})
-    archive.delete()
-    return None
-
-
-def _store_archive(
-    source: ThemeSource, *, version: str, raw: BinaryIO, etag: str = "", last_modified: str = ""
-) -> ThemeArchive:
-    """Validate and repackage ``raw``, save it under its content hash and record the version."""
-    with tempfile.TemporaryFile() as packed:
-        package = theme_package(raw, packed, max_bytes=settings.THEME_MAX_ARCHIVE_BYTES)
-        name = f"{ARCHIVE_FOLDER}/{package.sha256}.zip"
-        if not default_storage.exists(name):
-            name = default_storage.save(name, File(packed, name=f"{package.sha256}.zip"))
-    try:
-        with transaction.atomic():
-            archive = ThemeArchive.objects.create(
-                source_key=source.key,
-                source_label=source.label,
-                version=version,
-                file=name,
-                size=package.size,
-                sha256=package.sha256,
-                files_count=package.files,
-                etag=etag[:255],
-                last_modified=last_modified[:64],
-            )
-    except IntegrityError:
-        # Another worker stored the same version meanwhile: use theirs.
-        return ThemeArchive.objects.get(source_key=source.key, version=version)
-    logger.info(
-        "Stored theme archive %s (%d files, %d dropped, %d bytes)",
-        archive.short_version,
-        package.files,
-        package.dropped,
-        package.size,
-        extra={"archive_id": archive.pk},
-    )
-    return archive
-
-
-# --------------------------------------------------------------------------- signed download URL
-DOWNLOAD_SALT = "themes.download"
-# Shopify fetches the archive only while it creates or processes the theme.
-DOWNLOADABLE_STATES = (ThemeInstall.State.CREATING, ThemeInstall.State.PROCESSING)
-
-
-class ThemeDownloadRefused(ApplicationError):
-    """The download token is tampered with, unknown, expired or no longer needed."""
-
-
-def theme_download_token(*, install: ThemeInstall) -> str:
-    """A signed, timestamped token naming ``install`` and its archive (nothing else can be fetched)."""
-    if install.archive is None:
-        raise ValueError("the install has no archive yet")
-    return signing.dumps({"install": install.pk, "archive": install.archive.sha256[:16]}, salt=DOWNLOAD_SALT)
-
-
-def theme_download_url(*, install: ThemeInstall) -> str:
-    """The absolute URL Shopify downloads the install's archive from (SHOPIFY_APP_URL based)."""
-    path = reverse("theme_download", args=[theme_download_token(install=install)])
-    return f"{settings.SHOPIFY_APP_URL}{path}"
-
-
-def theme_download_resolve(*, token: str) -> tuple[ThemeInstall, ThemeArchive]:
-    """The install and archive a download token grants, if it still does.
-
-    Raises ThemeDownloadRefused with status 410 when the token expired
-    (THEME_DOWNLOAD_URL_LIFETIME_SECONDS) or its install has finished, 404 when it is not ours
-    (bad signature, other salt, unknown install, archive changed or missing).
-    """
-    not_found = ThemeDownloadRefused(_("Not found."), code="not_found", status=404)
-    try:
-        payload = signing.loads(token, salt=DOWNLOAD_SALT, max_age=settings.THEME_DOWNLOAD_URL_LIFETIME_SECONDS)
-    except signing.SignatureExpired as error:
-        raise ThemeDownloadRefused(_("This download link has expired."), code="expired", status=410) from error
-    except signing.BadSignature as error:
-        raise not_found from error
-    if not isinstance(payload, dict) or not isinstance(payload.get("install"), int):
-        raise not_found
-    install = ThemeInstall.objects.select_related("archive").filter(pk=payload["install"]).first()
-    if install is None or install.archive is None or install.archive.sha256[:16] != payload.get("archive"):
-        raise not_found
-    if install.state not in DOWNLOADABLE_STATES:
-        raise ThemeDownloadRefused(_("This download link has expired."), code="finished", status=410)
-    if not default_storage.exists(install.archive.file):
-        logger.error("Theme archive file is missing from storage", extra={"archive_id": install.archive.pk})
-        raise not_found
-    return install, install.archive
-
 
 # --------------------------------------------------------------------------- install lifecycle
 # A job on the leased-work machine (THEME_INSTALL below): queued → downloading → creating →
 # processing (status checks, each one a short claim) → ready / failed. Each step queues the
 # next one itself (a retry later, or the next status check). Its lease, back-off and rule for
-# lost installs are themes.install_rules.
-LIMIT_MESSAGE_RE = re.compile(r"theme limit|maximum number of themes|library is full|\blimit\b", re.IGNORECASE)
 State = ThemeInstall.State
 
 
@@ -428,43 +206,6 @@ def _retry_or_fail(claim: Claim[ThemeInstall], error_code: str, detail: str, wai
     return DONE
 
 
-def _source_error_code(error: Exception) -> str:
-    if isinstance(error, ThemeSourceAuthError):
-        return ThemeInstall.Error.SOURCE_AUTH
-    if isinstance(error, ThemeSourceNotFound):
-        return ThemeInstall.Error.SOURCE_NOT_FOUND
-    if isinstance(error, ThemeArchiveTooLarge):
-        return ThemeInstall.Error.ARCHIVE_TOO_LARGE
-    if isinstance(error, ThemeArchiveInvalid):
-        return ThemeInstall.Error.ARCHIVE_INVALID
-    return ThemeInstall.Error.SOURCE_UNAVAILABLE
-
-
-def _user_errors_code(error: ShopifyUserErrors) -> str:
-    codes = {user_error.code for user_error in error.user_errors}
-    if "THEME_CREATION_NOT_ALLOWED_FOR_THEME_LIMITED_PLAN" in codes:
-        return ThemeInstall.Error.PLAN_NOT_ALLOWED
-    if "ZIP_TOO_LARGE" in codes:
-        return ThemeInstall.Error.ARCHIVE_TOO_LARGE
-    # Shopify documents no code for a full theme library; its message names the limit.
-    if any(LIMIT_MESSAGE_RE.search(user_error.message) for user_error in error.user_errors):
-        return ThemeInstall.Error.THEME_LIMIT
-    return ThemeInstall.Error.SHOPIFY_REJECTED
-
-
-# The error an install records for each kind of Shopify failure (user errors have theirs above).
-INSTALL_ERRORS = {
-    ShopifyFailure.AUTH: ThemeInstall.Error.SHOPIFY_AUTH,
-    ShopifyFailure.FORBIDDEN: ThemeInstall.Error.MISSING_PERMISSION,
-    ShopifyFailure.THROTTLED: ThemeInstall.Error.SHOPIFY_UNAVAILABLE,
-    ShopifyFailure.UNAVAILABLE: ThemeInstall.Error.SHOPIFY_UNAVAILABLE,
-}
-
-
-def _shopify_error_code(error: ShopifyError) -> str:
-    return INSTALL_ERRORS.get(shopify_failure(error), ThemeInstall.Error.SHOPIFY_REJECTED)
-
-
 def theme_install_advance(*, install_id: int) -> str:
     """The job's step: download and send to Shopify when queued, one status check when
     processing; returns the install's state afterwards.
@@ -505,7 +246,7 @@ def theme_install_run(*, install_id: int) -> InstallStep:
     try:
         archive = theme_archive_fetch(source=source)
     except (ThemeSourceError, ThemeArchiveInvalid) as error:
-        code, detail = _source_error_code(error), str(error)
+        code, detail = install_error_of_source(error), str(error)
         if isinstance(error, ThemeSourceError) and error.retryable:
             return _retry_or_fail(claim, code, detail, getattr(error, "wait_seconds", None))
         return _fail(claim, code, detail)
@@ -519,11 +260,11 @@ def theme_install_run(*, install_id: int) -> InstallStep:
             shopify_admin_client(shop=install.shop), source=theme_download_url(install=install), name=install.theme_name
         )
     except ShopifyUserErrors as error:
-        return _fail(claim, _user_errors_code(error), str(error))
+        return _fail(claim, install_error_of_user_errors(error), str(error))
     except ShopifyThrottled as error:
         return _retry_or_fail(claim, ThemeInstall.Error.SHOPIFY_UNAVAILABLE, str(error), error.wait_seconds)
     except ShopifyError as error:
-        return _fail(claim, _shopify_error_code(error), str(error))
+        return _fail(claim, install_error_of_shopify(error), str(error))
     logger.info("Shopify accepted the theme", extra={"shop": install.shop, "install_id": install.pk})
     return _next_poll(
         claim, theme_id=theme.id, theme_role=theme.role, submitted_at=timezone.now(), error_detail="", last_error=""
@@ -566,7 +307,7 @@ def theme_install_poll(*, install_id: int, polls: int | None = None) -> InstallS
     except ShopifyError as error:
         if error.retryable and not timed_out:
             return _next_poll(claim)
-        return _fail(claim, _shopify_error_code(error), str(error))
+        return _fail(claim, install_error_of_shopify(error), str(error))
     if theme is None:
         return _fail(claim, ThemeInstall.Error.THEME_DELETED, "theme(id) answered null")
     if theme.processing_failed:

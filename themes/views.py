@@ -29,7 +29,7 @@ from connector.embedded import EmbeddedHttpRequest, embedded_context, embedded_v
 from connector.errors import ApplicationError
 from connector.selectors import shopify_session_has_scope
 from connector.shopify.themes import ShopifyTheme
-from themes import selectors, services
+from themes import downloads, selectors, services, sources
 from themes.models import ThemeArchive, ThemeInstall
 
 logger = logging.getLogger(__name__)
@@ -221,7 +221,7 @@ def page(request: EmbeddedHttpRequest) -> HttpResponse:
         **embedded_context(request),
         "active": "theme",
         "theme_name": settings.THEME_NAME,
-        "source_configured": services.theme_source_get() is not None,
+        "source_configured": sources.theme_source_get() is not None,
         "can_write_themes": shopify_session_has_scope(shop=request.shop, scope="write_themes"),
         "theme_page": {
             "install": install_json(selectors.theme_install_latest(shop=request.shop)),
@@ -293,7 +293,7 @@ def download(request: HttpRequest, token: str) -> HttpResponseBase:
     """Serve an install's archive to Shopify while its signed token is valid (no CORS: Shopify
     fetches it server to server). 410 once expired or finished; 404 for anything not ours."""
     try:
-        install_row, archive = services.theme_download_resolve(token=token)
+        install_row, archive = downloads.theme_download_resolve(token=token)
     except ApplicationError as error:
         return HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")
     filename = download_filename(archive)

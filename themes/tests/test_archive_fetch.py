@@ -9,7 +9,7 @@ from connector.theme_source.errors import ThemeArchiveTooLarge, ThemeSourceAuthE
 from simulators.git_host import build_zip, demo_theme_files
 from themes.archives import ThemeArchiveInvalid
 from themes.models import ThemeArchive
-from themes.services import theme_archive_fetch, theme_source_get
+from themes.sources import theme_archive_fetch, theme_source_get
 from themes.tests.conftest import GIT_TOKEN, REPO
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from django.core import signing
 from django.core.files.storage import default_storage
 
-from themes import services
+from themes import downloads, sources
 from themes.models import ThemeInstall
 from themes.tests.conftest import SHOP
 from themes.tests.factories import ThemeInstallFactory
@@ -19,7 +19,7 @@ State = ThemeInstall.State
 
 @pytest.fixture
 def archive(github_theme):
-    return services.theme_archive_fetch(source=services.theme_source_get())
+    return sources.theme_archive_fetch(source=sources.theme_source_get())
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def path_for(token):
 
 
 def test_the_url_is_absolute_on_the_app_and_serves_the_installs_archive(client, install, archive, settings):
-    url = services.theme_download_url(install=install)
+    url = downloads.theme_download_url(install=install)
 
     assert url.startswith(f"{settings.SHOPIFY_APP_URL}/themes/download/")
     response = client.get(url.removeprefix(settings.SHOPIFY_APP_URL))
@@ -46,13 +46,13 @@ def test_the_url_is_absolute_on_the_app_and_serves_the_installs_archive(client, 
 
 
 def test_no_cors_and_no_caching(client, install):
-    response = client.get(path_for(services.theme_download_token(install=install)), HTTP_ORIGIN="https://evil.example")
+    response = client.get(path_for(downloads.theme_download_token(install=install)), HTTP_ORIGIN="https://evil.example")
 
     assert "Access-Control-Allow-Origin" not in response
     assert "no-store" in response["Cache-Control"]
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     preflight = client.options(
-        path_for(services.theme_download_token(install=install)),
+        path_for(downloads.theme_download_token(install=install)),
         HTTP_ORIGIN="https://evil.example",
         HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
     )
@@ -61,7 +61,7 @@ def test_no_cors_and_no_caching(client, install):
 
 
 def test_head_answers_the_size_without_the_body(client, install, archive):
-    response = client.head(path_for(services.theme_download_token(install=install)))
+    response = client.head(path_for(downloads.theme_download_token(install=install)))
 
     assert response.status_code == 200
     assert response["Content-Length"] == str(archive.size)
@@ -71,7 +71,7 @@ def test_head_answers_the_size_without_the_body(client, install, archive):
 def test_get_and_head_name_the_file_alike_even_for_an_etag_version(client, install, archive):
     archive.version = 'W/"5f3a/b;c\\d"'
     archive.save()
-    path = path_for(services.theme_download_token(install=install))
+    path = path_for(downloads.theme_download_token(install=install))
 
     got = client.get(path)
     head = client.head(path)
@@ -82,7 +82,7 @@ def test_get_and_head_name_the_file_alike_even_for_an_etag_version(client, insta
 
 def test_the_token_works_within_its_lifetime_and_is_gone_after(client, install, settings):
     settings.THEME_DOWNLOAD_URL_LIFETIME_SECONDS = 600
-    token = services.theme_download_token(install=install)
+    token = downloads.theme_download_token(install=install)
     now = time.time()
 
     with mock.patch("django.core.signing.time.time", return_value=now + 590):
@@ -105,7 +105,7 @@ def test_the_token_works_within_its_lifetime_and_is_gone_after(client, install, 
     ],
 )
 def test_a_tampered_token_is_not_found(client, install, tamper):
-    token = tamper(services.theme_download_token(install=install))
+    token = tamper(downloads.theme_download_token(install=install))
 
     response = client.get(path_for(token)) if token else client.get("/themes/download/")
 
@@ -120,7 +120,7 @@ def test_a_token_signed_for_another_purpose_is_not_found(client, install, archiv
 
 def test_the_token_is_bound_to_its_install(client, install, archive):
     other = ThemeInstallFactory(shop="otra.myshopify.com", state=State.PROCESSING, archive=None)
-    token = services.theme_download_token(install=install)
+    token = downloads.theme_download_token(install=install)
 
     # Another install (without this archive) cannot be reached by rewriting the id: the signature breaks.
     forged = signing.dumps({"install": other.pk, "archive": archive.sha256[:16]}, salt="themes.download.other")
@@ -132,14 +132,14 @@ def test_the_token_is_bound_to_its_install(client, install, archive):
 
 
 def test_after_the_install_finished_the_token_is_gone(client, install):
-    token = services.theme_download_token(install=install)
+    token = downloads.theme_download_token(install=install)
     ThemeInstall.objects.filter(pk=install.pk).update(state=State.READY, running_shop=None)
 
     assert client.get(path_for(token)).status_code == 410
 
 
 def test_a_token_for_a_deleted_install_or_missing_file_is_not_found(client, install, archive):
-    token = services.theme_download_token(install=install)
+    token = downloads.theme_download_token(install=install)
     default_storage.delete(archive.file)
     assert client.get(path_for(token)).status_code == 404
     install.delete()
@@ -147,7 +147,7 @@ def test_a_token_for_a_deleted_install_or_missing_file_is_not_found(client, inst
 
 
 def test_a_usable_token_never_appears_in_the_apps_logs(client, install, caplog):
-    token = services.theme_download_token(install=install)
+    token = downloads.theme_download_token(install=install)
     caplog.set_level("DEBUG")
 
     assert client.get(path_for(token)).status_code == 200
