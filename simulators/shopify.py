@@ -61,6 +61,12 @@ class Bucket:
     available: float = 1000.0
     updated: float = field(default_factory=time.monotonic)
 
+    def empty(self) -> None:
+        """No points left from now on (setting ``available`` alone would count the time since the
+        last refill as restored)."""
+        self.available = 0.0
+        self.updated = time.monotonic()
+
     def refill(self) -> None:
         now = time.monotonic()
         self.available = min(self.maximum, self.available + (now - self.updated) * self.restore_rate)

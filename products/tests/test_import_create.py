@@ -258,8 +258,9 @@ def test_a_variable_product_without_prices_asks_for_a_fixed_price(api, shop, dro
 def test_throttling_waits_and_continues(api, shop, dropi_simulator, shopify_simulator, location_known):
     dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7009))
     bucket = shopify_simulator.bucket(SHOP)
-    bucket.restore_rate = 1000.0
-    bucket.available = 0
+    # 0.5 s to restore the 50 points: the first call is throttled however slow the machine is.
+    bucket.restore_rate = 100.0
+    bucket.empty()
     shopify_simulator.costs["ProductSet"] = 50
 
     response = create(api, 7009)
