@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.apps import TasksAppConfig
 
 
 class ConnectorConfig(AppConfig):
@@ -9,3 +10,12 @@ class ConnectorConfig(AppConfig):
 
     def ready(self) -> None:
         from connector import checks, signals  # noqa: F401
+
+
+class TasksDatabaseConfig(TasksAppConfig):
+    """django-tasks-db (the task queue's table) with a name the admin console translates: the
+    library's own, "Tasks Database Backend", is English only."""
+
+    # The library's class sets a plain str, so mypy takes that as the type; Django's
+    # AppConfig.verbose_name is any string, lazy ones included.
+    verbose_name = _("Background tasks")  # type: ignore[assignment]

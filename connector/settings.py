@@ -83,7 +83,7 @@ INSTALLED_APPS = [
     "connector",
     "webhooks",
     "django_tasks",
-    "django_tasks_db",
+    "connector.apps.TasksDatabaseConfig",  # django_tasks_db under a translated name
     "shops",
     "products",
     "assistant",
