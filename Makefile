@@ -61,13 +61,14 @@ install-dev: $(VENV)/.dev ## install runtime + test/lint dependencies
 hooks: install-dev ## install the git pre-commit hook (ruff, ruff-format, import-linter, mypy; .pre-commit-config.yaml)
 	$(BIN)/pre-commit install
 
-run: install ## migrate and serve http://127.0.0.1:8000 (SQLite unless DATABASE_URL is set)
+run: install ## migrate, then serve http://127.0.0.1:8000 and run the task worker (honcho: the Procfile's web and worker; Ctrl-C stops both)
 	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(MANAGE) migrate --noinput
 	@echo ""
 	@echo "  Admin console: http://$(HOST):$(PORT)/admin/"
 	@echo "  Create an admin user first (another terminal):  DEBUG=true $(MANAGE) createsuperuser"
 	@echo ""
-	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(MANAGE) runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG:-$(RUN_DEBUG)} PATH="$(CURDIR)/$(BIN):$$PATH" GUNICORN_CMD_ARGS="--bind $(HOST):$(PORT)" \
+		$(BIN)/honcho start --procfile Procfile --env /dev/null --port $(PORT) web worker
 
 test: install-dev sysdeps-browser ## run the whole suite (against DATABASE_URL; SQLite when unset)
 	$(BIN)/pytest
