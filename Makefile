@@ -10,7 +10,7 @@ PORT ?= 8000
 RUN_DEBUG ?= true
 
 .DEFAULT_GOAL := help
-.PHONY: help sysdeps sysdeps-browser install install-dev hooks run test screenshots shopify-simulator dropi-simulator worker lint lint-imports typecheck fmt check migrations-check deploy-check db-check messages docker-config bench clean
+.PHONY: help sysdeps sysdeps-browser install install-dev hooks run demo test screenshots shopify-simulator dropi-simulator worker lint lint-imports typecheck fmt check migrations-check deploy-check db-check messages docker-config bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -69,6 +69,9 @@ run: install ## migrate, then serve http://127.0.0.1:8000 and run the task worke
 	@echo ""
 	DEBUG=$${DEBUG:-$(RUN_DEBUG)} PATH="$(CURDIR)/$(BIN):$$PATH" GUNICORN_CMD_ARGS="--bind $(HOST):$(PORT)" \
 		$(BIN)/honcho start --procfile Procfile --env /dev/null --port $(PORT) web worker
+
+demo: install ## the app (as make run) with every simulator: local Shopify, Ecomdrop, Dropi and theme host; prints a link to open
+	$(PY) -m simulators.demo --host $(HOST) --port $(PORT)
 
 test: install-dev sysdeps-browser ## run the whole suite (against DATABASE_URL; SQLite when unset)
 	$(BIN)/pytest
