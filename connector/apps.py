@@ -4,6 +4,8 @@ from django_tasks_db.apps import TasksAppConfig
 
 
 class ConnectorConfig(AppConfig):
+    # The app's configuration among the two of this module (and the imported TasksAppConfig).
+    default = True
     default_auto_field = "django.db.models.BigAutoField"
     name = "connector"
     verbose_name = _("Shopify connection")

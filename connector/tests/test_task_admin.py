@@ -59,6 +59,7 @@ def test_the_console_index_names_the_tasks_section_in_spanish(admin_client):
 
     assert "Tareas en segundo plano" in page
     assert "Tasks Database Backend" not in page
+    assert "Conexión con Shopify" in page  # the connector app keeps its own name
 
 
 def test_every_label_of_the_task_table_has_a_spanish_translation():
