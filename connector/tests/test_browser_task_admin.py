@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "console-password-0123456789"
 
 
-def test_the_task_list_reads_in_spanish(live_server, browser_page, screenshots):
+def test_the_task_list_reads_in_spanish(live_server, browser_page):
     now = timezone.now()
     DBTaskResult.objects.create(
         task_path="assistant.tasks.sync_ai_profile",
@@ -33,7 +33,6 @@ def test_the_task_list_reads_in_spanish(live_server, browser_page, screenshots):
     page.click("input[type=submit]")
     page.wait_for_url(f"**{tasks}")
 
-    page.screenshot(path=screenshots / "admin-tasks.png", full_page=True)
     content = page.locator("#content").inner_text()
     navigation = page.locator("#nav-sidebar").inner_text()
     for spanish in ("TAREA", "ESTADO", "EN COLA DESDE", "Correcta", "Resultado de tarea"):

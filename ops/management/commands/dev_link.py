@@ -17,10 +17,10 @@ from connector.validators import is_valid_shop_domain
 class Command(BaseCommand):
     help = """Print a local URL of the embedded app with a freshly signed session token.
 
-For development only (refuses to run unless DEBUG is on): after `make run`, open the printed
-URL in a browser to see the embedded pages without Shopify Admin. The first request needs a
-Shopify (or the simulator: `python -m simulators.shopify` and
-SHOPIFY_ADMIN_ORIGIN=http://127.0.0.1:9100/{shop}) to exchange the token."""
+For development only (refuses to run unless DEBUG is on): open the printed URL in a browser to
+see the embedded pages without Shopify Admin. The first request needs a Shopify to exchange the
+token: `make demo` runs the app with every simulator and prints such a link itself; this
+command makes more (another --path, --locale or --shop) while it runs."""
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--shop", default="demo.myshopify.com", help="shop domain (default demo.myshopify.com)")
