@@ -3,8 +3,10 @@ developer would: a free port, the environment of a developer's shell, the output
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import socket
 import subprocess
 import threading
@@ -53,6 +55,21 @@ def wait_until_gone(pids: list[int], *, timeout: float = 10) -> list[int]:
 def started_pids(text: str) -> list[int]:
     """The process ids honcho reports for the web and worker processes it started."""
     return [int(pid) for pid in re.findall(r"(?:web|worker)\.1 started \(pid=(\d+)\)", text)]
+
+
+def stop_everything(process: subprocess.Popen[str], output: Output) -> None:
+    """Whatever happened in the test: Ctrl-C if still running, then kill what is left, honcho's
+    children included (each runs in a session of its own, out of reach of the job's group)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    for pid in started_pids(output.text):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
 
 
 class Output:

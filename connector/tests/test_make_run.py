@@ -16,6 +16,7 @@ from connector.tests.local_processes import (
     developer_environment,
     free_port,
     started_pids,
+    stop_everything,
     wait_until_gone,
 )
 
@@ -44,8 +45,7 @@ def test_make_run_starts_the_web_server_and_the_worker_and_ctrl_c_stops_both(tmp
         os.killpg(make.pid, signal.SIGINT)  # Ctrl-C
         make.wait(timeout=30)
     finally:
-        if make.poll() is None:
-            os.killpg(make.pid, signal.SIGKILL)
+        stop_everything(make, output)
 
     assert wait_until_gone(pids) == []
     assert not re.search(r"Traceback", output.text), output.text

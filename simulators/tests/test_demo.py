@@ -15,6 +15,7 @@ from connector.tests.local_processes import (
     developer_environment,
     free_port,
     started_pids,
+    stop_everything,
     wait_until_gone,
 )
 from simulators import demo, ecomdrop
@@ -107,8 +108,7 @@ def test_make_demo_runs_the_app_against_the_simulators_and_ctrl_c_stops_everythi
         page.locator("#nuevo_pedido_flow_id option", has_text="Confirmación de pedido").wait_for(state="attached")
         stop(process)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_everything(process, output)
 
     assert wait_until_gone(pids) == []
     assert "Traceback" not in output.text, output.text
@@ -125,8 +125,7 @@ def test_make_demo_started_again_on_the_same_database_talks_to_its_new_shopify(t
             page.get_by_role("cell", name="Dawn").wait_for()  # the shop's themes, read from the simulator
             stop(process)
         finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
+            stop_everything(process, output)
         assert "Traceback" not in output.text, f"round {round_number}:\n{output.text}"
 
 
