@@ -145,3 +145,10 @@ def test_make_demo_refuses_to_start_when_a_url_would_leave_this_machine(tmp_path
     assert f"SHOPIFY_APP_URL=http://connector.invalid:{port}" in process.stdout
     assert "started (pid=" not in process.stdout
     assert not (tmp_path / "db.sqlite3").exists()  # refused before migrate
+
+
+def test_make_demo_is_this_module_on_make_runs_host_and_port():
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+
+    assert "-m simulators.demo --host $(HOST) --port $(PORT)" in recipe
