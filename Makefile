@@ -10,7 +10,7 @@ PORT ?= 8000
 RUN_DEBUG ?= true
 
 .DEFAULT_GOAL := help
-.PHONY: help sysdeps sysdeps-browser install install-dev hooks run test screenshots shopify-simulator dropi-simulator worker lint lint-imports typecheck fmt check migrations-check deploy-check db-check messages docker-config bench clean
+.PHONY: help sysdeps sysdeps-browser install install-dev hooks run demo test screenshots shopify-simulator dropi-simulator worker lint lint-imports typecheck fmt check migrations-check deploy-check db-check messages docker-config bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -61,13 +61,17 @@ install-dev: $(VENV)/.dev ## install runtime + test/lint dependencies
 hooks: install-dev ## install the git pre-commit hook (ruff, ruff-format, import-linter, mypy; .pre-commit-config.yaml)
 	$(BIN)/pre-commit install
 
-run: install ## migrate and serve http://127.0.0.1:8000 (SQLite unless DATABASE_URL is set)
+run: install ## migrate, then serve http://127.0.0.1:8000 and run the task worker (honcho: the Procfile's web and worker; Ctrl-C stops both)
 	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(MANAGE) migrate --noinput
 	@echo ""
 	@echo "  Admin console: http://$(HOST):$(PORT)/admin/"
 	@echo "  Create an admin user first (another terminal):  DEBUG=true $(MANAGE) createsuperuser"
 	@echo ""
-	DEBUG=$${DEBUG:-$(RUN_DEBUG)} $(MANAGE) runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG:-$(RUN_DEBUG)} PATH="$(CURDIR)/$(BIN):$$PATH" GUNICORN_CMD_ARGS="--bind $(HOST):$(PORT)" \
+		$(BIN)/honcho start --procfile Procfile --env /dev/null --port $(PORT) web worker
+
+demo: install ## the app (as make run) with every simulator: local Shopify, Ecomdrop, Dropi and theme host; prints a link to open
+	$(PY) -m simulators.demo --host $(HOST) --port $(PORT)
 
 test: install-dev sysdeps-browser ## run the whole suite (against DATABASE_URL; SQLite when unset)
 	$(BIN)/pytest

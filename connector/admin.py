@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
 from connector.admin_tools import ConsoleModelAdmin, shop_links
 from connector.models import ShopifySession
@@ -99,3 +103,63 @@ class ShopifySessionAdmin(ConsoleModelAdmin):
     @admin.display(description=_("related"))
     def related(self, obj: ShopifySession) -> str:
         return shop_links(obj.shop) if obj.shop else "—"
+
+
+# django-tasks and django-tasks-db mark these texts (the task table's names, columns and states)
+# for translation but ship no catalogue: naming them here puts them in this project's, which
+# makemessages builds from this project's code only.
+TASK_TABLE_TEXTS = (
+    _("Task Result"),
+    _("Task Results"),
+    _("status"),
+    _("enqueued at"),
+    _("started at"),
+    _("finished at"),
+    _("args kwargs"),
+    _("priority"),
+    _("task path"),
+    _("worker id"),
+    _("queue name"),
+    _("backend name"),
+    _("run after"),
+    _("return value"),
+    _("exception class path"),
+    _("traceback"),
+    pgettext_lazy("Task", "Ready"),
+    pgettext_lazy("Task", "Running"),
+    pgettext_lazy("Task", "Failed"),
+    pgettext_lazy("Task", "Successful"),
+)
+
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(DBTaskResultAdmin):
+    """django-tasks-db's read-only pages of the task queue, with every column name translated
+    (the library's own columns are plain English strings)."""
+
+    list_display = (
+        "id",
+        "task_function",
+        "status",
+        "enqueued_at",
+        "started_at",
+        "finished_at",
+        "priority",
+        "queue_name",
+    )
+
+    @admin.display(description=_("task"), ordering="task_path")
+    def task_function(self, obj: DBTaskResult[Any, Any]) -> str:
+        # From the stored path: loading the task (the library's task_name) fails for a task that
+        # was renamed since, and binds it to the current backend.
+        return str(obj.task_path).rsplit(".", 1)[-1]
+
+    @admin.display(description=_("traceback"))
+    def formatted_traceback(self, obj: DBTaskResult[Any, Any]) -> str:
+        return super().formatted_traceback(obj)
+
+    @admin.display(description=_("run after"))
+    def display_run_after(self, obj: DBTaskResult[Any, Any]) -> datetime.datetime | str:
+        return super().display_run_after(obj)

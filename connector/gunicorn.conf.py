@@ -1,12 +1,31 @@
-"""gunicorn settings for the web process, used by the Procfile and docker/entrypoint.sh
-(``gunicorn connector.wsgi --config connector/gunicorn.conf.py``; command-line flags such as
-``--bind`` and ``--workers`` still win over this file).
+"""gunicorn settings for the web process, used by the Procfile (production, and `make run` through
+honcho) and docker/entrypoint.sh (``gunicorn connector.wsgi --config connector/gunicorn.conf.py``;
+``GUNICORN_CMD_ARGS`` and command-line flags such as ``--bind`` and ``--workers`` win over this
+file, in that order).
 
-Owns the access log. Its format leaves out the query string and the Referer: embedded
-document loads carry the App Bridge session token (``?id_token=``), the OAuth callback its
-``code``, ``hmac`` and ``state``, and the embedded pages' own requests send the page URL,
-``id_token`` included, as Referer. Must not import Django.
+Owns the access log, the default address and development reloading. The log's format leaves
+out the query string and the Referer: embedded document loads carry the App Bridge session
+token (``?id_token=``), the OAuth callback its ``code``, ``hmac`` and ``state``, and the embedded
+pages' own requests send the page URL, ``id_token`` included, as Referer. Must not import Django.
 """
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Every interface, on the platform's PORT (`make run` binds 127.0.0.1 through GUNICORN_CMD_ARGS).
+bind = [f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
+
+# DEBUG=true is development (`make run`): restart the workers when code, a template or a
+# translation changes, as runserver does. django-environ's true words, as settings.py reads DEBUG.
+if os.environ.get("DEBUG", "").strip().lower() in ("true", "on", "ok", "y", "yes", "1"):
+    reload = True
+    reload_extra_files = [
+        str(path)
+        for pattern in ("templates/**/*.html", "*/templates/**/*.html", "locale/*/LC_MESSAGES/*.mo")
+        for path in ROOT.glob(pattern)
+    ]
 
 accesslog = "-"
 # remote address, identity, user, time, "METHOD PATH PROTOCOL" (path without the query string),

@@ -83,7 +83,7 @@ INSTALLED_APPS = [
     "connector",
     "webhooks",
     "django_tasks",
-    "django_tasks_db",
+    "connector.apps.TasksDatabaseConfig",  # django_tasks_db under a translated name
     "shops",
     "products",
     "assistant",
@@ -360,9 +360,30 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_line_without_query": {"()": "connector.request_log.RequestLineWithoutQuery"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    # urllib3 logs each request line, query string included (phones, pre-signed URLs), at DEBUG.
-    "loggers": {"django.db.backends": {"level": "INFO"}, "urllib3": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # urllib3 logs each request line, query string included (phones, pre-signed URLs), at DEBUG.
+        "urllib3": {"level": "INFO"},
+        # runserver's request log, as Django configures it, without query strings (session tokens).
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["request_line_without_query"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
 }

@@ -3,11 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_value
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -65,23 +68,16 @@ class DropiTokenFilter(SecretConfiguredFilter):
 
 @admin.register(ShopConfiguration)
 class ShopConfigurationAdmin(ConsoleModelAdmin):
-    list_display = (
-        "shop",
-        "ecomdrop_status",
-        "flows_status",
-        "dropi_store_name",
-        "dropi_country",
-        "installed_state",
-        "updated_at",
-        "related",
-    )
+    # Few enough columns to fit a 1280 px screen beside the navigation and the filters; the
+    # links to the shop's other rows are on the change page.
+    list_display = ("shop", "ecomdrop_summary", "dropi_summary", "installed_state", "updated")
     list_filter = (InstalledFilter, EcomdropKeyFilter, DropiTokenFilter, "dropi_country", "created_at", "updated_at")
     search_fields = ("shop", "dropi_store_name", "=nuevo_pedido_flow_id", "=carrito_abandonado_flow_id")
     date_hierarchy = "created_at"
     ordering = ("-id",)
     readonly_fields = (
         "ecomdrop_account_id",
-        "ecomdrop_flows_cleared",
+        "flows_to_choose_again",
         "callback_secret_status",
         "installed_at",
         "uninstalled_at",
@@ -100,7 +96,7 @@ class ShopConfigurationAdmin(ConsoleModelAdmin):
                     "ecomdrop_account_id",
                     "nuevo_pedido_flow_id",
                     "carrito_abandonado_flow_id",
-                    "ecomdrop_flows_cleared",
+                    "flows_to_choose_again",
                     "abandoned_cart_delay_minutes",
                     "ecomdrop_field_names",
                 )
@@ -129,14 +125,32 @@ class ShopConfigurationAdmin(ConsoleModelAdmin):
             return HttpResponseRedirect(reverse("admin:shops_shopconfiguration_change", args=[configuration.pk]))
         return HttpResponseRedirect(reverse("admin:shops_shopconfiguration_add") + "?" + urlencode({"shop": shop}))
 
-    @admin.display(description=_("Ecomdrop API key"))
-    def ecomdrop_status(self, obj: ShopConfiguration) -> str:
-        return secret_display(obj.ecomdrop_api_key)
+    @admin.display(description=_("Ecomdrop"))
+    def ecomdrop_summary(self, obj: ShopConfiguration) -> str:
+        chosen = len([flow for flow in (obj.nuevo_pedido_flow_id, obj.carrito_abandonado_flow_id) if flow])
+        return format_html(
+            "{}<br>{}", secret_display(obj.ecomdrop_api_key), _("flows %(chosen)d/2") % {"chosen": chosen}
+        )
 
-    @admin.display(description=_("flows"))
-    def flows_status(self, obj: ShopConfiguration) -> str:
-        configured = [flow for flow in (obj.nuevo_pedido_flow_id, obj.carrito_abandonado_flow_id) if flow]
-        return f"{len(configured)}/2"
+    @admin.display(description=_("Dropi"), ordering="dropi_store_name")
+    def dropi_summary(self, obj: ShopConfiguration) -> str:
+        return format_html("{}<br>{}", obj.dropi_store_name or "—", obj.get_dropi_country_display() or "—")
+
+    @admin.display(description=_("updated at"), ordering="updated_at")
+    def updated(self, obj: ShopConfiguration) -> str:
+        # The short format ("06/12/2026 16:12"): the long one takes a third of the list's width.
+        return date_format(localtime(obj.updated_at), "SHORT_DATETIME_FORMAT")
+
+    @admin.display(description=_("flows to choose again"))
+    def flows_to_choose_again(self, obj: ShopConfiguration) -> str:
+        """The flag, with the reason only when it is set (the field's help text reads as if it always were)."""
+        if not obj.ecomdrop_flows_cleared:
+            return display_for_value(False, "", boolean=True)
+        return format_html(
+            "{} {}",
+            display_for_value(True, "", boolean=True),
+            _("The flows were removed because a key of another Ecomdrop account was connected."),
+        )
 
     @admin.display(description=_("installed"), boolean=True)
     def installed_state(self, obj: ShopConfiguration) -> bool:

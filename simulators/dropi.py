@@ -24,6 +24,9 @@ from typing import Any
 from simulators.base import Request, Response, SimulatorServer
 
 COUNTRIES = ("CO", "EC", "CL", "GT", "MX", "PA", "PE", "PY")
+# The token of the account a demo starts with, and its country (``main`` and ``make demo``).
+DEMO_TOKEN = "demo-dropi-token"  # noqa: S105 (the simulator's demo account, not a secret)
+DEMO_COUNTRY = "CO"
 PATH_RE = re.compile(r"^/(?P<country>[a-z]{2})/integrations/products/(?:(?P<index>index)|v2/(?P<product_id>[^/]+))$")
 
 _ids = itertools.count(2_100_001)
@@ -339,8 +342,8 @@ class DropiSimulator(SimulatorServer):
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the Dropi simulator")
     parser.add_argument("--port", type=int, default=9300)
-    parser.add_argument("--token", default="demo-dropi-token")
-    parser.add_argument("--country", default="CO")
+    parser.add_argument("--token", default=DEMO_TOKEN)
+    parser.add_argument("--country", default=DEMO_COUNTRY)
     options = parser.parse_args()
     simulator = DropiSimulator()
     simulator.add_account(options.token, country=options.country)

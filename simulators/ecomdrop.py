@@ -10,7 +10,8 @@ unknown field id is refused (404) instead of being stored. Besides the base fail
 (answered before the request is acted on), ``stall_next`` answers late *after* acting on it —
 the ambiguous timeout — and ``random_failures`` mixes both for load tests.
 
-Run it by hand: ``python -m simulators.ecomdrop --port 9200 --api-key demo-key``.
+Run it by hand: ``python -m simulators.ecomdrop --port 9200`` (one account, API key
+``demo-ecomdrop-key-0000``, ``DEMO_API_KEY``), or with the app: ``make demo``.
 """
 
 from __future__ import annotations
@@ -64,6 +65,9 @@ ROUTES = [
     ("POST", re.compile(r"^/contacts/(?P<contact_id>[^/]+)/custom_fields/(?P<field_id>[^/]+)$"), "set_field"),
     ("POST", re.compile(r"^/contacts/(?P<contact_id>[^/]+)/send/(?P<flow_id>[^/]+)$"), "send_flow"),
 ]
+
+# The key of the account a demo starts with (``main`` and ``make demo``).
+DEMO_API_KEY = "demo-ecomdrop-key-0000"
 
 DEFAULT_CUSTOM_FIELDS = {
     "101": ("pedido_nombre", "text"),
@@ -321,7 +325,7 @@ class EcomdropSimulator(SimulatorServer):
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the Ecomdrop simulator")
     parser.add_argument("--port", type=int, default=9200)
-    parser.add_argument("--api-key", default="demo-ecomdrop-key-0000")
+    parser.add_argument("--api-key", default=DEMO_API_KEY)
     options = parser.parse_args()
     simulator = EcomdropSimulator()
     simulator.add_account(options.api_key)

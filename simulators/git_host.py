@@ -31,6 +31,10 @@ from urllib.parse import unquote
 
 from simulators.base import Request, Response, SimulatorServer, serve_until_interrupted
 
+# The repository of the demo theme and the token that reads it (``main`` and ``make demo``).
+DEMO_REPOSITORY = "ecomdrop/theme"
+DEMO_TOKEN = "ghp_demo_token_for_local_use_only"  # noqa: S105 (the simulator's demo token, not a secret)
+
 
 def build_zip(files: dict[str, bytes | str], *, prefix: str = "") -> bytes:
     """A zip of ``files`` (path → content), every path under ``prefix`` when given."""
@@ -311,13 +315,13 @@ class GitHostSimulator(SimulatorServer):
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the Git archive host simulator with a demo theme")
     parser.add_argument("--port", type=int, default=9400)
-    parser.add_argument("--token", default="ghp_demo_token_for_local_use_only")
+    parser.add_argument("--token", default=DEMO_TOKEN)
     options = parser.parse_args()
     simulator = GitHostSimulator()
     simulator.start(options.port)
-    simulator.add_repository("ecomdrop/theme", files=demo_theme_files(), tokens=(options.token,))
+    simulator.add_repository(DEMO_REPOSITORY, files=demo_theme_files(), tokens=(options.token,))
     print(f"Git host simulator on {simulator.base_url}")  # noqa: T201
-    print(f"THEME_GIT_API_URL={simulator.github_api_url()} THEME_GIT_REPO=ecomdrop/theme")  # noqa: T201
+    print(f"THEME_GIT_API_URL={simulator.github_api_url()} THEME_GIT_REPO={DEMO_REPOSITORY}")  # noqa: T201
     print(f"THEME_GIT_TOKEN={options.token}")  # noqa: T201
     serve_until_interrupted(simulator)
 

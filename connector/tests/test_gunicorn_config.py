@@ -93,3 +93,25 @@ def test_a_running_gunicorn_logs_requests_without_tokens_or_codes(tmp_path):
     for secret in secrets.values():
         assert secret not in text
     assert "id_token" not in text
+
+
+def test_gunicorn_listens_on_every_interface_at_the_platforms_port(monkeypatch):
+    monkeypatch.setenv("PORT", "5123")
+    monkeypatch.setenv("DEBUG", "false")
+
+    settings = config()
+
+    assert settings["bind"] == ["0.0.0.0:5123"]
+    assert "reload" not in settings
+
+
+def test_in_development_gunicorn_reloads_on_code_template_and_translation_changes(monkeypatch):
+    monkeypatch.setenv("DEBUG", "true")
+
+    settings = config()
+
+    assert settings["reload"] is True
+    watched = {Path(path).relative_to(ROOT).as_posix() for path in settings["reload_extra_files"]}
+    assert "templates/admin/base_site.html" in watched
+    assert "shops/templates/shops/configuration.html" in watched
+    assert "locale/es/LC_MESSAGES/django.mo" in watched

@@ -34,3 +34,20 @@ def test_dev_link_refuses_without_debug_and_for_invalid_shops(settings):
     settings.DEBUG = True
     with pytest.raises(CommandError, match="valid shop domain"):
         call_command("dev_link", shop="evil.com")
+
+
+def test_dev_link_merges_the_query_of_the_path_with_its_own(settings):
+    settings.DEBUG = True
+    out = StringIO()
+
+    call_command("dev_link", path="/app/configuration?tab=ecomdrop&shop=other.myshopify.com", stdout=out)
+
+    link = out.getvalue().strip()
+    assert link.count("?") == 1
+    url = urlsplit(link)
+    query = parse_qs(url.query)
+    assert url.path == "/app/configuration"
+    assert query["tab"] == ["ecomdrop"]
+    assert query["shop"] == ["demo.myshopify.com"]  # the shop the token is signed for
+    assert query["embedded"] == ["1"]
+    assert "id_token" in query
