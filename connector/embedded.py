@@ -10,7 +10,6 @@ No cookies and no Django session are used here.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from connector.errors import ApplicationError
 from connector.sessions import shopify_session_for_request
 from connector.shopify.errors import ShopifyAuthError, ShopifyError
 from connector.shopify.session_tokens import InvalidSessionToken, SessionToken, decode_session_token
-from connector.validators import is_valid_shop_domain
+from connector.validators import is_valid_shop_domain, parse_ascii_int, parse_json
 
 logger = logging.getLogger(__name__)
 
@@ -274,8 +273,8 @@ JSON_BODY_LIMIT = 64 * 1024
 
 def read_json(request: HttpRequest, *, limit: int = JSON_BODY_LIMIT) -> dict[str, Any]:
     """The request's JSON object; ApplicationError (400/413) for anything else."""
-    length = request.headers.get("Content-Length")
-    if length and length.isdigit() and int(length) > limit:
+    length = parse_ascii_int(request.headers.get("Content-Length"), maximum=2**63)
+    if length is not None and length > limit:
         raise ApplicationError(_("The request is too large."), code="too_large", status=413)
     raw = request.body
     if len(raw) > limit:
@@ -283,8 +282,8 @@ def read_json(request: HttpRequest, *, limit: int = JSON_BODY_LIMIT) -> dict[str
     if not raw:
         return {}
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+        body = parse_json(raw)
+    except ValueError as error:
         raise ApplicationError(_("The request is not valid JSON."), code="invalid_json") from error
     if not isinstance(body, dict):
         raise ApplicationError(_("The request must be a JSON object."), code="invalid_json")

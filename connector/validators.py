@@ -1,12 +1,15 @@
-"""Validation of values that arrive from outside: shop domains and numbers written as text.
+"""Validation of values that arrive from outside: shop domains, numbers written as text, JSON.
 
-Owns: the one definition of a valid Shopify shop domain and of a whole number in a query
-parameter, header or claim. Must not import models.
+Owns: the one definition of a valid Shopify shop domain, of a whole number in a query
+parameter, header or claim, and of the JSON a request body may hold. Must not import models.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -58,3 +61,51 @@ def validate_shop_domain(value: str) -> None:
             code="invalid_shop_domain",
             params={"value": value},
         )
+
+
+# A \uD800-\uDFFF escape: only then can parsed JSON hold a lone surrogate (rare, so the costly
+# check runs only when this matches).
+SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89abAB]")
+
+
+def _refuse_constant(name: str) -> Any:
+    # Python reads NaN and Infinity; JSON (and the database's JSON check) does not.
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError("a number too large for a float")  # 1e400 would become Infinity
+    return number
+
+
+def _has_unpaired_surrogate(value: Any) -> bool:
+    # Python reads "\ud800" alone; UTF-8 (and so MySQL/MariaDB) cannot store it.
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """Parse untrusted JSON text as JSON defines it, and nothing a database could refuse later.
+
+    Raises ValueError for text that is not UTF-8 JSON, for NaN/Infinity and numbers beyond a
+    float, for lone surrogates, and for nesting too deep for the parser (RecursionError, which
+    a body of 60 000 ``[`` raises).
+    """
+    try:
+        # Strict UTF-8: json.loads would decode bytes with "surrogatepass" and let an encoded
+        # lone surrogate through.
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as error:
+        raise ValueError("JSON is not UTF-8") from error
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError as error:
+        raise ValueError("JSON nested too deeply") from error
+    if SURROGATE_ESCAPE_RE.search(text) and _has_unpaired_surrogate(value):
+        raise ValueError("JSON holds an unpaired surrogate")
+    return value

@@ -434,3 +434,19 @@ def test_a_refused_session_token_is_logged_with_its_reason_and_changes_nothing(
     assert shopify_simulator.requests == []
     assert not ShopifySession.objects.exists()
     assert not ShopConfiguration.objects.exists()
+
+
+# --------------------------------------------------------------------------- odd but signed claims
+
+
+@pytest.mark.parametrize(
+    ("claims", "status"),
+    [({"sub": "\u00b2"}, 200), ({"sub": "9" * 30}, 200), ({"exp": 1e13}, 401)],
+    ids=["superscript-subject", "huge-subject", "exp-1e13"],
+)
+def test_validly_signed_tokens_with_odd_claims_never_cause_a_server_error(
+    client, shopify_simulator, session_token, claims, status
+):
+    response = client.get("/app/api/session", HTTP_AUTHORIZATION=f"Bearer {session_token(SHOP, **claims)}")
+
+    assert response.status_code == status
