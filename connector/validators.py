@@ -41,6 +41,16 @@ def parse_ascii_int(value: object, *, maximum: int) -> int | None:
     return number if number <= maximum else None
 
 
+# Visible ASCII: what an HTTP header can carry as a credential (Ecomdrop keys, Dropi tokens).
+CREDENTIAL_RE = re.compile(r"[\x21-\x7e]+\Z")
+
+
+def is_credential_text(value: object) -> bool:
+    """Tell whether ``value`` can be sent as a key or token in a header: visible ASCII only (the
+    HTTP client cannot encode "٣" in a header, and no vendor issues such keys)."""
+    return isinstance(value, str) and bool(CREDENTIAL_RE.match(value))
+
+
 def normalise_shop_domain(value: str) -> str:
     """Lower-case and strip what people paste around a shop domain (scheme, path, spaces).
 
@@ -68,6 +78,10 @@ def validate_shop_domain(value: str) -> None:
 SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89abAB]")
 
 
+class InvalidJson(ValueError):
+    """Text that ``parse_json`` does not accept as JSON."""
+
+
 def _refuse_constant(name: str) -> Any:
     # Python reads NaN and Infinity; JSON (and the database's JSON check) does not.
     raise ValueError(f"{name} is not JSON")
@@ -92,20 +106,22 @@ def _has_unpaired_surrogate(value: Any) -> bool:
 def parse_json(raw: bytes | str) -> Any:
     """Parse untrusted JSON text as JSON defines it, and nothing a database could refuse later.
 
-    Raises ValueError for text that is not UTF-8 JSON, for NaN/Infinity and numbers beyond a
-    float, for lone surrogates, and for nesting too deep for the parser (RecursionError, which
-    a body of 60 000 ``[`` raises).
+    Raises InvalidJson (a ValueError) for text that is not UTF-8 JSON, for NaN/Infinity and
+    numbers beyond a float or of more than 4300 digits, for lone surrogates, and for nesting
+    too deep for the parser (RecursionError, which a body of 60 000 ``[`` raises).
     """
     try:
         # Strict UTF-8: json.loads would decode bytes with "surrogatepass" and let an encoded
         # lone surrogate through.
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as error:
-        raise ValueError("JSON is not UTF-8") from error
+        raise InvalidJson("JSON is not UTF-8") from error
     try:
         value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError as error:
-        raise ValueError("JSON nested too deeply") from error
+        raise InvalidJson("JSON nested too deeply") from error
+    except ValueError as error:
+        raise InvalidJson(str(error)) from error
     if SURROGATE_ESCAPE_RE.search(text) and _has_unpaired_surrogate(value):
-        raise ValueError("JSON holds an unpaired surrogate")
+        raise InvalidJson("JSON holds an unpaired surrogate")
     return value

@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from connector.validators import (
+    InvalidJson,
     is_ascii_digits,
     is_valid_shop_domain,
     normalise_shop_domain,
@@ -93,7 +94,7 @@ def test_a_whole_number_above_the_maximum_is_none():
     ids=["deep", "nan", "infinity", "float-overflow", "escaped-surrogate", "encoded-surrogate", "not-utf8", "huge-int"],
 )
 def test_json_a_database_could_not_store_is_refused(raw):
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidJson):
         parse_json(raw)
 
 
