@@ -1,9 +1,10 @@
 """Authentication of the embedded app's requests (pages inside Shopify Admin and their fetches).
 
-Owns: reading the session token (``id_token`` on document loads, ``Authorization: Bearer`` on
-fetch/XHR), verifying it, making sure the shop has an offline token (token exchange), the
-language, the bounce page for expired tokens (document loads only: a fetch, with or without
-its token, gets 401 and the retry header) and the per-shop ``frame-ancestors`` policy.
+Owns: reading the session token (``id_token`` in the query only on a document load, a GET of a
+page; ``Authorization: Bearer`` on everything else), verifying it, making sure the shop has an
+offline token (token exchange), the language, the bounce page for expired tokens (document
+loads only: a fetch, with or without its token, gets 401 and the retry header) and the
+per-shop ``frame-ancestors`` policy.
 No cookies and no Django session are used here.
 """
 
@@ -148,11 +149,18 @@ def _error_page(request: HttpRequest, *, shop: str, title: str, message: str, st
 
 
 def _session_token(request: HttpRequest, *, bearer: str | None, is_document: bool) -> SessionToken | HttpResponse:
-    """The caller's verified session token, or the answer that refuses the request."""
-    raw_token = bearer if bearer is not None else request.GET.get("id_token", "")
+    """The caller's verified session token, or the answer that refuses the request.
+
+    The query's ``id_token`` counts only on a document load (Shopify's first load of a page,
+    the bounce page's reload): a token in a URL ends up in logs and Referer headers, and a
+    cross-site form could post one that leaked. Everything else sends the header.
+    """
+    raw_token = bearer if bearer is not None else (request.GET.get("id_token", "") if is_document else "")
     if not raw_token:
         if is_document:
             return bounce(request, reason="missing")
+        if "id_token" in request.GET:
+            return _fetch_unauthorized(_("Send the session token in the Authorization header."), retry=True)
         return _fetch_unauthorized(_("Missing session token."), retry=True)
     try:
         session_token = decode_session_token(
@@ -218,7 +226,8 @@ def embedded_view(
     @xframe_options_exempt
     def wrapper(request: HttpRequest, /, *args: _ViewArgs.args, **kwargs: _ViewArgs.kwargs) -> HttpResponse:
         bearer = _bearer_token(request)
-        is_document = not _is_fetch(request, bearer=bearer)
+        # Only a GET (or HEAD) loads a page; a POST is never a document load, whatever its headers.
+        is_document = request.method in ("GET", "HEAD") and not _is_fetch(request, bearer=bearer)
         session_token = _session_token(request, bearer=bearer, is_document=is_document)
         if isinstance(session_token, HttpResponse):
             return session_token
