@@ -2,8 +2,9 @@
 
 Owns: token exchange (a session token traded for an expiring offline token), the OAuth code
 exchange of the fallback login, storing the tokens, refreshing them under a lease so that one
-process spends a refresh token, re-authorization state, the Admin API client for a shop, and
-deleting a shop's sessions or updating their scopes. No transaction is ever held open across
+process spends a refresh token, re-authorization state, the Admin API client for a shop,
+asking Shopify whether the app is still installed, and deleting a shop's sessions or updating
+their scopes. No transaction is ever held open across
 an HTTP call.
 """
 
@@ -22,9 +23,13 @@ from django.utils import timezone
 
 from connector.models import ShopifySession
 from connector.secrets import Secret
+from connector.shopify.app_installation import app_installation_current
 from connector.shopify.errors import (
     ShopifyAuthError,
     ShopifyError,
+    ShopifyForbidden,
+    ShopifyGraphQLError,
+    ShopifyNotFound,
     ShopifyReauthorizationRequired,
     ShopifyUnavailable,
 )
@@ -269,6 +274,25 @@ class ShopTokenProvider:
 def shopify_admin_client(*, shop: str) -> ShopifyAdminClient:
     """The Admin GraphQL client for ``shop`` with its stored (and refreshed) offline token."""
     return ShopifyAdminClient(shop=shop, tokens=ShopTokenProvider(shop))
+
+
+def shopify_app_installed(*, shop: str) -> bool:
+    """Ask Shopify whether the app is still installed on ``shop``, by using its offline token:
+    an uninstall revokes the token, a reinstall gives the app a new one that is stored here.
+
+    False when the shop has no usable token, Shopify refuses it (refreshing it first when it
+    has expired) or the shop is gone. True for any answer given to an accepted token, even a
+    refusal of something else (a frozen shop's 402). Raises the client's retryable errors
+    (ShopifyUnavailable, ShopifyThrottled) when Shopify cannot tell right now, and its other
+    errors when the answer says nothing about the token. Calls Shopify; no transaction open.
+    """
+    try:
+        app_installation_current(shopify_admin_client(shop=shop))
+    except (ShopifyAuthError, ShopifyNotFound):
+        return False
+    except (ShopifyForbidden, ShopifyGraphQLError):
+        return True
+    return True
 
 
 def shopify_session_from_code(*, shop: str, code: str) -> ShopifySession:

@@ -99,7 +99,10 @@ class ShopifySimulator(SimulatorServer):
         self.buckets: dict[str, Bucket] = {}
         self.default_cost = 10.0
         self.costs: dict[str, float] = {}
-        self.graphql_handlers: dict[str, GraphQLHandler] = {"ShopInfo": _shop_info}
+        self.graphql_handlers: dict[str, GraphQLHandler] = {
+            "ShopInfo": _shop_info,
+            "AppInstallationCurrent": _app_installation_current,
+        }
         self.shop_data: dict[str, dict[str, Any]] = {}
         self.refresh_delay = 0.0
         self.product_variant_limit = 0
@@ -141,6 +144,14 @@ class ShopifySimulator(SimulatorServer):
         with self._state:
             if token in self.tokens:
                 self.tokens[token].expires_at = time.time() - 1
+
+    def uninstall(self, shop: str) -> None:
+        """What uninstalling the app does to its credentials: every token of ``shop`` is revoked."""
+        with self._state:
+            self.tokens = {token: issued for token, issued in self.tokens.items() if issued.shop != shop}
+            self.refresh_tokens = {
+                token: issued for token, issued in self.refresh_tokens.items() if issued.shop != shop
+            }
 
     def bucket(self, shop: str) -> Bucket:
         with self._state:
@@ -330,6 +341,17 @@ def _shop_info(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]
             "myshopifyDomain": shop,
             "currencyCode": data.get("currencyCode", "COP"),
             "ianaTimezone": data.get("ianaTimezone", "America/Bogota"),
+        }
+    }
+
+
+def _app_installation_current(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
+    # Answered only to a valid token (checked before any handler runs).
+    scopes = sorted(simulator.granted_scopes(shop))
+    return {
+        "currentAppInstallation": {
+            "id": f"gid://shopify/AppInstallation/{abs(hash(shop)) % 10**9}",
+            "accessScopes": [{"handle": scope} for scope in scopes],
         }
     }
 
