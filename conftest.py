@@ -2,6 +2,9 @@
 
 - Tests marked ``mysql`` run only against a MySQL-family DATABASE_URL; elsewhere they skip.
 - With CONNECTOR_CI=1 (set by .ci/run) any skipped test fails the run: CI must exercise all.
+- Hypothesis runs the "connector" profile: derandomized (the same examples on every run, so CI
+  is repeatable), a fixed number of examples, no example database written to the work tree.
+  ``HYPOTHESIS_PROFILE=deep`` explores more, with new random examples each run.
 """
 
 from __future__ import annotations
@@ -13,9 +16,22 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 IS_MYSQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.mysql"
 IN_CI = os.environ.get("CONNECTOR_CI") == "1"
+
+# Fuzz tests take function-scoped fixtures (a shop, the simulators) on purpose: every example
+# runs against the same shop inside the test's transaction.
+_HYPOTHESIS_COMMON: dict[str, Any] = {
+    "database": None,
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+hypothesis_settings.register_profile("connector", derandomize=True, max_examples=250, **_HYPOTHESIS_COMMON)
+hypothesis_settings.register_profile("deep", max_examples=3000, **_HYPOTHESIS_COMMON)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "connector"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -15,17 +15,25 @@ from django.views.decorators.http import require_http_methods, require_POST
 from assistant import selectors, services
 from connector.embedded import EmbeddedHttpRequest, api_error, embedded_view, read_json
 from connector.errors import ApplicationError
+from connector.validators import parse_ascii_int
 
 # A whole profile within PROFILE_TEXT_MAX_LENGTH characters (up to 4 bytes each in UTF-8).
 PROFILE_BODY_LIMIT = 512 * 1024
+# The revision column is a 32-bit positive integer.
+MAX_REVISION = 2**31 - 1
 
 
 def _base_revision(raw: Any) -> int | None:
     if raw in (None, ""):
         return None
-    if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not str(raw).isdigit():
+    revision = (
+        None
+        if isinstance(raw, bool) or not isinstance(raw, (int, str))
+        else parse_ascii_int(str(raw), maximum=MAX_REVISION)
+    )
+    if revision is None:
         raise ApplicationError(_("The revision must be a number."), field="revision")
-    return int(raw)
+    return revision
 
 
 @embedded_view

@@ -14,6 +14,7 @@ from django_tasks_db.models import DBTaskResult
 from connector.admin_tools import ConsoleModelAdmin, shop_links
 from connector.models import ShopifySession
 from connector.secrets import secret_display
+from connector.validators import parse_ascii_int
 
 admin.site.site_header = "Ecomdrop IA Connector"
 admin.site.site_title = "Ecomdrop IA Connector"
@@ -91,9 +92,10 @@ class ShopifySessionAdmin(ConsoleModelAdmin):
     ) -> tuple[QuerySet[Any], bool]:
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
-        if term.isdigit() and int(term) < 2**63:
+        user_id = parse_ascii_int(term, maximum=2**63 - 1)
+        if user_id is not None:
             # An equality on the indexed integer column (a LIKE on it would read every row).
-            results |= queryset.filter(user_id=int(term))
+            results |= queryset.filter(user_id=user_id)
         return results, may_have_duplicates
 
     @admin.display(description=_("access token"))

@@ -1,16 +1,16 @@
 """Authentication of the embedded app's requests (pages inside Shopify Admin and their fetches).
 
-Owns: reading the session token (``id_token`` on document loads, ``Authorization: Bearer`` on
-fetch/XHR), verifying it, making sure the shop has an offline token (token exchange), the
-language, the bounce page for expired tokens (document loads only: a fetch, with or without
-its token, gets 401 and the retry header) and the per-shop ``frame-ancestors`` policy.
+Owns: reading the session token (``id_token`` in the query only on a document load, a GET of a
+page; ``Authorization: Bearer`` on everything else), verifying it, making sure the shop has an
+offline token (token exchange), the language, the bounce page for expired tokens (document
+loads only: a fetch, with or without its token, gets 401 and the retry header) and the
+per-shop ``frame-ancestors`` policy.
 No cookies and no Django session are used here.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +28,7 @@ from connector.errors import ApplicationError
 from connector.sessions import shopify_session_for_request
 from connector.shopify.errors import ShopifyAuthError, ShopifyError
 from connector.shopify.session_tokens import InvalidSessionToken, SessionToken, decode_session_token
-from connector.validators import is_valid_shop_domain
+from connector.validators import is_valid_shop_domain, parse_ascii_int, parse_json
 
 logger = logging.getLogger(__name__)
 
@@ -149,11 +149,18 @@ def _error_page(request: HttpRequest, *, shop: str, title: str, message: str, st
 
 
 def _session_token(request: HttpRequest, *, bearer: str | None, is_document: bool) -> SessionToken | HttpResponse:
-    """The caller's verified session token, or the answer that refuses the request."""
-    raw_token = bearer if bearer is not None else request.GET.get("id_token", "")
+    """The caller's verified session token, or the answer that refuses the request.
+
+    The query's ``id_token`` counts only on a document load (Shopify's first load of a page,
+    the bounce page's reload): a token in a URL ends up in logs and Referer headers, and a
+    cross-site form could post one that leaked. Everything else sends the header.
+    """
+    raw_token = bearer if bearer is not None else (request.GET.get("id_token", "") if is_document else "")
     if not raw_token:
         if is_document:
             return bounce(request, reason="missing")
+        if "id_token" in request.GET:
+            return _fetch_unauthorized(_("Send the session token in the Authorization header."), retry=True)
         return _fetch_unauthorized(_("Missing session token."), retry=True)
     try:
         session_token = decode_session_token(
@@ -219,7 +226,8 @@ def embedded_view(
     @xframe_options_exempt
     def wrapper(request: HttpRequest, /, *args: _ViewArgs.args, **kwargs: _ViewArgs.kwargs) -> HttpResponse:
         bearer = _bearer_token(request)
-        is_document = not _is_fetch(request, bearer=bearer)
+        # Only a GET (or HEAD) loads a page; a POST is never a document load, whatever its headers.
+        is_document = request.method in ("GET", "HEAD") and not _is_fetch(request, bearer=bearer)
         session_token = _session_token(request, bearer=bearer, is_document=is_document)
         if isinstance(session_token, HttpResponse):
             return session_token
@@ -274,8 +282,8 @@ JSON_BODY_LIMIT = 64 * 1024
 
 def read_json(request: HttpRequest, *, limit: int = JSON_BODY_LIMIT) -> dict[str, Any]:
     """The request's JSON object; ApplicationError (400/413) for anything else."""
-    length = request.headers.get("Content-Length")
-    if length and length.isdigit() and int(length) > limit:
+    length = parse_ascii_int(request.headers.get("Content-Length"), maximum=2**63)
+    if length is not None and length > limit:
         raise ApplicationError(_("The request is too large."), code="too_large", status=413)
     raw = request.body
     if len(raw) > limit:
@@ -283,8 +291,8 @@ def read_json(request: HttpRequest, *, limit: int = JSON_BODY_LIMIT) -> dict[str
     if not raw:
         return {}
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+        body = parse_json(raw)
+    except ValueError as error:
         raise ApplicationError(_("The request is not valid JSON."), code="invalid_json") from error
     if not isinstance(body, dict):
         raise ApplicationError(_("The request must be a JSON object."), code="invalid_json")

@@ -2,8 +2,9 @@
 
 Owns: token exchange (a session token traded for an expiring offline token), the OAuth code
 exchange of the fallback login, storing the tokens, refreshing them under a lease so that one
-process spends a refresh token, re-authorization state, the Admin API client for a shop, and
-deleting a shop's sessions or updating their scopes. No transaction is ever held open across
+process spends a refresh token, re-authorization state, the Admin API client for a shop,
+asking Shopify whether the app is still installed, and deleting a shop's sessions or updating
+their scopes. No transaction is ever held open across
 an HTTP call.
 """
 
@@ -22,9 +23,13 @@ from django.utils import timezone
 
 from connector.models import ShopifySession
 from connector.secrets import Secret
+from connector.shopify.app_installation import app_installation_current
 from connector.shopify.errors import (
     ShopifyAuthError,
     ShopifyError,
+    ShopifyForbidden,
+    ShopifyGraphQLError,
+    ShopifyNotFound,
     ShopifyReauthorizationRequired,
     ShopifyUnavailable,
 )
@@ -37,10 +42,19 @@ logger = logging.getLogger(__name__)
 
 # Refresh this long before the access token expires (Shopify issues them for one hour).
 REFRESH_MARGIN = datetime.timedelta(minutes=5)
-# How long one process may hold the refresh lease (longer than the HTTP timeout).
-REFRESH_LEASE = datetime.timedelta(seconds=30)
+# The refresh lease is at least this long, and longer than the refresh call can take.
+REFRESH_LEASE_MINIMUM = datetime.timedelta(seconds=30)
+REFRESH_LEASE_MARGIN = datetime.timedelta(seconds=10)
 # How long another process waits for that refresh to finish before giving up (retryable).
 REFRESH_WAIT_SECONDS = 20.0
+
+
+def _refresh_lease() -> datetime.timedelta:
+    """How long one process may hold the refresh lease: longer than the refresh call can last
+    (connecting and reading may each take HTTP_TIMEOUT_SECONDS), so that no other process
+    takes the lease, and spends the same refresh token, while the call is still running."""
+    call = datetime.timedelta(seconds=2 * float(settings.HTTP_TIMEOUT_SECONDS))
+    return max(REFRESH_LEASE_MINIMUM, call + REFRESH_LEASE_MARGIN)
 
 
 def _needs_refresh(session: ShopifySession, *, now: datetime.datetime) -> bool:
@@ -182,7 +196,7 @@ def _claim_refresh_lease(*, shop: str, stale_token: str | None, owner: str) -> t
             session.reauthorization_required_at = now
             session.save(update_fields=["reauthorization_required_at", "updated_at"])
             raise ShopifyReauthorizationRequired(f"{shop} has no refresh token; it must reopen the app")
-        session.refresh_lock_until = now + REFRESH_LEASE
+        session.refresh_lock_until = now + _refresh_lease()
         session.refresh_lock_owner = owner
         session.save(update_fields=["refresh_lock_until", "refresh_lock_owner", "updated_at"])
         return None, session.refresh_token.reveal()
@@ -193,8 +207,10 @@ def shopify_access_token_refresh(*, shop: str, stale_token: str | None) -> str:
 
     One process at a time holds a lease on the session row (claimed and released in short
     transactions; the HTTP call runs outside them), so a refresh token is spent once; the
-    others wait and read the rotated pair. A refused refresh token marks the shop as needing
-    re-authorization (no retry loop) and raises ShopifyReauthorizationRequired.
+    others wait and read the rotated pair. The rotated pair is stored only while the lease is
+    still ours: a call that outlived it leaves the next owner's tokens alone (and returns its
+    own access token, which Shopify issued and accepts). A refused refresh token marks the shop
+    as needing re-authorization (no retry loop) and raises ShopifyReauthorizationRequired.
     """
     owner = uuid.uuid4().hex
     deadline = time.monotonic() + REFRESH_WAIT_SECONDS
@@ -232,7 +248,12 @@ def shopify_access_token_refresh(*, shop: str, stale_token: str | None) -> str:
     }
     if tokens.scope:
         updates["scope"] = tokens.scope
-    ShopifySession.objects.filter(id=ShopifySession.offline_id(shop)).update(**updates)
+    stored = ShopifySession.objects.filter(id=ShopifySession.offline_id(shop), refresh_lock_owner=owner).update(
+        **updates
+    )
+    if not stored:
+        logger.warning("A token refresh outlived its lease; the newer tokens were kept", extra={"shop": shop})
+        return tokens.access_token
     logger.info("Refreshed the offline access token", extra={"shop": shop})
     return tokens.access_token
 
@@ -253,6 +274,25 @@ class ShopTokenProvider:
 def shopify_admin_client(*, shop: str) -> ShopifyAdminClient:
     """The Admin GraphQL client for ``shop`` with its stored (and refreshed) offline token."""
     return ShopifyAdminClient(shop=shop, tokens=ShopTokenProvider(shop))
+
+
+def shopify_app_installed(*, shop: str) -> bool:
+    """Ask Shopify whether the app is still installed on ``shop``, by using its offline token:
+    an uninstall revokes the token, a reinstall gives the app a new one that is stored here.
+
+    False when the shop has no usable token, Shopify refuses it (refreshing it first when it
+    has expired) or the shop is gone. True for any answer given to an accepted token, even a
+    refusal of something else (a frozen shop's 402). Raises the client's retryable errors
+    (ShopifyUnavailable, ShopifyThrottled) when Shopify cannot tell right now, and its other
+    errors when the answer says nothing about the token. Calls Shopify; no transaction open.
+    """
+    try:
+        app_installation_current(shopify_admin_client(shop=shop))
+    except (ShopifyAuthError, ShopifyNotFound):
+        return False
+    except (ShopifyForbidden, ShopifyGraphQLError):
+        return True
+    return True
 
 
 def shopify_session_from_code(*, shop: str, code: str) -> ShopifySession:

@@ -178,6 +178,13 @@ WEBHOOK_HANDLERS = {
     "customers/redact": "webhooks.webhook_handlers.handle_customers_redact",
     "shop/redact": "shops.webhook_handlers.handle_shop_redact",
 }
+# Checks that run before a topic's handler, outside its transaction, and may ask Shopify:
+# fn(*, shop, payload, event) -> bool, False to ignore the event (webhooks/registry.py). The
+# signature covers only the body, so a captured body can be replayed with fresh headers.
+WEBHOOK_CONFIRMATIONS = {
+    "app/uninstalled": "shops.webhook_handlers.confirm_app_uninstalled",
+    "shop/redact": "shops.webhook_handlers.confirm_shop_redact",
+}
 
 # --------------------------------------------------------------------------- personal data
 # Who holds personal data and how it goes (webhooks/privacy.py runs these for shop/redact and

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from connector.admin_tools import ConsoleModelAdmin, LargeTablePaginator, changelist_url, shop_links
+from connector.validators import is_ascii_digits
 from products.models import ProductAssociation, VariantMapping
 
 SHOPIFY_PRODUCT_GID_PREFIX = "gid://shopify/Product/"
@@ -112,7 +113,7 @@ class ProductAssociationAdmin(ConsoleModelAdmin):
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         term = search_term.strip()
-        if term.isdigit():
+        if is_ascii_digits(term):
             # A bare Shopify number matches its GID too.
             queryset_for_gid = queryset.filter(shopify_product_id=f"{SHOPIFY_PRODUCT_GID_PREFIX}{term}")
             results, may_have_duplicates = super().get_search_results(request, queryset, search_term)

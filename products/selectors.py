@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
+from connector.validators import is_ascii_digits
 from products.models import ProductAssociation
 
 ASSOCIATIONS_PAGE_SIZE = 20
@@ -36,7 +37,7 @@ def _search(queryset: QuerySet, query: str) -> QuerySet:
     if not query:
         return queryset
     condition = Q(dropi_product_name__icontains=query) | Q(shopify_product_title__icontains=query)
-    if query.isdigit():
+    if is_ascii_digits(query):
         condition |= Q(dropi_product_id=query) | Q(shopify_product_id=f"gid://shopify/Product/{query}")
     elif query.startswith("gid://shopify/Product/"):
         condition |= Q(shopify_product_id=query)

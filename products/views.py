@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from connector.dropi.client import DropiProduct
 from connector.embedded import EmbeddedHttpRequest, api_error, embedded_context, embedded_view, read_json
 from connector.errors import ApplicationError
+from connector.validators import parse_ascii_int
 from products import selectors, services
 from products.labels import page_labels
 from products.models import ProductAssociation
@@ -24,11 +25,12 @@ from shops.selectors import shop_configuration_get
 from shops.services import dropi_is_configured
 
 IMPORT_BODY_LIMIT = 256 * 1024
+# Larger page numbers are answered with the first page (no catalogue has a million pages).
+MAX_PAGE = 999_999
 
 
 def _int_param(request: HttpRequest, name: str, default: int = 1) -> int:
-    raw = request.GET.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 7 else default
+    return parse_ascii_int(request.GET.get(name), maximum=MAX_PAGE) or default
 
 
 def _money(value: Decimal | None) -> str | None:

@@ -8,14 +8,13 @@ e-mail, encrypted; name and order data set on their Ecomdrop contact).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Q
 
 from shops.models import FlowDelivery, ShopConfiguration
-from webhooks.privacy import Customer
+from webhooks.privacy import Customer, phone_digits
 
 
 def erase_shop_configuration(*, shop: str) -> int:
@@ -26,13 +25,10 @@ def erase_shop_configuration(*, shop: str) -> int:
     return deleted
 
 
-def _digits(value: Any) -> str:
-    return re.sub(r"\D", "", str(value or ""))
-
-
 def _deliveries_of(shop: str, customer: Customer) -> Iterator[FlowDelivery]:
-    """Deliveries about the customer: by Shopify customer id or order id (indexed), or by phone
-    or e-mail (compared one by one: they are stored encrypted)."""
+    """Deliveries about the customer: by Shopify customer id or order id (indexed), or by the
+    same phone number, country code included (stored in E.164), or e-mail (compared one by
+    one: they are stored encrypted)."""
     known = Q(pk__in=[])
     if customer.shopify_id:
         known |= Q(customer_id=customer.shopify_id)
@@ -40,9 +36,9 @@ def _deliveries_of(shop: str, customer: Customer) -> Iterator[FlowDelivery]:
         known |= Q(kind=FlowDelivery.Kind.ORDER_CREATED, shopify_object_id__in=customer.order_ids)
     matching = set(FlowDelivery.objects.filter(known, shop=shop).values_list("pk", flat=True))
     for delivery in FlowDelivery.objects.filter(shop=shop).order_by("pk").iterator(chunk_size=500):
-        phone = _digits(delivery.phone.reveal()) if delivery.phone else ""
+        phone = phone_digits(delivery.phone.reveal()) if delivery.phone else ""
         email = delivery.email.reveal().casefold() if delivery.email else ""
-        same_phone = bool(customer.phone and phone and phone.endswith(customer.phone[-9:]))
+        same_phone = bool(customer.phone and phone == customer.phone)
         same_email = bool(customer.email and email == customer.email)
         if delivery.pk in matching or same_phone or same_email:
             yield delivery

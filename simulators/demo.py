@@ -100,7 +100,7 @@ def demo_environment(simulators: DemoSimulators, *, host: str, port: int) -> dic
 
 def demo_outbound_urls(settings: LazySettings) -> dict[str, str]:
     """Every URL the app's ``settings`` would call (or send the browser to), by setting name."""
-    from themes.services import DEFAULT_API_URLS  # the provider's public API when THEME_GIT_API_URL is empty
+    from themes.sources import DEFAULT_API_URLS  # the provider's public API when THEME_GIT_API_URL is empty
 
     urls = {
         "SHOPIFY_APP_URL": settings.SHOPIFY_APP_URL,

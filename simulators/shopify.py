@@ -105,7 +105,10 @@ class ShopifySimulator(SimulatorServer):
         self.buckets: dict[str, Bucket] = {}
         self.default_cost = 10.0
         self.costs: dict[str, float] = {}
-        self.graphql_handlers: dict[str, GraphQLHandler] = {"ShopInfo": _shop_info}
+        self.graphql_handlers: dict[str, GraphQLHandler] = {
+            "ShopInfo": _shop_info,
+            "AppInstallationCurrent": _app_installation_current,
+        }
         self.shop_data: dict[str, dict[str, Any]] = {}
         self.refresh_delay = 0.0
         self.product_variant_limit = 0
@@ -147,6 +150,14 @@ class ShopifySimulator(SimulatorServer):
         with self._state:
             if token in self.tokens:
                 self.tokens[token].expires_at = time.time() - 1
+
+    def uninstall(self, shop: str) -> None:
+        """What uninstalling the app does to its credentials: every token of ``shop`` is revoked."""
+        with self._state:
+            self.tokens = {token: issued for token, issued in self.tokens.items() if issued.shop != shop}
+            self.refresh_tokens = {
+                token: issued for token, issued in self.refresh_tokens.items() if issued.shop != shop
+            }
 
     def bucket(self, shop: str) -> Bucket:
         with self._state:
@@ -231,7 +242,7 @@ class ShopifySimulator(SimulatorServer):
                     shop,
                     expiring=form.get("expiring") == "1" or online,
                     online=online,
-                    user_id=int(claims.get("sub", 0) or 0),
+                    user_id=_user_id(claims.get("sub")),
                 ),
             )
         if kind == "refresh":
@@ -313,6 +324,12 @@ class ShopifySimulator(SimulatorServer):
         return Response(200, {"data": data, "extensions": extensions})
 
 
+def _user_id(subject: Any) -> int:
+    # Shopify's subject is a user id in digits; anything else (a test's odd claim) is no user.
+    text = str(subject or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else 0
+
+
 def _as_kind(request: Request, kind: str) -> Request:
     return Request(request.method, request.path, request.query, request.headers, request.body, kind=kind)
 
@@ -330,6 +347,17 @@ def _shop_info(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]
             "myshopifyDomain": shop,
             "currencyCode": data.get("currencyCode", "COP"),
             "ianaTimezone": data.get("ianaTimezone", "America/Bogota"),
+        }
+    }
+
+
+def _app_installation_current(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
+    # Answered only to a valid token (checked before any handler runs).
+    scopes = sorted(simulator.granted_scopes(shop))
+    return {
+        "currentAppInstallation": {
+            "id": f"gid://shopify/AppInstallation/{abs(hash(shop)) % 10**9}",
+            "accessScopes": [{"handle": scope} for scope in scopes],
         }
     }
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from connector.models import TimestampedModel, shop_field
+from connector.validators import is_ascii_digits
 from connector.work.models import LeasedWork
 
 
@@ -127,4 +128,4 @@ class ThemeInstall(LeasedWork):
     def theme_numeric_id(self) -> str:
         """``123`` of ``gid://shopify/OnlineStoreTheme/123`` (empty before Shopify answered)."""
         tail = self.theme_id.rsplit("/", 1)[-1]
-        return tail if tail.isdigit() else ""
+        return tail if is_ascii_digits(tail) else ""

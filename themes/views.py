@@ -241,9 +241,8 @@ def page(request: EmbeddedHttpRequest) -> HttpResponse:
 @embedded_view
 @require_POST
 def install(request: EmbeddedHttpRequest) -> JsonResponse:
-    """Start installing the theme for the session's shop (202), or say why not."""
-    if request.embedded.is_document:
-        return JsonResponse({"error": _("Send this request with the session token header.")}, status=400)
+    """Start installing the theme for the session's shop (202), or say why not (``embedded_view``
+    accepts a POST's session token only in its header)."""
     try:
         started = services.theme_install_start(shop=request.shop, user_id=request.embedded.session_token.user_id)
     except ApplicationError as error:

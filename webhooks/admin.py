@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from connector.admin_tools import ConsoleModelAdmin, LargeTablePaginator, ShopTextFilter, shop_links
 from connector.shopify.webhooks import COMPLIANCE_TOPICS, SUBSCRIBED_TOPICS
+from connector.validators import is_ascii_digits, parse_ascii_int
 from webhooks import registry as webhook_registry
 from webhooks import services
 from webhooks.models import CustomerDataExport, WebhookEvent
@@ -144,8 +145,10 @@ class WebhookEventAdmin(ConsoleModelAdmin):
     ) -> tuple[QuerySet[Any], bool]:
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
-        if term.isdigit():
-            results |= queryset.filter(pk=int(term))
+        if is_ascii_digits(term):
+            event_pk = parse_ascii_int(term, maximum=2**63 - 1)
+            if event_pk is not None:
+                results |= queryset.filter(pk=event_pk)
         else:
             try:
                 task_id = uuid.UUID(term)

@@ -1,7 +1,8 @@
 """System checks of the webhooks app: the functions settings name for it exist.
 
 Owns: checking, at every `manage.py check` (and start of runserver, migrate…), that every
-handler of settings.WEBHOOK_HANDLERS and every function of settings.PERSONAL_DATA imports, and
+handler of settings.WEBHOOK_HANDLERS, every confirmation of settings.WEBHOOK_CONFIRMATIONS
+(for a topic that has a handler) and every function of settings.PERSONAL_DATA imports, and
 that the models the shop erasers cover exist. Must not write anything.
 """
 
@@ -20,6 +21,22 @@ from webhooks.privacy import personal_data_paths
 @checks.register()
 def check_webhook_handlers(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     return dotted_path_errors("WEBHOOK_HANDLERS", settings.WEBHOOK_HANDLERS.values(), check_id="webhooks.E001")
+
+
+@checks.register()
+def check_webhook_confirmations(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    messages = dotted_path_errors(
+        "WEBHOOK_CONFIRMATIONS", settings.WEBHOOK_CONFIRMATIONS.values(), check_id="webhooks.E004"
+    )
+    for topic in sorted(set(settings.WEBHOOK_CONFIRMATIONS) - set(settings.WEBHOOK_HANDLERS)):
+        messages.append(
+            checks.Error(
+                f"WEBHOOK_CONFIRMATIONS confirms {topic!r}, which has no handler in WEBHOOK_HANDLERS.",
+                hint="A confirmation only decides whether a handler runs: add the handler or remove the entry.",
+                id="webhooks.E005",
+            )
+        )
+    return messages
 
 
 @checks.register()

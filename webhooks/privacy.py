@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import phonenumbers
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Model
@@ -78,6 +79,10 @@ def _digits(value: Any) -> str:
     return re.sub(r"\D", "", value) if isinstance(value, str) else ""
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return ""
@@ -86,11 +91,37 @@ def _text(value: Any) -> str:
 
 # Fewer digits than this cannot identify anybody (and would match too much).
 MIN_PHONE_DIGITS = 7
+COUNTRY_CODE_RE = re.compile(r"[A-Za-z]{2}\Z")
+
+
+def phone_digits(value: Any, *, region: Any = None) -> str:
+    """A phone number as privacy requests compare it: the digits of its E.164 form (country
+    code first) when it can be read with its country — written with "+", or in ``region`` (an
+    address's ISO country code) — else its digits as written; "" below MIN_PHONE_DIGITS.
+
+    Two numbers are the same phone only when these are equal, never by a common ending:
+    +1 300 123 4599 and +57 300 123 4599 are different people.
+    """
+    digits = _digits(value)
+    if len(digits) < MIN_PHONE_DIGITS:
+        return ""
+    text = str(value).strip()
+    hint = region.upper() if isinstance(region, str) and COUNTRY_CODE_RE.match(region) else None
+    if not text.startswith("+") and hint is None:
+        return digits
+    try:
+        parsed = phonenumbers.parse(text, None if text.startswith("+") else hint)
+    except phonenumbers.NumberParseException:
+        return digits
+    if not phonenumbers.is_possible_number(parsed):
+        return digits
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
 
 
 @dataclass(frozen=True)
 class Customer:
-    """The customer a privacy webhook is about (each part may be unknown: empty)."""
+    """The customer a privacy webhook is about (each part may be unknown: empty). ``phone`` is
+    in ``phone_digits`` form."""
 
     shopify_id: str = ""
     email: str = ""
@@ -113,7 +144,7 @@ class Customer:
         result = cls(
             shopify_id=_text(customer.get("id")),
             email=_text(customer.get("email")).casefold(),
-            phone=_digits(customer.get("phone")),
+            phone=phone_digits(customer.get("phone")),
             order_ids=frozenset(_text(order) for order in orders if _text(order)),
         )
         if not (result.shopify_id or result.email or len(result.phone) >= MIN_PHONE_DIGITS or result.order_ids):
@@ -134,7 +165,7 @@ class Customer:
             return True
         if self.email and _text(other.get("email")).casefold() == self.email:
             return True
-        return bool(len(self.phone) >= MIN_PHONE_DIGITS and _digits(other.get("phone")) == self.phone)
+        return bool(self.phone and phone_digits(other.get("phone")) == self.phone)
 
     def appears_in(self, payload: dict[str, Any], *, topic: str) -> bool:
         """Whether a stored webhook payload (order, checkout, customer…) is about this customer."""
@@ -160,8 +191,9 @@ class Customer:
                     if _text(person.get(key)).casefold() == self.email:
                         return True
         if len(self.phone) >= MIN_PHONE_DIGITS:
+            region = _dict(payload.get("shipping_address")).get("country_code")
             for person in people:
-                if _digits(person.get("phone")) == self.phone:
+                if phone_digits(person.get("phone"), region=person.get("country_code") or region) == self.phone:
                     return True
         return False
 

@@ -2,7 +2,8 @@
 
 Owns: finding the function that processes a Shopify topic ("orders/create"), as
 settings.WEBHOOK_HANDLERS names it by dotted path (``grep "orders/create"`` finds the handler
-in one hop). Must not hold domain logic; handlers live in ``<app>/webhook_handlers.py`` and
+in one hop), and the confirmation settings.WEBHOOK_CONFIRMATIONS names for some topics. Must
+not hold domain logic; handlers and confirmations live in ``<app>/webhook_handlers.py`` and
 call services.
 
 A handler has the signature ``handle_<topic>(*, shop, payload, event)``: ``event`` carries the
@@ -10,6 +11,11 @@ delivery's metadata (ids, triggered-at, attempt number). It runs inside a transa
 also marks the event processed, so it must not call vendors over HTTP (record the intent in a
 table and enqueue a task instead). Raising marks the attempt failed: exceptions with
 ``retryable = False`` fail the event at once, any other is retried with back-off.
+
+A confirmation has the same signature and returns a bool. It runs before the handler's
+transaction, with none open, so it may ask a vendor (``app/uninstalled`` asks Shopify whether
+the app's token still works). False marks the event ignored without running the handler (a
+replayed or stale event); raising counts as a failed attempt, exactly as for a handler.
 """
 
 from __future__ import annotations
@@ -49,6 +55,16 @@ class WebhookHandler(Protocol):
 def handler_for(topic: str) -> WebhookHandler | None:
     """The handler settings.WEBHOOK_HANDLERS names for ``topic``, or None (the event is then ignored)."""
     path = settings.WEBHOOK_HANDLERS.get(topic)
+    return import_string(path) if path else None
+
+
+class WebhookConfirmation(Protocol):
+    def __call__(self, *, shop: str, payload: dict[str, Any], event: WebhookEventInfo) -> bool: ...
+
+
+def confirmation_for(topic: str) -> WebhookConfirmation | None:
+    """The confirmation settings.WEBHOOK_CONFIRMATIONS names for ``topic``, or None (act at once)."""
+    path = settings.WEBHOOK_CONFIRMATIONS.get(topic)
     return import_string(path) if path else None
 
 

@@ -26,6 +26,14 @@ def require_shop_domain(payload: dict[str, Any], shop: str) -> None:
         raise WebhookPayloadError("the payload's shop_domain is not the delivery's shop")
 
 
+def refuse_keys_of_other_topics(payload: dict[str, Any], *keys: str) -> None:
+    """Refuse a payload holding fields that only another topic's payloads have: the topic is an
+    unsigned header, so a captured body could be replayed under a topic it does not belong to."""
+    present = sorted(key for key in keys if key in payload)
+    if present:
+        raise WebhookPayloadError(f"the payload has fields of another topic: {', '.join(present)}")
+
+
 def handle_app_scopes_update(*, shop: str, payload: dict[str, Any], event: WebhookEventInfo) -> None:
     scopes = payload.get("current")
     if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
@@ -36,6 +44,7 @@ def handle_app_scopes_update(*, shop: str, payload: dict[str, Any], event: Webho
 
 def handle_customers_data_request(*, shop: str, payload: dict[str, Any], event: WebhookEventInfo) -> None:
     require_shop_domain(payload, shop)
+    refuse_keys_of_other_topics(payload, "orders_to_redact")
     customer = Customer.from_privacy_payload(payload)
     request = payload.get("data_request")
     request_id = str(request.get("id") or "") if isinstance(request, dict) else ""
@@ -46,4 +55,6 @@ def handle_customers_data_request(*, shop: str, payload: dict[str, Any], event: 
 
 def handle_customers_redact(*, shop: str, payload: dict[str, Any], event: WebhookEventInfo) -> None:
     require_shop_domain(payload, shop)
+    # A data request's body, replayed as a redact, would erase what the customer asked to see.
+    refuse_keys_of_other_topics(payload, "orders_requested", "data_request")
     services.customer_data_redact(shop=shop, customer=Customer.from_privacy_payload(payload))

@@ -292,3 +292,20 @@ def test_without_the_ecomdrop_key_the_tab_points_to_the_ecomdrop_tab(client, sho
     assert "API Key de Ecomdrop Requerida" in text
     assert 'data-go-tab="ecomdrop"' in text
     assert 'id="assistant-state"' not in text
+
+
+@pytest.mark.parametrize(
+    "revision", ["\u00b2", "٣", "9" * 40, -1, 1.5], ids=["superscript", "arabic", "huge", "negative", "float"]
+)
+def test_a_revision_that_is_not_a_plain_number_is_refused(call, connected, revision):
+    response = call("POST", body={"profile": profile(), "revision": revision})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "revision"
+
+
+def test_a_deeply_nested_body_is_refused_not_a_server_error(call, connected):
+    response = call("POST", raw="[" * 60_000)
+
+    assert response.status_code == 400
+    assert not AIConfiguration.objects.filter(shop=SHOP).exists()

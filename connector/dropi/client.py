@@ -36,6 +36,7 @@ from connector.dropi.errors import (
     error_for_status,
 )
 from connector.redaction import redact
+from connector.validators import is_ascii_digits
 
 logger = logging.getLogger(__name__)
 
@@ -325,7 +326,7 @@ class DropiClient:
         Raises DropiNotFound, or DropiUnavailable when the answer does not hold that product.
         """
         product_id = _text(product_id)
-        if not product_id.isdigit():
+        if not is_ascii_digits(product_id):
             raise DropiBadRequest("A Dropi product id is a number")
         answer = self._request("GET", f"/integrations/products/v2/{product_id}", operation="product detail")
         raw = _detail_object(answer)

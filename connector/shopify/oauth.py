@@ -20,6 +20,7 @@ from django.conf import settings
 
 from connector import http
 from connector.shopify.errors import ShopifyAuthError, ShopifyError, ShopifyUnavailable
+from connector.validators import parse_ascii_int
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"  # noqa: S105
 OFFLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:offline-access-token"  # noqa: S105
 ONLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:online-access-token"  # noqa: S105
 CALLBACK_MAX_AGE = datetime.timedelta(hours=24)
+# A callback may carry a timestamp this far ahead of this server's clock.
+CALLBACK_CLOCK_SKEW = datetime.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -169,13 +172,19 @@ def verify_query_hmac(params: Mapping[str, str], *, secret: str) -> bool:
     received = params.get("hmac", "")
     if not received:
         return False
-    return hmac.compare_digest(query_hmac(params, secret=secret), received)
+    # Bytes, not text: compare_digest refuses non-ASCII text with a TypeError, and the value
+    # comes straight from the query string.
+    expected = query_hmac(params, secret=secret).encode("ascii")
+    return hmac.compare_digest(expected, received.encode("utf-8", "replace"))
 
 
 def callback_timestamp_is_fresh(timestamp: str, *, now: datetime.datetime | None = None) -> bool:
     """Tell whether an OAuth callback's ``timestamp`` is within the last 24 hours (and not future)."""
-    if not timestamp.isdigit():
+    # Compared as numbers: a datetime of a huge value would not exist (year out of range).
+    seconds = parse_ascii_int(timestamp, maximum=2**40)
+    if seconds is None:
         return False
-    now = now or datetime.datetime.now(tz=datetime.UTC)
-    moment = datetime.datetime.fromtimestamp(int(timestamp), tz=datetime.UTC)
-    return now - CALLBACK_MAX_AGE <= moment <= now + datetime.timedelta(minutes=5)
+    now_seconds = (now or datetime.datetime.now(tz=datetime.UTC)).timestamp()
+    return (
+        now_seconds - CALLBACK_MAX_AGE.total_seconds() <= seconds <= now_seconds + CALLBACK_CLOCK_SKEW.total_seconds()
+    )

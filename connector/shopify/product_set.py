@@ -21,6 +21,7 @@ from typing import Any
 from connector.shopify.errors import ShopifyNoResult, ShopifyUserErrors, UserError
 from connector.shopify.graphql import ShopifyAdminClient
 from connector.shopify.values import read_nodes, read_object, read_text
+from connector.validators import is_ascii_digits
 
 # Shopify refuses inventory quantities above this.
 MAX_QUANTITY = 1_000_000_000
@@ -261,7 +262,7 @@ def product_set_error_path(user_error: UserError) -> tuple[FieldPart, ...]:
     while index < len(path):
         name = FIELD_NAMES.get(path[index], path[index])
         following = path[index + 1] if index + 1 < len(path) else None
-        if following is not None and following.isdigit():
+        if following is not None and is_ascii_digits(following) and len(following) < 10:
             parts.append(FieldPart(name, int(following)))
             index += 2
         else:

@@ -16,9 +16,11 @@ from urllib.parse import urlsplit
 import jwt
 from shopify import session_token as shopify_session_token
 
-from connector.validators import is_valid_shop_domain
+from connector.validators import is_valid_shop_domain, parse_ascii_int
 
 LEEWAY_SECONDS = 10
+# User ids are stored in a signed 64-bit column; a larger ``sub`` names no user.
+MAX_USER_ID = 2**63 - 1
 
 
 class InvalidSessionToken(Exception):
@@ -95,12 +97,16 @@ def _verify(token: str, *, api_key: str, secret: str) -> SessionToken:
         raise InvalidSessionToken("iss and dest hosts differ")
     if not is_valid_shop_domain(dest_host):
         raise InvalidSessionToken("dest is not a *.myshopify.com shop")
-    subject = str(claims.get("sub", ""))
+    try:
+        expires_at = datetime.datetime.fromtimestamp(claims["exp"], tz=datetime.UTC)
+    except (OverflowError, ValueError, OSError) as error:
+        # Validly signed but beyond any date Python can represent (``exp: 1e13``).
+        raise InvalidSessionToken("claim 'exp' is not a representable time") from error
     return SessionToken(
         shop=dest_host,
-        user_id=int(subject) if subject.isdigit() else None,
+        user_id=parse_ascii_int(str(claims.get("sub", "")), maximum=MAX_USER_ID),
         session_id=str(claims.get("sid", "")),
-        expires_at=datetime.datetime.fromtimestamp(claims["exp"], tz=datetime.UTC),
+        expires_at=expires_at,
         raw=token,
     )
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from connector.shopify.errors import ShopifyNoResult
 from connector.shopify.graphql import ShopifyAdminClient
+from connector.validators import is_ascii_digits
 
 THEME_GID_PREFIX = "gid://shopify/OnlineStoreTheme/"
 # Shopify lists at most this many themes per page; a store holds at most 20 (100 development).
@@ -32,7 +33,7 @@ class ShopifyTheme:
     def numeric_id(self) -> str:
         """``123`` of ``gid://shopify/OnlineStoreTheme/123``."""
         tail = self.id.rsplit("/", 1)[-1]
-        return tail if tail.isdigit() else ""
+        return tail if is_ascii_digits(tail) else ""
 
 
 def _theme(raw: Any) -> ShopifyTheme | None:

@@ -434,3 +434,68 @@ def test_a_refused_session_token_is_logged_with_its_reason_and_changes_nothing(
     assert shopify_simulator.requests == []
     assert not ShopifySession.objects.exists()
     assert not ShopConfiguration.objects.exists()
+
+
+# --------------------------------------------------------------------------- odd but signed claims
+
+
+@pytest.mark.parametrize(
+    ("claims", "status"),
+    [({"sub": "\u00b2"}, 200), ({"sub": "9" * 30}, 200), ({"exp": 1e13}, 401)],
+    ids=["superscript-subject", "huge-subject", "exp-1e13"],
+)
+def test_validly_signed_tokens_with_odd_claims_never_cause_a_server_error(
+    client, shopify_simulator, session_token, claims, status
+):
+    response = client.get("/app/api/session", HTTP_AUTHORIZATION=f"Bearer {session_token(SHOP, **claims)}")
+
+    assert response.status_code == status
+
+
+# --------------------------------------------------------------------------- the token's place
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"HTTP_SEC_FETCH_DEST": "document", "HTTP_ACCEPT": "text/html"}, {"HTTP_SEC_FETCH_DEST": "empty"}],
+    ids=["no-hints", "form-navigation", "fetch"],
+)
+def test_a_post_with_the_session_token_in_the_query_string_is_refused_and_changes_nothing(
+    client, shopify_simulator, session_token, headers
+):
+    ShopConfigurationFactory(shop=SHOP, ecomdrop_api_key="ecomdrop-key-123456")
+
+    response = client.post(
+        f"/app/api/ecomdrop/disconnect?shop={SHOP}&id_token={session_token(SHOP)}",
+        "{}",
+        content_type="application/json",
+        **headers,
+    )
+
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/json")
+    assert ShopConfiguration.objects.get(shop=SHOP).ecomdrop_api_key is not None
+    assert shopify_simulator.count("token_exchange") == 0
+
+
+def test_a_fetch_with_the_session_token_only_in_the_query_string_is_refused(client, shopify_simulator, session_token):
+    response = client.get(
+        "/app/api/session", {"shop": SHOP, "id_token": session_token(SHOP)}, HTTP_SEC_FETCH_DEST="empty"
+    )
+
+    assert response.status_code == 401
+    assert response["X-Shopify-Retry-Invalid-Session-Request"] == "1"
+    assert shopify_simulator.count("token_exchange") == 0
+
+
+def test_a_post_with_the_token_in_the_header_and_the_query_uses_the_header(client, shopify_simulator, session_token):
+    response = client.post(
+        f"/app/api/ecomdrop/disconnect?id_token={session_token(OTHER)}",
+        "{}",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {session_token(SHOP)}",
+    )
+
+    assert response.status_code == 200
+    assert ShopConfiguration.objects.filter(shop=SHOP).exists()
+    assert not ShopConfiguration.objects.filter(shop=OTHER).exists()

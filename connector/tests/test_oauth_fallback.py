@@ -225,3 +225,36 @@ def test_a_refused_callback_is_logged_with_its_reason_and_changes_nothing(
     assert not ShopifySession.objects.exists()
     assert not ShopConfiguration.objects.exists()
     assert OAuthState.objects.filter(state=state).exists()  # the login can still finish
+
+
+@pytest.mark.parametrize(
+    "bad_hmac",
+    ["é", "é" * 64, "\u00b2" * 64, "０" * 64, "\x00"],
+    ids=["e-acute", "64-e-acute", "superscript", "fullwidth", "nul"],
+)
+def test_a_non_ascii_hmac_is_refused_not_a_server_error(client, settings, shopify_simulator, bad_hmac):
+    state = start_login(client)
+    params = {**callback_params(settings, shopify_simulator, state), "hmac": bad_hmac}
+
+    response = client.get("/auth/callback", params)
+
+    assert response.status_code == 400
+    assert not ShopifySession.objects.exists()
+    assert OAuthState.objects.filter(state=state).exists()
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    ["\u00b2", "1" * 30, "99999999999999", "-1", " 1"],
+    ids=["superscript", "30-digits", "year-3170843", "negative", "space"],
+)
+def test_a_validly_signed_callback_with_an_impossible_timestamp_is_refused(
+    client, settings, shopify_simulator, timestamp
+):
+    state = start_login(client)
+    params = resigned(settings, {**callback_params(settings, shopify_simulator, state), "timestamp": timestamp})
+
+    response = client.get("/auth/callback", params)
+
+    assert response.status_code == 400
+    assert not ShopifySession.objects.exists()

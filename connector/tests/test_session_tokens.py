@@ -92,3 +92,19 @@ def test_untrustworthy_tokens_are_refused(raw, reason):
         decode(raw())
     assert reason in error.value.reason
     assert not error.value.expired
+
+
+@pytest.mark.parametrize("subject", ["\u00b2", "٣", "１", "-1", "9" * 30])
+def test_a_signed_token_whose_subject_is_not_a_user_id_has_no_user(subject):
+    result = decode(token(sub=subject))
+
+    assert result.shop == SHOP
+    assert result.user_id is None
+
+
+@pytest.mark.parametrize("expiry", [1e13, 10**20, 1e308], ids=["1e13", "10**20", "1e308"])
+def test_a_signed_token_expiring_after_any_representable_date_is_refused(expiry):
+    with pytest.raises(InvalidSessionToken) as error:
+        decode(token(exp=expiry))
+
+    assert not error.value.expired

@@ -149,3 +149,50 @@ def test_concurrent_refreshes_spend_the_refresh_token_exactly_once(shopify_simul
     assert shopify_simulator.count("refresh") == 1
     assert len(set(tokens)) == 1
     assert tokens[0] == ShopifySession.objects.get(id=f"offline_{SHOP}").access_token.reveal()
+
+
+@pytest.mark.django_db
+def test_the_refresh_lease_outlasts_the_http_timeout(shopify_simulator, settings, monkeypatch):
+    stored_session(shopify_simulator, expires_in_minutes=1)
+    settings.HTTP_TIMEOUT_SECONDS = 45
+    leases = []
+    original = sessions.ShopifyOAuthClient.refresh
+
+    def refresh_noting_the_lease(self, **kwargs):
+        leases.append(ShopifySession.objects.get(id=f"offline_{SHOP}").refresh_lock_until - timezone.now())
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(sessions.ShopifyOAuthClient, "refresh", refresh_noting_the_lease)
+
+    sessions.shopify_access_token_get(shop=SHOP)
+
+    # Connecting and reading may each take the whole timeout.
+    assert leases[0] >= datetime.timedelta(seconds=2 * 45)
+
+
+@pytest.mark.django_db
+def test_a_refresh_that_outlived_its_lease_does_not_overwrite_the_next_owners_tokens(shopify_simulator, monkeypatch):
+    from connector.secrets import Secret
+
+    stored_session(shopify_simulator, expires_in_minutes=1)
+    original = sessions.ShopifyOAuthClient.refresh
+
+    def slow_refresh(self, **kwargs):
+        # Meanwhile the lease expired, and another process claimed it and stored its tokens.
+        ShopifySession.objects.filter(id=f"offline_{SHOP}").update(
+            refresh_lock_owner="other-process",
+            refresh_lock_until=timezone.now() + datetime.timedelta(seconds=60),
+            access_token=Secret("shpat_of_the_other_process"),
+            refresh_token=Secret("shprt_of_the_other_process"),
+        )
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(sessions.ShopifyOAuthClient, "refresh", slow_refresh)
+
+    token = sessions.shopify_access_token_get(shop=SHOP)
+
+    session = ShopifySession.objects.get(id=f"offline_{SHOP}")
+    assert token.startswith("shpat_")
+    assert session.access_token.reveal() == "shpat_of_the_other_process"
+    assert session.refresh_token.reveal() == "shprt_of_the_other_process"
+    assert session.refresh_lock_owner == "other-process"

@@ -30,6 +30,7 @@ from connector.errors import ApplicationError
 from connector.sessions import shopify_admin_client
 from connector.shopify.errors import ShopifyError
 from connector.shopify.shop import shop_info
+from connector.validators import is_ascii_digits
 from shops.countries import COUNTRIES_BY_CODE
 from shops.services import DropiAccess, dropi_access_get, dropi_error_as_application_error, dropi_pause_enforce
 
@@ -105,7 +106,7 @@ def dropi_product_get(*, shop: str, product_id: str) -> tuple[DropiProduct, bool
     searches the index for the id. Raises ApplicationError (404 when Dropi has no such product).
     """
     product_id = str(product_id or "").strip()
-    if not product_id.isdigit() or len(product_id) > 20:
+    if not is_ascii_digits(product_id) or len(product_id) > 20:
         raise ApplicationError(_("This is not a Dropi product id."), field="dropi_product_id", code="invalid")
     access = dropi_access_get(shop=shop)
     detail = cache.get(_detail_key(access, product_id))

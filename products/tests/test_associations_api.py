@@ -62,3 +62,11 @@ def test_delete_needs_post(api, shop):
     association = ProductAssociationFactory(shop=SHOP)
 
     assert api(f"/app/api/associations/{association.pk}/delete").status_code == 405
+
+
+@pytest.mark.parametrize("query", ["\u00b2", "٣", "9" * 40], ids=["superscript", "arabic", "huge"])
+def test_a_search_for_odd_digits_finds_nothing_instead_of_failing(api, shop, query):
+    response = api("/app/api/associations", q=query, page="\u00b2")
+
+    assert response.status_code == 200
+    assert response.json()["associations"] == []

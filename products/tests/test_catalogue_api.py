@@ -229,3 +229,13 @@ def test_products_without_images_or_prices_are_listed(api, shop, dropi_simulator
     product = api("/app/api/dropi/products").json()["products"][0]
 
     assert (product["image"], product["sale_price"], product["categories"]) == (None, None, [])
+
+
+@pytest.mark.parametrize("page", ["\u00b2", "٣", "9" * 40], ids=["superscript", "arabic", "huge"])
+def test_a_page_that_is_not_a_plain_number_is_the_first(api, shop, dropi_simulator, page):
+    seed(dropi_simulator, count=3)
+
+    response = api("/app/api/dropi/products", page=page)
+
+    assert response.status_code == 200
+    assert response.json()["page"] == 1

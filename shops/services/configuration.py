@@ -22,7 +22,7 @@ from connector import crypto
 from connector.ecomdrop.client import Account, EcomdropClient, Flow
 from connector.ecomdrop.errors import EcomdropAuthError, EcomdropError
 from connector.errors import ApplicationError
-from connector.validators import validate_shop_domain
+from connector.validators import is_credential_text, validate_shop_domain
 from shops.countries import COUNTRIES_BY_CODE
 from shops.models import EcomdropBotField, ShopConfiguration
 from shops.services.dropi_account import dropi_token_check
@@ -177,6 +177,8 @@ def ecomdrop_connect(*, shop: str, api_key: str) -> ShopConfiguration:
         raise ApplicationError(_("Enter your Ecomdrop API key."), field="api_key", code="required")
     if len(api_key) > 512:
         raise ApplicationError(_("This does not look like an Ecomdrop API key."), field="api_key", code="too_long")
+    if not is_credential_text(api_key):
+        raise ApplicationError(_("This does not look like an Ecomdrop API key."), field="api_key", code="invalid")
     try:
         account = EcomdropClient(api_key=api_key).account()
     except EcomdropError as error:
@@ -376,6 +378,8 @@ def dropi_settings_save(*, shop: str, store_name: str, country: str, token: str 
         raise ApplicationError(_("The Dropi token is required."), field="token", code="required")
     if token is not None and len(token) > 2048:
         raise ApplicationError(_("This does not look like a Dropi token."), field="token", code="too_long")
+    if token is not None and not is_credential_text(token):
+        raise ApplicationError(_("This does not look like a Dropi token."), field="token", code="invalid")
 
     if token is not None:
         dropi_token_check(shop=shop, token=token, country=country)

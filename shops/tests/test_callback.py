@@ -297,3 +297,10 @@ def test_a_real_order_named_like_the_test_without_a_test_event_is_looked_up(clie
     assert response.status_code == 200
     assert response.json().get("test") is not True
     assert order["tags"] == ["ecomdrop-processed"]
+
+
+def test_a_deeply_nested_body_is_refused_not_a_server_error(client, shop):
+    response = post(client, "[" * 60_000, secret_of(shop))
+
+    assert response.status_code == 400
+    assert response.json()["success"] is False

@@ -472,3 +472,26 @@ def test_a_failing_receiver_of_the_connect_signal_does_not_turn_a_saved_key_into
     assert response.status_code == 200
     assert configuration().ecomdrop_api_key.reveal() == KEY
     assert "A receiver of ecomdrop_connected failed: OperationalError" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "key", ["clave-٣-123456", "clave con espacios", "clave-\x7f-123456"], ids=["arabic", "spaces", "del"]
+)
+def test_a_key_that_cannot_travel_in_a_header_is_a_field_error_without_calling_ecomdrop(
+    call, account, ecomdrop_simulator, key
+):
+    response = call("POST", "/app/api/ecomdrop/connect", {"api_key": key})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "api_key"
+    assert ecomdrop_simulator.count("account") == 0
+
+
+def test_a_dropi_token_that_cannot_travel_in_a_header_is_a_field_error(call, account, dropi_simulator):
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+
+    response = call("POST", "/app/api/dropi", {"store_name": "Mi tienda", "country": "CO", "token": "token-٣"})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "token"
+    assert configuration().dropi_token is None

@@ -120,3 +120,13 @@ def test_the_orders_page_renders_without_calling_shopify(client, shop, shopify_s
     assert response.status_code == 200
     assert "Enviar evento de prueba" in response.content.decode()
     assert shopify_simulator.count("graphql:OrdersRecent") == 0
+
+
+@pytest.mark.parametrize(
+    "limit", ["\u00b2", "٣", "9" * 40, "-1", ""], ids=["superscript", "arabic", "huge", "negative", "empty"]
+)
+def test_a_limit_that_is_not_a_plain_number_gets_the_default_page(api, shop, limit):
+    response = api(f"/app/api/deliveries?limit={limit}")
+
+    assert response.status_code == 200
+    assert response.json() == {"deliveries": []}

@@ -25,6 +25,13 @@ Status = WebhookEvent.Status
 UNINSTALLED_AT = "2026-05-01T10:00:00Z"
 
 
+@pytest.fixture(autouse=True)
+def shopify(shopify_simulator):
+    """Shopify, which knows none of the tokens the factories make up: to it they are revoked,
+    as they are once the app is uninstalled."""
+    return shopify_simulator
+
+
 def shop_resource(shop=SHOP):
     return {"id": 548380009, "name": "Tienda", "myshopify_domain": shop, "domain": "tienda.co"}
 
@@ -134,7 +141,7 @@ def test_a_late_uninstall_does_not_undo_a_reinstall_that_happened_after_it(
     assert run_worker() == 1
 
     event = WebhookEvent.objects.get(topic="app/uninstalled")
-    assert event.state == Status.PROCESSED
+    assert event.state == Status.IGNORED  # Shopify accepts the new token: the app is installed
     configuration = ShopConfiguration.objects.get(shop=SHOP)
     assert configuration.is_installed
     assert configuration.installed_at > uninstalled_at
@@ -146,6 +153,7 @@ def test_an_uninstall_after_the_last_token_exchange_still_uninstalls(
 ):
     assert client.get("/app/", {"shop": SHOP, "id_token": session_token(SHOP)}).status_code == 200
     post_webhook("app/uninstalled", shop_resource(), triggered_at=timezone.now().isoformat())
+    shopify_simulator.uninstall(SHOP)  # what the uninstall did to the app's tokens
 
     run_worker()
 
@@ -239,3 +247,81 @@ def test_shop_redact_is_one_transaction(deliver, monkeypatch):
     assert event.state == Status.RETRYING
     for model in (ShopConfiguration, ShopifySession, ProductAssociation, AIConfiguration, OAuthState):
         assert model.objects.filter(shop=SHOP).exists(), model.__name__
+
+
+# --------------------------------------------------------------------------- replayed bodies
+# Shopify signs the body only: a captured body can come back with a fresh event id, shop,
+# topic and Triggered-At.
+
+
+def working_shop(shopify_simulator, shop=SHOP):
+    """An installed shop whose offline token Shopify accepts."""
+    from connector.secrets import Secret
+
+    configuration, _ = installed_shop(shop)
+    ShopifySession.objects.filter(id=f"offline_{shop}").update(access_token=Secret(shopify_simulator.issue_token(shop)))
+    return configuration
+
+
+def test_a_replayed_uninstall_of_an_installed_shop_is_ignored_once_shopify_accepts_its_token(deliver, shopify):
+    working_shop(shopify)
+
+    event = deliver("app/uninstalled", shop_resource(), triggered_at=timezone.now().isoformat())
+
+    assert event.status == Status.IGNORED
+    assert ShopConfiguration.objects.get(shop=SHOP).is_installed
+    assert ShopifySession.objects.filter(shop=SHOP).count() == 2
+    assert shopify.count("graphql:AppInstallationCurrent") == 1
+
+
+def test_an_uninstall_shopify_confirms_uninstalls(deliver, shopify):
+    working_shop(shopify)
+    shopify.uninstall(SHOP)
+
+    event = deliver("app/uninstalled", shop_resource(), triggered_at=timezone.now().isoformat())
+
+    assert event.status == Status.PROCESSED
+    assert not ShopConfiguration.objects.get(shop=SHOP).is_installed
+    assert not ShopifySession.objects.filter(shop=SHOP).exists()
+
+
+def test_an_uninstall_waits_while_shopify_cannot_say_whether_the_app_is_installed(deliver, shopify):
+    working_shop(shopify)
+    shopify.fail_next("graphql:AppInstallationCurrent", status=503)
+
+    event = deliver("app/uninstalled", shop_resource(), triggered_at=timezone.now().isoformat())
+
+    assert (event.status, event.attempts) == (Status.RETRYING, 1)
+    assert ShopConfiguration.objects.get(shop=SHOP).is_installed
+    assert ShopifySession.objects.filter(shop=SHOP).count() == 2
+
+
+def test_an_order_body_replayed_as_an_uninstall_fails_without_asking_shopify(deliver, shopify):
+    installed_shop(SHOP)
+
+    event = deliver("app/uninstalled", {"id": 1001, "email": "ana@example.com", "line_items": []})
+
+    assert (event.status, event.attempts) == (Status.FAILED, 1)
+    assert ShopConfiguration.objects.get(shop=SHOP).is_installed
+    assert shopify.count("graphql:AppInstallationCurrent") == 0
+
+
+def test_a_replayed_shop_redact_of_an_installed_shop_is_ignored_and_deletes_nothing(deliver, shopify):
+    working_shop(shopify)
+
+    event = deliver("shop/redact", redact_payload(), triggered_at=timezone.now().isoformat())
+
+    assert event.status == Status.IGNORED
+    assert ShopConfiguration.objects.filter(shop=SHOP).exists()
+    assert ProductAssociation.objects.filter(shop=SHOP).exists()
+
+
+def test_a_data_request_body_replayed_as_shop_redact_fails_and_deletes_nothing(deliver):
+    installed_shop(SHOP)
+    data_request = {**redact_payload(), "customer": {"id": 1}, "orders_requested": [1], "data_request": {"id": 9}}
+
+    event = deliver("shop/redact", data_request, triggered_at=timezone.now().isoformat())
+
+    assert (event.status, event.attempts) == (Status.FAILED, 1)
+    assert ShopConfiguration.objects.filter(shop=SHOP).exists()
+    assert ProductAssociation.objects.filter(shop=SHOP).exists()

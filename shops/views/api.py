@@ -13,10 +13,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from connector.embedded import EmbeddedHttpRequest, api_error, embedded_view, read_json
 from connector.errors import ApplicationError
 from connector.shopify import ids
+from connector.validators import parse_ascii_int
 from shops import services
 from shops.models import FlowDelivery, ShopConfiguration
 from shops.services import deliveries, orders
 from shops.views.pages import FLOWS_CLEARED_NOTICE, configuration_state, delivery_json, request_configuration
+
+DEFAULT_DELIVERIES = 10
+MAX_DELIVERIES = 50
 
 
 @embedded_view
@@ -196,8 +200,8 @@ def api_deliveries(request: EmbeddedHttpRequest) -> JsonResponse:
     status = request.GET.get("status")
     if status in FlowDelivery.Status.values:
         query = query.filter(state=status)
-    limit = request.GET.get("limit", "10")
-    recent = query.order_by("-id")[: min(int(limit) if limit.isdigit() else 10, 50)]
+    limit = parse_ascii_int(request.GET.get("limit"), maximum=MAX_DELIVERIES) or DEFAULT_DELIVERIES
+    recent = query.order_by("-id")[: min(limit, MAX_DELIVERIES)]
     return JsonResponse({"deliveries": [delivery_json(delivery) for delivery in recent]})
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from connector.embedded import read_json
 from connector.errors import ApplicationError
+from connector.validators import parse_ascii_int
 from shops.services import callback as callback_services
 
 logger = logging.getLogger(__name__)
@@ -31,8 +32,8 @@ def ecomdrop_callback(request: HttpRequest) -> JsonResponse:
         response = _callback_error("Method not allowed", 405)
         response["Allow"] = "POST"
         return response
-    length = request.headers.get("Content-Length", "")
-    if length.isdigit() and int(length) > CALLBACK_BODY_LIMIT:
+    length = parse_ascii_int(request.headers.get("Content-Length"), maximum=2**63)
+    if length is not None and length > CALLBACK_BODY_LIMIT:
         return _callback_error("Request body too large", 413)
     configuration = callback_services.callback_configuration_for_secret(
         secret=request.headers.get("X-Connector-Token", "").strip()

@@ -511,7 +511,7 @@ def test_the_endpoints_need_a_session_token(client, ready):
 def test_a_post_with_the_token_in_the_query_string_is_refused(client, session_token, ready):
     response = client.post(f"/app/theme/install?shop={SHOP}&id_token={session_token(SHOP)}")
 
-    assert response.status_code == 400
+    assert response.status_code == 401
     assert not ThemeInstall.objects.exists()
 
 

@@ -216,6 +216,8 @@ def webhook_event_process(*, event_id: int) -> str:
     1. Claim (the machine's conditional UPDATE): only a pending or retrying event that is due
        and not leased; attempts + 1, status processing, a lease of
        WEBHOOK_PROCESSING_LEASE_SECONDS. A topic without a handler is marked ignored instead.
+    1b. Confirm (no transaction open): a topic with a confirmation (settings
+       .WEBHOOK_CONFIRMATIONS) asks it whether to act; False marks the event ignored.
     2. Handle (one transaction): lock the row, check the claim is still ours, run the handler
        and mark the event processed. Handler writes and "processed" commit together, and the
        held lock keeps recovery away however long the handler runs.
@@ -228,6 +230,9 @@ def webhook_event_process(*, event_id: int) -> str:
     if isinstance(claim, str):
         return claim
     event, handler, attempt = claim
+    refused = _webhook_event_confirm(event=event, attempt=attempt)
+    if refused is not None:
+        return refused
     return _webhook_event_handle(event=event, handler=handler, attempt=attempt)
 
 
@@ -251,6 +256,24 @@ def _webhook_event_claim(*, event_id: int) -> str | tuple[WebhookEvent, webhook_
     if claimed is None:
         return _current_status(event_id)
     return claimed.row, handler, claimed.attempt
+
+
+def _webhook_event_confirm(*, event: WebhookEvent, attempt: int) -> str | None:
+    """Step 1b of processing: None when the event may go to its handler, else the status to
+    report (ignored, or the failed attempt's)."""
+    confirmation = webhook_registry.confirmation_for(event.topic)
+    if confirmation is None:
+        return None
+    try:
+        confirmed = confirmation(shop=event.shop, payload=event.payload, event=_event_info(event, attempt=attempt))
+    except Exception as error:  # noqa: BLE001 (recorded on the row like a handler failure, then retried or failed)
+        return _webhook_event_record_failure(event=event, attempt=attempt, error=error)
+    if confirmed:
+        return None
+    if not work_finish(_claim_of(event), state=Status.IGNORED, next_attempt_at=None, last_error=""):
+        return _current_status(event.pk)
+    logger.info("Webhook event not confirmed; ignored", extra=_event_log_extra(event) | {"attempt": attempt})
+    return Status.IGNORED
 
 
 def _webhook_event_handle(*, event: WebhookEvent, handler: webhook_registry.WebhookHandler, attempt: int) -> str:

@@ -149,3 +149,22 @@ def test_every_function_and_model_personal_data_names_exists(settings):
     assert [error.id for error in errors] == ["webhooks.E002", "webhooks.E003"]
     assert "'shops.personal_data.erase_nothing', which cannot be imported" in errors[0].msg
     assert "'shops.Nothing', which is not an installed model" in errors[1].msg
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ({"phone": "+1 (300) 123-4599"}, True),
+        ({"phone": "+57 300 123 4599"}, False),  # the same ten digits in Colombia
+        ({"shipping_address": {"phone": "(300) 123-4599", "country_code": "US"}}, True),
+        ({"shipping_address": {"phone": "300 123 4599", "country_code": "CO"}}, False),
+        ({"phone": "300 123 4599", "shipping_address": {"country_code": "US"}}, True),
+        ({"phone": "4599"}, False),
+        ({"phone": 13001234599}, False),  # not a string: nobody's phone
+    ],
+)
+def test_a_phone_matches_only_the_same_number_in_the_same_country(payload, expected):
+    customer = Customer.from_privacy_payload({"customer": {"phone": "+1 300 123 4599"}})
+
+    assert customer.phone == "13001234599"
+    assert customer.appears_in(payload, topic="orders/create") is expected

@@ -222,3 +222,22 @@ def test_a_redact_naming_another_shop_fails_and_changes_nothing(deliver, post_we
 
     assert event.state == Status.FAILED
     assert WebhookEvent.objects.get(topic="orders/create").payload["email"] == "John@Example.com"
+
+
+# --------------------------------------------------------------------------- replayed bodies
+
+
+def test_a_data_request_body_replayed_as_a_redact_fails_and_erases_nothing(deliver, post_webhook):
+    post_webhook("orders/create", order(1001, customer=JOHN))
+
+    event = deliver("customers/redact", privacy_payload(orders_requested=[1001], data_request={"id": 9999}))
+
+    assert (event.state, event.attempts) == (Status.FAILED, 1)
+    assert WebhookEvent.objects.get(topic="orders/create").payload["email"] == "John@Example.com"
+
+
+def test_a_redact_body_replayed_as_a_data_request_fails_and_exports_nothing(deliver):
+    event = deliver("customers/data_request", privacy_payload(orders_to_redact=[1001]))
+
+    assert (event.state, event.attempts) == (Status.FAILED, 1)
+    assert not CustomerDataExport.objects.exists()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from connector.shopify.webhooks import COMPLIANCE_TOPICS, SUBSCRIBED_TOPICS
 from webhooks import registry as webhook_registry
-from webhooks.checks import check_webhook_handlers
+from webhooks.checks import check_webhook_confirmations, check_webhook_handlers
 from webhooks.tests.slow_webhook_handler import handle_connector_test_slow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,3 +73,18 @@ def test_a_handler_that_does_not_import_is_a_system_check_error(settings):
 
     assert error.id == "webhooks.E001"
     assert "'shops.webhook_handlers.handle_nothing', which cannot be imported" in error.msg
+
+
+def test_the_topics_that_end_an_installation_are_confirmed_with_shopify_first():
+    assert webhook_registry.confirmation_for("app/uninstalled").__module__ == "shops.webhook_handlers"
+    assert webhook_registry.confirmation_for("shop/redact").__module__ == "shops.webhook_handlers"
+    assert webhook_registry.confirmation_for("orders/create") is None
+    assert check_webhook_confirmations() == []
+
+
+def test_a_confirmation_that_does_not_import_or_has_no_handler_is_reported(settings):
+    settings.WEBHOOK_CONFIRMATIONS = {"app/uninstalled": "shops.webhook_handlers.nope", "products/update": "json.dumps"}
+
+    ids = sorted(message.id for message in check_webhook_confirmations())
+
+    assert ids == ["webhooks.E004", "webhooks.E005"]
