@@ -204,7 +204,7 @@ def shop(shopify_simulator, ecomdrop_simulator, dropi_simulator, settings):
     )
     ProductAssociationFactory(shop=SHOP, dropi_product_id="5001")
     FlowDelivery.objects.create(
-        shop=SHOP, kind=FlowDelivery.Kind.ORDER_CREATED, shopify_object_id="1001", status=FlowDelivery.Status.FAILED
+        shop=SHOP, kind=FlowDelivery.Kind.ORDER_CREATED, shopify_object_id="1001", state=FlowDelivery.Status.FAILED
     )
     return configuration
 

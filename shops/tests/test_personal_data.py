@@ -85,6 +85,6 @@ def test_a_signed_data_request_and_redact_for_a_look_alike_number_leave_the_othe
     exported = CustomerDataExport.objects.get().document["sections"]["flow_deliveries"]
     redact = deliver("customers/redact", {**payload, "orders_to_redact": []})
 
-    assert (request.status, redact.status) == (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.PROCESSED)
+    assert (request.state, redact.state) == (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.PROCESSED)
     assert exported == []
     assert FlowDelivery.objects.filter(phone__isnull=False).count() == 3

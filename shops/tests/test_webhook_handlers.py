@@ -268,7 +268,7 @@ def test_a_replayed_uninstall_of_an_installed_shop_is_ignored_once_shopify_accep
 
     event = deliver("app/uninstalled", shop_resource(), triggered_at=timezone.now().isoformat())
 
-    assert event.status == Status.IGNORED
+    assert event.state == Status.IGNORED
     assert ShopConfiguration.objects.get(shop=SHOP).is_installed
     assert ShopifySession.objects.filter(shop=SHOP).count() == 2
     assert shopify.count("graphql:AppInstallationCurrent") == 1
@@ -280,7 +280,7 @@ def test_an_uninstall_shopify_confirms_uninstalls(deliver, shopify):
 
     event = deliver("app/uninstalled", shop_resource(), triggered_at=timezone.now().isoformat())
 
-    assert event.status == Status.PROCESSED
+    assert event.state == Status.PROCESSED
     assert not ShopConfiguration.objects.get(shop=SHOP).is_installed
     assert not ShopifySession.objects.filter(shop=SHOP).exists()
 
@@ -291,7 +291,7 @@ def test_an_uninstall_waits_while_shopify_cannot_say_whether_the_app_is_installe
 
     event = deliver("app/uninstalled", shop_resource(), triggered_at=timezone.now().isoformat())
 
-    assert (event.status, event.attempts) == (Status.RETRYING, 1)
+    assert (event.state, event.attempts) == (Status.RETRYING, 1)
     assert ShopConfiguration.objects.get(shop=SHOP).is_installed
     assert ShopifySession.objects.filter(shop=SHOP).count() == 2
 
@@ -301,7 +301,7 @@ def test_an_order_body_replayed_as_an_uninstall_fails_without_asking_shopify(del
 
     event = deliver("app/uninstalled", {"id": 1001, "email": "ana@example.com", "line_items": []})
 
-    assert (event.status, event.attempts) == (Status.FAILED, 1)
+    assert (event.state, event.attempts) == (Status.FAILED, 1)
     assert ShopConfiguration.objects.get(shop=SHOP).is_installed
     assert shopify.count("graphql:AppInstallationCurrent") == 0
 
@@ -311,7 +311,7 @@ def test_a_replayed_shop_redact_of_an_installed_shop_is_ignored_and_deletes_noth
 
     event = deliver("shop/redact", redact_payload(), triggered_at=timezone.now().isoformat())
 
-    assert event.status == Status.IGNORED
+    assert event.state == Status.IGNORED
     assert ShopConfiguration.objects.filter(shop=SHOP).exists()
     assert ProductAssociation.objects.filter(shop=SHOP).exists()
 
@@ -322,6 +322,6 @@ def test_a_data_request_body_replayed_as_shop_redact_fails_and_deletes_nothing(d
 
     event = deliver("shop/redact", data_request, triggered_at=timezone.now().isoformat())
 
-    assert (event.status, event.attempts) == (Status.FAILED, 1)
+    assert (event.state, event.attempts) == (Status.FAILED, 1)
     assert ShopConfiguration.objects.filter(shop=SHOP).exists()
     assert ProductAssociation.objects.filter(shop=SHOP).exists()
