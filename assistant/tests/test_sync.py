@@ -399,6 +399,29 @@ def test_a_sync_held_by_another_worker_is_left_alone(shop_configuration, ecomdro
     assert stored().lease_owner == "other"
 
 
+def test_a_sync_held_by_another_worker_queues_no_more_tasks_however_often_it_is_asked(
+    shop_configuration, database_queue
+):
+    """Neither a task that finds the sync held nor the workers' recovery sweeps queue another
+    task meanwhile: the holder finishes it, or recovery takes it over once its lease is gone."""
+    from django_tasks_db.models import DBTaskResult
+
+    from connector.maintenance import run_maintenance
+
+    configuration = save()
+    DBTaskResult.objects.all().delete()
+    AIConfiguration.objects.filter(pk=configuration.pk).update(
+        state=Status.PENDING, lease_owner="other", lease_until=timezone.now() + services.LEASE
+    )
+
+    for _ in range(5):
+        assert services.ai_profile_sync(configuration_id=configuration.pk) == Status.PENDING
+        run_maintenance()
+
+    assert DBTaskResult.objects.filter(task_path="assistant.tasks.sync_ai_profile").count() == 0
+    assert stored().lease_owner == "other"
+
+
 def test_a_lost_worker_s_lease_expires_and_the_sync_runs_again(shop_configuration, ecomdrop_simulator):
     configuration = save()
     AIConfiguration.objects.filter(pk=configuration.pk).update(

@@ -13,6 +13,8 @@ import time
 
 import pytest
 from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from shops.models import FlowDelivery
 from shops.services import deliveries
@@ -99,5 +101,7 @@ def test_a_worker_killed_mid_delivery_leaves_exactly_one_flow(
         assert len(account.sends) == 1
         assert len(account.contacts) == 1
         assert status_of(delivery) == ends_as
+        # The killed worker's task row is closed, not left "running" forever (never pruned).
+        assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
     finally:
         stop_all(first, second)
