@@ -131,9 +131,6 @@ DATABASES = {"default": database_config_from_url(DATABASE_URL, conn_max_age=env.
 DATABASE_REQUIRES_TLS = requires_tls(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --------------------------------------------------------------------------- cache
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://connector")}
-
 # --------------------------------------------------------------------------- background tasks
 TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
 _TASK_BACKENDS = {
@@ -148,6 +145,17 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["defau
 AI_PROFILE_SYNC_MAX_ATTEMPTS = env.int("AI_PROFILE_SYNC_MAX_ATTEMPTS", default=8)
 AI_PROFILE_SYNC_RETRY_BASE_SECONDS = env.float("AI_PROFILE_SYNC_RETRY_BASE_SECONDS", default=30.0)
 AI_PROFILE_SYNC_RETRY_MAX_SECONDS = env.float("AI_PROFILE_SYNC_RETRY_MAX_SECONDS", default=3600.0)
+
+# --------------------------------------------------------------------------- cache
+# Rate limits, locks and vendor pauses live in the cache, so every process must see the same
+# one: the database by default (connector/cache.py; migrate creates its table), or Redis with
+# CACHE_URL=redis://….
+# An empty CACHE_URL (as .env.example leaves it) is the default too.
+CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or "dbcache://connector_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    CACHES["default"]["BACKEND"] = "connector.cache.DatabaseCache"
+    # Above this many entries every write first drops expired ones, then a third of the rest.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 50000)
 
 # --------------------------------------------------------------------------- webhooks (docs/features.md › Webhooks)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
