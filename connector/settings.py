@@ -149,13 +149,30 @@ AI_PROFILE_SYNC_RETRY_MAX_SECONDS = env.float("AI_PROFILE_SYNC_RETRY_MAX_SECONDS
 # --------------------------------------------------------------------------- cache
 # Rate limits, locks and vendor pauses live in the cache, so every process must see the same
 # one: the database by default (connector/cache.py; migrate creates its table), or Redis with
-# CACHE_URL=redis://….
+# CACHE_URL=redis://…. A local-memory cache is per process: production refuses it when more
+# than one process serves, i.e. several gunicorn workers (WEB_CONCURRENCY, which
+# connector/gunicorn.conf.py sets to the real number) or a task worker (TASKS_BACKEND=database).
 # An empty CACHE_URL (as .env.example leaves it) is the default too.
 CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or "dbcache://connector_cache")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
     CACHES["default"]["BACKEND"] = "connector.cache.DatabaseCache"
     # Above this many entries every write first drops expired ones, then a third of the rest.
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 50000)
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=2)
+_PER_PROCESS_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache": "a local-memory cache",
+    "django.core.cache.backends.dummy.DummyCache": "the dummy cache",
+}
+_serving = f"{WEB_CONCURRENCY} web worker(s) (WEB_CONCURRENCY)"
+if TASKS_BACKEND == "database":
+    _serving += " and a task worker (TASKS_BACKEND=database)"
+_processes = WEB_CONCURRENCY + (1 if TASKS_BACKEND == "database" else 0)
+if not DEBUG and CACHES["default"]["BACKEND"] in _PER_PROCESS_CACHES and _processes > 1:
+    raise ImproperlyConfigured(
+        f"CACHE_URL is {_PER_PROCESS_CACHES[CACHES['default']['BACKEND']]}, which each process keeps for "
+        f"itself, but {_serving} serve: rate limits, locks and Dropi pauses would not hold. "
+        "Leave CACHE_URL unset (the database) or set redis://… (docs/configuration.md › Cache)."
+    )
 
 # --------------------------------------------------------------------------- webhooks (docs/features.md › Webhooks)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
