@@ -192,6 +192,18 @@ def on_each_worker(server: Server, first: list[Callable[[], Any]], second: list[
     return results
 
 
+def side_by_side(server: Server, first: Callable[[], Any], second: Callable[[], Any]) -> tuple[Any, Any]:
+    """Run ``first`` on one of two sync workers and, while it is still running (it must take
+    a second or more), ``second`` on the other."""
+    held = HeldWorker(server)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        started = pool.submit(first)  # the worker that is not held takes it
+        time.sleep(0.3)
+        held.release()  # now only the held worker is free
+        following = pool.submit(second)
+        return started.result(), following.result()
+
+
 def away_from_a_minute_boundary(margin: float = 15) -> None:
     """Wait until a burst that starts now ends inside the same one-minute window."""
     seconds_into_minute = time.time() % 60

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from connector.tests.factories import ShopifySessionFactory
 from connector.tests.processes import (
     app_environment,
     away_from_a_minute_boundary,
@@ -22,8 +23,10 @@ from connector.tests.processes import (
     http,
     on_each_worker,
     redis_server,
+    side_by_side,
 )
 from shops.tests.factories import ShopConfigurationFactory
+from simulators.dropi import dropi_product
 
 pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
 
@@ -44,6 +47,39 @@ def unique_shop() -> str:
     return f"limits-{uuid.uuid4().hex[:12]}.myshopify.com"
 
 
+DROPI_TOKEN = "dropi-token-limits-0123456789"
+
+
+@pytest.fixture
+def dropi_shop(shopify_simulator: Any, dropi_simulator: Any) -> str:
+    """A shop with Dropi configured and a usable offline token (committed: the workers see it)."""
+    shop = unique_shop()
+    dropi_simulator.add_account(DROPI_TOKEN, country="CO")
+    ShopConfigurationFactory(
+        shop=shop, dropi_store_name="Tienda", dropi_country="CO", dropi_token=DROPI_TOKEN, installed_at=timezone.now()
+    )
+    ShopifySessionFactory(shop=shop, access_token=shopify_simulator.issue_token(shop), scope=None)
+    return shop
+
+
+def vendor_environment(cache_url: str | None, shopify_simulator: Any, dropi_simulator: Any) -> dict[str, str]:
+    urls = ",".join(f"{country}={url}" for country, url in dropi_simulator.api_urls().items())
+    return app_environment(
+        cache_url,
+        SHOPIFY_ADMIN_ORIGIN=shopify_simulator.origin_template(),
+        DROPI_API_URLS=urls,
+        HTTP_TIMEOUT_SECONDS="5",
+    )
+
+
+def embedded_call(server: Any, token: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    if body is None:
+        return lambda: http(f"{server.base_url}{path}", headers=headers)
+    data = json.dumps(body).encode()
+    return lambda: http(f"{server.base_url}{path}", method="POST", body=data, headers=headers)
+
+
 def test_the_callback_limit_of_a_shop_holds_across_two_workers(tmp_path, cache_url):
     limit = 10
     configuration = ShopConfigurationFactory(shop=unique_shop(), installed_at=timezone.now())
@@ -62,3 +98,42 @@ def test_the_callback_limit_of_a_shop_holds_across_two_workers(tmp_path, cache_u
         answers = on_each_worker(server, [call] * (2 * limit), [call] * (2 * limit))
 
     assert Counter(answer.status for answer in answers) == {200: limit, 429: 3 * limit}
+
+
+def test_a_double_click_on_two_workers_imports_the_product_once(
+    tmp_path, cache_url, dropi_shop, shopify_simulator, dropi_simulator, session_token
+):
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7101))
+    dropi_simulator.latency = 1.0  # each import takes a while: the two clicks overlap
+    body = {
+        "mode": "create",
+        "dropi_product_id": "7101",
+        "status": "DRAFT",
+        "options": {"save_description": True, "save_images": True, "use_suggested_barcode": False},
+        "price_rule": {"mode": "suggested", "rounding": "none"},
+    }
+
+    with gunicorn(tmp_path, env=vendor_environment(cache_url, shopify_simulator, dropi_simulator)) as server:
+        click = embedded_call(server, session_token(dropi_shop), "/app/api/products/import", body)
+        first, second = side_by_side(server, click, click)
+
+    statuses = sorted([first.status, second.status])
+    assert statuses == [200, 409], [first.body, second.body]
+    refused = first if first.status == 409 else second
+    assert json.loads(refused.body)["code"] == "import_in_progress"
+    assert len(shopify_simulator.requests_of("graphql:ProductSet")) == 1
+
+
+def test_too_many_attempts_on_one_worker_pauses_the_shop_on_the_other(
+    tmp_path, cache_url, dropi_shop, shopify_simulator, dropi_simulator, session_token
+):
+    dropi_simulator.block()
+
+    with gunicorn(tmp_path, env=vendor_environment(cache_url, shopify_simulator, dropi_simulator)) as server:
+        token = session_token(dropi_shop)
+        searches = [embedded_call(server, token, f"/app/api/dropi/products?q=term{index}") for index in range(6)]
+        answers = on_each_worker(server, searches[:1], searches[1:])
+
+    assert [answer.status for answer in answers] == [429] * 6
+    assert {json.loads(answer.body)["code"] for answer in answers} == {"dropi_rate_limited"}
+    assert dropi_simulator.count("index") == 1  # only the call that Dropi refused

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from connector.errors import ApplicationError
+from connector.limits import rate_limit_hit
 from connector.sessions import shopify_admin_client
 from connector.shopify import ids
 from connector.shopify.errors import ShopifyError
@@ -103,17 +103,10 @@ def callback_configuration_for_secret(*, secret: str) -> ShopConfiguration | Non
 
 
 def callback_rate_limited(*, shop: str) -> bool:
-    """Count this call in the shop's one-minute window; True once the window is full."""
+    """Count this call in the shop's one-minute window (every process counts in the same one);
+    True once the window is full."""
     limit = settings.ECOMDROP_CALLBACK_RATE_PER_MINUTE
-    window = int(timezone.now().timestamp() // 60)
-    key = f"ecomdrop-callback:{shop}:{window}"
-    cache.add(key, 0, 120)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 120)
-        count = 1
-    return count > limit
+    return rate_limit_hit(scope="ecomdrop-callback", key=shop, limit=limit, window_seconds=60).exceeded
 
 
 def callback_tags(body: dict[str, Any]) -> list[str]:
