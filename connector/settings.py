@@ -158,6 +158,11 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     CACHES["default"]["BACKEND"] = "connector.cache.DatabaseCache"
     # Above this many entries every write first drops expired ones, then a third of the rest.
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 50000)
+elif CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis that stops answering fails the request after a few seconds instead of hanging it.
+    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 5, "socket_timeout": 5} | CACHES["default"].get(
+        "OPTIONS", {}
+    )
 WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=2)
 _PER_PROCESS_CACHES = {
     "django.core.cache.backends.locmem.LocMemCache": "a local-memory cache",

@@ -1,10 +1,11 @@
 """Validate docker/compose.yaml without a Docker engine (`make docker-config`).
 
-Parses the file with PyYAML and checks what the product relies on: the app, worker and mysql
-services; mysql:8.4 with utf8mb4 / utf8mb4_unicode_ci, max_allowed_packet=256M, a buffer pool,
-the slow query log and UTC; healthchecks; named volumes; passwords taken from the environment;
-and that docker/mysql/connector.cnf (for servers outside Docker) has the same settings. Prints
-one line per problem and exits 1, or one summary line and exits 0.
+Parses the file with PyYAML and checks what the product relies on: the app, worker, mysql and
+redis services; mysql:8.4 with utf8mb4 / utf8mb4_unicode_ci, max_allowed_packet=256M, a buffer
+pool, the slow query log and UTC; app and worker sharing the Redis cache (CACHE_URL); healthchecks;
+named volumes; passwords taken from the environment; and that docker/mysql/connector.cnf (for
+servers outside Docker) has the same settings. Prints one line per problem and exits 1, or one
+summary line and exits 0.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ import yaml
 DOCKER = Path(__file__).resolve().parent
 COMPOSE = DOCKER / "compose.yaml"
 MYSQL_CNF = DOCKER / "mysql" / "connector.cnf"
-REQUIRED_SERVICES = ("app", "worker", "mysql")
+REQUIRED_SERVICES = ("app", "worker", "mysql", "redis")
 MYSQL_IMAGE = "mysql:8.4"
+REDIS_IMAGE = "redis:"
+# The cache every process shares (rate limits, locks, pauses): the compose file's Redis.
+SHARED_CACHE_URL = "redis://redis:"
 # Server settings the product requires, and the value each must have.
 REQUIRED_MYSQL_SETTINGS = {
     "character-set-server": "utf8mb4",
@@ -74,6 +78,20 @@ def _environment(service: dict[str, Any]) -> dict[str, str]:
     return {key: str(value) for key, value in environment.items()}
 
 
+def _redis_problems(services: dict[str, Any]) -> list[str]:
+    """Redis runs, and the app and the worker use it as their cache (a per-process cache lets
+    every process count its own limits)."""
+    problems = []
+    if not str(services["redis"].get("image", "")).startswith(REDIS_IMAGE):
+        problems.append(f"redis: image is {services['redis'].get('image')!r}, expected {REDIS_IMAGE}…")
+    for name in ("app", "worker"):
+        if not _environment(services[name]).get("CACHE_URL", "").startswith(SHARED_CACHE_URL):
+            problems.append(f"{name}: CACHE_URL must be the redis service ({SHARED_CACHE_URL}6379/0)")
+    if "redis" not in (services["app"].get("depends_on") or {}):
+        problems.append("app: must depend on redis (service_healthy)")
+    return problems
+
+
 def compose_problems(compose_path: Path = COMPOSE, cnf_path: Path = MYSQL_CNF) -> list[str]:
     """Every problem found in the compose file (empty when it is fine)."""
     try:
@@ -107,7 +125,8 @@ def compose_problems(compose_path: Path = COMPOSE, cnf_path: Path = MYSQL_CNF) -
     if not any(mount in volumes for mount in mounts):
         problems.append("mysql: the data directory must be on a named volume")
 
-    for name in ("mysql", "app"):
+    problems += _redis_problems(services)
+    for name in ("mysql", "app", "redis"):
         test = (services[name].get("healthcheck") or {}).get("test")
         if not test:
             problems.append(f"{name}: healthcheck missing")
@@ -139,7 +158,8 @@ def main() -> int:
         return 1
     print(
         f"docker-config: {COMPOSE.relative_to(DOCKER.parent)} OK (services {', '.join(REQUIRED_SERVICES)}; "
-        f"{MYSQL_IMAGE} utf8mb4/utf8mb4_unicode_ci, max_allowed_packet 256M; matches {MYSQL_CNF.name})"
+        f"{MYSQL_IMAGE} utf8mb4/utf8mb4_unicode_ci, max_allowed_packet 256M; matches {MYSQL_CNF.name}; "
+        "the app and the worker share the Redis cache)"
     )
     return 0
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from connector.cache import DatabaseCache
 from connector.models import CacheEntry
+from connector.tests.processes import redis_server
 from connector.tests.test_startup import PRODUCTION_ENV, manage
 
 TABLE = "connector_cache"
@@ -60,6 +61,18 @@ def test_the_default_cache_is_the_database_cache_of_this_module():
 
     assert result.returncode == 0, result.stderr
     assert "'BACKEND': 'connector.cache.DatabaseCache', 'LOCATION': 'connector_cache'" in result.stdout
+
+
+def test_a_redis_cache_url_works_from_the_first_use(tmp_path):
+    script = (
+        "from django.conf import settings; from django.core.cache import cache; "
+        "cache.set('answer', 41); print(settings.CACHES['default']['BACKEND'], cache.incr('answer'))"
+    )
+    with redis_server(tmp_path) as url:
+        result = manage("shell", "--no-imports", "-c", script, env={**PRODUCTION_ENV, "CACHE_URL": url})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "42"]
 
 
 @pytest.mark.django_db

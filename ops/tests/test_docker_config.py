@@ -81,8 +81,25 @@ def test_compose_runs_mysql_8_4_configured_for_the_product():
         ),
         (lambda compose: compose["services"]["mysql"].update(volumes=["/srv/mysql:/var/lib/mysql"]), "named volume"),
         (lambda compose: compose["services"]["worker"].pop("depends_on"), "worker: must wait"),
+        (lambda compose: compose["services"].pop("redis"), "service 'redis' is missing"),
+        (
+            lambda compose: compose["x-app"]["environment"].pop("CACHE_URL"),
+            "app: CACHE_URL must be the redis service",
+        ),
+        (lambda compose: compose["services"]["redis"].pop("healthcheck"), "redis: healthcheck missing"),
     ],
-    ids=["no-worker", "old-mysql", "collation", "password-in-file", "password-in-healthcheck", "bind-mount", "race"],
+    ids=[
+        "no-worker",
+        "old-mysql",
+        "collation",
+        "password-in-file",
+        "password-in-healthcheck",
+        "bind-mount",
+        "race",
+        "no-redis",
+        "per-process-cache",
+        "redis-unchecked",
+    ],
 )
 def test_a_compose_file_missing_a_requirement_is_reported(tmp_path, change, problem):
     problems = checker.compose_problems(compose_variant(tmp_path, change), DOCKER / "mysql" / "connector.cnf")
