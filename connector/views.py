@@ -33,9 +33,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """The process can serve: database reachable, migrations applied, secrets readable."""
+    """The process can serve: database and cache reachable, migrations applied, secrets
+    readable; and which cache holds the limits every process shares."""
     state = readiness()
     body: dict[str, object] = {"status": "ok" if state.ready else "unavailable", "checks": state.checks}
+    if state.cache:
+        body["cache"] = state.cache
     if not state.ready:
         body["reason"] = state.reason
     return JsonResponse(body, status=200 if state.ready else 503)
