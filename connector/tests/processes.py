@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -209,3 +210,50 @@ def away_from_a_minute_boundary(margin: float = 15) -> None:
     seconds_into_minute = time.time() % 60
     if seconds_into_minute > 60 - margin:
         time.sleep(60 - seconds_into_minute + 0.2)
+
+
+SHIPPED_NGINX_CONFIG = ROOT / "docker" / "nginx" / "connector.conf"
+SHIPPED_UPSTREAM = "server app:8000;"
+SHIPPED_LISTEN = "listen 8080;"
+
+
+@contextmanager
+def nginx(tmp_path: Path, *, upstream_port: int) -> Iterator[Server]:
+    """nginx with the shipped server block (docker/nginx/connector.conf), listening on a free
+    port and passing requests to 127.0.0.1:``upstream_port`` instead of the compose service."""
+    if not os.path.exists(NGINX):
+        pytest.skip("needs nginx (apt-get install nginx-light; make sysdeps-servers)")
+    shipped = SHIPPED_NGINX_CONFIG.read_text()
+    # What is replaced below.
+    assert SHIPPED_UPSTREAM in shipped
+    assert SHIPPED_LISTEN in shipped
+    port = free_port()
+    # nginx's workers drop root for "nobody": their temporary files go in a folder it can reach.
+    prefix = Path(tempfile.mkdtemp(prefix="connector-nginx-"))
+    prefix.chmod(0o755)
+    server_block = prefix / "connector.conf"
+    server_block.write_text(
+        shipped.replace(SHIPPED_UPSTREAM, f"server 127.0.0.1:{upstream_port};").replace(
+            SHIPPED_LISTEN, f"listen 127.0.0.1:{port};"
+        )
+    )
+    temp_paths = " ".join(
+        f"{name}_temp_path {prefix / name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    config = prefix / "nginx.conf"
+    config.write_text(
+        f"daemon off;\npid {prefix / 'nginx.pid'};\nerror_log stderr warn;\nworker_processes 1;\n"
+        f"events {{ worker_connections 256; }}\n"
+        f"http {{ {temp_paths} include {server_block}; }}\n"
+    )
+    log = tmp_path / "nginx.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603
+            [NGINX, "-p", str(prefix), "-c", str(config)], stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_until_listening(port, process, log)
+        yield Server(base_url=f"http://127.0.0.1:{port}", port=port, log=log, process=process)
+    finally:
+        stop(process)
+        shutil.rmtree(prefix, ignore_errors=True)
