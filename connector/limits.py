@@ -34,7 +34,13 @@ class RateWindow:
 
     @property
     def exceeded(self) -> bool:
+        """After a hit: this event was one too many."""
         return self.count > self.limit
+
+    @property
+    def used_up(self) -> bool:
+        """After a peek: the next event would be one too many."""
+        return self.count >= self.limit
 
 
 def _window(window_seconds: int) -> tuple[int, int]:

@@ -6,6 +6,7 @@ without its secrets; development (DEBUG on) gets clearly marked dev-only default
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from pathlib import Path
 from typing import Any
@@ -309,6 +310,14 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # HSTS preload is a promise to browser vendors that only the operator can make.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Peers whose X-Forwarded-For is read to find the client's address (connector/client_address.py):
+# the reverse proxies in front of the app, as addresses or networks (docs/operations.md › Reverse proxy).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: '{_proxy}' is not an IP address or network.") from None
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024 + 512 * 1024
 
@@ -359,6 +368,9 @@ FLOW_DELIVERY_RETRY_MAX_SECONDS = env.float("FLOW_DELIVERY_RETRY_MAX_SECONDS", d
 # A worker's hold on a delivery, renewed before each Ecomdrop call (at least 2 × HTTP_TIMEOUT_SECONDS).
 FLOW_DELIVERY_LEASE_SECONDS = env.float("FLOW_DELIVERY_LEASE_SECONDS", default=120.0)
 ECOMDROP_CALLBACK_RATE_PER_MINUTE = env.int("ECOMDROP_CALLBACK_RATE_PER_MINUTE", default=120)
+# Wrong or missing callback secrets one client address may send per minute; above it every
+# callback from that address gets 429 without a look-up until the minute ends.
+ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE = env.int("ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE", default=30)
 # How long a process trusts that a shop's offline token is usable without reading it again.
 READINESS_CACHE_SECONDS = env.int("READINESS_CACHE_SECONDS", default=30)
 EMBEDDED_SESSION_CACHE_SECONDS = env.int("EMBEDDED_SESSION_CACHE_SECONDS", default=30)

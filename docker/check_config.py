@@ -123,6 +123,8 @@ def _proxy_problems(compose: dict[str, Any], nginx_path: Path) -> list[str]:
     for name in ("app", "worker"):
         if services[name].get("ports"):
             problems.append(f"{name}: must not publish a port: slow clients would reach gunicorn past the proxy")
+    if not _environment(services["app"]).get("TRUSTED_PROXIES"):
+        problems.append("app: TRUSTED_PROXIES must name the proxy's network, or every client is the proxy")
     sources = {str(config.get("source")): str(config.get("target")) for config in proxy.get("configs") or []}
     files = {name: str((config or {}).get("file", "")) for name, config in (compose.get("configs") or {}).items()}
     if not any(

@@ -16,6 +16,8 @@ def test_a_window_counts_every_hit_and_says_when_the_limit_is_passed():
     assert [window.exceeded for window in windows] == [False, False, True]
     assert 1 <= windows[-1].retry_after <= 60
     assert limits.rate_limit_peek(scope="test", key="a", limit=2).count == 3
+    assert limits.rate_limit_peek(scope="test", key="a", limit=3).used_up
+    assert not limits.rate_limit_peek(scope="test", key="a", limit=4).used_up
     assert limits.rate_limit_peek(scope="test", key="b", limit=2).count == 0
 
 

@@ -47,6 +47,23 @@ def unique_shop() -> str:
     return f"limits-{uuid.uuid4().hex[:12]}.myshopify.com"
 
 
+def test_wrong_callback_secrets_from_one_address_count_in_every_worker(tmp_path, cache_url):
+    env = app_environment(cache_url, ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE="5")
+    body = json.dumps({"orderId": 0}).encode()
+    headers = {"Content-Type": "application/json", "X-Connector-Token": "a-guess"}
+
+    with gunicorn(tmp_path, env=env) as server:
+        away_from_a_minute_boundary()
+        url = f"{server.base_url}/api/ecomdrop/callback"
+
+        def guess() -> Any:
+            return http(url, method="POST", body=body, headers=headers)
+
+        answers = on_each_worker(server, [guess] * 5, [guess] * 5)
+
+    assert [answer.status for answer in answers] == [401] * 5 + [429] * 5
+
+
 DROPI_TOKEN = "dropi-token-limits-0123456789"
 
 

@@ -93,6 +93,7 @@ def test_compose_runs_mysql_8_4_configured_for_the_product():
             "app: must not publish a port",
         ),
         (lambda compose: compose["services"]["proxy"].pop("configs"), "proxy: must mount ./nginx/connector.conf"),
+        (lambda compose: compose["x-app"]["environment"].pop("TRUSTED_PROXIES"), "app: TRUSTED_PROXIES must name"),
     ],
     ids=[
         "no-worker",
@@ -108,6 +109,7 @@ def test_compose_runs_mysql_8_4_configured_for_the_product():
         "no-proxy",
         "app-reachable-past-the-proxy",
         "proxy-without-its-config",
+        "every-client-is-the-proxy",
     ],
 )
 def test_a_compose_file_missing_a_requirement_is_reported(tmp_path, change, problem):
