@@ -119,6 +119,8 @@ class OAuthState(models.Model):
 
     state = models.CharField(max_length=64, unique=True)
     shop = shop_field()
+    # Who started the log-in (connector/client_address.py): each address keeps a few states only.
+    client_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

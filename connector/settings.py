@@ -310,6 +310,11 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # HSTS preload is a promise to browser vendors that only the operator can make.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Unauthenticated log-ins (/auth/login with a shop): per client address and minute, and the
+# pending OAuth states each shop and each address may hold (older ones are dropped).
+AUTH_LOGIN_RATE_PER_MINUTE = env.int("AUTH_LOGIN_RATE_PER_MINUTE", default=10)
+OAUTH_STATES_PER_SHOP = env.int("OAUTH_STATES_PER_SHOP", default=5)
+OAUTH_STATES_PER_ADDRESS = env.int("OAUTH_STATES_PER_ADDRESS", default=10)
 # Peers whose X-Forwarded-For is read to find the client's address (connector/client_address.py):
 # the reverse proxies in front of the app, as addresses or networks (docs/operations.md › Reverse proxy).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
