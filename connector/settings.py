@@ -6,6 +6,7 @@ without its secrets; development (DEBUG on) gets clearly marked dev-only default
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import math
 from pathlib import Path
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "connector",
     "webhooks",
     "django_tasks",
@@ -104,6 +106,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "connector.middleware.FrameAncestorsMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised while authenticating into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "connector.urls"
@@ -253,6 +257,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The admin console's log-in: django-axes counts failures per client address in the database
+# (every process sees them) and locks the address out (docs/operations.md › Admin log-in lockout).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("ADMIN_LOGIN_LOCKOUT_MINUTES", default=15))
+# By address alone: guessing under other usernames does not get around it. The address is the
+# one every other limit uses (TRUSTED_PROXIES decides which X-Forwarded-For hop it is).
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_CLIENT_IP_CALLABLE = "connector.client_address.axes_client_address"
+AXES_LOCKOUT_CALLABLE = "connector.lockout.admin_lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME.total_seconds() <= 0:
+    raise ImproperlyConfigured("ADMIN_LOGIN_FAILURE_LIMIT and ADMIN_LOGIN_LOCKOUT_MINUTES must be at least 1.")
 
 # --------------------------------------------------------------------------- i18n
 LANGUAGE_CODE = "es"

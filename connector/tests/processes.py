@@ -181,14 +181,17 @@ class HeldWorker:
         self.sock.close()
 
 
-def on_each_worker(server: Server, first: list[Callable[[], Any]], second: list[Callable[[], Any]]) -> list[Any]:
-    """Run ``first`` on one of two sync workers and then ``second`` on the other; the results
-    of both in order. Whichever worker is not held is the only one that can accept."""
+def on_each_worker(
+    server: Server, first: list[Callable[[], Any]], second: list[Callable[[], Any]], *, threads: int = 8
+) -> list[Any]:
+    """Run ``first`` on one of two sync workers and then ``second`` on the other (``threads``
+    at a time; 1: in order); the results of both in order. Whichever worker is not held is
+    the only one that can accept."""
     held_first = HeldWorker(server)
-    results = at_once(first)
+    results = at_once(first, threads=threads)
     held_second = HeldWorker(server)  # the worker that served ``first``: the other is held
     held_first.release()
-    results += at_once(second)
+    results += at_once(second, threads=threads)
     held_second.release()
     return results
 

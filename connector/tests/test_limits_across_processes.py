@@ -7,12 +7,15 @@ Requests go out several at a time, so both sync workers serve some of them.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from connector.tests.factories import ShopifySessionFactory
@@ -154,3 +157,22 @@ def test_too_many_attempts_on_one_worker_pauses_the_shop_on_the_other(
     assert [answer.status for answer in answers] == [429] * 6
     assert {json.loads(answer.body)["code"] for answer in answers} == {"dropi_rate_limited"}
     assert dropi_simulator.count("index") == 1  # only the call that Dropi refused
+
+
+def test_admin_log_in_failures_on_both_workers_lock_the_address(tmp_path):
+    User.objects.create_superuser("soporte", email="soporte@example.com", password="pw-correcto-123456789")
+
+    with gunicorn(tmp_path, env=app_environment()) as server:
+        login_url = f"{server.base_url}/admin/login/?next=/admin/"
+        cookie = http(login_url).headers["Set-Cookie"]
+        token = re.search(r"csrftoken=([A-Za-z0-9]+)", cookie).group(1)  # the form accepts the cookie's secret
+
+        def attempt(password: str) -> Any:
+            body = urlencode({"username": "soporte", "password": password, "csrfmiddlewaretoken": token}).encode()
+            headers = {"Cookie": f"csrftoken={token}", "Content-Type": "application/x-www-form-urlencoded"}
+            return lambda: http(login_url, method="POST", body=body, headers=headers)
+
+        wrong, right = attempt("wrong"), attempt("pw-correcto-123456789")
+        answers = on_each_worker(server, [wrong] * 3, [wrong, wrong, right], threads=1)
+
+    assert [answer.status for answer in answers] == [200, 200, 200, 200, 429, 429]
