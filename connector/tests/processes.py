@@ -150,11 +150,19 @@ class Answer:
     headers: dict[str, str]
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a redirect is the answer
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def http(url: str, *, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None) -> Answer:
-    """One request; an HTTP error status is an answer, not an exception."""
+    """One request; an HTTP error status or a redirect is an answer, not an exception."""
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        with _OPENER.open(request, timeout=30) as response:
             return Answer(response.status, response.read(), dict(response.headers))
     except urllib.error.HTTPError as error:
         return Answer(error.code, error.read(), dict(error.headers))

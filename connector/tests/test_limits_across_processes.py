@@ -24,6 +24,7 @@ from connector.tests.processes import (
     away_from_a_minute_boundary,
     gunicorn,
     http,
+    nginx,
     on_each_worker,
     redis_server,
     side_by_side,
@@ -176,3 +177,23 @@ def test_admin_log_in_failures_on_both_workers_lock_the_address(tmp_path):
         answers = on_each_worker(server, [wrong] * 3, [wrong, wrong, right], threads=1)
 
     assert [answer.status for answer in answers] == [200, 200, 200, 200, 429, 429]
+
+
+def test_behind_the_proxy_log_ins_count_by_the_client_a_client_cannot_forge(tmp_path):
+    # Client → a TLS proxy on this host (it sets X-Forwarded-For) → nginx → gunicorn: both
+    # proxies are on loopback, trusted by default; the client is the hop before them.
+    env = app_environment(None, AUTH_LOGIN_RATE_PER_MINUTE="2")
+    with gunicorn(tmp_path, env=env) as app, nginx(tmp_path, upstream_port=app.port) as proxy:
+        away_from_a_minute_boundary()
+
+        def log_in(forwarded_for: str) -> int:
+            url = f"{proxy.base_url}/auth/login?shop=tienda.myshopify.com"
+            return http(url, headers={"X-Forwarded-For": forwarded_for}).status
+
+        first_client = [log_in("203.0.113.1") for _ in range(3)]
+        forged = log_in("198.51.100.99, 203.0.113.1")  # a left hop the client wrote itself
+        second_client = log_in("203.0.113.2")
+
+    assert first_client == [302, 302, 429]
+    assert forged == 429
+    assert second_client == 302
