@@ -158,16 +158,16 @@ AI_PROFILE_SYNC_RETRY_MAX_SECONDS = env.float("AI_PROFILE_SYNC_RETRY_MAX_SECONDS
 # than one process serves, i.e. several gunicorn workers (WEB_CONCURRENCY, which
 # connector/gunicorn.conf.py sets to the real number) or a task worker (TASKS_BACKEND=database).
 # An empty CACHE_URL (as .env.example leaves it) is the default too.
-CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or "dbcache://connector_cache")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
-    CACHES["default"]["BACKEND"] = "connector.cache.DatabaseCache"
-    # Above this many entries every write first drops expired ones, then a third of the rest.
-    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 50000)
-elif CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+_cache = env.cache_url_config(env.str("CACHE_URL", default="") or "dbcache://connector_cache")
+if _cache["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # Above MAX_ENTRIES entries every write first drops expired ones, then a third of the rest.
+    _options = {"MAX_ENTRIES": 50000, **_cache.get("OPTIONS", {})}
+    _cache = {**_cache, "BACKEND": "connector.cache.DatabaseCache", "OPTIONS": _options}
+elif _cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # A Redis that stops answering fails the request after a few seconds instead of hanging it.
-    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 5, "socket_timeout": 5} | CACHES["default"].get(
-        "OPTIONS", {}
-    )
+    _options = {"socket_connect_timeout": 5, "socket_timeout": 5, **_cache.get("OPTIONS", {})}
+    _cache = {**_cache, "OPTIONS": _options}
+CACHES = {"default": _cache}
 WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=2)
 _PER_PROCESS_CACHES = {
     "django.core.cache.backends.locmem.LocMemCache": "a local-memory cache",
