@@ -12,13 +12,27 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.http import HttpRequest
+
+if TYPE_CHECKING:  # settings.py imports this module: nothing of django.http at import time
+    from django.http import HttpRequest
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 UNKNOWN = "0.0.0.0"  # noqa: S104  (a peer without a readable address: one shared bucket)
+
+
+def first_invalid_network(values: Iterable[str]) -> str | None:
+    """The first of ``values`` that is neither an IP address nor a network (None: all are)."""
+    for value in values:
+        try:
+            ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            return value
+    return None
 
 
 @functools.lru_cache(maxsize=8)

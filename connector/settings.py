@@ -7,7 +7,6 @@ without its secrets; development (DEBUG on) gets clearly marked dev-only default
 from __future__ import annotations
 
 import datetime
-import ipaddress
 import math
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from connector.cacheconfig import cache_config_from_url, per_process_cache_refusal
+from connector.client_address import first_invalid_network
 from connector.crypto import parse_keys
 from connector.dbconfig import database_config_from_url, requires_tls
 
@@ -106,8 +107,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "connector.middleware.FrameAncestorsMiddleware",
-    # Last, as django-axes asks: it turns a lockout raised while authenticating into its page.
-    "axes.middleware.AxesMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "connector.urls"
@@ -152,37 +152,12 @@ AI_PROFILE_SYNC_RETRY_BASE_SECONDS = env.float("AI_PROFILE_SYNC_RETRY_BASE_SECON
 AI_PROFILE_SYNC_RETRY_MAX_SECONDS = env.float("AI_PROFILE_SYNC_RETRY_MAX_SECONDS", default=3600.0)
 
 # --------------------------------------------------------------------------- cache
-# Rate limits, locks and vendor pauses live in the cache, so every process must see the same
-# one: the database by default (connector/cache.py; migrate creates its table), or Redis with
-# CACHE_URL=redis://…. A local-memory cache is per process: production refuses it when more
-# than one process serves, i.e. several gunicorn workers (WEB_CONCURRENCY, which
-# connector/gunicorn.conf.py sets to the real number) or a task worker (TASKS_BACKEND=database).
-# An empty CACHE_URL (as .env.example leaves it) is the default too.
-_cache = env.cache_url_config(env.str("CACHE_URL", default="") or "dbcache://connector_cache")
-if _cache["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
-    # Above MAX_ENTRIES entries every write first drops expired ones, then a third of the rest.
-    _options = {"MAX_ENTRIES": 50000, **_cache.get("OPTIONS", {})}
-    _cache = {**_cache, "BACKEND": "connector.cache.DatabaseCache", "OPTIONS": _options}
-elif _cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # A Redis that stops answering fails the request after a few seconds instead of hanging it.
-    _options = {"socket_connect_timeout": 5, "socket_timeout": 5, **_cache.get("OPTIONS", {})}
-    _cache = {**_cache, "OPTIONS": _options}
-CACHES = {"default": _cache}
+# Limits, locks and pauses live in the cache every process shares (docs/configuration.md › Cache).
+# WEB_CONCURRENCY: gunicorn's workers (connector/gunicorn.conf.py sets it to the real number).
+CACHES = {"default": cache_config_from_url(env.str("CACHE_URL", default=""))}
 WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=2)
-_PER_PROCESS_CACHES = {
-    "django.core.cache.backends.locmem.LocMemCache": "a local-memory cache",
-    "django.core.cache.backends.dummy.DummyCache": "the dummy cache",
-}
-_serving = f"{WEB_CONCURRENCY} web worker(s) (WEB_CONCURRENCY)"
-if TASKS_BACKEND == "database":
-    _serving += " and a task worker (TASKS_BACKEND=database)"
-_processes = WEB_CONCURRENCY + (1 if TASKS_BACKEND == "database" else 0)
-if not DEBUG and CACHES["default"]["BACKEND"] in _PER_PROCESS_CACHES and _processes > 1:
-    raise ImproperlyConfigured(
-        f"CACHE_URL is {_PER_PROCESS_CACHES[CACHES['default']['BACKEND']]}, which each process keeps for "
-        f"itself, but {_serving} serve: rate limits, locks and Dropi pauses would not hold. "
-        "Leave CACHE_URL unset (the database) or set redis://… (docs/configuration.md › Cache)."
-    )
+if _refusal := per_process_cache_refusal(CACHES["default"], debug=DEBUG, web=WEB_CONCURRENCY, tasks=TASKS_BACKEND):
+    raise ImproperlyConfigured(_refusal)
 
 # --------------------------------------------------------------------------- webhooks (docs/features.md › Webhooks)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
@@ -258,21 +233,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# The admin console's log-in: django-axes counts failures per client address in the database
-# (every process sees them) and locks the address out (docs/operations.md › Admin log-in lockout).
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# Admin log-in: django-axes locks an address out, counting in the database (docs/operations.md).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("ADMIN_LOGIN_LOCKOUT_MINUTES", default=15))
-# By address alone: guessing under other usernames does not get around it. The address is the
-# one every other limit uses (TRUSTED_PROXIES decides which X-Forwarded-For hop it is).
-AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]  # whatever the username; the address every limit uses
 AXES_CLIENT_IP_CALLABLE = "connector.client_address.axes_client_address"
 AXES_LOCKOUT_CALLABLE = "connector.lockout.admin_lockout_response"
 AXES_RESET_ON_SUCCESS = True
-AXES_VERBOSE = False
+AXES_VERBOSE = False  # no banner in the log of every process at start
 if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME.total_seconds() <= 0:
     raise ImproperlyConfigured("ADMIN_LOGIN_FAILURE_LIMIT and ADMIN_LOGIN_LOCKOUT_MINUTES must be at least 1.")
 
@@ -332,19 +301,14 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # HSTS preload is a promise to browser vendors that only the operator can make.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
-# Unauthenticated log-ins (/auth/login with a shop): per client address and minute, and the
-# pending OAuth states each shop and each address may hold (older ones are dropped).
+# Log-ins outside Shopify per client address and minute; pending OAuth states kept per shop/address.
 AUTH_LOGIN_RATE_PER_MINUTE = env.int("AUTH_LOGIN_RATE_PER_MINUTE", default=10)
 OAUTH_STATES_PER_SHOP = env.int("OAUTH_STATES_PER_SHOP", default=5)
 OAUTH_STATES_PER_ADDRESS = env.int("OAUTH_STATES_PER_ADDRESS", default=10)
-# Peers whose X-Forwarded-For is read to find the client's address (connector/client_address.py):
-# the reverse proxies in front of the app, as addresses or networks (docs/operations.md › Reverse proxy).
+# The reverse proxies whose X-Forwarded-For names the client (connector/client_address.py).
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
-for _proxy in TRUSTED_PROXIES:
-    try:
-        ipaddress.ip_network(_proxy.strip(), strict=False)
-    except ValueError:
-        raise ImproperlyConfigured(f"TRUSTED_PROXIES: '{_proxy}' is not an IP address or network.") from None
+if (_invalid := first_invalid_network(TRUSTED_PROXIES)) is not None:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: '{_invalid}' is not an IP address or network.")
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024 + 512 * 1024
 
@@ -395,8 +359,7 @@ FLOW_DELIVERY_RETRY_MAX_SECONDS = env.float("FLOW_DELIVERY_RETRY_MAX_SECONDS", d
 # A worker's hold on a delivery, renewed before each Ecomdrop call (at least 2 × HTTP_TIMEOUT_SECONDS).
 FLOW_DELIVERY_LEASE_SECONDS = env.float("FLOW_DELIVERY_LEASE_SECONDS", default=120.0)
 ECOMDROP_CALLBACK_RATE_PER_MINUTE = env.int("ECOMDROP_CALLBACK_RATE_PER_MINUTE", default=120)
-# Wrong or missing callback secrets one client address may send per minute; above it every
-# callback from that address gets 429 without a look-up until the minute ends.
+# Wrong callback secrets per client address and minute; above it, 429 without a look-up.
 ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE = env.int("ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE", default=30)
 # How long a process trusts that a shop's offline token is usable without reading it again.
 READINESS_CACHE_SECONDS = env.int("READINESS_CACHE_SECONDS", default=30)
