@@ -10,7 +10,7 @@ PORT ?= 8000
 RUN_DEBUG ?= true
 
 .DEFAULT_GOAL := help
-.PHONY: help sysdeps sysdeps-browser install install-dev hooks run demo test screenshots shopify-simulator dropi-simulator worker lint lint-imports typecheck fmt check migrations-check deploy-check db-check messages docker-config bench clean
+.PHONY: help sysdeps sysdeps-browser sysdeps-servers install install-dev hooks run demo test screenshots shopify-simulator dropi-simulator worker lint lint-imports typecheck fmt check migrations-check deploy-check db-check messages docker-config bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -43,6 +43,21 @@ sysdeps-browser: ## install Debian's chromium for the browser tests (apt when ro
 		echo "note: /usr/bin/chromium is missing; browser tests will be skipped (apt-get install chromium)."; \
 	fi
 
+# Tests start their own Redis and nginx (on free ports) to check the shared cache and the proxy.
+SERVERS := redis-server:redis-server nginx:nginx-light
+
+sysdeps-servers: ## install Debian's redis-server and nginx for the tests that start them (apt when root)
+	@missing=""; for pair in $(SERVERS); do \
+		command -v $${pair%%:*} >/dev/null 2>&1 || [ -x /usr/sbin/$${pair%%:*} ] || missing="$$missing $${pair#*:}"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = "0" ]; then \
+		echo "Installing$$missing (apt)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+		echo "note:$$missing missing; the tests that start them will be skipped (apt-get install$$missing)."; \
+	fi
+
 $(VENV)/.runtime: requirements.txt
 	@$(MAKE) --no-print-directory sysdeps
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -73,7 +88,7 @@ run: install ## migrate, then serve http://127.0.0.1:8000 and run the task worke
 demo: install ## the app (as make run) with every simulator: local Shopify, Ecomdrop, Dropi and theme host; prints a link to open
 	$(PY) -m simulators.demo --host $(HOST) --port $(PORT)
 
-test: install-dev sysdeps-browser ## run the whole suite (against DATABASE_URL; SQLite when unset)
+test: install-dev sysdeps-browser sysdeps-servers ## run the whole suite (against DATABASE_URL; SQLite when unset)
 	$(BIN)/pytest
 
 screenshots: install-dev sysdeps-browser ## run the browser tests and save their screenshots in docs/screenshots/

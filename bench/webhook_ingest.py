@@ -273,6 +273,7 @@ def server_environment() -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "connector.settings",
         "DEBUG": "false",
         "TASKS_BACKEND": "database",
+        "CACHE_URL": "",  # production's default (the database): not the test run's local memory
         "SECURE_SSL_REDIRECT": "false",
         "STATIC_MANIFEST": "false",
         "LOG_LEVEL": "INFO",

@@ -1,7 +1,9 @@
 """Liveness and readiness facts for /healthz and /readyz.
 
-Owns: the cheap checks an orchestrator runs every few seconds. Must stay fast: one round trip
-to the database, and the migration graph only until it has been seen fully applied.
+Owns: the cheap checks an orchestrator runs every few seconds, and naming the cache in use
+(rate limits, locks and pauses hold across processes only in a shared one). Must stay fast:
+one round trip to the database and one to the cache, and the migration graph only until it
+has been seen fully applied.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
@@ -19,11 +22,37 @@ from connector.checks import check_encryption_keys_read_stored_secrets
 _migrations_applied_at: float | None = None
 
 
+# The cache backends, by the name /readyz gives them; "shared" ones are seen by every process.
+CACHE_KINDS = {
+    "connector.cache.DatabaseCache": ("database", True),
+    "django.core.cache.backends.db.DatabaseCache": ("database", True),
+    "django.core.cache.backends.redis.RedisCache": ("redis", True),
+    "django.core.cache.backends.locmem.LocMemCache": ("local memory", False),
+    "django.core.cache.backends.dummy.DummyCache": ("dummy", False),
+}
+
+
 @dataclass
 class Readiness:
     ready: bool
     checks: dict[str, str] = field(default_factory=dict)
     reason: str = ""
+    cache: str = ""
+
+
+def cache_kind() -> str:
+    """What the default cache is: database, redis, local memory, dummy, or its backend path."""
+    backend = str(settings.CACHES["default"]["BACKEND"])
+    return CACHE_KINDS.get(backend, (backend, False))[0]
+
+
+def _cache_error() -> str | None:
+    """Why the cache cannot be used (None when a read works)."""
+    try:
+        cache.get("connector:readyz")
+    except Exception as error:  # noqa: BLE001  (any backend's failure: Redis, the database, another)
+        return type(error).__name__
+    return None
 
 
 def _unapplied_migrations(alias: str) -> list[str]:
@@ -46,6 +75,14 @@ def readiness(alias: str = "default") -> Readiness:
         result.reason = f"database unreachable: {type(error).__name__}"
         return result
     result.checks["database"] = "ok"
+    result.cache = cache_kind()
+    cache_error = _cache_error()
+    if cache_error is not None:
+        result.ready = False
+        result.checks["cache"] = "error"
+        result.reason = f"cache ({result.cache}) unreachable: {cache_error}"
+        return result
+    result.checks["cache"] = "ok"
 
     cache_seconds = getattr(settings, "READINESS_CACHE_SECONDS", 30)
     fresh = _migrations_applied_at is not None and time.monotonic() - _migrations_applied_at < cache_seconds

@@ -119,6 +119,8 @@ class OAuthState(models.Model):
 
     state = models.CharField(max_length=64, unique=True)
     shop = shop_field()
+    # Who started the log-in (connector/client_address.py): each address keeps a few states only.
+    client_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -128,3 +130,22 @@ class OAuthState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shop} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class CacheEntry(models.Model):
+    """A row of the database cache (connector/cache.py), the default CACHE_URL: rate limits,
+    locks, vendor pauses and cached vendor answers that every process sees. The columns are
+    the ones Django's ``createcachetable`` makes, so that ``migrate`` creates the table."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "connector_cache"
+        default_permissions = ()
+        verbose_name = _("cache entry")
+        verbose_name_plural = _("cache entries")
+
+    def __str__(self) -> str:
+        return self.cache_key

@@ -6,6 +6,7 @@ without its secrets; development (DEBUG on) gets clearly marked dev-only default
 
 from __future__ import annotations
 
+import datetime
 import math
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from connector.cacheconfig import cache_config_from_url, per_process_cache_refusal
+from connector.client_address import first_invalid_network
 from connector.crypto import parse_keys
 from connector.dbconfig import database_config_from_url, requires_tls
 
@@ -80,6 +83,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "connector",
     "webhooks",
     "django_tasks",
@@ -103,6 +107,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "connector.middleware.FrameAncestorsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "connector.urls"
@@ -131,9 +136,6 @@ DATABASES = {"default": database_config_from_url(DATABASE_URL, conn_max_age=env.
 DATABASE_REQUIRES_TLS = requires_tls(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --------------------------------------------------------------------------- cache
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://connector")}
-
 # --------------------------------------------------------------------------- background tasks
 TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
 _TASK_BACKENDS = {
@@ -148,6 +150,14 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["defau
 AI_PROFILE_SYNC_MAX_ATTEMPTS = env.int("AI_PROFILE_SYNC_MAX_ATTEMPTS", default=8)
 AI_PROFILE_SYNC_RETRY_BASE_SECONDS = env.float("AI_PROFILE_SYNC_RETRY_BASE_SECONDS", default=30.0)
 AI_PROFILE_SYNC_RETRY_MAX_SECONDS = env.float("AI_PROFILE_SYNC_RETRY_MAX_SECONDS", default=3600.0)
+
+# --------------------------------------------------------------------------- cache
+# Limits, locks and pauses live in the cache every process shares (docs/configuration.md › Cache).
+# WEB_CONCURRENCY: gunicorn's workers (connector/gunicorn.conf.py sets it to the real number).
+CACHES = {"default": cache_config_from_url(env.str("CACHE_URL", default=""))}
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=2)
+if _refusal := per_process_cache_refusal(CACHES["default"], debug=DEBUG, web=WEB_CONCURRENCY, tasks=TASKS_BACKEND):
+    raise ImproperlyConfigured(_refusal)
 
 # --------------------------------------------------------------------------- webhooks (docs/features.md › Webhooks)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
@@ -230,6 +240,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Admin log-in: django-axes locks an address out, counting in the database (docs/operations.md).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("ADMIN_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]  # whatever the username; the address every limit uses
+AXES_CLIENT_IP_CALLABLE = "connector.client_address.axes_client_address"
+AXES_LOCKOUT_CALLABLE = "connector.lockout.admin_lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner in the log of every process at start
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME.total_seconds() <= 0:
+    raise ImproperlyConfigured("ADMIN_LOGIN_FAILURE_LIMIT and ADMIN_LOGIN_LOCKOUT_MINUTES must be at least 1.")
+
 # --------------------------------------------------------------------------- i18n
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
@@ -286,6 +308,14 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # HSTS preload is a promise to browser vendors that only the operator can make.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Log-ins outside Shopify per client address and minute; pending OAuth states kept per shop/address.
+AUTH_LOGIN_RATE_PER_MINUTE = env.int("AUTH_LOGIN_RATE_PER_MINUTE", default=10)
+OAUTH_STATES_PER_SHOP = env.int("OAUTH_STATES_PER_SHOP", default=5)
+OAUTH_STATES_PER_ADDRESS = env.int("OAUTH_STATES_PER_ADDRESS", default=10)
+# The reverse proxies whose X-Forwarded-For names the client (connector/client_address.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
+if (_invalid := first_invalid_network(TRUSTED_PROXIES)) is not None:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: '{_invalid}' is not an IP address or network.")
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024 + 512 * 1024
 
@@ -336,6 +366,8 @@ FLOW_DELIVERY_RETRY_MAX_SECONDS = env.float("FLOW_DELIVERY_RETRY_MAX_SECONDS", d
 # A worker's hold on a delivery, renewed before each Ecomdrop call (at least 2 × HTTP_TIMEOUT_SECONDS).
 FLOW_DELIVERY_LEASE_SECONDS = env.float("FLOW_DELIVERY_LEASE_SECONDS", default=120.0)
 ECOMDROP_CALLBACK_RATE_PER_MINUTE = env.int("ECOMDROP_CALLBACK_RATE_PER_MINUTE", default=120)
+# Wrong callback secrets per client address and minute; above it, 429 without a look-up.
+ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE = env.int("ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE", default=30)
 # How long a process trusts that a shop's offline token is usable without reading it again.
 READINESS_CACHE_SECONDS = env.int("READINESS_CACHE_SECONDS", default=30)
 EMBEDDED_SESSION_CACHE_SECONDS = env.int("EMBEDDED_SESSION_CACHE_SECONDS", default=30)

@@ -16,6 +16,9 @@ os.environ.setdefault("TASKS_BACKEND", "immediate")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("STATIC_MANIFEST", "false")
 os.environ.setdefault("CACHE_URL", "locmemcache://tests")
+# The test run is one process with a local-memory cache; the tests that start more processes
+# give them a shared cache (connector/tests/processes.py).
+os.environ.setdefault("WEB_CONCURRENCY", "1")
 # Vendors are unreachable unless a test starts a simulator: nothing ever leaves the machine.
 os.environ.setdefault("SHOPIFY_ADMIN_ORIGIN", "http://127.0.0.1:9/shopify/{shop}")
 os.environ.setdefault("ECOMDROP_API_URL", "http://127.0.0.1:9/ecomdrop")

@@ -52,9 +52,15 @@ def run_management_command(argv: list[str]) -> None:
         _fail(message)
 
 
+# gunicorn's APP_LOAD_ERROR: its master stops with "App failed to load." instead of starting
+# the worker again and again (after any other exit status it does).
+APP_LOAD_ERROR = 4
+
+
 def load_application(loader: Callable[[], Any]) -> Any:
     """Build the WSGI/ASGI application, exiting with one line when settings are invalid."""
     try:
         return loader()
     except ImproperlyConfigured as error:
-        _fail(str(error))
+        sys.stderr.write(f"error: {error}\n")
+        raise SystemExit(APP_LOAD_ERROR) from None

@@ -13,7 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from connector import oauth_states, sessions
+from connector.client_address import client_address_key
 from connector.health import readiness
+from connector.limits import rate_limit_hit
 from connector.shopify.errors import ShopifyError
 from connector.shopify.oauth import ShopifyOAuthClient, callback_timestamp_is_fresh, verify_query_hmac
 from connector.validators import is_valid_shop_domain, normalise_shop_domain
@@ -33,9 +35,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """The process can serve: database reachable, migrations applied, secrets readable."""
+    """The process can serve: database and cache reachable, migrations applied, secrets
+    readable; and which cache holds the limits every process shares."""
     state = readiness()
     body: dict[str, object] = {"status": "ok" if state.ready else "unavailable", "checks": state.checks}
+    if state.cache:
+        body["cache"] = state.cache
     if not state.ready:
         body["reason"] = state.reason
     return JsonResponse(body, status=200 if state.ready else 503)
@@ -52,7 +57,8 @@ def landing(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def auth_login(request: HttpRequest) -> HttpResponse:
-    """Fallback entry outside Shopify Admin: ask for the shop domain and start OAuth."""
+    """Fallback entry outside Shopify Admin: ask for the shop domain and start OAuth. Each
+    client address may start AUTH_LOGIN_RATE_PER_MINUTE log-ins a minute (429 above)."""
     if request.method == "GET" and not request.GET.get("shop"):
         return render(request, "auth/login.html", {"shop": ""})
     raw = request.POST.get("shop", "") if request.method == "POST" else request.GET.get("shop", "")
@@ -70,7 +76,14 @@ def auth_login(request: HttpRequest) -> HttpResponse:
             {"shop": raw, "error": _("Please enter a valid shop domain to log in")},
             status=400,
         )
-    state = oauth_states.oauth_state_create(shop=shop)
+    address = client_address_key(request)
+    window = rate_limit_hit(scope="auth-login", key=address, limit=settings.AUTH_LOGIN_RATE_PER_MINUTE)
+    if window.exceeded:
+        message = _("Too many log-in attempts from your network. Wait a minute and try again.")
+        response = render(request, "auth/login.html", {"shop": raw, "error": message}, status=429)
+        response["Retry-After"] = str(window.retry_after)
+        return response
+    state = oauth_states.oauth_state_create(shop=shop, client_address=address)
     url = ShopifyOAuthClient().authorize_url(
         shop=shop,
         scopes=settings.SHOPIFY_SCOPES,

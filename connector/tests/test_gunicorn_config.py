@@ -115,3 +115,25 @@ def test_in_development_gunicorn_reloads_on_code_template_and_translation_change
     assert "templates/admin/base_site.html" in watched
     assert "shops/templates/shops/configuration.html" in watched
     assert "locale/es/LC_MESSAGES/django.mo" in watched
+
+
+@pytest.mark.skipif(not GUNICORN.exists(), reason="needs gunicorn in .venv")
+def test_gunicorn_with_two_workers_and_a_local_memory_cache_stops_with_one_reason(tmp_path):
+    # WEB_CONCURRENCY says 1, --workers says 2: the config file tells the app the real number.
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "connector.settings_test",
+        "DATABASE_URL": "sqlite:///:memory:",
+        "CACHE_URL": "locmemcache://",
+        "WEB_CONCURRENCY": "1",
+    }
+    command = [str(GUNICORN), "connector.wsgi", "--config", "connector/gunicorn.conf.py"]
+    command += ["--bind", f"127.0.0.1:{free_port()}", "--workers", "2"]
+
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603
+
+    assert result.returncode != 0
+    assert "App failed to load" in result.stderr
+    assert "error: CACHE_URL is a local-memory cache, which each process keeps for itself, but 2 web worker(s)" in (
+        result.stderr
+    )

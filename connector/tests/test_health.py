@@ -29,7 +29,37 @@ def test_readyz_is_ok_when_migrated(client):
     response = client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": "ok", "migrations": "ok", "encryption": "ok"}
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "migrations": "ok", "encryption": "ok"}
+
+
+@pytest.mark.parametrize(
+    ("backend", "kind"),
+    [
+        ("connector.cache.DatabaseCache", "database"),
+        ("django.core.cache.backends.locmem.LocMemCache", "local memory"),
+    ],
+)
+def test_readyz_names_the_cache_in_use(client, backend, kind):
+    with override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": "connector_cache"}}):
+        response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["cache"] == kind
+
+
+def test_readyz_is_503_when_redis_does_not_answer(client):
+    unreachable = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 2},
+    }
+    with override_settings(CACHES={"default": unreachable}):
+        response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["cache"] == "redis"
+    assert response.json()["checks"]["cache"] == "error"
+    assert response.json()["reason"] == "cache (redis) unreachable: ConnectionError"
 
 
 def test_readyz_is_503_with_the_reason_when_a_migration_is_not_applied(client):

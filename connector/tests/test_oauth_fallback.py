@@ -1,9 +1,11 @@
 """Fallback OAuth for entry outside Shopify Admin: /auth/login and /auth/callback."""
 
+import datetime
 import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.utils import timezone
 
 from connector.models import OAuthState, ShopifySession
 from connector.shopify.oauth import query_hmac
@@ -258,3 +260,63 @@ def test_a_validly_signed_callback_with_an_impossible_timestamp_is_refused(
 
     assert response.status_code == 400
     assert not ShopifySession.objects.exists()
+
+
+def test_log_ins_are_limited_per_client_address(client, settings):
+    settings.AUTH_LOGIN_RATE_PER_MINUTE = 3
+
+    started = [client.get("/auth/login", {"shop": f"tienda-{index}.myshopify.com"}) for index in range(3)]
+    refused = client.get("/auth/login", {"shop": "otra.myshopify.com"})
+    posted = client.post("/auth/login", {"shop": "otra.myshopify.com"})
+    elsewhere = client.get("/auth/login", {"shop": "otra.myshopify.com"}, REMOTE_ADDR="198.51.100.7")
+
+    assert [response.status_code for response in started] == [302, 302, 302]
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert "Demasiados intentos" in refused.content.decode()
+    assert posted.status_code == 429
+    assert elsewhere.status_code == 302
+    assert OAuthState.objects.count() == 4  # none for the refused ones
+
+
+def test_the_login_page_without_a_shop_is_not_counted(client, settings):
+    settings.AUTH_LOGIN_RATE_PER_MINUTE = 1
+
+    pages = [client.get("/auth/login").status_code for _ in range(3)]
+
+    assert pages == [200, 200, 200]
+    assert client.get("/auth/login", {"shop": SHOP}).status_code == 302
+
+
+def test_a_shop_keeps_only_its_newest_login_states(client, settings):
+    settings.OAUTH_STATES_PER_SHOP = 2
+    addresses = ["198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"]
+
+    states = [
+        parse_qs(urlsplit(client.get("/auth/login", {"shop": SHOP}, REMOTE_ADDR=address)["Location"]).query)["state"][0]
+        for address in addresses
+    ]
+
+    assert sorted(OAuthState.objects.values_list("state", flat=True)) == sorted(states[-2:])
+
+
+def test_an_address_keeps_only_its_newest_login_states(client, settings):
+    settings.OAUTH_STATES_PER_ADDRESS = 2
+
+    for index in range(5):
+        start_login(client, shop=f"tienda-{index}.myshopify.com")
+
+    assert sorted(OAuthState.objects.values_list("shop", flat=True)) == [
+        "tienda-3.myshopify.com",
+        "tienda-4.myshopify.com",
+    ]
+    assert set(OAuthState.objects.values_list("client_address", flat=True)) == {"127.0.0.1"}
+
+
+def test_expired_login_states_are_deleted_when_a_login_starts(client):
+    start_login(client, shop="vieja.myshopify.com")
+    OAuthState.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=16))
+
+    start_login(client)
+
+    assert list(OAuthState.objects.values_list("shop", flat=True)) == [SHOP]

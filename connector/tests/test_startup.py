@@ -125,3 +125,30 @@ def test_check_deploy_passes_with_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("processes", "serving"),
+    [
+        ({"WEB_CONCURRENCY": "2", "TASKS_BACKEND": "immediate"}, "2 web worker(s)"),
+        ({"WEB_CONCURRENCY": "1", "TASKS_BACKEND": "database"}, "a task worker"),
+    ],
+)
+def test_production_refuses_a_local_memory_cache_when_more_than_one_process_serves(processes, serving):
+    result = manage("check", env={**PRODUCTION_ENV, **processes, "CACHE_URL": "locmemcache://"})
+
+    assert_one_line_error(result, "CACHE_URL is a local-memory cache", serving, "redis://")
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"WEB_CONCURRENCY": "1", "TASKS_BACKEND": "immediate", "CACHE_URL": "locmemcache://"},  # one process
+        {"DEBUG": "true", "CACHE_URL": "locmemcache://"},  # development
+        {"CACHE_URL": ""},  # the default: the database
+    ],
+)
+def test_a_cache_every_process_sees_or_a_single_process_starts(env):
+    result = manage("check", env={**PRODUCTION_ENV, **env})
+
+    assert result.returncode == 0, result.stderr

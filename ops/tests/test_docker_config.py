@@ -81,11 +81,60 @@ def test_compose_runs_mysql_8_4_configured_for_the_product():
         ),
         (lambda compose: compose["services"]["mysql"].update(volumes=["/srv/mysql:/var/lib/mysql"]), "named volume"),
         (lambda compose: compose["services"]["worker"].pop("depends_on"), "worker: must wait"),
+        (lambda compose: compose["services"].pop("redis"), "service 'redis' is missing"),
+        (
+            lambda compose: compose["x-app"]["environment"].pop("CACHE_URL"),
+            "app: CACHE_URL must be the redis service",
+        ),
+        (lambda compose: compose["services"]["redis"].pop("healthcheck"), "redis: healthcheck missing"),
+        (lambda compose: compose["services"].pop("proxy"), "service 'proxy' is missing"),
+        (
+            lambda compose: compose["services"]["app"].update(ports=["127.0.0.1:8000:8000"]),
+            "app: must not publish a port",
+        ),
+        (lambda compose: compose["services"]["proxy"].pop("configs"), "proxy: must mount ./nginx/connector.conf"),
+        (lambda compose: compose["x-app"]["environment"].pop("TRUSTED_PROXIES"), "app: TRUSTED_PROXIES must name"),
     ],
-    ids=["no-worker", "old-mysql", "collation", "password-in-file", "password-in-healthcheck", "bind-mount", "race"],
+    ids=[
+        "no-worker",
+        "old-mysql",
+        "collation",
+        "password-in-file",
+        "password-in-healthcheck",
+        "bind-mount",
+        "race",
+        "no-redis",
+        "per-process-cache",
+        "redis-unchecked",
+        "no-proxy",
+        "app-reachable-past-the-proxy",
+        "proxy-without-its-config",
+        "every-client-is-the-proxy",
+    ],
 )
 def test_a_compose_file_missing_a_requirement_is_reported(tmp_path, change, problem):
     problems = checker.compose_problems(compose_variant(tmp_path, change), DOCKER / "mysql" / "connector.cnf")
+
+    assert any(problem in line for line in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("shipped", "changed", "problem"),
+    [
+        ("proxy_request_buffering on;", "proxy_request_buffering off;", "needs 'proxy_request_buffering on;'"),
+        ("client_body_timeout 10s;", "", "needs 'client_body_timeout'"),
+        ('"$request_method $uri $server_protocol"', '"$request"', "must not record query strings"),
+        ("$http_user_agent", "$http_referer", "must not record query strings or the Referer"),
+    ],
+    ids=["unbuffered", "no-body-timeout", "query-in-log", "referer-in-log"],
+)
+def test_the_nginx_config_must_buffer_time_out_and_log_no_tokens(tmp_path, shipped, changed, problem):
+    text = (DOCKER / "nginx" / "connector.conf").read_text()
+    assert shipped in text
+    conf = tmp_path / "connector.conf"
+    conf.write_text(text.replace(shipped, changed))
+
+    problems = checker.compose_problems(DOCKER / "compose.yaml", DOCKER / "mysql" / "connector.cnf", conf)
 
     assert any(problem in line for line in problems), problems
 

@@ -5,7 +5,7 @@ Owns: the orchestration of an import, in the same steps for both: read (the Drop
 the stock location, for a link the Shopify product), plan (``import_plan`` / ``link_plan``:
 pure), build the input (``import_input``: pure), one ``productSet`` (``connector.shopify``),
 then save the association only after Shopify accepted the change. One import of a Dropi
-product at a time per shop.
+product at a time per shop, in every process (``import_lock``).
 
 Shopify calls per import, by design:
 - create: one ``productSet`` (title, description, images, options, variants with tracked
@@ -28,14 +28,16 @@ Must not hold a transaction across a vendor call; must not log descriptions or t
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from connector.dropi.client import DropiProduct
 from connector.errors import ApplicationError
+from connector.limits import lock_acquire, lock_release
 from connector.sessions import shopify_admin_client
 from connector.shopify.errors import ShopifyError, ShopifyForbidden, ShopifyNoResult, ShopifyUserErrors
 from connector.shopify.graphql import ShopifyAdminClient
@@ -80,21 +82,20 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
-class _ImportLock:
-    """One import of a Dropi product at a time per shop (a double click must not create two)."""
-
-    def __init__(self, shop: str, dropi_product_id: str) -> None:
-        self.key = f"products:import-lock:{shop}:{dropi_product_id}"
-
-    def __enter__(self) -> _ImportLock:
-        if not cache.add(self.key, 1, IMPORT_LOCK_SECONDS):
-            raise ApplicationError(
-                _("This product is already being imported. Wait a moment."), code="import_in_progress", status=409
-            )
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        cache.delete(self.key)
+@contextmanager
+def import_lock(*, shop: str, dropi_product_id: str) -> Iterator[None]:
+    """One import of a Dropi product at a time per shop, in every process, from reading Dropi to
+    saving the association: a double click must not create two products. Raises
+    ApplicationError (409) while another import of the product runs."""
+    lock = lock_acquire(scope="products-import", key=f"{shop}:{dropi_product_id.strip()}", seconds=IMPORT_LOCK_SECONDS)
+    if lock is None:
+        raise ApplicationError(
+            _("This product is already being imported. Wait a moment."), code="import_in_progress", status=409
+        )
+    try:
+        yield
+    finally:
+        lock_release(lock)
 
 
 # --------------------------------------------------------------------------- productSet
@@ -166,19 +167,23 @@ def product_import_create(*, shop: str, dropi_product_id: str, options: ImportOp
     """
     if options.status not in STATUSES:
         raise ApplicationError(_("Choose draft or active."), field="status", code="invalid")
+    with import_lock(shop=shop, dropi_product_id=dropi_product_id):
+        return _import_create(shop=shop, dropi_product_id=dropi_product_id, options=options, rule=rule)
+
+
+def _import_create(*, shop: str, dropi_product_id: str, options: ImportOptions, rule: PriceRule) -> ImportResult:
     product, _from_detail = dropi_product_get(shop=shop, product_id=dropi_product_id)
     plan = create_plan(product, options=options, rule=rule)
     client = shopify_admin_client(shop=shop)
-    with _ImportLock(shop, product.id):
-        location, location_warnings = stock_location_for_import(shop=shop, client=client)
-        saved, refused_warnings = _product_set_or_without_stock(
-            client,
-            shop=shop,
-            product_id=None,
-            wanted=create_input(plan, location=location),
-            without_stock=create_input(plan, location=None),
-            variant_labels=[variant.label for variant in plan.variants],
-        )
+    location, location_warnings = stock_location_for_import(shop=shop, client=client)
+    saved, refused_warnings = _product_set_or_without_stock(
+        client,
+        shop=shop,
+        product_id=None,
+        wanted=create_input(plan, location=location),
+        without_stock=create_input(plan, location=None),
+        variant_labels=[variant.label for variant in plan.variants],
+    )
     if saved is None:  # a new product's input is never empty; kept for the type's sake
         raise shopify_error_as_product_error(ShopifyNoResult("productSet was not called"))
     association, was_created = product_association_upsert(
@@ -232,6 +237,26 @@ def product_import_link(
     or Shopify refuses (ShopifyRefused). A missing inventory permission or location only
     leaves the stock out (with a warning).
     """
+    with import_lock(shop=shop, dropi_product_id=dropi_product_id):
+        return _import_link(
+            shop=shop,
+            dropi_product_id=dropi_product_id,
+            shopify_product_id=shopify_product_id,
+            variant_mappings=variant_mappings,
+            options=options,
+            rule=rule,
+        )
+
+
+def _import_link(
+    *,
+    shop: str,
+    dropi_product_id: str,
+    shopify_product_id: str,
+    variant_mappings: Any,
+    options: ImportOptions,
+    rule: PriceRule,
+) -> ImportResult:
     shopify_product_id = shopify_product_gid(shopify_product_id)
     product, _from_detail = dropi_product_get(shop=shop, product_id=dropi_product_id)
     client = shopify_admin_client(shop=shop)
@@ -242,15 +267,14 @@ def product_import_link(
     plan = link_plan(
         product, shopify=shopify, requested_mappings=variant_mappings, options=options, rule=rule, location=location
     )
-    with _ImportLock(shop, product.id):
-        saved, refused_warnings = _product_set_or_without_stock(
-            client,
-            shop=shop,
-            product_id=shopify.id,
-            wanted=link_input(plan, with_stock=True),
-            without_stock=link_input(plan, with_stock=False),
-            variant_labels=[variant.title for variant in shopify.variants],
-        )
+    saved, refused_warnings = _product_set_or_without_stock(
+        client,
+        shop=shop,
+        product_id=shopify.id,
+        wanted=link_input(plan, with_stock=True),
+        without_stock=link_input(plan, with_stock=False),
+        variant_labels=[variant.title for variant in shopify.variants],
+    )
     title = saved.title if saved is not None and saved.title else shopify.title
     association, was_created = product_association_upsert(
         shop=shop,

@@ -4,11 +4,11 @@ refuses; the shop's stock location looked up once and cached; without the invent
 or a location the product is created without stock and the merchant is told."""
 
 import pytest
-from django.core.cache import cache
 
 from connector.models import ShopifySession
 from connector.shopify.graphql import load_document
 from products.models import ProductAssociation, VariantMapping
+from products.services.imports import import_lock
 from products.tests.conftest import DROPI_TOKEN, SHOP, grant_scopes, graphql_operations
 from simulators.dropi import dropi_product
 from simulators.shopify_products import add_location, find_product, locations, primary_location
@@ -329,9 +329,8 @@ def test_an_expired_dropi_token_at_import_points_to_the_configuration(api, shop,
 
 def test_a_second_click_while_importing_is_refused(api, shop, dropi_simulator, shopify_simulator):
     dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Reloj", product_id=7014))
-    cache.add(f"products:import-lock:{SHOP}:7014", 1, 60)
-
-    response = create(api, 7014)
+    with import_lock(shop=SHOP, dropi_product_id="7014"):  # the first click's import
+        response = create(api, 7014)
 
     assert response.status_code == 409
     assert response.json()["code"] == "import_in_progress"

@@ -1,7 +1,8 @@
 """Ecomdrop's callback: a flow reports its result and the Shopify order gets tags.
 
 Owns: identifying the shop by its callback secret (keyed-hash look-up, constant-time check),
-reading the old body contract (orderName/order_name, orderId/order_id, tag, tags, status),
+limiting the wrong secrets each client address may send (so that guessing costs no
+database look-up), reading the old body contract (orderName/order_name, orderId/order_id, tag, tags, status),
 resolving the order, adding tags with ``tagsAdd`` (existing tags kept, repeat-safe) and
 recording the result on the order's delivery. The body's ``shop`` is never trusted.
 
@@ -19,13 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from connector.errors import ApplicationError
+from connector.limits import RateWindow, rate_limit_hit, rate_limit_peek
 from connector.sessions import shopify_admin_client
 from connector.shopify import ids
 from connector.shopify.errors import ShopifyError
@@ -103,17 +104,23 @@ def callback_configuration_for_secret(*, secret: str) -> ShopConfiguration | Non
 
 
 def callback_rate_limited(*, shop: str) -> bool:
-    """Count this call in the shop's one-minute window; True once the window is full."""
+    """Count this call in the shop's one-minute window (every process counts in the same one);
+    True once the window is full."""
     limit = settings.ECOMDROP_CALLBACK_RATE_PER_MINUTE
-    window = int(timezone.now().timestamp() // 60)
-    key = f"ecomdrop-callback:{shop}:{window}"
-    cache.add(key, 0, 120)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, 120)
-        count = 1
-    return count > limit
+    return rate_limit_hit(scope="ecomdrop-callback", key=shop, limit=limit, window_seconds=60).exceeded
+
+
+def callback_bad_tokens_window(*, address: str) -> RateWindow:
+    """How many wrong secrets ``address`` sent this minute (``used_up``: refuse it without
+    looking anything up until the minute ends)."""
+    limit = settings.ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE
+    return rate_limit_peek(scope="ecomdrop-callback-bad-token", key=address, limit=limit, window_seconds=60)
+
+
+def callback_bad_token_count(*, address: str) -> None:
+    """Count a missing or wrong secret sent from ``address``."""
+    limit = settings.ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE
+    rate_limit_hit(scope="ecomdrop-callback-bad-token", key=address, limit=limit, window_seconds=60)
 
 
 def callback_tags(body: dict[str, Any]) -> list[str]:

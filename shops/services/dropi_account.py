@@ -3,7 +3,7 @@ and the pause after Dropi's "Too Many Attempts".
 
 Owns: reading the shop's Dropi settings for the apps that call Dropi (the Productos
 catalogue and imports), turning Dropi's errors into messages a merchant can act on, and the
-per-shop pause (no call goes to Dropi while it lasts; Dropi blocks for hours). Must not hold
+per-shop pause (no call goes to Dropi from any process while it lasts; Dropi blocks for hours). Must not hold
 a transaction across a vendor call and never puts the token (or anything that reveals it) in
 a cache key or a log line.
 """
@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -30,6 +28,7 @@ from connector.dropi.errors import (
     DropiRateLimited,
 )
 from connector.errors import ApplicationError
+from connector.limits import pause_remaining, pause_start
 from shops.countries import COUNTRIES_BY_CODE
 from shops.models import ShopConfiguration
 
@@ -79,10 +78,6 @@ def dropi_access_get(*, shop: str) -> DropiAccess:
 
 
 # --------------------------------------------------------------------------- rate-limit pause
-def _blocked_key(shop: str) -> str:
-    return f"dropi:blocked:{shop}"
-
-
 def _rate_limited_error(seconds_left: float) -> ApplicationError:
     minutes = max(1, math.ceil(seconds_left / 60))
     return ApplicationError(
@@ -101,8 +96,7 @@ def _rate_limited_error(seconds_left: float) -> ApplicationError:
 
 def dropi_pause_remaining(*, shop: str) -> float:
     """Seconds left of the shop's pause after "Too Many Attempts" (0 when calls may go out)."""
-    until = cache.get(_blocked_key(shop))
-    return max(0.0, float(until) - time.time()) if until else 0.0
+    return pause_remaining(scope="dropi", key=shop)
 
 
 def dropi_pause_enforce(*, shop: str) -> None:
@@ -116,7 +110,7 @@ def dropi_error_as_application_error(*, shop: str, error: DropiError) -> Applica
     """A Dropi failure in words a merchant can act on; "Too Many Attempts" starts the shop's pause."""
     if isinstance(error, DropiRateLimited):
         seconds = max(error.retry_after, float(settings.DROPI_RATE_LIMIT_BACKOFF_SECONDS))
-        cache.set(_blocked_key(shop), time.time() + seconds, timeout=math.ceil(seconds))
+        pause_start(scope="dropi", key=shop, seconds=seconds)
         logger.warning("Dropi rate limited the shop; pausing calls for %ss", int(seconds), extra={"shop": shop})
         return _rate_limited_error(seconds)
     if isinstance(error, DropiAuthError):

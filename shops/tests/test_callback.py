@@ -304,3 +304,32 @@ def test_a_deeply_nested_body_is_refused_not_a_server_error(client, shop):
 
     assert response.status_code == 400
     assert response.json()["success"] is False
+
+
+def test_wrong_tokens_from_one_address_are_refused_without_a_look_up_once_over_the_limit(
+    client, shop, settings, django_assert_num_queries
+):
+    settings.ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE = 3
+
+    wrong = [post(client, {"orderName": "#1"}, f"wrong-secret-{index}").status_code for index in range(3)]
+    with django_assert_num_queries(0):
+        refused = post(client, {"orderName": "#1"}, "wrong-secret-4")
+        right_but_refused = post(client, {"orderName": "#1"}, secret_of(shop))
+    elsewhere = post(client, {"orderName": "#1"}, "wrong-secret-5", REMOTE_ADDR="198.51.100.7")
+
+    assert wrong == [401, 401, 401]
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert right_but_refused.status_code == 429  # from that address nothing is looked up this minute
+    assert elsewhere.status_code == 401
+
+
+def test_behind_a_trusted_proxy_wrong_tokens_count_by_the_forwarded_address(client, shop, settings):
+    settings.ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE = 1
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+
+    first = post(client, {"orderName": "#1"}, "wrong", HTTP_X_FORWARDED_FOR="203.0.113.1")
+    again = post(client, {"orderName": "#1"}, "wrong", HTTP_X_FORWARDED_FOR="203.0.113.1")
+    other_client = post(client, {"orderName": "#1"}, "wrong", HTTP_X_FORWARDED_FOR="203.0.113.2")
+
+    assert [first.status_code, again.status_code, other_client.status_code] == [401, 429, 401]

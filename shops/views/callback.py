@@ -1,5 +1,6 @@
 """Ecomdrop's callback: flows report a result and the order gets its tags. Not an embedded
-page: the caller is Ecomdrop, identified by the shop's callback secret (``X-Connector-Token``)."""
+page: the caller is Ecomdrop, identified by the shop's callback secret (``X-Connector-Token``).
+An address that sent too many wrong secrets this minute gets 429 before any look-up."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from connector.client_address import client_address_key
 from connector.embedded import read_json
 from connector.errors import ApplicationError
+from connector.limits import RateWindow
 from connector.validators import parse_ascii_int
 from shops.services import callback as callback_services
 
@@ -22,6 +25,12 @@ CALLBACK_BODY_LIMIT = 64 * 1024
 
 def _callback_error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"success": False, "error": message}, status=status)
+
+
+def _too_many(message: str, window: RateWindow) -> JsonResponse:
+    response = _callback_error(message, 429)
+    response["Retry-After"] = str(window.retry_after)
+    return response
 
 
 @csrf_exempt
@@ -35,10 +44,15 @@ def ecomdrop_callback(request: HttpRequest) -> JsonResponse:
     length = parse_ascii_int(request.headers.get("Content-Length"), maximum=2**63)
     if length is not None and length > CALLBACK_BODY_LIMIT:
         return _callback_error("Request body too large", 413)
+    address = client_address_key(request)
+    bad_tokens = callback_services.callback_bad_tokens_window(address=address)
+    if bad_tokens.used_up:
+        return _too_many("Too many wrong X-Connector-Token values from this address; slow down", bad_tokens)
     configuration = callback_services.callback_configuration_for_secret(
         secret=request.headers.get("X-Connector-Token", "").strip()
     )
     if configuration is None:
+        callback_services.callback_bad_token_count(address=address)
         logger.warning("Ecomdrop callback with a missing or wrong secret")
         return _callback_error("Missing or invalid X-Connector-Token", 401)
     if callback_services.callback_rate_limited(shop=configuration.shop):

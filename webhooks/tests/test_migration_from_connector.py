@@ -2,9 +2,10 @@
 database that has data: rows, staff permissions, admin history and queued tasks survive it,
 and migrating back undoes it.
 
-MySQL/MariaDB. The later migrations of the inbox rename columns (webhooks 0002), which MySQL
-commits at once, so the tests run outside a transaction and end with every migration applied
-again; SQLite's schema editor refuses to run inside one."""
+MySQL/MariaDB. The later migrations rename columns (webhooks 0002) and change the connector's
+schema (connector 0007, 0008), which MySQL commits at once, so the tests run outside a
+transaction and end with every migration applied again; SQLite's schema editor refuses to run
+inside one."""
 
 import datetime
 

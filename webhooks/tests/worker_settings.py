@@ -4,6 +4,8 @@ the test settings with the database queue and a test-only handler (slow_webhook_
 import os
 
 os.environ.setdefault("TASKS_BACKEND", "database")
+# A worker next to the test run is a second process: the cache they share is the database's.
+os.environ["CACHE_URL"] = "dbcache://connector_cache"
 
 from connector.settings_test import *  # noqa: F403
 
