@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import math
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import django_stubs_ext
@@ -17,6 +16,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from connector import wiring
 from connector.cacheconfig import cache_config_from_url, per_process_cache_refusal
 from connector.client_address import first_invalid_network
 from connector.crypto import parse_keys
@@ -175,62 +175,11 @@ if WEBHOOK_RETRY_MAX_SECONDS < WEBHOOK_RETRY_BASE_SECONDS or WEBHOOK_RECOVERY_IN
         "WEBHOOK_RETRY_MAX_SECONDS must be at least WEBHOOK_RETRY_BASE_SECONDS and "
         "WEBHOOK_RECOVERY_INTERVAL_SECONDS positive."
     )
-# The function that processes each Shopify topic (webhooks/registry.py); the events of a topic
-# without one are stored and marked ignored. Keep in step with shopify.app.toml's subscriptions.
-WEBHOOK_HANDLERS = {
-    "app/uninstalled": "shops.webhook_handlers.handle_app_uninstalled",
-    "app/scopes_update": "webhooks.webhook_handlers.handle_app_scopes_update",
-    "orders/create": "shops.webhook_handlers.handle_orders_create",
-    "checkouts/create": "shops.webhook_handlers.handle_checkouts_create",
-    "checkouts/update": "shops.webhook_handlers.handle_checkouts_update",
-    # The privacy (compliance) topics.
-    "customers/data_request": "webhooks.webhook_handlers.handle_customers_data_request",
-    "customers/redact": "webhooks.webhook_handlers.handle_customers_redact",
-    "shop/redact": "shops.webhook_handlers.handle_shop_redact",
-}
-# Checks that run before a topic's handler, outside its transaction, and may ask Shopify:
-# fn(*, shop, payload, event) -> bool, False to ignore the event (webhooks/registry.py). The
-# signature covers only the body, so a captured body can be replayed with fresh headers.
-WEBHOOK_CONFIRMATIONS = {
-    "app/uninstalled": "shops.webhook_handlers.confirm_app_uninstalled",
-    "shop/redact": "shops.webhook_handlers.confirm_shop_redact",
-}
-
-# --------------------------------------------------------------------------- personal data
-# Who holds personal data and how it goes (webhooks/privacy.py runs these for shop/redact and
-# the customers/* privacy topics; a test checks every model with a shop column is erased).
-PERSONAL_DATA: dict[str, dict[str, Any]] = {
-    # fn(*, shop) -> int deletes every row of the shop in the models listed.
-    "shop_erasers": {
-        "connector.personal_data.erase_shop_sessions": ["connector.ShopifySession", "connector.OAuthState"],
-        "webhooks.personal_data.erase_shop_events": ["webhooks.WebhookEvent", "webhooks.CustomerDataExport"],
-        "shops.personal_data.erase_shop_configuration": ["shops.ShopConfiguration", "shops.FlowDelivery"],
-        "products.personal_data.erase_product_associations": ["products.ProductAssociation", "products.VariantMapping"],
-        "assistant.personal_data.erase_ai_configuration": ["assistant.AIConfiguration"],
-        "themes.personal_data.erase_theme_installs": ["themes.ThemeInstall"],
-    },
-    # fn(*, shop, customer) -> list: one section of a customer's data export.
-    "customer_exporters": {
-        "flow_deliveries": "shops.personal_data.export_flow_deliveries",
-        "webhook_events": "webhooks.personal_data.export_webhook_events",
-    },
-    # fn(*, shop, customer) -> int deletes or anonymises the customer's rows.
-    "customer_erasers": {
-        "data_exports": "webhooks.personal_data.delete_data_exports",
-        "flow_deliveries": "shops.personal_data.anonymise_flow_deliveries",
-        "webhook_events": "webhooks.personal_data.anonymise_webhook_events",
-    },
-}
-
-# --------------------------------------------------------------------------- task worker
-# What every `manage.py worker` runs at start and every WEBHOOK_RECOVERY_INTERVAL_SECONDS
-# (connector/maintenance.py): functions without arguments that queue lost work again.
-WORKER_MAINTENANCE = [
-    "webhooks.services.webhook_events_recover",
-    "shops.maintenance.recover_flow_deliveries",
-    "assistant.maintenance.recover_profile_syncs",
-    "themes.services.theme_install_recover_stale",
-]
+# The maps of topics, privacy duties and worker recoveries to app functions: connector/wiring.py.
+WEBHOOK_HANDLERS = wiring.WEBHOOK_HANDLERS
+WEBHOOK_CONFIRMATIONS = wiring.WEBHOOK_CONFIRMATIONS
+PERSONAL_DATA = wiring.PERSONAL_DATA
+WORKER_MAINTENANCE = wiring.WORKER_MAINTENANCE
 
 # --------------------------------------------------------------------------- auth
 AUTH_PASSWORD_VALIDATORS = [

@@ -44,7 +44,7 @@ def test_each_topic_maps_to_the_handler_of_its_app():
 
 def test_two_handlers_for_one_topic_are_refused():
     # A dict literal keeps the last of two equal keys without a word: the map must not have any.
-    settings_tree = ast.parse((ROOT / "connector" / "settings.py").read_text())
+    settings_tree = ast.parse((ROOT / "connector" / "wiring.py").read_text())
     (handlers,) = [
         node.value
         for node in ast.walk(settings_tree)
