@@ -4,6 +4,7 @@ flows, see Estado."""
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import expect
 
 from shops.models import ShopConfiguration
 from simulators.ecomdrop import DEFAULT_CUSTOM_FIELDS
@@ -71,3 +72,37 @@ def test_connect_ecomdrop_pick_flows_and_see_the_status(
     panel.get_by_text("Clave API de Ecomdrop configurada").wait_for()
     panel.locator("[data-flow-name='9001']", has_text="Confirmación de pedido").wait_for()
     page.screenshot(path=screenshots / "configuration-status.png", full_page=True)
+
+
+def gap_above(page, button_name: str, form: str) -> float:
+    """Pixels between the bottom of the form's last visible field and the top of its button."""
+    return page.evaluate(
+        """([form, name]) => {
+            const root = document.querySelector(`[data-form="${form}"]`);
+            const button = [...root.querySelectorAll("button")].find((item) => item.textContent.trim() === name);
+            const fields = [...root.querySelectorAll(".field")].filter((item) => item.offsetParent !== null);
+            return button.getBoundingClientRect().top - fields[fields.length - 1].getBoundingClientRect().bottom;
+        }""",
+        [form, button_name],
+    )
+
+
+def test_the_connect_message_survives_the_reload_and_save_buttons_sit_under_their_fields(
+    live_server, shopify_simulator, ecomdrop_simulator, session_token, browser_page
+):
+    ecomdrop_simulator.add_account(KEY, name="Tienda Demo Ecomdrop")
+    page = browser_page
+    query = urlencode({"shop": SHOP, "host": "YWRtaW4", "embedded": "1", "id_token": session_token(SHOP)})
+    page.goto(f"{live_server.url}/app/configuration?tab=ecomdrop&{query}")
+
+    page.get_by_label("Clave API de Ecomdrop").fill(KEY)
+    page.get_by_role("button", name="Conectar Ecomdrop IA y Refrescar Flujos").click()
+    page.wait_for_url("**tab=ecomdrop**")
+    page.locator("[data-connected-view]").wait_for()
+    page.locator(".toast", has_text="Conectado a Ecomdrop IA").wait_for()
+
+    # No empty error line pushes "Guardar flujos" / "Guardar" away from the fields above them.
+    expect(page.locator("[data-flows-loading]")).to_be_hidden()
+    assert gap_above(page, "Guardar flujos", "flows") <= 24
+    page.get_by_role("tab", name="Dropi").click()
+    assert gap_above(page, "Guardar", "dropi") <= 24

@@ -6,7 +6,8 @@
  * - `Connector.fetch()` sends `Authorization: Bearer` and retries once on a 401 that carries
  *   `X-Shopify-Retry-Invalid-Session-Request`.
  * - Links marked `data-app-link` (and the language switch) navigate with a fresh token.
- * - `Connector.toast()` uses App Bridge toasts, else an in-page toast.
+ * - `Connector.toast()` uses App Bridge toasts, else an in-page toast. A toast handed to
+ *   `Connector.navigate(href, { toast })` is shown by the next page (the reload would lose it).
  */
 (function () {
   "use strict";
@@ -52,10 +53,26 @@
     return url;
   }
 
+  var PENDING_TOAST = "connector:toast";
+
+  // sessionStorage (per tab, partitioned in third-party frames) may be refused: the toast is
+  // then only lost, as before.
+  function rememberToast(message) {
+    try { window.sessionStorage.setItem(PENDING_TOAST, message); } catch (error) { /* storage refused */ }
+  }
+  function takeToast() {
+    try {
+      var message = window.sessionStorage.getItem(PENDING_TOAST);
+      window.sessionStorage.removeItem(PENDING_TOAST);
+      return message;
+    } catch (error) { return null; }
+  }
+
   function navigate(href, extra) {
     return idToken().then(function (token) {
       var url = appUrl(href, extra);
       url.searchParams.set("id_token", token);
+      if (extra && extra.toast) { rememberToast(extra.toast); }
       window.location.assign(url.toString());
     });
   }
@@ -88,6 +105,8 @@
   });
 
   if (appBridge()) { document.documentElement.classList.add("has-app-bridge"); }
+  var pending = takeToast();
+  if (pending) { toast(pending); }
 
   window.Connector = { context: context, idToken: idToken, fetch: authorisedFetch, navigate: navigate, toast: toast };
 })();

@@ -81,13 +81,14 @@
     if (on) { button.dataset.label = button.textContent; button.textContent = T.saving; button.disabled = true; }
     else { button.textContent = button.dataset.label || button.textContent; button.disabled = false; }
   }
-  function submit(form, url, body, onSuccess) {
+  function submit(form, url, body, onSuccess, options) {
     clearErrors(form);
     busy(form, true);
     return post(url, body).then(function (result) {
       busy(form, false);
       if (!result.ok) { showError(form, result.data); return; }
-      if (result.data.message) { C.toast(result.data.message); }
+      // A quiet submit reloads the page, which shows the message instead.
+      if (result.data.message && !(options && options.quiet)) { C.toast(result.data.message); }
       if (onSuccess) { onSuccess(result.data); }
     }, function () { busy(form, false); C.toast(T.network, { isError: true }); });
   }
@@ -110,18 +111,18 @@
       navigator.clipboard.writeText(text).then(done, done);
     } else { done(); }
   }
-  function reloadOn(tab) {
-    C.navigate(window.location.pathname + "?tab=" + tab);
+  function reloadOn(tab, message) {
+    C.navigate(window.location.pathname + "?tab=" + tab, { toast: message });
   }
 
   // ---------------------------------------------------------------- Ecomdrop connection
   var connectForm = document.querySelector('[data-form="connect"]');
   connectForm.addEventListener("submit", function (event) {
     event.preventDefault();
-    submit(connectForm, "/app/api/ecomdrop/connect", { api_key: connectForm.api_key.value }, function () {
+    submit(connectForm, "/app/api/ecomdrop/connect", { api_key: connectForm.api_key.value }, function (data) {
       connectForm.api_key.value = "";
-      reloadOn("ecomdrop");
-    });
+      reloadOn("ecomdrop", data.message);
+    }, { quiet: true });
   });
   document.addEventListener("click", function (event) {
     var action = event.target.closest("[data-action]");
@@ -139,7 +140,7 @@
       loadContactFields(true);
     } else if (name === "disconnect") {
       confirmDialog(T.disconnectTitle, T.disconnectText, T.disconnect).then(function (yes) {
-        if (yes) { post("/app/api/ecomdrop/disconnect").then(function () { reloadOn("ecomdrop"); }); }
+        if (yes) { post("/app/api/ecomdrop/disconnect").then(function (result) { reloadOn("ecomdrop", result.data.message); }); }
       });
     } else if (name === "reveal-secret") {
       post("/app/api/callback-secret/reveal").then(function (result) {
