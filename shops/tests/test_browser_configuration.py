@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from shops.models import ShopConfiguration
+from shops.tests.factories import ShopConfigurationFactory
 from simulators.ecomdrop import DEFAULT_CUSTOM_FIELDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -106,3 +107,44 @@ def test_the_connect_message_survives_the_reload_and_save_buttons_sit_under_thei
     assert gap_above(page, "Guardar flujos", "flows") <= 24
     page.get_by_role("tab", name="Dropi").click()
     assert gap_above(page, "Guardar", "dropi") <= 24
+
+
+def test_estado_follows_what_was_saved_on_the_same_page(
+    live_server, shopify_simulator, ecomdrop_simulator, dropi_simulator, session_token, browser_page
+):
+    ecomdrop_simulator.add_account(KEY, name="Tienda Demo Ecomdrop")
+    dropi_simulator.add_account("dropi-token-0123456789", country="CO")
+    ShopConfigurationFactory(
+        shop=SHOP, ecomdrop_api_key=KEY, ecomdrop_account_name="Tienda Demo Ecomdrop", dropi_store_name=None
+    )
+    page = browser_page
+    query = urlencode({"shop": SHOP, "host": "YWRtaW4", "embedded": "1", "id_token": session_token(SHOP)})
+    page.goto(f"{live_server.url}/app/configuration?tab=ecomdrop&{query}")
+    steps = page.locator("#panel-status [data-next-step]")
+
+    page.locator("#nuevo_pedido_flow_id option", has_text="Confirmación de pedido").wait_for(state="attached")
+    page.select_option("#nuevo_pedido_flow_id", label="Confirmación de pedido")
+    page.get_by_role("button", name="Guardar flujos").click()
+    page.locator(".toast", has_text="flujos").wait_for()
+
+    page.get_by_role("tab", name="Dropi").click()
+    page.get_by_label("Nombre de la tienda").fill("Tienda Demo")
+    page.select_option("#country", value="CO")
+    page.get_by_label("Token de Dropi").fill("dropi-token-0123456789")
+    page.get_by_role("button", name="Guardar", exact=True).click()
+    page.locator(".toast", has_text="Dropi").wait_for()
+
+    page.get_by_role("tab", name="Estado").click()
+    status = page.locator("#panel-status")
+    expect(status.get_by_text("Dropi configurado: Tienda Demo (CO)")).to_be_visible()
+    expect(status.get_by_text("Dropi no configurado")).to_be_hidden()
+    expect(steps.nth(1)).to_contain_text("✓")
+    expect(steps.nth(2)).to_contain_text("✓")
+    expect(steps.nth(3)).not_to_contain_text("✓")
+
+    page.get_by_role("tab", name="Asistente IA").click()
+    page.get_by_label("Nombre del agente IA").fill("Andrés")
+    page.get_by_role("button", name="Actualizar Información").click()
+    page.locator(".toast", has_text="Asistente IA guardada").wait_for()
+    page.get_by_role("tab", name="Estado").click()
+    expect(steps.nth(3)).to_contain_text("✓")

@@ -460,6 +460,7 @@
         load(result.data);
         document.querySelector("[data-replaced-notice]").hidden = !result.data.replaced_newer;
         C.toast(T.saved);
+        document.dispatchEvent(new CustomEvent("assistant:saved", { detail: { revision: result.data.revision } }));
         return;
       }
       if (result.data.errors) {

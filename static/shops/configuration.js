@@ -1,4 +1,8 @@
-/* Configuración page: tabs, Ecomdrop connection, flows and contact fields, callback secret, Dropi settings. */
+/*
+ * Configuración page: tabs, Ecomdrop connection, flows and contact fields, callback secret,
+ * Dropi settings, and Estado, which follows every save made on the page (the server renders it
+ * once; `state` is what the last save answered).
+ */
 (function () {
   "use strict";
   var C = window.Connector;
@@ -246,6 +250,28 @@
     }, function () { loading.hidden = true; problem.textContent = T.network; });
   }
 
+  // ---------------------------------------------------------------- Estado
+  var assistantSaved = document.querySelector('[data-next-step="assistant"] [data-step-done]').textContent.trim() !== "";
+  function tick(step, done) {
+    document.querySelector('[data-next-step="' + step + '"] [data-step-done]').textContent = done ? "✓ " : "";
+  }
+  function renderStatus() {
+    var ecomdrop = state.ecomdrop;
+    var dropi = state.dropi;
+    [["ecomdrop", ecomdrop.connected], ["dropi", dropi.configured]].forEach(function (item) {
+      document.querySelector('[data-status-done="' + item[0] + '"]').hidden = !item[1];
+      document.querySelector('[data-status-todo="' + item[0] + '"]').hidden = Boolean(item[1]);
+    });
+    document.querySelector("[data-status-account]").textContent = ecomdrop.account_name;
+    document.querySelector("[data-status-dropi]").textContent = dropi.store_name + " (" + dropi.country + ")";
+    tick("ecomdrop", ecomdrop.connected);
+    tick("flows", Boolean(ecomdrop.nuevo_pedido_flow_id || ecomdrop.carrito_abandonado_flow_id));
+    tick("dropi", dropi.configured);
+    tick("assistant", assistantSaved);
+  }
+  // The Asistente IA tab (assistant.js) announces its saves.
+  document.addEventListener("assistant:saved", function () { assistantSaved = true; renderStatus(); });
+
   var flowsForm = document.querySelector('[data-form="flows"]');
   flowsForm.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -253,7 +279,7 @@
       nuevo_pedido_flow_id: flowsForm.nuevo_pedido_flow_id.value,
       carrito_abandonado_flow_id: flowsForm.carrito_abandonado_flow_id.value,
       abandoned_cart_delay_minutes: flowsForm.abandoned_cart_delay_minutes.value
-    }, function (data) { state = data.state; renderActiveFlows(); });
+    }, function (data) { state = data.state; renderActiveFlows(); renderStatus(); });
   });
 
   // ---------------------------------------------------------------- Dropi
@@ -267,6 +293,7 @@
       token: token.hidden ? "" : token.value
     }, function (data) {
       state = data.state;
+      renderStatus();
       token.value = "";
       token.hidden = true;
       var stored = document.querySelector("[data-token-stored]");
