@@ -259,18 +259,25 @@ def embedded_view(
     return csrf_exempt(wrapper)
 
 
-def embedded_context(request: EmbeddedHttpRequest) -> dict[str, Any]:
-    """Template context every embedded page needs (shell, navigation, client-side bootstrap)."""
+def embedded_context(request: EmbeddedHttpRequest, *, time_zone: str = "") -> dict[str, Any]:
+    """Template context every embedded page needs (shell, navigation, client-side bootstrap).
+
+    ``time_zone`` is the shop's IANA zone (the server's TIME_ZONE when empty): the page renders
+    its dates in it and gives it to its scripts (``Connector.context.timeZone``).
+    """
     embedded = request.embedded
+    zone = time_zone or settings.TIME_ZONE
     return {
         "shop": embedded.shop,
         "host": embedded.host,
         "shopify_api_key": settings.SHOPIFY_API_KEY,
         "LANGUAGE_CODE": embedded.language,
+        "time_zone": zone,
         "app_context": {
             "shop": embedded.shop,
             "host": embedded.host,
             "language": embedded.language,
+            "timeZone": zone,
             "idToken": embedded.session_token.raw,
             "apiKey": settings.SHOPIFY_API_KEY,
         },

@@ -1,6 +1,7 @@
 """Embedded pages of the products app — Productos (Dropi catalogue, import dialog,
 Sincronizados) — and their JSON endpoints. Views parse, call a service and answer; the page
-itself never calls Dropi or Shopify (its data comes through the endpoints)."""
+itself never calls Dropi or Shopify (its data comes through the endpoints; only the shop's time
+zone is read once, when it is not known yet)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from products.models import ProductAssociation
 from products.pricing import price_rule_from_input
 from products.services import ImportOptions
 from shops.selectors import shop_configuration_get
-from shops.services import dropi_is_configured
+from shops.services import dropi_is_configured, shop_time_zone_get
 
 IMPORT_BODY_LIMIT = 256 * 1024
 # Larger page numbers are answered with the first page (no catalogue has a million pages).
@@ -106,7 +107,7 @@ def index(request: EmbeddedHttpRequest) -> HttpResponse:
         request,
         "products/index.html",
         {
-            **embedded_context(request),
+            **embedded_context(request, time_zone=shop_time_zone_get(shop=request.shop)),
             "active": "products",
             "tab": tab,
             "dropi_configured": dropi_is_configured(configuration),

@@ -29,6 +29,7 @@ from connector.embedded import EmbeddedHttpRequest, embedded_context, embedded_v
 from connector.errors import ApplicationError
 from connector.selectors import shopify_session_has_scope
 from connector.shopify.themes import ShopifyTheme
+from shops.services import shop_time_zone_get
 from themes import downloads, selectors, services, sources
 from themes.models import ThemeArchive, ThemeInstall
 
@@ -214,11 +215,12 @@ def page_text() -> dict[str, str]:
 def page(request: EmbeddedHttpRequest) -> HttpResponse:
     """Tema: the theme, its install button and progress, and the shop's themes.
 
-    Renders from the database and settings only; the theme list is fetched by the page after it
-    rendered (Shopify is never called while rendering).
+    Renders from the database and settings only (but for the shop's time zone, read from
+    Shopify once when it is not known yet); the theme list is fetched by the page after it
+    rendered.
     """
     context = {
-        **embedded_context(request),
+        **embedded_context(request, time_zone=shop_time_zone_get(shop=request.shop)),
         "active": "theme",
         "theme_name": settings.THEME_NAME,
         "source_configured": sources.theme_source_get() is not None,

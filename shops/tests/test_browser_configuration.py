@@ -1,12 +1,13 @@
 """Configuración in a real browser: connect Ecomdrop, see the contact fields it lacks, choose
 flows, see Estado."""
 
+import datetime
 from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
 
-from shops.models import ShopConfiguration
+from shops.models import FlowDelivery, ShopConfiguration
 from shops.tests.factories import ShopConfigurationFactory
 from simulators.ecomdrop import DEFAULT_CUSTOM_FIELDS
 
@@ -148,3 +149,22 @@ def test_estado_follows_what_was_saved_on_the_same_page(
     page.locator(".toast", has_text="Asistente IA guardada").wait_for()
     page.get_by_role("tab", name="Estado").click()
     expect(steps.nth(3)).to_contain_text("✓")
+
+
+def test_estado_shows_delivery_times_in_the_shops_time_zone(
+    live_server, shopify_simulator, session_token, browser_page
+):
+    ShopConfigurationFactory(shop=SHOP, ecomdrop_api_key=KEY, iana_timezone="America/Bogota")
+    delivery = FlowDelivery.objects.create(
+        shop=SHOP, kind=FlowDelivery.Kind.ORDER_CREATED, shopify_object_id="5001", order_name="#1001"
+    )
+    FlowDelivery.objects.filter(pk=delivery.pk).update(
+        created_at=datetime.datetime(2025, 12, 6, 21, 12, tzinfo=datetime.UTC)
+    )
+    page = browser_page
+    query = urlencode({"shop": SHOP, "host": "YWRtaW4", "embedded": "1", "id_token": session_token(SHOP)})
+
+    page.goto(f"{live_server.url}/app/configuration?tab=status&{query}")
+
+    row = page.locator("#panel-status tr", has_text="#1001")
+    expect(row).to_contain_text("6 dic 2025, 16:12")

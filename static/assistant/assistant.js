@@ -497,7 +497,7 @@
     if (minutes < 1) { return T.syncedNow; }
     if (minutes < 60) { return format(T.syncedMin, { n: minutes }); }
     if (minutes < 24 * 60) { return format(T.syncedHours, { n: Math.floor(minutes / 60) }); }
-    return format(T.syncedOn, { date: new Date(iso).toLocaleString(C.context.language === "en" ? "en" : "es") });
+    return format(T.syncedOn, { date: C.formatDateTime(iso) });
   }
   function whenText(iso) {
     var minutes = Math.ceil((Date.parse(iso) - Date.now() - clockSkew) / 60000);

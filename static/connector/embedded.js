@@ -6,6 +6,9 @@
  * - `Connector.fetch()` sends `Authorization: Bearer` and retries once on a 401 that carries
  *   `X-Shopify-Retry-Invalid-Session-Request`.
  * - Links marked `data-app-link` (and the language switch) navigate with a fresh token.
+ * - Dates are shown in the shop's time zone (`context.timeZone`, from Shopify), formatted for
+ *   the page's language: `Connector.formatDateTime(iso)`, `Connector.formatDate(iso)`; every
+ *   `<time datetime>` the server rendered is written again the same way.
  * - `Connector.toast()` uses App Bridge toasts, else an in-page toast. A toast handed to
  *   `Connector.navigate(href, { toast })` is shown by the next page (the reload would lose it).
  */
@@ -93,6 +96,33 @@
     window.setTimeout(function () { element.remove(); }, 5000);
   }
 
+  var LOCALES = { es: "es", en: "en-US" };
+  function dateFormat(options) {
+    var locale = LOCALES[context.language] || "es";
+    try {
+      return new Intl.DateTimeFormat(locale, Object.assign({ timeZone: context.timeZone || "UTC" }, options));
+    } catch (error) {  // a zone this browser does not know: its own zone, still per language
+      return new Intl.DateTimeFormat(locale, options);
+    }
+  }
+  function formatter(options) {
+    var cached = null;
+    return function (iso) {
+      if (!iso) { return ""; }
+      var date = new Date(iso);
+      if (isNaN(date.getTime())) { return String(iso); }
+      cached = cached || dateFormat(options);
+      return cached.format(date);
+    };
+  }
+  var formatDateTime = formatter({ dateStyle: "medium", timeStyle: "short" });
+  var formatDate = formatter({ dateStyle: "long" });
+  function formatTimes(root) {
+    (root || document).querySelectorAll("time[datetime]").forEach(function (element) {
+      element.textContent = formatDateTime(element.getAttribute("datetime"));
+    });
+  }
+
   document.addEventListener("click", function (event) {
     var link = event.target.closest("a[data-app-link], a[data-locale]");
     if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey) { return; }
@@ -105,8 +135,12 @@
   });
 
   if (appBridge()) { document.documentElement.classList.add("has-app-bridge"); }
+  formatTimes(document);
   var pending = takeToast();
   if (pending) { toast(pending); }
 
-  window.Connector = { context: context, idToken: idToken, fetch: authorisedFetch, navigate: navigate, toast: toast };
+  window.Connector = {
+    context: context, idToken: idToken, fetch: authorisedFetch, navigate: navigate, toast: toast,
+    formatDateTime: formatDateTime, formatDate: formatDate, formatTimes: formatTimes
+  };
 })();

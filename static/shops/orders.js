@@ -40,7 +40,7 @@
       link.target = "_top";
       link.textContent = order.name;
       row.appendChild(cell(link));
-      row.appendChild(cell(new Date(order.created_at).toLocaleString(C.context.language === "en" ? "en-US" : "es-CO")));
+      row.appendChild(cell(C.formatDateTime(order.created_at)));
       row.appendChild(cell(money(order.total, order.currency)));
       row.appendChild(cell([order.financial_status, order.fulfillment_status].filter(Boolean).join(" / ")));
       var delivery = order.delivery;
