@@ -47,3 +47,26 @@ def test_order_dates_are_in_the_shops_time_zone(live_server, shopify_simulator, 
 
     open_orders(browser_page, live_server, session_token, locale="en")
     expect(browser_page.locator("[data-orders-body] tr", has_text="#1001")).to_contain_text("Dec 6, 2025, 4:12")
+
+
+def test_a_test_event_shows_on_pedidos_marked_as_a_test_and_follows_its_state(
+    live_server, shopify_simulator, ecomdrop_simulator, shop, session_token, browser_page, run_worker, screenshots
+):
+    ecomdrop_simulator.add_account(KEY, name="Tienda Demo Ecomdrop")
+    add_order(shopify_simulator, SHOP, name="#1001")
+    page = browser_page
+    open_orders(page, live_server, session_token)
+    expect(page.locator("[data-orders-body] tr", has_text="#1001")).to_be_visible()
+
+    page.get_by_role("button", name="Enviar evento de prueba").click()
+    page.get_by_label("Tu número de WhatsApp").fill("+57 300 123 4567")
+    page.get_by_role("button", name="Enviar", exact=True).click()
+
+    test_row = page.locator("[data-test-events] tr", has_text="#TEST-1001")
+    expect(test_row).to_contain_text("Prueba")
+    expect(test_row).to_contain_text("Pendiente")
+
+    assert run_worker() == 1  # the worker sends it; the page is not reloaded
+    expect(test_row).to_contain_text("Enviado", timeout=20_000)
+    assert ecomdrop_simulator.count("send_flow") == 1
+    page.screenshot(path=screenshots / "orders-test-event.png", full_page=True)
