@@ -38,7 +38,7 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _product_json(product: DropiProduct) -> dict[str, Any]:
+def _product_json(product: DropiProduct, imported: selectors.ImportedAs | None) -> dict[str, Any]:
     sale, suggested, price_from = product.sale_price, product.suggested_price, False
     if sale is None and product.variations:
         prices = [variation.sale_price for variation in product.variations if variation.sale_price is not None]
@@ -60,6 +60,8 @@ def _product_json(product: DropiProduct) -> dict[str, Any]:
         "warehouses": list(product.warehouses),
         "variations": len(product.variations),
         "private": product.private,
+        # Already in Shopify: the newest association (the import dialog updates it by default).
+        "imported": {**_association_json(imported.latest), "count": imported.count} if imported else None,
     }
 
 
@@ -138,9 +140,12 @@ def api_dropi_products(request: EmbeddedHttpRequest) -> JsonResponse:
         return api_error(error)
     start = (page.page - 1) * page.page_size
     mode = "search" if keywords.strip() else ("private" if request.GET.get("private") == "1" else "favorites")
+    imported = selectors.product_association_imported(
+        shop=request.shop, dropi_product_ids=[product.id for product in page.products]
+    )
     return JsonResponse(
         {
-            "products": [_product_json(product) for product in page.products],
+            "products": [_product_json(product, imported.get(product.id)) for product in page.products],
             "mode": mode,
             "total": page.total,
             "page": page.page,
@@ -235,7 +240,10 @@ def _flag(options: dict[str, Any], name: str, default: bool) -> bool:
 @embedded_view
 @require_POST
 def api_products_import(request: EmbeddedHttpRequest) -> JsonResponse:
-    """Import a Dropi product: ``mode`` "create" (new Shopify product) or "link" (existing one)."""
+    """Import a Dropi product: ``mode`` "create" (new Shopify product) or "link" (existing one).
+
+    A Dropi product the shop already has in Shopify is created again only with
+    ``allow_duplicate: true`` (409 ``already_imported`` otherwise)."""
     try:
         body = read_json(request, limit=IMPORT_BODY_LIMIT)
         mode = body.get("mode")
@@ -254,7 +262,11 @@ def api_products_import(request: EmbeddedHttpRequest) -> JsonResponse:
         dropi_product_id = str(body.get("dropi_product_id") or "")
         if mode == "create":
             result = services.product_import_create(
-                shop=request.shop, dropi_product_id=dropi_product_id, options=options, rule=rule
+                shop=request.shop,
+                dropi_product_id=dropi_product_id,
+                options=options,
+                rule=rule,
+                allow_duplicate=body.get("allow_duplicate") is True,
             )
         else:
             result = services.product_import_link(

@@ -40,7 +40,11 @@ def product_import_preview(*, shop: str, dropi_product_id: str, rule: PriceRule)
     except ApplicationError as error:
         price_error = {"error": error.message, "field": error.field or "price_rule"}
     prices = {variant.dropi_variation_id: variant.price for variant in plan}
-    existing = ProductAssociation.objects.filter(shop=shop, dropi_product_id=product.id).order_by("-id")[:5]
+    existing = (
+        ProductAssociation.objects.filter(shop=shop, dropi_product_id=product.id)
+        .prefetch_related("variant_mappings")
+        .order_by("-id")[:5]
+    )
     return {
         "product": {
             "id": product.id,
@@ -76,6 +80,10 @@ def product_import_preview(*, shop: str, dropi_product_id: str, rule: PriceRule)
                 "shopify_product_id": association.shopify_product_id,
                 "shopify_title": association.shopify_product_title or "",
                 "admin_url": shopify_admin_product_url(shop=shop, product_id=association.shopify_product_id),
+                "mappings": {
+                    mapping.dropi_variation_id: mapping.shopify_variant_id
+                    for mapping in association.variant_mappings.all()
+                },
             }
             for association in existing
         ],
