@@ -18,6 +18,7 @@ from connector.embedded import EmbeddedHttpRequest, api_error, embedded_context,
 from connector.errors import ApplicationError
 from connector.validators import parse_ascii_int
 from products import selectors, services
+from products.currencies import rounding_endings
 from products.labels import page_labels
 from products.models import ProductAssociation
 from products.pricing import price_rule_from_input
@@ -90,6 +91,14 @@ def _association_json(association: ProductAssociation) -> dict[str, Any]:
     }
 
 
+def _roundings(currency: str | None) -> list[dict[str, str]]:
+    """The price rule's rounding choices that fit ``currency`` (the page's select)."""
+    return [
+        {"value": "none", "label": _("No rounding")},
+        *({"value": ending.value, "label": str(ending.label)} for ending in rounding_endings(currency)),
+    ]
+
+
 def _currency(shop: str) -> str | None:
     """The shop's currency; while Shopify cannot say, the one of its Dropi country."""
     configuration = shop_configuration_get(shop=shop)
@@ -143,6 +152,7 @@ def api_dropi_products(request: EmbeddedHttpRequest) -> JsonResponse:
     imported = selectors.product_association_imported(
         shop=request.shop, dropi_product_ids=[product.id for product in page.products]
     )
+    currency = _currency(request.shop)
     return JsonResponse(
         {
             "products": [_product_json(product, imported.get(product.id)) for product in page.products],
@@ -153,7 +163,8 @@ def api_dropi_products(request: EmbeddedHttpRequest) -> JsonResponse:
             "page_size": page.page_size,
             "start": start + 1 if page.products else 0,
             "end": start + len(page.products),
-            "currency": _currency(request.shop),
+            "currency": currency,
+            "roundings": _roundings(currency),
             "cached": page.cached,
         }
     )
@@ -176,6 +187,7 @@ def api_dropi_product_preview(request: EmbeddedHttpRequest, product_id: str) -> 
         {
             **preview,
             "currency": currency,
+            "roundings": _roundings(currency),
             "dropi_currency": dropi_currency,
             "currency_differs": bool(currency and dropi_currency and currency != dropi_currency),
         }

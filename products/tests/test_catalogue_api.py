@@ -262,3 +262,34 @@ def test_a_catalogue_row_says_when_the_product_is_already_in_shopify(api, shop, 
     assert imported["admin_url"] == f"https://{SHOP}/admin/products/77"
     assert imported["price_rule"]["mode"] == "formula"
     assert imported["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("currency", "offered"),
+    [
+        ("COP", ["none", "900", "990", "000"]),
+        ("CLP", ["none", "900", "990", "000"]),
+        ("USD", ["none", "90", "99", "00"]),
+    ],
+)
+def test_the_price_endings_offered_fit_the_shops_currency(
+    api, shop, dropi_simulator, shopify_simulator, currency, offered
+):
+    seed(dropi_simulator, 1)
+    shopify_simulator.shop_data.setdefault(SHOP, {})["currencyCode"] = currency
+
+    page = api("/app/api/dropi/products").json()
+    preview = api("/app/api/dropi/products/5000/preview", "POST", {"mode": "create"}).json()
+
+    assert [choice["value"] for choice in page["roundings"]] == offered
+    assert preview["roundings"] == page["roundings"]
+
+
+def test_a_cop_price_goes_up_to_nine_hundred_without_cents(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Lámpara", product_id=6100, sale_price="54950.00"))
+    shopify_simulator.shop_data.setdefault(SHOP, {})["currencyCode"] = "COP"
+    rule = {"mode": "formula", "multiplier": "2", "amount": "0", "rounding": "900"}
+
+    preview = api("/app/api/dropi/products/6100/preview", "POST", {"mode": "create", "price_rule": rule}).json()
+
+    assert preview["product"]["price"] == "109900.00"

@@ -188,8 +188,22 @@
     return row;
   }
 
+  // The rounding choices fit the shop's currency (",99" for dollars, "…900" for pesos).
+  function fillRoundings(choices) {
+    if (!choices || !choices.length) { return; }
+    var select = document.querySelector('select[name="rounding"]');
+    var chosen = select.value;
+    select.textContent = "";
+    choices.forEach(function (choice, index) {
+      var option = new Option(choice.label, choice.value, index === 0, choice.value === chosen);
+      select.add(option);
+    });
+    if (select.value !== chosen) { select.value = choices[0].value; }
+  }
+
   function renderCatalogue(data) {
     currency = data.currency || root.getAttribute("data-dropi-currency") || null;
+    fillRoundings(data.roundings);
     catalogueBody.textContent = "";
     if (!data.products.length) {
       var row = el("tr");
@@ -386,6 +400,7 @@
 
   function renderPreview(data) {
     var shopCurrency = data.currency || currency;
+    fillRoundings(data.roundings);
     var body = document.querySelector("[data-preview-body]");
     body.textContent = "";
     var rows = data.variations.length ? data.variations : [Object.assign({ label: L.product_row }, data.product)];
