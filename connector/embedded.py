@@ -198,7 +198,7 @@ def _offline_session_refusal(
 ) -> HttpResponse | None:
     """Make sure the shop has an offline token (token exchange); the refusal when Shopify says no."""
     try:
-        shopify_session_for_request(session_token=session_token)
+        shopify_session_for_request(session_token=session_token, is_document=is_document)
     except ShopifyAuthError:
         logger.warning("Shopify refused the token exchange", extra={"shop": session_token.shop})
         message = _("Shopify did not authorise the app for this shop. Open it again from your Shopify admin.")

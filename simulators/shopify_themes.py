@@ -15,13 +15,12 @@ Behaviour, after Shopify's:
 - ``themes`` needs ``read_themes`` (``write_themes`` implies it). Every shop starts with a live
   ("MAIN") theme called Dawn.
 
-Run a Shopify simulator with these handlers by hand (it fetches theme sources, as Shopify does):
-``python -m simulators.shopify_themes --port 9100``.
+The local simulator (``python -m simulators.shopify``, ``make shopify-simulator``) installs them
+and fetches theme sources, as Shopify does; ``python -m simulators.shopify_themes`` is the same.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import io
 import itertools
@@ -32,7 +31,6 @@ from typing import Any
 
 import requests
 
-from simulators.base import serve_until_interrupted
 from simulators.shopify import ShopifySimulator
 
 GID_PREFIX = "gid://shopify/OnlineStoreTheme/"
@@ -209,24 +207,10 @@ class ShopifyThemes:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Run the Shopify simulator with the theme operations")
-    parser.add_argument("--api-key", default="dev-api-key")
-    parser.add_argument("--api-secret", default="dev-api-secret-for-local-development-only")
-    parser.add_argument("--port", type=int, default=9100)
-    parser.add_argument("--processing-polls", type=int, default=3)
-    options = parser.parse_args()
-    simulator = ShopifySimulator(
-        api_key=options.api_key,
-        api_secret=options.api_secret,
-        scope="read_locations,read_orders,read_products,read_themes,write_inventory,write_orders,write_products,write_themes",
-    )
-    themes = ShopifyThemes.install(simulator)
-    themes.fetch_sources = True
-    themes.processing_polls = options.processing_polls
-    simulator.start(options.port)
-    print(f"Shopify simulator (with themes) on {simulator.base_url}")  # noqa: T201
-    print(f"SHOPIFY_ADMIN_ORIGIN={simulator.origin_template()}")  # noqa: T201
-    serve_until_interrupted(simulator)
+    """The same as ``python -m simulators.shopify``, which serves the theme operations too."""
+    from simulators.shopify import main as shopify_main
+
+    shopify_main()
 
 
 if __name__ == "__main__":
