@@ -128,7 +128,7 @@ def test_search_page_import_link_and_delete(
     expect(rows).to_have_count(10)
 
     # Search by name
-    page.get_by_placeholder("Ingrese ID producto o nombre del producto").fill("camiseta")
+    page.get_by_placeholder("Ingresa el ID o el nombre del producto").fill("camiseta")
     page.get_by_role("button", name="Buscar", exact=True).click()
     expect(page.locator("[data-mode-badge]")).to_have_text("Resultados de la búsqueda")
     expect(rows).to_have_count(1)
