@@ -5,9 +5,8 @@ URLs mirror Shopify's under a per-shop prefix: ``{base}/{shop}/admin/oauth/acces
 ``{base}/{shop}/admin/api/{version}/graphql.json``; point ``SHOPIFY_ADMIN_ORIGIN`` at
 ``{base}/{shop}``. GraphQL operations are answered by handlers registered by operation name.
 
-Run it by hand: ``python -m simulators.shopify --port 9100`` (``make shopify-simulator``): that
-one is ``local_simulator()``, which serves everything the app's pages need, the theme
-operations included, and grants every scope the app asks for.
+Run it by hand: ``python -m simulators.shopify --port 9100`` (without the theme operations;
+``make shopify-simulator`` runs ``simulators.shopify_themes``, which serves every page).
 """
 
 from __future__ import annotations
@@ -364,43 +363,13 @@ def _app_installation_current(simulator: ShopifySimulator, shop: str, variables:
     }
 
 
-# Every scope the app asks for (shopify.app.toml, SHOPIFY_SCOPES): the local Shopify grants them all.
-LOCAL_SCOPES = ",".join(
-    (
-        "read_locations",
-        "read_orders",
-        "read_products",
-        "read_themes",
-        "write_inventory",
-        "write_orders",
-        "write_products",
-        "write_themes",
-    )
-)
-
-
-def local_simulator(*, api_key: str, api_secret: str, processing_polls: int = 3) -> ShopifySimulator:
-    """The Shopify of local development: every operation the pages use, themes included (it
-    downloads a theme from the app's signed URL, as Shopify does), and every scope granted."""
-    from simulators.shopify_themes import ShopifyThemes  # it builds on this module
-
-    simulator = ShopifySimulator(api_key=api_key, api_secret=api_secret, scope=LOCAL_SCOPES)
-    themes = ShopifyThemes.install(simulator)
-    themes.fetch_sources = True
-    themes.processing_polls = processing_polls
-    return simulator
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Run the local Shopify simulator (every page's operations)")
+    parser = argparse.ArgumentParser(description="Run the Shopify simulator (no themes: see simulators.shopify_themes)")
     parser.add_argument("--api-key", default="dev-api-key")
     parser.add_argument("--api-secret", default="dev-api-secret-for-local-development-only")
     parser.add_argument("--port", type=int, default=9100)
-    parser.add_argument("--processing-polls", type=int, default=3, help="theme status checks before it is ready")
     options = parser.parse_args()
-    simulator = local_simulator(
-        api_key=options.api_key, api_secret=options.api_secret, processing_polls=options.processing_polls
-    )
+    simulator = ShopifySimulator(api_key=options.api_key, api_secret=options.api_secret)
     simulator.start(options.port)
     print(f"Shopify simulator on {simulator.base_url}")  # noqa: T201
     print(f"SHOPIFY_ADMIN_ORIGIN={simulator.origin_template()}")  # noqa: T201

@@ -1,13 +1,14 @@
 """The Tema page in the documented local set-up: `make shopify-simulator` (python -m
-simulators.shopify) serves everything the pages need, themes included, and a switch of
+simulators.shopify_themes) serves everything the pages need, themes included, and a switch of
 simulator is noticed at the next page load rather than after a cache expires."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 from connector.models import ShopifySession
-from simulators.shopify import local_simulator
+from simulators.shopify_themes import local_simulator
 from themes.tests.conftest import SHOP
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +63,10 @@ def test_switching_simulators_is_noticed_at_the_next_page_load(
     assert json.loads(refused.content)["error"]
     assert shopify_simulator.count("token_exchange") == 2  # the reopened page exchanged at once
     assert "data-theme-permission" not in reopened.content.decode()
+
+
+def test_make_shopify_simulator_runs_the_local_shopify(settings):
+    makefile = (Path(settings.BASE_DIR) / "Makefile").read_text()
+    recipe = makefile.split("\nshopify-simulator:", 1)[1].split("\n\n", 1)[0]
+
+    assert "-m simulators.shopify_themes " in recipe
