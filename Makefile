@@ -94,8 +94,8 @@ test: install-dev sysdeps-browser sysdeps-servers ## run the whole suite (agains
 screenshots: install-dev sysdeps-browser ## run the browser tests and save their screenshots in docs/screenshots/
 	CONNECTOR_SCREENSHOTS=1 $(BIN)/pytest -m browser
 
-shopify-simulator: install ## run the local Shopify simulator on :9100 (docs/development.md › Local development)
-	$(PY) -m simulators.shopify --port 9100
+shopify-simulator: install ## run the local Shopify simulator on :9100, theme operations included (docs/development.md)
+	$(PY) -m simulators.shopify_themes --port 9100
 
 dropi-simulator: install ## run the local Dropi simulator on :9300 with a demo catalogue (docs/development.md)
 	$(PY) -m simulators.dropi --port 9300

@@ -1,11 +1,13 @@
 """Reads of the AI assistant profile used by the embedded page, its API and the admin.
 
-Owns: finding a shop's profile and describing its sync state in words a merchant understands.
-Reads only; never writes and never calls a vendor.
+Owns: finding a shop's profile and describing its sync state in words a merchant understands
+(a sync that waits while no task worker runs says so: ``connector.heartbeat``). Reads only;
+never writes and never calls a vendor.
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
@@ -14,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from assistant import services, validators
 from assistant.models import AIConfiguration
+from connector.heartbeat import worker_last_seen, worker_silence_limit
 from shops.selectors import shop_configuration_get
 
 if TYPE_CHECKING:
@@ -67,6 +70,19 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value else None
 
 
+def _worker_missing(configuration: AIConfiguration, *, now: datetime.datetime) -> tuple[bool, datetime.datetime | None]:
+    """Whether the sync has been due for a while with no task worker running, and when a worker
+    was last seen. A sync a worker holds, or whose retry is not due yet, is not waiting."""
+    if configuration.state != SyncStatus.PENDING or (configuration.lease_until and configuration.lease_until > now):
+        return False, None
+    due_since = max(configuration.updated_at, configuration.next_attempt_at or configuration.updated_at)
+    silence = worker_silence_limit()
+    if now - due_since <= silence:
+        return False, None
+    seen_at = worker_last_seen()
+    return seen_at is None or now - seen_at > silence, seen_at
+
+
 def ai_profile_sync_state(
     *, configuration: AIConfiguration | None, shop_configuration: ShopConfiguration | None
 ) -> dict[str, Any]:
@@ -82,8 +98,12 @@ def ai_profile_sync_state(
             "next_attempt_at": None,
             "problem": "",
             "account_changed": False,
+            "worker_missing": False,
+            "worker_seen_at": None,
             "now": timezone.now().isoformat(),
         }
+    now = timezone.now()
+    worker_missing, worker_seen_at = _worker_missing(configuration, now=now)
     status = configuration.state
     retrying = status == SyncStatus.PENDING and bool(configuration.last_error) and configuration.attempts > 0
     account_changed = False
@@ -106,7 +126,9 @@ def ai_profile_sync_state(
         "next_attempt_at": _iso(configuration.next_attempt_at) if retrying else None,
         "problem": problem,
         "account_changed": account_changed,
-        "now": timezone.now().isoformat(),
+        "worker_missing": worker_missing,
+        "worker_seen_at": _iso(worker_seen_at) if worker_missing else None,
+        "now": now.isoformat(),
     }
 
 

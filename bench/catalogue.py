@@ -128,6 +128,7 @@ def main() -> None:
             "status": "DRAFT",
             "options": {"save_description": True, "save_images": True, "use_suggested_barcode": True},
             "price_rule": {"mode": "formula", "multiplier": "2", "amount": "0", "rounding": "90"},
+            "allow_duplicate": True,  # the same product is created again on every repeat
         }
         create_cached_ms, create_cached = timed(
             lambda: import_product(create, forget_detail=False), repeat=options.repeat

@@ -198,7 +198,7 @@ def _offline_session_refusal(
 ) -> HttpResponse | None:
     """Make sure the shop has an offline token (token exchange); the refusal when Shopify says no."""
     try:
-        shopify_session_for_request(session_token=session_token)
+        shopify_session_for_request(session_token=session_token, is_document=is_document)
     except ShopifyAuthError:
         logger.warning("Shopify refused the token exchange", extra={"shop": session_token.shop})
         message = _("Shopify did not authorise the app for this shop. Open it again from your Shopify admin.")
@@ -259,18 +259,25 @@ def embedded_view(
     return csrf_exempt(wrapper)
 
 
-def embedded_context(request: EmbeddedHttpRequest) -> dict[str, Any]:
-    """Template context every embedded page needs (shell, navigation, client-side bootstrap)."""
+def embedded_context(request: EmbeddedHttpRequest, *, time_zone: str = "") -> dict[str, Any]:
+    """Template context every embedded page needs (shell, navigation, client-side bootstrap).
+
+    ``time_zone`` is the shop's IANA zone (the server's TIME_ZONE when empty): the page renders
+    its dates in it and gives it to its scripts (``Connector.context.timeZone``).
+    """
     embedded = request.embedded
+    zone = time_zone or settings.TIME_ZONE
     return {
         "shop": embedded.shop,
         "host": embedded.host,
         "shopify_api_key": settings.SHOPIFY_API_KEY,
         "LANGUAGE_CODE": embedded.language,
+        "time_zone": zone,
         "app_context": {
             "shop": embedded.shop,
             "host": embedded.host,
             "language": embedded.language,
+            "timeZone": zone,
             "idToken": embedded.session_token.raw,
             "apiKey": settings.SHOPIFY_API_KEY,
         },

@@ -4,8 +4,9 @@ Owns: running, in order, the functions named in settings.WORKER_MAINTENANCE (dot
 functions without arguments that return a small summary). Each must be safe to run from
 several workers at once, must not call a vendor (a slow vendor would hold up every other
 recovery) and must not hold a transaction across one. The task worker (``manage.py worker``)
-runs them at start and every WEBHOOK_RECOVERY_INTERVAL_SECONDS. One hook that raises is
-logged and counted, and the others still run: no error of one job's sweep stops the rest.
+runs them at start and every WEBHOOK_RECOVERY_INTERVAL_SECONDS, each sweep first recording the
+worker's heartbeat (``connector.heartbeat``). One hook that raises is logged and counted, and
+the others still run: no error of one job's sweep stops the rest.
 Must not know the apps whose work it recovers (their functions are named in settings).
 """
 
@@ -18,6 +19,8 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from connector.heartbeat import worker_heartbeat_record
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +44,12 @@ def maintenance_hooks() -> list[tuple[str, MaintenanceHook]]:
 
 def run_maintenance() -> dict[str, Any]:
     """Run every hook; one that raises (or no longer imports) is logged, reported as
-    ``MaintenanceFailed`` and tried again at the next sweep, and the next hook runs all the same."""
+    ``MaintenanceFailed`` and tried again at the next sweep, and the next hook runs all the same.
+    The sweep is the worker's heartbeat; a beat that cannot be written is logged and skipped."""
+    try:
+        worker_heartbeat_record()
+    except Exception:  # the beat is a signal for the pages; recovery matters more
+        logger.exception("Could not record the worker's heartbeat")
     results: dict[str, Any] = {}
     for path in settings.WORKER_MAINTENANCE:
         try:

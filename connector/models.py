@@ -149,3 +149,18 @@ class CacheEntry(models.Model):
 
     def __str__(self) -> str:
         return self.cache_key
+
+
+class WorkerHeartbeat(models.Model):
+    """When a task worker last ran its maintenance sweep (at start and every
+    WEBHOOK_RECOVERY_INTERVAL_SECONDS): one row, written by every worker (``connector.heartbeat``)."""
+
+    seen_at = models.DateTimeField(_("seen at"))
+
+    class Meta:
+        db_table = "connector_worker_heartbeat"
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -130,17 +130,19 @@ def _replace_non_expiring_token(*, session: ShopifySession, session_token: Sessi
         return session
 
 
-def shopify_session_for_request(*, session_token: SessionToken) -> None:
+def shopify_session_for_request(*, session_token: SessionToken, is_document: bool = False) -> None:
     """Make sure the shop of an embedded request has a usable expiring offline token: exchange
     the session token when it has none, must re-authorize or only has a non-expiring token (no
     refresh token); refresh one about to expire.
 
-    A shop seen usable less than EMBEDDED_SESSION_CACHE_SECONDS ago (per process) is trusted
-    without a query; an uninstall is noticed within that time at the latest.
+    For its fetches, a shop seen usable less than EMBEDDED_SESSION_CACHE_SECONDS ago (per
+    process) is trusted without a query; an uninstall is noticed within that time at the
+    latest. A page load (``is_document``) always reads the stored session: a token Shopify
+    refused meanwhile (re-authorization required) is exchanged again at once.
     """
     shop = session_token.shop
     now = timezone.now()
-    remembered = _usable_sessions.get(shop)
+    remembered = None if is_document else _usable_sessions.get(shop)
     cache_seconds = getattr(settings, "EMBEDDED_SESSION_CACHE_SECONDS", 30)
     if remembered is not None and time.monotonic() - remembered[0] < cache_seconds:
         expires = remembered[1]
@@ -195,6 +197,7 @@ def _claim_refresh_lease(*, shop: str, stale_token: str | None, owner: str) -> t
             # A non-expiring (legacy) token that Shopify refused: only a new exchange helps.
             session.reauthorization_required_at = now
             session.save(update_fields=["reauthorization_required_at", "updated_at"])
+            _usable_sessions.pop(shop, None)
             raise ShopifyReauthorizationRequired(f"{shop} has no refresh token; it must reopen the app")
         session.refresh_lock_until = now + _refresh_lease()
         session.refresh_lock_owner = owner
@@ -230,6 +233,7 @@ def shopify_access_token_refresh(*, shop: str, stale_token: str | None) -> str:
         ShopifySession.objects.filter(id=ShopifySession.offline_id(shop), refresh_lock_owner=owner).update(
             reauthorization_required_at=timezone.now(), refresh_lock_until=None, refresh_lock_owner=""
         )
+        _usable_sessions.pop(shop, None)  # this process's next request exchanges again at once
         logger.warning("Shopify refused the refresh token; re-authorization required", extra={"shop": shop})
         raise ShopifyReauthorizationRequired(f"Shopify refused the refresh token of {shop}") from error
     except Exception:

@@ -8,6 +8,7 @@ from connector import views
 
 urlpatterns = [
     path("", views.landing, name="landing"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("auth/login", views.auth_login, name="auth_login"),
     path("auth/callback", views.auth_callback, name="auth_callback"),
     path("", include("products.urls")),  # /app/ (Productos) and its JSON calls

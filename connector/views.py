@@ -1,4 +1,4 @@
-"""HTTP endpoints of the connector app: health probes, landing and the OAuth fallback."""
+"""HTTP endpoints of the connector app: health probes, landing, the favicon and the OAuth fallback."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.contrib.staticfiles import finders
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from connector import oauth_states, sessions
@@ -44,6 +45,19 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if not state.ready:
         body["reason"] = state.reason
     return JsonResponse(body, status=200 if state.ready else 503)
+
+
+FAVICON = "connector/favicon.ico"
+
+
+@cache_control(public=True, max_age=7 * 24 * 3600)
+@require_GET
+def favicon(request: HttpRequest) -> FileResponse:
+    """``/favicon.ico``: browsers ask for it on every page that names no icon (admin included)."""
+    path = finders.find(FAVICON)
+    if not isinstance(path, str):
+        raise Http404
+    return FileResponse(open(path, "rb"), content_type="image/x-icon")  # FileResponse closes the file
 
 
 @require_GET

@@ -42,6 +42,8 @@ def _catalogue_labels() -> dict[str, str]:
         "variations_one": ngettext("%(count)s variation", "%(count)s variations", 1),
         "variations_other": ngettext("%(count)s variation", "%(count)s variations", 2),
         "private": _("Private"),
+        "imported": _("Already imported"),
+        "imported_as": _("In Shopify as “%(title)s”"),
         "import": _("Import"),
         "more": "+%(count)s",
         "currency_note": _("Dropi prices are in %(dropi)s and your store sells in %(shop)s; they are not converted."),
@@ -76,6 +78,12 @@ def _import_labels() -> dict[str, str]:
         "keep_price": _("Keeps its Shopify price"),
         "product_row": _("Product"),
         "existing": _("This Dropi product is already synchronised with:"),
+        "linked_product": _(
+            "Updates “%(title)s”, the product this Dropi product is linked to. To link another one, choose it below."
+        ),
+        "duplicate_text": _(
+            "“%(dropi)s” is already in Shopify as “%(title)s”. Creating a new product adds a second copy to your store."
+        ),
         "preview_loading": _("Calculating prices…"),
     }
 

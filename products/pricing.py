@@ -8,22 +8,25 @@ no database, no vendors. Modes:
 - ``fixed``: one price for every variant;
 - ``keep``: leave Shopify's prices alone (only when linking an existing product).
 
-Rounding is applied last and never lowers a price: ``90`` and ``99`` go up to the next
-``x.90`` / ``x.99``; ``00`` goes up to the next whole amount; ``none`` keeps cents.
+Rounding is applied last and never lowers a price: it goes up to the next ending of
+``products.currencies`` (``90``, ``99``: the next ``x.90`` / ``x.99``; ``00``: the next whole
+amount; ``900``, ``990``: the next ``…900`` / ``…990``; ``000``: the next thousand); ``none``
+keeps cents. Which endings the page offers depends on the shop's currency.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from connector.errors import ApplicationError
+from products.currencies import ENDINGS_BY_VALUE
 
 MODES = ("suggested", "formula", "fixed", "keep")
-ROUNDINGS = ("none", "90", "99", "00")
+ROUNDINGS = ("none", *ENDINGS_BY_VALUE)
 CENT = Decimal("0.01")
 MAX_PRICE = Decimal("1000000000")
 MAX_MULTIPLIER = Decimal("100")
@@ -107,14 +110,11 @@ def price_rule_from_input(data: Any, *, allow_keep: bool) -> PriceRule:
 def round_price(value: Decimal, rounding: str) -> Decimal:
     """Apply a rounding choice; the result is never below ``value`` (except ``none``: to cents)."""
     value = value.quantize(CENT, rounding=ROUND_HALF_UP)
-    if rounding == "00":
-        return value.to_integral_value(rounding=ROUND_CEILING).quantize(CENT)
-    if rounding in ("90", "99"):
-        ending = Decimal(f"0.{rounding}")
-        whole = value.to_integral_value(rounding=ROUND_FLOOR)
-        candidate = whole + ending
-        return (candidate if candidate >= value else candidate + 1).quantize(CENT)
-    return value
+    ending = ENDINGS_BY_VALUE.get(rounding)
+    if ending is None:
+        return value
+    candidate = (value / ending.step).to_integral_value(rounding=ROUND_FLOOR) * ending.step + ending.offset
+    return (candidate if candidate >= value else candidate + ending.step).quantize(CENT)
 
 
 def price_for(rule: PriceRule, *, sale_price: Decimal | None, suggested_price: Decimal | None) -> Decimal | None:

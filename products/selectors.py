@@ -1,9 +1,10 @@
-"""Reads used by the Productos page and its API: product associations (Sincronizados) and
-whether the shop's token may write stock."""
+"""Reads used by the Productos page and its API: product associations (Sincronizados, and
+which catalogue products are already in Shopify)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
@@ -58,3 +59,23 @@ def product_association_list_for_shop(*, shop: str, query: str = "", page: int =
         ]
     )
     return AssociationPage(associations=rows, total=total, page=page, page_size=ASSOCIATIONS_PAGE_SIZE)
+
+
+@dataclass(frozen=True)
+class ImportedAs:
+    """The newest association of a Dropi product in a shop, and how many it has."""
+
+    latest: ProductAssociation
+    count: int
+
+
+def product_association_imported(*, shop: str, dropi_product_ids: Iterable[str]) -> dict[str, ImportedAs]:
+    """Which of ``dropi_product_ids`` the shop already has in Shopify, by Dropi id (one query)."""
+    found: dict[str, ImportedAs] = {}
+    rows = ProductAssociation.objects.filter(shop=shop, dropi_product_id__in=list(dropi_product_ids)).order_by("-id")
+    for association in rows:
+        known = found.get(association.dropi_product_id)
+        found[association.dropi_product_id] = ImportedAs(
+            latest=known.latest if known else association, count=(known.count if known else 0) + 1
+        )
+    return found

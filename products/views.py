@@ -1,6 +1,7 @@
 """Embedded pages of the products app — Productos (Dropi catalogue, import dialog,
 Sincronizados) — and their JSON endpoints. Views parse, call a service and answer; the page
-itself never calls Dropi or Shopify (its data comes through the endpoints)."""
+itself never calls Dropi or Shopify (its data comes through the endpoints; only the shop's time
+zone is read once, when it is not known yet)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ from connector.embedded import EmbeddedHttpRequest, api_error, embedded_context,
 from connector.errors import ApplicationError
 from connector.validators import parse_ascii_int
 from products import selectors, services
+from products.currencies import rounding_endings
 from products.labels import page_labels
 from products.models import ProductAssociation
 from products.pricing import price_rule_from_input
 from products.services import ImportOptions
 from shops.selectors import shop_configuration_get
-from shops.services import dropi_is_configured
+from shops.services import dropi_is_configured, shop_time_zone_get
 
 IMPORT_BODY_LIMIT = 256 * 1024
 # Larger page numbers are answered with the first page (no catalogue has a million pages).
@@ -37,7 +39,7 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _product_json(product: DropiProduct) -> dict[str, Any]:
+def _product_json(product: DropiProduct, imported: selectors.ImportedAs | None) -> dict[str, Any]:
     sale, suggested, price_from = product.sale_price, product.suggested_price, False
     if sale is None and product.variations:
         prices = [variation.sale_price for variation in product.variations if variation.sale_price is not None]
@@ -59,6 +61,8 @@ def _product_json(product: DropiProduct) -> dict[str, Any]:
         "warehouses": list(product.warehouses),
         "variations": len(product.variations),
         "private": product.private,
+        # Already in Shopify: the newest association (the import dialog updates it by default).
+        "imported": {**_association_json(imported.latest), "count": imported.count} if imported else None,
     }
 
 
@@ -87,6 +91,14 @@ def _association_json(association: ProductAssociation) -> dict[str, Any]:
     }
 
 
+def _roundings(currency: str | None) -> list[dict[str, str]]:
+    """The price rule's rounding choices that fit ``currency`` (the page's select)."""
+    return [
+        {"value": "none", "label": _("No rounding")},
+        *({"value": ending.value, "label": str(ending.label)} for ending in rounding_endings(currency)),
+    ]
+
+
 def _currency(shop: str) -> str | None:
     """The shop's currency; while Shopify cannot say, the one of its Dropi country."""
     configuration = shop_configuration_get(shop=shop)
@@ -106,7 +118,7 @@ def index(request: EmbeddedHttpRequest) -> HttpResponse:
         request,
         "products/index.html",
         {
-            **embedded_context(request),
+            **embedded_context(request, time_zone=shop_time_zone_get(shop=request.shop)),
             "active": "products",
             "tab": tab,
             "dropi_configured": dropi_is_configured(configuration),
@@ -137,9 +149,13 @@ def api_dropi_products(request: EmbeddedHttpRequest) -> JsonResponse:
         return api_error(error)
     start = (page.page - 1) * page.page_size
     mode = "search" if keywords.strip() else ("private" if request.GET.get("private") == "1" else "favorites")
+    imported = selectors.product_association_imported(
+        shop=request.shop, dropi_product_ids=[product.id for product in page.products]
+    )
+    currency = _currency(request.shop)
     return JsonResponse(
         {
-            "products": [_product_json(product) for product in page.products],
+            "products": [_product_json(product, imported.get(product.id)) for product in page.products],
             "mode": mode,
             "total": page.total,
             "page": page.page,
@@ -147,7 +163,8 @@ def api_dropi_products(request: EmbeddedHttpRequest) -> JsonResponse:
             "page_size": page.page_size,
             "start": start + 1 if page.products else 0,
             "end": start + len(page.products),
-            "currency": _currency(request.shop),
+            "currency": currency,
+            "roundings": _roundings(currency),
             "cached": page.cached,
         }
     )
@@ -170,6 +187,7 @@ def api_dropi_product_preview(request: EmbeddedHttpRequest, product_id: str) -> 
         {
             **preview,
             "currency": currency,
+            "roundings": _roundings(currency),
             "dropi_currency": dropi_currency,
             "currency_differs": bool(currency and dropi_currency and currency != dropi_currency),
         }
@@ -234,7 +252,10 @@ def _flag(options: dict[str, Any], name: str, default: bool) -> bool:
 @embedded_view
 @require_POST
 def api_products_import(request: EmbeddedHttpRequest) -> JsonResponse:
-    """Import a Dropi product: ``mode`` "create" (new Shopify product) or "link" (existing one)."""
+    """Import a Dropi product: ``mode`` "create" (new Shopify product) or "link" (existing one).
+
+    A Dropi product the shop already has in Shopify is created again only with
+    ``allow_duplicate: true`` (409 ``already_imported`` otherwise)."""
     try:
         body = read_json(request, limit=IMPORT_BODY_LIMIT)
         mode = body.get("mode")
@@ -253,7 +274,11 @@ def api_products_import(request: EmbeddedHttpRequest) -> JsonResponse:
         dropi_product_id = str(body.get("dropi_product_id") or "")
         if mode == "create":
             result = services.product_import_create(
-                shop=request.shop, dropi_product_id=dropi_product_id, options=options, rule=rule
+                shop=request.shop,
+                dropi_product_id=dropi_product_id,
+                options=options,
+                rule=rule,
+                allow_duplicate=body.get("allow_duplicate") is True,
             )
         else:
             result = services.product_import_link(

@@ -54,6 +54,13 @@ class ShopConfiguration(TimestampedModel):
         blank=True,
         help_text=_("Overrides of the contact custom field that receives each order value (empty: defaults)."),
     )
+    iana_timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("The shop's time zone in Shopify (IANA name); the pages show dates in it. Empty: not read yet."),
+    )
     installed_at = models.DateTimeField(_("installed at"), null=True, blank=True)
     uninstalled_at = models.DateTimeField(_("uninstalled at"), null=True, blank=True, db_index=True)
 

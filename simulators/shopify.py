@@ -5,7 +5,8 @@ URLs mirror Shopify's under a per-shop prefix: ``{base}/{shop}/admin/oauth/acces
 ``{base}/{shop}/admin/api/{version}/graphql.json``; point ``SHOPIFY_ADMIN_ORIGIN`` at
 ``{base}/{shop}``. GraphQL operations are answered by handlers registered by operation name.
 
-Run it by hand: ``python -m simulators.shopify --port 9100``.
+Run it by hand: ``python -m simulators.shopify --port 9100`` (without the theme operations;
+``make shopify-simulator`` runs ``simulators.shopify_themes``, which serves every page).
 """
 
 from __future__ import annotations
@@ -363,7 +364,7 @@ def _app_installation_current(simulator: ShopifySimulator, shop: str, variables:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Run the Shopify simulator")
+    parser = argparse.ArgumentParser(description="Run the Shopify simulator (no themes: see simulators.shopify_themes)")
     parser.add_argument("--api-key", default="dev-api-key")
     parser.add_argument("--api-secret", default="dev-api-secret-for-local-development-only")
     parser.add_argument("--port", type=int, default=9100)

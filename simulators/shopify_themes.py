@@ -15,8 +15,9 @@ Behaviour, after Shopify's:
 - ``themes`` needs ``read_themes`` (``write_themes`` implies it). Every shop starts with a live
   ("MAIN") theme called Dawn.
 
-Run a Shopify simulator with these handlers by hand (it fetches theme sources, as Shopify does):
-``python -m simulators.shopify_themes --port 9100``.
+``local_simulator()`` is the Shopify of local development (``make shopify-simulator``, ``python
+-m simulators.shopify_themes``): every operation the app's pages use, these included (it fetches
+theme sources, as Shopify does), and every scope the app asks for granted.
 """
 
 from __future__ import annotations
@@ -208,23 +209,43 @@ class ShopifyThemes:
             return False
 
 
+# Every scope the app asks for (shopify.app.toml, SHOPIFY_SCOPES): the local Shopify grants them all.
+LOCAL_SCOPES = ",".join(
+    (
+        "read_locations",
+        "read_orders",
+        "read_products",
+        "read_themes",
+        "write_inventory",
+        "write_orders",
+        "write_products",
+        "write_themes",
+    )
+)
+
+
+def local_simulator(*, api_key: str, api_secret: str, processing_polls: int = 3) -> ShopifySimulator:
+    """The Shopify of local development: every operation the pages use, themes included (it
+    downloads a theme from the app's signed URL, as Shopify does), and every scope granted."""
+    simulator = ShopifySimulator(api_key=api_key, api_secret=api_secret, scope=LOCAL_SCOPES)
+    themes = ShopifyThemes.install(simulator)
+    themes.fetch_sources = True
+    themes.processing_polls = processing_polls
+    return simulator
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Run the Shopify simulator with the theme operations")
+    parser = argparse.ArgumentParser(description="Run the local Shopify simulator (every page's operations)")
     parser.add_argument("--api-key", default="dev-api-key")
     parser.add_argument("--api-secret", default="dev-api-secret-for-local-development-only")
     parser.add_argument("--port", type=int, default=9100)
-    parser.add_argument("--processing-polls", type=int, default=3)
+    parser.add_argument("--processing-polls", type=int, default=3, help="theme status checks before it is ready")
     options = parser.parse_args()
-    simulator = ShopifySimulator(
-        api_key=options.api_key,
-        api_secret=options.api_secret,
-        scope="read_locations,read_orders,read_products,read_themes,write_inventory,write_orders,write_products,write_themes",
+    simulator = local_simulator(
+        api_key=options.api_key, api_secret=options.api_secret, processing_polls=options.processing_polls
     )
-    themes = ShopifyThemes.install(simulator)
-    themes.fetch_sources = True
-    themes.processing_polls = options.processing_polls
     simulator.start(options.port)
-    print(f"Shopify simulator (with themes) on {simulator.base_url}")  # noqa: T201
+    print(f"Shopify simulator (every page's operations, themes included) on {simulator.base_url}")  # noqa: T201
     print(f"SHOPIFY_ADMIN_ORIGIN={simulator.origin_template()}")  # noqa: T201
     serve_until_interrupted(simulator)
 

@@ -112,13 +112,14 @@ def theme_install_is_stale(*, install: ThemeInstall) -> bool:
     return install.is_active and work_is_lost(job=THEME_INSTALL, row=install)
 
 
-def theme_install_start(*, shop: str, user_id: int | None = None) -> ThemeInstall:
+def theme_install_start(*, shop: str, user_id: int | None = None, again: bool = False) -> ThemeInstall:
     """Record a queued install for ``shop`` and queue its first step.
 
     An install whose worker or task was lost is ended first (abandoned, or unconfirmed once it
     reached Shopify), so a lost worker does not block the shop until the next sweep.
     Raises ApplicationError: source not configured (409), ``write_themes`` missing (403),
-    another install of the shop still running (409).
+    the theme installed before and ``again`` not confirmed (409 ``already_installed``: a second
+    install adds a second copy), another install of the shop still running (409).
     """
     if theme_source_get() is None:
         raise ApplicationError(
@@ -128,6 +129,12 @@ def theme_install_start(*, shop: str, user_id: int | None = None) -> ThemeInstal
         )
     if not shopify_session_has_scope(shop=shop, scope="write_themes"):
         raise ApplicationError(_missing_permission_message(), code=ThemeInstall.Error.MISSING_PERMISSION, status=403)
+    if not again and ThemeInstall.objects.filter(shop=shop, state=ThemeInstall.State.READY).exists():
+        raise ApplicationError(
+            _("The theme is already in your theme library. Installing it again adds another copy: confirm to go on."),
+            code="already_installed",
+            status=409,
+        )
     _abandon_stale(shop=shop)
     try:
         with transaction.atomic():

@@ -1,7 +1,8 @@
 """HTTP endpoints of the storefront theme: the Tema page's JSON calls and Shopify's download.
 
-The install endpoint reads nothing from the request but the session token: the theme's source
-is the server's configuration, so a URL (or any other parameter) sent by a browser is ignored.
+The install endpoint reads nothing from the request but the session token and whether the
+merchant confirmed installing a second copy (``{"again": true}``): the theme's source is the
+server's configuration, so a URL (or any other parameter) sent by a browser is ignored.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from connector.embedded import EmbeddedHttpRequest, embedded_context, embedded_view
+from connector.embedded import EmbeddedHttpRequest, embedded_context, embedded_view, read_json
 from connector.errors import ApplicationError
 from connector.selectors import shopify_session_has_scope
 from connector.shopify.themes import ShopifyTheme
+from shops.services import shop_time_zone_get
 from themes import downloads, selectors, services, sources
 from themes.models import ThemeArchive, ThemeInstall
 
@@ -190,6 +192,14 @@ def page_text() -> dict[str, str]:
     """The strings the page's script shows, in the active language."""
     return {
         "install": _("Install theme"),
+        "installAgain": _("Install again"),
+        "installCopy": _("Install another copy"),
+        "confirmInstall": _("Install"),
+        "installedOn": _("Installed on %(date)s"),
+        "againNote": _(
+            "You installed “%(name)s” on %(date)s. Installing it again adds another copy to your theme library; "
+            "the one you have does not change."
+        ),
         "installing": _("Installing…"),
         "installed": _("Theme installed"),
         "retry": _("Try again"),
@@ -214,17 +224,19 @@ def page_text() -> dict[str, str]:
 def page(request: EmbeddedHttpRequest) -> HttpResponse:
     """Tema: the theme, its install button and progress, and the shop's themes.
 
-    Renders from the database and settings only; the theme list is fetched by the page after it
-    rendered (Shopify is never called while rendering).
+    Renders from the database and settings only (but for the shop's time zone, read from
+    Shopify once when it is not known yet); the theme list is fetched by the page after it
+    rendered.
     """
     context = {
-        **embedded_context(request),
+        **embedded_context(request, time_zone=shop_time_zone_get(shop=request.shop)),
         "active": "theme",
         "theme_name": settings.THEME_NAME,
         "source_configured": sources.theme_source_get() is not None,
         "can_write_themes": shopify_session_has_scope(shop=request.shop, scope="write_themes"),
         "theme_page": {
             "install": install_json(selectors.theme_install_latest(shop=request.shop)),
+            "installed": install_json(selectors.theme_install_latest_ready(shop=request.shop)),
             "urls": {
                 "install": reverse("app_theme_install"),
                 "status": reverse("app_theme_status"),
@@ -237,17 +249,32 @@ def page(request: EmbeddedHttpRequest) -> HttpResponse:
     return render(request, "themes/page.html", context)
 
 
+def _confirmed_again(request: EmbeddedHttpRequest) -> bool:
+    """Whether the merchant confirmed installing a second copy: ``{"again": true}`` in a JSON
+    body; any other body (a form, no body, something else) confirms nothing."""
+    if request.content_type != "application/json":
+        return False
+    try:
+        return read_json(request).get("again") is True
+    except ApplicationError:
+        return False
+
+
 @csrf_exempt  # authenticated by the bearer session token, not by a cookie
 @embedded_view
 @require_POST
 def install(request: EmbeddedHttpRequest) -> JsonResponse:
     """Start installing the theme for the session's shop (202), or say why not (``embedded_view``
-    accepts a POST's session token only in its header)."""
+    accepts a POST's session token only in its header; a theme installed before is installed
+    again only with ``{"again": true}``)."""
     try:
-        started = services.theme_install_start(shop=request.shop, user_id=request.embedded.session_token.user_id)
+        started = services.theme_install_start(
+            shop=request.shop, user_id=request.embedded.session_token.user_id, again=_confirmed_again(request)
+        )
     except ApplicationError as error:
         body = error.as_dict()
         body["install"] = install_json(selectors.theme_install_latest(shop=request.shop))
+        body["installed"] = install_json(selectors.theme_install_latest_ready(shop=request.shop))
         return JsonResponse(body, status=error.status)
     started.refresh_from_db()
     return JsonResponse({"install": install_json(started)}, status=202)

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from assistant import services
 from assistant.models import AIConfiguration
@@ -333,3 +334,28 @@ def test_notifications_are_moved_up_and_down_with_the_keyboard_and_saved_in_that
         "Cancelación",
     ]
     assert ecomdrop_simulator.bot_field_values(KEY)["ia_notificaciones"].startswith("- Garantía: Ñoño Pérez")
+
+
+def test_a_sync_that_waits_without_a_worker_says_the_worker_is_not_running(open_tab, screenshots):
+    from connector.heartbeat import worker_heartbeat_record
+
+    ShopConfigurationFactory(
+        shop=SHOP, ecomdrop_api_key=KEY, iana_timezone="America/Bogota", installed_at=timezone.now()
+    )
+    configuration = AIConfiguration.objects.create(shop=SHOP, **profile(), state="pending", revision=1)
+    AIConfiguration.objects.filter(pk=configuration.pk).update(
+        updated_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    worker_heartbeat_record(now=datetime.datetime(2025, 12, 6, 21, 12, tzinfo=datetime.UTC))
+
+    page = open_tab()
+
+    card = page.locator("[data-sync-card]")
+    expect(card.locator("[data-sync-badge]")).to_have_text("En espera")
+    expect(card).to_contain_text("El proceso en segundo plano de la app no está en marcha")
+    expect(card).to_contain_text("Estuvo en marcha por última vez el 6 dic 2025, 16:12.")
+    page.screenshot(path=screenshots / "assistant-worker-missing-es.png", full_page=False)
+
+    worker_heartbeat_record()  # a worker starts: the next poll shows the sync going on
+    AIConfiguration.objects.filter(pk=configuration.pk).update(updated_at=timezone.now())
+    expect(card.locator("[data-sync-badge]")).to_have_text("Sincronizando…", timeout=10_000)

@@ -71,3 +71,17 @@ def test_the_recovery_thread_keeps_sweeping_whatever_its_hooks_raise(hooks, sett
     assert RAN.count("working") >= 3  # every sweep went on past the failures
     assert thread.failures >= 9  # three failing hooks (one does not even import) in each sweep
     assert not thread.is_alive()
+
+
+@pytest.mark.django_db
+def test_every_sweep_records_that_a_worker_is_alive(hooks):
+    from connector.heartbeat import worker_last_seen
+
+    assert worker_last_seen() is None
+
+    run_maintenance()  # each sweep of the worker (recover_once) runs it
+    first = worker_last_seen()
+    run_maintenance()
+
+    assert first is not None
+    assert worker_last_seen() >= first

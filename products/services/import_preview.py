@@ -23,6 +23,28 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+def _existing(*, shop: str, dropi_product_id: str) -> list[dict[str, Any]]:
+    """The shop's newest associations of the Dropi product (at most five), each with its variant
+    mappings: the dialog updates the linked product with them by default."""
+    associations = (
+        ProductAssociation.objects.filter(shop=shop, dropi_product_id=dropi_product_id)
+        .prefetch_related("variant_mappings")
+        .order_by("-id")[:5]
+    )
+    return [
+        {
+            "id": association.pk,
+            "shopify_product_id": association.shopify_product_id,
+            "shopify_title": association.shopify_product_title or "",
+            "admin_url": shopify_admin_product_url(shop=shop, product_id=association.shopify_product_id),
+            "mappings": {
+                mapping.dropi_variation_id: mapping.shopify_variant_id for mapping in association.variant_mappings.all()
+            },
+        }
+        for association in associations
+    ]
+
+
 def product_import_preview(*, shop: str, dropi_product_id: str, rule: PriceRule) -> dict[str, Any]:
     """What an import of the Dropi product would send: name, sanitised description, images and
     each variation with the price under ``rule``. Calls Dropi (cached), never Shopify."""
@@ -40,7 +62,6 @@ def product_import_preview(*, shop: str, dropi_product_id: str, rule: PriceRule)
     except ApplicationError as error:
         price_error = {"error": error.message, "field": error.field or "price_rule"}
     prices = {variant.dropi_variation_id: variant.price for variant in plan}
-    existing = ProductAssociation.objects.filter(shop=shop, dropi_product_id=product.id).order_by("-id")[:5]
     return {
         "product": {
             "id": product.id,
@@ -70,14 +91,6 @@ def product_import_preview(*, shop: str, dropi_product_id: str, rule: PriceRule)
         ],
         "price_error": price_error,
         "country": access.country,
-        "existing": [
-            {
-                "id": association.pk,
-                "shopify_product_id": association.shopify_product_id,
-                "shopify_title": association.shopify_product_title or "",
-                "admin_url": shopify_admin_product_url(shop=shop, product_id=association.shopify_product_id),
-            }
-            for association in existing
-        ],
+        "existing": _existing(shop=shop, dropi_product_id=product.id),
         "warnings": warnings,
     }

@@ -154,27 +154,51 @@ def _product_set_or_without_stock(
 
 
 # --------------------------------------------------------------------------- create
-def product_import_create(*, shop: str, dropi_product_id: str, options: ImportOptions, rule: PriceRule) -> ImportResult:
+def _refuse_a_second_copy(*, shop: str, product: DropiProduct) -> None:
+    """ApplicationError 409 ``already_imported`` when the shop already has the Dropi product."""
+    existing = ProductAssociation.objects.filter(shop=shop, dropi_product_id=product.id).order_by("-id").first()
+    if existing is not None:
+        raise ApplicationError(
+            _(
+                "This Dropi product is already in Shopify as “%(title)s”. Update that product, or confirm that "
+                "you want a second copy."
+            )
+            % {"title": existing.shopify_product_title or product.name},
+            code="already_imported",
+            status=409,
+        )
+
+
+def product_import_create(
+    *, shop: str, dropi_product_id: str, options: ImportOptions, rule: PriceRule, allow_duplicate: bool = False
+) -> ImportResult:
     """Create a Shopify product from the Dropi product with ONE ``productSet`` call (variants
     tracked, Dropi's stock available at the shop's stock location; the location lookup before
     it when not cached), then save the association and the variant mappings (matched by option
     values).
 
-    Without the inventory permission or an active location the product is created without
-    stock and a warning says so. Nothing is saved when Shopify refuses (ShopifyRefused, field by
-    field) or fails (ApplicationError). Raises ApplicationError for Dropi problems and invalid
-    input.
+    A Dropi product the shop already imported is created again only with ``allow_duplicate``
+    (ApplicationError 409 ``already_imported`` otherwise, before any Shopify call). Without the
+    inventory permission or an active location the product is created without stock and a
+    warning says so. Nothing is saved when Shopify refuses (ShopifyRefused, field by field) or
+    fails (ApplicationError). Raises ApplicationError for Dropi problems and invalid input.
     """
     if options.status not in STATUSES:
         raise ApplicationError(_("Choose draft or active."), field="status", code="invalid")
     with import_lock(shop=shop, dropi_product_id=dropi_product_id):
-        return _import_create(shop=shop, dropi_product_id=dropi_product_id, options=options, rule=rule)
+        return _import_create(
+            shop=shop, dropi_product_id=dropi_product_id, options=options, rule=rule, allow_duplicate=allow_duplicate
+        )
 
 
-def _import_create(*, shop: str, dropi_product_id: str, options: ImportOptions, rule: PriceRule) -> ImportResult:
+def _import_create(
+    *, shop: str, dropi_product_id: str, options: ImportOptions, rule: PriceRule, allow_duplicate: bool
+) -> ImportResult:
     product, _from_detail = dropi_product_get(shop=shop, product_id=dropi_product_id)
     plan = create_plan(product, options=options, rule=rule)
     client = shopify_admin_client(shop=shop)
+    if not allow_duplicate:
+        _refuse_a_second_copy(shop=shop, product=product)
     location, location_warnings = stock_location_for_import(shop=shop, client=client)
     saved, refused_warnings = _product_set_or_without_stock(
         client,

@@ -23,6 +23,7 @@ def shop(db, shopify_simulator, dropi_simulator):
         dropi_store_name="Mi tienda",
         dropi_country="CO",
         dropi_token=DROPI_TOKEN,
+        iana_timezone="America/Bogota",
         installed_at=timezone.now(),
     )
     ShopifySessionFactory(shop=SHOP, access_token=shopify_simulator.issue_token(SHOP), scope=None)

@@ -6,6 +6,7 @@ import datetime
 import re
 import struct
 import zlib
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
@@ -15,7 +16,7 @@ from playwright.sync_api import expect
 from products.models import ProductAssociation
 from shops.tests.factories import ShopConfigurationFactory
 from simulators.dropi import dropi_product
-from simulators.shopify_products import add_product, find_product
+from simulators.shopify_products import add_product, find_product, products_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -127,7 +128,7 @@ def test_search_page_import_link_and_delete(
     expect(rows).to_have_count(10)
 
     # Search by name
-    page.get_by_placeholder("Ingrese ID producto o nombre del producto").fill("camiseta")
+    page.get_by_placeholder("Ingresa el ID o el nombre del producto").fill("camiseta")
     page.get_by_role("button", name="Buscar", exact=True).click()
     expect(page.locator("[data-mode-badge]")).to_have_text("Resultados de la búsqueda")
     expect(rows).to_have_count(1)
@@ -143,9 +144,14 @@ def test_search_page_import_link_and_delete(
     expect(preview.first).to_contain_text("$ 39.900")
     dialog.get_by_label("Regla de precio", exact=True).select_option("formula")
     dialog.get_by_label("Multiplicador", exact=True).fill("2")
-    dialog.get_by_label("Redondeo", exact=True).select_option("00")
+    rounding = dialog.get_by_label("Redondeo", exact=True)
+    # The shop sells in COP: endings without cents (the ",99" of dollars would give "$ 37.500,99").
+    expect(rounding.locator("option")).to_have_text(
+        ["Sin redondeo", "Subir a …900", "Subir a …990", "Subir al siguiente mil (…000)"]
+    )
+    rounding.select_option("900")
     dialog.get_by_label("Monto a sumar", exact=True).fill("1500.5")
-    expect(preview.first).to_contain_text("$ 37.501")
+    expect(preview.first).to_contain_text("$ 37.900")
     dialog.get_by_label("Activo").check()
     page.screenshot(path=screenshots / "productos-importar-nuevo.png", full_page=False)
     dialog.get_by_role("button", name="Crear producto").click()
@@ -160,7 +166,7 @@ def test_search_page_import_link_and_delete(
     created = ProductAssociation.objects.get(import_type="create")
     stored = find_product(shopify_simulator, SHOP, created.shopify_product_id)
     assert stored["status"] == "ACTIVE"
-    assert [variant["price"] for variant in stored["variants"]] == ["37501.00", "37501.00"]
+    assert [variant["price"] for variant in stored["variants"]] == ["37900.00", "37900.00"]
     assert "<script>" not in stored["descriptionHtml"]
     expect(page.locator("[data-synced-count]")).to_have_text("1")
 
@@ -227,3 +233,80 @@ def test_without_dropi_the_page_points_to_the_configuration(live_server, session
     expect(browser_page.get_by_role("link", name="Ir a Configuración › Dropi")).to_have_attribute(
         "href", "/app/configuration?tab=dropi"
     )
+
+
+@pytest.fixture
+def imported(catalogue):
+    """The Dropi product 9100 already imported once as a new Shopify product."""
+    from products.pricing import PriceRule
+    from products.services import ImportOptions, product_import_create
+
+    return product_import_create(
+        shop=SHOP,
+        dropi_product_id="9100",
+        options=ImportOptions(
+            save_name=True,
+            save_description=True,
+            save_images=True,
+            replace_images=False,
+            use_suggested_barcode=False,
+            status="DRAFT",
+        ),
+        rule=PriceRule(mode="formula", multiplier=Decimal("2")),
+    )
+
+
+def open_productos(page, live_server, session_token):
+    token = session_token(SHOP, lifetime=datetime.timedelta(minutes=15))
+    query = urlencode({"shop": SHOP, "host": "YWRtaW4", "embedded": "1", "id_token": token})
+    page.route("https://d39ru7awumhhs2.cloudfront.net/**", serve_cdn)
+    page.goto(f"{live_server.url}/app/?{query}")
+    return page.locator("[data-catalogue-body] tr[data-product-id]")
+
+
+def test_an_imported_product_says_so_and_importing_it_again_updates_the_linked_product(
+    live_server, session_token, imported, shopify_simulator, browser_page, screenshots
+):
+    page = browser_page
+    rows = open_productos(page, live_server, session_token)
+    row = rows.filter(has_text="Camiseta deportiva dry-fit")
+    expect(row.locator(".badge", has_text="Ya importado")).to_be_visible()
+    expect(rows.filter(has_text="Audífonos inalámbricos").locator(".badge", has_text="Ya importado")).to_have_count(0)
+    products_before = len(products_of(shopify_simulator, SHOP))
+
+    row.get_by_role("button", name="Importar").click()
+    dialog = page.locator("[data-import-dialog]")
+    expect(dialog.get_by_label("Vincular a producto existente")).to_be_checked()
+    expect(dialog.locator("[data-linked-product]")).to_contain_text("Camiseta deportiva dry-fit")
+    expect(dialog.get_by_label("Regla de precio", exact=True)).to_have_value("formula")
+    expect(dialog.locator("[data-mapping-body] select")).to_have_count(2)
+    page.screenshot(path=screenshots / "productos-ya-importado.png", full_page=False)
+    dialog.get_by_role("button", name="Sincronizar Producto").click()
+
+    success = page.locator("[data-success-dialog]")
+    expect(success).to_contain_text("Se actualizó la asociación existente")
+    assert len(products_of(shopify_simulator, SHOP)) == products_before
+    assert ProductAssociation.objects.get(dropi_product_id="9100").shopify_product_id == imported.shopify_product_id
+
+
+def test_a_second_copy_of_an_imported_product_is_created_only_when_confirmed(
+    live_server, session_token, imported, shopify_simulator, browser_page
+):
+    page = browser_page
+    rows = open_productos(page, live_server, session_token)
+    rows.filter(has_text="Camiseta deportiva dry-fit").get_by_role("button", name="Importar").click()
+    dialog = page.locator("[data-import-dialog]")
+    dialog.get_by_text("Crear producto nuevo").click()
+    dialog.get_by_role("button", name="Crear producto").click()
+
+    confirm = page.locator("[data-duplicate-dialog]")
+    expect(confirm).to_be_visible()
+    expect(confirm).to_contain_text("Camiseta deportiva dry-fit")
+    confirm.get_by_role("button", name="Cancelar").click()
+    expect(dialog).to_be_visible()
+    assert ProductAssociation.objects.filter(dropi_product_id="9100").count() == 1
+
+    dialog.get_by_role("button", name="Crear producto").click()
+    confirm.get_by_role("button", name="Crear otra copia").click()
+    expect(page.locator("[data-success-dialog]")).to_be_visible()
+    assert ProductAssociation.objects.filter(dropi_product_id="9100").count() == 2

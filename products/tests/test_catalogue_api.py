@@ -4,6 +4,7 @@ against the Dropi and Shopify simulators: modes, paging, cache, errors, currency
 import pytest
 from django.core.cache import cache
 
+from products.models import ProductAssociation
 from products.tests.conftest import DROPI_TOKEN, SHOP, graphql_operations
 from shops.models import ShopConfiguration
 from simulators.dropi import dropi_product
@@ -239,3 +240,56 @@ def test_a_page_that_is_not_a_plain_number_is_the_first(api, shop, dropi_simulat
 
     assert response.status_code == 200
     assert response.json()["page"] == 1
+
+
+def test_a_catalogue_row_says_when_the_product_is_already_in_shopify(api, shop, dropi_simulator):
+    seed(dropi_simulator, 3)
+    ProductAssociation.objects.create(
+        shop=SHOP,
+        dropi_product_id="5001",
+        shopify_product_id="gid://shopify/Product/77",
+        shopify_product_title="Reloj de pared",
+        import_type=ProductAssociation.ImportType.CREATE,
+        price_rule={"mode": "formula", "multiplier": "2", "amount": "0", "fixed_price": None, "rounding": "none"},
+    )
+
+    products = {product["id"]: product for product in api("/app/api/dropi/products").json()["products"]}
+
+    assert products["5000"]["imported"] is None
+    imported = products["5001"]["imported"]
+    assert imported["shopify_product_id"] == "gid://shopify/Product/77"
+    assert imported["shopify_product_title"] == "Reloj de pared"
+    assert imported["admin_url"] == f"https://{SHOP}/admin/products/77"
+    assert imported["price_rule"]["mode"] == "formula"
+    assert imported["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("currency", "offered"),
+    [
+        ("COP", ["none", "900", "990", "000"]),
+        ("CLP", ["none", "900", "990", "000"]),
+        ("USD", ["none", "90", "99", "00"]),
+    ],
+)
+def test_the_price_endings_offered_fit_the_shops_currency(
+    api, shop, dropi_simulator, shopify_simulator, currency, offered
+):
+    seed(dropi_simulator, 1)
+    shopify_simulator.shop_data.setdefault(SHOP, {})["currencyCode"] = currency
+
+    page = api("/app/api/dropi/products").json()
+    preview = api("/app/api/dropi/products/5000/preview", "POST", {"mode": "create"}).json()
+
+    assert [choice["value"] for choice in page["roundings"]] == offered
+    assert preview["roundings"] == page["roundings"]
+
+
+def test_a_cop_price_goes_up_to_nine_hundred_without_cents(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Lámpara", product_id=6100, sale_price="54950.00"))
+    shopify_simulator.shop_data.setdefault(SHOP, {})["currencyCode"] = "COP"
+    rule = {"mode": "formula", "multiplier": "2", "amount": "0", "rounding": "900"}
+
+    preview = api("/app/api/dropi/products/6100/preview", "POST", {"mode": "create", "price_rule": rule}).json()
+
+    assert preview["product"]["price"] == "109900.00"

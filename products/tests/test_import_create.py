@@ -550,3 +550,23 @@ def test_shopify_down_while_finding_the_location_saves_nothing(api, shop, dropi_
     assert response.json()["code"] == "shopify_unavailable"
     assert shopify_simulator.count("graphql:ProductSet") == 0
     assert ProductAssociation.objects.count() == 0
+
+
+def test_creating_a_dropi_product_already_in_shopify_asks_first(api, shop, dropi_simulator, shopify_simulator):
+    dropi_simulator.add_product(DROPI_TOKEN, dropi_product(name="Lámpara", product_id=7201))
+    first = create(api, 7201)
+    shopify_simulator.requests.clear()
+
+    again = create(api, 7201)
+
+    assert again.status_code == 409
+    assert again.json()["code"] == "already_imported"
+    assert "Lámpara" in again.json()["error"]
+    assert graphql_operations(shopify_simulator) == []  # nothing sent to Shopify
+    assert ProductAssociation.objects.filter(shop=SHOP, dropi_product_id="7201").count() == 1
+
+    confirmed = create(api, 7201, allow_duplicate=True)
+
+    assert confirmed.status_code == 200
+    assert confirmed.json()["shopify_product_id"] != first.json()["shopify_product_id"]
+    assert ProductAssociation.objects.filter(shop=SHOP, dropi_product_id="7201").count() == 2

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from connector.errors import ApplicationError
+from products.currencies import rounding_endings
 from products.pricing import PriceRule, price_for, price_rule_from_input, round_price
 
 
@@ -25,6 +26,38 @@ from products.pricing import PriceRule, price_for, price_rule_from_input, round_
 )
 def test_rounding_goes_up_to_the_chosen_ending(value, rounding, expected):
     assert round_price(Decimal(value), rounding) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "rounding", "expected"),
+    [
+        ("109800", "900", "109900"),
+        ("109900", "900", "109900"),
+        ("109950", "900", "110900"),
+        ("109950", "990", "109990"),
+        ("110000.99", "990", "110990"),
+        ("109001", "000", "110000"),
+        ("110000", "000", "110000"),
+        ("450", "900", "900"),
+    ],
+)
+def test_prices_without_cents_go_up_to_endings_in_the_thousands(value, rounding, expected):
+    assert round_price(Decimal(value), rounding) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("currency", "endings"),
+    [
+        ("COP", ["900", "990", "000"]),
+        ("CLP", ["900", "990", "000"]),
+        ("PYG", ["900", "990", "000"]),
+        ("USD", ["90", "99", "00"]),
+        ("MXN", ["90", "99", "00"]),
+        (None, ["90", "99", "00"]),
+    ],
+)
+def test_each_currency_offers_the_endings_its_prices_have(currency, endings):
+    assert [ending.value for ending in rounding_endings(currency)] == endings
 
 
 def test_each_mode_computes_its_price():

@@ -11,6 +11,7 @@
 - orders: the Pedidos list (recent Shopify orders with their deliveries).
 - dropi_account: the shop's Dropi token and country as other apps use them, token checks,
   the pause after Dropi's "Too Many Attempts".
+- time_zone: the shop's time zone (from Shopify), in which the pages show dates.
 
 Other feature apps may import this package (it is public); its submodules are not.
 """
@@ -39,3 +40,4 @@ from shops.services.dropi_account import (  # noqa: F401
 )
 from shops.services.ecomdrop_contacts import ecomdrop_contact_field_names  # noqa: F401
 from shops.services.lifecycle import shop_install, shop_purge, shop_uninstall  # noqa: F401
+from shops.services.time_zone import shop_time_zone_get, shop_time_zone_refresh  # noqa: F401

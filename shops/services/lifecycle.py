@@ -34,14 +34,16 @@ def shop_install(*, shop: str, requested_at: datetime.datetime | None = None) ->
     ``app/uninstalled`` event triggered before that is older than this installation and
     ``shop_uninstall`` ignores it, even when the worker only reaches it now; one triggered
     later (while the grant was in flight, or after) is a real uninstall. An uninstalled shop is
-    marked installed again (its previous settings, if any survived, are kept).
+    marked installed again (its previous settings, if any survived, are kept); the shop's time
+    zone is read again by the next page.
     """
     configuration, _created = shop_configuration_get_or_create(shop=shop)
     now = timezone.now()
     installed_at = min(requested_at or now, now) - INSTALL_CLOCK_MARGIN
     # Waits for an uninstall holding the row: whichever commits first, the other sees it.
+    # The time zone is forgotten: the next page reads it with the new token (time_zone.py).
     ShopConfiguration.objects.filter(pk=configuration.pk).update(
-        installed_at=installed_at, uninstalled_at=None, updated_at=now
+        installed_at=installed_at, uninstalled_at=None, iana_timezone="", updated_at=now
     )
     configuration.refresh_from_db()
     return configuration

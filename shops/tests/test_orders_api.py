@@ -130,3 +130,14 @@ def test_a_limit_that_is_not_a_plain_number_gets_the_default_page(api, shop, lim
 
     assert response.status_code == 200
     assert response.json() == {"deliveries": []}
+
+
+def test_the_test_events_are_listed_apart_from_the_orders_deliveries(api, shop, ecomdrop_simulator):
+    deliveries.flow_delivery_record_order(shop=SHOP, order=order_payload())
+    sent = api("/app/api/test-event", "POST", {"phone": "+57 300 555 0101"}).json()["delivery"]
+
+    tests = api("/app/api/deliveries?kind=test").json()["deliveries"]
+    everything = api("/app/api/deliveries").json()["deliveries"]
+
+    assert [delivery["id"] for delivery in tests] == [sent["id"]]
+    assert len(everything) == 2

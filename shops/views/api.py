@@ -195,8 +195,12 @@ def api_orders(request: EmbeddedHttpRequest) -> JsonResponse:
 @embedded_view
 @require_GET
 def api_deliveries(request: EmbeddedHttpRequest) -> JsonResponse:
-    """The shop's latest deliveries (Estado tab, and Pedidos when Shopify is unreachable)."""
+    """The shop's latest deliveries, newest first (``?kind=test``: Pedidos' test events;
+    ``?status=``; ``?limit=``, at most 50)."""
     query = FlowDelivery.objects.filter(shop=request.shop)
+    kind = request.GET.get("kind")
+    if kind in FlowDelivery.Kind.values:
+        query = query.filter(kind=kind)
     status = request.GET.get("status")
     if status in FlowDelivery.Status.values:
         query = query.filter(state=status)

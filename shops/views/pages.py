@@ -1,7 +1,8 @@
 """The embedded pages of the shops app (Pedidos, Configuración; Tema lives in the themes app)
 and how they present a shop's configuration and deliveries. Views parse, call a service and
 render; no vendor call while rendering a page (the pages load vendor data through their JSON
-endpoints, shops.views.api)."""
+endpoints, shops.views.api), except reading the shop's time zone once, when it is not known
+yet (shops.services.time_zone)."""
 
 from __future__ import annotations
 
@@ -142,7 +143,11 @@ def orders(request: EmbeddedHttpRequest) -> HttpResponse:
     return render(
         request,
         "shops/orders.html",
-        {**embedded_context(request), "active": "orders", "state": configuration_state(configuration)},
+        {
+            **embedded_context(request, time_zone=services.shop_time_zone_get(shop=request.shop)),
+            "active": "orders",
+            "state": configuration_state(configuration),
+        },
     )
 
 
@@ -170,7 +175,7 @@ def configuration(request: EmbeddedHttpRequest) -> HttpResponse:
         request,
         "shops/configuration.html",
         {
-            **embedded_context(request),
+            **embedded_context(request, time_zone=services.shop_time_zone_get(shop=request.shop)),
             "active": "configuration",
             "tab": tab,
             "state": state,

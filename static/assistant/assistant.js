@@ -9,7 +9,8 @@
  * - A save sends the whole profile with the revision it started from (last save wins; the
  *   page says when it replaced someone else's save). The server's per-field errors
  *   (`faq.2.answer`) are shown next to that field of that item.
- * - The sync status is polled while a sync is pending; "Sincronizar ahora" asks for one.
+ * - The sync status is polled while a sync is pending; "Sincronizar ahora" asks for one. A sync
+ *   that waits while no task worker runs says so (the server decides: `sync.worker_missing`).
  */
 (function () {
   "use strict";
@@ -30,6 +31,8 @@
       removed: "{item} eliminado", moved: "{item} movido a la posición {n}", added: "{item} agregado",
       never: "Sin sincronizar", neverText: "Aún no se ha enviado a Ecomdrop: se envía al guardar.",
       pending: "Sincronizando…", pendingText: "Enviando el perfil a Ecomdrop…",
+      waiting: "En espera", workerMissing: "El proceso en segundo plano de la app no está en marcha, así que el perfil aún no se ha enviado: se enviará en cuanto arranque. Si sigue así, contacta con soporte.",
+      workerSeen: "Estuvo en marcha por última vez el {date}.", workerNever: "No se ha visto en marcha todavía.",
       retrying: "Reintentando", retryText: "Nuevo intento {when}.",
       synced: "Sincronizado", syncedNow: "Sincronizado hace un momento", syncedMin: "Sincronizado hace {n} min",
       syncedHours: "Sincronizado hace {n} h", syncedOn: "Sincronizado el {date}",
@@ -48,6 +51,8 @@
       removed: "{item} deleted", moved: "{item} moved to position {n}", added: "{item} added",
       never: "Not synced", neverText: "Not sent to Ecomdrop yet: it is sent when you save.",
       pending: "Syncing…", pendingText: "Sending the profile to Ecomdrop…",
+      waiting: "Waiting", workerMissing: "The app's background worker is not running, so the profile has not been sent yet: it is sent as soon as the worker starts. If this goes on, contact support.",
+      workerSeen: "It last ran on {date}.", workerNever: "It has not been seen running yet.",
       retrying: "Retrying", retryText: "Next attempt {when}.",
       synced: "Synced", syncedNow: "Synced a moment ago", syncedMin: "Synced {n} min ago",
       syncedHours: "Synced {n} h ago", syncedOn: "Synced on {date}",
@@ -460,6 +465,7 @@
         load(result.data);
         document.querySelector("[data-replaced-notice]").hidden = !result.data.replaced_newer;
         C.toast(T.saved);
+        document.dispatchEvent(new CustomEvent("assistant:saved", { detail: { revision: result.data.revision } }));
         return;
       }
       if (result.data.errors) {
@@ -496,7 +502,7 @@
     if (minutes < 1) { return T.syncedNow; }
     if (minutes < 60) { return format(T.syncedMin, { n: minutes }); }
     if (minutes < 24 * 60) { return format(T.syncedHours, { n: Math.floor(minutes / 60) }); }
-    return format(T.syncedOn, { date: new Date(iso).toLocaleString(C.context.language === "en" ? "en" : "es") });
+    return format(T.syncedOn, { date: C.formatDateTime(iso) });
   }
   function whenText(iso) {
     var minutes = Math.ceil((Date.parse(iso) - Date.now() - clockSkew) / 60000);
@@ -512,6 +518,10 @@
       shown = sync.retrying
         ? ["badge--warning", T.retrying, sync.next_attempt_at ? format(T.retryText, { when: whenText(sync.next_attempt_at) }) : ""]
         : ["badge--info", T.pending, T.pendingText];
+      if (sync.worker_missing) {
+        var seen = sync.worker_seen_at ? format(T.workerSeen, { date: C.formatDateTime(sync.worker_seen_at) }) : T.workerNever;
+        shown = ["badge--warning", T.waiting, T.workerMissing + " " + seen];
+      }
     }
     badge.className = "badge " + shown[0];
     setText(badge, shown[1]);

@@ -6,7 +6,11 @@
  * - `Connector.fetch()` sends `Authorization: Bearer` and retries once on a 401 that carries
  *   `X-Shopify-Retry-Invalid-Session-Request`.
  * - Links marked `data-app-link` (and the language switch) navigate with a fresh token.
- * - `Connector.toast()` uses App Bridge toasts, else an in-page toast.
+ * - Dates are shown in the shop's time zone (`context.timeZone`, from Shopify), formatted for
+ *   the page's language: `Connector.formatDateTime(iso)`, `Connector.formatDate(iso)`; every
+ *   `<time datetime>` the server rendered is written again the same way.
+ * - `Connector.toast()` uses App Bridge toasts, else an in-page toast. A toast handed to
+ *   `Connector.navigate(href, { toast })` is shown by the next page (the reload would lose it).
  */
 (function () {
   "use strict";
@@ -52,10 +56,26 @@
     return url;
   }
 
+  var PENDING_TOAST = "connector:toast";
+
+  // sessionStorage (per tab, partitioned in third-party frames) may be refused: the toast is
+  // then only lost, as before.
+  function rememberToast(message) {
+    try { window.sessionStorage.setItem(PENDING_TOAST, message); } catch (error) { /* storage refused */ }
+  }
+  function takeToast() {
+    try {
+      var message = window.sessionStorage.getItem(PENDING_TOAST);
+      window.sessionStorage.removeItem(PENDING_TOAST);
+      return message;
+    } catch (error) { return null; }
+  }
+
   function navigate(href, extra) {
     return idToken().then(function (token) {
       var url = appUrl(href, extra);
       url.searchParams.set("id_token", token);
+      if (extra && extra.toast) { rememberToast(extra.toast); }
       window.location.assign(url.toString());
     });
   }
@@ -76,6 +96,33 @@
     window.setTimeout(function () { element.remove(); }, 5000);
   }
 
+  var LOCALES = { es: "es", en: "en-US" };
+  function dateFormat(options) {
+    var locale = LOCALES[context.language] || "es";
+    try {
+      return new Intl.DateTimeFormat(locale, Object.assign({ timeZone: context.timeZone || "UTC" }, options));
+    } catch (error) {  // a zone this browser does not know: its own zone, still per language
+      return new Intl.DateTimeFormat(locale, options);
+    }
+  }
+  function formatter(options) {
+    var cached = null;
+    return function (iso) {
+      if (!iso) { return ""; }
+      var date = new Date(iso);
+      if (isNaN(date.getTime())) { return String(iso); }
+      cached = cached || dateFormat(options);
+      return cached.format(date);
+    };
+  }
+  var formatDateTime = formatter({ dateStyle: "medium", timeStyle: "short" });
+  var formatDate = formatter({ dateStyle: "long" });
+  function formatTimes(root) {
+    (root || document).querySelectorAll("time[datetime]").forEach(function (element) {
+      element.textContent = formatDateTime(element.getAttribute("datetime"));
+    });
+  }
+
   document.addEventListener("click", function (event) {
     var link = event.target.closest("a[data-app-link], a[data-locale]");
     if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey) { return; }
@@ -88,6 +135,12 @@
   });
 
   if (appBridge()) { document.documentElement.classList.add("has-app-bridge"); }
+  formatTimes(document);
+  var pending = takeToast();
+  if (pending) { toast(pending); }
 
-  window.Connector = { context: context, idToken: idToken, fetch: authorisedFetch, navigate: navigate, toast: toast };
+  window.Connector = {
+    context: context, idToken: idToken, fetch: authorisedFetch, navigate: navigate, toast: toast,
+    formatDateTime: formatDateTime, formatDate: formatDate, formatTimes: formatTimes
+  };
 })();

@@ -6,6 +6,10 @@
  * Every list comes from the page's JSON endpoints; a response that arrives after a newer
  * request was made is dropped, and badges describe what the server answered (never a
  * checkbox state that may have changed meanwhile).
+ *
+ * A Dropi product already in Shopify says so in its row; its import dialog opens on the
+ * linked product with the options of its last import, and creating a second copy is asked
+ * for first (the server refuses it otherwise: 409 already_imported).
  */
 (function () {
   "use strict";
@@ -160,6 +164,11 @@
     if (product.categories.length > 2) { badges.appendChild(el("span", "badge", format(L.more, { count: product.categories.length - 2 }))); }
     if (product.variations) { badges.appendChild(el("span", "badge badge--info", plural("variations", product.variations))); }
     if (product.private) { badges.appendChild(el("span", "badge badge--warning", L.private)); }
+    if (product.imported) {
+      var imported = el("span", "badge badge--success", L.imported);
+      imported.title = format(L.imported_as, { title: product.imported.shopify_product_title || numericId(product.imported.shopify_product_id) });
+      badges.appendChild(imported);
+    }
     name.appendChild(badges);
     row.appendChild(cell(name));
 
@@ -179,8 +188,22 @@
     return row;
   }
 
+  // The rounding choices fit the shop's currency (",99" for dollars, "…900" for pesos).
+  function fillRoundings(choices) {
+    if (!choices || !choices.length) { return; }
+    var select = document.querySelector('select[name="rounding"]');
+    var chosen = select.value;
+    select.textContent = "";
+    choices.forEach(function (choice, index) {
+      var option = new Option(choice.label, choice.value, index === 0, choice.value === chosen);
+      select.add(option);
+    });
+    if (select.value !== chosen) { select.value = choices[0].value; }
+  }
+
   function renderCatalogue(data) {
     currency = data.currency || root.getAttribute("data-dropi-currency") || null;
+    fillRoundings(data.roundings);
     catalogueBody.textContent = "";
     if (!data.products.length) {
       var row = el("tr");
@@ -377,6 +400,7 @@
 
   function renderPreview(data) {
     var shopCurrency = data.currency || currency;
+    fillRoundings(data.roundings);
     var body = document.querySelector("[data-preview-body]");
     body.textContent = "";
     var rows = data.variations.length ? data.variations : [Object.assign({ label: L.product_row }, data.product)];
@@ -467,8 +491,19 @@
     });
   }
 
+  // The variant mappings of the product's stored association with ``shopifyId`` (when it has one).
+  function storedMappings(shopifyId) {
+    var existing = current.preview ? current.preview.existing : [];
+    var match = existing.filter(function (item) { return item.shopify_product_id === shopifyId; })[0];
+    return match ? match.mappings : {};
+  }
+
   function chooseShopifyProduct(product) {
     current.shopify = { id: product.id, title: product.title, variants: null };
+    var linked = current.product.imported;
+    var note = form.querySelector("[data-linked-product]");
+    note.hidden = !linked || linked.shopify_product_id !== product.id;
+    if (linked) { note.textContent = format(L.linked_product, { title: linked.shopify_product_title || product.title }); }
     form.querySelector('[data-error-for="shopify_product_id"]').textContent = "";
     var section = document.querySelector("[data-mapping-section]");
     section.hidden = false;
@@ -492,7 +527,7 @@
     var help = document.querySelector("[data-mapping-help]");
     var body = document.querySelector("[data-mapping-body]");
     var variants = current.shopify.variants || [];
-    var previous = {};
+    var previous = Object.assign({}, storedMappings(current.shopify.id));
     body.querySelectorAll("select[data-variation]").forEach(function (select) { previous[select.getAttribute("data-variation")] = select.value; });
     body.textContent = "";
     var variations = current.preview ? current.preview.variations : [];
@@ -571,9 +606,32 @@
     return list;
   }
 
+  function setChoice(name, value) {
+    var select = form.querySelector('select[name="' + name + '"]');
+    var known = Array.prototype.some.call(select.options, function (option) { return option.value === value && !option.disabled; });
+    if (known) { select.value = value; }
+  }
+
+  // An imported product: the dialog updates its linked product, with its last import's options.
+  function useLastImport(linked) {
+    form.querySelector('input[name="mode"][value="link"]').checked = true;
+    ["save_name", "save_description", "save_images", "replace_images", "use_suggested_barcode"].forEach(function (name) {
+      form.querySelector('input[name="' + name + '"]').checked = Boolean(linked.options[name]);
+    });
+    var rule = linked.price_rule;
+    if (!rule || !rule.mode) { return; }
+    current.touchedPrice = true;
+    form.querySelector('select[name="price_mode"]').value = rule.mode;
+    form.querySelector('input[name="multiplier"]').value = rule.multiplier || "1";
+    form.querySelector('input[name="amount"]').value = rule.amount || "0";
+    form.querySelector('input[name="fixed_price"]').value = rule.fixed_price || "";
+    setChoice("rounding", rule.rounding || "none");
+  }
+
   function openImport(product) {
     current = { product: product, shopify: null, preview: null, pickerLoaded: false, touchedPrice: false };
     form.reset();
+    form.querySelector("[data-linked-product]").hidden = true;
     clearImportErrors();
     picker.textContent = "";
     document.querySelector("[data-mapping-section]").hidden = true;
@@ -583,9 +641,13 @@
     document.querySelector("[data-existing]").hidden = true;
     document.querySelector("[data-preview-currency]").hidden = true;
     form.querySelector("[data-picker-query]").value = "";
-    form.querySelector('input[name="replace_images"]').disabled = false;
+    if (product.imported) { useLastImport(product.imported); }
+    form.querySelector('input[name="replace_images"]').disabled = !form.querySelector('input[name="save_images"]').checked;
     renderSummary(product);
     applyMode();
+    if (product.imported) {
+      chooseShopifyProduct({ id: product.imported.shopify_product_id, title: product.imported.shopify_product_title });
+    }
     dialog.showModal();
   }
 
@@ -610,10 +672,38 @@
   progress.addEventListener("cancel", function (event) { event.preventDefault(); });
   document.querySelector('[data-action="close-success"]').addEventListener("click", function () { success.close(); });
 
+  // ---- a second copy of a product already in Shopify is created only when confirmed
+  var duplicateDialog = document.querySelector("[data-duplicate-dialog]");
+  function existingCopy() {
+    var existing = current.preview ? current.preview.existing : [];
+    if (existing.length) { return existing[0].shopify_title || numericId(existing[0].shopify_product_id); }
+    var linked = current.product.imported;
+    return linked ? (linked.shopify_product_title || numericId(linked.shopify_product_id)) : null;
+  }
+  function askForSecondCopy(title) {
+    duplicateDialog.querySelector("[data-duplicate-text]").textContent = format(L.duplicate_text, {
+      dropi: current.product.name, title: title || current.product.name
+    });
+    duplicateDialog.showModal();
+  }
+  document.querySelector('[data-action="cancel-duplicate"]').addEventListener("click", function () { duplicateDialog.close(); });
+  document.querySelector('[data-action="confirm-duplicate"]').addEventListener("click", function () {
+    duplicateDialog.close();
+    submitImport(true);
+  });
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    submitImport(false);
+  });
+
+  function submitImport(allowDuplicate) {
     clearImportErrors();
     var linking = mode() === "link";
+    if (!linking && !allowDuplicate && existingCopy()) {
+      askForSecondCopy(existingCopy());
+      return;
+    }
     if (linking && !current.shopify) {
       form.querySelector('[data-error-for="shopify_product_id"]').textContent = L.choose_product;
       C.toast(L.choose_product, { isError: true });
@@ -635,11 +725,19 @@
     if (linking) {
       body.shopify_product_id = current.shopify.id;
       body.variant_mappings = mappings();
+    } else if (allowDuplicate) {
+      body.allow_duplicate = true;
     }
     dialog.close();
     progress.showModal();
     post("/app/api/products/import", body).then(function (result) {
       progress.close();
+      if (!result.ok && result.data.code === "already_imported") {
+        // Imported meanwhile (another tab, a stale page): ask, as for a known copy.
+        dialog.showModal();
+        askForSecondCopy(null);
+        return;
+      }
       if (!result.ok) {
         dialog.showModal();
         showImportError(result.data);
@@ -657,13 +755,14 @@
       data.warnings.forEach(function (warning) { warnings.appendChild(el("li", null, warning)); });
       setSyncedCount(data.synced_count);
       syncedStale = true;
+      if (dropiConfigured) { loadCatalogue(); }  // the row now says "already imported"
       success.showModal();
     }, function () {
       progress.close();
       dialog.showModal();
       showImportError({ error: L.failed });
     });
-  });
+  }
 
   // ------------------------------------------------------------------ Sincronizados
   var syncedBody = document.querySelector("[data-synced-body]");
@@ -777,7 +876,7 @@
     target.button.textContent = L.deleting;
     post("/app/api/associations/" + target.association.id + "/delete").then(function (result) {
       C.toast(result.ok ? result.data.message : (result.data.error || L.failed), { isError: !result.ok });
-      if (result.ok) { setSyncedCount(result.data.synced_count); }
+      if (result.ok) { setSyncedCount(result.data.synced_count); catalogueLoaded = false; }
       loadSynced({});
     }, function () {
       target.button.disabled = false;

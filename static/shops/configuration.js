@@ -1,4 +1,8 @@
-/* Configuración page: tabs, Ecomdrop connection, flows and contact fields, callback secret, Dropi settings. */
+/*
+ * Configuración page: tabs, Ecomdrop connection, flows and contact fields, callback secret,
+ * Dropi settings, and Estado, which follows every save made on the page (the server renders it
+ * once; `state` is what the last save answered).
+ */
 (function () {
   "use strict";
   var C = window.Connector;
@@ -81,13 +85,14 @@
     if (on) { button.dataset.label = button.textContent; button.textContent = T.saving; button.disabled = true; }
     else { button.textContent = button.dataset.label || button.textContent; button.disabled = false; }
   }
-  function submit(form, url, body, onSuccess) {
+  function submit(form, url, body, onSuccess, options) {
     clearErrors(form);
     busy(form, true);
     return post(url, body).then(function (result) {
       busy(form, false);
       if (!result.ok) { showError(form, result.data); return; }
-      if (result.data.message) { C.toast(result.data.message); }
+      // A quiet submit reloads the page, which shows the message instead.
+      if (result.data.message && !(options && options.quiet)) { C.toast(result.data.message); }
       if (onSuccess) { onSuccess(result.data); }
     }, function () { busy(form, false); C.toast(T.network, { isError: true }); });
   }
@@ -110,18 +115,18 @@
       navigator.clipboard.writeText(text).then(done, done);
     } else { done(); }
   }
-  function reloadOn(tab) {
-    C.navigate(window.location.pathname + "?tab=" + tab);
+  function reloadOn(tab, message) {
+    C.navigate(window.location.pathname + "?tab=" + tab, { toast: message });
   }
 
   // ---------------------------------------------------------------- Ecomdrop connection
   var connectForm = document.querySelector('[data-form="connect"]');
   connectForm.addEventListener("submit", function (event) {
     event.preventDefault();
-    submit(connectForm, "/app/api/ecomdrop/connect", { api_key: connectForm.api_key.value }, function () {
+    submit(connectForm, "/app/api/ecomdrop/connect", { api_key: connectForm.api_key.value }, function (data) {
       connectForm.api_key.value = "";
-      reloadOn("ecomdrop");
-    });
+      reloadOn("ecomdrop", data.message);
+    }, { quiet: true });
   });
   document.addEventListener("click", function (event) {
     var action = event.target.closest("[data-action]");
@@ -139,7 +144,7 @@
       loadContactFields(true);
     } else if (name === "disconnect") {
       confirmDialog(T.disconnectTitle, T.disconnectText, T.disconnect).then(function (yes) {
-        if (yes) { post("/app/api/ecomdrop/disconnect").then(function () { reloadOn("ecomdrop"); }); }
+        if (yes) { post("/app/api/ecomdrop/disconnect").then(function (result) { reloadOn("ecomdrop", result.data.message); }); }
       });
     } else if (name === "reveal-secret") {
       post("/app/api/callback-secret/reveal").then(function (result) {
@@ -245,6 +250,28 @@
     }, function () { loading.hidden = true; problem.textContent = T.network; });
   }
 
+  // ---------------------------------------------------------------- Estado
+  var assistantSaved = document.querySelector('[data-next-step="assistant"] [data-step-done]').textContent.trim() !== "";
+  function tick(step, done) {
+    document.querySelector('[data-next-step="' + step + '"] [data-step-done]').textContent = done ? "✓ " : "";
+  }
+  function renderStatus() {
+    var ecomdrop = state.ecomdrop;
+    var dropi = state.dropi;
+    [["ecomdrop", ecomdrop.connected], ["dropi", dropi.configured]].forEach(function (item) {
+      document.querySelector('[data-status-done="' + item[0] + '"]').hidden = !item[1];
+      document.querySelector('[data-status-todo="' + item[0] + '"]').hidden = Boolean(item[1]);
+    });
+    document.querySelector("[data-status-account]").textContent = ecomdrop.account_name;
+    document.querySelector("[data-status-dropi]").textContent = dropi.store_name + " (" + dropi.country + ")";
+    tick("ecomdrop", ecomdrop.connected);
+    tick("flows", Boolean(ecomdrop.nuevo_pedido_flow_id || ecomdrop.carrito_abandonado_flow_id));
+    tick("dropi", dropi.configured);
+    tick("assistant", assistantSaved);
+  }
+  // The Asistente IA tab (assistant.js) announces its saves.
+  document.addEventListener("assistant:saved", function () { assistantSaved = true; renderStatus(); });
+
   var flowsForm = document.querySelector('[data-form="flows"]');
   flowsForm.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -252,7 +279,7 @@
       nuevo_pedido_flow_id: flowsForm.nuevo_pedido_flow_id.value,
       carrito_abandonado_flow_id: flowsForm.carrito_abandonado_flow_id.value,
       abandoned_cart_delay_minutes: flowsForm.abandoned_cart_delay_minutes.value
-    }, function (data) { state = data.state; renderActiveFlows(); });
+    }, function (data) { state = data.state; renderActiveFlows(); renderStatus(); });
   });
 
   // ---------------------------------------------------------------- Dropi
@@ -266,6 +293,7 @@
       token: token.hidden ? "" : token.value
     }, function (data) {
       state = data.state;
+      renderStatus();
       token.value = "";
       token.hidden = true;
       var stored = document.querySelector("[data-token-stored]");

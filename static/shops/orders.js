@@ -1,4 +1,10 @@
-/* Pedidos page: recent Shopify orders with their Ecomdrop delivery, resend, test event. */
+/*
+ * Pedidos page: recent Shopify orders with their Ecomdrop delivery, resend, and test events.
+ *
+ * Test events are not Shopify orders: they are listed apart, marked as tests, and read again
+ * while one of them is still on its way (every 2 s, then less often, up to every 30 s), until
+ * every one has a final state.
+ */
 (function () {
   "use strict";
   var C = window.Connector;
@@ -7,6 +13,9 @@
   var labels = JSON.parse(document.getElementById("orders-labels").textContent);
   var pageInfo = {};
   var badge = { sent: "badge--success", failed: "badge--critical", unconfirmed: "badge--warning", skipped: "badge--warning" };
+  var FINAL = { sent: true, failed: true, unconfirmed: true, skipped: true };
+  var FIRST_POLL_MS = 2000;
+  var LONGEST_POLL_MS = 30000;
 
   function cell(text, className) {
     var td = document.createElement("td");
@@ -20,11 +29,41 @@
     element.textContent = text;
     return element;
   }
+  function json(response) {
+    return response.json().catch(function () { return {}; }).then(function (data) { return { ok: response.ok, data: data }; });
+  }
   function money(amount, currency) {
     try {
       return new Intl.NumberFormat(C.context.language === "en" ? "en-US" : "es-CO", { style: "currency", currency: currency }).format(Number(amount));
     } catch (error) { return amount + " " + currency; }
   }
+  function deliveryState(delivery) {
+    var state = document.createElement("div");
+    if (!delivery) {
+      state.appendChild(span(labels.none, "badge"));
+      return state;
+    }
+    state.appendChild(span(delivery.status_label, "badge " + (badge[delivery.status] || "badge--info")));
+    if (delivery.problem) {
+      state.appendChild(document.createElement("br"));
+      state.appendChild(span(delivery.problem, "text-subdued"));
+    }
+    return state;
+  }
+  function resendCell(delivery) {
+    var actions = document.createElement("td");
+    if (delivery && delivery.resendable) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button";
+      button.textContent = labels.resend;
+      button.addEventListener("click", function () { resend(delivery.id, button); });
+      actions.appendChild(button);
+    }
+    return actions;
+  }
+
+  // ---------------------------------------------------------------- orders
   function render(orders) {
     body.textContent = "";
     if (!orders.length) {
@@ -40,32 +79,12 @@
       link.target = "_top";
       link.textContent = order.name;
       row.appendChild(cell(link));
-      row.appendChild(cell(new Date(order.created_at).toLocaleString(C.context.language === "en" ? "en-US" : "es-CO")));
+      row.appendChild(cell(C.formatDateTime(order.created_at)));
       row.appendChild(cell(money(order.total, order.currency)));
       row.appendChild(cell([order.financial_status, order.fulfillment_status].filter(Boolean).join(" / ")));
-      var delivery = order.delivery;
-      var state = document.createElement("div");
-      if (delivery) {
-        state.appendChild(span(delivery.status_label, "badge " + (badge[delivery.status] || "badge--info")));
-        if (delivery.problem) {
-          state.appendChild(document.createElement("br"));
-          state.appendChild(span(delivery.problem, "text-subdued"));
-        }
-      } else {
-        state.appendChild(span(labels.none, "badge"));
-      }
-      row.appendChild(cell(state));
+      row.appendChild(cell(deliveryState(order.delivery)));
       row.appendChild(cell((order.tags || []).join(", ")));
-      var actions = document.createElement("td");
-      if (delivery && delivery.resendable) {
-        var button = document.createElement("button");
-        button.type = "button";
-        button.className = "button";
-        button.textContent = labels.resend;
-        button.addEventListener("click", function () { resend(delivery.id, button); });
-        actions.appendChild(button);
-      }
-      row.appendChild(actions);
+      row.appendChild(resendCell(order.delivery));
       body.appendChild(row);
     });
   }
@@ -75,9 +94,7 @@
     container.setAttribute("aria-busy", "true");
     container.classList.add("table--busy");
     problem.textContent = "";
-    C.fetch("/app/api/orders" + (query || "")).then(function (response) {
-      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
-    }).then(function (result) {
+    C.fetch("/app/api/orders" + (query || "")).then(json).then(function (result) {
       container.setAttribute("aria-busy", "false");
       container.classList.remove("table--busy");
       if (!result.ok) { problem.textContent = result.data.error || labels.failed; render([]); return; }
@@ -92,12 +109,48 @@
   }
   function resend(id, button) {
     button.disabled = true;
-    C.fetch("/app/api/deliveries/" + id + "/resend", { method: "POST" }).then(function (response) {
-      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
-    }).then(function (result) {
+    C.fetch("/app/api/deliveries/" + id + "/resend", { method: "POST" }).then(json).then(function (result) {
       C.toast(result.ok ? labels.queued : (result.data.error || labels.failed), { isError: !result.ok });
       load("");
+      loadTests(true);
     });
+  }
+
+  // ---------------------------------------------------------------- test events
+  var testCard = document.querySelector("[data-test-events-card]");
+  var testBody = document.querySelector("[data-test-events]");
+  var testTimer = null;
+  var testDelay = FIRST_POLL_MS;
+
+  function renderTests(deliveries) {
+    testCard.hidden = !deliveries.length;
+    testBody.textContent = "";
+    deliveries.forEach(function (delivery) {
+      var row = document.createElement("tr");
+      var name = document.createElement("div");
+      name.appendChild(document.createTextNode(delivery.order_name + " "));
+      name.appendChild(span(labels.test, "badge badge--info"));
+      row.appendChild(cell(name));
+      row.appendChild(cell(C.formatDateTime(delivery.created_at)));
+      row.appendChild(cell(deliveryState(delivery)));
+      row.appendChild(resendCell(delivery));
+      testBody.appendChild(row);
+    });
+  }
+  function scheduleTests() {
+    window.clearTimeout(testTimer);
+    testTimer = window.setTimeout(function () { loadTests(false); }, testDelay);
+    testDelay = Math.min(testDelay * 2, LONGEST_POLL_MS);
+  }
+  function loadTests(restart) {
+    if (restart) { testDelay = FIRST_POLL_MS; }
+    window.clearTimeout(testTimer);
+    C.fetch("/app/api/deliveries?kind=test&limit=5").then(json).then(function (result) {
+      if (!result.ok) { scheduleTests(); return; }
+      var deliveries = result.data.deliveries;
+      renderTests(deliveries);
+      if (deliveries.some(function (delivery) { return !FINAL[delivery.status]; })) { scheduleTests(); }
+    }, scheduleTests);
   }
 
   document.querySelector('[data-page="previous"]').addEventListener("click", function () {
@@ -106,7 +159,7 @@
   document.querySelector('[data-page="next"]').addEventListener("click", function () {
     load("?after=" + encodeURIComponent(pageInfo.endCursor || ""));
   });
-  document.querySelector('[data-action="refresh"]').addEventListener("click", function () { load(""); });
+  document.querySelector('[data-action="refresh"]').addEventListener("click", function () { load(""); loadTests(true); });
 
   var dialog = document.querySelector("[data-test-dialog]");
   var form = document.querySelector('[data-form="test"]');
@@ -118,14 +171,14 @@
     error.textContent = "";
     C.fetch("/app/api/test-event", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ phone: form.phone.value })
-    }).then(function (response) {
-      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
-    }).then(function (result) {
+    }).then(json).then(function (result) {
       if (!result.ok) { error.textContent = result.data.error || labels.failed; return; }
       dialog.close();
-      C.toast(result.data.message + " " + result.data.delivery.status_label);
+      C.toast(result.data.message);
+      loadTests(true);
     });
   });
 
   load("");
+  loadTests(true);
 })();

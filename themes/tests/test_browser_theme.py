@@ -106,7 +106,10 @@ def test_install_shows_progress_then_the_installed_theme_with_its_links(
     installed_row.wait_for()
     assert "Instalado por la app" in installed_row.inner_text()
     assert "Sin publicar" in installed_row.inner_text()
-    assert page.get_by_role("button", name="Instalar tema").is_enabled()
+    # Installed: installing again is still possible, but no longer the page's main action.
+    again = page.get_by_role("button", name="Instalar de nuevo")
+    assert again.is_enabled()
+    assert "button--primary" not in again.get_attribute("class")
     toast = page.locator(".toast")
     assert toast.inner_text() == "Tema instalado"
     toast.wait_for(state="detached", timeout=8000)
@@ -160,3 +163,62 @@ def test_an_install_that_stops_moving_lets_the_merchant_try_again(
     running.refresh_from_db()
     assert (running.state, running.error_code) == (ThemeInstall.State.FAILED, ThemeInstall.Error.ABANDONED)
     assert ThemeInstall.objects.filter(running_shop=SHOP).exclude(pk=running.pk).count() == 1
+
+
+def test_an_installed_theme_says_when_with_a_link_and_installing_again_is_confirmed(
+    live_server, settings, github_theme, shopify_themes, session_token, browser_page, enqueued, screenshots
+):
+    from shops.tests.factories import ShopConfigurationFactory
+
+    ShopConfigurationFactory(shop=SHOP, iana_timezone="America/Bogota", installed_at=timezone.now())
+    theme = shopify_themes.add_theme(SHOP, name="Ecomdrop Theme 2.5")
+    ThemeInstall.objects.create(
+        shop=SHOP,
+        theme_name="Ecomdrop Theme 2.5",
+        state=ThemeInstall.State.READY,
+        theme_id=theme.gid,
+        finished_at=datetime.datetime(2025, 12, 6, 21, 12, tzinfo=datetime.UTC),
+    )
+    token = session_token(SHOP, lifetime=datetime.timedelta(minutes=10))
+    page = browser_page
+
+    page.goto(f"{live_server.url}/app/theme?{urlencode({'shop': SHOP, 'host': 'YWRtaW4', 'id_token': token})}")
+
+    installed = page.locator("[data-installed]")
+    installed.filter(has_text="Instalado el 6 de diciembre de 2025").wait_for()
+    editor = installed.get_by_role("link", name="Personalizar")
+    assert editor.get_attribute("href") == f"https://{SHOP}/admin/themes/{theme.id}/editor"
+    again = page.get_by_role("button", name="Instalar de nuevo")
+    assert "button--primary" not in again.get_attribute("class")
+    page.screenshot(path=screenshots / "theme-already-installed.png", full_page=True)
+
+    again.click()
+    dialog = page.locator("dialog[data-install-dialog]")
+    assert "Ya instalaste «Ecomdrop Theme 2.5» el 6 de diciembre de 2025" in dialog.inner_text()
+    dialog.get_by_role("button", name="Cancelar").click()
+    assert ThemeInstall.objects.count() == 1
+
+    again.click()
+    dialog.get_by_role("button", name="Instalar otra copia").click()
+    page.locator("[data-install-message]").filter(has_text="Esperando para empezar").wait_for()
+    assert ThemeInstall.objects.count() == 2
+
+
+def test_a_theme_deleted_from_shopify_is_no_longer_shown_as_installed(
+    live_server, github_theme, shopify_themes, session_token, browser_page
+):
+    ThemeInstall.objects.create(
+        shop=SHOP,
+        theme_name="Ecomdrop Theme 2.5",
+        state=ThemeInstall.State.READY,
+        theme_id="gid://shopify/OnlineStoreTheme/404",
+        finished_at=timezone.now(),
+    )
+    token = session_token(SHOP, lifetime=datetime.timedelta(minutes=10))
+    page = browser_page
+
+    page.goto(f"{live_server.url}/app/theme?{urlencode({'shop': SHOP, 'host': 'YWRtaW4', 'id_token': token})}")
+
+    page.locator("[data-themes-rows] tr").first.wait_for()
+    page.get_by_role("button", name="Instalar tema").wait_for()
+    assert page.locator("[data-installed]").is_hidden()

@@ -135,7 +135,7 @@ def test_browser_supplied_urls_and_parameters_are_ignored(client, session_token,
         )
         json_response = client.post(
             "/app/theme/install",
-            data=f'{{"themeUrl": "{evil}", "source": "{evil}"}}',
+            data=f'{{"themeUrl": "{evil}", "source": "{evil}", "again": true}}',  # a second copy, confirmed
             content_type="application/json",
             HTTP_AUTHORIZATION=f"Bearer {session_token(SHOP)}",
         )
@@ -567,3 +567,20 @@ def test_the_stored_archive_is_the_repackaged_theme(client, session_token, ready
     with default_storage.open(archive.file) as handle:
         names = zipfile.ZipFile(io.BytesIO(handle.read())).namelist()
     assert set(names) == {name for name in demo_theme_files() if not name.startswith((".github", "README"))}
+
+
+def test_a_second_install_after_one_succeeded_needs_the_merchants_confirmation(client, session_token, ready):
+    assert post_install(client, session_token).status_code == 202
+    assert ThemeInstall.objects.get().state == State.READY
+
+    again = post_install(client, session_token)
+
+    assert again.status_code == 409
+    assert again.json()["code"] == "already_installed"
+    assert again.json()["install"]["state"] == State.READY
+    assert ThemeInstall.objects.count() == 1
+
+    confirmed = post_install(client, session_token, data='{"again": true}', content_type="application/json")
+
+    assert confirmed.status_code == 202
+    assert ThemeInstall.objects.filter(state=State.READY).count() == 2

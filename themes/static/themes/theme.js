@@ -5,6 +5,10 @@
  * Connector.fetch (session token as a bearer header). The install status is read from the app's
  * database every couple of seconds while an install runs; the themes come from Shopify through
  * the app once the page is shown (never while it renders).
+ *
+ * A theme the app installed before is shown as "Instalado el …" with its links (unless the
+ * shop's theme list no longer has it); installing again is secondary and its confirmation says
+ * that a second copy is added (the server refuses a second copy that was not confirmed).
  */
 (function () {
   "use strict";
@@ -27,8 +31,28 @@
   var pollTimer = null;
   var failedPolls = 0;
   var lastInstall = null;
+  // The newest install that put the theme in the library, as the database knows it, and as
+  // shown (null once the shop's theme list proves it was deleted).
+  var knownInstall = data.installed;
+  var shownInstall = data.installed;
+  var finishedHere = false;  // an install finished while this page was open: its banner shows it
 
   function show(element, visible) { if (element) { element.hidden = !visible; } }
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (match, key) { return values[key] === undefined ? match : values[key]; });
+  }
+  function installedDate(install) { return Connector.formatDate(install.finished_at || install.created_at); }
+
+  function renderInstalled() {
+    var line = $("[data-installed]");
+    if (!line) { return; }
+    show(line, Boolean(shownInstall) && success.hidden);
+    if (shownInstall) {
+      $("[data-installed-text]").textContent = fill(text.installedOn, { date: installedDate(shownInstall) });
+      $("[data-installed-editor]").href = shownInstall.editor_url;
+      $("[data-installed-preview]").href = shownInstall.preview_url;
+    }
+  }
 
   function renderInstall(install) {
     lastInstall = install;
@@ -56,23 +80,30 @@
       return;
     }
     show(progress, false);
-    setButton(false);
     if (install.state === "ready") {
+      knownInstall = install;
+      shownInstall = install;
       $("[data-success-message]").textContent = install.message;
       $("[data-customise-link]").href = install.editor_url;
       $("[data-preview-link]").href = install.preview_url;
-      show(success, true); show(failure, false);
+      show(success, finishedHere); show(failure, false);
     } else {
       $("[data-error-message]").textContent = install.message;
       show(failure, true); show(success, false);
     }
+    setButton(false);
   }
 
   function setButton(busy) {
+    renderInstalled();
     if (!button) { return; }
     button.disabled = busy;
     button.setAttribute("aria-busy", busy ? "true" : "false");
-    button.textContent = busy ? text.installing : (lastInstall && lastInstall.state === "failed" ? text.retry : text.install);
+    var label = shownInstall ? text.installAgain : text.install;
+    if (lastInstall && lastInstall.state === "failed") { label = text.retry; }
+    button.textContent = busy ? text.installing : label;
+    // Installed already: installing again is not the page's main action any more.
+    button.classList.toggle("button--primary", busy || !shownInstall);
   }
 
   function schedulePoll() {
@@ -89,6 +120,7 @@
       .then(function (body) {
         failedPolls = 0;
         var wasActive = lastInstall && lastInstall.active;
+        finishedHere = finishedHere || Boolean(wasActive);
         renderInstall(body.install);
         if (body.install && body.install.active) {
           schedulePoll();
@@ -106,7 +138,10 @@
 
   function startInstall() {
     setButton(true);
-    Connector.fetch(data.urls.install, { method: "POST" })
+    finishedHere = true;
+    Connector.fetch(data.urls.install, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ again: Boolean(knownInstall) })
+    })
       .then(function (response) {
         return response.json().then(function (body) { return { status: response.status, body: body }; });
       })
@@ -116,6 +151,14 @@
           if (result.status !== 202) { Connector.toast(result.body.error, { isError: true }); }
           renderInstall(install);
           if (install.active) { schedulePoll(); } else { loadThemes(); }
+          return;
+        }
+        if (result.body.code === "already_installed" && result.body.installed) {
+          // Installed meanwhile (another tab): ask again, now knowing about that copy.
+          knownInstall = result.body.installed;
+          shownInstall = result.body.installed;
+          setButton(false);
+          askToInstall();
           return;
         }
         // Refused before starting (not configured, permission): say why, keep the page as it was.
@@ -195,6 +238,11 @@
     limit.textContent = text.libraryFull.replace("%(count)s", body.count).replace("%(limit)s", body.limit);
     show(limit, body.count >= body.limit);
     show($("[data-themes-wrap]"), true);
+    var stillThere = shownInstall && body.themes.some(function (theme) { return theme.id === shownInstall.theme_id; });
+    if (shownInstall && !stillThere) {
+      shownInstall = null;  // deleted from the theme library: nothing to install "again"
+      setButton(Boolean(lastInstall && lastInstall.active));
+    }
   }
 
   function loadThemes() {
@@ -222,15 +270,24 @@
       });
   }
 
+  function askToInstall() {
+    var note = dialog ? dialog.querySelector("[data-install-again]") : null;
+    if (note) {
+      note.textContent = shownInstall ? fill(text.againNote, { name: shownInstall.theme_name, date: installedDate(shownInstall) }) : "";
+      show(note, Boolean(shownInstall));
+      $("[data-install-confirm]").textContent = shownInstall ? text.installCopy : text.confirmInstall;
+    }
+    if (dialog && typeof dialog.showModal === "function") {
+      dialog.returnValue = "";
+      dialog.showModal();
+    } else if (window.confirm(dialog ? dialog.querySelector("h2").textContent : text.install)) {
+      startInstall();
+    }
+  }
+
   if (button) {
     button.addEventListener("click", function () {
-      if (button.disabled) { return; }
-      if (dialog && typeof dialog.showModal === "function") {
-        dialog.returnValue = "";
-        dialog.showModal();
-      } else if (window.confirm(dialog ? dialog.querySelector("h2").textContent : text.install)) {
-        startInstall();
-      }
+      if (!button.disabled) { askToInstall(); }
     });
   }
   if (dialog) {
