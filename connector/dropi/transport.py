@@ -20,6 +20,7 @@ from connector.dropi.errors import (
     DropiBadRequest,
     DropiConfigurationError,
     DropiError,
+    DropiMaybeProcessed,
     DropiNotFound,
     DropiRateLimited,
     DropiUnavailable,
@@ -76,11 +77,18 @@ class DropiTransport:
         self.session = session  # None: the process's shared pools (connector/http.py)
 
     def __repr__(self) -> str:
-        return f"DropiClient({redact(self.base_url)})"
+        return f"{type(self).__name__}({redact(self.base_url)})"
 
     # -- transport
     def _request(
-        self, method: str, path: str, *, operation: str, json: Any = None, read_only: bool | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        read_only: bool | None = None,
     ) -> Any:
         headers = {"dropi-integration-key": self.token, "Accept": "application/json"}
         if self.origin:
@@ -89,11 +97,23 @@ class DropiTransport:
         url = f"{self.base_url}{path}"
         try:
             response = http.request(
-                method, url, json=json, headers=headers, timeout=self.timeout, read_only=read_only, session=self.session
+                method,
+                url,
+                json=json,
+                params=params,
+                headers=headers,
+                timeout=self.timeout,
+                read_only=read_only,
+                session=self.session,
             )
         except http.HttpError as failure:
             logger.warning("Dropi %s: %s", operation, failure.reason.value, extra={"country": self.country})
             raise _transport_error(failure, operation) from failure
+        reads = read_only if read_only is not None else method.upper() in http.READ_METHODS
+        return self._answer(response, operation, read_only=reads)
+
+    def _answer(self, response: http.Response, operation: str, *, read_only: bool) -> Any:
+        """The JSON of a 2xx answer; otherwise the typed error it means."""
         status = response.status_code
         try:
             body = http.read_json(response, allow_empty=True)
@@ -110,31 +130,39 @@ class DropiTransport:
             )
         if 200 <= status < 300:
             if body is None:
-                raise DropiError(f"Dropi answered a body that is not JSON ({operation})", status=status)
-            self._raise_for_refusal(body, operation)
+                # A write answered 2xx was done, whatever its body says: only its result is unknown.
+                error_class = DropiError if read_only else DropiMaybeProcessed
+                raise error_class(f"Dropi answered a body that is not JSON ({operation})", status=status)
+            self._raise_for_refusal(body, operation, read_only=read_only)
             return body
         logger.warning("Dropi %s answered HTTP %s", operation, status, extra={"country": self.country})
-        raise error_for_status(status, operation)
+        # 503 says "not now" before acting; another 5xx to a write may hide a done write.
+        ambiguous = not read_only and status >= 500 and status != 503
+        raise error_for_status(status, operation, ambiguous=ambiguous, detail=message)
 
-    def _raise_for_refusal(self, body: Any, operation: str) -> None:
+    def _raise_for_refusal(self, body: Any, operation: str, *, read_only: bool = True) -> None:
         """A 2xx answer may still say ``isSuccess: false`` with the real status inside."""
         first = body[0] if isinstance(body, list) and body else body
         if not isinstance(first, dict) or first.get("isSuccess") is not False:
             return
         inner = _int(first.get("status"))
+        detail = _message(first)
         logger.warning("Dropi %s refused the request (status %s)", operation, inner, extra={"country": self.country})
         if inner in (401, 403):
             raise DropiAuthError("Dropi refused the integration token", status=inner)
         if inner == 404:
-            raise DropiNotFound(f"Dropi: not found ({operation})", status=inner)
+            raise DropiNotFound(f"Dropi: not found ({operation})", status=inner, detail=detail)
         if inner >= 500:
-            raise DropiUnavailable(f"Dropi failed ({operation})", status=inner)
-        raise DropiBadRequest(f"Dropi refused the request ({operation})", status=inner or None)
+            error_class = DropiUnavailable if read_only else DropiMaybeProcessed
+            raise error_class(f"Dropi failed ({operation})", status=inner)
+        raise DropiBadRequest(f"Dropi refused the request ({operation})", status=inner or None, detail=detail)
 
 
 def _transport_error(failure: http.HttpError, operation: str) -> DropiError:
     if failure.kind is http.Kind.FINAL:
         return DropiError(f"Dropi request failed ({operation})")
+    if failure.kind is http.Kind.AMBIGUOUS:
+        return DropiMaybeProcessed(f"Dropi did not confirm the request ({operation}: {failure.reason.value})")
     if failure.reason in (http.Reason.CONNECT_TIMEOUT, http.Reason.READ_TIMEOUT):
         return DropiUnavailable(f"Dropi did not answer in time ({operation})")
     return DropiUnavailable(f"Dropi could not be reached ({operation})")
