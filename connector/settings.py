@@ -188,6 +188,7 @@ PERSONAL_DATA: dict[str, dict[str, Any]] = {
         "connector.personal_data.erase_shop_sessions": ["connector.ShopifySession", "connector.OAuthState"],
         "webhooks.personal_data.erase_shop_events": ["webhooks.WebhookEvent", "webhooks.CustomerDataExport"],
         "shops.personal_data.erase_shop_configuration": ["shops.ShopConfiguration", "shops.FlowDelivery"],
+        "shops.personal_data_dropi.erase_shop_dropi_orders": ["shops.DropiOrder", "shops.DropiOrderEvent"],
         "products.personal_data.erase_product_associations": ["products.ProductAssociation", "products.VariantMapping"],
         "assistant.personal_data.erase_ai_configuration": ["assistant.AIConfiguration"],
         "themes.personal_data.erase_theme_installs": ["themes.ThemeInstall"],
@@ -195,12 +196,14 @@ PERSONAL_DATA: dict[str, dict[str, Any]] = {
     # fn(*, shop, customer) -> list: one section of a customer's data export.
     "customer_exporters": {
         "flow_deliveries": "shops.personal_data.export_flow_deliveries",
+        "dropi_orders": "shops.personal_data_dropi.export_dropi_orders",
         "webhook_events": "webhooks.personal_data.export_webhook_events",
     },
     # fn(*, shop, customer) -> int deletes or anonymises the customer's rows.
     "customer_erasers": {
         "data_exports": "webhooks.personal_data.delete_data_exports",
         "flow_deliveries": "shops.personal_data.anonymise_flow_deliveries",
+        "dropi_orders": "shops.personal_data_dropi.anonymise_dropi_orders",
         "webhook_events": "webhooks.personal_data.anonymise_webhook_events",
     },
 }
@@ -211,6 +214,7 @@ PERSONAL_DATA: dict[str, dict[str, Any]] = {
 WORKER_MAINTENANCE = [
     "webhooks.services.webhook_events_recover",
     "shops.maintenance.recover_flow_deliveries",
+    "shops.maintenance.recover_dropi_orders",
     "assistant.maintenance.recover_profile_syncs",
     "themes.services.theme_install_recover_stale",
 ]
@@ -311,6 +315,21 @@ DROPI_ORIGIN = env.str("DROPI_ORIGIN", default="")
 DROPI_CACHE_SECONDS = env.int("DROPI_CACHE_SECONDS", default=120)
 # After "Too Many Attempts" no call goes to Dropi for the shop during this time (Dropi blocks for hours).
 DROPI_RATE_LIMIT_BACKOFF_SECONDS = env.int("DROPI_RATE_LIMIT_BACKOFF_SECONDS", default=3600)
+# Placing orders in Dropi (shops/services/dropi_order_job.py): attempts that fail for now before
+# an order is *failed*, their back-off, and a worker's hold on an order (renewed before each call).
+DROPI_ORDER_MAX_ATTEMPTS = env.int("DROPI_ORDER_MAX_ATTEMPTS", default=8)
+DROPI_ORDER_RETRY_BASE_SECONDS = env.float("DROPI_ORDER_RETRY_BASE_SECONDS", default=60.0)
+DROPI_ORDER_RETRY_MAX_SECONDS = env.float("DROPI_ORDER_RETRY_MAX_SECONDS", default=3600.0)
+DROPI_ORDER_LEASE_SECONDS = env.float("DROPI_ORDER_LEASE_SECONDS", default=120.0)
+# Dropi's department and city lists (unverified calls): off, the department table alone names
+# places; on, Dropi's spelling wins where its lists have the place (cached per country).
+DROPI_LOCATIONS_ENABLED = env.bool("DROPI_LOCATIONS_ENABLED", default=False)
+DROPI_LOCATIONS_CACHE_SECONDS = env.int("DROPI_LOCATIONS_CACHE_SECONDS", default=86400)
+if DROPI_ORDER_MAX_ATTEMPTS < 1 or DROPI_ORDER_RETRY_BASE_SECONDS <= 0 or DROPI_ORDER_LEASE_SECONDS <= 0:
+    raise ImproperlyConfigured(
+        "DROPI_ORDER_MAX_ATTEMPTS must be at least 1; DROPI_ORDER_RETRY_BASE_SECONDS and "
+        "DROPI_ORDER_LEASE_SECONDS must be positive."
+    )
 # Outbound HTTP (connector/http.py): connect and read timeout of every call; idle keep-alive
 # connections kept per vendor host for the whole process (at least the threads calling one host
 # at once); the longest wait a vendor's Retry-After may impose (longer asks are cut to it).
