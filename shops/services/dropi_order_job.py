@@ -223,6 +223,8 @@ def _place(claim: Claim[DropiOrder]) -> str:
             if found is not None:
                 return _placed(claim, found, Kind.PLACED, how="found")
         request = _request(claim, client, access.country, resolution.resolved)
+        if DropiOrder.objects.filter(pk=claim.pk, cancelled_at__isnull=False).exists():
+            return _stop(claim, State.CANCELLED, "", "", Kind.CANCELLED)
         # The intent, in its own committed write: from here on, a lost answer or a lost worker
         # leads to a look-up, never to a second create.
         work_renew(claim, state=State.SENDING, needs_lookup=True)

@@ -152,10 +152,10 @@ def dropi_order_get(*, shop: str, order_id: str) -> DropiOrder:
 
 
 def dropi_order_queue(
-    *, order: DropiOrder, from_states: Sequence[str], kind: str, actor: str, action_id: str | None = None
+    *, order: DropiOrder, from_states: Sequence[str], kind: str | None, actor: str, action_id: str | None = None
 ) -> bool:
     """Queue the order's placement when it is in one of ``from_states`` (a retry starts its
-    attempts again); False, nothing changed, otherwise."""
+    attempts again) and add ``kind`` to its history; False, nothing changed, otherwise."""
     with transaction.atomic():
         queued = DropiOrder.objects.filter(pk=order.pk, state__in=list(from_states)).update(
             state=State.QUEUED,
@@ -167,7 +167,8 @@ def dropi_order_queue(
         )
         if queued:
             dropi_order_schedule(order.pk)
-            dropi_order_event_add(order_id=order.pk, kind=kind, actor=actor, action_id=action_id)
+            if kind is not None:
+                dropi_order_event_add(order_id=order.pk, kind=kind, actor=actor, action_id=action_id)
     order.refresh_from_db()
     return bool(queued)
 
@@ -261,7 +262,7 @@ def dropi_order_address_change(
             order.refresh_from_db()
             raise _address_conflict(order)
         kind = Kind.ADDRESS_CHANGED if actor == Actor.BOT else Kind.ADDRESS_EDITED
-        detail = {"fields": changed + (["phone"] if phone and phone != current_phone else [])}
+        detail = {"fields": sorted(changed + (["phone"] if phone and phone != current_phone else []))}
         dropi_order_event_add(order_id=order.pk, kind=kind, actor=actor, detail=detail, action_id=action_id)
     order.refresh_from_db()
     dropi_order_queue(order=order, from_states=(State.ADDRESS,), kind=Kind.RETRY_REQUESTED, actor=actor)

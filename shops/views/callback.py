@@ -4,6 +4,7 @@ page: the caller is Ecomdrop, identified by the shop's callback secret (``X-Conn
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
@@ -21,6 +22,29 @@ CALLBACK_BODY_LIMIT = 64 * 1024
 
 def _callback_error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"success": False, "error": message}, status=status)
+
+
+def callback_action_json(result: callback_services.CallbackResult) -> dict[str, Any]:
+    """The answer to a bot action (docs/features.md › Callback for Ecomdrop flows)."""
+    outcome = result.action
+    if outcome is None:
+        return {}
+    order = outcome.order
+    return {
+        "success": True,
+        "action": outcome.action,
+        "changed": outcome.changed,
+        "message": outcome.message,
+        "orderId": result.order_id,
+        "orderName": result.order_name,
+        "tags": result.tags,
+        "dropi": {
+            "state": order.state,
+            "mode": order.mode,
+            "dropiOrderId": order.dropi_order_id or None,
+            "mustCancelInDropi": order.dropi_cancel_required,
+        },
+    }
 
 
 @csrf_exempt
@@ -49,6 +73,8 @@ def ecomdrop_callback(request: HttpRequest) -> JsonResponse:
         result = callback_services.ecomdrop_callback_apply(configuration=configuration, body=body)
     except ApplicationError as error:
         return _callback_error(error.message, error.status)
+    if result.action is not None:
+        return JsonResponse(callback_action_json(result))
     if result.test:
         return JsonResponse(
             {
