@@ -140,6 +140,8 @@ def configuration_state(configuration: ShopConfiguration) -> dict[str, Any]:
             "store_name": configuration.dropi_store_name or "",
             "country": configuration.dropi_country or "",
             "token_status": str(configuration.dropi_token) if configuration.dropi_token else "",
+            "order_mode": configuration.dropi_order_mode,
+            "cancel_shopify_order": configuration.cancel_shopify_order_on_bot_cancel,
         },
         "callback_url": f"{settings.SHOPIFY_APP_URL}/api/ecomdrop/callback",
         "updated_at": configuration.updated_at.isoformat() if configuration.updated_at else None,
