@@ -11,8 +11,9 @@ one) against the account's catalogue and the department and city against ``LOCAT
 
 Switches: ``refuse_address`` (Dropi refuses the address), ``stall_after_create`` (the order is
 created, the answer comes late: a client's read timeout), ``fail_after_create`` (created, then
-a 5xx); failures *before* creating come from the base class (``fail_next("orders_create")``) and
-"Too Many Attempts" from ``DropiSimulator.block``.
+a 5xx), ``stall_before`` (a call of a kind waits before doing anything); failures *before*
+creating come from the base class (``fail_next("orders_create")``) and "Too Many Attempts"
+from ``DropiSimulator.block``.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ class DropiOrderBook:
         self.address_refusals = 0
         self.stalls: list[float] = []
         self.after_create_failures: list[int] = []
+        self.stalls_before: dict[str, list[float]] = {}
 
     # -- switches
     def refuse_address(self, times: int = 1) -> None:
@@ -93,6 +95,11 @@ class DropiOrderBook:
         """Create the next ``times`` orders, then answer only after ``seconds``."""
         with self._lock:
             self.stalls.extend([seconds] * times)
+
+    def stall_before(self, kind: str, *, seconds: float, times: int = 1) -> None:
+        """The next ``times`` calls of ``kind`` wait ``seconds`` before doing anything."""
+        with self._lock:
+            self.stalls_before.setdefault(kind, []).extend([seconds] * times)
 
     def fail_after_create(self, status: int = 502, times: int = 1) -> None:
         """Create the next ``times`` orders, then answer HTTP ``status``."""
@@ -142,6 +149,11 @@ class DropiOrderBook:
         return "orders_create" if request.method == "POST" else "orders_list"
 
     def handle(self, request: Request, match: re.Match[str], account: DropiAccount) -> Response:
+        with self._lock:
+            waits = self.stalls_before.get(request.kind) or []
+            wait = waits.pop(0) if waits else 0.0
+        if wait:
+            time.sleep(wait)
         if request.kind == "departments":
             names = LOCATIONS.get(account.country, {})
             objects = [{"id": index, "name": name} for index, name in enumerate(names, start=1)]
