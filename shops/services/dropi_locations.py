@@ -50,7 +50,8 @@ def dropi_locations_match(
         found = _named(_cached(f"dropi:departments:{country}", client), department)
         if found is None:
             return department, city
-        cities = _cached(f"dropi:cities:{country}:{found.id}:{rate_type}", client, found.id, rate_type)
+        rate_key = rate_type.replace(" ", "_")  # cache keys have no spaces (memcached refuses them)
+        cities = _cached(f"dropi:cities:{country}:{found.id}:{rate_key}", client, found.id, rate_type)
     except (DropiRateLimited, DropiAuthError):
         raise
     except DropiError as error:
