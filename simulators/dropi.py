@@ -6,6 +6,7 @@ Dropi's separate per-country platforms. Accounts hold products shaped like Dropi
 (reference/platforms.md › Dropi and a public sample of the index answer): favourites, private
 products, keyword search, ``pageSize``/``startData`` paging, both answer shapes, the unverified
 detail endpoint (can be switched off), "Too Many Attempts" blocking and artificial latency.
+Orders, departments and cities are answered by ``simulators.dropi_orders``.
 
 Run it by hand: ``python -m simulators.dropi --port 9300 --token demo-dropi-token``.
 """

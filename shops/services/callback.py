@@ -200,12 +200,14 @@ def _record_on_deliveries(deliveries: QuerySet[FlowDelivery], *, body: dict[str,
 
 
 def ecomdrop_callback_apply(*, configuration: ShopConfiguration, body: dict[str, Any]) -> CallbackResult:
-    """Tag the order the callback names and record the result on its delivery.
+    """Tag the order the callback names and record the result on its delivery; with an
+    ``action``, apply it first (``bot_actions``; ``CallbackResult.action``).
 
     A test event's sample order changes nothing in Shopify (``CallbackResult.test``). Raises
-    ApplicationError 410 (the app is uninstalled from the shop), 400 (no order reference),
-    404 (order not found), 403 (Shopify no longer accepts the shop's token, or refuses the
-    change) or 502 (Shopify failed; Ecomdrop may call again: tags are added idempotently).
+    ApplicationError 410 (the app is uninstalled from the shop), 400 (no order reference, an
+    unknown action, bad action fields), 404 (order not found), 409 (an action the order's
+    state refuses), 403 (Shopify no longer accepts the shop's token, or refuses the change) or
+    502 (Shopify failed; Ecomdrop may call again: tags and actions are applied idempotently).
     """
     shop = configuration.shop
     if not configuration.is_installed:
