@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 # cut at the same size; Ecomdrop documents no limit, and a longer value has been seen refused).
 FIELD_LIMIT = 2000
 TITLE_LIMIT = 60
+# What a resolution adds to a line (left out when a stored line is resolved again).
+RESULT_KEYS = ("reason", "resolved_by")
 
 
 class Unresolved:
@@ -102,15 +104,25 @@ def dropi_lines_resolve(*, shop: str, lines: list[dict[str, Any]]) -> LineResolu
     (``unresolved``); ``lines`` as ``order_lines`` reads them (or as stored: resolving again
     after the merchant linked a product gives the new answer)."""
     raw = [
-        {key: value for key, value in line.items() if not key.startswith("dropi_") and key != "reason"}
+        {key: value for key, value in line.items() if not key.startswith("dropi_") and key not in RESULT_KEYS}
         for line in lines
     ]
     links = dropi_links_find(
         shop=shop,
         variant_ids=[line["variant_id"] for line in raw if line.get("variant_id")],
         product_ids=[line["product_id"] for line in raw if line.get("product_id")],
-        skus=[line["sku"] for line in raw if line.get("sku")],
+        skus=[],
     )
+    # SKUs are searched only for the lines their variant or product did not resolve.
+    skus = [
+        line["sku"]
+        for line in raw
+        if line.get("sku")
+        and not links.by_variant.get(line.get("variant_id", ""))
+        and not links.by_product.get(line.get("product_id", ""))
+    ]
+    if skus:
+        links.by_sku = dropi_links_find(shop=shop, variant_ids=[], product_ids=[], skus=skus).by_sku
     resolved, unresolved = [], []
     for line in raw:
         target, how = _resolve(line, links)
