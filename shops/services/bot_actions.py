@@ -173,7 +173,13 @@ def _cancel(order: DropiOrder, action_id: str | None, configuration: ShopConfigu
     now = timezone.now()
     first = DropiOrder.objects.filter(pk=order.pk, cancelled_at__isnull=True).update(cancelled_at=now, updated_at=now)
     open_states = (State.BOT, State.AWAITING, State.QUEUED, State.NEEDS_LINK, State.ADDRESS, State.FAILED)
-    DropiOrder.objects.filter(pk=order.pk, state__in=open_states, dropi_order_id="").update(state=State.CANCELLED)
+    not_in_dropi = DropiOrder.objects.filter(pk=order.pk, state__in=open_states, dropi_order_id="")
+    not_in_dropi.filter(needs_lookup=False).update(state=State.CANCELLED)
+    # An earlier create may have reached Dropi: the order is looked up there first (found, it
+    # must be cancelled in Dropi; not found, it ends cancelled).
+    waiting = (State.NEEDS_LINK, State.ADDRESS, State.FAILED)
+    if order.needs_lookup:
+        dropi_order_queue(order=order, from_states=waiting, kind=None, actor=Actor.BOT)
     order.refresh_from_db()
     if first:
         dropi_order_event_add(order_id=order.pk, kind=Kind.CANCELLED, actor=Actor.BOT, action_id=action_id)
@@ -198,7 +204,7 @@ def _cancel_message(order: DropiOrder) -> str:
             "Cancelled. Dropi order %(id)s already exists and must be cancelled in Dropi: "
             "the app does not cancel Dropi orders."
         ) % {"id": order.dropi_order_id}
-    if order.state in (State.PLACING, State.SENDING):
+    if order.state in (State.PLACING, State.SENDING) or order.needs_lookup:
         return _(
             "Cancelled while the app was placing it in Dropi: if Dropi created it, "
             "Pedidos shows that it must be cancelled in Dropi."

@@ -193,11 +193,13 @@ def _place(claim: Claim[DropiOrder]) -> str:
     configuration = ShopConfiguration.objects.filter(shop=order.shop).first()
     if configuration is None or not configuration.is_installed:
         return _stop(claim, State.FAILED, "uninstalled", "The app is not installed in the shop.", Kind.FAILED)
-    if order.cancelled_at is not None:
+    # A cancelled order is only looked up (when an earlier create may have reached Dropi, it
+    # must then be cancelled there); it is never created.
+    if order.cancelled_at is not None and not order.needs_lookup:
         return _stop(claim, State.CANCELLED, "", "", Kind.CANCELLED)
     resolution = dropi_lines_resolve(shop=order.shop, lines=[*order.lines, *order.unresolved_lines])
     lines = {"lines": resolution.resolved, "unresolved_lines": resolution.unresolved}
-    if resolution.unresolved or not resolution.resolved:
+    if (resolution.unresolved or not resolution.resolved) and order.cancelled_at is None:
         message = "Some lines have no Dropi product." if resolution.unresolved else "The order has no lines to ship."
         return _stop(
             claim,
@@ -217,14 +219,14 @@ def _place(claim: Claim[DropiOrder]) -> str:
         return _pause(claim, paused)
     client = DropiOrdersClient(token=access.token, country=access.country, shop=order.shop)
     try:
-        work_renew(claim, **lines, unresolved_count=0)
+        work_renew(claim, **lines, unresolved_count=len(resolution.unresolved))
         if order.needs_lookup:
             found = _look_up(claim, client)
             if found is not None:
                 return _placed(claim, found, Kind.PLACED, how="found")
-        request = _request(claim, client, access.country, resolution.resolved)
         if DropiOrder.objects.filter(pk=claim.pk, cancelled_at__isnull=False).exists():
-            return _stop(claim, State.CANCELLED, "", "", Kind.CANCELLED)
+            return _stop(claim, State.CANCELLED, "", "", Kind.CANCELLED, needs_lookup=False)
+        request = _request(claim, client, access.country, resolution.resolved)
         # The intent, in its own committed write: from here on, a lost answer or a lost worker
         # leads to a look-up, never to a second create.
         work_renew(claim, state=State.SENDING, needs_lookup=True)

@@ -271,3 +271,42 @@ def test_a_wrong_token_or_another_shops_order_changes_nothing(client, shop):
     assert (wrong_token.status_code, foreign.status_code, by_name.status_code) == (401, 404, 404)
     assert (order.state, order.confirmed_at, order.cancelled_at) == (State.AWAITING, None, None)
     assert shop.created() == []
+
+
+def test_cancel_of_an_order_dropi_may_have_created_looks_it_up_first(client, shop, settings):
+    from shops.services import dropi_order_job
+    from shops.tests.dropi_shop import make_due
+
+    shop.set_mode("app_on_order")
+    shop.dropi.orders.fail_after_create(status=502)
+    order = shop.record()
+    assert (order.state, order.needs_lookup) == (State.QUEUED, True)
+
+    answer = act(client, shop, order, "cancel")
+    make_due(order)
+    dropi_order_job.dropi_order_process(order_id=order.pk)
+
+    order.refresh_from_db()
+    assert answer.status_code == 200
+    assert "Dropi" in answer.json()["message"]
+    assert (order.state, order.dropi_cancel_required) == (State.PLACED, True)
+    assert order.dropi_order_id == str(shop.created()[0]["id"])
+    assert shop.dropi.count("orders_create") == 1
+
+
+def test_cancel_of_an_order_dropi_never_created_ends_it_after_the_look_up(client, shop):
+    from shops.services import dropi_order_job
+    from shops.tests.dropi_shop import make_due
+
+    shop.set_mode("app_on_order")
+    shop.dropi.fail_next("orders_create", status=500)  # refused before creating, but ambiguous
+    order = shop.record()
+
+    act(client, shop, order, "cancel")
+    make_due(order)
+    dropi_order_job.dropi_order_process(order_id=order.pk)
+
+    order.refresh_from_db()
+    assert (order.state, order.dropi_cancel_required, order.needs_lookup) == (State.CANCELLED, False, False)
+    assert shop.created() == []
+    assert shop.dropi.count("orders_list") == 1
