@@ -19,6 +19,7 @@ from connector.admin_tools import ConsoleModelAdmin, LargeTablePaginator
 from connector.errors import ApplicationError
 from connector.secrets import secret_display
 from shops.models import DropiDepartment, DropiOrder, DropiOrderEvent
+from shops.services.dropi_order_events import Actor
 from shops.services.dropi_orders import dropi_order_retry
 
 
@@ -134,7 +135,7 @@ class DropiOrderAdmin(ConsoleModelAdmin):
         queued = refused = 0
         for order in queryset:
             try:
-                dropi_order_retry(shop=order.shop, order_id=order.shopify_order_id)
+                dropi_order_retry(shop=order.shop, order_id=order.shopify_order_id, actor=Actor.STAFF)
                 queued += 1
             except ApplicationError:
                 refused += 1

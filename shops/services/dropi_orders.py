@@ -191,11 +191,12 @@ def dropi_order_place(*, shop: str, order_id: str) -> tuple[DropiOrder, bool]:
     raise ApplicationError(message, code="not_placeable", status=409)
 
 
-def dropi_order_retry(*, shop: str, order_id: str) -> DropiOrder:
-    """The merchant's "Reintentar": queue an order that needs links, a corrected address or
-    failed (its lines are resolved again). Raises ApplicationError 404, or 409 otherwise."""
+def dropi_order_retry(*, shop: str, order_id: str, actor: str = Actor.MERCHANT) -> DropiOrder:
+    """The merchant's "Reintentar" (or staff's, from the admin): queue an order that needs
+    links, a corrected address or failed (its lines are resolved again). Raises
+    ApplicationError 404, or 409 otherwise."""
     order = dropi_order_get(shop=shop, order_id=order_id)
-    if not dropi_order_queue(order=order, from_states=RETRYABLE, kind=Kind.RETRY_REQUESTED, actor=Actor.MERCHANT):
+    if not dropi_order_queue(order=order, from_states=RETRYABLE, kind=Kind.RETRY_REQUESTED, actor=actor):
         raise ApplicationError(
             _("Only orders that need a product link, a corrected address, or that failed can be retried."),
             code="not_retryable",

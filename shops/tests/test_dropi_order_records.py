@@ -71,6 +71,7 @@ def test_the_admin_retry_action_queues_failed_orders(admin_client, dropi_shop):
 
     order.refresh_from_db()
     assert order.state == DropiOrder.State.PLACED
+    assert order.events.filter(kind="retry_requested", actor="staff").exists()
 
 
 def test_dropis_own_location_lists_give_dropis_spelling_and_are_cached(dropi_shop, settings):
