@@ -50,6 +50,7 @@ def test_the_orders_list_carries_each_orders_dropi_side(api, dropi_shop):
     assert unlinked["product_admin_url"] == f"https://{SHOP}/admin/products/11"
     assert [line["dropi_product_id"] for line in dropi["lines"]] == ["502"]
     assert [entry["kind"] for entry in dropi["history"]] == ["recorded"]
+    assert (dropi["history"][0]["actor"], dropi["history"][0]["actor_label"]) == ("shopify", "Shopify")
     assert dropi["history"][0]["label"]
     assert dropi["address"]["city"] == "Bogotá"
 

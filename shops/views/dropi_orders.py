@@ -85,6 +85,13 @@ HISTORY = {
     "shopify_cancelled": gettext_noop("Shopify order cancellation"),
     "dropi_cancel_required": gettext_noop("To cancel in Dropi"),
 }
+ACTORS = {
+    "shopify": gettext_noop("Shopify"),
+    "bot": gettext_noop("Ecomdrop bot"),
+    "app": gettext_noop("App"),
+    "merchant": gettext_noop("You"),
+    "staff": gettext_noop("Support"),
+}
 UNRESOLVED = {
     "not_linked": gettext_noop("The product is not linked to Dropi"),
     "variant_not_mapped": gettext_noop("This variant is not linked to a Dropi variation"),
@@ -131,6 +138,7 @@ def _history(order: DropiOrder, delivery: FlowDelivery | None) -> list[dict[str,
     entries.sort(key=lambda entry: entry["at"])
     for entry in entries:
         entry["label"] = _(HISTORY[entry["kind"]]) if entry["kind"] in HISTORY else entry["kind"]
+        entry["actor_label"] = _(ACTORS[entry["actor"]]) if entry["actor"] in ACTORS else entry["actor"]
         entry["at"] = entry["at"].isoformat()
     return entries
 
