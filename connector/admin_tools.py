@@ -142,6 +142,7 @@ SHOP_TABLES = (
     ("admin:products_variantmapping_changelist", "association__shop", _("Variant mappings")),
     ("admin:assistant_aiconfiguration_by_shop", None, _("AI configuration")),
     ("admin:shops_flowdelivery_changelist", "shop", _("Flow deliveries")),
+    ("admin:shops_dropiorder_changelist", "shop", _("Dropi orders")),
     ("admin:webhooks_webhookevent_changelist", "shop", _("Webhook events")),
     ("admin:themes_themeinstall_changelist", "shop", _("Theme installs")),
 )

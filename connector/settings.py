@@ -297,6 +297,21 @@ DROPI_ORIGIN = env.str("DROPI_ORIGIN", default="")
 DROPI_CACHE_SECONDS = env.int("DROPI_CACHE_SECONDS", default=120)
 # After "Too Many Attempts" no call goes to Dropi for the shop during this time (Dropi blocks for hours).
 DROPI_RATE_LIMIT_BACKOFF_SECONDS = env.int("DROPI_RATE_LIMIT_BACKOFF_SECONDS", default=3600)
+# Placing orders in Dropi (shops/services/dropi_order_job.py): attempts that fail for now before
+# an order is *failed*, their back-off, and a worker's hold on an order (renewed before each call).
+DROPI_ORDER_MAX_ATTEMPTS = env.int("DROPI_ORDER_MAX_ATTEMPTS", default=8)
+DROPI_ORDER_RETRY_BASE_SECONDS = env.float("DROPI_ORDER_RETRY_BASE_SECONDS", default=60.0)
+DROPI_ORDER_RETRY_MAX_SECONDS = env.float("DROPI_ORDER_RETRY_MAX_SECONDS", default=3600.0)
+DROPI_ORDER_LEASE_SECONDS = env.float("DROPI_ORDER_LEASE_SECONDS", default=120.0)
+# Dropi's department and city lists (unverified calls): off, the department table alone names
+# places; on, Dropi's spelling wins where its lists have the place (cached per country).
+DROPI_LOCATIONS_ENABLED = env.bool("DROPI_LOCATIONS_ENABLED", default=False)
+DROPI_LOCATIONS_CACHE_SECONDS = env.int("DROPI_LOCATIONS_CACHE_SECONDS", default=86400)
+if DROPI_ORDER_MAX_ATTEMPTS < 1 or DROPI_ORDER_RETRY_BASE_SECONDS <= 0 or DROPI_ORDER_LEASE_SECONDS <= 0:
+    raise ImproperlyConfigured(
+        "DROPI_ORDER_MAX_ATTEMPTS must be at least 1; DROPI_ORDER_RETRY_BASE_SECONDS and "
+        "DROPI_ORDER_LEASE_SECONDS must be positive."
+    )
 # Outbound HTTP (connector/http.py): connect and read timeout of every call; idle keep-alive
 # connections kept per vendor host for the whole process (at least the threads calling one host
 # at once); the longest wait a vendor's Retry-After may impose (longer asks are cut to it).

@@ -40,6 +40,7 @@ PERSONAL_DATA: dict[str, dict[str, Any]] = {
         "connector.personal_data.erase_shop_sessions": ["connector.ShopifySession", "connector.OAuthState"],
         "webhooks.personal_data.erase_shop_events": ["webhooks.WebhookEvent", "webhooks.CustomerDataExport"],
         "shops.personal_data.erase_shop_configuration": ["shops.ShopConfiguration", "shops.FlowDelivery"],
+        "shops.personal_data_dropi.erase_shop_dropi_orders": ["shops.DropiOrder", "shops.DropiOrderEvent"],
         "products.personal_data.erase_product_associations": ["products.ProductAssociation", "products.VariantMapping"],
         "assistant.personal_data.erase_ai_configuration": ["assistant.AIConfiguration"],
         "themes.personal_data.erase_theme_installs": ["themes.ThemeInstall"],
@@ -47,12 +48,14 @@ PERSONAL_DATA: dict[str, dict[str, Any]] = {
     # fn(*, shop, customer) -> list: one section of a customer's data export.
     "customer_exporters": {
         "flow_deliveries": "shops.personal_data.export_flow_deliveries",
+        "dropi_orders": "shops.personal_data_dropi.export_dropi_orders",
         "webhook_events": "webhooks.personal_data.export_webhook_events",
     },
     # fn(*, shop, customer) -> int deletes or anonymises the customer's rows.
     "customer_erasers": {
         "data_exports": "webhooks.personal_data.delete_data_exports",
         "flow_deliveries": "shops.personal_data.anonymise_flow_deliveries",
+        "dropi_orders": "shops.personal_data_dropi.anonymise_dropi_orders",
         "webhook_events": "webhooks.personal_data.anonymise_webhook_events",
     },
 }
@@ -62,6 +65,7 @@ PERSONAL_DATA: dict[str, dict[str, Any]] = {
 WORKER_MAINTENANCE = [
     "webhooks.services.webhook_events_recover",
     "shops.maintenance.recover_flow_deliveries",
+    "shops.maintenance.recover_dropi_orders",
     "assistant.maintenance.recover_profile_syncs",
     "themes.services.theme_install_recover_stale",
 ]

@@ -1,16 +1,18 @@
-"""Reads used by the Productos page and its API: product associations (Sincronizados, and
-which catalogue products are already in Shopify)."""
+"""Reads of the products app: the Productos page and its API (product associations,
+Sincronizados, which catalogue products are already in Shopify) and, for other apps, the Dropi
+product and variation a Shopify variant, product or SKU is linked to (an order's lines resolved
+to Dropi ids)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
 from connector.validators import is_ascii_digits
-from products.models import ProductAssociation
+from products.models import ProductAssociation, VariantMapping
 
 ASSOCIATIONS_PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 100
@@ -79,3 +81,61 @@ def product_association_imported(*, shop: str, dropi_product_ids: Iterable[str])
             latest=known.latest if known else association, count=(known.count if known else 0) + 1
         )
     return found
+
+
+@dataclass(frozen=True)
+class DropiTarget:
+    """A Dropi product (and variation, for a variable one) a Shopify line may be placed as."""
+
+    product_id: str
+    variation_id: str | None
+    sku: str = ""
+
+
+@dataclass
+class DropiLinks:
+    """What the shop's associations say about some variants, products and SKUs: every candidate
+    target of each (a key with several candidates is ambiguous; the caller decides)."""
+
+    by_variant: dict[str, set[DropiTarget]] = field(default_factory=dict)
+    # Shopify products linked to a simple Dropi product (no variation to choose).
+    by_product: dict[str, set[DropiTarget]] = field(default_factory=dict)
+    # Shopify products linked to a variable Dropi product: each variant needs its own mapping.
+    variable_products: dict[str, set[str]] = field(default_factory=dict)
+    by_sku: dict[str, set[DropiTarget]] = field(default_factory=dict)
+
+
+def _variation_skus(association: ProductAssociation) -> dict[str, str]:
+    """{Dropi SKU: variation id} of the Dropi variations kept with the association."""
+    variations = association.dropi_variations if isinstance(association.dropi_variations, list) else []
+    return {
+        str(item.get("sku")).strip(): str(item.get("id"))
+        for item in variations
+        if isinstance(item, dict) and item.get("sku") and item.get("id") is not None
+    }
+
+
+def dropi_links_find(
+    *, shop: str, variant_ids: Iterable[str], product_ids: Iterable[str], skus: Iterable[str]
+) -> DropiLinks:
+    """The shop's links for these Shopify variant GIDs, product GIDs and SKUs (a SKU counts
+    when it is the SKU of a Dropi variation kept with one of the shop's associations)."""
+    links = DropiLinks()
+    variant_ids, product_ids, skus = set(variant_ids), set(product_ids), {sku for sku in skus if sku}
+    mappings = VariantMapping.objects.filter(association__shop=shop, shopify_variant_id__in=variant_ids)
+    for mapping in mappings.select_related("association"):
+        target = DropiTarget(mapping.association.dropi_product_id, mapping.dropi_variation_id)
+        links.by_variant.setdefault(mapping.shopify_variant_id, set()).add(target)
+    for association in ProductAssociation.objects.filter(shop=shop, shopify_product_id__in=product_ids):
+        if association.dropi_variations:
+            links.variable_products.setdefault(association.shopify_product_id, set()).add(association.dropi_product_id)
+        else:
+            target = DropiTarget(association.dropi_product_id, None)
+            links.by_product.setdefault(association.shopify_product_id, set()).add(target)
+    for sku in skus:
+        # A portable pre-filter on the JSON text; the exact match is made below.
+        for association in ProductAssociation.objects.filter(shop=shop, dropi_variations__icontains=sku):
+            variation_id = _variation_skus(association).get(sku)
+            if variation_id is not None:
+                links.by_sku.setdefault(sku, set()).add(DropiTarget(association.dropi_product_id, variation_id, sku))
+    return links

@@ -288,3 +288,7 @@ class FlowDeliveryAdmin(ConsoleModelAdmin):
             % {"resent": resent, "refused": refused},
             messages.SUCCESS if resent else messages.WARNING,
         )
+
+
+# The Dropi orders' admin lives in its own module; importing it registers it.
+from shops import admin_dropi  # noqa: E402, F401

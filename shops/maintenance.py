@@ -1,8 +1,10 @@
-"""Recovery of lost flow deliveries, run by every task worker (settings.WORKER_MAINTENANCE)."""
+"""Recovery of lost flow deliveries and Dropi orders, run by every task worker
+(settings.WORKER_MAINTENANCE)."""
 
 from __future__ import annotations
 
 from shops.services.delivery_job import flow_deliveries_recover
+from shops.services.dropi_order_job import dropi_orders_recover
 
 
 def recover_flow_deliveries() -> dict[str, int]:
@@ -10,3 +12,10 @@ def recover_flow_deliveries() -> dict[str, int]:
     workers (pending again, or unconfirmed when the flow was being sent) and pending ones whose
     task was lost (queued again); non-zero counts only."""
     return flow_deliveries_recover()
+
+
+def recover_dropi_orders() -> dict[str, int]:
+    """The leased-work machine's recovery with the Dropi orders' rule: orders of vanished
+    workers (queued again; looked up in Dropi first when the create was in flight) and queued
+    ones whose task was lost; non-zero counts only."""
+    return dropi_orders_recover()

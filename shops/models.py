@@ -2,12 +2,22 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from connector.fields import EncryptedTextField
 from connector.models import TimestampedModel, shop_field
 from connector.work.models import LeasedWork
 from shops.countries import COUNTRY_CHOICES
+
+
+class DropiOrderMode(models.TextChoices):
+    """Who places a shop's orders with Dropi (decided for each order when it arrives)."""
+
+    BOT = "bot", _("The Ecomdrop bot")
+    APP_ON_CONFIRM = "app_on_confirm", _("The app, when the bot confirms")
+    APP_ON_ORDER = "app_on_order", _("The app, as soon as the order arrives")
+    MANUAL = "manual", _("The merchant, from Pedidos")
 
 
 class ShopConfiguration(TimestampedModel):
@@ -60,6 +70,18 @@ class ShopConfiguration(TimestampedModel):
         blank=True,
         default="",
         help_text=_("The shop's time zone in Shopify (IANA name); the pages show dates in it. Empty: not read yet."),
+    )
+    dropi_order_mode = models.CharField(
+        _("who places Dropi orders"),
+        max_length=20,
+        choices=DropiOrderMode.choices,
+        default=DropiOrderMode.BOT,
+        help_text=_("Decided for each order when it arrives; a change applies to the orders that arrive afterwards."),
+    )
+    cancel_shopify_order_on_bot_cancel = models.BooleanField(
+        _("cancel the Shopify order when the bot cancels"),
+        default=False,
+        help_text=_("The bot's 'cancel' action also cancels the order in Shopify (restock, no refund)."),
     )
     installed_at = models.DateTimeField(_("installed at"), null=True, blank=True)
     uninstalled_at = models.DateTimeField(_("uninstalled at"), null=True, blank=True, db_index=True)
@@ -177,3 +199,138 @@ class FlowDelivery(LeasedWork):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.order_name or self.shopify_object_id} ({self.state})"
+
+
+class DropiOrder(LeasedWork):
+    """One Shopify order on its way to Dropi: the idempotency key is (shop, shopify_order_id),
+    so repeated webhooks, callbacks and clicks can never make a second one.
+
+    Recorded when the order arrives, with its lines resolved to Dropi ids (``lines``; the ones
+    without a link in ``unresolved_lines``), the address snapshot and who places it (``mode``,
+    decided once). States: awaiting (the bot's confirm or the merchant's click) → queued →
+    placing → sending (intent recorded, create in flight) → tagging (placed; the Shopify tag
+    ``dropi:<id>`` to write) → placed. Off the path: bot (the Ecomdrop bot places it), needs_link,
+    address (Dropi refused it: waits for a corrected address), failed, cancelled. A job on the
+    leased-work machine: ``shops.services.dropi_order_job.DROPI_ORDER``.
+
+    The shipping columns (stage, guía, carrier, tracking and label URLs, status history) come
+    with the shipping sync.
+    """
+
+    class State(models.TextChoices):
+        BOT = "bot", _("Placed by the bot")
+        AWAITING = "awaiting", _("Waiting")
+        QUEUED = "queued", _("Queued")
+        PLACING = "placing", _("Placing")
+        SENDING = "sending", _("Sending to Dropi")
+        TAGGING = "tagging", _("In Dropi (tagging the order)")
+        PLACED = "placed", _("In Dropi")
+        NEEDS_LINK = "needs_link", _("Products without a Dropi link")
+        ADDRESS = "address", _("Address to correct")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    shop = shop_field()
+    shopify_order_id = models.CharField(_("Shopify order id"), max_length=32)
+    order_name = models.CharField(_("order"), max_length=64, blank=True, default="")
+    mode = models.CharField(_("placed by"), max_length=20, choices=DropiOrderMode.choices)
+    state = models.CharField(_("status"), max_length=20, choices=State.choices, default=State.AWAITING)
+    lines = models.JSONField(_("lines with their Dropi ids"), default=list, blank=True)
+    unresolved_lines = models.JSONField(_("lines without a Dropi link"), default=list, blank=True)
+    unresolved_count = models.PositiveSmallIntegerField(_("lines without a Dropi link"), default=0)
+    address = models.JSONField(_("shipping address"), default=dict, blank=True)
+    phone = EncryptedTextField(_("phone"), null=True, blank=True)
+    email = EncryptedTextField(_("email"), null=True, blank=True)
+    customer_id = models.CharField(_("Shopify customer id"), max_length=64, blank=True, default="", db_index=True)
+    total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=8, blank=True, default="")
+    gateway = models.CharField(_("payment gateway"), max_length=255, blank=True, default="")
+    cash_on_delivery = models.BooleanField(_("cash on delivery"), default=True)
+    note = models.TextField(_("order note"), blank=True, default="")
+    confirmed_at = models.DateTimeField(_("confirmed by the bot at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    dropi_cancel_required = models.BooleanField(
+        _("to cancel in Dropi"), default=False, help_text=_("Cancelled after the Dropi order existed.")
+    )
+    shopify_cancelled_at = models.DateTimeField(_("cancelled in Shopify at"), null=True, blank=True)
+    needs_lookup = models.BooleanField(
+        _("look up before creating"),
+        default=False,
+        help_text=_("A create may have reached Dropi without an answer: Dropi is searched before creating again."),
+    )
+    error_code = models.CharField(_("problem"), max_length=32, blank=True, default="")
+    dropi_order_id = models.CharField(_("Dropi order id"), max_length=64, blank=True, default="", db_index=True)
+    dropi_status = models.CharField(_("Dropi status"), max_length=64, blank=True, default="")
+    placed_at = models.DateTimeField(_("placed at"), null=True, blank=True)
+    tag_attempts = models.PositiveSmallIntegerField(_("tag attempts"), default=0)
+    shopify_tagged_at = models.DateTimeField(_("tagged in Shopify at"), null=True, blank=True)
+
+    class Meta:
+        db_table = "shops_dropi_order"
+        verbose_name = _("Dropi order")
+        verbose_name_plural = _("Dropi orders")
+        ordering = ("-id",)
+        constraints = [models.UniqueConstraint(fields=("shop", "shopify_order_id"), name="dropi_order_shop_order_uniq")]
+        indexes = [
+            models.Index(fields=("state", "next_attempt_at"), name="dropi_order_due_idx"),
+            models.Index(fields=("shop", "-id"), name="dropi_order_shop_recent_idx"),
+            models.Index(fields=("shop", "state"), name="dropi_order_shop_state_idx"),
+            models.Index(fields=("shop", "order_name"), name="dropi_order_shop_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_name or self.shopify_order_id} ({self.state})"
+
+
+class DropiOrderEvent(models.Model):
+    """One line of a Dropi order's history: a bot action, a mode decision, a placement attempt
+    and its result, a merchant's click. Rows are only added (never updated), so concurrent
+    writers (the callback, a worker, the page) never overwrite each other; ``action_id`` makes
+    a repeated bot action recognisable (unique per order)."""
+
+    order = models.ForeignKey(DropiOrder, on_delete=models.CASCADE, related_name="events", verbose_name=_("order"))
+    kind = models.CharField(_("event"), max_length=32)
+    actor = models.CharField(_("by"), max_length=16)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    action_id = models.CharField(_("action id"), max_length=100, null=True, blank=True)
+
+    class Meta:
+        db_table = "shops_dropi_order_event"
+        verbose_name = _("Dropi order event")
+        verbose_name_plural = _("Dropi order events")
+        ordering = ("order_id", "id")
+        constraints = [models.UniqueConstraint(fields=("order", "action_id"), name="dropi_order_event_action_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.actor})"
+
+
+class DropiDepartment(models.Model):
+    """Which Dropi department a Shopify province is (data, editable by staff).
+
+    ``province_code`` is Shopify's zone code (``ANT``, ``PE-LIM``); Ecuador and Paraguay have no
+    Shopify zones, so their rows use ISO 3166-2 codes and match by name. Seeded by
+    shops/migrations/0009 from Shopify's address data; Dropi's spelling is unverified unless
+    ``verified``.
+    """
+
+    country = models.CharField(_("country"), max_length=2, choices=COUNTRY_CHOICES)
+    province_code = models.CharField(_("Shopify province code"), max_length=16)
+    province_name = models.CharField(_("Shopify province"), max_length=100)
+    dropi_name = models.CharField(_("Dropi department"), max_length=100)
+    verified = models.BooleanField(_("checked with Dropi"), default=False)
+    note = models.CharField(_("note"), max_length=255, blank=True, default="")
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        db_table = "shops_dropi_department"
+        verbose_name = _("Dropi department")
+        verbose_name_plural = _("Dropi departments")
+        ordering = ("country", "province_name")
+        constraints = [
+            models.UniqueConstraint(fields=("country", "province_code"), name="dropi_department_country_code_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.province_code} → {self.dropi_name}"

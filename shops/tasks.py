@@ -6,6 +6,7 @@ from django_tasks import TaskContext, task
 
 from connector.work import work_task_run
 from shops.services.delivery_job import FLOW_DELIVERY
+from shops.services.dropi_order_job import DROPI_ORDER
 
 
 @task(takes_context=True)
@@ -14,3 +15,10 @@ def process_flow_delivery(context: TaskContext, delivery_id: int) -> str:
     transitions are ``shops.services.delivery_job`` (a task replaced by a newer one, or a
     delivery that is not due or is taken, does nothing)."""
     return work_task_run(job=FLOW_DELIVERY, pk=delivery_id, context=context)
+
+
+@task(takes_context=True)
+def place_dropi_order(context: TaskContext, order_id: int) -> str:
+    """Place one order in Dropi (or tag it in Shopify once placed): a job on the leased-work
+    machine, whose states and transitions are ``shops.services.dropi_order_job``."""
+    return work_task_run(job=DROPI_ORDER, pk=order_id, context=context)

@@ -6,6 +6,7 @@ Dropi's separate per-country platforms. Accounts hold products shaped like Dropi
 (reference/platforms.md › Dropi and a public sample of the index answer): favourites, private
 products, keyword search, ``pageSize``/``startData`` paging, both answer shapes, the unverified
 detail endpoint (can be switched off), "Too Many Attempts" blocking and artificial latency.
+Orders, departments and cities are answered by ``simulators.dropi_orders``.
 
 Run it by hand: ``python -m simulators.dropi --port 9300 --token demo-dropi-token``.
 """
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulators.base import Request, Response, SimulatorServer
+from simulators.dropi_orders import ORDERS_RE, DropiOrderBook
 
 COUNTRIES = ("CO", "EC", "CL", "GT", "MX", "PA", "PE", "PY")
 # The token of the account a demo starts with, and its country (``main`` and ``make demo``).
@@ -209,6 +211,7 @@ class DropiSimulator(SimulatorServer):
         self.response_shape = "object"
         self.detail_available = True
         self.blocked_until = 0.0
+        self.orders = DropiOrderBook()  # orders, departments and cities (simulators/dropi_orders.py)
 
     def api_urls(self) -> dict[str, str]:
         """The value for ``DROPI_API_URLS``: one path prefix per country on this server."""
@@ -283,6 +286,11 @@ class DropiSimulator(SimulatorServer):
 
     # -- routing
     def handle(self, request: Request) -> Response:
+        orders = ORDERS_RE.match(request.path)
+        if orders:
+            request.kind = self.orders.kind_of(request, orders)
+            account = self._gate(request, orders.group("country"))
+            return account if isinstance(account, Response) else self.orders.handle(request, orders, account)
         match = PATH_RE.match(request.path)
         if not match:
             request.kind = "unknown"
@@ -290,6 +298,15 @@ class DropiSimulator(SimulatorServer):
         request.kind = "index" if match.group("index") else "detail"
         if (request.kind == "index") != (request.method == "POST"):
             return Response(405, {"message": "Method not allowed"})
+        account = self._gate(request, match.group("country"))
+        if isinstance(account, Response):
+            return account
+        if request.kind == "index":
+            return self._index(account, request)
+        return self._detail(account, match.group("product_id"))
+
+    def _gate(self, request: Request, country: str) -> DropiAccount | Response:
+        """Injected failures, the "Too Many Attempts" block and the token of the country."""
         failure = self.injected_failure(request)
         if failure is not None:
             return failure
@@ -297,11 +314,9 @@ class DropiSimulator(SimulatorServer):
             return Response(429, {"isSuccess": False, "status": 429, "message": "Too Many Attempts."})
         with self._state:
             account = self.accounts.get(request.headers.get("dropi-integration-key", ""))
-        if account is None or account.country.lower() != match.group("country"):
+        if account is None or account.country.lower() != country:
             return Response(401, {"isSuccess": False, "status": 401, "message": "Unauthenticated."})
-        if request.kind == "index":
-            return self._index(account, request)
-        return self._detail(account, match.group("product_id"))
+        return account
 
     def _index(self, account: DropiAccount, request: Request) -> Response:
         body = request.json() or {}

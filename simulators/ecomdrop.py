@@ -80,6 +80,18 @@ DEFAULT_CUSTOM_FIELDS = {
     "108": ("pedido_url", "text"),
     "109": ("carrito_url", "text"),
     "110": ("pedido_id", "text"),
+    # The fields the bot needs to place the order in Dropi.
+    "111": ("pedido_dropi_json", "text"),
+    "112": ("pedido_direccion1", "text"),
+    "113": ("pedido_direccion2", "text"),
+    "114": ("pedido_ciudad_dropi", "text"),
+    "115": ("pedido_departamento", "text"),
+    "116": ("pedido_departamento_codigo", "text"),
+    "117": ("pedido_codigo_postal", "text"),
+    "118": ("pedido_pais", "text"),
+    "119": ("pedido_nota", "text"),
+    "120": ("pedido_pasarela", "text"),
+    "121": ("pedido_contra_entrega", "text"),
 }
 
 

@@ -1,4 +1,6 @@
-"""Orders for the Shopify simulator: search by name, tagsAdd, and recent orders with cursors."""
+"""Orders for the Shopify simulator: search by name, tagsAdd, recent orders with cursors,
+orderCancel (restock, refund method, staff note; a cancelled order cannot be cancelled again) and
+orderUpdate's shipping address."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ def add_order(
     total: str = "99900.00",
     currency: str = "COP",
     order_id: int | None = None,
+    shipping_address: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Store an order the GraphQL handlers can find; returns it."""
     numeric = order_id or next(_ids)
@@ -34,6 +37,9 @@ def add_order(
         "displayFulfillmentStatus": "UNFULFILLED",
         "tags": list(tags or []),
         "totalPriceSet": {"shopMoney": {"amount": total, "currencyCode": currency}},
+        "shippingAddress": dict(shipping_address or {}),
+        "cancelledAt": None,
+        "cancellation": None,
     }
     orders.insert(0, order)
     return order
@@ -98,7 +104,49 @@ def orders_recent(simulator: ShopifySimulator, shop: str, variables: dict[str, A
     }
 
 
+def _order(simulator: ShopifySimulator, shop: str, order_id: Any) -> dict[str, Any] | None:
+    return next((order for order in _orders(simulator, shop) if order["id"] == order_id), None)
+
+
+def order_cancel(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
+    order = _order(simulator, shop, variables.get("orderId"))
+    if order is None or order["cancelledAt"]:
+        code, message = ("NOT_FOUND", "Order not found") if order is None else ("INVALID", "Order is already cancelled")
+        errors = [{"field": ["orderId"], "message": message, "code": code}]
+        return {"orderCancel": {"job": None, "orderCancelUserErrors": errors}}
+    order["cancelledAt"] = datetime.datetime.now(tz=datetime.UTC).isoformat()
+    order["cancellation"] = {
+        "reason": variables.get("reason"),
+        "restock": variables.get("restock"),
+        "refund": (variables.get("refundMethod") or {}).get("originalPaymentMethodsRefund"),
+        "notifyCustomer": variables.get("notifyCustomer"),
+        "staffNote": variables.get("staffNote"),
+    }
+    job = {"id": f"gid://shopify/Job/{next(_ids)}", "done": False}
+    return {"orderCancel": {"job": job, "orderCancelUserErrors": []}}
+
+
+def order_update(simulator: ShopifySimulator, shop: str, variables: dict[str, Any]) -> dict[str, Any]:
+    update = variables.get("input") or {}
+    order = _order(simulator, shop, update.get("id"))
+    if order is None:
+        return {"orderUpdate": {"order": None, "userErrors": [{"field": ["id"], "message": "Order does not exist"}]}}
+    address = update.get("shippingAddress")
+    if address is not None:
+        if not address.get("countryCode"):
+            errors = [{"field": ["shippingAddress", "countryCode"], "message": "Country can't be blank"}]
+            return {"orderUpdate": {"order": None, "userErrors": errors}}
+        order["shippingAddress"] = dict(address)
+    return {"orderUpdate": {"order": {"id": order["id"]}, "userErrors": []}}
+
+
 def register(simulator: ShopifySimulator) -> None:
     simulator.graphql_handlers.update(
-        {"OrderFindByName": order_find_by_name, "TagsAdd": tags_add, "OrdersRecent": orders_recent}
+        {
+            "OrderFindByName": order_find_by_name,
+            "TagsAdd": tags_add,
+            "OrdersRecent": orders_recent,
+            "OrderCancel": order_cancel,
+            "OrderUpdateShippingAddress": order_update,
+        }
     )

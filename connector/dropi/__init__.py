@@ -1,1 +1,1 @@
-"""Client of the Dropi integrations API (catalogue), by country."""
+"""Clients of the Dropi integrations API, by country: the catalogue (client.py) and orders (orders.py)."""

@@ -16,33 +16,15 @@ is unverified, so callers must be ready to do without it.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from django.conf import settings
-
-from connector import http
-from connector.dropi.errors import (
-    DropiAuthError,
-    DropiBadRequest,
-    DropiConfigurationError,
-    DropiError,
-    DropiNotFound,
-    DropiRateLimited,
-    DropiUnavailable,
-    error_for_status,
-)
-from connector.redaction import redact
+from connector.dropi.errors import DropiBadRequest, DropiUnavailable
+from connector.dropi.transport import DropiTransport, _int, _text
 from connector.validators import is_ascii_digits
 
-logger = logging.getLogger(__name__)
-
-# Dropi answers this text (with HTTP 429, and sometimes inside an otherwise normal body) when it
-# has blocked the account; the block lasts hours and grows with every further attempt.
-TOO_MANY_ATTEMPTS = "too many attempts"
 MAX_PAGE_SIZE = 50
 
 
@@ -95,17 +77,6 @@ def _decimal(value: Any) -> Decimal | None:
     except (InvalidOperation, ValueError):
         return None
     return number if number.is_finite() and number >= 0 else None
-
-
-def _int(value: Any) -> int:
-    try:
-        return max(int(Decimal(str(value))), 0)
-    except (InvalidOperation, ValueError, TypeError):
-        return 0
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
@@ -253,39 +224,9 @@ def _detail_object(body: Any) -> dict[str, Any] | None:
     return candidate if isinstance(candidate, dict) and candidate.get("id") is not None else None
 
 
-def _message(body: Any) -> str:
-    if isinstance(body, list) and body:
-        body = body[0]
-    if isinstance(body, dict):
-        return _text(body.get("message") or body.get("error") or body.get("errors"))
-    return ""
-
-
 # --------------------------------------------------------------------------- the client
-class DropiClient:
+class DropiClient(DropiTransport):
     """One merchant's Dropi account in one country, identified by its integration token."""
-
-    def __init__(self, *, token: str, country: str, shop: str = "", session: http.Session | None = None) -> None:
-        if not token:
-            raise DropiConfigurationError("No Dropi token")
-        hosts: dict[str, str] = settings.DROPI_API_URLS
-        host = hosts.get((country or "").upper())
-        if not host:
-            raise DropiConfigurationError(f"No Dropi API host for country {country!r}")
-        self.token = token
-        self.country = country.upper()
-        self.base_url = host.rstrip("/")
-        self.timeout = settings.HTTP_TIMEOUT_SECONDS
-        self.image_base_url = settings.DROPI_IMAGE_BASE_URL
-        self.backoff_seconds = float(settings.DROPI_RATE_LIMIT_BACKOFF_SECONDS)
-        # Some integrations send Origin/Referer equal to the store URL registered with the token
-        # (unverified). Off unless an operator sets DROPI_ORIGIN: see docs/operations.md › Dropi Origin header.
-        origin_template = settings.DROPI_ORIGIN
-        self.origin = origin_template.replace("{shop}", shop) if origin_template else ""
-        self.session = session  # None: the process's shared pools (connector/http.py)
-
-    def __repr__(self) -> str:
-        return f"DropiClient({redact(self.base_url)})"
 
     def products(
         self, *, page_size: int = 10, offset: int = 0, keywords: str = "", private: bool = False
@@ -333,64 +274,3 @@ class DropiClient:
         if raw is None or _text(raw.get("id")) != product_id:
             raise DropiUnavailable("Dropi answered a product detail that does not hold the product")
         return product_from_dict(raw, image_base_url=self.image_base_url)
-
-    # -- transport
-    def _request(
-        self, method: str, path: str, *, operation: str, json: Any = None, read_only: bool | None = None
-    ) -> Any:
-        headers = {"dropi-integration-key": self.token, "Accept": "application/json"}
-        if self.origin:
-            headers["Origin"] = self.origin
-            headers["Referer"] = self.origin.rstrip("/") + "/"
-        url = f"{self.base_url}{path}"
-        try:
-            response = http.request(
-                method, url, json=json, headers=headers, timeout=self.timeout, read_only=read_only, session=self.session
-            )
-        except http.HttpError as failure:
-            logger.warning("Dropi %s: %s", operation, failure.reason.value, extra={"country": self.country})
-            raise _transport_error(failure, operation) from failure
-        status = response.status_code
-        try:
-            body = http.read_json(response, allow_empty=True)
-        except http.HttpError:
-            body = None
-        message = _message(body) if body is not None else response.text[:200]
-        if status == 429 or TOO_MANY_ATTEMPTS in message.lower():
-            logger.warning("Dropi %s: too many attempts", operation, extra={"country": self.country})
-            wait = http.retry_after_seconds(response.headers.get("Retry-After"), default=0.0)
-            raise DropiRateLimited(
-                "Dropi is blocking this account for a while (too many attempts)",
-                retry_after=max(wait, self.backoff_seconds),
-                status=status,
-            )
-        if 200 <= status < 300:
-            if body is None:
-                raise DropiError(f"Dropi answered a body that is not JSON ({operation})", status=status)
-            self._raise_for_refusal(body, operation)
-            return body
-        logger.warning("Dropi %s answered HTTP %s", operation, status, extra={"country": self.country})
-        raise error_for_status(status, operation)
-
-    def _raise_for_refusal(self, body: Any, operation: str) -> None:
-        """A 2xx answer may still say ``isSuccess: false`` with the real status inside."""
-        first = body[0] if isinstance(body, list) and body else body
-        if not isinstance(first, dict) or first.get("isSuccess") is not False:
-            return
-        inner = _int(first.get("status"))
-        logger.warning("Dropi %s refused the request (status %s)", operation, inner, extra={"country": self.country})
-        if inner in (401, 403):
-            raise DropiAuthError("Dropi refused the integration token", status=inner)
-        if inner == 404:
-            raise DropiNotFound(f"Dropi: not found ({operation})", status=inner)
-        if inner >= 500:
-            raise DropiUnavailable(f"Dropi failed ({operation})", status=inner)
-        raise DropiBadRequest(f"Dropi refused the request ({operation})", status=inner or None)
-
-
-def _transport_error(failure: http.HttpError, operation: str) -> DropiError:
-    if failure.kind is http.Kind.FINAL:
-        return DropiError(f"Dropi request failed ({operation})")
-    if failure.reason in (http.Reason.CONNECT_TIMEOUT, http.Reason.READ_TIMEOUT):
-        return DropiUnavailable(f"Dropi did not answer in time ({operation})")
-    return DropiUnavailable(f"Dropi could not be reached ({operation})")

@@ -1,9 +1,10 @@
 """Order operations of the Admin GraphQL API, on top of ``ShopifyAdminClient``.
 
-Owns: ``orders(query: "name:…")`` and the recent orders page (documents
-``order_find_by_name`` and ``orders_recent`` in ``queries/``) and the ``Order`` values they
-return: ids as GIDs (``numeric_id`` for REST-style ids), totals as ``Money``. Must not import
-models; raises the client's typed errors.
+Owns: ``orders(query: "name:…")``, the recent orders page, ``orderCancel`` and the shipping
+address of ``orderUpdate`` (documents ``order_find_by_name``, ``orders_recent``,
+``order_cancel`` and ``order_update_shipping_address`` in ``queries/``) and the values they
+take and return: ids as GIDs (``numeric_id`` for REST-style ids), totals as ``Money``. Must
+not import models; raises the client's typed errors.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector.shopify import ids
-from connector.shopify.graphql import ShopifyAdminClient
+from connector.shopify.errors import ShopifyNoResult, ShopifyUserErrors
+from connector.shopify.graphql import ShopifyAdminClient, user_errors_of
 from connector.shopify.values import (
     Money,
     PageInfo,
@@ -106,4 +108,79 @@ def orders_recent(
     return OrderPage(
         orders=tuple(_order(node) for node in read_nodes(connection)),
         page_info=read_page_info(connection),
+    )
+
+
+@dataclass(frozen=True)
+class ShippingAddress:
+    """A shipping address as ``MailingAddressInput`` takes it (empty strings are left out)."""
+
+    first_name: str
+    last_name: str
+    address1: str
+    address2: str
+    city: str
+    province_code: str
+    zip: str
+    country_code: str
+    phone: str
+
+
+def order_cancel(
+    client: ShopifyAdminClient,
+    *,
+    order_id: str,
+    staff_note: str,
+    restock: bool = True,
+    refund: bool = False,
+    notify_customer: bool = False,
+    reason: str = "CUSTOMER",
+) -> str:
+    """Ask Shopify to cancel order ``order_id`` (a GID); returns the id of the job that does it.
+
+    Cancelling cannot be undone. ``refund`` chooses the original payment methods or nothing.
+    Raises ShopifyUserErrors (``orderCancelUserErrors``: already cancelled, not found, a
+    refund not allowed…), ShopifyNoResult (neither a job nor errors: what happened is
+    unknown) and the client's other errors. Needs ``write_orders``.
+    """
+    variables = {
+        "orderId": order_id,
+        "reason": reason,
+        "refundMethod": {"originalPaymentMethodsRefund": refund},
+        "restock": restock,
+        "notifyCustomer": notify_customer,
+        "staffNote": staff_note[:255],
+    }
+    payload = read_object(client.execute("order_cancel", variables).data, "orderCancel")
+    errors = user_errors_of({"userErrors": payload.get("orderCancelUserErrors")})
+    if errors:
+        raise ShopifyUserErrors(errors)
+    job = payload.get("job")
+    if not isinstance(job, dict) or not job.get("id"):
+        raise ShopifyNoResult("orderCancel answered neither a job nor errors")
+    return read_text(job, "id")
+
+
+def order_update_shipping_address(client: ShopifyAdminClient, *, order_id: str, address: ShippingAddress) -> None:
+    """Replace the shipping address of order ``order_id`` (a GID) with ``address``.
+
+    Raises ShopifyUserErrors (e.g. an invalid country or province) and the client's other
+    errors. Needs ``write_orders``.
+    """
+    fields = {
+        "firstName": address.first_name,
+        "lastName": address.last_name,
+        "address1": address.address1,
+        "address2": address.address2,
+        "city": address.city,
+        "provinceCode": address.province_code,
+        "zip": address.zip,
+        "countryCode": address.country_code,
+        "phone": address.phone,
+    }
+    shipping = {name: value for name, value in fields.items() if value}
+    client.execute(
+        "order_update_shipping_address",
+        {"input": {"id": order_id, "shippingAddress": shipping}},
+        user_errors_at="orderUpdate",
     )

@@ -1,13 +1,21 @@
-"""Order operations of the Admin API against the Shopify simulator: find by name, recent pages."""
+"""Order operations of the Admin API against the Shopify simulator: find by name, recent pages,
+cancel, and the shipping address update."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
 
-from connector.shopify.errors import ShopifyForbidden
+from connector.shopify.errors import ShopifyForbidden, ShopifyUserErrors
+from connector.shopify.failures import ShopifyFailure, shopify_failure
 from connector.shopify.graphql import load_document
-from connector.shopify.orders import order_find_by_name, orders_recent
+from connector.shopify.orders import (
+    ShippingAddress,
+    order_cancel,
+    order_find_by_name,
+    order_update_shipping_address,
+    orders_recent,
+)
 from connector.shopify.values import Money
 from connector.tests.shopify_operations import SHOP, client_for
 from simulators.shopify import GraphQLErrors
@@ -17,6 +25,8 @@ from simulators.shopify_orders import add_order
 def test_documents_are_named_like_the_functions_that_use_them():
     assert load_document("order_find_by_name").operation_name == "OrderFindByName"
     assert load_document("orders_recent").operation_name == "OrdersRecent"
+    assert load_document("order_cancel").operation_name == "OrderCancel"
+    assert load_document("order_update_shipping_address").operation_name == "OrderUpdateShippingAddress"
 
 
 def test_an_order_is_found_by_its_exact_name_with_or_without_the_hash(shopify_simulator):
@@ -90,3 +100,68 @@ def test_orders_without_protected_data_approval_are_forbidden(shopify_simulator)
 
     with pytest.raises(ShopifyForbidden):
         orders_recent(client_for(shopify_simulator), first=25)
+
+
+def test_cancel_restocks_without_refund_with_a_staff_note_and_only_once(shopify_simulator):
+    order = add_order(shopify_simulator, SHOP, name="#2001")
+    client = client_for(shopify_simulator)
+
+    job_id = order_cancel(client, order_id=order["id"], staff_note="Cancelado por el bot")
+    with pytest.raises(ShopifyUserErrors) as again:
+        order_cancel(client, order_id=order["id"], staff_note="Cancelado por el bot")
+
+    assert job_id.startswith("gid://shopify/Job/")
+    assert order["cancelledAt"] is not None
+    variables = shopify_simulator.requests_of("graphql:OrderCancel")[0].json()["variables"]
+    assert variables == {
+        "orderId": order["id"],
+        "reason": "CUSTOMER",
+        "refundMethod": {"originalPaymentMethodsRefund": False},
+        "restock": True,
+        "notifyCustomer": False,
+        "staffNote": "Cancelado por el bot",
+    }
+    assert again.value.user_errors[0].code == "INVALID"
+
+
+def test_cancelling_an_unknown_order_is_a_missing_order(shopify_simulator):
+    with pytest.raises(ShopifyUserErrors) as missing:
+        order_cancel(client_for(shopify_simulator), order_id="gid://shopify/Order/404", staff_note="x")
+
+    assert shopify_failure(missing.value) is ShopifyFailure.MISSING
+
+
+def test_the_shipping_address_is_replaced_leaving_empty_fields_out(shopify_simulator):
+    order = add_order(shopify_simulator, SHOP, name="#2002", shipping_address={"address1": "Vieja 1"})
+    address = ShippingAddress(
+        first_name="Ana",
+        last_name="Pérez",
+        address1="Carrera 7 # 72-41",
+        address2="",
+        city="Bogotá",
+        province_code="DC",
+        zip="110111",
+        country_code="CO",
+        phone="+573001234567",
+    )
+
+    order_update_shipping_address(client_for(shopify_simulator), order_id=order["id"], address=address)
+
+    assert order["shippingAddress"] == {
+        "firstName": "Ana",
+        "lastName": "Pérez",
+        "address1": "Carrera 7 # 72-41",
+        "city": "Bogotá",
+        "provinceCode": "DC",
+        "zip": "110111",
+        "countryCode": "CO",
+        "phone": "+573001234567",
+    }
+
+
+def test_a_refused_shipping_address_is_a_user_error(shopify_simulator):
+    order = add_order(shopify_simulator, SHOP, name="#2003")
+    address = ShippingAddress("Ana", "Pérez", "Calle 1", "", "Lima", "", "", "", "")
+
+    with pytest.raises(ShopifyUserErrors):
+        order_update_shipping_address(client_for(shopify_simulator), order_id=order["id"], address=address)

@@ -7,8 +7,14 @@
 - deliveries: order and abandoned-cart flow deliveries (exactly once): recording them;
   delivery_job processes them, delivery_payloads reads payloads, ecomdrop_contacts knows the
   merchant's Ecomdrop account.
-- callback: Ecomdrop's callback that tags orders.
-- orders: the Pedidos list (recent Shopify orders with their deliveries).
+- callback: Ecomdrop's callback that tags orders; bot_actions: its actions (confirm, cancel,
+  update_address).
+- dropi_orders: an order's Dropi identity (recorded with its delivery; dropi_lines resolves its
+  lines, dropi_addresses its address), who places it, and the requests that queue its
+  placement; dropi_order_job places it exactly once; dropi_order_events is its history;
+  dropi_locations Dropi's own department and city lists.
+- orders: the Pedidos list (recent Shopify orders with their deliveries and Dropi orders, and
+  the Dropi filters).
 - dropi_account: the shop's Dropi token and country as other apps use them, token checks,
   the pause after Dropi's "Too Many Attempts".
 - time_zone: the shop's time zone (from Shopify), in which the pages show dates.

@@ -1,10 +1,12 @@
-"""Ecomdrop's callback: a flow reports its result and the Shopify order gets tags.
+"""Ecomdrop's callback: a flow reports its result and the Shopify order gets tags; a bot action
+(``action``: confirm, cancel, update_address) is applied by ``bot_actions``.
 
 Owns: identifying the shop by its callback secret (keyed-hash look-up, constant-time check),
 limiting the wrong secrets each client address may send (so that guessing costs no
 database look-up), reading the old body contract (orderName/order_name, orderId/order_id, tag, tags, status),
 resolving the order, adding tags with ``tagsAdd`` (existing tags kept, repeat-safe) and
-recording the result on the order's delivery. The body's ``shop`` is never trusted.
+recording the result on the order's delivery. The body's ``shop`` is never trusted. A body
+with an action adds tags only when it asks for them (``tag``, ``tags`` or ``status``).
 
 Answers that tell Ecomdrop to stop (4xx) when calling again cannot help: an uninstalled shop
 (410, Shopify is not called) or a shop whose token Shopify no longer accepts (403). The sample
@@ -39,6 +41,7 @@ from connector.shopify.failures import (
 from connector.shopify.orders import order_find_by_name
 from connector.shopify.tags import tags_add
 from shops.models import FlowDelivery, ShopConfiguration
+from shops.services.bot_actions import ActionOutcome, callback_action_apply, callback_action_read
 from shops.services.configuration import callback_secret_hash_candidates
 
 logger = logging.getLogger(__name__)
@@ -87,6 +90,7 @@ class CallbackResult:
     order_name: str
     tags: list[str]
     test: bool = False
+    action: ActionOutcome | None = None
 
 
 def callback_configuration_for_secret(*, secret: str) -> ShopConfiguration | None:
@@ -203,12 +207,14 @@ def _record_on_deliveries(deliveries: QuerySet[FlowDelivery], *, body: dict[str,
 
 
 def ecomdrop_callback_apply(*, configuration: ShopConfiguration, body: dict[str, Any]) -> CallbackResult:
-    """Tag the order the callback names and record the result on its delivery.
+    """Tag the order the callback names and record the result on its delivery; with an
+    ``action``, apply it first (``bot_actions``; ``CallbackResult.action``).
 
     A test event's sample order changes nothing in Shopify (``CallbackResult.test``). Raises
-    ApplicationError 410 (the app is uninstalled from the shop), 400 (no order reference),
-    404 (order not found), 403 (Shopify no longer accepts the shop's token, or refuses the
-    change) or 502 (Shopify failed; Ecomdrop may call again: tags are added idempotently).
+    ApplicationError 410 (the app is uninstalled from the shop), 400 (no order reference, an
+    unknown action, bad action fields), 404 (order not found), 409 (an action the order's
+    state refuses), 403 (Shopify no longer accepts the shop's token, or refuses the change) or
+    502 (Shopify failed; Ecomdrop may call again: tags and actions are applied idempotently).
     """
     shop = configuration.shop
     if not configuration.is_installed:
@@ -224,6 +230,7 @@ def ecomdrop_callback_apply(*, configuration: ShopConfiguration, body: dict[str,
             code="no_order",
             status=400,
         )
+    action = callback_action_read(body)
     tags = callback_tags(body)
     is_test, test_delivery = _test_delivery(shop, order_id, order_name)
     if is_test:
@@ -232,6 +239,8 @@ def ecomdrop_callback_apply(*, configuration: ShopConfiguration, body: dict[str,
         logger.info("Callback of a test event", extra={"shop": shop})
         name = test_delivery.order_name if test_delivery is not None else ""
         return CallbackResult(order_id=order_id or TEST_ORDER_GID, order_name=name, tags=tags, test=True)
+    if action is not None:
+        return _apply_action(configuration, body, action, order_id, order_name)
     order_id, order_name = _order_tag(shop=shop, order_id=order_id, order_name=order_name or "", tags=tags)
     deliveries = FlowDelivery.objects.filter(
         shop=shop, kind=FlowDelivery.Kind.ORDER_CREATED, shopify_object_id=ids.numeric_id(order_id)
@@ -239,3 +248,32 @@ def ecomdrop_callback_apply(*, configuration: ShopConfiguration, body: dict[str,
     _record_on_deliveries(deliveries, body=body, tags=tags)
     logger.info("Callback tagged an order", extra={"shop": shop})
     return CallbackResult(order_id=order_id, order_name=order_name or "", tags=tags)
+
+
+def _apply_action(
+    configuration: ShopConfiguration,
+    body: dict[str, Any],
+    action: tuple[str, str | None],
+    order_id: str | None,
+    order_name: str | None,
+) -> CallbackResult:
+    """Apply the bot's action, then the tags the body asks for (none by default)."""
+    outcome = callback_action_apply(
+        configuration=configuration,
+        action=action[0],
+        action_id=action[1],
+        body=body,
+        order_id=order_id,
+        order_name=order_name,
+    )
+    order = outcome.order
+    gid = ids.gid("Order", order.shopify_order_id)
+    tags: list[str] = []
+    if any(body.get(key) not in (None, "", []) for key in ("tag", "tags", "status")):
+        tags = callback_tags(body)
+        _order_tag(shop=configuration.shop, order_id=gid, order_name=order.order_name, tags=tags)
+        deliveries = FlowDelivery.objects.filter(
+            shop=configuration.shop, kind=FlowDelivery.Kind.ORDER_CREATED, shopify_object_id=order.shopify_order_id
+        )
+        _record_on_deliveries(deliveries, body=body, tags=tags)
+    return CallbackResult(order_id=gid, order_name=order.order_name, tags=tags, action=outcome)

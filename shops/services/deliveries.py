@@ -36,6 +36,8 @@ from shops.services.delivery_payloads import (
     normalise_buyer_phone,
     order_field_values,
 )
+from shops.services.dropi_lines import dropi_contact_field_values
+from shops.services.dropi_orders import dropi_order_record
 from shops.services.ecomdrop_contacts import (  # noqa: F401 (the public names of deliveries)
     DEFAULT_FIELD_NAMES,
     ecomdrop_account_cache_key,
@@ -79,7 +81,8 @@ def _record(
 
 
 def flow_delivery_record_order(*, shop: str, order: dict[str, Any]) -> tuple[FlowDelivery, bool]:
-    """Record the 'Nuevo Pedido' delivery of an ``orders/create`` payload and queue it.
+    """Record the 'Nuevo Pedido' delivery of an ``orders/create`` payload and queue it, with
+    the order's Dropi identity (``dropi_orders.dropi_order_record``) in its contact fields.
 
     Idempotent: a repeated webhook returns the existing delivery (created=False).
     """
@@ -88,12 +91,17 @@ def flow_delivery_record_order(*, shop: str, order: dict[str, Any]) -> tuple[Flo
     if not order_id:
         raise ApplicationError("order payload without id", code="invalid_payload")
     buyer = buyer_snapshot(order, default_country=configuration.dropi_country if configuration else None)
+    # The order's Dropi identity is recorded with it; the bot gets it as contact fields.
+    dropi_order, _created = dropi_order_record(shop=shop, order=order)
     return _record(
         shop=shop,
         kind=Kind.ORDER_CREATED,
         object_id=order_id,
         buyer=buyer,
-        fields=order_field_values(shop, order),
+        fields={
+            **order_field_values(shop, order),
+            **(dropi_contact_field_values(dropi_order) if dropi_order is not None else {}),
+        },
         order_name=clean_text(order.get("name")),
         checkout_token=clean_text(order.get("checkout_token")),
     )

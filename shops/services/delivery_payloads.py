@@ -102,12 +102,18 @@ def _address(address: dict[str, Any]) -> str:
     return ", ".join(part for part in parts if part)[:1000]
 
 
-def order_field_values(shop: str, order: dict[str, Any]) -> dict[str, str]:
-    """The order data set on the buyer's contact, by logical name (see DEFAULT_FIELD_NAMES)."""
-    shipping = _dict(order.get("shipping_address")) or _dict(order.get("billing_address"))
+def payment_gateway(order: dict[str, Any]) -> tuple[str, bool]:
+    """The order's payment gateway and whether it is cash on delivery."""
     gateways = [clean_text(name) for name in order.get("payment_gateway_names") or [] if clean_text(name)]
     gateway = gateways[0] if gateways else clean_text(order.get("gateway"))
     is_cod = gateway.lower() == "cod" or any(word in gateway.lower() for word in CASH_ON_DELIVERY_WORDS)
+    return gateway, is_cod
+
+
+def order_field_values(shop: str, order: dict[str, Any]) -> dict[str, str]:
+    """The order data set on the buyer's contact, by logical name (see DEFAULT_FIELD_NAMES)."""
+    shipping = _dict(order.get("shipping_address")) or _dict(order.get("billing_address"))
+    gateway, is_cod = payment_gateway(order)
     values = {
         "order_name": clean_text(order.get("name")),
         "order_total": _money(order.get("total_price")),

@@ -29,6 +29,18 @@ DEFAULT_FIELD_NAMES = {
     "admin_url": "pedido_url",
     "order_id": "pedido_id",
     "cart_url": "carrito_url",
+    # What the bot needs to place the order in Dropi (shops.services.dropi_lines).
+    "dropi_lines": "pedido_dropi_json",
+    "address1": "pedido_direccion1",
+    "address2": "pedido_direccion2",
+    "dropi_city": "pedido_ciudad_dropi",
+    "province": "pedido_departamento",
+    "province_code": "pedido_departamento_codigo",
+    "zip": "pedido_codigo_postal",
+    "country_code": "pedido_pais",
+    "note": "pedido_nota",
+    "gateway": "pedido_pasarela",
+    "cod": "pedido_contra_entrega",
 }
 CUSTOM_FIELDS_CACHE_SECONDS = 300
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from shops.tests.dropi_shop import dropi_shop  # noqa: F401 (a fixture of the Dropi order tests)
+
 
 @pytest.fixture(autouse=True)
 def _queued_work_runs_at_once(on_commit_at_once: None) -> None:

@@ -17,6 +17,7 @@ from connector.validators import parse_ascii_int
 from shops import services
 from shops.models import FlowDelivery, ShopConfiguration
 from shops.services import deliveries, orders
+from shops.views.dropi_orders import dropi_order_json, filtered_orders_response
 from shops.views.pages import FLOWS_CLEARED_NOTICE, configuration_state, delivery_json, request_configuration
 
 DEFAULT_DELIVERIES = 10
@@ -154,7 +155,10 @@ def api_callback_secret(request: EmbeddedHttpRequest, action: str) -> JsonRespon
 @embedded_view
 @require_GET
 def api_orders(request: EmbeddedHttpRequest) -> JsonResponse:
-    """A page of recent Shopify orders (cursor pagination) with each order's delivery state."""
+    """A page of recent Shopify orders (cursor pagination) with each order's delivery state and
+    Dropi order; ``?filter=`` lists the Dropi orders a Dropi filter selects instead."""
+    if request.GET.get("filter"):
+        return filtered_orders_response(request, request.GET["filter"])
     try:
         recent = orders.orders_recent_get(
             shop=request.shop, after=request.GET.get("after", ""), before=request.GET.get("before", "")
@@ -176,6 +180,9 @@ def api_orders(request: EmbeddedHttpRequest) -> JsonResponse:
                 "tags": list(order.tags),
                 "admin_url": ids.admin_url(shop=request.shop, section="orders", resource_id=order.id),
                 "delivery": delivery_json(delivery) if delivery else None,
+                "dropi": dropi_order_json(dropi, delivery)
+                if (dropi := recent.dropi_orders.get(order.numeric_id))
+                else None,
             }
         )
     page_info = recent.page_info

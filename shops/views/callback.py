@@ -5,6 +5,7 @@ An address that sent too many wrong secrets this minute gets 429 before any look
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
@@ -31,6 +32,29 @@ def _too_many(message: str, window: RateWindow) -> JsonResponse:
     response = _callback_error(message, 429)
     response["Retry-After"] = str(window.retry_after)
     return response
+
+
+def callback_action_json(result: callback_services.CallbackResult) -> dict[str, Any]:
+    """The answer to a bot action (docs/features.md › Callback for Ecomdrop flows)."""
+    outcome = result.action
+    if outcome is None:
+        return {}
+    order = outcome.order
+    return {
+        "success": True,
+        "action": outcome.action,
+        "changed": outcome.changed,
+        "message": outcome.message,
+        "orderId": result.order_id,
+        "orderName": result.order_name,
+        "tags": result.tags,
+        "dropi": {
+            "state": order.state,
+            "mode": order.mode,
+            "dropiOrderId": order.dropi_order_id or None,
+            "mustCancelInDropi": order.dropi_cancel_required,
+        },
+    }
 
 
 @csrf_exempt
@@ -64,6 +88,8 @@ def ecomdrop_callback(request: HttpRequest) -> JsonResponse:
         result = callback_services.ecomdrop_callback_apply(configuration=configuration, body=body)
     except ApplicationError as error:
         return _callback_error(error.message, error.status)
+    if result.action is not None:
+        return JsonResponse(callback_action_json(result))
     if result.test:
         return JsonResponse(
             {

@@ -60,6 +60,19 @@ CONTACT_FIELD_PURPOSES = {
     "admin_url": gettext_noop("Link to the order in Shopify admin"),
     "order_id": gettext_noop("Shopify order id (the callback sends it back)"),
     "cart_url": gettext_noop("Link to recover the abandoned cart"),
+    "dropi_lines": gettext_noop(
+        "Lines with their Dropi ids, as JSON: [{product_id, variation_id, quantity, price, sku, title}]"
+    ),
+    "address1": gettext_noop("Address line 1, as Dropi takes it (upper case, no accents)"),
+    "address2": gettext_noop("Address line 2, as Dropi takes it"),
+    "dropi_city": gettext_noop("City, as Dropi takes it"),
+    "province": gettext_noop("Dropi department of the address"),
+    "province_code": gettext_noop("Shopify province code of the address"),
+    "zip": gettext_noop("Postal code"),
+    "country_code": gettext_noop("Country code (CO, MX…)"),
+    "note": gettext_noop("The buyer's order note"),
+    "gateway": gettext_noop("Payment gateway"),
+    "cod": gettext_noop("Cash on delivery: true or false (Dropi's CON RECAUDO or SIN RECAUDO)"),
 }
 
 
@@ -128,6 +141,8 @@ def configuration_state(configuration: ShopConfiguration) -> dict[str, Any]:
             "store_name": configuration.dropi_store_name or "",
             "country": configuration.dropi_country or "",
             "token_status": str(configuration.dropi_token) if configuration.dropi_token else "",
+            "order_mode": configuration.dropi_order_mode,
+            "cancel_shopify_order": configuration.cancel_shopify_order_on_bot_cancel,
         },
         "callback_url": f"{settings.SHOPIFY_APP_URL}/api/ecomdrop/callback",
         "updated_at": configuration.updated_at.isoformat() if configuration.updated_at else None,

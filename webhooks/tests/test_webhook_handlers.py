@@ -104,7 +104,11 @@ def test_a_data_request_for_a_shop_we_know_nothing_of_still_leaves_an_export(del
     event = deliver("customers/data_request", privacy_payload(shop="nunca.myshopify.com"), shop="nunca.myshopify.com")
 
     assert event.state == Status.PROCESSED
-    assert CustomerDataExport.objects.get().document["sections"] == {"flow_deliveries": [], "webhook_events": []}
+    assert CustomerDataExport.objects.get().document["sections"] == {
+        "flow_deliveries": [],
+        "dropi_orders": [],
+        "webhook_events": [],
+    }
 
 
 def test_processing_the_same_data_request_again_rebuilds_its_one_export(deliver):

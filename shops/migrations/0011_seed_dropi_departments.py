@@ -1,0 +1,242 @@
+"""Seed the Dropi department of every Shopify province of the eight Dropi countries.
+
+Sources:
+- Shopify's province (zone) codes and names: Shopify's address data, the public repository
+  Shopify/worldwide, files db/data/regions/{CO,CL,MX,PE,GT,PA}.yml. Shopify has no provinces
+  for Ecuador and Paraguay (EC.yml and PY.yml list no zones): their rows use the ISO 3166-2
+  codes and are matched by name (an address form or the bot may send the province's name).
+- Dropi's department names: Dropi publishes none. They are the Spanish names written as
+  Dropi writes places (upper case, no accents) and are *unverified*, except that a public
+  integration's example order sends Bogotá as city BOGOTA in department CUNDINAMARCA. Staff
+  correct them in the admin (Dropi departments) without a release; with
+  DROPI_LOCATIONS_ENABLED the names Dropi's own department list gives win at placement.
+"""
+
+from django.db import migrations
+
+BOGOTA_NOTE = "Bogotá is a city of CUNDINAMARCA in a public integration's Dropi example (unverified)."
+# country: ((Shopify code, Shopify name, Dropi name), ...)
+DEPARTMENTS = {
+    "CO": (
+        ("AMA", "Amazonas", "AMAZONAS"),
+        ("ANT", "Antioquia", "ANTIOQUIA"),
+        ("ARA", "Arauca", "ARAUCA"),
+        ("ATL", "Atlántico", "ATLANTICO"),
+        ("DC", "Bogotá, D.C.", "CUNDINAMARCA"),
+        ("BOL", "Bolívar", "BOLIVAR"),
+        ("BOY", "Boyacá", "BOYACA"),
+        ("CAL", "Caldas", "CALDAS"),
+        ("CAQ", "Caquetá", "CAQUETA"),
+        ("CAS", "Casanare", "CASANARE"),
+        ("CAU", "Cauca", "CAUCA"),
+        ("CES", "Cesar", "CESAR"),
+        ("CHO", "Chocó", "CHOCO"),
+        ("COR", "Córdoba", "CORDOBA"),
+        ("CUN", "Cundinamarca", "CUNDINAMARCA"),
+        ("GUA", "Guainía", "GUAINIA"),
+        ("GUV", "Guaviare", "GUAVIARE"),
+        ("HUI", "Huila", "HUILA"),
+        ("LAG", "La Guajira", "LA GUAJIRA"),
+        ("MAG", "Magdalena", "MAGDALENA"),
+        ("MET", "Meta", "META"),
+        ("NAR", "Nariño", "NARINO"),
+        ("NSA", "Norte de Santander", "NORTE DE SANTANDER"),
+        ("PUT", "Putumayo", "PUTUMAYO"),
+        ("QUI", "Quindío", "QUINDIO"),
+        ("RIS", "Risaralda", "RISARALDA"),
+        ("SAP", "San Andrés, Providencia y Santa Catalina", "SAN ANDRES Y PROVIDENCIA"),
+        ("SAN", "Santander", "SANTANDER"),
+        ("SUC", "Sucre", "SUCRE"),
+        ("TOL", "Tolima", "TOLIMA"),
+        ("VAC", "Valle del Cauca", "VALLE DEL CAUCA"),
+        ("VAU", "Vaupés", "VAUPES"),
+        ("VID", "Vichada", "VICHADA"),
+    ),
+    "CL": (
+        ("AP", "Arica y Parinacota", "ARICA Y PARINACOTA"),
+        ("TA", "Tarapacá", "TARAPACA"),
+        ("AN", "Antofagasta", "ANTOFAGASTA"),
+        ("AT", "Atacama", "ATACAMA"),
+        ("CO", "Coquimbo", "COQUIMBO"),
+        ("VS", "Valparaíso", "VALPARAISO"),
+        ("RM", "Región Metropolitana de Santiago", "REGION METROPOLITANA"),
+        ("LI", "O'Higgins", "OHIGGINS"),
+        ("ML", "Maule", "MAULE"),
+        ("NB", "Ñuble", "NUBLE"),
+        ("BI", "Biobío", "BIOBIO"),
+        ("AR", "Araucanía", "ARAUCANIA"),
+        ("LR", "Los Ríos", "LOS RIOS"),
+        ("LL", "Los Lagos", "LOS LAGOS"),
+        ("AI", "Aysén", "AYSEN"),
+        ("MA", "Magallanes", "MAGALLANES"),
+    ),
+    "MX": (
+        ("AGS", "Aguascalientes", "AGUASCALIENTES"),
+        ("BC", "Baja California", "BAJA CALIFORNIA"),
+        ("BCS", "Baja California Sur", "BAJA CALIFORNIA SUR"),
+        ("CAMP", "Campeche", "CAMPECHE"),
+        ("CHIS", "Chiapas", "CHIAPAS"),
+        ("CHIH", "Chihuahua", "CHIHUAHUA"),
+        ("DF", "Ciudad de México", "CIUDAD DE MEXICO"),
+        ("COAH", "Coahuila", "COAHUILA"),
+        ("COL", "Colima", "COLIMA"),
+        ("DGO", "Durango", "DURANGO"),
+        ("GTO", "Guanajuato", "GUANAJUATO"),
+        ("GRO", "Guerrero", "GUERRERO"),
+        ("HGO", "Hidalgo", "HIDALGO"),
+        ("JAL", "Jalisco", "JALISCO"),
+        ("MEX", "México", "ESTADO DE MEXICO"),
+        ("MICH", "Michoacán", "MICHOACAN"),
+        ("MOR", "Morelos", "MORELOS"),
+        ("NAY", "Nayarit", "NAYARIT"),
+        ("NL", "Nuevo León", "NUEVO LEON"),
+        ("OAX", "Oaxaca", "OAXACA"),
+        ("PUE", "Puebla", "PUEBLA"),
+        ("QRO", "Querétaro", "QUERETARO"),
+        ("Q ROO", "Quintana Roo", "QUINTANA ROO"),
+        ("SLP", "San Luis Potosí", "SAN LUIS POTOSI"),
+        ("SIN", "Sinaloa", "SINALOA"),
+        ("SON", "Sonora", "SONORA"),
+        ("TAB", "Tabasco", "TABASCO"),
+        ("TAMPS", "Tamaulipas", "TAMAULIPAS"),
+        ("TLAX", "Tlaxcala", "TLAXCALA"),
+        ("VER", "Veracruz", "VERACRUZ"),
+        ("YUC", "Yucatán", "YUCATAN"),
+        ("ZAC", "Zacatecas", "ZACATECAS"),
+    ),
+    "PE": (
+        ("PE-AMA", "Amazonas", "AMAZONAS"),
+        ("PE-ANC", "Áncash", "ANCASH"),
+        ("PE-APU", "Apurímac", "APURIMAC"),
+        ("PE-ARE", "Arequipa", "AREQUIPA"),
+        ("PE-AYA", "Ayacucho", "AYACUCHO"),
+        ("PE-CAJ", "Cajamarca", "CAJAMARCA"),
+        ("PE-CAL", "Callao", "CALLAO"),
+        ("PE-CUS", "Cuzco", "CUSCO"),
+        ("PE-HUV", "Huancavelica", "HUANCAVELICA"),
+        ("PE-HUC", "Huánuco", "HUANUCO"),
+        ("PE-ICA", "Ica", "ICA"),
+        ("PE-JUN", "Junín", "JUNIN"),
+        ("PE-LAL", "La Libertad", "LA LIBERTAD"),
+        ("PE-LAM", "Lambayeque", "LAMBAYEQUE"),
+        ("PE-LIM", "Lima (departamento)", "LIMA"),
+        ("PE-LMA", "Lima (provincia)", "LIMA"),
+        ("PE-LOR", "Loreto", "LORETO"),
+        ("PE-MDD", "Madre de Dios", "MADRE DE DIOS"),
+        ("PE-MOQ", "Moquegua", "MOQUEGUA"),
+        ("PE-PAS", "Pasco", "PASCO"),
+        ("PE-PIU", "Piura", "PIURA"),
+        ("PE-PUN", "Puno", "PUNO"),
+        ("PE-SAM", "San Martín", "SAN MARTIN"),
+        ("PE-TAC", "Tacna", "TACNA"),
+        ("PE-TUM", "Tumbes", "TUMBES"),
+        ("PE-UCA", "Ucayali", "UCAYALI"),
+    ),
+    "GT": (
+        ("AVE", "Alta Verapaz", "ALTA VERAPAZ"),
+        ("BVE", "Baja Verapaz", "BAJA VERAPAZ"),
+        ("CMT", "Chimaltenango", "CHIMALTENANGO"),
+        ("CQM", "Chiquimula", "CHIQUIMULA"),
+        ("EPR", "El Progreso", "EL PROGRESO"),
+        ("ESC", "Escuintla", "ESCUINTLA"),
+        ("GUA", "Guatemala", "GUATEMALA"),
+        ("HUE", "Huehuetenango", "HUEHUETENANGO"),
+        ("IZA", "Izabal", "IZABAL"),
+        ("JAL", "Jalapa", "JALAPA"),
+        ("JUT", "Jutiapa", "JUTIAPA"),
+        ("PET", "Petén", "PETEN"),
+        ("QUE", "Quetzaltenango", "QUETZALTENANGO"),
+        ("QUI", "Quiché", "QUICHE"),
+        ("RET", "Retalhuleu", "RETALHULEU"),
+        ("SAC", "Sacatepéquez", "SACATEPEQUEZ"),
+        ("SMA", "San Marcos", "SAN MARCOS"),
+        ("SRO", "Santa Rosa", "SANTA ROSA"),
+        ("SOL", "Sololá", "SOLOLA"),
+        ("SUC", "Suchitepéquez", "SUCHITEPEQUEZ"),
+        ("TOT", "Totonicapán", "TOTONICAPAN"),
+        ("ZAC", "Zacapa", "ZACAPA"),
+    ),
+    "PA": (
+        ("PA-1", "Bocas del Toro", "BOCAS DEL TORO"),
+        ("PA-2", "Coclé", "COCLE"),
+        ("PA-3", "Colón", "COLON"),
+        ("PA-4", "Chiriquí", "CHIRIQUI"),
+        ("PA-5", "Darién", "DARIEN"),
+        ("PA-6", "Herrera", "HERRERA"),
+        ("PA-7", "Los Santos", "LOS SANTOS"),
+        ("PA-8", "Panamá", "PANAMA"),
+        ("PA-9", "Veraguas", "VERAGUAS"),
+        ("PA-10", "Panamá Oeste", "PANAMA OESTE"),
+        ("PA-EM", "Emberá", "EMBERA"),
+        ("PA-KY", "Kuna Yala", "GUNA YALA"),
+        ("PA-NB", "Ngöbe-Buglé", "NGOBE BUGLE"),
+    ),
+    "EC": (
+        ("EC-A", "Azuay", "AZUAY"),
+        ("EC-B", "Bolívar", "BOLIVAR"),
+        ("EC-F", "Cañar", "CANAR"),
+        ("EC-C", "Carchi", "CARCHI"),
+        ("EC-H", "Chimborazo", "CHIMBORAZO"),
+        ("EC-X", "Cotopaxi", "COTOPAXI"),
+        ("EC-O", "El Oro", "EL ORO"),
+        ("EC-E", "Esmeraldas", "ESMERALDAS"),
+        ("EC-W", "Galápagos", "GALAPAGOS"),
+        ("EC-G", "Guayas", "GUAYAS"),
+        ("EC-I", "Imbabura", "IMBABURA"),
+        ("EC-L", "Loja", "LOJA"),
+        ("EC-R", "Los Ríos", "LOS RIOS"),
+        ("EC-M", "Manabí", "MANABI"),
+        ("EC-S", "Morona Santiago", "MORONA SANTIAGO"),
+        ("EC-N", "Napo", "NAPO"),
+        ("EC-D", "Orellana", "ORELLANA"),
+        ("EC-Y", "Pastaza", "PASTAZA"),
+        ("EC-P", "Pichincha", "PICHINCHA"),
+        ("EC-SE", "Santa Elena", "SANTA ELENA"),
+        ("EC-SD", "Santo Domingo de los Tsáchilas", "SANTO DOMINGO DE LOS TSACHILAS"),
+        ("EC-U", "Sucumbíos", "SUCUMBIOS"),
+        ("EC-T", "Tungurahua", "TUNGURAHUA"),
+        ("EC-Z", "Zamora Chinchipe", "ZAMORA CHINCHIPE"),
+    ),
+    "PY": (
+        ("PY-ASU", "Asunción", "ASUNCION"),
+        ("PY-16", "Alto Paraguay", "ALTO PARAGUAY"),
+        ("PY-10", "Alto Paraná", "ALTO PARANA"),
+        ("PY-13", "Amambay", "AMAMBAY"),
+        ("PY-19", "Boquerón", "BOQUERON"),
+        ("PY-5", "Caaguazú", "CAAGUAZU"),
+        ("PY-6", "Caazapá", "CAAZAPA"),
+        ("PY-14", "Canindeyú", "CANINDEYU"),
+        ("PY-11", "Central", "CENTRAL"),
+        ("PY-1", "Concepción", "CONCEPCION"),
+        ("PY-3", "Cordillera", "CORDILLERA"),
+        ("PY-4", "Guairá", "GUAIRA"),
+        ("PY-7", "Itapúa", "ITAPUA"),
+        ("PY-8", "Misiones", "MISIONES"),
+        ("PY-12", "Ñeembucú", "NEEMBUCU"),
+        ("PY-9", "Paraguarí", "PARAGUARI"),
+        ("PY-15", "Presidente Hayes", "PRESIDENTE HAYES"),
+        ("PY-2", "San Pedro", "SAN PEDRO"),
+    ),
+}
+
+
+def seed(apps, schema_editor):
+    department = apps.get_model("shops", "DropiDepartment")
+    for country, rows in DEPARTMENTS.items():
+        for code, name, dropi_name in rows:
+            note = BOGOTA_NOTE if (country, code) == ("CO", "DC") else ""
+            department.objects.get_or_create(
+                country=country,
+                province_code=code,
+                defaults={"province_name": name, "dropi_name": dropi_name, "note": note},
+            )
+
+
+def unseed(apps, schema_editor):
+    apps.get_model("shops", "DropiDepartment").objects.all().delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shops", "0010_dropi_orders")]
+
+    operations = [migrations.RunPython(seed, unseed)]

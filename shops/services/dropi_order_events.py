@@ -1,0 +1,69 @@
+"""The history of a Dropi order: what happened to it, who did it, when.
+
+Owns: the words of the history (kinds and actors) and adding one line to it. Every bot action,
+mode decision, placement attempt and result, and merchant click is one ``DropiOrderEvent`` row;
+a bot action carrying an ``action_id`` is recorded once per order (unique), which is how a
+repeated callback is recognised. Must not change the order itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from shops.models import DropiOrderEvent
+
+
+class Kind:
+    RECORDED = "recorded"  # the order arrived; detail: mode, lines resolved / unresolved
+    CONFIRMED = "confirmed"  # the bot's confirm
+    CANCELLED = "cancelled"  # the bot's cancel
+    ADDRESS_CHANGED = "address_changed"  # the bot's update_address
+    ADDRESS_EDITED = "address_edited"  # the merchant's edit form
+    PLACE_REQUESTED = "place_requested"  # "Crear en Dropi"
+    RETRY_REQUESTED = "retry_requested"  # "Reintentar"
+    LOOKUP = "lookup"  # Dropi searched for an order an earlier attempt may have created
+    ATTEMPT = "attempt"  # a create sent to Dropi
+    PLACED = "placed"  # Dropi answered the order's id (or the look-up found it)
+    RETRYING = "retrying"  # a failure that is tried again later
+    PAUSED = "paused"  # Dropi's "Too Many Attempts": the order waits for the pause to end
+    NEEDS_LINK = "needs_link"
+    ADDRESS_REFUSED = "address_refused"
+    FAILED = "failed"
+    TAGGED = "tagged"  # dropi:<id> written on the Shopify order
+    TAG_FAILED = "tag_failed"
+    SHOPIFY_CANCELLED = "shopify_cancelled"
+    DROPI_CANCEL_REQUIRED = "dropi_cancel_required"  # cancelled after the Dropi order existed
+
+
+class Actor:
+    SHOPIFY = "shopify"
+    BOT = "bot"
+    MERCHANT = "merchant"
+    APP = "app"
+    STAFF = "staff"
+
+
+# Kinds whose detail may hold an address (blanked when the buyer's data is erased).
+ADDRESS_KINDS = (Kind.ADDRESS_CHANGED, Kind.ADDRESS_EDITED)
+
+
+def dropi_order_event_add(
+    *, order_id: int, kind: str, actor: str, detail: dict[str, Any] | None = None, action_id: str | None = None
+) -> bool:
+    """Add one line to the order's history; False (nothing added) when ``action_id`` is already
+    recorded for this order."""
+    try:
+        with transaction.atomic():
+            DropiOrderEvent.objects.create(
+                order_id=order_id, kind=kind, actor=actor, detail=detail or {}, action_id=action_id or None
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def dropi_order_action_seen(*, order_id: int, action_id: str | None) -> bool:
+    """Whether a bot action with this id was already recorded for the order."""
+    return bool(action_id) and DropiOrderEvent.objects.filter(order_id=order_id, action_id=action_id).exists()
