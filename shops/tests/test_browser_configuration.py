@@ -103,7 +103,9 @@ def test_the_connect_message_survives_the_reload_and_save_buttons_sit_under_thei
     page.locator("[data-connected-view]").wait_for()
     page.locator(".toast", has_text="Conectado a Ecomdrop IA").wait_for()
 
-    # No empty error line pushes "Guardar flujos" / "Guardar" away from the fields above them.
+    # No empty error line pushes "Guardar flujos" / "Guardar" away from the fields above them
+    # (measured once the flows have loaded: while they load, a spinner line sits there).
+    page.locator("#nuevo_pedido_flow_id option", has_text="Confirmación de pedido").wait_for(state="attached")
     expect(page.locator("[data-flows-loading]")).to_be_hidden()
     assert gap_above(page, "Guardar flujos", "flows") <= 24
     page.get_by_role("tab", name="Dropi").click()
