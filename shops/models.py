@@ -20,6 +20,21 @@ class DropiOrderMode(models.TextChoices):
     MANUAL = "manual", _("The merchant, from Pedidos")
 
 
+class ShippingStage(models.TextChoices):
+    """Where a Dropi order is on its way to the buyer. Dropi's status words map to these in
+    data (the shipping sync's status map); words it does not know are kept verbatim as OTHER."""
+
+    PENDING = "pending", _("Pending")
+    GUIDE_GENERATED = "guide_generated", _("Guide generated")
+    IN_TRANSIT = "in_transit", _("In transit")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    INCIDENT = "incident", _("Incident (novedad)")
+    DELIVERED = "delivered", _("Delivered")
+    RETURNED = "returned", _("Returned")
+    CANCELLED = "cancelled", _("Cancelled")
+    OTHER = "other", _("Other")
+
+
 class ShopConfiguration(TimestampedModel):
     """One row per shop: Ecomdrop key and flows, Dropi settings, callback secret, lifecycle."""
 
@@ -213,8 +228,9 @@ class DropiOrder(LeasedWork):
     address (Dropi refused it: waits for a corrected address), failed, cancelled. A job on the
     leased-work machine: ``shops.services.dropi_order_job.DROPI_ORDER``.
 
-    The shipping columns (stage, guía, carrier, tracking and label URLs, status history) come
-    with the shipping sync.
+    The shipping columns (``shipping_stage``, ``guia``, ``carrier``, ``tracking_url``,
+    ``label_url``, ``dropi_status_changed_at``) are written by the shipping sync; the status
+    history is kept as ``DropiOrderEvent`` rows.
     """
 
     class State(models.TextChoices):
@@ -264,6 +280,14 @@ class DropiOrder(LeasedWork):
     placed_at = models.DateTimeField(_("placed at"), null=True, blank=True)
     tag_attempts = models.PositiveSmallIntegerField(_("tag attempts"), default=0)
     shopify_tagged_at = models.DateTimeField(_("tagged in Shopify at"), null=True, blank=True)
+    shipping_stage = models.CharField(
+        _("shipping stage"), max_length=20, choices=ShippingStage.choices, blank=True, default=""
+    )
+    guia = models.CharField(_("guía (tracking number)"), max_length=64, blank=True, default="")
+    carrier = models.CharField(_("carrier"), max_length=100, blank=True, default="")
+    tracking_url = models.URLField(_("tracking URL"), max_length=500, blank=True, default="")
+    label_url = models.URLField(_("label URL"), max_length=500, blank=True, default="")
+    dropi_status_changed_at = models.DateTimeField(_("Dropi status changed at"), null=True, blank=True)
 
     class Meta:
         db_table = "shops_dropi_order"
@@ -276,6 +300,7 @@ class DropiOrder(LeasedWork):
             models.Index(fields=("shop", "-id"), name="dropi_order_shop_recent_idx"),
             models.Index(fields=("shop", "state"), name="dropi_order_shop_state_idx"),
             models.Index(fields=("shop", "order_name"), name="dropi_order_shop_name_idx"),
+            models.Index(fields=("shop", "shipping_stage"), name="dropi_order_shop_stage_idx"),
         ]
 
     def __str__(self) -> str:
