@@ -276,8 +276,11 @@ SHOPIFY_ADMIN_ORIGIN: str = env.str("SHOPIFY_ADMIN_ORIGIN", default="https://{sh
 # Keep in step with shopify.app.toml ([access_scopes]); used by the OAuth fallback.
 SHOPIFY_SCOPES = env.str(
     "SHOPIFY_SCOPES",
-    default="read_locations,read_orders,read_products,read_themes,write_inventory,write_orders,write_products,write_themes",
+    default="read_locations,read_orders,read_products,read_themes,write_inventory,write_orders,write_products,write_publications,write_themes",
 )
+# The catalog title of the Online Store publication ("Crear producto nuevo" publishes there);
+# unverified against every shop language: see docs/configuration.md.
+SHOPIFY_ONLINE_STORE_PUBLICATION = env.str("SHOPIFY_ONLINE_STORE_PUBLICATION", default="Online Store")
 ECOMDROP_API_URL = env.str("ECOMDROP_API_URL", default="https://panel.ecomdrop.app/api").rstrip("/")
 DROPI_API_URLS = {
     "CO": "https://api.dropi.co",
