@@ -20,6 +20,7 @@ from connector.embedded import EmbeddedHttpRequest, embedded_context, embedded_v
 from shops import services
 from shops.countries import COUNTRIES
 from shops.models import FlowDelivery, ShopConfiguration
+from shops.protected_data import buyer_data_withheld, withheld_orders_recent
 from shops.services import deliveries
 
 RECENT_DELIVERIES = 10
@@ -85,8 +86,16 @@ def contact_fields_context(configuration: ShopConfiguration) -> list[dict[str, s
     ]
 
 
+WITHHELD_NOTE = gettext_noop(
+    "Shopify sent the order without the buyer's phone and name: the app is not approved for protected customer "
+    "data yet (see Configuration › Status)."
+)
+
+
 def delivery_problem(delivery: FlowDelivery) -> str:
     """What went wrong with a delivery, in plain words for the merchant."""
+    if delivery.state == FlowDelivery.Status.SKIPPED and buyer_data_withheld(delivery):
+        return f"{delivery.get_skip_reason_display()}. {_(WITHHELD_NOTE)}"
     if delivery.state == FlowDelivery.Status.SKIPPED:
         return delivery.get_skip_reason_display()
     if not delivery.last_error:
@@ -198,6 +207,7 @@ def configuration(request: EmbeddedHttpRequest) -> HttpResponse:
             "deliveries": recent,
             "last_error": last_error,
             "last_problem": delivery_problem(last_error) if last_error else "",
+            "withheld_orders": withheld_orders_recent(shop=request.shop),
             "assistant": ai_profile_panel_context(shop=request.shop, shop_configuration=configuration),
             "contact_fields": contact_fields_context(configuration),
             "order_id_field": services.ecomdrop_contact_field_names(configuration=configuration)["order_id"],
