@@ -22,6 +22,7 @@ from shops.countries import COUNTRIES
 from shops.models import FlowDelivery, ShopConfiguration
 from shops.protected_data import buyer_data_withheld, withheld_orders_recent
 from shops.services import deliveries
+from shops.shared_accounts import shops_sharing_ecomdrop_account
 
 RECENT_DELIVERIES = 10
 
@@ -47,6 +48,11 @@ PROBLEMS = {
 
 FLOWS_CLEARED_NOTICE = gettext_noop(
     "The flows chosen in the previous Ecomdrop account were removed: choose the flows of this account."
+)
+
+SHARED_ACCOUNT_NOTICE = gettext_noop(
+    "This Ecomdrop account is also connected to %(shops)s: the stores share its Dropi token and AI assistant "
+    "profile (see Configuration › Status)."
 )
 
 # What each contact custom field receives (keys of deliveries.DEFAULT_FIELD_NAMES).
@@ -144,6 +150,8 @@ def configuration_state(configuration: ShopConfiguration) -> dict[str, Any]:
             "carrito_abandonado_flow_id": configuration.carrito_abandonado_flow_id or "",
             "abandoned_cart_delay_minutes": configuration.abandoned_cart_delay_minutes,
             "flows_cleared": configuration.ecomdrop_flows_cleared,
+            # Other stores on the same Ecomdrop account: they share its Dropi token and AI profile.
+            "shared_with": shops_sharing_ecomdrop_account(configuration=configuration),
         },
         "dropi": {
             "configured": bool(configuration.dropi_store_name and configuration.dropi_token),
