@@ -79,7 +79,7 @@ class SharedEcomdropAccountFilter(admin.SimpleListFilter):
     parameter_name = "ecomdrop_account"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("shared", _("Shared with other shops")), ("single", _("Used by one shop"))]
+        return [("shared", _("Shared with other shops")), ("single", _("Not shared"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         shared = Q(ecomdrop_account_id__in=list(shared_ecomdrop_account_ids()))

@@ -132,6 +132,18 @@ def _targets(channels: ShopChannels, choice: PublishChoice) -> tuple[list[Public
     return targets, warnings
 
 
+def _publish_failed_warning(error: ShopifyError) -> str:
+    if error.retryable:
+        # A timeout or a 5xx after the call was sent: Shopify may have published it.
+        return _(
+            "The product was created, but Shopify did not confirm that it was published. Check its sales channels "
+            "in Shopify Admin › Products."
+        )
+    reason = str(error) if isinstance(error, ShopifyUserErrors) else shopify_error_as_product_error(error).message
+    warning = _("The product was created but not published (%(reason)s). Publish it in Shopify Admin › Products.")
+    return warning % {"reason": reason}
+
+
 def product_publish(*, shop: str, client: ShopifyAdminClient, product_id: str, choice: PublishChoice) -> Published:
     """Publish the new product ``product_id`` as ``choice`` asks: list the shop's publications,
     then one ``publishablePublish`` to those chosen. Never raises for Shopify's answers: what
@@ -148,9 +160,7 @@ def product_publish(*, shop: str, client: ShopifyAdminClient, product_id: str, c
         publishable_publish(client, resource_id=product_id, publication_ids=[target.id for target in targets])
     except ShopifyForbidden:
         return Published(names=(), warnings=(*warnings, scope_missing_warning()))
-    except (ShopifyUserErrors, ShopifyError) as error:
+    except ShopifyError as error:
         logger.info("Shopify did not publish the new product: %s", type(error).__name__, extra={"shop": shop})
-        reason = str(error) if isinstance(error, ShopifyUserErrors) else shopify_error_as_product_error(error).message
-        warning = _("The product was created but not published (%(reason)s). Publish it in Shopify Admin › Products.")
-        return Published(names=(), warnings=(*warnings, warning % {"reason": reason}))
+        return Published(names=(), warnings=(*warnings, _publish_failed_warning(error)))
     return Published(names=tuple(target.name for target in targets), warnings=tuple(warnings))

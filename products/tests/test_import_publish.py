@@ -129,7 +129,7 @@ def test_a_stored_scope_without_write_publications_asks_shopify_nothing(
     assert "write_publications" in response.json()["warnings"][0]
 
 
-def test_shopify_refusing_the_publish_keeps_the_product_and_says_so(
+def test_shopify_down_at_the_publish_keeps_the_product_and_says_to_check(
     api, shop, reloj, shopify_simulator, location_known
 ):
     shopify_simulator.fail_next("graphql:PublishablePublish", status=500)
@@ -140,7 +140,26 @@ def test_shopify_refusing_the_publish_keeps_the_product_and_says_so(
     body = response.json()
     assert ProductAssociation.objects.filter(shop=SHOP).count() == 1
     assert body["published_to"] == []
-    assert body["warnings"][0].startswith("El producto se creó, pero no se publicó")
+    assert body["warnings"][0].startswith("El producto se creó, pero Shopify no confirmó que se publicara")
+
+
+def test_shopify_refusing_the_publication_keeps_the_product_and_says_why(
+    api, shop, reloj, shopify_simulator, location_known
+):
+    shopify_simulator.fail_next(
+        "graphql:PublishablePublish",
+        status=200,
+        body={
+            "data": {"publishablePublish": {"publishable": None, "userErrors": [{"field": ["id"], "message": "Nope"}]}}
+        },
+    )
+
+    response = create(api, reloj)
+
+    assert response.status_code == 200, response.content
+    assert response.json()["warnings"] == [
+        "El producto se creó, pero no se publicó (id: Nope). Publícalo en el administrador de Shopify › Productos."
+    ]
 
 
 def test_a_shop_without_an_online_store_channel_is_told(api, shop, reloj, shopify_simulator, location_known, settings):

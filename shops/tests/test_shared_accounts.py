@@ -151,3 +151,9 @@ def test_staff_see_the_groups_in_the_admin(account, connect, admin_client):
     configuration = ShopConfiguration.objects.get(shop=SHOP_A)
     change = admin_client.get(reverse("admin:shops_shopconfiguration_change", args=[configuration.pk])).content
     assert SHOP_B in change.decode()
+
+
+def test_the_admin_add_page_still_opens(admin_client):
+    response = admin_client.get(reverse("admin:shops_shopconfiguration_add"))
+
+    assert response.status_code == 200
