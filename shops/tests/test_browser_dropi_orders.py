@@ -4,11 +4,13 @@ filters, an address Dropi refused corrected in the form and placed again, "Crear
 the manual mode, and who places the orders chosen in Configuración."""
 
 import datetime
+import json
 from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
 
+from products.tests.factories import ProductAssociationFactory
 from shops.models import DropiOrder, ShopConfiguration
 from shops.services import dropi_orders
 from shops.tests.dropi_shop import ECOMDROP_KEY, SHOP
@@ -157,10 +159,10 @@ def test_crear_en_dropi_in_the_manual_mode_asks_first_and_places_once(
     assert len(dropi_shop.created()) == 1
 
 
-def test_who_places_the_dropi_orders_is_chosen_in_configuracion(live_server, dropi_shop, session_token, browser_page):
-    ShopConfiguration.objects.filter(shop=SHOP).update(
-        dropi_order_mode="bot", ecomdrop_api_key="ecomdrop-key-0123456789"
-    )
+def test_who_places_the_dropi_orders_is_chosen_in_configuracion(
+    live_server, dropi_shop, session_token, browser_page, screenshots
+):
+    ShopConfiguration.objects.filter(shop=SHOP).update(dropi_order_mode="bot", ecomdrop_api_key=ECOMDROP_KEY)
     page = browser_page
     open_page(page, live_server, session_token, path="/app/configuration", tab="dropi")
     card = page.locator("[data-order-mode-card]")
@@ -173,6 +175,7 @@ def test_who_places_the_dropi_orders_is_chosen_in_configuracion(live_server, dro
     expect(page.locator(".toast", has_text="Ajustes de pedidos Dropi guardados")).to_be_visible()
     configuration = ShopConfiguration.objects.get(shop=SHOP)
     assert (configuration.dropi_order_mode, configuration.cancel_shopify_order_on_bot_cancel) == ("manual", True)
+    page.screenshot(path=screenshots / "configuration-dropi-orders.png", full_page=True)
 
     page.reload()
     expect(card.get_by_label("Tú, desde Pedidos")).to_be_checked()
@@ -180,7 +183,7 @@ def test_who_places_the_dropi_orders_is_chosen_in_configuracion(live_server, dro
 
 
 def test_the_ecomdrop_card_shows_the_callback_contract_with_copyable_examples(
-    live_server, dropi_shop, session_token, browser_page
+    live_server, dropi_shop, session_token, browser_page, screenshots
 ):
     ShopConfiguration.objects.filter(shop=SHOP).update(ecomdrop_api_key=ECOMDROP_KEY)
     page = browser_page
@@ -195,3 +198,48 @@ def test_the_ecomdrop_card_shows_the_callback_contract_with_copyable_examples(
     expect(contract.locator('[data-callback-example="cancel"]')).to_contain_text('"action": "cancel"')
     example.get_by_role("button", name="Copiar").click()
     expect(page.locator(".toast", has_text="Copiado")).to_be_visible()
+    page.screenshot(path=screenshots / "configuration-callback-contract.png", full_page=True)
+
+
+def test_reintentar_places_an_order_once_its_product_is_linked(
+    live_server, dropi_shop, session_token, browser_page, run_worker
+):
+    order = record_unlinked(dropi_shop, name="#1601")
+    run_worker()
+    page = browser_page
+    open_page(page, live_server, session_token)
+    dropi = order_row(page, "#1601").locator("[data-dropi-cell]")
+    expect(dropi.locator("[data-dropi-state]")).to_have_text("Productos sin vínculo Dropi")
+    expect(dropi).to_contain_text("Vincúlalos en Productos")
+
+    ProductAssociationFactory(  # the merchant links it in Productos
+        shop=SHOP, dropi_product_id="502", shopify_product_id="gid://shopify/Product/99", dropi_variations=[]
+    )
+    dropi.get_by_role("button", name="Reintentar").click()
+    expect(page.locator(".toast", has_text="Volviendo a crear el pedido en Dropi")).to_be_visible()
+    expect(dropi.locator("[data-dropi-state]")).to_have_text("En cola")
+    run_worker()
+    expect(dropi.locator("[data-dropi-state]")).to_have_text("En Dropi", timeout=20_000)
+    (created,) = dropi_shop.created()
+    assert created["shop_order_id"] == order.shopify_order_id
+
+
+def test_an_order_the_bot_cancels_after_placement_says_it_must_be_cancelled_in_dropi(
+    client, live_server, dropi_shop, session_token, browser_page, run_worker
+):
+    order = dropi_shop.record(name="#1701")
+    run_worker()
+    order.refresh_from_db()
+    answer = client.post(
+        "/api/ecomdrop/callback",
+        json.dumps({"orderId": order.shopify_order_id, "action": "cancel"}),
+        content_type="application/json",
+        HTTP_X_CONNECTOR_TOKEN=dropi_shop.configuration.callback_secret.reveal(),
+    )
+    assert answer.status_code == 200, answer.content
+
+    open_page(browser_page, live_server, session_token)
+    dropi = order_row(browser_page, "#1701").locator("[data-dropi-cell]")
+    expect(dropi).to_contain_text("Debes cancelarlo en Dropi")
+    expect(dropi).to_contain_text(f"Cancela el pedido {order.dropi_order_id} en Dropi")
+    expect(dropi.get_by_role("button")).to_have_count(0)
