@@ -57,7 +57,10 @@ def test_pedidos_shows_a_placed_order_with_its_dropi_id_and_history(
     dropi.get_by_text("Historial").click()
     history = dropi.locator("[data-history] li")
     expect(history.first).to_contain_text("Pedido recibido")
-    expect(dropi.locator('[data-history-kind="placed"]')).to_contain_text("Creado en Dropi · App")
+    placed = dropi.locator('[data-history-kind="placed"]')
+    expect(placed).to_contain_text("Creado en Dropi · App")
+    expect(placed).to_contain_text(f"Pedido Dropi #{order.dropi_order_id}")
+    expect(dropi.locator('[data-history-kind="attempt"]')).to_contain_text("intento 1")
     expect(dropi.get_by_role("button", name="Crear en Dropi")).to_have_count(0)
     browser_page.screenshot(path=screenshots / "orders-dropi.png", full_page=True)
 

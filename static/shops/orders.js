@@ -44,6 +44,7 @@
     return response.json().catch(function () { return {}; }).then(function (data) { return { ok: response.ok, data: data }; });
   }
   function money(amount, currency) {
+    if (amount == null) { return ""; }
     try {
       return new Intl.NumberFormat(C.context.language === "en" ? "en-US" : "es-CO", { style: "currency", currency: currency }).format(Number(amount));
     } catch (error) { return amount + " " + currency; }

@@ -167,6 +167,17 @@
     wrap.appendChild(link);
     return wrap;
   }
+  // The few details worth a line under a history entry (ids, Dropi's words, what changed).
+  function historyDetail(entry) {
+    var detail = entry.detail || {};
+    if (detail.dropi_order_id) { return labels.dropiId + " #" + detail.dropi_order_id; }
+    if (entry.kind === "attempt" && detail.attempt) { return labels.attempt + " " + detail.attempt; }
+    if (entry.kind === "paused" && detail.until) { return labels.until + " " + C.formatDateTime(detail.until); }
+    if (entry.kind === "address_refused" && detail.message) { return detail.message; }
+    if (detail.fields && detail.fields.length) { return detail.fields.join(", "); }
+    if (detail.refused) { return detail.refused; }
+    return "";
+  }
   function history(dropi) {
     var details = element("details", "disclosure");
     details.setAttribute("data-history", "");
@@ -179,6 +190,8 @@
       time.setAttribute("datetime", entry.at);
       item.appendChild(time);
       item.appendChild(element("span", null, entry.label + " · " + entry.actor_label));
+      var more = historyDetail(entry);
+      if (more) { item.appendChild(element("span", "timeline__detail", more)); }
       list.appendChild(item);
     });
     details.appendChild(list);
