@@ -153,7 +153,8 @@
   }
   function unresolvedList(dropi) {
     var wrap = element("div", "dropi-unresolved-block");
-    wrap.appendChild(element("strong", "dropi-problem", labels.unresolved));
+    // The problem line already names them when they stopped the order.
+    if (dropi.state !== "needs_link") { wrap.appendChild(element("strong", "dropi-problem", labels.unresolved)); }
     var list = element("ul", "dropi-unresolved");
     dropi.unresolved_lines.forEach(function (line) {
       var item = element("li", null, line.title + (line.variant_title ? " (" + line.variant_title + ")" : "") + " ×" + line.quantity);
