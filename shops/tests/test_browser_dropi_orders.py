@@ -8,10 +8,11 @@ import json
 from urllib.parse import urlencode
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from products.tests.factories import ProductAssociationFactory
-from shops.models import DropiOrder, ShopConfiguration
+from shops.models import DropiOrder, FlowDelivery, ShopConfiguration
 from shops.services import dropi_orders
 from shops.tests.dropi_shop import ECOMDROP_KEY, SHOP
 from shops.tests.payloads import order_payload
@@ -42,9 +43,25 @@ def record_unlinked(dropi_shop, *, name):
 
 
 def test_pedidos_shows_a_placed_order_with_its_dropi_id_and_history(
-    live_server, dropi_shop, session_token, browser_page, run_worker, screenshots
+    client, live_server, dropi_shop, session_token, browser_page, run_worker, screenshots
 ):
+    dropi_shop.set_mode("app_on_confirm")
     order = dropi_shop.record(name="#1201")
+    FlowDelivery.objects.create(  # the "Nuevo Pedido" flow went out
+        shop=SHOP,
+        kind=FlowDelivery.Kind.ORDER_CREATED,
+        shopify_object_id=order.shopify_order_id,
+        order_name="#1201",
+        state=FlowDelivery.Status.SENT,
+        sent_at=timezone.now(),
+    )
+    answer = client.post(  # the buyer confirmed on WhatsApp
+        "/api/ecomdrop/callback",
+        json.dumps({"orderId": order.shopify_order_id, "action": "confirm"}),
+        content_type="application/json",
+        HTTP_X_CONNECTOR_TOKEN=dropi_shop.configuration.callback_secret.reveal(),
+    )
+    assert answer.status_code == 200, answer.content
     run_worker()
     order.refresh_from_db()
     assert order.state == DropiOrder.State.PLACED
@@ -56,7 +73,18 @@ def test_pedidos_shows_a_placed_order_with_its_dropi_id_and_history(
     expect(dropi).to_contain_text(f"Pedido Dropi #{order.dropi_order_id}")
     dropi.get_by_text("Historial").click()
     history = dropi.locator("[data-history] li")
-    expect(history.first).to_contain_text("Pedido recibido")
+    expect(history.first).to_contain_text("Pedido recibido · Shopify")
+    expect(dropi.locator('[data-history-kind="flow_sent"]')).to_contain_text("Flujo 'Nuevo Pedido' enviado · App")
+    expect(dropi.locator('[data-history-kind="confirmed"]')).to_contain_text("Confirmado por el bot · Bot de Ecomdrop")
+    assert [item.get_attribute("data-history-kind") for item in history.all()] == [
+        "recorded",
+        "flow_sent",
+        "confirmed",
+        "attempt",
+        "placed",
+        "tagged",
+    ]
+    expect(history.nth(2).locator("time")).not_to_be_empty()
     placed = dropi.locator('[data-history-kind="placed"]')
     expect(placed).to_contain_text("Creado en Dropi · App")
     expect(placed).to_contain_text(f"Pedido Dropi #{order.dropi_order_id}")
