@@ -148,8 +148,8 @@ def test_an_address_dropi_refused_is_corrected_in_the_form_and_placed_again(
     page.screenshot(path=screenshots / "orders-dropi-address.png", full_page=True)
 
     page.get_by_label("Teléfono").fill("+57 310 555 1234")
-    page.get_by_label("Departamento / estado").fill("Antioquia")
-    page.get_by_label("Código de provincia (Shopify)").fill("ANT")
+    page.get_by_label("Departamento / estado").fill("antioquia")
+    expect(page.get_by_label("Código de provincia (Shopify)")).to_have_value("ANT")  # from the department table
     page.get_by_role("button", name="Guardar y reintentar").click()
     expect(dialog).to_be_hidden()
     expect(page.locator(".toast", has_text="Dirección guardada")).to_be_visible()

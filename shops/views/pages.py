@@ -21,6 +21,7 @@ from connector.embedded import EmbeddedHttpRequest, embedded_context, embedded_v
 from shops import services
 from shops.countries import COUNTRIES
 from shops.models import FlowDelivery, ShopConfiguration
+from shops.selectors import dropi_departments_by_country
 from shops.services import deliveries
 
 RECENT_DELIVERIES = 10
@@ -212,6 +213,7 @@ def orders(request: EmbeddedHttpRequest) -> HttpResponse:
             "active": "orders",
             "state": configuration_state(configuration),
             "countries": COUNTRIES,
+            "departments": dropi_departments_by_country(),
         },
     )
 

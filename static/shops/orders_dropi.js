@@ -95,6 +95,29 @@
     var input = addressForm.elements[field];
     if (input) { input.setAttribute("aria-invalid", "true"); input.focus(); }
   }
+  // The provinces of the chosen country (the staff-editable department table): suggested for
+  // the department, and choosing one fills its Shopify code, which decides the Dropi department.
+  var departments = JSON.parse(document.getElementById("orders-departments").textContent);
+  function plain(text) {
+    return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toUpperCase().replace(/\s+/g, " ").trim();
+  }
+  function suggestDepartments() {
+    var list = document.getElementById("address-departments");
+    list.textContent = "";
+    (departments[addressForm.elements.country_code.value] || []).forEach(function (department) {
+      list.appendChild(new Option(department.name, department.name));
+    });
+  }
+  function departmentChosen() {
+    var wanted = plain(addressForm.elements.province.value);
+    var found = (departments[addressForm.elements.country_code.value] || []).filter(function (department) {
+      return plain(department.name) === wanted || plain(department.dropi_name) === wanted;
+    })[0];
+    addressForm.elements.province_code.value = found ? found.code : "";
+  }
+  addressForm.elements.country_code.addEventListener("change", function () { suggestDepartments(); departmentChosen(); });
+  addressForm.elements.province.addEventListener("input", departmentChosen);
+
   function openAddress(order) {
     var address = order.dropi.address || {};
     editing = order;
@@ -105,6 +128,7 @@
     addressForm.querySelector("[data-address-problem-text]").textContent = order.dropi.problem || "";
     ADDRESS_FIELDS.forEach(function (name) { addressForm.elements[name].value = address[name] || ""; });
     addressForm.elements.phone.value = "";
+    suggestDepartments();
     addressDialog.showModal();
     addressForm.elements.address1.focus();
   }
