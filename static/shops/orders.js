@@ -132,7 +132,7 @@
     if (open && open.open && replacement.querySelector("[data-history]")) { replacement.querySelector("[data-history]").open = true; }
     entry.row.replaceChild(replacement, entry.row.querySelector("[data-dropi-cell]"));
     pollDelay = 2000;
-    followPlacements(Object.keys(rows).map(function (id) { return rows[id].order; }));
+    followPlacements(shownOrders());
   });
   function load(nextQuery, options) {
     var quiet = Boolean(options && options.quiet);
@@ -147,7 +147,11 @@
     C.fetch("/app/api/orders" + query).then(json).then(function (result) {
       container.setAttribute("aria-busy", "false");
       container.classList.remove("table--busy");
-      if (!result.ok) { problem.textContent = result.data.error || labels.failed; if (!quiet) { render([]); } return; }
+      if (!result.ok) {
+        problem.textContent = result.data.error || labels.failed;
+        if (quiet) { followPlacements(shownOrders()); } else { render([]); }  // a failed re-read tries again later
+        return;
+      }
       problem.textContent = "";
       pageInfo = result.data.page_info || {};
       document.querySelector('[data-page="previous"]').disabled = filter ? !afterStack.length : !pageInfo.hasPreviousPage;
@@ -156,7 +160,11 @@
     }, function () {
       container.classList.remove("table--busy");
       problem.textContent = labels.failed;
+      if (quiet) { followPlacements(shownOrders()); }
     });
+  }
+  function shownOrders() {
+    return Object.keys(rows).map(function (id) { return rows[id].order; });
   }
   function filtered(after) {
     return "?filter=" + encodeURIComponent(filter) + (after ? "&after=" + encodeURIComponent(after) : "");
