@@ -6,6 +6,7 @@ yet (shops.services.time_zone)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from shops import services
 from shops.countries import COUNTRIES
 from shops.models import FlowDelivery, ShopConfiguration
 from shops.protected_data import buyer_data_withheld, withheld_orders_recent
+from shops.selectors import dropi_departments_by_country
 from shops.services import deliveries
 from shops.shared_accounts import shops_sharing_ecomdrop_account
 
@@ -96,6 +98,54 @@ WITHHELD_NOTE = gettext_noop(
     "Shopify sent the order without the buyer's phone and name: the app is not approved for protected customer "
     "data yet (see Configuration › Status)."
 )
+
+
+# The callback's bodies the Configuración › Ecomdrop card shows as examples (docs/features.md ›
+# Bot actions): what each does, and the body with the order id field Ecomdrop fills in.
+CALLBACK_EXAMPLES = (
+    ("tags", gettext_noop("Tag the order (the flow ended)"), {"status": "success", "tags": ["confirmado"]}),
+    (
+        "confirm",
+        gettext_noop("The buyer confirmed: in the mode “when the bot confirms”, the app places the order in Dropi"),
+        {"action": "confirm", "action_id": "{{conversation_id}}-confirm"},
+    ),
+    (
+        "cancel",
+        gettext_noop(
+            "The buyer cancelled: the order is not placed in Dropi (one already in Dropi must be cancelled there)"
+        ),
+        {"action": "cancel", "tags": ["cancelado"]},
+    ),
+    (
+        "update_address",
+        gettext_noop("The buyer corrected the address (before the Dropi order exists)"),
+        {
+            "action": "update_address",
+            "address": {
+                "address1": "Carrera 43A # 1-50",
+                "address2": "Apto 301",
+                "city": "Medellín",
+                "province_code": "ANT",
+                "zip": "050021",
+                "country_code": "CO",
+                "phone": "+57 310 555 1234",
+            },
+        },
+    ),
+)
+
+
+def callback_examples(order_id_field: str) -> list[dict[str, str]]:
+    """The callback bodies the page shows, each naming the order by the contact field Ecomdrop fills."""
+    order_reference = "{{" + order_id_field + "}}"
+    return [
+        {
+            "key": key,
+            "title": _(title),
+            "body": json.dumps({"orderId": order_reference, **body}, ensure_ascii=False, indent=2),
+        }
+        for key, title, body in CALLBACK_EXAMPLES
+    ]
 
 
 def delivery_problem(delivery: FlowDelivery) -> str:
@@ -179,6 +229,8 @@ def orders(request: EmbeddedHttpRequest) -> HttpResponse:
             **embedded_context(request, time_zone=services.shop_time_zone_get(shop=request.shop)),
             "active": "orders",
             "state": configuration_state(configuration),
+            "countries": COUNTRIES,
+            "departments": dropi_departments_by_country(),
         },
     )
 
@@ -203,6 +255,7 @@ def configuration(request: EmbeddedHttpRequest) -> HttpResponse:
         .order_by("-id")
         .first()
     )
+    order_id_field = services.ecomdrop_contact_field_names(configuration=configuration)["order_id"]
     return render(
         request,
         "shops/configuration.html",
@@ -218,6 +271,7 @@ def configuration(request: EmbeddedHttpRequest) -> HttpResponse:
             "withheld_orders": withheld_orders_recent(shop=request.shop),
             "assistant": ai_profile_panel_context(shop=request.shop, shop_configuration=configuration),
             "contact_fields": contact_fields_context(configuration),
-            "order_id_field": services.ecomdrop_contact_field_names(configuration=configuration)["order_id"],
+            "order_id_field": order_id_field,
+            "callback_examples": callback_examples(order_id_field),
         },
     )
