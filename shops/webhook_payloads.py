@@ -7,6 +7,9 @@ channel, tags, times) — and dropping the rest. A Shopify order carries far mor
 than that (the browser's IP and user agent, the customer's marketing consents and saved
 addresses, line item properties a COD form fills with ID numbers, payment details, the
 order status URL and its token); none of it is stored. Pure: no I/O, never raises.
+
+A handler that starts reading another field of an order adds it here, or it will find it
+missing (the reduced payload is all the handler and a later retry ever see).
 """
 
 from __future__ import annotations
