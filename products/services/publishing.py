@@ -140,6 +140,10 @@ def _publish_failed_warning(error: ShopifyError) -> str:
             "in Shopify Admin › Products."
         )
     reason = str(error) if isinstance(error, ShopifyUserErrors) else shopify_error_as_product_error(error).message
+    return _not_published(reason)
+
+
+def _not_published(reason: str) -> str:
     warning = _("The product was created but not published (%(reason)s). Publish it in Shopify Admin › Products.")
     return warning % {"reason": reason}
 
@@ -151,8 +155,10 @@ def product_publish(*, shop: str, client: ShopifyAdminClient, product_id: str, c
     if not choice.wanted:
         return Published(names=(), warnings=())
     channels = shop_channels(shop=shop, client=client)
-    if channels.problem:
+    if channels.scope_missing:
         return Published(names=(), warnings=(channels.problem,))
+    if channels.problem:  # the list failed: nothing was published
+        return Published(names=(), warnings=(_not_published(channels.problem),))
     targets, warnings = _targets(channels, choice)
     if not targets:
         return Published(names=(), warnings=tuple(warnings))

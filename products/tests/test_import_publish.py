@@ -218,3 +218,16 @@ def test_the_dialog_says_when_the_scope_is_missing(api, shop, shopify_simulator)
 
     assert body == {"online_store": None, "others": [], "scope_missing": True, "message": body["message"]}
     assert "write_publications" in body["message"]
+
+
+def test_shopify_down_while_listing_the_channels_keeps_the_product_and_says_so(
+    api, shop, reloj, shopify_simulator, location_known
+):
+    shopify_simulator.fail_next("graphql:PublicationsList", status=503, times=5)
+
+    response = create(api, reloj)
+
+    assert response.status_code == 200, response.content
+    [warning] = response.json()["warnings"]
+    assert warning.startswith("El producto se creó, pero no se publicó (")
+    assert ProductAssociation.objects.filter(shop=SHOP).count() == 1
