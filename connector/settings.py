@@ -178,6 +178,7 @@ if WEBHOOK_RETRY_MAX_SECONDS < WEBHOOK_RETRY_BASE_SECONDS or WEBHOOK_RECOVERY_IN
 # The maps of topics, privacy duties and worker recoveries to app functions: connector/wiring.py.
 WEBHOOK_HANDLERS = wiring.WEBHOOK_HANDLERS
 WEBHOOK_CONFIRMATIONS = wiring.WEBHOOK_CONFIRMATIONS
+WEBHOOK_PAYLOAD_REDUCERS = wiring.WEBHOOK_PAYLOAD_REDUCERS
 PERSONAL_DATA = wiring.PERSONAL_DATA
 WORKER_MAINTENANCE = wiring.WORKER_MAINTENANCE
 
@@ -276,8 +277,11 @@ SHOPIFY_ADMIN_ORIGIN: str = env.str("SHOPIFY_ADMIN_ORIGIN", default="https://{sh
 # Keep in step with shopify.app.toml ([access_scopes]); used by the OAuth fallback.
 SHOPIFY_SCOPES = env.str(
     "SHOPIFY_SCOPES",
-    default="read_locations,read_orders,read_products,read_themes,write_inventory,write_orders,write_products,write_themes",
+    default="read_locations,read_orders,read_products,read_themes,write_inventory,write_orders,write_products,write_publications,write_themes",
 )
+# The catalog title of the Online Store publication ("Crear producto nuevo" publishes there);
+# unverified against every shop language: see docs/configuration.md.
+SHOPIFY_ONLINE_STORE_PUBLICATION = env.str("SHOPIFY_ONLINE_STORE_PUBLICATION", default="Online Store")
 ECOMDROP_API_URL = env.str("ECOMDROP_API_URL", default="https://panel.ecomdrop.app/api").rstrip("/")
 DROPI_API_URLS = {
     "CO": "https://api.dropi.co",

@@ -21,8 +21,10 @@ from connector.embedded import EmbeddedHttpRequest, embedded_context, embedded_v
 from shops import services
 from shops.countries import COUNTRIES
 from shops.models import FlowDelivery, ShopConfiguration
+from shops.protected_data import buyer_data_withheld, withheld_orders_recent
 from shops.selectors import dropi_departments_by_country
 from shops.services import deliveries
+from shops.shared_accounts import shops_sharing_ecomdrop_account
 
 RECENT_DELIVERIES = 10
 
@@ -48,6 +50,11 @@ PROBLEMS = {
 
 FLOWS_CLEARED_NOTICE = gettext_noop(
     "The flows chosen in the previous Ecomdrop account were removed: choose the flows of this account."
+)
+
+SHARED_ACCOUNT_NOTICE = gettext_noop(
+    "This Ecomdrop account is also connected to %(shops)s: the stores share its Dropi token and AI assistant "
+    "profile (see Configuration › Status)."
 )
 
 # What each contact custom field receives (keys of deliveries.DEFAULT_FIELD_NAMES).
@@ -85,6 +92,12 @@ def contact_fields_context(configuration: ShopConfiguration) -> list[dict[str, s
         {"key": key, "name": name, "purpose": _(CONTACT_FIELD_PURPOSES[key]) if key in CONTACT_FIELD_PURPOSES else ""}
         for key, name in names.items()
     ]
+
+
+WITHHELD_NOTE = gettext_noop(
+    "Shopify sent the order without the buyer's phone and name: the app is not approved for protected customer "
+    "data yet (see Configuration › Status)."
+)
 
 
 # The callback's bodies the Configuración › Ecomdrop card shows as examples (docs/features.md ›
@@ -137,6 +150,8 @@ def callback_examples(order_id_field: str) -> list[dict[str, str]]:
 
 def delivery_problem(delivery: FlowDelivery) -> str:
     """What went wrong with a delivery, in plain words for the merchant."""
+    if delivery.state == FlowDelivery.Status.SKIPPED and buyer_data_withheld(delivery):
+        return f"{delivery.get_skip_reason_display()}. {_(WITHHELD_NOTE)}"
     if delivery.state == FlowDelivery.Status.SKIPPED:
         return delivery.get_skip_reason_display()
     if not delivery.last_error:
@@ -185,6 +200,8 @@ def configuration_state(configuration: ShopConfiguration) -> dict[str, Any]:
             "carrito_abandonado_flow_id": configuration.carrito_abandonado_flow_id or "",
             "abandoned_cart_delay_minutes": configuration.abandoned_cart_delay_minutes,
             "flows_cleared": configuration.ecomdrop_flows_cleared,
+            # Other stores on the same Ecomdrop account: they share its Dropi token and AI profile.
+            "shared_with": shops_sharing_ecomdrop_account(configuration=configuration),
         },
         "dropi": {
             "configured": bool(configuration.dropi_store_name and configuration.dropi_token),
@@ -251,6 +268,7 @@ def configuration(request: EmbeddedHttpRequest) -> HttpResponse:
             "deliveries": recent,
             "last_error": last_error,
             "last_problem": delivery_problem(last_error) if last_error else "",
+            "withheld_orders": withheld_orders_recent(shop=request.shop),
             "assistant": ai_profile_panel_context(shop=request.shop, shop_configuration=configuration),
             "contact_fields": contact_fields_context(configuration),
             "order_id_field": order_id_field,
