@@ -26,9 +26,11 @@ from connector.work.queue import (
     work_run_due,
     work_schedule,
     work_task_run,
+    work_wake_turn,
 )
 from connector.work.recovery import work_is_lost, work_recover_expired, work_requeue_lost, work_requeue_lost_tasks
 from connector.work.retries import requested_wait, work_requeue, work_retry_delay, work_retry_or_fail
+from connector.work.turns import Turns
 
 __all__ = [
     "SUPERSEDED",
@@ -38,6 +40,7 @@ __all__ = [
     "LostReason",
     "Recovery",
     "RetryPolicy",
+    "Turns",
     "requested_wait",
     "work_claim",
     "work_enqueue",
@@ -56,4 +59,5 @@ __all__ = [
     "work_schedule",
     "work_state",
     "work_task_run",
+    "work_wake_turn",
 ]

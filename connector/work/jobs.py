@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     from connector.work.models import LeasedWork
+    from connector.work.turns import Turns
 
 Row = TypeVar("Row", bound="LeasedWork")
 
@@ -70,6 +71,8 @@ class Job(Generic[Row]):
       row's next step instead of leaving it to a later sweep.
     - ``lost_task_error``: exception path written on the task row of a worker found dead.
     - ``deferred_fields``: columns the recovery sweep need not read (big payloads).
+    - ``turns``: rows sharing these columns' values run one at a time, in id order
+      (``connector.work.turns``); None: every row runs on its own.
     """
 
     name: str
@@ -88,3 +91,4 @@ class Job(Generic[Row]):
     wait_inline: bool = False
     lost_task_error: str = "connector.errors.TaskWorkerLost"
     deferred_fields: tuple[str, ...] = ()
+    turns: Turns | None = None
