@@ -140,3 +140,17 @@ def duplicate_tag_in_shopify(delivery: FlowDelivery) -> str:
         )
         return f"{type(error).__name__}: not tagged in Shopify"
     return ""
+
+
+def delivery_waiting_behind(delivery: FlowDelivery) -> FlowDelivery | None:
+    """The buyer's earlier delivery a pending one waits for (its turn comes after), or None."""
+    if delivery.state != FlowDelivery.Status.PENDING or not delivery.phone_key:
+        return None
+    unfinished = (FlowDelivery.Status.PENDING, FlowDelivery.Status.PROCESSING, FlowDelivery.Status.SENDING)
+    return (
+        FlowDelivery.objects.filter(
+            shop=delivery.shop, phone_key=delivery.phone_key, pk__lt=delivery.pk, state__in=unfinished
+        )
+        .order_by("pk")
+        .first()
+    )
