@@ -206,7 +206,7 @@ def flow_delivery_send_test(*, shop: str, phone: str, event: str = "order") -> F
         object_id=f"test-{uuid.uuid4().hex}",
         buyer=buyer,
         fields=TEST_CART_FIELDS if cart else {**TEST_ORDER_FIELDS, "admin_url": f"https://{shop}/admin/orders"},
-        order_name="" if cart else "#TEST-1001",
+        order_name="#TEST-CART" if cart else "#TEST-1001",
         test_event="cart" if cart else "order",
     )
     return delivery

@@ -91,7 +91,8 @@ def delivery_problem(delivery: FlowDelivery) -> str:
         reason = str(delivery.get_skip_reason_display()) if delivery.skip_reason else ""
         detail = f"{reason} ({_skip_detail(delivery)})" if reason and delivery.reason_detail else reason
         if delivery.skip_reason == FlowDelivery.SkipReason.DUPLICATE:
-            detail = f"{detail}. {_('Press Resend to send it anyway.')}"
+            resend_note = _("Press Resend to send it anyway.")
+            detail = f"{detail}. {resend_note}"
         return detail
     if delivery.state == FlowDelivery.Status.PENDING and delivery.hold_reason:
         return _("Quiet hours: the flow waits until %(time)s.") % {"time": delivery.reason_detail or "—"}
