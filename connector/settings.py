@@ -329,18 +329,11 @@ FLOW_DELIVERY_RETRY_BASE_SECONDS = env.float("FLOW_DELIVERY_RETRY_BASE_SECONDS",
 FLOW_DELIVERY_RETRY_MAX_SECONDS = env.float("FLOW_DELIVERY_RETRY_MAX_SECONDS", default=3600.0)
 # A worker's hold on a delivery, renewed before each Ecomdrop call (at least 2 × HTTP_TIMEOUT_SECONDS).
 FLOW_DELIVERY_LEASE_SECONDS = env.float("FLOW_DELIVERY_LEASE_SECONDS", default=120.0)
-# Defaults of a shop's delivery rules (Configuración › Ecomdrop) until the merchant saves them.
+# Delivery rules' defaults, the duplicate tag, COD form apps' draft tags (unverified; docs/configuration.md).
 DELIVERY_QUIET_HOURS_BY_DEFAULT = env.bool("DELIVERY_QUIET_HOURS_BY_DEFAULT", default=True)
 DELIVERY_DUPLICATE_WINDOW_MINUTES = env.int("DELIVERY_DUPLICATE_WINDOW_MINUTES", default=30)
-# The tag written on a Shopify order held as a possible duplicate.
 DUPLICATE_ORDER_TAG = env.str("DUPLICATE_ORDER_TAG", default="posible-duplicado")
-# Draft-order tags of common COD form apps offered as presets (value, label). Unverified: each
-# app lets the merchant change its tag; the merchant can type any other.
-DRAFT_ORDER_TAG_PRESETS = [
-    ("releasit", "Releasit COD Form"),
-    ("easysell", "EasySell COD Form"),
-    ("abandoned", "abandoned"),
-]
+DRAFT_ORDER_TAG_PRESETS = env.list("DRAFT_ORDER_TAG_PRESETS", default=["releasit", "easysell", "abandoned"])
 ECOMDROP_CALLBACK_RATE_PER_MINUTE = env.int("ECOMDROP_CALLBACK_RATE_PER_MINUTE", default=120)
 # Wrong callback secrets per client address and minute; above it, 429 without a look-up.
 ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE = env.int("ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE", default=30)

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     from connector.work.models import LeasedWork
-    from connector.work.turns import Turns
 
 Row = TypeVar("Row", bound="LeasedWork")
 
@@ -47,6 +46,14 @@ class Recovery:
 
     outcome: str
     changes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Turns:
+    """Rows with equal values of ``columns`` take turns (``connector.work.turns``). A row whose
+    ``columns`` include an empty value takes no turn (it runs as any other row)."""
+
+    columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)

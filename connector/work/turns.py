@@ -1,6 +1,6 @@
 """Turns: rows of one job that share a key run one at a time, in arrival order.
 
-Owns: the rule a claim applies to a job declared with ``Turns`` (e.g. flow deliveries to the
+Owns: the rule a claim applies to a job declared with ``turns`` (``jobs.Turns``; (e.g. flow deliveries to the
 same (shop, buyer phone)) and finding the row whose turn comes next. Must not queue anything
 (``queue.work_wake_turn`` does) nor know any job.
 
@@ -14,21 +14,11 @@ process-local lock: it holds for any number of workers, processes or threads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
-if TYPE_CHECKING:
-    from connector.work.jobs import Job
-
-
-@dataclass(frozen=True)
-class Turns:
-    """Rows with equal values of ``columns`` take turns. A row whose ``columns`` include an
-    empty value takes no turn (it runs as any other row)."""
-
-    columns: tuple[str, ...]
+from connector.work.jobs import Job, Turns
 
 
 def _key(job: Job[Any], turns: Turns, pk: int) -> dict[str, Any] | None:

@@ -45,9 +45,7 @@ def delivery_rules_state(*, shop: str) -> dict[str, Any]:
             "payment_methods": [
                 {"value": value, "label": str(label)} for value, label in DeliveryRules.PaymentMethod.choices
             ],
-            "draft_tag_presets": [
-                {"value": value, "label": label} for value, label in settings.DRAFT_ORDER_TAG_PRESETS
-            ],
+            "draft_tag_presets": [{"value": tag, "label": tag} for tag in settings.DRAFT_ORDER_TAG_PRESETS if tag],
         },
     }
 
