@@ -7,6 +7,7 @@ and flow sends must show, for the buyer's contact, each flow sent with its own o
 and no other delivery's write in between.
 """
 
+import datetime
 import threading
 import time
 
@@ -14,8 +15,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from connector.work.turns import turn_waiting_q
 from shops.models import DeliveryRules, FlowDelivery
 from shops.services import deliveries
+from shops.services.delivery_job import FLOW_DELIVERY
 from shops.services.draft_carts import flow_delivery_record_draft
 from shops.tests.factories import ShopConfigurationFactory
 from shops.tests.payloads import checkout_payload, order_payload
@@ -154,3 +157,41 @@ def test_a_later_cart_reminder_waits_for_the_buyers_order_flow(account, ecomdrop
     assert deliveries.flow_delivery_process(delivery_id=order.pk) == Status.SENT
     assert deliveries.flow_delivery_process(delivery_id=cart.pk) == Status.SENT
     assert [flow for what, _c, flow, _v in account.log if what == "send"] == ["9001", "9002"]
+
+
+def held_by_a_dead_worker(row, state):
+    FlowDelivery.objects.filter(pk=row.pk).update(
+        state=state, lease_owner="dead-worker", lease_until=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+
+def test_a_delivery_lost_while_sending_ends_unconfirmed_and_the_buyers_next_one_runs(account, run_worker):
+    first, second = orders_of_one_buyer(2)
+    held_by_a_dead_worker(first, Status.SENDING)
+
+    assert deliveries.flow_delivery_process(delivery_id=second.pk) == Status.PENDING  # the first still runs
+    assert deliveries.flow_deliveries_recover() == {"unconfirmed": 1}
+    run_worker()
+
+    assert states([first, second]) == [Status.UNCONFIRMED, Status.SENT]
+    assert [flow for what, _c, flow, _v in account.log if what == "send"] == ["9001"]
+
+
+def test_a_delivery_lost_before_sending_keeps_its_turn(account, run_worker):
+    first, second = orders_of_one_buyer(2)
+    held_by_a_dead_worker(first, Status.PROCESSING)
+
+    deliveries.flow_deliveries_recover()
+    run_worker()
+
+    assert states([first, second]) == [Status.SENT, Status.SENT]
+    sent_ids = [value for what, _contact, name, value in account.log if what == "field" and name == "pedido_id"]
+    assert sent_ids.index(first.shopify_object_id) < sent_ids.index(second.shopify_object_id)
+
+
+def test_selecting_due_deliveries_takes_only_the_first_of_each_buyer(account):
+    first, _second = orders_of_one_buyer(2)
+    other, _ = deliveries.flow_delivery_record_order(shop=SHOP, order=order_payload(phone="+573009998877"))
+
+    due = FlowDelivery.objects.filter(turn_waiting_q(FLOW_DELIVERY), state=Status.PENDING).order_by("pk")
+    assert list(due.values_list("pk", flat=True)) == [first.pk, other.pk]
