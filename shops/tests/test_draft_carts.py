@@ -171,3 +171,22 @@ def test_the_cart_test_event_goes_to_the_carrito_abandonado_flow(account):
 
     assert delivery.state == Status.SENT
     assert [send[1] for send in account.sends] == ["9002"]
+
+
+def test_a_reminder_due_in_quiet_hours_waits_for_the_window(drafts_on, account, deliver):
+    now = timezone.localtime(timezone.now(), datetime.UTC)
+    DeliveryRules.objects.filter(shop=SHOP).update(
+        quiet_hours_enabled=True,
+        quiet_start=(now - datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0),
+        quiet_end=(now + datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0),
+    )
+    draft = draft_order_payload(status="invoice_sent", tags=["Releasit"])
+    deliver("draft_orders/create", draft)
+    reminder = reminder_of(draft)
+    make_due(reminder)
+
+    assert (reminder.state, reminder.hold_reason) == (Status.PENDING, FlowDelivery.HoldReason.QUIET_HOURS)
+    assert reminder.next_attempt_at > timezone.now()
+    assert account.sends == []
+    with translation.override("es"):
+        assert delivery_problem(reminder).startswith("Horario de silencio: el flujo espera hasta las ")
