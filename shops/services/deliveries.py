@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from connector.errors import ApplicationError
+from connector.work import work_wake_turn
 from shops.models import DeliveryRules, FlowDelivery, ShopConfiguration
 from shops.services.delivery_job import (  # noqa: F401 (the public names of deliveries)
     FLOW_DELIVERY,
@@ -157,9 +158,11 @@ def flow_delivery_record_checkout(*, shop: str, checkout: dict[str, Any]) -> tup
         run_after=timezone.now() + delay,
     )
     if checkout.get("completed_at") and delivery.state == Status.PENDING:
-        FlowDelivery.objects.filter(pk=delivery.pk, state=Status.PENDING).update(
+        converted = FlowDelivery.objects.filter(pk=delivery.pk, state=Status.PENDING, lease_owner="").update(
             state=Status.SKIPPED, skip_reason=Skip.CONVERTED, updated_at=timezone.now()
         )
+        if converted:
+            work_wake_turn(job=FLOW_DELIVERY, pk=delivery.pk)  # the buyer's next delivery may run
     elif not created:
         cart_reminder_refresh(delivery, buyer=buyer, fields=fields)
     delivery.refresh_from_db()
