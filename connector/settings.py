@@ -277,10 +277,9 @@ SHOPIFY_ADMIN_ORIGIN: str = env.str("SHOPIFY_ADMIN_ORIGIN", default="https://{sh
 # Keep in step with shopify.app.toml ([access_scopes]); used by the OAuth fallback.
 SHOPIFY_SCOPES = env.str(
     "SHOPIFY_SCOPES",
-    default="read_locations,read_orders,read_products,read_themes,write_inventory,write_orders,write_products,write_publications,write_themes",
+    default="read_draft_orders,read_locations,read_orders,read_products,read_themes,write_inventory,write_orders,write_products,write_publications,write_themes",
 )
-# The catalog title of the Online Store publication ("Crear producto nuevo" publishes there);
-# unverified against every shop language: see docs/configuration.md.
+# The Online Store publication's title (imports publish there; unverified: docs/configuration.md).
 SHOPIFY_ONLINE_STORE_PUBLICATION = env.str("SHOPIFY_ONLINE_STORE_PUBLICATION", default="Online Store")
 ECOMDROP_API_URL = env.str("ECOMDROP_API_URL", default="https://panel.ecomdrop.app/api").rstrip("/")
 DROPI_API_URLS = {
@@ -333,6 +332,11 @@ FLOW_DELIVERY_RETRY_BASE_SECONDS = env.float("FLOW_DELIVERY_RETRY_BASE_SECONDS",
 FLOW_DELIVERY_RETRY_MAX_SECONDS = env.float("FLOW_DELIVERY_RETRY_MAX_SECONDS", default=3600.0)
 # A worker's hold on a delivery, renewed before each Ecomdrop call (at least 2 × HTTP_TIMEOUT_SECONDS).
 FLOW_DELIVERY_LEASE_SECONDS = env.float("FLOW_DELIVERY_LEASE_SECONDS", default=120.0)
+# Delivery rules' defaults, the duplicate tag, COD form apps' draft tags (unverified; docs/configuration.md).
+DELIVERY_QUIET_HOURS_BY_DEFAULT = env.bool("DELIVERY_QUIET_HOURS_BY_DEFAULT", default=True)
+DELIVERY_DUPLICATE_WINDOW_MINUTES = env.int("DELIVERY_DUPLICATE_WINDOW_MINUTES", default=30)
+DUPLICATE_ORDER_TAG = env.str("DUPLICATE_ORDER_TAG", default="posible-duplicado")
+DRAFT_ORDER_TAG_PRESETS = env.list("DRAFT_ORDER_TAG_PRESETS", default=["releasit", "easysell", "abandoned"])
 ECOMDROP_CALLBACK_RATE_PER_MINUTE = env.int("ECOMDROP_CALLBACK_RATE_PER_MINUTE", default=120)
 # Wrong callback secrets per client address and minute; above it, 429 without a look-up.
 ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE = env.int("ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE", default=30)

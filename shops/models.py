@@ -177,6 +177,17 @@ class FlowDelivery(LeasedWork):
         UNINSTALLED = "uninstalled", _("The app is uninstalled")
         CONVERTED = "converted", _("The checkout became an order")
         FLOW_MISSING = "flow_missing", _("The chosen flow no longer exists in Ecomdrop")
+        REPLACED = "replaced", _("Replaced by a newer order from the same buyer")
+        DRAFT_COMPLETED = "draft_completed", _("The draft order was completed")
+        DRAFT_DELETED = "draft_deleted", _("The draft order was deleted")
+        PAYMENT = "payment", _("Payment method without the order flow")
+        PAYMENT_UNKNOWN = "payment_unknown", _("Unknown payment method")
+        CHANNEL = "channel", _("Sales channel without the order flow")
+        TAG = "tag", _("Order tag without the order flow")
+        DUPLICATE = "duplicate", _("Possible duplicate")
+
+    class HoldReason(models.TextChoices):
+        QUIET_HOURS = "quiet_hours", _("Quiet hours: waits until the window opens")
 
     shop = shop_field()
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
@@ -196,6 +207,12 @@ class FlowDelivery(LeasedWork):
     callback_status = models.CharField(_("callback status"), max_length=64, blank=True, default="")
     callback_tags = models.JSONField(_("callback tags"), default=list, blank=True)
     callback_received_at = models.DateTimeField(_("callback received at"), null=True, blank=True)
+    # Keyed hash of the E.164 phone: deliveries sharing (shop, phone_key) run one at a time.
+    phone_key = models.CharField(_("buyer key"), max_length=64, blank=True, default="", editable=False)
+    hold_reason = models.CharField(_("on hold"), max_length=32, choices=HoldReason.choices, blank=True, default="")
+    reason_detail = models.CharField(_("reason detail"), max_length=255, blank=True, default="")
+    facts = models.JSONField(_("order facts for the guardrails"), default=dict, blank=True)
+    guards_bypassed = models.BooleanField(_("sent again by hand"), default=False)
 
     class Meta:
         db_table = "shops_flow_delivery"
@@ -210,6 +227,7 @@ class FlowDelivery(LeasedWork):
         indexes = [
             models.Index(fields=("state", "next_attempt_at"), name="flow_delivery_due_idx"),
             models.Index(fields=("shop", "-id"), name="flow_delivery_shop_recent_idx"),
+            models.Index(fields=("shop", "phone_key", "id"), name="flow_delivery_buyer_idx"),
         ]
 
     def __str__(self) -> str:
@@ -359,3 +377,6 @@ class DropiDepartment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country} {self.province_code} → {self.dropi_name}"
+
+
+from shops.models_rules import DeliveryRules  # noqa: E402, F401 (a model of this app)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shops.views import api, callback, dropi_orders, pages
+from shops.views import api, callback, delivery_rules, dropi_orders, pages
 
 urlpatterns = [
     path("app/orders", pages.orders, name="app_orders"),
@@ -28,5 +28,6 @@ urlpatterns = [
     path("app/api/deliveries", api.api_deliveries, name="app_api_deliveries"),
     path("app/api/deliveries/<int:delivery_id>/resend", api.api_delivery_resend, name="app_api_delivery_resend"),
     path("app/api/test-event", api.api_test_event, name="app_api_test_event"),
+    path("app/api/delivery-rules", delivery_rules.api_delivery_rules, name="app_api_delivery_rules"),
     path("api/ecomdrop/callback", callback.ecomdrop_callback, name="ecomdrop_callback"),
 ]

@@ -212,6 +212,7 @@ class ShopifyThemes:
 # Every scope the app asks for (shopify.app.toml, SHOPIFY_SCOPES): the local Shopify grants them all.
 LOCAL_SCOPES = ",".join(
     (
+        "read_draft_orders",
         "read_locations",
         "read_orders",
         "read_products",

@@ -19,10 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic
 
+from django.db import transaction
 from django.db.models import F, Manager, Q, QuerySet
 from django.utils import timezone
 
 from connector.work.jobs import Job, Row
+from connector.work.turns import turn_is_free
 
 
 class LeaseLost(Exception):
@@ -72,8 +74,26 @@ def work_claim(
     (``next_attempt_at`` empty or within ``job.due_tolerance``), lease free or run out. It sets
     a new owner token and ``lease_until`` = now + ``job.lease()``, moves the state to
     ``to_state`` (default ``job.claim_state``), adds one to ``attempts`` when ``count_attempt``
-    and applies ``changes``.
+    and applies ``changes``. A job with ``turns`` claims only the row whose turn it is, with the
+    rows of its key locked meanwhile (``connector.work.turns``).
     """
+    if job.turns is not None:
+        with transaction.atomic():
+            if not turn_is_free(job, pk):
+                return None
+            return _claim(job, pk, states, to_state, count_attempt, where, changes)
+    return _claim(job, pk, states, to_state, count_attempt, where, changes)
+
+
+def _claim(
+    job: Job[Row],
+    pk: int,
+    states: Sequence[str] | None,
+    to_state: str | None,
+    count_attempt: bool,
+    where: Mapping[str, Any] | None,
+    changes: Mapping[str, Any] | None,
+) -> Claim[Row] | None:
     now = timezone.now()
     owner = uuid.uuid4().hex
     updates: dict[str, Any] = {"lease_owner": owner, "lease_until": now + job.lease(), "updated_at": now}

@@ -35,16 +35,19 @@ from connector.work import (
     LostReason,
     Recovery,
     RetryPolicy,
+    Turns,
     requested_wait,
     work_claim,
     work_finish,
     work_recover_expired,
     work_renew,
+    work_requeue,
     work_requeue_lost,
     work_retry_or_fail,
     work_run_due,
     work_schedule,
     work_state,
+    work_wake_turn,
 )
 from shops.models import FlowDelivery, ShopConfiguration
 from shops.services.ecomdrop_contacts import (
@@ -54,6 +57,7 @@ from shops.services.ecomdrop_contacts import (
     ecomdrop_contact_prepare,
     ecomdrop_flow_exists,
 )
+from shops.services.guardrails import Verdict, delivery_rules_of, duplicate_tag_in_shopify, guardrails_verdict
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +111,8 @@ FLOW_DELIVERY: Job[FlowDelivery] = Job(
     lease=_lease,
     retry=_retry_policy,
     lost=_delivery_lost,
+    # One conversation per buyer: deliveries to one (shop, phone) run one at a time, in order.
+    turns=Turns(("shop", "phone_key")),
 )
 
 
@@ -121,11 +127,8 @@ def _skip_reason(delivery: FlowDelivery, configuration: ShopConfiguration | None
         return Skip.UNINSTALLED, ""
     if not configuration.ecomdrop_api_key:
         return Skip.NO_API_KEY, ""
-    flow_id = (
-        configuration.carrito_abandonado_flow_id
-        if delivery.kind == Kind.CART_ABANDONED
-        else configuration.nuevo_pedido_flow_id
-    )
+    cart = delivery.kind == Kind.CART_ABANDONED or (delivery.contact or {}).get("test_event") == "cart"
+    flow_id = configuration.carrito_abandonado_flow_id if cart else configuration.nuevo_pedido_flow_id
     if not flow_id:
         return Skip.NO_FLOW, ""
     if not delivery.phone:
@@ -150,27 +153,68 @@ def flow_delivery_process(*, delivery_id: int) -> str:
     claim = work_claim(job=FLOW_DELIVERY, pk=delivery_id)
     if claim is None:
         return _current_status(delivery_id)
+    state = _process_claimed(claim)
+    if state not in (Status.PENDING, Status.PROCESSING, Status.SENDING):
+        work_wake_turn(job=FLOW_DELIVERY, pk=delivery_id)  # the buyer's next delivery may run
+    return state
+
+
+def _process_claimed(claim: Claim[FlowDelivery]) -> str:
     delivery = claim.row
     configuration = ShopConfiguration.objects.filter(shop=delivery.shop).first()
     reason, flow_id = _skip_reason(delivery, configuration)
     try:
         if reason or configuration is None:
             return _skip(claim, reason)
+        verdict = guardrails_verdict(
+            delivery,
+            rules=delivery_rules_of(delivery.shop),
+            time_zone=configuration.iana_timezone,
+            now=timezone.now(),
+        )
+        if verdict.skip or verdict.hold_until:
+            return _guard(claim, verdict)
+        if delivery.hold_reason:
+            work_renew(claim, hold_reason="", reason_detail="")
         return _deliver(claim, configuration, flow_id)
     except LeaseLost:
         logger.warning(
             "Flow delivery taken over by another worker; this attempt stops",
-            extra={"shop": delivery.shop, "delivery": delivery_id},
+            extra={"shop": delivery.shop, "delivery": delivery.pk},
         )
-        return _current_status(delivery_id)
+        return _current_status(delivery.pk)
 
 
 def _current_status(delivery_id: int) -> str:
     return work_state(job=FLOW_DELIVERY, pk=delivery_id)
 
 
-def _skip(claim: Claim[FlowDelivery], reason: str) -> str:
-    if not work_finish(claim, state=Status.SKIPPED, skip_reason=reason, last_error=""):
+def _guard(claim: Claim[FlowDelivery], verdict: Verdict) -> str:
+    """A guardrail's skip (a possible duplicate is tagged in Shopify first) or quiet-hours hold."""
+    if verdict.hold_until is not None:
+        held = work_requeue(
+            claim,
+            run_after=verdict.hold_until,
+            state=Status.PENDING,
+            hold_reason=FlowDelivery.HoldReason.QUIET_HOURS,
+            reason_detail=verdict.detail,
+        )
+        if not held:
+            raise LeaseLost
+        logger.info("Flow delivery held for quiet hours", extra={"shop": claim.row.shop, "delivery": claim.pk})
+        return Status.PENDING
+    problem = ""
+    if verdict.skip == Skip.DUPLICATE:
+        work_renew(claim)
+        problem = duplicate_tag_in_shopify(claim.row)
+    return _skip(claim, verdict.skip, detail=verdict.detail, problem=problem)
+
+
+def _skip(claim: Claim[FlowDelivery], reason: str, *, detail: str = "", problem: str = "") -> str:
+    finished = work_finish(
+        claim, state=Status.SKIPPED, skip_reason=reason, reason_detail=detail[:255], hold_reason="", last_error=problem
+    )
+    if not finished:
         raise LeaseLost
     logger.info("Flow delivery skipped: %s", reason, extra={"shop": claim.row.shop, "delivery": claim.pk})
     return Status.SKIPPED
@@ -328,6 +372,9 @@ def flow_delivery_resend(*, delivery: FlowDelivery) -> FlowDelivery:
             contact={key: value for key, value in (delivery.contact or {}).items() if key != "progress"},
             state=Status.PENDING,
             skip_reason="",
+            hold_reason="",
+            reason_detail="",
+            guards_bypassed=True,
             next_attempt_at=None,
             attempts=0,
             last_error="",
