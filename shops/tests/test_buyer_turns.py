@@ -195,3 +195,28 @@ def test_selecting_due_deliveries_takes_only_the_first_of_each_buyer(account):
 
     due = FlowDelivery.objects.filter(turn_waiting_q(FLOW_DELIVERY), state=Status.PENDING).order_by("pk")
     assert list(due.values_list("pk", flat=True)) == [first.pk, other.pk]
+
+
+def test_a_claim_the_server_rolls_back_to_break_a_deadlock_is_taken_again(account, monkeypatch):
+    """MySQL breaks a deadlock between two claims locking one buyer's rows by rolling one back
+    (error 1213); that claim runs again instead of failing the worker's task."""
+    from django.db import OperationalError
+
+    from connector.work import leases
+
+    (row,) = orders_of_one_buyer(1)
+    real_turn_is_free = leases.turn_is_free
+    calls = []
+
+    def deadlocked_once(job, pk):
+        calls.append(pk)
+        if len(calls) == 1:
+            raise OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")
+        return real_turn_is_free(job, pk)
+
+    monkeypatch.setattr(leases, "turn_is_free", deadlocked_once)
+
+    claim = leases.work_claim(job=FLOW_DELIVERY, pk=row.pk)
+
+    assert claim is not None and claim.pk == row.pk
+    assert calls == [row.pk, row.pk]
