@@ -276,7 +276,10 @@ SHOPIFY_ADMIN_ORIGIN: str = env.str("SHOPIFY_ADMIN_ORIGIN", default="https://{sh
 # Keep in step with shopify.app.toml ([access_scopes]); used by the OAuth fallback.
 SHOPIFY_SCOPES = env.str(
     "SHOPIFY_SCOPES",
-    default="read_locations,read_orders,read_products,read_themes,write_inventory,write_orders,write_products,write_themes",
+    default=(
+        "read_locations,read_merchant_managed_fulfillment_orders,read_orders,read_products,read_themes,"
+        "write_inventory,write_merchant_managed_fulfillment_orders,write_orders,write_products,write_themes"
+    ),
 )
 ECOMDROP_API_URL = env.str("ECOMDROP_API_URL", default="https://panel.ecomdrop.app/api").rstrip("/")
 DROPI_API_URLS = {

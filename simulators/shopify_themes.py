@@ -213,10 +213,12 @@ class ShopifyThemes:
 LOCAL_SCOPES = ",".join(
     (
         "read_locations",
+        "read_merchant_managed_fulfillment_orders",
         "read_orders",
         "read_products",
         "read_themes",
         "write_inventory",
+        "write_merchant_managed_fulfillment_orders",
         "write_orders",
         "write_products",
         "write_themes",
