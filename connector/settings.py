@@ -315,6 +315,10 @@ if DROPI_ORDER_MAX_ATTEMPTS < 1 or DROPI_ORDER_RETRY_BASE_SECONDS <= 0 or DROPI_
         "DROPI_ORDER_MAX_ATTEMPTS must be at least 1; DROPI_ORDER_RETRY_BASE_SECONDS and "
         "DROPI_ORDER_LEASE_SECONDS must be positive."
     )
+SHIPPING_UPDATE_MAX_ATTEMPTS = env.int("SHIPPING_UPDATE_MAX_ATTEMPTS", default=10)
+SHIPPING_UPDATE_RETRY_BASE_SECONDS = env.float("SHIPPING_UPDATE_RETRY_BASE_SECONDS", default=30.0)
+SHIPPING_UPDATE_RETRY_MAX_SECONDS = env.float("SHIPPING_UPDATE_RETRY_MAX_SECONDS", default=3600.0)
+SHIPPING_UPDATE_LEASE_SECONDS = env.float("SHIPPING_UPDATE_LEASE_SECONDS", default=60.0)  # shipping_writeback.py
 # Outbound HTTP (connector/http.py): connect and read timeout of every call; idle keep-alive
 # connections kept per vendor host for the whole process (at least the threads calling one host
 # at once); the longest wait a vendor's Retry-After may impose (longer asks are cut to it).

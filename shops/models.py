@@ -98,6 +98,22 @@ class ShopConfiguration(TimestampedModel):
         default=False,
         help_text=_("The bot's 'cancel' action also cancels the order in Shopify (restock, no refund)."),
     )
+    # {stage: {"flow_id": …, "enabled_at": ISO time}}: the WhatsApp flow sent when an order
+    # reaches the stage (shipping transitions seen before ``enabled_at`` send nothing).
+    shipping_flows = models.JSONField(_("shipping flows"), default=dict, blank=True)
+    shopify_notify_customer = models.BooleanField(
+        _("Shopify emails the buyer the tracking"),
+        default=False,
+        help_text=_("The fulfillment created with Dropi's guía asks Shopify to send its shipping confirmation."),
+    )
+    cancel_shopify_order_on_dropi_cancel = models.BooleanField(
+        _("cancel the Shopify order when Dropi cancels"),
+        default=False,
+        help_text=_("Before shipping only: restock, no refund, with a staff note."),
+    )
+    shipping_writeback_problem = models.CharField(
+        _("shipping write-back problem"), max_length=64, blank=True, default=""
+    )
     installed_at = models.DateTimeField(_("installed at"), null=True, blank=True)
     uninstalled_at = models.DateTimeField(_("uninstalled at"), null=True, blank=True, db_index=True)
 
@@ -159,6 +175,11 @@ class FlowDelivery(LeasedWork):
         ORDER_CREATED = "order_created", _("New order")
         CART_ABANDONED = "cart_abandoned", _("Abandoned cart")
         TEST = "test", _("Test event")
+        SHIP_GUIDE = "ship_guide", _("Guide generated")
+        SHIP_OUT = "ship_out", _("Out for delivery")
+        SHIP_INCIDENT = "ship_incident", _("Incident (novedad)")
+        SHIP_DELIVERED = "ship_delivered", _("Delivered")
+        SHIP_RETURNED = "ship_returned", _("Returned")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -288,6 +309,8 @@ class DropiOrder(LeasedWork):
     tracking_url = models.URLField(_("tracking URL"), max_length=500, blank=True, default="")
     label_url = models.URLField(_("label URL"), max_length=500, blank=True, default="")
     dropi_status_changed_at = models.DateTimeField(_("Dropi status changed at"), null=True, blank=True)
+    shopify_fulfillment_id = models.CharField(_("Shopify fulfillment"), max_length=64, blank=True, default="")
+    shopify_tracking = models.CharField(_("tracking written to Shopify"), max_length=200, blank=True, default="")
 
     class Meta:
         db_table = "shops_dropi_order"
@@ -359,3 +382,7 @@ class DropiDepartment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country} {self.province_code} → {self.dropi_name}"
+
+
+# Defined apart (shops/models_shipping.py), named here like every model of the app.
+from shops.models_shipping import CarrierTrackingTemplate, ShippingUpdate  # noqa: E402, F401

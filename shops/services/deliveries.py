@@ -151,6 +151,15 @@ def flow_delivery_record_checkout(*, shop: str, checkout: dict[str, Any]) -> tup
     return delivery, created
 
 
+def flow_delivery_record_shipping(
+    *, shop: str, kind: str, order_id: str, order_name: str, buyer: BuyerSnapshot, fields: dict[str, str]
+) -> tuple[FlowDelivery, bool]:
+    """Record a shipping flow (``ship_*`` kinds) of an order and queue it: one per order and
+    stage (a repeat returns the existing delivery, created=False). Runs in the caller's
+    transaction (the shipping sync's)."""
+    return _record(shop=shop, kind=kind, object_id=order_id, buyer=buyer, fields=fields, order_name=order_name)
+
+
 def flow_delivery_send_test(*, shop: str, phone: str) -> FlowDelivery:
     """Send a sample order to the shop's 'Nuevo Pedido' flow for the merchant's own phone."""
     configuration = ShopConfiguration.objects.filter(shop=shop).first()

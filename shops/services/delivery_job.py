@@ -46,7 +46,7 @@ from connector.work import (
     work_schedule,
     work_state,
 )
-from shops.models import FlowDelivery, ShopConfiguration
+from shops.models import FlowDelivery, ShippingStage, ShopConfiguration
 from shops.services.ecomdrop_contacts import (
     Buyer,
     ContactProgress,
@@ -62,6 +62,14 @@ Kind = FlowDelivery.Kind
 Skip = FlowDelivery.SkipReason
 
 RESENDABLE = (Status.FAILED, Status.SKIPPED, Status.UNCONFIRMED)
+# The shipping flows' delivery kinds and the stage each follows (Configuración › Ecomdrop).
+SHIPPING_FLOW_STAGES = {
+    Kind.SHIP_GUIDE: ShippingStage.GUIDE_GENERATED,
+    Kind.SHIP_OUT: ShippingStage.OUT_FOR_DELIVERY,
+    Kind.SHIP_INCIDENT: ShippingStage.INCIDENT,
+    Kind.SHIP_DELIVERED: ShippingStage.DELIVERED,
+    Kind.SHIP_RETURNED: ShippingStage.RETURNED,
+}
 # Stored in English like every recorded error; the pages translate it (shops.views.PROBLEMS).
 WORKER_LOST_WHILE_SENDING = "WorkerLost: the worker stopped while sending the flow."
 
@@ -121,11 +129,7 @@ def _skip_reason(delivery: FlowDelivery, configuration: ShopConfiguration | None
         return Skip.UNINSTALLED, ""
     if not configuration.ecomdrop_api_key:
         return Skip.NO_API_KEY, ""
-    flow_id = (
-        configuration.carrito_abandonado_flow_id
-        if delivery.kind == Kind.CART_ABANDONED
-        else configuration.nuevo_pedido_flow_id
-    )
+    flow_id = _flow_of(delivery, configuration)
     if not flow_id:
         return Skip.NO_FLOW, ""
     if not delivery.phone:
@@ -138,6 +142,17 @@ def _skip_reason(delivery: FlowDelivery, configuration: ShopConfiguration | None
     ):
         return Skip.CONVERTED, ""
     return "", flow_id
+
+
+def _flow_of(delivery: FlowDelivery, configuration: ShopConfiguration) -> str:
+    """The flow the delivery's event runs now (a shipping stage's from ``shipping_flows``)."""
+    if delivery.kind == Kind.CART_ABANDONED:
+        return configuration.carrito_abandonado_flow_id or ""
+    stage = SHIPPING_FLOW_STAGES.get(Kind(delivery.kind)) if delivery.kind in Kind.values else None
+    if stage is not None:
+        chosen = (configuration.shipping_flows or {}).get(stage.value) or {}
+        return str(chosen.get("flow_id") or "") if isinstance(chosen, dict) else ""
+    return configuration.nuevo_pedido_flow_id or ""
 
 
 def flow_delivery_process(*, delivery_id: int) -> str:

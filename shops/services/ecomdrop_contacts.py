@@ -41,6 +41,11 @@ DEFAULT_FIELD_NAMES = {
     "note": "pedido_nota",
     "gateway": "pedido_pasarela",
     "cod": "pedido_contra_entrega",
+    # Shipping updates (shops.services.shipping_transitions).
+    "guia": "guia",
+    "carrier": "transportadora",
+    "tracking_url": "tracking_url",
+    "shipping_stage": "estado_envio",
 }
 CUSTOM_FIELDS_CACHE_SECONDS = 300
 

@@ -73,6 +73,10 @@ CONTACT_FIELD_PURPOSES = {
     "note": gettext_noop("The buyer's order note"),
     "gateway": gettext_noop("Payment gateway"),
     "cod": gettext_noop("Cash on delivery: true or false (Dropi's CON RECAUDO or SIN RECAUDO)"),
+    "guia": gettext_noop("Guía (tracking number) of the shipment"),
+    "carrier": gettext_noop("Carrier of the shipment"),
+    "tracking_url": gettext_noop("Link to follow the shipment"),
+    "shipping_stage": gettext_noop("Shipping stage (Guía generada, En reparto, Novedad, Entregado, Devuelto…)"),
 }
 
 
