@@ -4,6 +4,7 @@ staff) and one unit of write-back work per Dropi order and shipping transition. 
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,12 @@ class CarrierTrackingTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} → {self.url_template}"
+
+    def clean(self) -> None:
+        if not self.url_template.startswith("https://") or "{guia}" not in self.url_template:
+            raise ValidationError(
+                {"url_template": _("Write the carrier's https:// tracking address with {guia} where the guía goes.")}
+            )
 
 
 class ShippingUpdate(LeasedWork):

@@ -64,6 +64,19 @@ def ecomdrop_contact_field_names(*, configuration: ShopConfiguration) -> dict[st
     return names
 
 
+SHIPPING_FIELD_KEYS = ("guia", "carrier", "tracking_url", "shipping_stage")
+
+
+def ecomdrop_contact_field_names_in_use(*, configuration: ShopConfiguration) -> dict[str, str]:
+    """The fields the shop's deliveries write: the shipping ones only once a shipping stage has a
+    WhatsApp flow (a shop without shipping updates is not asked to create them)."""
+    names = ecomdrop_contact_field_names(configuration=configuration)
+    flows = configuration.shipping_flows if isinstance(configuration.shipping_flows, dict) else {}
+    if not any(isinstance(chosen, dict) and chosen.get("flow_id") for chosen in flows.values()):
+        names = {key: name for key, name in names.items() if key not in SHIPPING_FIELD_KEYS}
+    return names
+
+
 def _cached_ids(kind: str, api_key: str, fetch: Callable[[], dict[str, str]], *, fresh: bool = False) -> dict[str, str]:
     """``{name: id}`` (custom fields) or ``{id: name}`` (flows) of the account, cached per key."""
     key = ecomdrop_account_cache_key(kind, api_key)

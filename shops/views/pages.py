@@ -82,7 +82,7 @@ CONTACT_FIELD_PURPOSES = {
 
 def contact_fields_context(configuration: ShopConfiguration) -> list[dict[str, str]]:
     """The contact custom fields the page lists (names only: whether they exist is fetched later)."""
-    names = services.ecomdrop_contact_field_names(configuration=configuration)
+    names = services.ecomdrop_contact_field_names_in_use(configuration=configuration)
     return [
         {"key": key, "name": name, "purpose": _(CONTACT_FIELD_PURPOSES[key]) if key in CONTACT_FIELD_PURPOSES else ""}
         for key, name in names.items()
@@ -148,6 +148,7 @@ def configuration_state(configuration: ShopConfiguration) -> dict[str, Any]:
             "order_mode": configuration.dropi_order_mode,
             "cancel_shopify_order": configuration.cancel_shopify_order_on_bot_cancel,
         },
+        "shipping": services.shipping_settings_state(configuration),
         "callback_url": f"{settings.SHOPIFY_APP_URL}/api/ecomdrop/callback",
         "updated_at": configuration.updated_at.isoformat() if configuration.updated_at else None,
     }
