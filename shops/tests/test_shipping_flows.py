@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from shops.models import FlowDelivery, ShopConfiguration
 from shops.tests.dropi_shop import ECOMDROP_KEY, SHOP
-from shops.tests.shipping import move
+from shops.tests.shipping import fulfillments, move, stage_tags
 
 pytestmark = pytest.mark.django_db
 GUIA = "240041234567"
@@ -130,3 +130,30 @@ def test_estado_shows_the_missing_scopes_with_the_fix(client, shop, session_toke
     assert page.status_code == 200
     assert b"data-shipping-problem" in page.content
     assert b"accept the new permissions" in page.content
+
+
+def test_one_order_from_placement_to_delivered_writes_shopify_once_and_sends_each_flow_once(call, shop):
+    flows = {"guide_generated": "9101", "out_for_delivery": "9103", "delivered": "9102"}
+    assert call({"flows": flows, "notify_customer": True}).status_code == 200
+    order = shop.record()  # the app places it in Dropi as soon as it arrives
+    assert order.state == "placed"
+
+    move(order, "pending")
+    move(order, "guide_generated", guia=GUIA, carrier="COORDINADORA")
+    move(order, "in_transit")
+    move(order, "out_for_delivery")
+    order = move(order, "delivered")
+    from shops.services.shipping_transitions import transition_recorded
+
+    # The sync sees the same change again (an overlapping window): nothing is written or sent twice.
+    transition_recorded(order, previous_stage="out_for_delivery", previous_guia=GUIA, previous_carrier="COORDINADORA")
+
+    (fulfillment,) = fulfillments(shop, order)
+    assert fulfillment["trackingInfo"]["number"] == GUIA
+    assert fulfillment["trackingInfo"]["company"] == "Coordinadora"
+    assert fulfillment["notifyCustomer"] is True
+    assert [event["status"] for event in fulfillment["events"]] == ["IN_TRANSIT", "OUT_FOR_DELIVERY", "DELIVERED"]
+    assert shop.shopify.count("graphql:FulfillmentCreate") == 1
+    assert stage_tags(shop, order) == ["dropi:delivered"]
+    assert [flow_id for _contact, flow_id, _at in shop.ecomdrop.sends] == ["9101", "9103", "9102"]
+    assert contact_fields(shop)["estado_envio"] == "Entregado"
