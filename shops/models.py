@@ -175,11 +175,11 @@ class FlowDelivery(LeasedWork):
         ORDER_CREATED = "order_created", _("New order")
         CART_ABANDONED = "cart_abandoned", _("Abandoned cart")
         TEST = "test", _("Test event")
-        SHIP_GUIDE = "ship_guide", _("Guide generated")
-        SHIP_OUT = "ship_out", _("Out for delivery")
-        SHIP_INCIDENT = "ship_incident", _("Incident (novedad)")
-        SHIP_DELIVERED = "ship_delivered", _("Delivered")
-        SHIP_RETURNED = "ship_returned", _("Returned")
+        SHIP_GUIDE = "ship_guide", _("Shipping: guide generated")
+        SHIP_OUT = "ship_out", _("Shipping: out for delivery")
+        SHIP_INCIDENT = "ship_incident", _("Shipping: incident (novedad)")
+        SHIP_DELIVERED = "ship_delivered", _("Shipping: delivered")
+        SHIP_RETURNED = "ship_returned", _("Shipping: returned")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='flowdelivery',
             name='kind',
-            field=models.CharField(choices=[('order_created', 'New order'), ('cart_abandoned', 'Abandoned cart'), ('test', 'Test event'), ('ship_guide', 'Guide generated'), ('ship_out', 'Out for delivery'), ('ship_incident', 'Incident (novedad)'), ('ship_delivered', 'Delivered'), ('ship_returned', 'Returned')], max_length=20, verbose_name='event'),
+            field=models.CharField(choices=[('order_created', 'New order'), ('cart_abandoned', 'Abandoned cart'), ('test', 'Test event'), ('ship_guide', 'Shipping: guide generated'), ('ship_out', 'Shipping: out for delivery'), ('ship_incident', 'Shipping: incident (novedad)'), ('ship_delivered', 'Shipping: delivered'), ('ship_returned', 'Shipping: returned')], max_length=20, verbose_name='event'),
         ),
         migrations.CreateModel(
             name='ShippingUpdate',

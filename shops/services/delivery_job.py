@@ -46,7 +46,9 @@ from connector.work import (
     work_schedule,
     work_state,
 )
-from shops.models import FlowDelivery, ShippingStage, ShopConfiguration
+from shops.models import DropiOrder, FlowDelivery, ShippingStage, ShopConfiguration
+from shops.services.dropi_order_events import Actor, dropi_order_event_add
+from shops.services.dropi_order_events import Kind as EventKind
 from shops.services.ecomdrop_contacts import (
     Buyer,
     ContactProgress,
@@ -266,6 +268,8 @@ def _send(claim: Claim[FlowDelivery], client: EcomdropClient, flow_id: str, prog
         FlowDelivery.objects.filter(pk=delivery.pk, state=Status.UNCONFIRMED, lease_owner="").update(
             state=Status.SENT, sent_at=now, last_error="", updated_at=now
         )
+    if delivery.kind in SHIPPING_FLOW_STAGES:
+        _shipping_flow_sent(delivery)
     if progress.missing:
         logger.warning(
             "Flow delivery sent without %s contact field(s) the Ecomdrop account lacks",
@@ -274,6 +278,24 @@ def _send(claim: Claim[FlowDelivery], client: EcomdropClient, flow_id: str, prog
         )
     logger.info("Flow delivery sent", extra=log_extra)
     return Status.SENT
+
+
+def _shipping_flow_sent(delivery: FlowDelivery) -> None:
+    """A shipping flow sent shows on the order's history in Pedidos (once)."""
+    order_id = (
+        DropiOrder.objects.filter(shop=delivery.shop, shopify_order_id=delivery.shopify_object_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if order_id is not None:
+        stage = SHIPPING_FLOW_STAGES[Kind(delivery.kind)]
+        dropi_order_event_add(
+            order_id=order_id,
+            kind=EventKind.SHIPPING_FLOW_SENT,
+            actor=Actor.APP,
+            detail={"stage": stage.value, "delivery": delivery.pk},
+            action_id=f"flow:{delivery.pk}",
+        )
 
 
 def _error_text(error: EcomdropError) -> str:

@@ -36,6 +36,7 @@ from connector.shopify.tags import tags_replace
 from connector.work import Claim, work_renew
 from shops.models import DropiOrder, ShippingStage, ShippingUpdate, ShopConfiguration
 from shops.services.carriers import carrier_display_name
+from shops.services.dropi_order_events import Actor, Kind, dropi_order_event_add
 
 logger = logging.getLogger(__name__)
 Result = TypeVar("Result")
@@ -135,7 +136,19 @@ class Step:
         DropiOrder.objects.filter(pk=self.order.pk).update(**changes, updated_at=timezone.now())
         self.order.shopify_fulfillment_id, self.order.shopify_tracking = changes.values()
         if how != "adopted":
+            self.history(Kind.SHOPIFY_TRACKING if how == "updated" else Kind.SHOPIFY_FULFILLED, how=how)
             self.done("tracking", how, tags_ok=tags_ok)
+
+    def history(self, kind: str, **detail: str) -> None:
+        """One line of the order's history in Pedidos (once per transition and kind)."""
+        update = self.update
+        dropi_order_event_add(
+            order_id=self.order.pk,
+            kind=kind,
+            actor=Actor.APP,
+            detail={"guia": update.guia, "carrier": update.carrier, "stage": update.stage, **detail},
+            action_id=f"shipping:{update.pk}:{kind}",
+        )
 
     def configuration_problem_clear(self) -> None:
         if self.configuration.shipping_writeback_problem:
@@ -240,6 +253,7 @@ def _cancel(run: Step) -> None:
             run.done("action", f"refused: {error}"[:200])
             return
     DropiOrder.objects.filter(pk=order.pk).update(shopify_cancelled_at=timezone.now())
+    run.history(Kind.SHOPIFY_CANCELLED, how="dropi_cancelled")
     run.done("action", "cancelled")
 
 
@@ -261,6 +275,7 @@ def _returned(run: Step) -> None:
         run.done("action", "found")
         return
     result = run.write("action", _note, f"{state.note}\n{marker}".strip())
+    run.history(Kind.SHOPIFY_RETURN_NOTED)
     run.done("action", "note", tags_ok=not result.tag_errors)
 
 

@@ -157,3 +157,7 @@ def test_one_order_from_placement_to_delivered_writes_shopify_once_and_sends_eac
     assert stage_tags(shop, order) == ["dropi:delivered"]
     assert [flow_id for _contact, flow_id, _at in shop.ecomdrop.sends] == ["9101", "9103", "9102"]
     assert contact_fields(shop)["estado_envio"] == "Entregado"
+    # Pedidos' history of the order tells it.
+    history = list(order.events.order_by("id").values_list("kind", flat=True))
+    assert history.count("shopify_fulfilled") == 1
+    assert history.count("shipping_flow_sent") == 3
