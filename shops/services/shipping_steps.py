@@ -57,6 +57,8 @@ RETURN_NOTE = "Dropi: pedido devuelto al remitente"
 
 def stage_tags(*, order_id: str, stage: str) -> StageTags:
     """``dropi:<stage>`` added, the other stages' tags removed (``dropi:<Dropi id>`` stays)."""
+    if not stage:
+        return StageTags(order_id=ids.gid("Order", order_id), add=(), remove=())
     return StageTags(
         order_id=ids.gid("Order", order_id),
         add=(f"dropi:{stage}",),

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -153,15 +154,31 @@ def _run(claim: Claim[ShippingUpdate]) -> str:
         return _end(claim, State.FAILED, "uninstalled", "The app is not installed in the shop.")
     order = DropiOrder.objects.get(pk=update.order_id)
     run = Step(claim=claim, client=shopify_admin_client(shop=update.shop), order=order, configuration=configuration)
+    refused = ""
     try:
         for name, step in (("tracking", _tracking), ("action", shipping_steps.action), ("tags", shipping_steps.tags)):
             if name not in run.steps:
-                step(run)
+                refused = _step(run, name, step) or refused
     except ShopifyError as error:
         return _failure(run, error)
     finally:
         ShippingUpdate.objects.filter(pk=claim.pk).update(shopify_calls=F("shopify_calls") + run.client.calls)
-    return _end(claim, State.DONE, "", "", steps=run.steps, done_at=timezone.now())
+    code = "shopify_refused" if refused else ""
+    return _end(claim, State.DONE, code, refused, steps=run.steps, done_at=timezone.now())
+
+
+def _step(run: Step, name: str, step: Callable[[Step], None]) -> str:
+    """Run one step; Shopify refusing its input (nothing written) ends that step only, so the
+    others (the stage tag above all) still run. Returns the refusal, "" when none."""
+    try:
+        step(run)
+    except ShopifyUserErrors as error:
+        text = f"ShopifyUserErrors: {error}"[:1000]
+        logger.warning("Shopify refused a shipping write-back step", extra={"shop": run.update.shop, "step": name})
+        run.writing = ""
+        run.done(name, f"refused: {error}"[:200])
+        return text
+    return ""
 
 
 def _end(claim: Claim[ShippingUpdate], state: str, code: str, message: str, **changes: Any) -> str:
@@ -223,7 +240,7 @@ def _adopt(run: Step, state: OrderFulfillmentState) -> None:
 def _failure(run: Step, error: ShopifyError) -> str:
     claim = run.claim
     text = f"{type(error).__name__}: {error}"[:1000]
-    if isinstance(error, ShopifyUserErrors) or not (error.retryable or _auth(error)):
+    if not (error.retryable or _auth(error)):
         return _end(claim, State.FAILED, "shopify_refused", text, steps=run.steps, needs_lookup=run.lookup_before)
     # Throttled: nothing was written. Any other failure of a write may hide a done write.
     ambiguous = bool(run.writing) and not isinstance(error, ShopifyThrottled)

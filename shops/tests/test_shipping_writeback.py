@@ -222,3 +222,15 @@ def test_a_shop_without_fulfillment_scopes_sees_the_problem_and_tags_go_on(dropi
     (fulfillment,) = fulfillments(dropi_shop, placed)
     assert fulfillment["trackingInfo"]["number"] == GUIA
     assert ShopConfiguration.objects.get(shop=SHOP).shipping_writeback_problem == ""
+
+
+def test_shopify_refusing_a_step_ends_that_step_and_the_stage_tag_still_moves(dropi_shop, placed):
+    move(placed, "guide_generated", guia=GUIA, carrier="TCC")
+    fulfillments(dropi_shop, placed).clear()  # the merchant removed the fulfillment in Shopify
+    move(placed, "in_transit")
+
+    update = ShippingUpdate.objects.order_by("-id").first()
+    assert (update.state, update.error_code) == ("done", "shopify_refused")
+    assert update.steps["action"].startswith("refused")
+    assert "Fulfillment does not exist" in update.last_error
+    assert stage_tags(dropi_shop, placed) == ["dropi:in_transit"]
