@@ -45,10 +45,7 @@ def transition_recorded(order: DropiOrder, *, previous_stage: str, previous_guia
     if not stage_changed and not tracking_changed:
         return
     happened_at = order.dropi_status_changed_at or timezone.now()
-    url = tracking_url_for(carrier=order.carrier, guia=order.guia, dropi_url=order.tracking_url)
-    if url and not order.tracking_url:
-        DropiOrder.objects.filter(pk=order.pk, tracking_url="").update(tracking_url=url[:500])
-        order.tracking_url = url[:500]
+    url = _tracking_url(order, previous_guia=previous_guia, previous_carrier=previous_carrier)
     try:
         with transaction.atomic():
             update = ShippingUpdate.objects.create(
@@ -67,6 +64,18 @@ def transition_recorded(order: DropiOrder, *, previous_stage: str, previous_guia
         return  # the same transition, recorded before: its work is queued already
     if stage_changed:
         shipping_flow_record(order, happened_at=happened_at)
+
+
+def _tracking_url(order: DropiOrder, *, previous_guia: str, previous_carrier: str) -> str:
+    """Dropi's tracking URL when it gave one, else the carrier's template with the guía; a URL
+    this module filled in for the previous guía is replaced, one from Dropi is kept."""
+    filled_before = tracking_url_for(carrier=previous_carrier, guia=previous_guia) if previous_guia else ""
+    from_dropi = order.tracking_url if order.tracking_url != filled_before else ""
+    url = tracking_url_for(carrier=order.carrier, guia=order.guia, dropi_url=from_dropi)[:500]
+    if url != order.tracking_url and not from_dropi:
+        DropiOrder.objects.filter(pk=order.pk, tracking_url=order.tracking_url).update(tracking_url=url)
+        order.tracking_url = url
+    return url
 
 
 def _enabled_at(configuration: ShopConfiguration, stage: str) -> datetime.datetime | None:

@@ -154,6 +154,16 @@ def test_a_guia_change_replaces_the_tracking(dropi_shop, placed):
     assert fulfillment["trackingInfo"]["company"] == "Coordinadora"
     assert calls(dropi_shop, "FulfillmentTrackingInfoUpdate") == 1
     assert shopify_calls_of_last_update() == 1
+    link = "https://coordinadora.com/rastreo/rastreo-de-guia/detalle-de-rastreo-de-guia/?guia=NEW-1"
+    assert fulfillment["trackingInfo"]["url"] == link
+    assert DropiOrder.objects.get(pk=placed.pk).tracking_url == link
+
+
+def test_a_tracking_url_from_dropi_is_kept(dropi_shop, placed):
+    DropiOrder.objects.filter(pk=placed.pk).update(tracking_url="https://dropi.example/rastreo/1")
+    move(placed, "guide_generated", guia=GUIA, carrier="TCC")
+    (fulfillment,) = fulfillments(dropi_shop, placed)
+    assert fulfillment["trackingInfo"]["url"] == "https://dropi.example/rastreo/1"
 
 
 def test_dropi_cancels_before_shipping(dropi_shop, placed):
