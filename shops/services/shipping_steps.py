@@ -196,7 +196,11 @@ def tracking_replace(run: Step) -> None:
         current = [
             item for item in (state.fulfillments if state else ()) if item.id == run.order.shopify_fulfillment_id
         ]
-        if current and run.tracking in current[0].tracking:
+        wanted = run.tracking
+        if current and any(
+            info.number == wanted.number and info.company.casefold() == wanted.company.casefold()
+            for info in current[0].tracking
+        ):
             run.fulfillment_recorded(current[0].id, how="found")
             return
     result = run.write("tracking", _update_tracking)

@@ -244,3 +244,19 @@ def test_shopify_refusing_a_step_ends_that_step_and_the_stage_tag_still_moves(dr
     assert update.steps["action"].startswith("refused")
     assert "Fulfillment does not exist" in update.last_error
     assert stage_tags(dropi_shop, placed) == ["dropi:in_transit"]
+
+
+def test_a_lost_answer_to_a_tracking_change_is_read_back(dropi_shop, placed, settings):
+    move(placed, "guide_generated", guia=GUIA, carrier="TCC")
+    settings.HTTP_TIMEOUT_SECONDS = 0.5
+    switches(dropi_shop.shopify, SHOP).stall_after_write["FulfillmentTrackingInfoUpdate"] = 1.0
+    move(placed, "guide_generated", guia="NEW-2", carrier="TCC")
+    update = ShippingUpdate.objects.order_by("-id").first()
+    assert (update.state, update.needs_lookup, update.writing) == ("pending", True, "tracking")
+    time.sleep(0.6)
+
+    ShippingUpdate.objects.filter(pk=update.pk).update(next_attempt_at=timezone.now())
+    assert shipping_update_process(update_id=update.pk) == "done"
+    assert ShippingUpdate.objects.get(pk=update.pk).steps["tracking"] == "found"
+    assert calls(dropi_shop, "FulfillmentTrackingInfoUpdate") == 1
+    assert DropiOrder.objects.get(pk=placed.pk).shopify_tracking == "NEW-2|TCC"
