@@ -176,18 +176,19 @@ def create_fulfillment(run: Step, fulfillment_order_ids: tuple[str, ...]) -> Wri
     )
 
 
-def _update_tracking(run: Step) -> WriteResult:
+def _update_tracking(run: Step, notify: bool) -> WriteResult:
     return fulfillment_tracking_info_update(
         run.client,
         fulfillment_id=run.order.shopify_fulfillment_id,
         tracking=run.tracking,
-        notify_customer=run.configuration.shopify_notify_customer,
+        notify_customer=notify and run.configuration.shopify_notify_customer,
         tags=run.tags,
     )
 
 
-def tracking_replace(run: Step) -> None:
-    """A new guía or carrier on the order's fulfillment; once."""
+def tracking_replace(run: Step, *, notify: bool = True) -> None:
+    """A new guía or carrier on the order's fulfillment; once. ``notify``: the buyer hears of
+    it when the shop asks Shopify to tell buyers."""
     if run.order.shopify_tracking == run.wanted_tracking:
         run.done("tracking", "unchanged")
         return
@@ -203,7 +204,7 @@ def tracking_replace(run: Step) -> None:
         ):
             run.fulfillment_recorded(current[0].id, how="found")
             return
-    result = run.write("tracking", _update_tracking)
+    result = run.write("tracking", _update_tracking, notify)
     run.fulfillment_recorded(run.order.shopify_fulfillment_id, how="updated", tags_ok=not result.tag_errors)
 
 

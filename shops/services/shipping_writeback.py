@@ -227,14 +227,20 @@ def _ship(run: Step) -> None:
 
 
 def _adopt(run: Step, state: OrderFulfillmentState) -> None:
-    """Nothing left to ship: the order was fulfilled without the guía (by the merchant, or
-    before the guía was known). Its latest fulfillment gets the tracking."""
+    """Nothing left to ship: the order was fulfilled by the merchant. Its latest fulfillment
+    gets the guía when it has no tracking of its own, quietly."""
     live = [item for item in state.fulfillments if item.status != "CANCELLED"]
     if not live:
         run.done("tracking", "nothing_to_fulfill")
         return
-    run.fulfillment_recorded(live[-1].id, how="adopted", tracking="")
-    shipping_steps.tracking_replace(run)
+    latest = live[-1]
+    if any(info.number for info in latest.tracking):
+        # Shipped with its own tracking (an order of before the app): kept, and the buyer is
+        # not told again; the later milestones go to that fulfillment.
+        run.fulfillment_recorded(latest.id, how="adopted_kept")
+        return
+    run.fulfillment_recorded(latest.id, how="adopted", tracking="")
+    shipping_steps.tracking_replace(run, notify=False)
 
 
 def _failure(run: Step, error: ShopifyError) -> str:

@@ -260,3 +260,47 @@ def test_a_lost_answer_to_a_tracking_change_is_read_back(dropi_shop, placed, set
     assert ShippingUpdate.objects.get(pk=update.pk).steps["tracking"] == "found"
     assert calls(dropi_shop, "FulfillmentTrackingInfoUpdate") == 1
     assert DropiOrder.objects.get(pk=placed.pk).shopify_tracking == "NEW-2|TCC"
+
+
+def merchant_fulfils(dropi_shop, placed, tracking):
+    from connector.shopify.fulfillments import StageTags, fulfillment_create, order_fulfillment_state
+    from connector.tests.shopify_operations import client_for
+
+    client = client_for(dropi_shop.shopify, shop=SHOP)
+    order_gid = f"gid://shopify/Order/{placed.shopify_order_id}"
+    state = order_fulfillment_state(client, order_id=order_gid)
+    fulfillment_create(
+        client, fulfillment_order_ids=(state.shippable[0].id,), tracking=tracking, notify_customer=False,
+        tags=StageTags(order_id=order_gid, add=(), remove=()),
+    )  # fmt: skip
+
+
+def test_an_order_the_merchant_fulfilled_keeps_its_tracking_and_gets_the_events(dropi_shop, placed):
+    from connector.shopify.fulfillments import TrackingInfo
+
+    ShopConfiguration.objects.filter(shop=SHOP).update(shopify_notify_customer=True)
+    merchant_fulfils(dropi_shop, placed, TrackingInfo(company="Otra", number="MINE-1", url=""))
+
+    move(placed, "guide_generated", guia=GUIA, carrier="TCC")
+    move(placed, "delivered")
+
+    (fulfillment,) = fulfillments(dropi_shop, placed)
+    assert fulfillment["trackingInfo"]["number"] == "MINE-1"
+    assert fulfillment["notifications"] == 0
+    assert [event["status"] for event in fulfillment["events"]] == ["DELIVERED"]
+    assert calls(dropi_shop, "FulfillmentTrackingInfoUpdate") == 0
+    assert ShippingUpdate.objects.order_by("id").first().steps["tracking"] == "adopted_kept"
+
+
+def test_an_order_the_merchant_fulfilled_without_tracking_gets_the_guia_quietly(dropi_shop, placed):
+    from connector.shopify.fulfillments import TrackingInfo
+
+    ShopConfiguration.objects.filter(shop=SHOP).update(shopify_notify_customer=True)
+    merchant_fulfils(dropi_shop, placed, TrackingInfo(company="", number="", url=""))
+
+    move(placed, "guide_generated", guia=GUIA, carrier="TCC")
+
+    (fulfillment,) = fulfillments(dropi_shop, placed)
+    assert fulfillment["trackingInfo"]["number"] == GUIA
+    assert fulfillment["notifications"] == 0
+    assert calls(dropi_shop, "FulfillmentCreate") == 1  # the merchant's own
