@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from connector.admin_tools import ConsoleModelAdmin, LargeTablePaginator
 from shops.models import CarrierTrackingTemplate, ShippingUpdate
-from shops.services.carriers import carrier_key
 
 
 @admin.register(CarrierTrackingTemplate)
@@ -27,11 +26,6 @@ class CarrierTrackingTemplateAdmin(ConsoleModelAdmin):
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"url_template": "https://…/{guia}"}
-
-    def save_model(self, request: HttpRequest, obj: CarrierTrackingTemplate, form: Any, change: bool) -> None:
-        # The key is how Dropi's carrier names are matched: always normalised.
-        obj.key = carrier_key(obj.key or obj.name)
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(ShippingUpdate)

@@ -4,12 +4,21 @@ staff) and one unit of write-back work per Dropi order and shipping transition. 
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from connector.models import shop_field
 from connector.work.models import LeasedWork
+
+
+def carrier_key(name: str) -> str:
+    """``Inter Rapidísimo`` → ``INTERRAPIDISIMO``: upper case, no accents, letters and digits."""
+    decomposed = unicodedata.normalize("NFKD", str(name or "").upper())
+    return re.sub(r"[^A-Z0-9]", "", "".join(char for char in decomposed if not unicodedata.combining(char)))
 
 
 class CarrierTrackingTemplate(models.Model):
@@ -23,7 +32,9 @@ class CarrierTrackingTemplate(models.Model):
     """
 
     name = models.CharField(_("carrier"), max_length=100)
-    key = models.CharField(_("normalised name"), max_length=100, unique=True)
+    key = models.CharField(
+        _("normalised name"), max_length=100, unique=True, blank=True, help_text=_("Empty: made from the name.")
+    )
     url_template = models.CharField(
         _("tracking URL template"), max_length=500, help_text=_("The carrier's tracking page, with {guia} in it.")
     )
@@ -41,6 +52,7 @@ class CarrierTrackingTemplate(models.Model):
         return f"{self.name} → {self.url_template}"
 
     def clean(self) -> None:
+        self.key = carrier_key(self.key or self.name)
         if not self.url_template.startswith("https://") or "{guia}" not in self.url_template:
             raise ValidationError(
                 {"url_template": _("Write the carrier's https:// tracking address with {guia} where the guía goes.")}

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=100, verbose_name='carrier')),
-                ('key', models.CharField(max_length=100, unique=True, verbose_name='normalised name')),
+                ('key', models.CharField(blank=True, help_text='Empty: made from the name.', max_length=100, unique=True, verbose_name='normalised name')),
                 ('url_template', models.CharField(help_text="The carrier's tracking page, with {guia} in it.", max_length=500, verbose_name='tracking URL template')),
                 ('verified', models.BooleanField(default=False, verbose_name='checked with the carrier')),
                 ('note', models.CharField(blank=True, default='', max_length=255, verbose_name='note')),

@@ -8,18 +8,10 @@ call any vendor.
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote
 
 from shops.models import CarrierTrackingTemplate
-from shops.services.dropi_addresses import place_normalise
-
-NON_ALPHANUMERIC_RE = re.compile(r"[^A-Z0-9]")
-
-
-def carrier_key(name: str) -> str:
-    """``Inter Rapidísimo`` → ``INTERRAPIDISIMO``."""
-    return NON_ALPHANUMERIC_RE.sub("", place_normalise(name))
+from shops.models_shipping import carrier_key
 
 
 def carrier_template(name: str) -> CarrierTrackingTemplate | None:
