@@ -16,9 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connector.errors import ApplicationError
+from connector.selectors import shopify_session_granted_scopes
 from shops.models import ShippingStage, ShopConfiguration
 from shops.services.configuration import ecomdrop_flows_list, shop_configuration_get_or_create
 
+MISSING_SCOPES = "missing_fulfillment_scopes"
+FULFILLMENT_WRITE_SCOPE = "write_merchant_managed_fulfillment_orders"
 # The stages a WhatsApp flow may follow, in the order the page lists them.
 FLOW_STAGES = (
     ShippingStage.GUIDE_GENERATED,
@@ -108,5 +111,14 @@ def shipping_settings_state(configuration: ShopConfiguration) -> dict[str, Any]:
         },
         "notify_customer": configuration.shopify_notify_customer,
         "cancel_shopify_order": configuration.cancel_shopify_order_on_dropi_cancel,
-        "problem": configuration.shipping_writeback_problem,
+        "problem": _problem(configuration),
     }
+
+
+def _problem(configuration: ShopConfiguration) -> str:
+    """The write-back's problem, unless the shop's token is known to have the scope it lacked
+    (the merchant accepted it since: the next write clears the problem for good)."""
+    problem = configuration.shipping_writeback_problem
+    if problem == MISSING_SCOPES and FULFILLMENT_WRITE_SCOPE in shopify_session_granted_scopes(shop=configuration.shop):
+        return ""
+    return problem

@@ -19,6 +19,7 @@ def test_choose_shipping_flows_and_the_shopify_options(
     live_server, shopify_simulator, ecomdrop_simulator, session_token, browser_page, screenshots
 ):
     ecomdrop_simulator.add_account(KEY, flows={"9101": "Tu guía está lista", "9102": "Pedido entregado"})
+    shopify_simulator.scope = "read_products,write_products,read_orders,write_orders"  # not the fulfillment ones
     ShopConfigurationFactory(shop=SHOP, ecomdrop_api_key=KEY, shipping_writeback_problem="missing_fulfillment_scopes")
     page = browser_page
     query = urlencode({"shop": SHOP, "host": "YWRtaW4", "embedded": "1", "id_token": session_token(SHOP)})
@@ -45,8 +46,9 @@ def test_choose_shipping_flows_and_the_shopify_options(
     page.get_by_role("tab", name="Dropi").click()
     shopify = page.locator("[data-shipping-shopify-card]")
     shopify.get_by_label("Shopify envía al comprador por correo la confirmación de envío con el seguimiento").check()
-    shopify.get_by_role("button", name="Guardar opciones de seguimiento").click()
-    page.get_by_text("Novedades del envío guardadas.").first.wait_for()
+    with page.expect_response("**/app/api/shipping") as saved:
+        shopify.get_by_role("button", name="Guardar opciones de seguimiento").click()
+    assert saved.value.ok
     configuration = ShopConfiguration.objects.get(shop=SHOP)
     assert configuration.shopify_notify_customer
     assert not configuration.cancel_shopify_order_on_dropi_cancel

@@ -123,6 +123,7 @@ def test_transitions_before_the_flow_was_enabled_send_nothing(call, shop):
 
 
 def test_estado_shows_the_missing_scopes_with_the_fix(client, shop, session_token):
+    shop.shopify.scope = "read_orders,write_orders"  # the token Shopify grants lacks them
     ShopConfiguration.objects.filter(shop=SHOP).update(shipping_writeback_problem="missing_fulfillment_scopes")
     page = client.get(
         "/app/configuration?tab=status", HTTP_AUTHORIZATION=f"Bearer {session_token(SHOP)}", HTTP_ACCEPT_LANGUAGE="en"
@@ -161,3 +162,19 @@ def test_one_order_from_placement_to_delivered_writes_shopify_once_and_sends_eac
     history = list(order.events.order_by("id").values_list("kind", flat=True))
     assert history.count("shopify_fulfilled") == 1
     assert history.count("shipping_flow_sent") == 3
+
+
+def test_estado_stops_showing_the_problem_once_the_token_has_the_scope(client, shop, session_token):
+    from connector.models import ShopifySession
+
+    shop.shopify.scope = "read_orders,write_orders"
+    ShopConfiguration.objects.filter(shop=SHOP).update(shipping_writeback_problem="missing_fulfillment_scopes")
+    ShopifySession.objects.filter(shop=SHOP).update(scope=shop.shopify.scope)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {session_token(SHOP)}"}
+    assert b"data-shipping-problem" in client.get("/app/configuration?tab=status", **headers).content
+
+    # The merchant accepted the new scopes (the token exchange recorded them).
+    ShopifySession.objects.filter(shop=SHOP).update(
+        scope="read_orders,write_orders,write_merchant_managed_fulfillment_orders"
+    )
+    assert b"data-shipping-problem" not in client.get("/app/configuration?tab=status", **headers).content
