@@ -53,7 +53,11 @@ PERSONAL_DATA: dict[str, dict[str, Any]] = {
             "shops.FlowDelivery",
             "shops.DeliveryRules",
         ],
-        "shops.personal_data_dropi.erase_shop_dropi_orders": ["shops.DropiOrder", "shops.DropiOrderEvent"],
+        "shops.personal_data_dropi.erase_shop_dropi_orders": [
+            "shops.DropiOrder",
+            "shops.DropiOrderEvent",
+            "shops.ShippingUpdate",
+        ],
         "products.personal_data.erase_product_associations": ["products.ProductAssociation", "products.VariantMapping"],
         "assistant.personal_data.erase_ai_configuration": ["assistant.AIConfiguration"],
         "themes.personal_data.erase_theme_installs": ["themes.ThemeInstall"],
@@ -79,6 +83,7 @@ WORKER_MAINTENANCE = [
     "webhooks.services.webhook_events_recover",
     "shops.maintenance.recover_flow_deliveries",
     "shops.maintenance.recover_dropi_orders",
+    "shops.maintenance.recover_shipping_updates",
     "assistant.maintenance.recover_profile_syncs",
     "themes.services.theme_install_recover_stale",
 ]

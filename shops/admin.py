@@ -368,5 +368,6 @@ class DeliveryRulesAdmin(ConsoleModelAdmin):
     ordering = ("-id",)
 
 
-# The Dropi orders' admin lives in its own module; importing it registers it.
-from shops import admin_dropi  # noqa: E402, F401
+# The Dropi orders' and the shipping write-back's admins live in their own modules; importing
+# them registers them.
+from shops import admin_dropi, admin_shipping  # noqa: E402, F401

@@ -182,6 +182,15 @@ def cart_reminder_refresh(delivery: FlowDelivery, *, buyer: BuyerSnapshot, field
     )
 
 
+def flow_delivery_record_shipping(
+    *, shop: str, kind: str, order_id: str, order_name: str, buyer: BuyerSnapshot, fields: dict[str, str]
+) -> tuple[FlowDelivery, bool]:
+    """Record a shipping flow (``ship_*`` kinds) of an order and queue it: one per order and
+    stage (a repeat returns the existing delivery, created=False). Runs in the caller's
+    transaction (the shipping sync's)."""
+    return _record(shop=shop, kind=kind, object_id=order_id, buyer=buyer, fields=fields, order_name=order_name)
+
+
 def flow_delivery_send_test(*, shop: str, phone: str, event: str = "order") -> FlowDelivery:
     """Send a sample order (``event="order"``) to the shop's 'Nuevo Pedido' flow, or a sample
     abandoned cart (``event="cart"``) to its 'Carrito Abandonado' flow, for the merchant's own phone."""

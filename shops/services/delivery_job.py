@@ -49,7 +49,10 @@ from connector.work import (
     work_state,
     work_wake_turn,
 )
-from shops.models import FlowDelivery, ShopConfiguration
+from shops.models import DropiOrder, FlowDelivery, ShopConfiguration
+from shops.services.delivery_flows import SHIPPING_FLOW_STAGES, delivery_skip_reason
+from shops.services.dropi_order_events import Actor, dropi_order_event_add
+from shops.services.dropi_order_events import Kind as EventKind
 from shops.services.ecomdrop_contacts import (
     Buyer,
     ContactProgress,
@@ -121,28 +124,6 @@ def _schedule(delivery_id: int, *, run_after: datetime.datetime | None = None) -
     work_schedule(job=FLOW_DELIVERY, pk=delivery_id, run_after=run_after)
 
 
-def _skip_reason(delivery: FlowDelivery, configuration: ShopConfiguration | None) -> tuple[str, str]:
-    """(skip reason, flow id) — an empty reason means: send."""
-    if configuration is None or not configuration.is_installed:
-        return Skip.UNINSTALLED, ""
-    if not configuration.ecomdrop_api_key:
-        return Skip.NO_API_KEY, ""
-    cart = delivery.kind == Kind.CART_ABANDONED or (delivery.contact or {}).get("test_event") == "cart"
-    flow_id = configuration.carrito_abandonado_flow_id if cart else configuration.nuevo_pedido_flow_id
-    if not flow_id:
-        return Skip.NO_FLOW, ""
-    if not delivery.phone:
-        return (delivery.contact or {}).get("phone_problem") or Skip.NO_PHONE, ""
-    if (
-        delivery.kind == Kind.CART_ABANDONED
-        and FlowDelivery.objects.filter(
-            shop=delivery.shop, kind=Kind.ORDER_CREATED, checkout_token=delivery.shopify_object_id
-        ).exists()
-    ):
-        return Skip.CONVERTED, ""
-    return "", flow_id
-
-
 def flow_delivery_process(*, delivery_id: int) -> str:
     """Process one due delivery; return its resulting status.
 
@@ -162,7 +143,7 @@ def flow_delivery_process(*, delivery_id: int) -> str:
 def _process_claimed(claim: Claim[FlowDelivery]) -> str:
     delivery = claim.row
     configuration = ShopConfiguration.objects.filter(shop=delivery.shop).first()
-    reason, flow_id = _skip_reason(delivery, configuration)
+    reason, flow_id = delivery_skip_reason(delivery, configuration)
     try:
         if reason or configuration is None:
             return _skip(claim, reason)
@@ -234,7 +215,7 @@ def _deliver(claim: Claim[FlowDelivery], configuration: ShopConfiguration, flow_
     """Contact, fields, flow: each Ecomdrop call is preceded by a renewal of this worker's lease,
     so a worker that was taken over (too slow, or paused) stops before calling again."""
     delivery = claim.row
-    # _skip_reason sent the delivery on only with both; checked again for the type checker.
+    # delivery_skip_reason sent the delivery on only with both; checked again for the type checker.
     if configuration.ecomdrop_api_key is None or delivery.phone is None:
         return _skip(claim, Skip.NO_API_KEY if configuration.ecomdrop_api_key is None else Skip.NO_PHONE)
     api_key = configuration.ecomdrop_api_key.reveal()
@@ -295,6 +276,8 @@ def _send(claim: Claim[FlowDelivery], client: EcomdropClient, flow_id: str, prog
         FlowDelivery.objects.filter(pk=delivery.pk, state=Status.UNCONFIRMED, lease_owner="").update(
             state=Status.SENT, sent_at=now, last_error="", updated_at=now
         )
+    if delivery.kind in SHIPPING_FLOW_STAGES:
+        _shipping_flow_sent(delivery)
     if progress.missing:
         logger.warning(
             "Flow delivery sent without %s contact field(s) the Ecomdrop account lacks",
@@ -303,6 +286,24 @@ def _send(claim: Claim[FlowDelivery], client: EcomdropClient, flow_id: str, prog
         )
     logger.info("Flow delivery sent", extra=log_extra)
     return Status.SENT
+
+
+def _shipping_flow_sent(delivery: FlowDelivery) -> None:
+    """A shipping flow sent shows on the order's history in Pedidos (once)."""
+    order_id = (
+        DropiOrder.objects.filter(shop=delivery.shop, shopify_order_id=delivery.shopify_object_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if order_id is not None:
+        stage = SHIPPING_FLOW_STAGES[Kind(delivery.kind)]
+        dropi_order_event_add(
+            order_id=order_id,
+            kind=EventKind.SHIPPING_FLOW_SENT,
+            actor=Actor.APP,
+            detail={"stage": stage.value, "delivery": delivery.pk},
+            action_id=f"flow:{delivery.pk}",
+        )
 
 
 def _error_text(error: EcomdropError) -> str:

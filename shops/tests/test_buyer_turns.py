@@ -218,5 +218,6 @@ def test_a_claim_the_server_rolls_back_to_break_a_deadlock_is_taken_again(accoun
 
     claim = leases.work_claim(job=FLOW_DELIVERY, pk=row.pk)
 
-    assert claim is not None and claim.pk == row.pk
+    assert claim is not None
+    assert claim.pk == row.pk
     assert calls == [row.pk, row.pk]

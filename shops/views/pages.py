@@ -82,12 +82,16 @@ CONTACT_FIELD_PURPOSES = {
     "note": gettext_noop("The buyer's order note"),
     "gateway": gettext_noop("Payment gateway"),
     "cod": gettext_noop("Cash on delivery: true or false (Dropi's CON RECAUDO or SIN RECAUDO)"),
+    "guia": gettext_noop("Guía (tracking number) of the shipment"),
+    "carrier": gettext_noop("Carrier of the shipment"),
+    "tracking_url": gettext_noop("Link to follow the shipment"),
+    "shipping_stage": gettext_noop("Shipping stage (Guía generada, En reparto, Novedad, Entregado, Devuelto…)"),
 }
 
 
 def contact_fields_context(configuration: ShopConfiguration) -> list[dict[str, str]]:
     """The contact custom fields the page lists (names only: whether they exist is fetched later)."""
-    names = services.ecomdrop_contact_field_names(configuration=configuration)
+    names = services.ecomdrop_contact_field_names_in_use(configuration=configuration)
     return [
         {"key": key, "name": name, "purpose": _(CONTACT_FIELD_PURPOSES[key]) if key in CONTACT_FIELD_PURPOSES else ""}
         for key, name in names.items()
@@ -236,6 +240,7 @@ def configuration_state(configuration: ShopConfiguration) -> dict[str, Any]:
             "order_mode": configuration.dropi_order_mode,
             "cancel_shopify_order": configuration.cancel_shopify_order_on_bot_cancel,
         },
+        "shipping": services.shipping_settings_state(configuration),
         "callback_url": f"{settings.SHOPIFY_APP_URL}/api/ecomdrop/callback",
         "updated_at": configuration.updated_at.isoformat() if configuration.updated_at else None,
     }
