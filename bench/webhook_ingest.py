@@ -409,6 +409,7 @@ def main() -> None:
     options = parser.parse_args()
 
     os.environ["TASKS_BACKEND"] = "database"  # the in-process figure uses the real queue too
+    os.environ["CACHE_URL"] = ""  # the database cache, shared with the server (a local one is refused)
     os.environ.setdefault("LOG_LEVEL", "WARNING")  # this process only; the server logs at INFO
     setup_django()
     from django.conf import settings

@@ -180,6 +180,14 @@ WEBHOOK_HANDLERS = wiring.WEBHOOK_HANDLERS
 WEBHOOK_CONFIRMATIONS = wiring.WEBHOOK_CONFIRMATIONS
 PERSONAL_DATA = wiring.PERSONAL_DATA
 WORKER_MAINTENANCE = wiring.WORKER_MAINTENANCE
+# The worker's runner (docs/configuration.md › Worker): polled jobs' rows at once per process,
+# the share of them one shop holds while others wait, the idle poll's longest wait.
+WORKER_POLLED_JOBS = wiring.WORKER_POLLED_JOBS
+WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=32)
+WORKER_SHOP_SHARE = env.float("WORKER_SHOP_SHARE", default=0.5)
+WORKER_POLL_MAX_SECONDS = env.float("WORKER_POLL_MAX_SECONDS", default=1.0)
+if WORKER_CONCURRENCY < 0 or not 0 < WORKER_SHOP_SHARE <= 1 or not 0 < WORKER_POLL_MAX_SECONDS <= 60:
+    raise ImproperlyConfigured("WORKER_CONCURRENCY ≥ 0, 0 < WORKER_SHOP_SHARE ≤ 1, 0 < WORKER_POLL_MAX_SECONDS ≤ 60.")
 
 # --------------------------------------------------------------------------- auth
 AUTH_PASSWORD_VALIDATORS = [

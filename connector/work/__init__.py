@@ -19,6 +19,7 @@ each outside call → ``work_finish``/``work_requeue``/``work_retry_or_fail``.
 
 from connector.work.jobs import Job, LostReason, Recovery, RetryPolicy
 from connector.work.leases import Claim, LeaseLost, work_claim, work_finish, work_lock, work_renew, work_state
+from connector.work.polled import work_claim_due, work_is_polled, work_polled_jobs, work_run_claimed, work_run_polled
 from connector.work.queue import (
     SUPERSEDED,
     work_enqueue,
@@ -40,10 +41,13 @@ __all__ = [
     "RetryPolicy",
     "requested_wait",
     "work_claim",
+    "work_claim_due",
     "work_enqueue",
     "work_finish",
     "work_is_lost",
+    "work_is_polled",
     "work_lock",
+    "work_polled_jobs",
     "work_queue_is_database",
     "work_recover_expired",
     "work_renew",
@@ -52,7 +56,9 @@ __all__ = [
     "work_requeue_lost_tasks",
     "work_retry_delay",
     "work_retry_or_fail",
+    "work_run_claimed",
     "work_run_due",
+    "work_run_polled",
     "work_schedule",
     "work_state",
     "work_task_run",

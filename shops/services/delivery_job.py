@@ -94,6 +94,10 @@ def _process(delivery_id: int) -> str:
     return flow_delivery_process(delivery_id=delivery_id)
 
 
+def _run_claimed(claim: Claim[FlowDelivery]) -> str:
+    return flow_delivery_run_claimed(claim=claim)
+
+
 FLOW_DELIVERY: Job[FlowDelivery] = Job(
     name="flow_delivery",
     model=FlowDelivery,
@@ -107,6 +111,8 @@ FLOW_DELIVERY: Job[FlowDelivery] = Job(
     lease=_lease,
     retry=_retry_policy,
     lost=_delivery_lost,
+    run_claimed=_run_claimed,
+    fair_key="shop",
 )
 
 
@@ -150,7 +156,13 @@ def flow_delivery_process(*, delivery_id: int) -> str:
     claim = work_claim(job=FLOW_DELIVERY, pk=delivery_id)
     if claim is None:
         return _current_status(delivery_id)
+    return flow_delivery_run_claimed(claim=claim)
+
+
+def flow_delivery_run_claimed(*, claim: Claim[FlowDelivery]) -> str:
+    """Process a delivery this worker claimed (alone or in a batch: ``connector.work.polled``)."""
     delivery = claim.row
+    delivery_id = claim.pk
     configuration = ShopConfiguration.objects.filter(shop=delivery.shop).first()
     reason, flow_id = _skip_reason(delivery, configuration)
     try:
