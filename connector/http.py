@@ -11,12 +11,13 @@ Must not: know a vendor (base URLs, auth headers, error classes and answer shape
 raise a secret.
 
 Built on requests (urllib3's pools are thread-safe; ``responses``, the unit tests' mock, speaks
-requests); httpx would add HTTP/2 and an async API, which nothing needs yet. Pools: one adapter
+requests); httpx would add HTTP/2 and an async API, which nothing needs. Pools: one adapter
 per process holds a urllib3 pool per (scheme, host, port) with at most ``HTTP_POOL_MAXSIZE``
-idle connections; each thread has its own ``requests.Session`` in front of it (a Session is not
-guaranteed thread-safe); sessions keep no cookies, so nothing of one merchant's call rides on
-another's. urllib3 checks an idle connection before reusing it; a server closing it just as a
-request goes out shows up as a lost connection (ambiguous for a write).
+idle connections (``WORKER_CONCURRENCY`` when more: one per slot of the worker's runner); each
+thread has its own ``requests.Session`` in front of it (a Session is not thread-safe);
+sessions keep no cookies, so nothing of one merchant's call rides on another's. urllib3
+checks an idle connection before reusing it; a server closing it just as a request goes out
+shows up as a lost connection (ambiguous for a write).
 """
 
 from __future__ import annotations
@@ -43,8 +44,7 @@ from urllib3.exceptions import ConnectTimeoutError
 
 from connector.redaction import CREDENTIAL_HEADERS, describe_url, redact
 
-Response = requests.Response
-Session = requests.Session
+Response, Session = requests.Response, requests.Session
 
 # Host pools kept before the least recently used one is closed: a few vendor hosts plus one
 # Admin host per shop (``{shop}.myshopify.com``) recently called.
@@ -146,7 +146,8 @@ def _session() -> requests.Session:
     if getattr(local, "generation", None) != _pools.generation:
         with _pools.lock:
             if _pools.adapter is None:
-                _pools.adapter = _Adapter(pool_connections=MAX_HOST_POOLS, pool_maxsize=settings.HTTP_POOL_MAXSIZE)
+                size = max(settings.HTTP_POOL_MAXSIZE, settings.WORKER_CONCURRENCY)
+                _pools.adapter = _Adapter(pool_connections=MAX_HOST_POOLS, pool_maxsize=size)
             adapter, generation = _pools.adapter, _pools.generation
         session = _Session()
         session.cookies.set_policy(_NoCookies())
