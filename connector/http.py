@@ -46,8 +46,7 @@ from connector.redaction import CREDENTIAL_HEADERS, describe_url, redact
 
 Response, Session = requests.Response, requests.Session
 
-# Host pools kept before the least recently used one is closed: a few vendor hosts plus one
-# Admin host per shop (``{shop}.myshopify.com``) recently called.
+# Host pools kept before the least recently used is closed: vendor hosts + recent shops' Admin hosts.
 MAX_HOST_POOLS = 100
 CHUNK_BYTES = 64 * 1024
 _CREDENTIALS = frozenset(name.lower() for name in CREDENTIAL_HEADERS)
