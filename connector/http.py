@@ -44,7 +44,8 @@ from urllib3.exceptions import ConnectTimeoutError
 
 from connector.redaction import CREDENTIAL_HEADERS, describe_url, redact
 
-Response, Session = requests.Response, requests.Session
+Response = requests.Response
+Session = requests.Session
 
 # Host pools kept before the least recently used is closed: vendor hosts + recent shops' Admin hosts.
 MAX_HOST_POOLS = 100
@@ -166,8 +167,7 @@ def pools_reset() -> None:
 
 
 def _forget_pools_after_fork() -> None:
-    # A forked child must not share its parent's sockets, nor inherit a lock held by a thread
-    # that does not exist in the child.
+    # A forked child must not share its parent's sockets, nor a lock held by a thread it lacks.
     global _pools
     _pools = _Pools()
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from connector.ecomdrop.client import EcomdropClient
-from connector.ecomdrop.errors import EcomdropError
+from connector.ecomdrop.errors import EcomdropError, EcomdropNotFound
 from connector.errors import ApplicationError
 from connector.work import (
     Claim,
@@ -40,6 +40,7 @@ from connector.work import (
     work_finish,
     work_recover_expired,
     work_renew,
+    work_requeue,
     work_requeue_lost,
     work_retry_or_fail,
     work_run_due,
@@ -51,6 +52,7 @@ from shops.services.ecomdrop_contacts import (
     Buyer,
     ContactProgress,
     ecomdrop_contact_field_names,
+    ecomdrop_contact_forget,
     ecomdrop_contact_prepare,
     ecomdrop_flow_exists,
 )
@@ -230,7 +232,16 @@ def _deliver(claim: Claim[FlowDelivery], configuration: ShopConfiguration, flow_
         )
     except EcomdropError as error:
         return _fail_or_retry(claim, error, progress)
-    return _send(claim, client, flow_id, progress)
+    try:
+        return _send(claim, client, flow_id, progress)
+    except EcomdropNotFound:
+        # A 404: nothing was sent. The remembered contact was deleted in Ecomdrop meanwhile:
+        # forgotten, and the delivery looks the buyer up again at once.
+        ecomdrop_contact_forget(api_key, buyer.phone)
+        contact = {key: value for key, value in (delivery.contact or {}).items() if key != "progress"}
+        if not work_requeue(claim, state=Status.PENDING, contact_id="", contact=contact, last_error=""):
+            raise LeaseLost from None
+        return Status.PENDING
 
 
 def _send(claim: Claim[FlowDelivery], client: EcomdropClient, flow_id: str, progress: ContactProgress) -> str:
@@ -252,6 +263,8 @@ def _send(claim: Claim[FlowDelivery], client: EcomdropClient, flow_id: str, prog
     try:
         client.send_flow(contact_id=progress.contact_id, flow_id=flow_id)
     except EcomdropError as error:
+        if isinstance(error, EcomdropNotFound) and progress.remembered:
+            raise
         if error.may_have_been_processed:
             work_finish(claim, state=Status.UNCONFIRMED, last_error=_error_text(error))
             logger.warning("Flow send unconfirmed", extra=log_extra)
