@@ -179,6 +179,7 @@ WORKER_POLLED_JOBS = wiring.WORKER_POLLED_JOBS
 WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=32)
 WORKER_SHOP_SHARE = env.float("WORKER_SHOP_SHARE", default=0.5)
 WORKER_POLL_MAX_SECONDS = env.float("WORKER_POLL_MAX_SECONDS", default=1.0)
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")  # /metrics answers only with it (a secret); empty: 404
 if WORKER_CONCURRENCY < 0 or not 0 < WORKER_SHOP_SHARE <= 1 or not 0 < WORKER_POLL_MAX_SECONDS <= 60:
     raise ImproperlyConfigured("WORKER_CONCURRENCY ≥ 0, 0 < WORKER_SHOP_SHARE ≤ 1, 0 < WORKER_POLL_MAX_SECONDS ≤ 60.")
 
