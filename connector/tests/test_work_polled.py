@@ -167,3 +167,29 @@ def test_a_claimed_row_a_runner_thread_cannot_finish_keeps_its_lease_for_recover
     event.refresh_from_db()
     assert (event.state, event.lease_owner) == (Status.PROCESSING, claim.owner)
     assert runner.running == {}
+
+
+@pytest.mark.django_db
+def test_a_lazy_renewal_writes_only_once_half_the_lease_is_gone_and_still_finds_a_takeover(database_queue):
+    from django.test.utils import CaptureQueriesContext
+
+    from connector.work import LeaseLost, work_renew, work_renew_lazily
+
+    events("a.myshopify.com", 1)
+    claim = work_claim_due(job=WEBHOOK_EVENT, limit=1)[0]
+    with CaptureQueriesContext(connection) as queries:
+        work_renew_lazily(claim)
+    assert len(queries) == 0  # the whole lease is left: nothing to write
+
+    claim.held_until[:] = [timezone.now() + timezone.timedelta(seconds=1)]  # most of it is gone
+    with CaptureQueriesContext(connection) as queries:
+        work_renew_lazily(claim)
+    assert len(queries) == 1
+    assert claim.held_until[0] > timezone.now() + timezone.timedelta(seconds=60)
+
+    WebhookEvent.objects.filter(pk=claim.pk).update(lease_owner="someone-else")
+    claim.held_until[:] = [timezone.now()]  # the lease ran out: the renewal writes, and finds it taken
+    with pytest.raises(LeaseLost):
+        work_renew_lazily(claim)
+    with pytest.raises(LeaseLost):
+        work_renew(claim, state=Status.PROCESSING)  # a renewal with changes always writes

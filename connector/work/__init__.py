@@ -18,7 +18,16 @@ each outside call → ``work_finish``/``work_requeue``/``work_retry_or_fail``.
 """
 
 from connector.work.jobs import Job, LostReason, Recovery, RetryPolicy
-from connector.work.leases import Claim, LeaseLost, work_claim, work_finish, work_lock, work_renew, work_state
+from connector.work.leases import (
+    Claim,
+    LeaseLost,
+    work_claim,
+    work_finish,
+    work_lock,
+    work_renew,
+    work_renew_lazily,
+    work_state,
+)
 from connector.work.polled import work_claim_due, work_is_polled, work_polled_jobs, work_run_claimed, work_run_polled
 from connector.work.queue import (
     SUPERSEDED,
@@ -51,6 +60,7 @@ __all__ = [
     "work_queue_is_database",
     "work_recover_expired",
     "work_renew",
+    "work_renew_lazily",
     "work_requeue",
     "work_requeue_lost",
     "work_requeue_lost_tasks",

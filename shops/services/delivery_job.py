@@ -40,6 +40,7 @@ from connector.work import (
     work_finish,
     work_recover_expired,
     work_renew,
+    work_renew_lazily,
     work_requeue,
     work_requeue_lost,
     work_retry_or_fail,
@@ -201,8 +202,9 @@ def _progress(delivery: FlowDelivery) -> ContactProgress:
 
 
 def _deliver(claim: Claim[FlowDelivery], configuration: ShopConfiguration, flow_id: str) -> str:
-    """Contact, fields, flow: each Ecomdrop call is preceded by a renewal of this worker's lease,
-    so a worker that was taken over (too slow, or paused) stops before calling again."""
+    """Contact, fields, flow: each Ecomdrop call is preceded by a (lazy) renewal of this worker's
+    lease, so a worker that was taken over (too slow, or paused) stops before calling again; the
+    intent (``sending``) is always written and checked before the flow call."""
     delivery = claim.row
     # _skip_reason sent the delivery on only with both; checked again for the type checker.
     if configuration.ecomdrop_api_key is None or delivery.phone is None:
@@ -219,7 +221,7 @@ def _deliver(claim: Claim[FlowDelivery], configuration: ShopConfiguration, flow_
     )
     progress = _progress(delivery)
     try:
-        work_renew(claim)
+        work_renew_lazily(claim)
         if not ecomdrop_flow_exists(client, api_key, flow_id):
             return _skip(claim, Skip.FLOW_MISSING)
         ecomdrop_contact_prepare(
@@ -228,7 +230,7 @@ def _deliver(claim: Claim[FlowDelivery], configuration: ShopConfiguration, flow_
             buyer=buyer,
             values_by_name={names[key]: value for key, value in (delivery.fields or {}).items() if key in names},
             progress=progress,
-            before_call=lambda: work_renew(claim),
+            before_call=lambda: work_renew_lazily(claim),
         )
     except EcomdropError as error:
         return _fail_or_retry(claim, error, progress)
