@@ -378,3 +378,17 @@ def test_credentials_are_dropped_when_a_redirect_leaves_the_host_and_kept_on_it(
     assert all(same_host[name.lower()] == value for name, value in credentials.items())
     assert not {name.lower() for name in credentials} & set(other_host)
     assert other_host["x-trace"] == "1"
+
+
+def test_a_session_reads_the_environment_once_unless_proxies_are_configured(monkeypatch):
+    from connector.http_session import thread_session
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    session = thread_session()
+    assert session.trust_env is False  # requests does not walk os.environ on every call
+    assert session.verify == "/etc/ssl/certs/ca-certificates.crt"
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    assert thread_session().trust_env is True  # proxies (and NO_PROXY) keep working per call
