@@ -114,3 +114,17 @@ def test_an_account_never_gets_more_calls_at_once_than_its_limit():
         thread.join()
 
     assert most == 2
+
+
+def test_erasing_a_customer_forgets_their_remembered_contact(account, ecomdrop_simulator):
+    from shops.personal_data import anonymise_flow_deliveries
+    from webhooks.privacy import Customer
+
+    calls_for(ecomdrop_simulator, order_payload(name="#1"))
+    contact = next(iter(account.contacts.values()))
+    assert ecomdrop_contact_remembered(KEY, contact.phone) == contact.id
+
+    delivery = FlowDelivery.objects.get()
+    anonymise_flow_deliveries(shop=SHOP, customer=Customer(shopify_id=delivery.customer_id))
+
+    assert ecomdrop_contact_remembered(KEY, contact.phone) == ""
