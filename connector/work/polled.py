@@ -12,11 +12,14 @@ puts a lost row back in a waiting state. The claim is the machine's usual one (w
 lease free or run out; attempts + 1; a fresh owner; a lease), made for many rows in one
 transaction: ``SELECT … FOR UPDATE SKIP LOCKED`` (MySQL 8, MariaDB 10.6+) takes rows no other
 worker is claiming, one UPDATE claims them. SQLite (``make run``) has no row locks: Django
-leaves the clause out there and its one writer at a time serialises the claims.
+leaves the clause out there and its one writer at a time serialises the claims. A job whose
+rows take turns (``Job.turns``: one row per key at a time) is claimed row by row with the
+machine's single claim instead, which checks the turn under the key's locks.
 """
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
@@ -30,7 +33,7 @@ from django.utils.module_loading import import_string
 
 from connector import task_queue
 from connector.work.jobs import Job, Row
-from connector.work.leases import Claim, rows_of
+from connector.work.leases import Claim, rows_of, work_claim
 
 
 @lru_cache(maxsize=8)
@@ -80,11 +83,14 @@ def work_claim_due(
     now = timezone.now()
     key = job.fair_key
     rows = rows_of(job)
-    candidates = rows.select_for_update(skip_locked=True).filter(_due(job, now))
+    candidates = rows.filter(_due(job, now))
     if skip_pks:
         candidates = candidates.exclude(pk__in=list(skip_pks))
     if key and full:
         candidates = candidates.exclude(**{f"{key}__in": list(full)})
+    if getattr(job, "turns", None) is not None:
+        return _claim_turns(job, candidates, limit, quotas or {}, per_key)
+    candidates = candidates.select_for_update(skip_locked=True)
     owner = uuid.uuid4().hex
     with transaction.atomic():
         candidates = candidates.order_by("pk")
@@ -101,6 +107,22 @@ def work_claim_due(
         rows.filter(pk__in=chosen).update(**updates)
     claimed = rows.filter(pk__in=chosen, lease_owner=owner).order_by("pk")
     return [Claim(job=job, row=row, owner=owner) for row in claimed]
+
+
+def _claim_turns(
+    job: Job[Row], candidates: Any, limit: int, quotas: Mapping[str, int], per_key: int | None
+) -> list[Claim[Row]]:
+    """A job whose rows take turns (``Job.turns``, ``connector.work.turns`` where it exists):
+    only rows whose turn it is are candidates, and each is claimed by the machine's single
+    claim, which checks the turn with the key's rows locked — never a batch UPDATE."""
+    rules = importlib.import_module("connector.work.turns")
+    found = candidates.filter(rules.turn_waiting_q(job)).order_by("pk")
+    if job.fair_key:
+        pks = _within_quotas(found.values_list("pk", job.fair_key)[:limit], quotas, per_key)
+    else:
+        pks = list(found.values_list("pk", flat=True)[:limit])
+    claims = [work_claim(job=job, pk=pk) for pk in pks]
+    return [claim for claim in claims if claim is not None]
 
 
 def _within_quotas(found: Iterable[tuple[int, Any]], quotas: Mapping[str, int], per_key: int | None) -> list[int]:
