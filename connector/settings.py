@@ -173,8 +173,6 @@ WEBHOOK_HANDLERS = wiring.WEBHOOK_HANDLERS
 WEBHOOK_CONFIRMATIONS = wiring.WEBHOOK_CONFIRMATIONS
 PERSONAL_DATA = wiring.PERSONAL_DATA
 WORKER_MAINTENANCE = wiring.WORKER_MAINTENANCE
-# The worker's runner (docs/configuration.md › Worker): polled jobs' rows at once per process,
-# the share of them one shop holds while others wait, the idle poll's longest wait.
 WORKER_POLLED_JOBS = wiring.WORKER_POLLED_JOBS
 WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=32)
 WORKER_SHOP_SHARE = env.float("WORKER_SHOP_SHARE", default=0.5)
@@ -329,8 +327,6 @@ FLOW_DELIVERY_RETRY_BASE_SECONDS = env.float("FLOW_DELIVERY_RETRY_BASE_SECONDS",
 FLOW_DELIVERY_RETRY_MAX_SECONDS = env.float("FLOW_DELIVERY_RETRY_MAX_SECONDS", default=3600.0)
 # A worker's hold on a delivery, renewed before each Ecomdrop call (at least 2 × HTTP_TIMEOUT_SECONDS).
 FLOW_DELIVERY_LEASE_SECONDS = env.float("FLOW_DELIVERY_LEASE_SECONDS", default=120.0)
-# A returning buyer's Ecomdrop contact id is remembered this long (0: never); Ecomdrop calls of
-# one account at once per worker process (its rate limit).
 ECOMDROP_CONTACT_MEMORY_SECONDS = max(0, env.int("ECOMDROP_CONTACT_MEMORY_SECONDS", default=7 * 24 * 3600))
 ECOMDROP_ACCOUNT_CONCURRENCY = max(1, env.int("ECOMDROP_ACCOUNT_CONCURRENCY", default=16))
 ECOMDROP_CALLBACK_RATE_PER_MINUTE = env.int("ECOMDROP_CALLBACK_RATE_PER_MINUTE", default=120)
