@@ -175,8 +175,26 @@ def database_queue(settings: Any) -> None:
 
 
 @pytest.fixture
+def tasks_for_every_job(database_queue: None, settings: Any) -> None:
+    """No job is polled (settings.WORKER_POLLED_JOBS empty): webhook events and deliveries get
+    a task row each, as every other job does — the path the tests of tasks (superseded tasks,
+    lost tasks) exercise."""
+    settings.WORKER_POLLED_JOBS = []
+
+
+@pytest.fixture(params=["tasks", "polled"])
+def mode(request: pytest.FixtureRequest, settings: Any, database_queue: None) -> str:
+    """Each worker-process test twice: "tasks" (no job polled: a task row per webhook event and
+    delivery, run one at a time) and "polled" (the rows are the queue, several run at once)."""
+    if request.param == "tasks":
+        settings.WORKER_POLLED_JOBS = []
+    return str(request.param)
+
+
+@pytest.fixture
 def run_worker(database_queue: None, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Run django-tasks-db's worker in this process until no task is due; returns how many ran.
+    """Run django-tasks-db's worker and the polled jobs' due rows in this process until nothing
+    is due; returns how many tasks and rows ran.
 
     The worker's between-task connection check is switched off: inside a test's transaction
     it would close the connection (a real worker subprocess is tested separately)."""
@@ -185,19 +203,26 @@ def run_worker(database_queue: None, monkeypatch: pytest.MonkeyPatch) -> Any:
 
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
+    from connector.work import work_run_polled
+
     def run() -> int:
-        worker = Worker(
-            queue_names=["default"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="pytest",
-            excluded_queue_names=[],
-        )
-        worker.run()
-        return worker._run_tasks
+        ran = 0
+        while True:
+            worker = Worker(
+                queue_names=["default"],
+                interval=0,
+                batch=True,
+                backend_name="default",
+                startup_delay=False,
+                max_tasks=None,
+                worker_id="pytest",
+                excluded_queue_names=[],
+            )
+            worker.run()
+            polled = work_run_polled()  # the rows of polled jobs (webhook events, deliveries): no task
+            ran += worker._run_tasks + polled
+            if not worker._run_tasks and not polled:
+                return ran
 
     return run
 

@@ -1,14 +1,18 @@
-"""Order automation end to end: orders/create webhooks → inbox → 2 workers → Ecomdrop flow.
+"""Order automation end to end: orders/create webhooks → inbox → workers → Ecomdrop flow.
 
-gunicorn (2 workers) + MySQL/MariaDB + 2 `manage.py worker` processes, against the local
-Ecomdrop simulator answering after 20 ms. Run 1: Ecomdrop healthy. Run 2: 30 % of Ecomdrop
-calls fail — half with a 503 (nothing done), half answering only after the client's timeout
-(done, but unconfirmed: the ambiguous case; the app's HTTP timeout is 0.5 s here). Prints
-deliveries/s, p50/p99 from webhook receipt to flow sent, and per-order counts of flows the
-simulator actually received (0 = lost, >1 = duplicated).
+gunicorn (2 workers) + MySQL/MariaDB + 2 `manage.py worker` processes (each running up to
+WORKER_CONCURRENCY rows at once), against the local Ecomdrop simulator answering after 20 ms
+(``--latency``). Run 1: Ecomdrop healthy. Run 2: 30 % of Ecomdrop calls fail — half with a 503
+(nothing done), half answering only after the client's timeout (done, but unconfirmed: the
+ambiguous case; the app's HTTP timeout is 0.5 s in that run, 5 s in the healthy one). Prints deliveries/s, p50/p99 from
+webhook receipt to flow sent, per-order counts of flows the simulator actually received (0 =
+lost, >1 = duplicated), Ecomdrop calls per order, CPU milliseconds per order by process kind
+(Linux /proc), each worker's memory (RSS) and its CPU while idle afterwards, next to the figures
+the previous design (one task row per event and delivery, one at a time per worker) recorded.
 
     DATABASE_URL=mysql://root@127.0.0.1:3306/connector .venv/bin/python bench/order_flow.py
-    (options: --orders 5000 --concurrency 16)
+    (options: --orders 5000 --concurrency 16 --latency 0.02 --web 2 --workers 2
+     --worker-concurrency 32 --runs healthy,failing --idle-seconds 10)
 """
 
 from __future__ import annotations
@@ -21,13 +25,23 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 from common import ROOT, bench_database_url, free_port, setup_django, start_gunicorn
 from http_load import run_load
+from webhook_ingest import cpu_seconds, database_pids, server_pids
 
 SHOP = "bench-orders.myshopify.com"
 KEY = "bench-ecomdrop-key-0123456789"
 TERMINAL = ("sent", "unconfirmed", "failed", "skipped")
+CALL_KINDS = ("flows", "custom_fields", "find_contact", "create_contact", "set_field", "send_flow")
+# What the previous design measured (docs/benchmarks.md): (orders, latency, failing) → figures.
+PREVIOUS = {
+    (5000, 0.02, False): "21/s (234 s), p50 124 s, p99 221 s — 2 task workers, one delivery at a time each",
+    (5000, 0.02, True): "3/s (1,724 s), p50 879 s, p99 1,657 s",
+    (1000, 0.02, False): "16/s (62 s), p50 36 s, p99 55 s (this machine, load 0.8, before the change)",
+    (5000, 0.3, False): "about 2–3/s by arithmetic (3 calls of 300 ms per order, 2 workers)",
+}
 
 
 def reset() -> None:
@@ -66,6 +80,13 @@ def order(index: int) -> dict:
     }
 
 
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def start_workers(env: dict[str, str], count: int) -> list[subprocess.Popen]:
     command = [
         sys.executable,
@@ -74,7 +95,7 @@ def start_workers(env: dict[str, str], count: int) -> list[subprocess.Popen]:
         "--queue-name",
         "default",
         "--interval",
-        "0.05",
+        "1",  # production's: the task queue carries none of this bench's work (polled rows)
         "--no-startup-delay",
         "--no-reload",
         "-v",
@@ -98,33 +119,42 @@ def wait_until_done(total: int, timeout: float) -> float:
     return time.monotonic()
 
 
-def run(*, simulator, orders: int, concurrency: int, failures: bool) -> dict:
+def measure(groups: dict[str, list[int]]) -> dict[str, float]:
+    return {name: cpu_seconds(pids) for name, pids in groups.items()}
+
+
+def run(*, simulator, options: argparse.Namespace, failures: bool) -> dict:
     from django.conf import settings
 
     from connector.shopify.webhooks import signed_delivery_headers
-    from shops.models import FlowDelivery
-    from webhooks.models import WebhookEvent
 
+    orders = options.orders
     reset()
     simulator.accounts.clear()
     account = simulator.add_account(KEY)
+    simulator.latency = options.latency
     simulator.failure_rate = 0.3 if failures else 0.0
     simulator.timeout_share = 0.5
     simulator.stall_seconds = 0.7  # the app gives up after 0.5 s
+    calls_before = {kind: simulator.count(kind) for kind in CALL_KINDS}
 
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench_settings",
         "DATABASE_URL": bench_database_url(),
         "ECOMDROP_API_URL": simulator.base_api_url(),
-        "HTTP_TIMEOUT_SECONDS": "0.5",
+        # Failing run: the app gives up after 0.5 s (the stalled calls answer after 0.7 s). Healthy
+        # run: 5 s, so a simulator slowed by the load it shares the machine with is not a failure.
+        "HTTP_TIMEOUT_SECONDS": "0.5" if failures else "5",
         "FLOW_DELIVERY_RETRY_BASE_SECONDS": "0.5",
         "FLOW_DELIVERY_RETRY_MAX_SECONDS": "4",
         "LOG_LEVEL": "WARNING",
     }
+    if options.worker_concurrency is not None:
+        env["WORKER_CONCURRENCY"] = str(options.worker_concurrency)
     port = free_port()
-    server = start_gunicorn(port=port, workers=2, extra_env=env)
-    workers = start_workers(env, 2)
+    server = start_gunicorn(port=port, workers=options.web, extra_env=env)
+    workers = start_workers(env, options.workers)
     bodies = [json.dumps(order(index)).encode() for index in range(orders)]
 
     def request_for(index: int) -> tuple[str, str, bytes, dict[str, str]]:
@@ -139,15 +169,38 @@ def run(*, simulator, orders: int, concurrency: int, failures: bool) -> dict:
         )
         return "POST", "/webhooks", bodies[index], headers
 
+    figures: dict = {}
     try:
+        time.sleep(3)  # start-up (imports, first sweep) is not the orders' CPU
+        groups = {
+            "web": [server.pid, *server_pids(server)],
+            "workers": [worker.pid for worker in workers],
+            "database": database_pids(),
+        }
+        cpu_before = measure(groups)
         started = time.monotonic()
-        load = run_load(port=port, total=orders, concurrency=concurrency, request_for=request_for)
+        figures["intake"] = run_load(port=port, total=orders, concurrency=options.concurrency, request_for=request_for)
         finished = wait_until_done(orders, timeout=3600)
+        cpu = {name: seconds - cpu_before[name] for name, seconds in measure(groups).items()}
+        figures["cpu_ms_per_order"] = {name: seconds * 1000 / orders for name, seconds in cpu.items()}
+        figures["rss_mb"] = [rss_mb(worker.pid) for worker in workers]
+        idle_before = cpu_seconds(groups["workers"])
+        time.sleep(options.idle_seconds)
+        idle = cpu_seconds(groups["workers"]) - idle_before
+        figures["idle_cpu_percent"] = idle * 100 / options.idle_seconds / len(workers)
     finally:
         for process in [*workers, server]:
             process.terminate()
         for process in [*workers, server]:
             process.wait(timeout=60)
+    figures["seconds"] = finished - started
+    figures["calls_per_order"] = {kind: (simulator.count(kind) - calls_before[kind]) / orders for kind in CALL_KINDS}
+    return figures | outcome(account, orders)
+
+
+def outcome(account, orders: int) -> dict:
+    from shops.models import FlowDelivery
+    from webhooks.models import WebhookEvent
 
     received = dict(WebhookEvent.objects.filter(shop=SHOP).values_list("event_id", "created_at"))
     deliveries = list(FlowDelivery.objects.filter(shop=SHOP).values("shopify_object_id", "state", "sent_at"))
@@ -162,8 +215,6 @@ def run(*, simulator, orders: int, concurrency: int, failures: bool) -> dict:
     per_order = Counter(sends_per_phone.get(phone_for(index), 0) for index in range(orders))
     latencies.sort()
     return {
-        "intake": load,
-        "seconds": finished - started,
         "statuses": dict(statuses),
         "p50": statistics.median(latencies) if latencies else float("nan"),
         "p99": latencies[int(0.99 * (len(latencies) - 1))] if latencies else float("nan"),
@@ -174,40 +225,62 @@ def run(*, simulator, orders: int, concurrency: int, failures: bool) -> dict:
     }
 
 
+def report(name: str, result: dict, options: argparse.Namespace, failing: bool) -> None:
+    load = result["intake"]
+    rate = options.orders / result["seconds"]
+    calls = ", ".join(f"{kind} {count:.2f}" for kind, count in result["calls_per_order"].items() if count)
+    cpu = ", ".join(f"{kind} {ms:.1f}" for kind, ms in result["cpu_ms_per_order"].items())
+    print(f"\n{name}")
+    print(f"  intake      {load.summary()}")
+    print(f"  deliveries  {rate:.0f}/s end to end ({result['seconds']:.1f} s)")
+    print(f"  receipt → flow sent  p50 {result['p50']:.0f} ms  p99 {result['p99']:.0f} ms")
+    print(f"  states      {result['statuses']}  events stored {result['events']:,}")
+    print(
+        f"  flows received by Ecomdrop per order: exactly once {result['once']:,}, "
+        f"lost {result['lost']}, duplicated {result['duplicated']}"
+    )
+    print(f"  Ecomdrop calls per order: {calls}")
+    print(f"  CPU ms per order: {cpu}")
+    print(
+        f"  workers: RSS {', '.join(f'{mb:.0f} MB' for mb in result['rss_mb'])}; "
+        f"idle CPU {result['idle_cpu_percent']:.2f} % each over {options.idle_seconds:.0f} s"
+    )
+    previous = PREVIOUS.get((options.orders, options.latency, failing))
+    print(f"  previous design: {previous or 'not recorded for these options'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--latency", type=float, default=0.02, help="Ecomdrop simulator latency per call (s)")
+    parser.add_argument("--web", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2, help="`manage.py worker` processes")
+    parser.add_argument("--worker-concurrency", type=int, default=None, help="WORKER_CONCURRENCY of each worker")
+    parser.add_argument("--idle-seconds", type=float, default=10.0)
     parser.add_argument("--runs", default="healthy,failing", help="which runs: healthy, failing or both")
     options = parser.parse_args()
     wanted = set(options.runs.split(","))
     setup_django()
     from simulators.ecomdrop import EcomdropSimulator
 
-    simulator = EcomdropSimulator(latency=0.02)
+    simulator = EcomdropSimulator(latency=options.latency)
     simulator.start()
     try:
         results = {}
         for name, key, failures in (("Ecomdrop healthy", "healthy", False), ("30 % failing", "failing", True)):
             if key in wanted:
-                results[name] = run(
-                    simulator=simulator, orders=options.orders, concurrency=options.concurrency, failures=failures
-                )
+                results[name] = (run(simulator=simulator, options=options, failures=failures), failures)
     finally:
         simulator.stop()
 
-    print(f"\n{options.orders:,} orders/create webhooks, gunicorn 2 workers + 2 task workers, Ecomdrop 20 ms")
-    for name, result in results.items():
-        load = result["intake"]
-        print(f"\n{name}")
-        print(f"  intake      {load.summary()}")
-        print(f"  deliveries  {options.orders / result['seconds']:.0f}/s end to end ({result['seconds']:.1f} s)")
-        print(f"  receipt → flow sent  p50 {result['p50']:.0f} ms  p99 {result['p99']:.0f} ms")
-        print(f"  states      {result['statuses']}  events stored {result['events']:,}")
-        print(
-            f"  flows received by Ecomdrop per order: exactly once {result['once']:,}, "
-            f"lost {result['lost']}, duplicated {result['duplicated']}"
-        )
+    print(
+        f"\n{options.orders:,} orders/create webhooks, gunicorn {options.web} workers + {options.workers} "
+        f"task workers (WORKER_CONCURRENCY {options.worker_concurrency or 'default'}), "
+        f"Ecomdrop {options.latency * 1000:.0f} ms"
+    )
+    for name, (result, failing) in results.items():
+        report(name, result, options, failing)
 
 
 if __name__ == "__main__":

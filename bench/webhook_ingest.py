@@ -409,6 +409,7 @@ def main() -> None:
     options = parser.parse_args()
 
     os.environ["TASKS_BACKEND"] = "database"  # the in-process figure uses the real queue too
+    os.environ["CACHE_URL"] = ""  # the database cache, shared with the server (a local one is refused)
     os.environ.setdefault("LOG_LEVEL", "WARNING")  # this process only; the server logs at INFO
     setup_django()
     from django.conf import settings
@@ -453,6 +454,8 @@ def main() -> None:
     stored = WebhookEvent.objects.count()
     distinct = WebhookEvent.objects.values("shop", "topic", "event_id").annotate(n=Count("id")).count()
     tasks = DBTaskResult.objects.count()
+    # Polled (settings.WORKER_POLLED_JOBS): the event row is the queue, no task is written.
+    expected_tasks = 0 if "webhooks.services.inbox.WEBHOOK_EVENT" in settings.WORKER_POLLED_JOBS else stored
 
     print(
         f"\n{'':22} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
@@ -463,10 +466,11 @@ def main() -> None:
     ratio = intake["throughput"] / bare["throughput"]
     print(f"\nwebhook / bare throughput: {ratio:.2f}   (goal ≥ 0.50)")
     print(f"webhook p99: {intake['p99']:.1f} ms   (goal < 50 ms)")
+    print("previous design (event + task in one transaction), recorded: 0.28×, p99 68 ms on a quiet machine (load 1)")
     print(f"in-process intake time, one request at a time: median {median_ms:.2f} ms, p99 {p99_ms:.2f} ms")
     print(
         f"rows stored {stored:,} / unique events {unique:,} (distinct keys {distinct:,}, tasks {tasks:,}): "
-        f"{'OK, nothing lost or doubled' if stored == unique == distinct == tasks else 'MISMATCH'}"
+        f"{'OK, nothing lost or doubled' if stored == unique == distinct and tasks == expected_tasks else 'MISMATCH'}"
     )
 
     if options.no_drain:

@@ -11,12 +11,13 @@ Must not: know a vendor (base URLs, auth headers, error classes and answer shape
 raise a secret.
 
 Built on requests (urllib3's pools are thread-safe; ``responses``, the unit tests' mock, speaks
-requests); httpx would add HTTP/2 and an async API, which nothing needs yet. Pools: one adapter
+requests); httpx would add HTTP/2 and an async API, which nothing needs. Pools: one adapter
 per process holds a urllib3 pool per (scheme, host, port) with at most ``HTTP_POOL_MAXSIZE``
-idle connections; each thread has its own ``requests.Session`` in front of it (a Session is not
-guaranteed thread-safe); sessions keep no cookies, so nothing of one merchant's call rides on
-another's. urllib3 checks an idle connection before reusing it; a server closing it just as a
-request goes out shows up as a lost connection (ambiguous for a write).
+idle connections (``WORKER_CONCURRENCY`` when more: one per slot of the worker's runner); each
+thread has its own ``requests.Session`` (``connector/http_session.py``) in front of it;
+sessions keep no cookies, so nothing of one merchant's call rides on another's. urllib3
+checks an idle connection before reusing it; a server closing it just as a request goes out
+shows up as a lost connection (ambiguous for a write).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
-from http.cookiejar import DefaultCookiePolicy
 from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
@@ -41,13 +41,13 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError
 
+from connector.http_session import thread_session
 from connector.redaction import CREDENTIAL_HEADERS, describe_url, redact
 
 Response = requests.Response
 Session = requests.Session
 
-# Host pools kept before the least recently used one is closed: a few vendor hosts plus one
-# Admin host per shop (``{shop}.myshopify.com``) recently called.
+# Host pools kept before the least recently used is closed: vendor hosts + recent shops' Admin hosts.
 MAX_HOST_POOLS = 100
 CHUNK_BYTES = 64 * 1024
 _CREDENTIALS = frozenset(name.lower() for name in CREDENTIAL_HEADERS)
@@ -105,22 +105,6 @@ class HttpError(Exception):
 
 
 # --------------------------------------------------------------------------- pools
-class _NoCookies(DefaultCookiePolicy):
-    def set_ok(self, cookie: Any, request: Any) -> bool:
-        return False
-
-    def return_ok(self, cookie: Any, request: Any) -> bool:
-        return False
-
-
-class _Session(requests.Session):  # the type ignores: types-requests leaves these two methods untyped
-    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
-        if self.should_strip_auth(str(response.request.url), str(prepared_request.url)):  # type: ignore[no-untyped-call]
-            for header in CREDENTIAL_HEADERS:
-                prepared_request.headers.pop(header, None)
-        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
-
-
 class _Adapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         if _pools.counters:
@@ -146,10 +130,10 @@ def _session() -> requests.Session:
     if getattr(local, "generation", None) != _pools.generation:
         with _pools.lock:
             if _pools.adapter is None:
-                _pools.adapter = _Adapter(pool_connections=MAX_HOST_POOLS, pool_maxsize=settings.HTTP_POOL_MAXSIZE)
+                size = max(settings.HTTP_POOL_MAXSIZE, settings.WORKER_CONCURRENCY)
+                _pools.adapter = _Adapter(pool_connections=MAX_HOST_POOLS, pool_maxsize=size)
             adapter, generation = _pools.adapter, _pools.generation
-        session = _Session()
-        session.cookies.set_policy(_NoCookies())
+        session = thread_session()
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         local.session, local.generation = session, generation
@@ -166,8 +150,7 @@ def pools_reset() -> None:
 
 
 def _forget_pools_after_fork() -> None:
-    # A forked child must not share its parent's sockets, nor inherit a lock held by a thread
-    # that does not exist in the child.
+    # A forked child must not share its parent's sockets, nor a lock held by a thread it lacks.
     global _pools
     _pools = _Pools()
 

@@ -1,7 +1,7 @@
 """Middleware of the connector app.
 
-``HealthProbeMiddleware`` answers /healthz and /readyz before host validation, HTTPS redirects
-and sessions: orchestrators probe by IP address over plain HTTP.
+``HealthProbeMiddleware`` answers /healthz, /readyz and /metrics before host validation, HTTPS
+redirects and sessions: orchestrators and Prometheus probe by IP address over plain HTTP.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 
 from connector import views
 
-PROBES = {"/healthz": views.healthz, "/readyz": views.readyz}
+PROBES = {"/healthz": views.healthz, "/readyz": views.readyz, "/metrics": views.metrics}
 
 
 class HealthProbeMiddleware:

@@ -165,22 +165,17 @@ WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.
 WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
 WEBHOOK_PROCESSING_LEASE_SECONDS = env.float("WEBHOOK_PROCESSING_LEASE_SECONDS", default=120.0)
 WEBHOOK_RECOVERY_INTERVAL_SECONDS = env.float("WEBHOOK_RECOVERY_INTERVAL_SECONDS", default=30.0)
-if WEBHOOK_MAX_ATTEMPTS < 1 or min(WEBHOOK_RETRY_BASE_SECONDS, WEBHOOK_PROCESSING_LEASE_SECONDS) <= 0:
-    raise ImproperlyConfigured(
-        "WEBHOOK_MAX_ATTEMPTS must be at least 1; WEBHOOK_RETRY_BASE_SECONDS and "
-        "WEBHOOK_PROCESSING_LEASE_SECONDS must be positive."
-    )
-if WEBHOOK_RETRY_MAX_SECONDS < WEBHOOK_RETRY_BASE_SECONDS or WEBHOOK_RECOVERY_INTERVAL_SECONDS <= 0:
-    raise ImproperlyConfigured(
-        "WEBHOOK_RETRY_MAX_SECONDS must be at least WEBHOOK_RETRY_BASE_SECONDS and "
-        "WEBHOOK_RECOVERY_INTERVAL_SECONDS positive."
-    )
+_WEBHOOK_TIMES = (WEBHOOK_RETRY_BASE_SECONDS, WEBHOOK_PROCESSING_LEASE_SECONDS, WEBHOOK_RECOVERY_INTERVAL_SECONDS)
+if WEBHOOK_MAX_ATTEMPTS < 1 or min(_WEBHOOK_TIMES) <= 0 or WEBHOOK_RETRY_MAX_SECONDS < WEBHOOK_RETRY_BASE_SECONDS:
+    raise ImproperlyConfigured("WEBHOOK_MAX_ATTEMPTS ≥ 1, WEBHOOK_*_SECONDS > 0, RETRY_MAX ≥ RETRY_BASE.")
 # The maps of topics, privacy duties and worker recoveries to app functions: connector/wiring.py.
 WEBHOOK_HANDLERS = wiring.WEBHOOK_HANDLERS
 WEBHOOK_CONFIRMATIONS = wiring.WEBHOOK_CONFIRMATIONS
 WEBHOOK_PAYLOAD_REDUCERS = wiring.WEBHOOK_PAYLOAD_REDUCERS
 PERSONAL_DATA = wiring.PERSONAL_DATA
 WORKER_MAINTENANCE = wiring.WORKER_MAINTENANCE
+WORKER_POLLED_JOBS = wiring.WORKER_POLLED_JOBS
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")  # /metrics answers only with it (a secret); empty: 404
 
 # --------------------------------------------------------------------------- auth
 AUTH_PASSWORD_VALIDATORS = [
@@ -314,12 +309,12 @@ DROPI_LOCATIONS_CACHE_SECONDS = env.int("DROPI_LOCATIONS_CACHE_SECONDS", default
 HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=10.0)
 HTTP_POOL_MAXSIZE = env.int("HTTP_POOL_MAXSIZE", default=10)
 HTTP_MAX_RETRY_AFTER_SECONDS = env.float("HTTP_MAX_RETRY_AFTER_SECONDS", default=300.0)
-if not (math.isfinite(HTTP_TIMEOUT_SECONDS) and HTTP_TIMEOUT_SECONDS > 0):
-    raise ImproperlyConfigured("HTTP_TIMEOUT_SECONDS must be a positive number of seconds.")
+if not all(math.isfinite(value) and value > 0 for value in (HTTP_TIMEOUT_SECONDS, HTTP_MAX_RETRY_AFTER_SECONDS)):
+    raise ImproperlyConfigured("HTTP_TIMEOUT_SECONDS and HTTP_MAX_RETRY_AFTER_SECONDS must be positive.")
 if HTTP_POOL_MAXSIZE < 1:
     raise ImproperlyConfigured("HTTP_POOL_MAXSIZE must be at least 1.")
-if not (math.isfinite(HTTP_MAX_RETRY_AFTER_SECONDS) and HTTP_MAX_RETRY_AFTER_SECONDS > 0):
-    raise ImproperlyConfigured("HTTP_MAX_RETRY_AFTER_SECONDS must be a positive number of seconds.")
+ECOMDROP_CONTACT_MEMORY_SECONDS = max(0, env.int("ECOMDROP_CONTACT_MEMORY_SECONDS", default=7 * 24 * 3600))
+ECOMDROP_ACCOUNT_CONCURRENCY = max(1, env.int("ECOMDROP_ACCOUNT_CONCURRENCY", default=16))
 ECOMDROP_CALLBACK_RATE_PER_MINUTE = env.int("ECOMDROP_CALLBACK_RATE_PER_MINUTE", default=120)
 # Wrong callback secrets per client address and minute; above it, 429 without a look-up.
 ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE = env.int("ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE", default=30)

@@ -27,8 +27,17 @@ __all__ = [  # what connector.settings takes (every setting here)
     "SHIPPING_UPDATE_MAX_ATTEMPTS",
     "SHIPPING_UPDATE_RETRY_BASE_SECONDS",
     "SHIPPING_UPDATE_RETRY_MAX_SECONDS",
+    "WORKER_CONCURRENCY",
+    "WORKER_POLL_MAX_SECONDS",
+    "WORKER_SHOP_SHARE",
 ]
 
+# The worker's runner: slots per process, one shop's share of them, the longest idle poll wait.
+WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=32)
+WORKER_SHOP_SHARE = env.float("WORKER_SHOP_SHARE", default=0.5)
+WORKER_POLL_MAX_SECONDS = env.float("WORKER_POLL_MAX_SECONDS", default=1.0)
+if WORKER_CONCURRENCY < 0 or not 0 < WORKER_SHOP_SHARE <= 1 or not 0 < WORKER_POLL_MAX_SECONDS <= 60:
+    raise ImproperlyConfigured("WORKER_CONCURRENCY ≥ 0, 0 < WORKER_SHOP_SHARE ≤ 1, 0 < WORKER_POLL_MAX_SECONDS ≤ 60.")
 FLOW_DELIVERY_MAX_ATTEMPTS = env.int("FLOW_DELIVERY_MAX_ATTEMPTS", default=12)
 FLOW_DELIVERY_RETRY_BASE_SECONDS = env.float("FLOW_DELIVERY_RETRY_BASE_SECONDS", default=30.0)
 FLOW_DELIVERY_RETRY_MAX_SECONDS = env.float("FLOW_DELIVERY_RETRY_MAX_SECONDS", default=3600.0)

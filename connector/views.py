@@ -1,7 +1,8 @@
-"""HTTP endpoints of the connector app: health probes, landing, the favicon and the OAuth fallback."""
+"""HTTP endpoints of the connector app: health probes, metrics, landing, the favicon and the OAuth fallback."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from connector import oauth_states, sessions
 from connector.client_address import client_address_key
 from connector.health import readiness
 from connector.limits import rate_limit_hit
+from connector.metrics import CONTENT_TYPE, metrics_text
 from connector.shopify.errors import ShopifyError
 from connector.shopify.oauth import ShopifyOAuthClient, callback_timestamp_is_fresh, verify_query_hmac
 from connector.validators import is_valid_shop_domain, normalise_shop_domain
@@ -45,6 +47,20 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if not state.ready:
         body["reason"] = state.reason
     return JsonResponse(body, status=200 if state.ready else 503)
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """``/metrics`` (Prometheus): queue depths and ages. Off (404) without METRICS_TOKEN; with
+    it, only for ``Authorization: Bearer <METRICS_TOKEN>`` (401 otherwise)."""
+    token = settings.METRICS_TOKEN
+    if not token:
+        raise Http404
+    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    if scheme != "Bearer" or not hmac.compare_digest(sent.strip().encode(), token.encode()):
+        return HttpResponse("Unauthorized", status=401, content_type="text/plain; charset=utf-8")
+    return HttpResponse(metrics_text(), content_type=CONTENT_TYPE)
 
 
 FAVICON = "connector/favicon.ico"

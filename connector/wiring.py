@@ -2,9 +2,9 @@
 duty and each recovery of the task worker, by dotted path.
 
 Owns: the maps that ``connector/settings.py`` exposes as WEBHOOK_HANDLERS, WEBHOOK_CONFIRMATIONS,
-WEBHOOK_PAYLOAD_REDUCERS, PERSONAL_DATA and WORKER_MAINTENANCE. Plain data: strings name the functions, so nothing here
-imports an app (the platform never imports the apps built on it); system checks refuse a path
-that does not import. Must not hold settings read from the environment.
+WEBHOOK_PAYLOAD_REDUCERS, PERSONAL_DATA, WORKER_MAINTENANCE and WORKER_POLLED_JOBS. Plain data:
+strings name the functions, so nothing here imports an app (the platform never imports the apps
+built on it); system checks refuse a path that does not import. Must not hold settings read from the environment.
 """
 
 from __future__ import annotations
@@ -86,4 +86,12 @@ WORKER_MAINTENANCE = [
     "shops.maintenance.recover_shipping_updates",
     "assistant.maintenance.recover_profile_syncs",
     "themes.services.theme_install_recover_stale",
+]
+
+# Jobs whose rows are their own queue on the database backend (connector/work/polled.py): no
+# task row is written for them, and the worker's runner claims their due rows in batches and
+# runs them concurrently (WORKER_CONCURRENCY). A job listed here must declare ``run_claimed``.
+WORKER_POLLED_JOBS = [
+    "webhooks.services.inbox.WEBHOOK_EVENT",
+    "shops.services.delivery_job.FLOW_DELIVERY",
 ]

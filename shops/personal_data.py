@@ -3,7 +3,9 @@ by ``webhooks.privacy``).
 
 Per shop: the configuration row (Ecomdrop key and flows, Dropi settings, callback secret) and
 the flow deliveries. Per customer: the deliveries sent for their orders and carts (phone and
-e-mail, encrypted; name and order data set on their Ecomdrop contact).
+e-mail, encrypted; name and order data set on their Ecomdrop contact) and their remembered
+Ecomdrop contact id (in the cache, under a hash of the account's key and the phone; it expires
+after ECOMDROP_CONTACT_MEMORY_SECONDS, and a shop's erasure leaves it unreachable with the key).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from django.db.models import Q
 
 from shops.models import DeliveryRules, FlowDelivery, ShopConfiguration
+from shops.services.ecomdrop_contacts import ecomdrop_contact_forget
 from webhooks.privacy import Customer, phone_digits
 
 
@@ -69,8 +72,15 @@ def export_flow_deliveries(*, shop: str, customer: Customer) -> list[dict[str, A
 
 
 def anonymise_flow_deliveries(*, shop: str, customer: Customer) -> int:
-    """Blank the customer's phone, e-mail, name and order data; the delivery's state stays."""
-    ids = [delivery.pk for delivery in _deliveries_of(shop, customer)]
+    """Blank the customer's phone, e-mail, name and order data; the delivery's state stays.
+    The customer's remembered Ecomdrop contact id (per account and phone) is forgotten too."""
+    deliveries = list(_deliveries_of(shop, customer))
+    configuration = ShopConfiguration.objects.filter(shop=shop).first()
+    api_key = configuration.ecomdrop_api_key if configuration else None
+    for phone in {delivery.phone.reveal() for delivery in deliveries if delivery.phone}:
+        if api_key:
+            ecomdrop_contact_forget(api_key.reveal(), phone)
+    ids = [delivery.pk for delivery in deliveries]
     return FlowDelivery.objects.filter(pk__in=ids).update(
         phone=None, email=None, contact={}, fields={}, customer_id="", checkout_token="", phone_key="", facts={}
     )

@@ -107,7 +107,8 @@ class SimulatorServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 256})  # a real server's backlog
+        self._server = server_class(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 
 from connector import http
+from connector.concurrency import account_slot
 from connector.ecomdrop.errors import (
     EcomdropAuthError,
     EcomdropBadRequest,
@@ -213,16 +214,17 @@ class EcomdropClient:
         headers = {"X-ACCESS-TOKEN": self.api_key, "Accept": "application/json"}
         url = f"{self.base_url}{path}"
         try:
-            response = http.request(
-                method,
-                url,
-                params=params,
-                data=data,
-                json=json,
-                headers=headers,
-                timeout=self.timeout,
-                session=self.session,
-            )
+            with account_slot("ecomdrop", self.api_key, settings.ECOMDROP_ACCOUNT_CONCURRENCY):
+                response = http.request(
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    json=json,
+                    headers=headers,
+                    timeout=self.timeout,
+                    session=self.session,
+                )
             if response.status_code == 404 and not_found_is_empty:
                 return []
             failure = http.status_error(response)

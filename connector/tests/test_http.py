@@ -74,6 +74,7 @@ def test_a_thread_reuses_the_connection_another_thread_left_idle(server):
 @pytest.mark.parametrize(("pool_size", "connections"), [(1, 5), (10, 3)])
 def test_each_host_keeps_at_most_the_configured_idle_connections(server, settings, pool_size, connections):
     settings.HTTP_POOL_MAXSIZE = pool_size
+    settings.WORKER_CONCURRENCY = 0
     http.pools_reset()
 
     def burst():
@@ -89,6 +90,23 @@ def test_each_host_keeps_at_most_the_configured_idle_connections(server, setting
     burst()
 
     assert server.connections == connections
+
+
+def test_the_pool_keeps_one_idle_connection_per_slot_of_the_worker(server, settings):
+    settings.HTTP_POOL_MAXSIZE = 1
+    settings.WORKER_CONCURRENCY = 3  # three rows at once reuse three connections
+    http.pools_reset()
+
+    for _ in range(2):
+        calls = [
+            threading.Thread(target=http.request, args=("GET", f"{server.base_url}/slow?seconds=0.3")) for _ in range(3)
+        ]
+        for call in calls:
+            call.start()
+        for call in calls:
+            call.join()
+
+    assert server.connections == 3
 
 
 def test_a_reset_closes_the_pooled_connections(server):
@@ -360,3 +378,17 @@ def test_credentials_are_dropped_when_a_redirect_leaves_the_host_and_kept_on_it(
     assert all(same_host[name.lower()] == value for name, value in credentials.items())
     assert not {name.lower() for name in credentials} & set(other_host)
     assert other_host["x-trace"] == "1"
+
+
+def test_a_session_reads_the_environment_once_unless_proxies_are_configured(monkeypatch):
+    from connector.http_session import thread_session
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    session = thread_session()
+    assert session.trust_env is False  # requests does not walk os.environ on every call
+    assert session.verify == "/etc/ssl/certs/ca-certificates.crt"
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    assert thread_session().trust_env is True  # proxies (and NO_PROXY) keep working per call

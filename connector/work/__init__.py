@@ -18,7 +18,17 @@ each outside call → ``work_finish``/``work_requeue``/``work_retry_or_fail``.
 """
 
 from connector.work.jobs import Job, LostReason, Recovery, RetryPolicy, Turns
-from connector.work.leases import Claim, LeaseLost, work_claim, work_finish, work_lock, work_renew, work_state
+from connector.work.leases import (
+    Claim,
+    LeaseLost,
+    work_claim,
+    work_finish,
+    work_lock,
+    work_renew,
+    work_renew_lazily,
+    work_state,
+)
+from connector.work.polled import work_claim_due, work_is_polled, work_polled_jobs, work_run_claimed, work_run_polled
 from connector.work.queue import (
     SUPERSEDED,
     work_enqueue,
@@ -42,19 +52,25 @@ __all__ = [
     "Turns",
     "requested_wait",
     "work_claim",
+    "work_claim_due",
     "work_enqueue",
     "work_finish",
     "work_is_lost",
+    "work_is_polled",
     "work_lock",
+    "work_polled_jobs",
     "work_queue_is_database",
     "work_recover_expired",
     "work_renew",
+    "work_renew_lazily",
     "work_requeue",
     "work_requeue_lost",
     "work_requeue_lost_tasks",
     "work_retry_delay",
     "work_retry_or_fail",
+    "work_run_claimed",
     "work_run_due",
+    "work_run_polled",
     "work_schedule",
     "work_state",
     "work_task_run",

@@ -78,6 +78,11 @@ class Job(Generic[Row]):
       row's next step instead of leaving it to a later sweep.
     - ``lost_task_error``: exception path written on the task row of a worker found dead.
     - ``deferred_fields``: columns the recovery sweep need not read (big payloads).
+    - ``run_claimed``: runs one row the worker already claimed (``process`` without its claim).
+      A job that has it may be polled (settings.WORKER_POLLED_JOBS): on the database queue its
+      rows are then the queue — no task is written for them; the worker claims due rows in
+      batches (``work_claim_due``) and runs them concurrently (``connector.work.runner``).
+    - ``fair_key``: the column whose value shares the worker's slots fairly (the shop), or None.
     - ``turns``: rows sharing these columns' values run one at a time, in id order
       (``connector.work.turns``); None: every row runs on its own.
     """
@@ -98,4 +103,6 @@ class Job(Generic[Row]):
     wait_inline: bool = False
     lost_task_error: str = "connector.errors.TaskWorkerLost"
     deferred_fields: tuple[str, ...] = ()
+    run_claimed: Callable[[Any], str] | None = None  # takes a ``Claim[Row]`` (leases imports this module)
+    fair_key: str | None = None
     turns: Turns | None = None

@@ -8,17 +8,19 @@ nor hold a transaction across the caller's work.
 "Still ours" means: the row carries this claim's owner token and is in one of the job's
 running states. Recovery, staff or another worker that took the row changed one or the other,
 so a worker that was too slow finds out at its next renewal (``LeaseLost``) or at its finish
-(False), and stops. Safe under concurrency on MySQL 8 / MariaDB: an UPDATE locks the row and
+(False), and stops. A lazy renewal writes only when half of the lease has gone (one UPDATE per
+half-lease instead of one per call). Safe under concurrency on MySQL 8 / MariaDB: an UPDATE locks the row and
 re-reads it, so of two workers claiming at once exactly one changes it.
 """
 
 from __future__ import annotations
 
+import datetime
 import random
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic
 
 from django.db import OperationalError, transaction
@@ -43,6 +45,8 @@ class Claim(Generic[Row]):
     job: Job[Row]
     row: Row
     owner: str
+    # When this worker's lease ends, as last written by it (a lazy renewal reads it).
+    held_until: list[datetime.datetime] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def pk(self) -> int:
@@ -134,8 +138,20 @@ def work_renew(claim: Claim[Row], **changes: Any) -> None:
     """Extend the lease (and apply ``changes``) before the next step; raise ``LeaseLost`` when
     the row is no longer this claim's."""
     now = timezone.now()
-    if not _held(claim).update(lease_until=now + claim.job.lease(), updated_at=now, **changes):
+    lease = claim.job.lease()
+    if not _held(claim).update(lease_until=now + lease, updated_at=now, **changes):
         raise LeaseLost
+    claim.held_until[:] = [now + lease]
+
+
+def work_renew_lazily(claim: Claim[Row]) -> None:
+    """``work_renew`` before an outside call, but nothing is written while more than half of
+    the lease this worker last wrote is left: the call ends before the lease does (a lease is
+    at least twice the HTTP timeout), and nobody takes a row whose lease has not run out
+    (recovery takes only expired ones). Writes that record an intent use ``work_renew``."""
+    until = claim.held_until[-1] if claim.held_until else claim.row.lease_until
+    if until is None or until - timezone.now() <= claim.job.lease() / 2:
+        work_renew(claim)
 
 
 def work_finish(claim: Claim[Row], *, where: Mapping[str, Any] | None = None, **changes: Any) -> bool:

@@ -10,6 +10,8 @@ inline for backends that cannot defer. Must not know any job (they are passed in
   backend runs it then, never inside the transaction). A backend that cannot defer is given
   nothing for a later run: the row waits for its due time (``work_run_due``), or, for a job
   that ``wait_inline``, for the running task to reach it.
+- A polled job on the database queue (``connector.work.polled``): nothing is enqueued; the
+  row, waiting and due, is what the worker claims.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from django_tasks.base import Task
 from connector import task_queue
 from connector.work.jobs import Job, Row
 from connector.work.leases import rows_of
+from connector.work.polled import work_is_polled
 from connector.work.turns import turn_next, turn_waiting_q
 
 SUPERSEDED = "superseded"
@@ -55,6 +58,8 @@ def work_enqueue(
     Other backends: enqueued after the commit and None is returned; nothing happens without
     ``pk``, or with ``run_after`` on a backend that cannot defer.
     """
+    if work_is_polled(job):
+        return None  # its waiting, due rows are the queue (connector.work.polled)
     task = _task(job)
     arguments = () if pk is None else (pk,)
     if task_queue.queue_is_database(task):
@@ -71,7 +76,10 @@ def work_enqueue(
 
 def work_schedule(*, job: Job[Any], pk: int, run_after: datetime.datetime | None = None) -> None:
     """Queue one run of ``job`` for row ``pk`` (see ``work_enqueue``) and store its task id on
-    the row, both in one transaction: a worker never sees the task before the row names it."""
+    the row, both in one transaction: a worker never sees the task before the row names it.
+    A polled job's row needs nothing more: waiting and due, it is queued."""
+    if work_is_polled(job):
+        return
     with transaction.atomic():
         task_id = work_enqueue(job=job, pk=pk, run_after=run_after)
         if task_id is not None:

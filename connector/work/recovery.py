@@ -30,6 +30,7 @@ from django.utils import timezone
 from connector import task_queue
 from connector.work.jobs import Job, LostReason, Row
 from connector.work.leases import rows_of
+from connector.work.polled import work_is_polled
 from connector.work.queue import work_queue_is_database, work_schedule, work_wake_turn
 
 logger = logging.getLogger(__name__)
@@ -97,8 +98,8 @@ def work_requeue_lost_tasks(*, job: Job[Row], batch_size: int = 200) -> collecti
     """Apply the job's ``lost`` rule to waiting rows whose task was lost; counts by outcome.
     Nothing unless the job's task goes to the database queue."""
     outcomes: collections.Counter[str] = collections.Counter()
-    if not work_queue_is_database(job=job):
-        return outcomes
+    if not work_queue_is_database(job=job) or work_is_polled(job):
+        return outcomes  # a polled job's waiting rows are its queue: none can lose its task
     now = timezone.now()
     with transaction.atomic():
         overdue = _locked(job, _overdue(job, now), batch_size)
@@ -123,7 +124,7 @@ def work_is_lost(*, job: Job[Row], row: Row) -> bool:
     rows = rows_of(job).filter(pk=row.pk)
     if rows.filter(_expired(job, now)).exists():
         return True
-    if not rows.filter(_overdue(job, now)).exists():
+    if work_is_polled(job) or not rows.filter(_overdue(job, now)).exists():
         return False
     if not work_queue_is_database(job=job):
         return True

@@ -2,13 +2,15 @@
 
 Owns: the flow of each delivery kind (order, abandoned cart, test events, the shipping stages'
 flows chosen in Configuración › Ecomdrop) and the reasons checked before a delivery is sent
-(app uninstalled, no key, no flow, no phone, cart already converted). Must not send anything
-(``delivery_job`` does).
+(app uninstalled, no key, no flow, no phone, cart already converted), and a sent shipping
+flow's line on the order's history. Must not send anything (``delivery_job`` does).
 """
 
 from __future__ import annotations
 
-from shops.models import FlowDelivery, ShippingStage, ShopConfiguration
+from shops.models import DropiOrder, FlowDelivery, ShippingStage, ShopConfiguration
+from shops.services.dropi_order_events import Actor, dropi_order_event_add
+from shops.services.dropi_order_events import Kind as EventKind
 
 Kind = FlowDelivery.Kind
 Skip = FlowDelivery.SkipReason
@@ -53,3 +55,21 @@ def delivery_flow_of(delivery: FlowDelivery, configuration: ShopConfiguration) -
         chosen = (configuration.shipping_flows or {}).get(stage.value) or {}
         return str(chosen.get("flow_id") or "") if isinstance(chosen, dict) else ""
     return configuration.nuevo_pedido_flow_id or ""
+
+
+def delivery_shipping_flow_sent(delivery: FlowDelivery) -> None:
+    """A shipping flow sent shows on the order's history in Pedidos (once)."""
+    order_id = (
+        DropiOrder.objects.filter(shop=delivery.shop, shopify_order_id=delivery.shopify_object_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if order_id is not None:
+        stage = SHIPPING_FLOW_STAGES[Kind(delivery.kind)]
+        dropi_order_event_add(
+            order_id=order_id,
+            kind=EventKind.SHIPPING_FLOW_SENT,
+            actor=Actor.APP,
+            detail={"stage": stage.value, "delivery": delivery.pk},
+            action_id=f"flow:{delivery.pk}",
+        )

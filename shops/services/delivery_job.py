@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from connector.ecomdrop.client import EcomdropClient
-from connector.ecomdrop.errors import EcomdropError
+from connector.ecomdrop.errors import EcomdropError, EcomdropNotFound
 from connector.errors import ApplicationError
 from connector.work import (
     Claim,
@@ -41,6 +41,7 @@ from connector.work import (
     work_finish,
     work_recover_expired,
     work_renew,
+    work_renew_lazily,
     work_requeue,
     work_requeue_lost,
     work_retry_or_fail,
@@ -49,14 +50,13 @@ from connector.work import (
     work_state,
     work_wake_turn,
 )
-from shops.models import DropiOrder, FlowDelivery, ShopConfiguration
-from shops.services.delivery_flows import SHIPPING_FLOW_STAGES, delivery_skip_reason
-from shops.services.dropi_order_events import Actor, dropi_order_event_add
-from shops.services.dropi_order_events import Kind as EventKind
+from shops.models import FlowDelivery, ShopConfiguration
+from shops.services.delivery_flows import SHIPPING_FLOW_STAGES, delivery_shipping_flow_sent, delivery_skip_reason
 from shops.services.ecomdrop_contacts import (
     Buyer,
     ContactProgress,
     ecomdrop_contact_field_names,
+    ecomdrop_contact_forget,
     ecomdrop_contact_prepare,
     ecomdrop_flow_exists,
 )
@@ -101,6 +101,10 @@ def _process(delivery_id: int) -> str:
     return flow_delivery_process(delivery_id=delivery_id)
 
 
+def _run_claimed(claim: Claim[FlowDelivery]) -> str:
+    return flow_delivery_run_claimed(claim=claim)
+
+
 FLOW_DELIVERY: Job[FlowDelivery] = Job(
     name="flow_delivery",
     model=FlowDelivery,
@@ -114,6 +118,8 @@ FLOW_DELIVERY: Job[FlowDelivery] = Job(
     lease=_lease,
     retry=_retry_policy,
     lost=_delivery_lost,
+    run_claimed=_run_claimed,
+    fair_key="shop",
     # One conversation per buyer: deliveries to one (shop, phone) run one at a time, in order.
     turns=Turns(("shop", "phone_key")),
 )
@@ -134,9 +140,14 @@ def flow_delivery_process(*, delivery_id: int) -> str:
     claim = work_claim(job=FLOW_DELIVERY, pk=delivery_id)
     if claim is None:
         return _current_status(delivery_id)
+    return flow_delivery_run_claimed(claim=claim)
+
+
+def flow_delivery_run_claimed(*, claim: Claim[FlowDelivery]) -> str:
+    """Process a delivery this worker claimed (alone or in a batch: ``connector.work.polled``)."""
     state = _process_claimed(claim)
     if state not in (Status.PENDING, Status.PROCESSING, Status.SENDING):
-        work_wake_turn(job=FLOW_DELIVERY, pk=delivery_id)  # the buyer's next delivery may run
+        work_wake_turn(job=FLOW_DELIVERY, pk=claim.pk)  # the buyer's next delivery may run
     return state
 
 
@@ -212,8 +223,9 @@ def _progress(delivery: FlowDelivery) -> ContactProgress:
 
 
 def _deliver(claim: Claim[FlowDelivery], configuration: ShopConfiguration, flow_id: str) -> str:
-    """Contact, fields, flow: each Ecomdrop call is preceded by a renewal of this worker's lease,
-    so a worker that was taken over (too slow, or paused) stops before calling again."""
+    """Contact, fields, flow: each Ecomdrop call is preceded by a (lazy) renewal of this worker's
+    lease, so a worker that was taken over (too slow, or paused) stops before calling again; the
+    intent (``sending``) is always written and checked before the flow call."""
     delivery = claim.row
     # delivery_skip_reason sent the delivery on only with both; checked again for the type checker.
     if configuration.ecomdrop_api_key is None or delivery.phone is None:
@@ -230,7 +242,7 @@ def _deliver(claim: Claim[FlowDelivery], configuration: ShopConfiguration, flow_
     )
     progress = _progress(delivery)
     try:
-        work_renew(claim)
+        work_renew_lazily(claim)
         if not ecomdrop_flow_exists(client, api_key, flow_id):
             return _skip(claim, Skip.FLOW_MISSING)
         ecomdrop_contact_prepare(
@@ -239,11 +251,20 @@ def _deliver(claim: Claim[FlowDelivery], configuration: ShopConfiguration, flow_
             buyer=buyer,
             values_by_name={names[key]: value for key, value in (delivery.fields or {}).items() if key in names},
             progress=progress,
-            before_call=lambda: work_renew(claim),
+            before_call=lambda: work_renew_lazily(claim),
         )
     except EcomdropError as error:
         return _fail_or_retry(claim, error, progress)
-    return _send(claim, client, flow_id, progress)
+    try:
+        return _send(claim, client, flow_id, progress)
+    except EcomdropNotFound:
+        # A 404: nothing was sent. The remembered contact was deleted in Ecomdrop meanwhile:
+        # forgotten, and the delivery looks the buyer up again at once.
+        ecomdrop_contact_forget(api_key, buyer.phone)
+        contact = {key: value for key, value in (delivery.contact or {}).items() if key != "progress"}
+        if not work_requeue(claim, state=Status.PENDING, contact_id="", contact=contact, last_error=""):
+            raise LeaseLost from None
+        return Status.PENDING
 
 
 def _send(claim: Claim[FlowDelivery], client: EcomdropClient, flow_id: str, progress: ContactProgress) -> str:
@@ -265,6 +286,8 @@ def _send(claim: Claim[FlowDelivery], client: EcomdropClient, flow_id: str, prog
     try:
         client.send_flow(contact_id=progress.contact_id, flow_id=flow_id)
     except EcomdropError as error:
+        if isinstance(error, EcomdropNotFound) and progress.remembered:
+            raise
         if error.may_have_been_processed:
             work_finish(claim, state=Status.UNCONFIRMED, last_error=_error_text(error))
             logger.warning("Flow send unconfirmed", extra=log_extra)
@@ -277,7 +300,7 @@ def _send(claim: Claim[FlowDelivery], client: EcomdropClient, flow_id: str, prog
             state=Status.SENT, sent_at=now, last_error="", updated_at=now
         )
     if delivery.kind in SHIPPING_FLOW_STAGES:
-        _shipping_flow_sent(delivery)
+        delivery_shipping_flow_sent(delivery)
     if progress.missing:
         logger.warning(
             "Flow delivery sent without %s contact field(s) the Ecomdrop account lacks",
@@ -286,24 +309,6 @@ def _send(claim: Claim[FlowDelivery], client: EcomdropClient, flow_id: str, prog
         )
     logger.info("Flow delivery sent", extra=log_extra)
     return Status.SENT
-
-
-def _shipping_flow_sent(delivery: FlowDelivery) -> None:
-    """A shipping flow sent shows on the order's history in Pedidos (once)."""
-    order_id = (
-        DropiOrder.objects.filter(shop=delivery.shop, shopify_order_id=delivery.shopify_object_id)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if order_id is not None:
-        stage = SHIPPING_FLOW_STAGES[Kind(delivery.kind)]
-        dropi_order_event_add(
-            order_id=order_id,
-            kind=EventKind.SHIPPING_FLOW_SENT,
-            actor=Actor.APP,
-            detail={"stage": stage.value, "delivery": delivery.pk},
-            action_id=f"flow:{delivery.pk}",
-        )
 
 
 def _error_text(error: EcomdropError) -> str:

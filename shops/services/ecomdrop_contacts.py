@@ -3,7 +3,9 @@
 Owns: which contact custom field receives each order value (defaults and the shop's
 overrides), the account's custom fields and flows (cached per API key, never keyed by the key
 itself), whether a flow exists, and the contact steps of a delivery: find or create the
-buyer's contact and set the order's fields, skipping what an earlier attempt did. Must not
+buyer's contact and set the order's fields, skipping what an earlier attempt did; the contact
+id of a returning buyer, remembered per (account, phone) in the shared cache under a hash of
+both (ECOMDROP_CONTACT_MEMORY_SECONDS), so their next order skips the look-up. Must not
 write deliveries (the caller records the progress) nor send a flow.
 """
 
@@ -13,9 +15,11 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.cache import cache
 
 from connector.ecomdrop.client import EcomdropClient
+from connector.ecomdrop.errors import EcomdropNotFound
 from shops.models import ShopConfiguration
 
 DEFAULT_FIELD_NAMES = {
@@ -115,6 +119,7 @@ class ContactProgress:
     contact_id: str = ""
     fields_set: set[str] = field(default_factory=set)
     missing: set[str] = field(default_factory=set)  # fields the account lacks (never sent)
+    remembered: bool = False  # contact_id came from the memory of returning buyers, not a look-up
 
 
 @dataclass(frozen=True)
@@ -149,21 +154,74 @@ def ecomdrop_contact_prepare(
         progress.missing = {name for name in values_by_name if name not in field_ids}
     known = {name: value for name, value in values_by_name.items() if name in field_ids}
     if not progress.contact_id:
+        progress.contact_id = ecomdrop_contact_remembered(api_key, buyer.phone)
+        progress.remembered = bool(progress.contact_id)
+    if not progress.contact_id:
+        _find_or_create(client, api_key, buyer, known, progress, before_call)
+    try:
+        _set_fields(client, field_ids, known, progress, before_call)
+    except EcomdropNotFound:
+        if not progress.remembered:
+            raise
+        # The remembered contact is gone from Ecomdrop (deleted meanwhile): look it up again.
+        ecomdrop_contact_forget(api_key, buyer.phone)
+        progress.contact_id, progress.remembered, progress.fields_set = "", False, set()
+        _find_or_create(client, api_key, buyer, known, progress, before_call)
+        _set_fields(client, field_ids, known, progress, before_call)
+
+
+def _find_or_create(
+    client: EcomdropClient,
+    api_key: str,
+    buyer: Buyer,
+    known: dict[str, str],
+    progress: ContactProgress,
+    before_call: Callable[[], None],
+) -> None:
+    before_call()
+    contact = client.find_contact_by_phone(phone=buyer.phone)
+    if contact is None:
         before_call()
-        contact = client.find_contact_by_phone(phone=buyer.phone)
-        if contact is None:
-            before_call()
-            contact = client.create_contact(
-                phone=buyer.phone,
-                email=buyer.email,
-                first_name=buyer.first_name,
-                last_name=buyer.last_name,
-                fields=known,
-            )
-            progress.fields_set = set(known)
-        progress.contact_id = contact.id[:255]
+        contact = client.create_contact(
+            phone=buyer.phone, email=buyer.email, first_name=buyer.first_name, last_name=buyer.last_name, fields=known
+        )
+        progress.fields_set = set(known)
+    progress.contact_id = contact.id[:255]
+    ecomdrop_contact_remember(api_key, buyer.phone, progress.contact_id)
+
+
+def _set_fields(
+    client: EcomdropClient,
+    field_ids: dict[str, str],
+    known: dict[str, str],
+    progress: ContactProgress,
+    before_call: Callable[[], None],
+) -> None:
     for name, value in known.items():
         if name not in progress.fields_set:
             before_call()
             client.set_contact_field(contact_id=progress.contact_id, field_id=field_ids[name], value=value)
             progress.fields_set.add(name)
+
+
+def _memory_key(api_key: str, phone: str) -> str:
+    # Neither the key nor the phone is readable in the cache: a hash of both.
+    return "ecomdrop:contact:" + hashlib.sha256(f"{api_key}\0{phone}".encode()).hexdigest()[:40]
+
+
+def ecomdrop_contact_remembered(api_key: str, phone: str) -> str:
+    """The Ecomdrop contact id of this account's buyer with this phone, if remembered ("")."""
+    if not settings.ECOMDROP_CONTACT_MEMORY_SECONDS:
+        return ""
+    return str(cache.get(_memory_key(api_key, phone)) or "")
+
+
+def ecomdrop_contact_remember(api_key: str, phone: str, contact_id: str) -> None:
+    """Remember a buyer's contact id for ECOMDROP_CONTACT_MEMORY_SECONDS (their next order
+    skips the look-up by phone)."""
+    if settings.ECOMDROP_CONTACT_MEMORY_SECONDS and contact_id:
+        cache.set(_memory_key(api_key, phone), contact_id, settings.ECOMDROP_CONTACT_MEMORY_SECONDS)
+
+
+def ecomdrop_contact_forget(api_key: str, phone: str) -> None:
+    cache.delete(_memory_key(api_key, phone))

@@ -441,7 +441,8 @@ def test_a_retry_continues_where_the_failed_attempt_stopped(configured, account,
     delivery.refresh_from_db()
     assert delivery.state == Status.SENT
     assert delivery.attempts == 2
-    assert ecomdrop_simulator.count("find_contact") - calls_before["find_contact"] == 1  # not searched again
+    # Remembered from order #1 (ECOMDROP_CONTACT_MEMORY_SECONDS): never searched, not even once.
+    assert ecomdrop_simulator.count("find_contact") - calls_before["find_contact"] == 0
     fields_per_order = len(delivery.fields)
     assert len(set_field_calls) == fields_per_order + 1  # only the failed field was set again
 
@@ -498,11 +499,13 @@ def test_a_worker_taken_over_stops_before_its_next_call(configured, account, mon
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     delivery, _ = record()
     # While this worker waits for Ecomdrop, its lease runs out and another worker claims it.
-    _take_over_during(
-        monkeypatch,
-        "find_contact_by_phone",
-        lambda: FlowDelivery.objects.filter(pk=delivery.pk).update(lease_owner="another-worker"),
-    )
+    real_now = timezone.now
+
+    def lease_runs_out_and_another_worker_claims():
+        FlowDelivery.objects.filter(pk=delivery.pk).update(lease_owner="another-worker")
+        monkeypatch.setattr("connector.work.leases.timezone.now", lambda: real_now() + datetime.timedelta(hours=1))
+
+    _take_over_during(monkeypatch, "find_contact_by_phone", lease_runs_out_and_another_worker_claims)
 
     result = deliveries.flow_delivery_process(delivery_id=delivery.pk)
 

@@ -33,6 +33,7 @@ def account(ecomdrop_simulator):
     return account
 
 
+@pytest.mark.usefixtures("tasks_for_every_job")
 def test_an_order_webhook_sends_the_nuevo_pedido_flow_once_even_when_delivered_twice(account, post_webhook, run_worker):
     order = order_payload(name="#1050")
 
@@ -61,6 +62,7 @@ def test_an_order_without_id_fails_the_event_without_retrying(account, post_webh
     assert not FlowDelivery.objects.exists()
 
 
+@pytest.mark.usefixtures("tasks_for_every_job")
 def test_checkout_webhooks_make_one_abandoned_cart_delivery_due_after_the_delay(account, post_webhook, run_worker):
     checkout = checkout_payload()
 
@@ -87,6 +89,7 @@ def test_checkout_webhooks_make_one_abandoned_cart_delivery_due_after_the_delay(
     assert account.sends[0][1] == "9002"
 
 
+@pytest.mark.usefixtures("tasks_for_every_job")
 def test_lost_delivery_tasks_are_queued_again_by_the_maintenance_sweep(account, database_queue, run_worker):
     from django_tasks_db.models import DBTaskResult
 
@@ -102,6 +105,7 @@ def test_lost_delivery_tasks_are_queued_again_by_the_maintenance_sweep(account, 
     assert delivery.state == FlowDelivery.Status.SENT
 
 
+@pytest.mark.usefixtures("tasks_for_every_job")
 def test_a_backlog_is_not_queued_twice_by_the_maintenance_sweep(account, database_queue, run_worker):
     from django_tasks_db.compat import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
@@ -153,6 +157,7 @@ def test_a_customer_data_request_includes_their_deliveries_and_redact_blanks_the
     assert theirs.phone is not None
 
 
+@pytest.mark.usefixtures("tasks_for_every_job")
 def test_a_delivery_of_a_dead_worker_is_queued_again_and_its_task_row_closed(account, database_queue, run_worker):
     from django_tasks_db.compat import TaskResultStatus
     from django_tasks_db.models import DBTaskResult

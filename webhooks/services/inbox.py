@@ -16,7 +16,7 @@ import traceback
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from connector.shopify.webhooks import WebhookDelivery
@@ -30,6 +30,7 @@ from connector.work import (
     work_claim,
     work_enqueue,
     work_finish,
+    work_is_polled,
     work_lock,
     work_retry_delay,
     work_retry_or_fail,
@@ -92,6 +93,10 @@ def _process(event_id: int) -> str:
     return webhook_event_process(event_id=event_id)
 
 
+def _run_claimed(claim: Claim[WebhookEvent]) -> str:
+    return webhook_event_run_claimed(claim=claim)
+
+
 WEBHOOK_EVENT: Job[WebhookEvent] = Job(
     name="webhook_event",
     model=WebhookEvent,
@@ -108,6 +113,8 @@ WEBHOOK_EVENT: Job[WebhookEvent] = Job(
     due_tolerance=DUE_TOLERANCE,
     lost_task_error="connector.errors.WebhookWorkerLost",
     deferred_fields=("payload",),
+    run_claimed=_run_claimed,
+    fair_key="shop",
 )
 
 
@@ -165,25 +172,35 @@ def _stored_payload(delivery: WebhookDelivery) -> dict[str, Any]:
 
 
 def _webhook_event_store(*, delivery: WebhookDelivery) -> WebhookEvent:
-    # Two statements and a commit, the hot path of every delivery: on the database queue the
-    # task is written first and the event inserted with its id (the task finds it by that id).
+    if work_is_polled(WEBHOOK_EVENT):
+        # The hot path of every delivery: one INSERT in autocommit (the row is the queue); in
+        # a caller's transaction, a savepoint keeps a refused duplicate from breaking it.
+        if not connection.in_atomic_block:
+            return WebhookEvent.objects.create(**_event_columns(delivery))
+        with transaction.atomic():
+            return WebhookEvent.objects.create(**_event_columns(delivery))
+    # Two statements and a commit: on the database queue the task is written first and the
+    # event inserted with its id (the task finds it by that id).
     with transaction.atomic():
         task_id = work_enqueue(job=WEBHOOK_EVENT)
-        event = WebhookEvent.objects.create(
-            shop=delivery.shop,
-            topic=delivery.topic,
-            event_id=delivery.event_id,
-            webhook_id=delivery.webhook_id,
-            api_version=delivery.api_version,
-            triggered_at=delivery.triggered_at,
-            payload=_stored_payload(delivery),
-            state=Status.PENDING,
-            next_attempt_at=timezone.now(),
-            task_id=task_id,
-        )
+        event = WebhookEvent.objects.create(**_event_columns(delivery), task_id=task_id)
         if task_id is None:
             work_enqueue(job=WEBHOOK_EVENT, pk=event.pk)  # an inline backend: run after the commit
     return event
+
+
+def _event_columns(delivery: WebhookDelivery) -> dict[str, Any]:
+    return {
+        "shop": delivery.shop,
+        "topic": delivery.topic,
+        "event_id": delivery.event_id,
+        "webhook_id": delivery.webhook_id,
+        "api_version": delivery.api_version,
+        "triggered_at": delivery.triggered_at,
+        "payload": _stored_payload(delivery),
+        "state": Status.PENDING,
+        "next_attempt_at": timezone.now(),
+    }
 
 
 def webhook_retry_delay(*, attempt: int, error: BaseException | None = None) -> datetime.timedelta:
@@ -248,6 +265,24 @@ def webhook_event_process(*, event_id: int) -> str:
     if isinstance(claim, str):
         return claim
     event, handler, attempt = claim
+    return _webhook_event_confirm_and_handle(event=event, handler=handler, attempt=attempt)
+
+
+def webhook_event_run_claimed(*, claim: Claim[WebhookEvent]) -> str:
+    """Steps 1b–3 of ``webhook_event_process`` for an event the worker claimed in a batch
+    (polled: ``connector.work.polled``). A topic without a handler ends ignored."""
+    event = claim.row
+    handler = webhook_registry.handler_for(event.topic)
+    if handler is None:
+        if work_finish(claim, state=Status.IGNORED, next_attempt_at=None, last_error=""):
+            logger.info("No handler for this webhook topic; event ignored", extra=_event_log_extra(event))
+        return _current_status(event.pk)
+    return _webhook_event_confirm_and_handle(event=event, handler=handler, attempt=claim.attempt)
+
+
+def _webhook_event_confirm_and_handle(
+    *, event: WebhookEvent, handler: webhook_registry.WebhookHandler, attempt: int
+) -> str:
     refused = _webhook_event_confirm(event=event, attempt=attempt)
     if refused is not None:
         return refused

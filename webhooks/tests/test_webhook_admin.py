@@ -163,7 +163,8 @@ def test_retry_and_ignore_actions_call_the_services(admin_client, database_queue
     ]
     failed.refresh_from_db()
     assert (failed.state, failed.attempts) == (Status.PENDING, 0)
-    assert failed.task_id
+    assert failed.task_id is None  # polled: pending and due, the row is queued as it is
+    assert WebhookEvent.objects.filter(pk=failed.pk, state=Status.PENDING, lease_until__isnull=True).exists()
 
     admin_client.post(CHANGELIST, {"action": "ignore_events", "_selected_action": [waiting.pk, processed.pk]})
     waiting.refresh_from_db()

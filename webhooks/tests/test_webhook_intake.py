@@ -7,6 +7,7 @@ import uuid
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from connector.shopify.webhooks import MAX_BODY_BYTES, signed_delivery_headers, webhook_signature
@@ -41,6 +42,28 @@ def test_a_signed_delivery_is_stored_queued_and_answered_200(database_queue, pos
     assert event.payload == ORDER
     assert event.state == WebhookEvent.Status.PENDING
     assert event.attempts == 0
+    # The event is polled (settings.WORKER_POLLED_JOBS): the row, pending and due, is the queue.
+    assert event.next_attempt_at is not None
+    assert event.task_id is None
+    assert not DBTaskResult.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_is_one_insert_and_nothing_else(database_queue, post_webhook):
+    with CaptureQueriesContext(connection) as queries:
+        assert post_webhook("orders/create", ORDER, event_id="one-write").status_code == 200
+
+    writes = [query["sql"] for query in queries.captured_queries if not query["sql"].startswith("SELECT")]
+    assert len(writes) == 1
+    assert writes[0].startswith("INSERT INTO `connector_webhook_event`")
+    assert WebhookEvent.objects.get().event_id == "one-write"
+
+
+def test_a_job_that_is_not_polled_gets_its_task_with_the_event(database_queue, post_webhook, settings):
+    settings.WORKER_POLLED_JOBS = []
+    post_webhook("orders/create", ORDER, event_id="event-1")
+
+    event = WebhookEvent.objects.get()
     task = DBTaskResult.objects.get()
     assert task.id == event.task_id  # the task finds its event by this id
     assert task.task_path == "webhooks.tasks.process_webhook_event"
@@ -63,7 +86,7 @@ def test_a_repeated_delivery_of_the_same_event_stores_nothing_new(database_queue
 
     assert [first.status_code, second.status_code, third.status_code] == [200, 200, 200]
     assert WebhookEvent.objects.get().webhook_id == "delivery-1"
-    assert DBTaskResult.objects.count() == 1
+    assert not DBTaskResult.objects.exists()
 
 
 def test_without_an_event_id_a_repeated_webhook_id_is_the_duplicate(database_queue, post_webhook):
@@ -250,4 +273,4 @@ def test_concurrent_deliveries_of_one_event_store_it_exactly_once(database_queue
 
     assert statuses == [200] * threads_count
     assert WebhookEvent.objects.filter(event_id="raced-event").count() == 1
-    assert DBTaskResult.objects.count() == 1
+    assert not DBTaskResult.objects.exists()

@@ -65,6 +65,7 @@ def make_due(event):
     DBTaskResult.objects.filter(status=TaskResultStatus.READY).update(run_after=past)
 
 
+@pytest.mark.usefixtures("tasks_for_every_job")
 def test_a_handled_topic_runs_its_handler_once_and_is_processed(stored, run_worker, handler):
     event = stored(payload={"id": 7, "note": "hola"}, triggered_at="2026-01-02T03:04:05Z")
 
@@ -84,6 +85,7 @@ def test_a_handled_topic_runs_its_handler_once_and_is_processed(stored, run_work
     assert DBTaskResult.objects.get().status == TaskResultStatus.SUCCESSFUL
 
 
+@pytest.mark.usefixtures("tasks_for_every_job")
 def test_an_unknown_topic_is_stored_and_marked_ignored(stored, run_worker):
     event = stored("products/update", {"id": 1})
 
@@ -94,6 +96,7 @@ def test_an_unknown_topic_is_stored_and_marked_ignored(stored, run_worker):
     assert event.attempts == 0
 
 
+@pytest.mark.usefixtures("tasks_for_every_job")
 def test_a_handler_exception_is_recorded_and_retried_later(stored, run_worker, handler, settings):
     settings.WEBHOOK_RETRY_BASE_SECONDS = 60
     handler.error = RuntimeError("Ecomdrop said no")
@@ -226,6 +229,7 @@ def stranded(event, *, attempts=1, lease_ago=10, task_status=TaskResultStatus.RU
     )
 
 
+@pytest.mark.usefixtures("tasks_for_every_job")
 def test_recovery_queues_again_an_event_whose_worker_died(stored, run_worker, handler):
     event = stored()
     dead_task_id = event.task_id
@@ -250,6 +254,7 @@ def test_recovery_queues_again_an_event_whose_worker_died(stored, run_worker, ha
     assert len(handler.calls) == 1
 
 
+@pytest.mark.usefixtures("tasks_for_every_job")
 def test_recovery_fails_an_event_that_used_its_last_attempt(stored, settings):
     settings.WEBHOOK_MAX_ATTEMPTS = 3
     event = stored()
@@ -261,6 +266,7 @@ def test_recovery_fails_an_event_that_used_its_last_attempt(stored, settings):
     assert event.state == Status.FAILED
 
 
+@pytest.mark.usefixtures("tasks_for_every_job")
 def test_recovery_leaves_processing_events_within_their_lease_alone(stored):
     event = stored()
     stranded(event, lease_ago=-60)  # the lease ends in a minute
@@ -276,6 +282,7 @@ def overdue(event, *, seconds=3600):
     )
 
 
+@pytest.mark.usefixtures("tasks_for_every_job")
 def test_recovery_requeues_a_waiting_event_whose_task_was_lost(stored, run_worker, handler):
     missing = stored()
     DBTaskResult.objects.filter(id=missing.task_id).delete()
@@ -314,6 +321,7 @@ def test_recovery_does_nothing_without_the_database_queue(post_webhook, django_c
     assert not services.webhook_events_recover()
 
 
+@pytest.mark.usefixtures("tasks_for_every_job")
 def test_a_task_replaced_by_a_retry_does_nothing(stored, run_worker, handler):
     event = stored()
     replaced = event.task_id

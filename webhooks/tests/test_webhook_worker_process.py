@@ -34,10 +34,25 @@ def database_url_of_this_run() -> str:
     return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
+# How a worker runs webhook events and deliveries: "tasks" — a task row each, one at a time (the
+# design before polled jobs, still the path of jobs that are not polled); "polled" — the rows
+# are the queue, run by the worker's runner with 4 slots (concurrency > 1). The ``mode`` fixture
+# (conftest.py) runs a test in both.
+MODES = {"tasks": 0, "polled": 4}
+
+
 class WorkerProcess:
-    def __init__(self, tmp_path: Path, name: str, *, handler_seconds: float, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        name: str,
+        *,
+        handler_seconds: float,
+        env: dict[str, str] | None = None,
+        mode: str = "polled",
+    ) -> None:
         self.log_path = tmp_path / f"{name}.log"
-        extra = env or {}
+        extra = {**({"CONNECTOR_TEST_NO_POLLED": "1"} if mode == "tasks" else {}), **(env or {})}
         env = {
             **os.environ,
             "DATABASE_URL": database_url_of_this_run(),
@@ -51,6 +66,7 @@ class WorkerProcess:
             **extra,
         }
         command = [sys.executable, "manage.py", "worker", "--no-startup-delay", "--no-reload", "--interval", "0.1"]
+        command += ["--concurrency", str(MODES[mode])]
         with self.log_path.open("w") as log:
             self.process = subprocess.Popen(  # noqa: S603
                 [*command, "--worker-id", name], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -87,13 +103,13 @@ def marker_lines(tmp_path: Path) -> list[str]:
 
 
 @pytest.fixture
-def slow_event(database_queue, post_webhook):
+def slow_event(mode, post_webhook):
     assert post_webhook(TOPIC, {"id": 42}).status_code == 200
     return WebhookEvent.objects.get()
 
 
-def test_a_worker_killed_mid_task_loses_nothing_and_the_event_completes_exactly_once(tmp_path, slow_event):
-    first = WorkerProcess(tmp_path, "worker-a", handler_seconds=60)
+def test_a_worker_killed_mid_task_loses_nothing_and_the_event_completes_exactly_once(tmp_path, slow_event, mode):
+    first = WorkerProcess(tmp_path, "worker-a", handler_seconds=60, mode=mode)
     second = None
     try:
         wait_for(lambda: marker_lines(tmp_path), timeout=30, what="worker A to start the handler", workers=[first])
@@ -106,7 +122,7 @@ def test_a_worker_killed_mid_task_loses_nothing_and_the_event_completes_exactly_
 
         assert first.stop(signal.SIGKILL) == -signal.SIGKILL
 
-        second = WorkerProcess(tmp_path, "worker-b", handler_seconds=0)
+        second = WorkerProcess(tmp_path, "worker-b", handler_seconds=0, mode=mode)
         wait_for(
             lambda: WebhookEvent.objects.get().state == Status.PROCESSED,
             timeout=30,
@@ -125,9 +141,15 @@ def test_a_worker_killed_mid_task_loses_nothing_and_the_event_completes_exactly_
         event = WebhookEvent.objects.get()
         assert (event.state, event.attempts) == (Status.PROCESSED, 2)
         assert "worker stopped during attempt 1" in event.attempt_errors[0]["error"]
-        assert DBTaskResult.objects.get(id=killed_task_id).status == TaskResultStatus.FAILED
-        assert DBTaskResult.objects.get(id=event.task_id).status == TaskResultStatus.SUCCESSFUL
-        assert not DBTaskResult.objects.filter(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]).exists()
+        if mode == "tasks":
+            assert DBTaskResult.objects.get(id=killed_task_id).status == TaskResultStatus.FAILED
+            assert DBTaskResult.objects.get(id=event.task_id).status == TaskResultStatus.SUCCESSFUL
+            assert not DBTaskResult.objects.filter(
+                status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+            ).exists()
+        else:
+            assert killed_task_id is None
+            assert not DBTaskResult.objects.exists()  # polled: the event row was the queue
 
         # An idle worker stops at once on SIGTERM, cleanly.
         assert second.stop(signal.SIGTERM, timeout=10) == 0
@@ -138,8 +160,8 @@ def test_a_worker_killed_mid_task_loses_nothing_and_the_event_completes_exactly_
                 worker.process.wait(timeout=5)
 
 
-def test_sigterm_lets_the_running_task_finish_before_the_worker_exits(tmp_path, slow_event):
-    worker = WorkerProcess(tmp_path, "worker-c", handler_seconds=2)
+def test_sigterm_lets_the_running_task_finish_before_the_worker_exits(tmp_path, slow_event, mode):
+    worker = WorkerProcess(tmp_path, "worker-c", handler_seconds=2, mode=mode)
     try:
         wait_for(lambda: marker_lines(tmp_path), timeout=30, what="the worker to start the handler", workers=[worker])
 

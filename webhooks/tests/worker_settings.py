@@ -1,5 +1,6 @@
 """Settings of the `manage.py worker` subprocesses started by test_webhook_worker_process.py:
-the test settings with the database queue and a test-only handler (slow_webhook_handler)."""
+the test settings with the database queue and a test-only handler (slow_webhook_handler).
+CONNECTOR_TEST_NO_POLLED=1: no job is polled (every job's rows get tasks, run one at a time)."""
 
 import os
 
@@ -13,3 +14,6 @@ WEBHOOK_HANDLERS = {
     **WEBHOOK_HANDLERS,  # noqa: F405
     "connector_test/slow": "webhooks.tests.slow_webhook_handler.handle_connector_test_slow",
 }
+
+if os.environ.get("CONNECTOR_TEST_NO_POLLED"):
+    WORKER_POLLED_JOBS = []

@@ -8,7 +8,9 @@ the leased-work machine's recovery of webhook events, flow deliveries, profile s
 installs) when the worker starts and every WEBHOOK_RECOVERY_INTERVAL_SECONDS while it runs (a
 background thread with its own database connection, which no error stops: a failing hook is
 logged and counted, the next sweep tries again). Task execution, SIGTERM/SIGINT handling and
-every option are the library's. Must not run tasks itself.
+every option are the library's; the rows of polled jobs (settings.WORKER_POLLED_JOBS: webhook
+events, flow deliveries), which have no task, run on ``connector.work.runner`` — up to
+WORKER_CONCURRENCY at once, next to the task loop. Must not run tasks itself.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +27,8 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
 from connector.maintenance import failed_hooks, run_maintenance
+from connector.work import work_polled_jobs, work_run_polled
+from connector.work.runner import Runner, runner_slots
 
 logger = logging.getLogger(__name__)
 
@@ -74,11 +79,56 @@ SIGTERM or SIGINT stops the worker gracefully: the running task finishes first (
 signal aborts it; recovery picks its event up later). With --batch the sweep runs once
 before the queue is drained."""
 
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=None,
+            help="Rows of polled jobs (webhook events, flow deliveries) run at once in this process "
+            "(default: WORKER_CONCURRENCY; 0: only the task queue, one task at a time).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         batch = options.get("batch", False)
         in_reloader_parent = options.get("reload") and not batch and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"
         if batch:
             recover_once()
-        elif not in_reloader_parent:
-            RecoveryThread(interval=settings.WEBHOOK_RECOVERY_INTERVAL_SECONDS).start()
-        super().handle(*args, **options)
+            self._drain(*args, **options)
+            return
+        if in_reloader_parent:
+            super().handle(*args, **options)
+            return
+        RecoveryThread(interval=settings.WEBHOOK_RECOVERY_INTERVAL_SECONDS).start()
+        concurrency = options.get("concurrency")
+        slots = runner_slots(settings.WORKER_CONCURRENCY if concurrency is None else concurrency)
+        runner = None
+        if slots and work_polled_jobs():
+            runner = Runner(
+                slots=slots,
+                share=settings.WORKER_SHOP_SHARE,
+                max_interval=settings.WORKER_POLL_MAX_SECONDS,
+            )
+            runner.start()
+        try:
+            super().handle(*args, **options)
+        finally:
+            if runner is not None:
+                _stop_runner(runner)
+
+    def _drain(self, *args: Any, **options: Any) -> None:
+        """--batch: the task queue and the polled jobs' due rows, until neither has anything."""
+        while True:
+            super().handle(*args, **options)
+            if not work_run_polled():
+                return
+
+
+def _stop_runner(runner: Runner) -> None:
+    """Stop claiming; the rows running finish first (a second signal aborts them: recovery
+    applies each job's rule to what they leave leased)."""
+    runner.stop()
+    try:
+        runner.join()
+    except SystemExit:
+        os._exit(1)

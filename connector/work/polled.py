@@ -1,0 +1,158 @@
+"""Polled jobs: the row is the unit of work, claimed in batches with SKIP LOCKED.
+
+Owns: which jobs are polled (settings.WORKER_POLLED_JOBS names them; only on the database queue,
+and only jobs that can run a row already claimed, ``Job.run_claimed``), claiming a batch of due
+rows at once (``work_claim_due``) and running every due row here and now (``work_run_polled``,
+for ``worker --batch`` and tests). Must not know any job, nor run rows concurrently (the
+worker's runner does: ``connector.work.runner``).
+
+A polled job's rows need no task: a row that is waiting and due *is* queued. Intake writes the
+row and nothing else (one INSERT per webhook); a retry writes ``next_attempt_at``; recovery
+puts a lost row back in a waiting state. The claim is the machine's usual one (waiting, due,
+lease free or run out; attempts + 1; a fresh owner; a lease), made for many rows in one
+transaction: ``SELECT … FOR UPDATE SKIP LOCKED`` (MySQL 8, MariaDB 10.6+) takes rows no other
+worker is claiming, one UPDATE claims them. SQLite (``make run``) has no row locks: Django
+leaves the clause out there and its one writer at a time serialises the claims. A job whose
+rows take turns (``Job.turns``: one row per key at a time) is claimed row by row with the
+machine's single claim instead, which checks the turn under the key's locks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+from collections.abc import Collection, Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from connector import task_queue
+from connector.work.jobs import Job, Row
+from connector.work.leases import Claim, rows_of, work_claim
+
+
+@lru_cache(maxsize=8)
+def _polled(paths: tuple[str, ...]) -> tuple[Job[Any], ...]:
+    return tuple(import_string(path) for path in paths)
+
+
+def work_polled_jobs() -> tuple[Job[Any], ...]:
+    """The jobs settings.WORKER_POLLED_JOBS names that are polled now (database queue)."""
+    return tuple(job for job in _polled(tuple(settings.WORKER_POLLED_JOBS)) if work_is_polled(job))
+
+
+def work_is_polled(job: Job[Any]) -> bool:
+    """Whether ``job``'s rows are its queue (no task is written for them)."""
+    if job.run_claimed is None or not any(job is other for other in _polled(tuple(settings.WORKER_POLLED_JOBS))):
+        return False
+    return task_queue.queue_is_database(import_string(job.task))
+
+
+def _due(job: Job[Any], now: Any) -> Q:
+    return (
+        Q(state__in=list(job.waiting_states))
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + job.due_tolerance))
+        & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    )
+
+
+def work_claim_due(
+    *,
+    job: Job[Row],
+    limit: int,
+    skip_pks: Collection[int] = (),
+    quotas: Mapping[str, int] | None = None,
+    full: Collection[str] = (),
+    per_key: int | None = None,
+) -> list[Claim[Row]]:
+    """Claim up to ``limit`` due rows of ``job`` for this worker, oldest first.
+
+    ``skip_pks``: rows this worker already runs. With ``job.fair_key``: rows whose key is in
+    ``full`` are left alone, and of a key in ``quotas`` at most that many are claimed, of any
+    other key at most ``per_key`` (the rest stay waiting for the next call). One transaction: the candidates
+    are read with FOR UPDATE SKIP LOCKED (rows another worker is claiming are skipped, not
+    waited for), then one UPDATE claims them; the claimed rows are read back.
+    """
+    if limit <= 0:
+        return []
+    now = timezone.now()
+    key = job.fair_key
+    rows = rows_of(job)
+    candidates = rows.filter(_due(job, now))
+    if skip_pks:
+        candidates = candidates.exclude(pk__in=list(skip_pks))
+    if key and full:
+        candidates = candidates.exclude(**{f"{key}__in": list(full)})
+    if getattr(job, "turns", None) is not None:
+        return _claim_turns(job, candidates, limit, quotas or {}, per_key)
+    candidates = candidates.select_for_update(skip_locked=True)
+    owner = uuid.uuid4().hex
+    with transaction.atomic():
+        candidates = candidates.order_by("pk")
+        if key:
+            chosen = _within_quotas(candidates.values_list("pk", key)[:limit], quotas or {}, per_key)
+        else:
+            chosen = list(candidates.values_list("pk", flat=True)[:limit])
+        if not chosen:
+            return []
+        updates: dict[str, Any] = {"lease_owner": owner, "lease_until": now + job.lease(), "updated_at": now}
+        if job.claim_state:
+            updates["state"] = job.claim_state
+        updates["attempts"] = F("attempts") + 1
+        rows.filter(pk__in=chosen).update(**updates)
+    claimed = rows.filter(pk__in=chosen, lease_owner=owner).order_by("pk")
+    return [Claim(job=job, row=row, owner=owner) for row in claimed]
+
+
+def _claim_turns(
+    job: Job[Row], candidates: Any, limit: int, quotas: Mapping[str, int], per_key: int | None
+) -> list[Claim[Row]]:
+    """A job whose rows take turns (``Job.turns``, ``connector.work.turns`` where it exists):
+    only rows whose turn it is are candidates, and each is claimed by the machine's single
+    claim, which checks the turn with the key's rows locked — never a batch UPDATE."""
+    rules = importlib.import_module("connector.work.turns")
+    found = candidates.filter(rules.turn_waiting_q(job)).order_by("pk")
+    if job.fair_key:
+        pks = _within_quotas(found.values_list("pk", job.fair_key)[:limit], quotas, per_key)
+    else:
+        pks = list(found.values_list("pk", flat=True)[:limit])
+    claims = [work_claim(job=job, pk=pk) for pk in pks]
+    return [claim for claim in claims if claim is not None]
+
+
+def _within_quotas(found: Iterable[tuple[int, Any]], quotas: Mapping[str, int], per_key: int | None) -> list[int]:
+    taken: dict[str, int] = {}
+    chosen = []
+    for pk, value in found:
+        quota = quotas.get(str(value), per_key)
+        if quota is not None and taken.get(str(value), 0) >= quota:
+            continue
+        taken[str(value)] = taken.get(str(value), 0) + 1
+        chosen.append(pk)
+    return chosen
+
+
+def work_run_claimed(claim: Claim[Row]) -> str:
+    """Run one claimed row with its job's ``run_claimed``; returns the row's state afterwards."""
+    run = claim.job.run_claimed
+    if run is None:  # pragma: no cover (only polled jobs are claimed in batches)
+        raise TypeError(f"Job {claim.job.name} cannot run a claimed row")
+    return run(claim)
+
+
+def work_run_polled(*, batch_size: int = 100) -> int:
+    """Run every due row of every polled job here, one after the other, until none is due
+    (``worker --batch``, tests); returns how many rows ran."""
+    ran = 0
+    while True:
+        claims = [claim for job in work_polled_jobs() for claim in work_claim_due(job=job, limit=batch_size)]
+        if not claims:
+            return ran
+        for claim in claims:
+            work_run_claimed(claim)
+            ran += 1
