@@ -24,11 +24,12 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from common import ROOT, bench_database_url, setup_django
+from webhook_ingest import cpu_seconds
 
 COUNTRY = "CO"
 VARIABLE_ID, SIMPLE_ID = 880001, 880002
@@ -71,7 +72,21 @@ def simulators_start(*, latency: float) -> Simulators:
     dropi.start()
     shopify = ShopifySimulator(api_key=settings.SHOPIFY_API_KEY, api_secret=settings.SHOPIFY_API_SECRET)
     shopify.start()
+    _quiet_when_the_client_left(dropi)
     return Simulators(dropi=dropi, shopify=shopify)
+
+
+def _quiet_when_the_client_left(simulator: Any) -> None:
+    """A stalled answer is written after the app's timeout, to a closed socket: expected here,
+    so its traceback is not printed (other errors still are)."""
+    server = simulator._server
+    print_error = server.handle_error
+
+    def handle_error(request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            print_error(request, client_address)
+
+    server.handle_error = handle_error
 
 
 def shops_prepare(simulators: Simulators, shops: int) -> None:
@@ -290,6 +305,8 @@ class Result:
     failures: Counter[tuple[str, str]] = field(default_factory=Counter)
     attempts: int = 0
     tagged: int = 0
+    worker_cpu_seconds: float = 0.0  # user + system, all worker processes together
+    load_average: float = 0.0  # the machine's, at the end of the run (1 minute)
 
     @property
     def dropi_calls(self) -> int:
@@ -348,9 +365,11 @@ def run(
     processes = workers_start(worker_environment(simulators, database_url), workers, log)
     try:
         seconds = wait_until_settled(shops=shops, total=len(confirmed), timeout=timeout)
+        cpu = cpu_seconds([process.pid for process in processes])
     finally:
         workers_stop(processes)
-    return tally(simulators, confirmed, seconds=seconds)
+    result = tally(simulators, confirmed, seconds=seconds)
+    return replace(result, worker_cpu_seconds=cpu, load_average=os.getloadavg()[0])
 
 
 def verdict(ok: bool) -> str:
@@ -369,6 +388,10 @@ def report(name: str, result: Result, *, goal: float) -> bool:
         f"({result.seconds_settled:.1f} s)"
     )
     print(f"  states      {dict(result.states)}  tagged {result.tagged:,}  attempts {result.attempts:,}")
+    print(
+        f"  workers     {result.worker_cpu_seconds * 1000 / result.orders:.0f} ms CPU per order "
+        f"(all processes); load average {result.load_average:.1f} at the end"
+    )
     print(f"  Dropi calls {result.dropi_calls:,} {dict(result.calls)}")
     if result.failures:
         drawn = ", ".join(f"{kind} {when} {count}" for (kind, when), count in sorted(result.failures.items()))

@@ -9,20 +9,27 @@ nor hold a transaction across the caller's work.
 running states. Recovery, staff or another worker that took the row changed one or the other,
 so a worker that was too slow finds out at its next renewal (``LeaseLost``) or at its finish
 (False), and stops. Safe under concurrency on MySQL 8 / MariaDB: an UPDATE locks the row and
-re-reads it, so of two workers claiming at once exactly one changes it.
+re-reads it, so of two workers claiming at once exactly one changes it. A claim InnoDB ends as
+a deadlock victim changed nothing and is tried again at once (``_claim_update``).
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic
 
+from django.db import OperationalError, transaction
 from django.db.models import F, Manager, Q, QuerySet
 from django.utils import timezone
 
 from connector.work.jobs import Job, Row
+
+# MySQL/MariaDB's "Deadlock found when trying to get lock": the statement's transaction was rolled back.
+DEADLOCK = 1213
+CLAIM_TRIES = 3
 
 
 class LeaseLost(Exception):
@@ -84,16 +91,37 @@ def work_claim(
         updates["attempts"] = F("attempts") + 1
     updates.update(changes or {})
     rows = rows_of(job)
-    claimed = (
+    claimable = (
         rows.filter(pk=pk, state__in=list(states or job.waiting_states), **(where or {}))
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + job.due_tolerance))
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(**updates)
     )
-    if not claimed:
+    if not _claim_update(claimable, updates):
         return None
     row = rows.filter(pk=pk, lease_owner=owner).first()
     return None if row is None else Claim(job=job, row=row, owner=owner)
+
+
+def _claim_update(claimable: QuerySet[Row], updates: dict[str, Any]) -> int:
+    """The claim's UPDATE; tried again when InnoDB ends it as a deadlock victim outside a
+    transaction (then the UPDATE alone was rolled back: nothing changed).
+
+    MariaDB may plan the claim on the job's (state, due) index rather than the primary key when
+    few rows wait; the UPDATE then locks index entries of neighbouring rows before their rows,
+    the reverse order of a worker finishing one of them, and one of the two is ended as a
+    deadlock victim — the claim, which has changed nothing yet. Without this its task failed
+    and the row waited a whole lease for recovery (bench/dropi_orders.py found it).
+    """
+    attempt = 1
+    while True:
+        try:
+            return claimable.update(**updates)
+        except OperationalError as error:
+            in_transaction = transaction.get_connection(claimable.db).in_atomic_block
+            if in_transaction or attempt == CLAIM_TRIES or not error.args or error.args[0] != DEADLOCK:
+                raise
+        time.sleep(0.01 * attempt)
+        attempt += 1
 
 
 def work_renew(claim: Claim[Row], **changes: Any) -> None:
