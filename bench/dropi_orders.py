@@ -235,7 +235,9 @@ def reset(simulators: Simulators, *, shops: int) -> None:
         simulators.shopify.shop_data.setdefault(name, {})["orders"] = []
 
 
-def worker_environment(simulators: Simulators, database_url: str) -> dict[str, str]:
+def worker_environment(simulators: Simulators, database_url: str, *, locations: bool = False) -> dict[str, str]:
+    """The workers' settings: the simulators, short retries, and Dropi's location lists only
+    with ``locations`` (``DROPI_LOCATIONS_ENABLED``; each worker process caches them)."""
     urls = ",".join(f"{country}={url}" for country, url in simulators.dropi.api_urls().items())
     return {
         **os.environ,
@@ -247,6 +249,7 @@ def worker_environment(simulators: Simulators, database_url: str) -> dict[str, s
         "HTTP_TIMEOUT_SECONDS": str(HTTP_TIMEOUT),
         "DROPI_ORDER_RETRY_BASE_SECONDS": "0.5",
         "DROPI_ORDER_RETRY_MAX_SECONDS": "4",
+        "DROPI_LOCATIONS_ENABLED": "true" if locations else "false",
         "LOG_LEVEL": "WARNING",
     }
 
@@ -356,13 +359,14 @@ def run(
     workers: int,
     failure_rate: float,
     log: Path,
+    locations: bool = False,
     timeout: float = 3600,
 ) -> Result:
     """One run: fresh orders confirmed, then placed by ``workers`` worker processes."""
     reset(simulators, shops=shops)
     confirmed = orders_confirm(simulators, shops=shops, per_shop=per_shop)
     simulators.dropi.orders.fail_randomly(failure_rate, stall_seconds=HTTP_TIMEOUT + 0.3, seed=14)
-    processes = workers_start(worker_environment(simulators, database_url), workers, log)
+    processes = workers_start(worker_environment(simulators, database_url, locations=locations), workers, log)
     try:
         seconds = wait_until_settled(shops=shops, total=len(confirmed), timeout=timeout)
         cpu = cpu_seconds([process.pid for process in processes])
@@ -412,6 +416,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.15, help="seconds before Dropi answers each call")
     parser.add_argument("--failure-rate", type=float, default=0.2, help="share of Dropi calls failing (faulty run)")
     parser.add_argument("--runs", default="healthy,faulty", help="which runs: healthy, faulty or both")
+    parser.add_argument("--locations", action="store_true", help="DROPI_LOCATIONS_ENABLED in the workers")
     options = parser.parse_args()
     # The database queue here too: a confirm queues the placement for the workers.
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench_settings"
@@ -432,6 +437,7 @@ def main() -> None:
                     workers=options.workers,
                     failure_rate=rate,
                     log=log,
+                    locations=options.locations,
                 )
     finally:
         simulators.stop()
@@ -439,7 +445,8 @@ def main() -> None:
     print(f"\nworkers' output: {log}")
     print(
         f"{total:,} confirmed orders over {options.shops} shops, {options.workers} `manage.py worker` processes, "
-        f"Dropi answering after {options.latency * 1000:.0f} ms, app timeout {HTTP_TIMEOUT} s"
+        f"Dropi answering after {options.latency * 1000:.0f} ms, app timeout {HTTP_TIMEOUT} s, "
+        f"location lists {'on' if options.locations else 'off'}"
     )
     names = {"healthy": "Dropi healthy", "faulty": f"{options.failure_rate:.0%} of Dropi calls failing"}
     passed = [report(names[key], result, goal=GOALS[key]) for key, result in results.items()]

@@ -9,27 +9,24 @@ nor hold a transaction across the caller's work.
 running states. Recovery, staff or another worker that took the row changed one or the other,
 so a worker that was too slow finds out at its next renewal (``LeaseLost``) or at its finish
 (False), and stops. Safe under concurrency on MySQL 8 / MariaDB: an UPDATE locks the row and
-re-reads it, so of two workers claiming at once exactly one changes it. A claim InnoDB ends as
-a deadlock victim changed nothing and is tried again at once (``_claim_update``).
+re-reads it, so of two workers claiming at once exactly one changes it. Every write locks the
+row through its primary key first (the claim included: see ``work_claim``), so two workers
+writing neighbouring rows never lock in opposite orders.
 """
 
 from __future__ import annotations
 
-import time
+import datetime
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic
 
-from django.db import OperationalError, transaction
-from django.db.models import F, Manager, Q, QuerySet
+from django.db import transaction
+from django.db.models import F, Manager, QuerySet
 from django.utils import timezone
 
 from connector.work.jobs import Job, Row
-
-# MySQL/MariaDB's "Deadlock found when trying to get lock": the statement's transaction was rolled back.
-DEADLOCK = 1213
-CLAIM_TRIES = 3
 
 
 class LeaseLost(Exception):
@@ -73,13 +70,21 @@ def work_claim(
     changes: Mapping[str, Any] | None = None,
 ) -> Claim[Row] | None:
     """Take row ``pk`` for this worker; None when it is not claimable (not waiting, not due,
-    leased by another worker, gone, or not matching ``where``).
+    leased by another worker, gone, or not matching ``where``: field → value, compared for
+    equality).
 
-    One conditional UPDATE: state in ``states`` (default: the job's waiting states), due
-    (``next_attempt_at`` empty or within ``job.due_tolerance``), lease free or run out. It sets
-    a new owner token and ``lease_until`` = now + ``job.lease()``, moves the state to
+    Claimable means: state in ``states`` (default: the job's waiting states), due
+    (``next_attempt_at`` empty or within ``job.due_tolerance``), lease free or run out. The
+    claim sets a new owner token and ``lease_until`` = now + ``job.lease()``, moves the state to
     ``to_state`` (default ``job.claim_state``), adds one to ``attempts`` when ``count_attempt``
     and applies ``changes``.
+
+    One short transaction that touches the row only through its primary key: lock it, check it,
+    update it. A single conditional UPDATE would do the same, but MariaDB plans it on the job's
+    (state, due) index when few rows wait: it then locks index entries of neighbouring rows
+    before their rows, the reverse order of a worker finishing one of them, and InnoDB ends one
+    of the two as a deadlock victim — whose task fails, leaving its row to wait a whole lease
+    for recovery (``bench/dropi_orders.py`` found it).
     """
     now = timezone.now()
     owner = uuid.uuid4().hex
@@ -91,37 +96,25 @@ def work_claim(
         updates["attempts"] = F("attempts") + 1
     updates.update(changes or {})
     rows = rows_of(job)
-    claimable = (
-        rows.filter(pk=pk, state__in=list(states or job.waiting_states), **(where or {}))
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + job.due_tolerance))
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-    )
-    if not _claim_update(claimable, updates):
-        return None
+    conditions = dict(where or {})
+    with transaction.atomic(using=rows.db):
+        locked = rows.select_for_update().filter(pk=pk).order_by()
+        current = next(iter(locked.values("state", "next_attempt_at", "lease_until", *conditions)), None)
+        if current is None or not _claimable(current, job, list(states or job.waiting_states), conditions, now):
+            return None
+        rows.filter(pk=pk).update(**updates)
     row = rows.filter(pk=pk, lease_owner=owner).first()
     return None if row is None else Claim(job=job, row=row, owner=owner)
 
 
-def _claim_update(claimable: QuerySet[Row], updates: dict[str, Any]) -> int:
-    """The claim's UPDATE; tried again when InnoDB ends it as a deadlock victim outside a
-    transaction (then the UPDATE alone was rolled back: nothing changed).
-
-    MariaDB may plan the claim on the job's (state, due) index rather than the primary key when
-    few rows wait; the UPDATE then locks index entries of neighbouring rows before their rows,
-    the reverse order of a worker finishing one of them, and one of the two is ended as a
-    deadlock victim — the claim, which has changed nothing yet. Without this its task failed
-    and the row waited a whole lease for recovery (bench/dropi_orders.py found it).
-    """
-    attempt = 1
-    while True:
-        try:
-            return claimable.update(**updates)
-        except OperationalError as error:
-            in_transaction = transaction.get_connection(claimable.db).in_atomic_block
-            if in_transaction or attempt == CLAIM_TRIES or not error.args or error.args[0] != DEADLOCK:
-                raise
-        time.sleep(0.01 * attempt)
-        attempt += 1
+def _claimable(
+    current: Mapping[str, Any], job: Job[Any], states: list[str], where: Mapping[str, Any], now: datetime.datetime
+) -> bool:
+    """Whether the row as locked is waiting, due, not leased and matches ``where``."""
+    due = current["next_attempt_at"] is None or current["next_attempt_at"] <= now + job.due_tolerance
+    free = current["lease_until"] is None or current["lease_until"] < now
+    matches = all(current[name] == value for name, value in where.items())
+    return current["state"] in states and due and free and matches
 
 
 def work_renew(claim: Claim[Row], **changes: Any) -> None:
