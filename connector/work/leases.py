@@ -1,14 +1,14 @@
 """Holding one row of work: claim, renew, finish.
 
-Owns: the conditional UPDATEs that give one worker a row (only when it is waiting, due and not
-leased; attempts + 1; a fresh owner token and a lease), extend that lease, and end the attempt
-— each only while the row is still that worker's. Must not decide what a state means (jobs do)
-nor hold a transaction across the caller's work.
+Owns: the claim that gives one worker a row (only when it is waiting, due and not leased;
+attempts + 1; a fresh owner token and a lease), and the conditional UPDATEs that extend that
+lease and end the attempt — each only while the row is still that worker's. Must not decide
+what a state means (jobs do) nor hold a transaction across the caller's work.
 
 "Still ours" means: the row carries this claim's owner token and is in one of the job's
 running states. Recovery, staff or another worker that took the row changed one or the other,
 so a worker that was too slow finds out at its next renewal (``LeaseLost``) or at its finish
-(False), and stops. Safe under concurrency on MySQL 8 / MariaDB: an UPDATE locks the row and
+(False), and stops. Safe under concurrency on MySQL 8 / MariaDB: the claim locks the row and
 re-reads it, so of two workers claiming at once exactly one changes it. Every write locks the
 row through its primary key first (the claim included: see ``work_claim``), so two workers
 writing neighbouring rows never lock in opposite orders.
