@@ -9,9 +9,9 @@ what a state means (jobs do) nor hold a transaction across the caller's work.
 running states. Recovery, staff or another worker that took the row changed one or the other,
 so a worker that was too slow finds out at its next renewal (``LeaseLost``) or at its finish
 (False), and stops. Safe under concurrency on MySQL 8 / MariaDB: the claim locks the row and
-re-reads it, so of two workers claiming at once exactly one changes it. Every write locks the
-row through its primary key first (the claim included: see ``work_claim``), so two workers
-writing neighbouring rows never lock in opposite orders.
+re-reads it, so of two workers claiming at once exactly one changes it. The claim reaches the
+row only through its primary key (see ``work_claim``), so it never locks a neighbouring row's
+index entries before that row, as a worker finishing the neighbour does the other way round.
 """
 
 from __future__ import annotations
