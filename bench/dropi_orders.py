@@ -12,7 +12,10 @@ second, Dropi calls per order and, from the simulator's own store, how many Drop
 Shopify order got (0 = lost, > 1 = duplicated), each against its goal.
 
     DATABASE_URL=mysql://root@127.0.0.1:3306/connector .venv/bin/python bench/dropi_orders.py
-    (options: --shops 20 --orders-per-shop 100 --workers 4 --latency 0.15 --runs healthy,faulty)
+    (options: --shops 20 --orders-per-shop 100 --workers 4 --latency 0.15 --failure-rate 0.2
+     --runs healthy,faulty --locations; the workers' output goes to a file in the temp directory)
+
+Exits 1 when a goal is missed. Not a test: bench/tests/test_dropi_orders_smoke.py is.
 """
 
 from __future__ import annotations
