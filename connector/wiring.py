@@ -2,7 +2,7 @@
 duty and each recovery of the task worker, by dotted path.
 
 Owns: the maps that ``connector/settings.py`` exposes as WEBHOOK_HANDLERS, WEBHOOK_CONFIRMATIONS,
-PERSONAL_DATA and WORKER_MAINTENANCE. Plain data: strings name the functions, so nothing here
+WEBHOOK_PAYLOAD_REDUCERS, PERSONAL_DATA and WORKER_MAINTENANCE. Plain data: strings name the functions, so nothing here
 imports an app (the platform never imports the apps built on it); system checks refuse a path
 that does not import. Must not hold settings read from the environment.
 """
@@ -19,6 +19,9 @@ WEBHOOK_HANDLERS = {
     "orders/create": "shops.webhook_handlers.handle_orders_create",
     "checkouts/create": "shops.webhook_handlers.handle_checkouts_create",
     "checkouts/update": "shops.webhook_handlers.handle_checkouts_update",
+    "draft_orders/create": "shops.webhook_handlers.handle_draft_orders_create",
+    "draft_orders/update": "shops.webhook_handlers.handle_draft_orders_update",
+    "draft_orders/delete": "shops.webhook_handlers.handle_draft_orders_delete",
     # The privacy (compliance) topics.
     "customers/data_request": "webhooks.webhook_handlers.handle_customers_data_request",
     "customers/redact": "webhooks.webhook_handlers.handle_customers_redact",
@@ -32,6 +35,12 @@ WEBHOOK_CONFIRMATIONS = {
     "shop/redact": "shops.webhook_handlers.confirm_shop_redact",
 }
 
+# What the inbox keeps of a topic's payload: fn(payload) -> payload, applied to a verified
+# delivery before it is stored (webhooks/registry.py). A topic without one is stored whole.
+WEBHOOK_PAYLOAD_REDUCERS = {
+    "orders/create": "shops.webhook_payloads.order_payload_reduced",
+}
+
 # Who holds personal data and how it goes (webhooks/privacy.py runs these for shop/redact and
 # the customers/* privacy topics; a test checks every model with a shop column is erased).
 PERSONAL_DATA: dict[str, dict[str, Any]] = {
@@ -39,8 +48,16 @@ PERSONAL_DATA: dict[str, dict[str, Any]] = {
     "shop_erasers": {
         "connector.personal_data.erase_shop_sessions": ["connector.ShopifySession", "connector.OAuthState"],
         "webhooks.personal_data.erase_shop_events": ["webhooks.WebhookEvent", "webhooks.CustomerDataExport"],
-        "shops.personal_data.erase_shop_configuration": ["shops.ShopConfiguration", "shops.FlowDelivery"],
-        "shops.personal_data_dropi.erase_shop_dropi_orders": ["shops.DropiOrder", "shops.DropiOrderEvent"],
+        "shops.personal_data.erase_shop_configuration": [
+            "shops.ShopConfiguration",
+            "shops.FlowDelivery",
+            "shops.DeliveryRules",
+        ],
+        "shops.personal_data_dropi.erase_shop_dropi_orders": [
+            "shops.DropiOrder",
+            "shops.DropiOrderEvent",
+            "shops.ShippingUpdate",
+        ],
         "products.personal_data.erase_product_associations": ["products.ProductAssociation", "products.VariantMapping"],
         "assistant.personal_data.erase_ai_configuration": ["assistant.AIConfiguration"],
         "themes.personal_data.erase_theme_installs": ["themes.ThemeInstall"],
@@ -66,6 +83,7 @@ WORKER_MAINTENANCE = [
     "webhooks.services.webhook_events_recover",
     "shops.maintenance.recover_flow_deliveries",
     "shops.maintenance.recover_dropi_orders",
+    "shops.maintenance.recover_shipping_updates",
     "assistant.maintenance.recover_profile_syncs",
     "themes.services.theme_install_recover_stale",
 ]

@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from shops.models import FlowDelivery
+from shops.models import DropiDepartment, FlowDelivery, ShopConfiguration
 from shops.services import deliveries
 from shops.tests.factories import ShopConfigurationFactory
 from shops.tests.payloads import order_payload
@@ -114,12 +114,43 @@ def test_test_event_needs_a_valid_phone(api, shop, ecomdrop_simulator):
     assert good.json()["delivery"]["kind"] == FlowDelivery.Kind.TEST
 
 
+def test_the_cart_test_event_needs_the_cart_flow_and_a_known_event(api, shop, ecomdrop_simulator):
+    without_flow = api("/app/api/test-event", "POST", {"phone": "+57 300 555 0101", "event": "cart"})
+    unknown = api("/app/api/test-event", "POST", {"phone": "+57 300 555 0101", "event": "refund"})
+    ShopConfiguration.objects.filter(shop=SHOP).update(carrito_abandonado_flow_id="9002")
+    cart = api("/app/api/test-event", "POST", {"phone": "+57 300 555 0101", "event": "cart"})
+
+    assert (without_flow.status_code, without_flow.json()["code"]) == (400, "no_flow")
+    assert (unknown.status_code, unknown.json()["field"]) == (400, "event")
+    assert cart.status_code == 200
+    assert (cart.json()["delivery"]["status"], cart.json()["delivery"]["order_name"]) == ("sent", "#TEST-CART")
+    assert [send[1] for send in ecomdrop_simulator.sends_to(KEY)] == ["9002"]
+
+
 def test_the_orders_page_renders_without_calling_shopify(client, shop, shopify_simulator, session_token):
     response = client.get("/app/orders", {"shop": SHOP, "id_token": session_token(SHOP)})
 
     assert response.status_code == 200
     assert "Enviar evento de prueba" in response.content.decode()
     assert shopify_simulator.count("graphql:OrdersRecent") == 0
+
+
+def test_the_orders_page_carries_each_countrys_departments_for_the_address_form(client, shop, session_token):
+    DropiDepartment.objects.update_or_create(  # as staff edited it in the admin
+        country="CO", province_code="ANT", defaults={"province_name": "Antioquia", "dropi_name": "ANTIOQUIA (EDITADO)"}
+    )
+    DropiDepartment.objects.update_or_create(
+        country="PE", province_code="PE-LIM", defaults={"province_name": "Lima", "dropi_name": "LIMA"}
+    )
+
+    response = client.get("/app/orders", {"shop": SHOP, "id_token": session_token(SHOP)})
+
+    departments = response.context["departments"]
+    assert {"CO", "PE"} <= set(departments)
+    assert {"code": "PE-LIM", "name": "Lima", "dropi_name": "LIMA"} in departments["PE"]
+    antioquia = next(item for item in departments["CO"] if item["code"] == "ANT")
+    assert antioquia == {"code": "ANT", "name": "Antioquia", "dropi_name": "ANTIOQUIA (EDITADO)"}
+    assert 'id="orders-departments"' in response.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,13 @@ from shops import services
 from shops.models import FlowDelivery, ShopConfiguration
 from shops.services import deliveries, orders
 from shops.views.dropi_orders import dropi_order_json, filtered_orders_response
-from shops.views.pages import FLOWS_CLEARED_NOTICE, configuration_state, delivery_json, request_configuration
+from shops.views.pages import (
+    FLOWS_CLEARED_NOTICE,
+    SHARED_ACCOUNT_NOTICE,
+    configuration_state,
+    delivery_json,
+    request_configuration,
+)
 
 DEFAULT_DELIVERIES = 10
 MAX_DELIVERIES = 50
@@ -53,7 +59,11 @@ def api_ecomdrop_connect(request: EmbeddedHttpRequest) -> JsonResponse:
     if configuration.ecomdrop_flows_cleared:
         notice = _(FLOWS_CLEARED_NOTICE)
         message = f"{message} {notice}"
-    return JsonResponse({"message": message, "state": configuration_state(configuration)})
+    state = configuration_state(configuration)
+    if state["ecomdrop"]["shared_with"]:
+        shared = _(SHARED_ACCOUNT_NOTICE) % {"shops": ", ".join(state["ecomdrop"]["shared_with"])}
+        message = f"{message} {shared}"
+    return JsonResponse({"message": message, "state": state})
 
 
 @embedded_view
@@ -234,7 +244,12 @@ def api_delivery_resend(request: EmbeddedHttpRequest, delivery_id: int) -> JsonR
 def api_test_event(request: EmbeddedHttpRequest) -> JsonResponse:
     try:
         body = read_json(request)
-        delivery = deliveries.flow_delivery_send_test(shop=request.shop, phone=str(body.get("phone") or ""))
+        event = str(body.get("event") or "order")
+        if event not in ("order", "cart"):
+            raise ApplicationError(_("Unknown test event: use order or cart."), field="event", code="invalid")
+        delivery = deliveries.flow_delivery_send_test(
+            shop=request.shop, phone=str(body.get("phone") or ""), event=event
+        )
     except ApplicationError as error:
         return api_error(error)
     delivery.refresh_from_db()

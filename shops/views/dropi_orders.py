@@ -84,6 +84,10 @@ HISTORY = {
     "tag_failed": gettext_noop("Shopify tag not written"),
     "shopify_cancelled": gettext_noop("Shopify order cancellation"),
     "dropi_cancel_required": gettext_noop("To cancel in Dropi"),
+    "shopify_fulfilled": gettext_noop("Fulfilled in Shopify with the guía"),
+    "shopify_tracking": gettext_noop("Tracking changed in Shopify"),
+    "shopify_return_noted": gettext_noop("Return noted in Shopify"),
+    "shipping_flow_sent": gettext_noop("WhatsApp shipping update sent"),
 }
 ACTORS = {
     "shopify": gettext_noop("Shopify"),

@@ -6,6 +6,7 @@ yet (shops.services.time_zone)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -19,8 +20,11 @@ from assistant.selectors import ai_profile_panel_context
 from connector.embedded import EmbeddedHttpRequest, embedded_context, embedded_view
 from shops import services
 from shops.countries import COUNTRIES
-from shops.models import FlowDelivery, ShopConfiguration
-from shops.services import deliveries
+from shops.models import DeliveryRules, FlowDelivery, ShopConfiguration
+from shops.protected_data import buyer_data_withheld, withheld_orders_recent
+from shops.selectors import dropi_departments_by_country
+from shops.services import deliveries, guardrails
+from shops.shared_accounts import shops_sharing_ecomdrop_account
 
 RECENT_DELIVERIES = 10
 
@@ -48,6 +52,11 @@ FLOWS_CLEARED_NOTICE = gettext_noop(
     "The flows chosen in the previous Ecomdrop account were removed: choose the flows of this account."
 )
 
+SHARED_ACCOUNT_NOTICE = gettext_noop(
+    "This Ecomdrop account is also connected to %(shops)s: the stores share its Dropi token and AI assistant "
+    "profile (see Configuration › Status)."
+)
+
 # What each contact custom field receives (keys of deliveries.DEFAULT_FIELD_NAMES).
 CONTACT_FIELD_PURPOSES = {
     "order_name": gettext_noop("Order number (#1014)"),
@@ -73,22 +82,94 @@ CONTACT_FIELD_PURPOSES = {
     "note": gettext_noop("The buyer's order note"),
     "gateway": gettext_noop("Payment gateway"),
     "cod": gettext_noop("Cash on delivery: true or false (Dropi's CON RECAUDO or SIN RECAUDO)"),
+    "guia": gettext_noop("Guía (tracking number) of the shipment"),
+    "carrier": gettext_noop("Carrier of the shipment"),
+    "tracking_url": gettext_noop("Link to follow the shipment"),
+    "shipping_stage": gettext_noop("Shipping stage (Guía generada, En reparto, Novedad, Entregado, Devuelto…)"),
 }
 
 
 def contact_fields_context(configuration: ShopConfiguration) -> list[dict[str, str]]:
     """The contact custom fields the page lists (names only: whether they exist is fetched later)."""
-    names = services.ecomdrop_contact_field_names(configuration=configuration)
+    names = services.ecomdrop_contact_field_names_in_use(configuration=configuration)
     return [
         {"key": key, "name": name, "purpose": _(CONTACT_FIELD_PURPOSES[key]) if key in CONTACT_FIELD_PURPOSES else ""}
         for key, name in names.items()
     ]
 
 
+WITHHELD_NOTE = gettext_noop(
+    "Shopify sent the order without the buyer's phone and name: the app is not approved for protected customer "
+    "data yet (see Configuration › Status)."
+)
+
+
+# The callback's bodies the Configuración › Ecomdrop card shows as examples (docs/features.md ›
+# Bot actions): what each does, and the body with the order id field Ecomdrop fills in.
+CALLBACK_EXAMPLES = (
+    ("tags", gettext_noop("Tag the order (the flow ended)"), {"status": "success", "tags": ["confirmado"]}),
+    (
+        "confirm",
+        gettext_noop("The buyer confirmed: in the mode “when the bot confirms”, the app places the order in Dropi"),
+        {"action": "confirm", "action_id": "{{conversation_id}}-confirm"},
+    ),
+    (
+        "cancel",
+        gettext_noop(
+            "The buyer cancelled: the order is not placed in Dropi (one already in Dropi must be cancelled there)"
+        ),
+        {"action": "cancel", "tags": ["cancelado"]},
+    ),
+    (
+        "update_address",
+        gettext_noop("The buyer corrected the address (before the Dropi order exists)"),
+        {
+            "action": "update_address",
+            "address": {
+                "address1": "Carrera 43A # 1-50",
+                "address2": "Apto 301",
+                "city": "Medellín",
+                "province_code": "ANT",
+                "zip": "050021",
+                "country_code": "CO",
+                "phone": "+57 310 555 1234",
+            },
+        },
+    ),
+)
+
+
+def callback_examples(order_id_field: str) -> list[dict[str, str]]:
+    """The callback bodies the page shows, each naming the order by the contact field Ecomdrop fills."""
+    order_reference = "{{" + order_id_field + "}}"
+    return [
+        {
+            "key": key,
+            "title": _(title),
+            "body": json.dumps({"orderId": order_reference, **body}, ensure_ascii=False, indent=2),
+        }
+        for key, title, body in CALLBACK_EXAMPLES
+    ]
+
+
 def delivery_problem(delivery: FlowDelivery) -> str:
     """What went wrong with a delivery, in plain words for the merchant."""
+    if delivery.state == FlowDelivery.Status.SKIPPED and buyer_data_withheld(delivery):
+        return f"{delivery.get_skip_reason_display()}. {_(WITHHELD_NOTE)}"
     if delivery.state == FlowDelivery.Status.SKIPPED:
-        return delivery.get_skip_reason_display()
+        reason = str(delivery.get_skip_reason_display()) if delivery.skip_reason else ""
+        detail = f"{reason} ({_skip_detail(delivery)})" if reason and delivery.reason_detail else reason
+        if delivery.skip_reason == FlowDelivery.SkipReason.DUPLICATE:
+            resend_note = _("Press Resend to send it anyway.")
+            detail = f"{detail}. {resend_note}"
+        return detail
+    if delivery.state == FlowDelivery.Status.PENDING and delivery.hold_reason:
+        return _("Quiet hours: the flow waits until %(time)s.") % {"time": delivery.reason_detail or "—"}
+    earlier = guardrails.delivery_waiting_behind(delivery)
+    if earlier is not None:
+        return _("Waits until this buyer's earlier message (%(order)s) has gone out: one conversation at a time.") % {
+            "order": earlier.order_name or earlier.get_kind_display()
+        }
     if not delivery.last_error:
         return ""
     error_type = delivery.last_error.split(":", 1)[0]
@@ -104,6 +185,16 @@ def delivery_problem(delivery: FlowDelivery) -> str:
     return delivery.last_error
 
 
+def _skip_detail(delivery: FlowDelivery) -> str:
+    """The recorded detail of a skip; a payment method's category in the merchant's words."""
+    if delivery.skip_reason != FlowDelivery.SkipReason.PAYMENT:
+        return delivery.reason_detail
+    category, _sep, gateway = delivery.reason_detail.partition(":")
+    methods = dict(DeliveryRules.PaymentMethod.choices)
+    label = str(methods[category]) if category in methods else category
+    return f"{label}: {gateway.strip()}" if gateway.strip() else label
+
+
 def delivery_json(delivery: FlowDelivery) -> dict[str, Any]:
     return {
         "id": delivery.pk,
@@ -114,6 +205,9 @@ def delivery_json(delivery: FlowDelivery) -> dict[str, Any]:
         "status": delivery.state,
         "status_label": delivery.get_state_display(),
         "skip_reason": delivery.get_skip_reason_display() if delivery.skip_reason else "",
+        "skip_code": delivery.skip_reason,
+        "hold_reason": delivery.hold_reason,
+        "next_attempt_at": delivery.next_attempt_at.isoformat() if delivery.next_attempt_at else None,
         "attempts": delivery.attempts,
         "last_error": delivery.last_error,
         "problem": delivery_problem(delivery),
@@ -135,6 +229,8 @@ def configuration_state(configuration: ShopConfiguration) -> dict[str, Any]:
             "carrito_abandonado_flow_id": configuration.carrito_abandonado_flow_id or "",
             "abandoned_cart_delay_minutes": configuration.abandoned_cart_delay_minutes,
             "flows_cleared": configuration.ecomdrop_flows_cleared,
+            # Other stores on the same Ecomdrop account: they share its Dropi token and AI profile.
+            "shared_with": shops_sharing_ecomdrop_account(configuration=configuration),
         },
         "dropi": {
             "configured": bool(configuration.dropi_store_name and configuration.dropi_token),
@@ -144,6 +240,7 @@ def configuration_state(configuration: ShopConfiguration) -> dict[str, Any]:
             "order_mode": configuration.dropi_order_mode,
             "cancel_shopify_order": configuration.cancel_shopify_order_on_bot_cancel,
         },
+        "shipping": services.shipping_settings_state(configuration),
         "callback_url": f"{settings.SHOPIFY_APP_URL}/api/ecomdrop/callback",
         "updated_at": configuration.updated_at.isoformat() if configuration.updated_at else None,
     }
@@ -162,6 +259,8 @@ def orders(request: EmbeddedHttpRequest) -> HttpResponse:
             **embedded_context(request, time_zone=services.shop_time_zone_get(shop=request.shop)),
             "active": "orders",
             "state": configuration_state(configuration),
+            "countries": COUNTRIES,
+            "departments": dropi_departments_by_country(),
         },
     )
 
@@ -186,6 +285,7 @@ def configuration(request: EmbeddedHttpRequest) -> HttpResponse:
         .order_by("-id")
         .first()
     )
+    order_id_field = services.ecomdrop_contact_field_names(configuration=configuration)["order_id"]
     return render(
         request,
         "shops/configuration.html",
@@ -198,8 +298,10 @@ def configuration(request: EmbeddedHttpRequest) -> HttpResponse:
             "deliveries": recent,
             "last_error": last_error,
             "last_problem": delivery_problem(last_error) if last_error else "",
+            "withheld_orders": withheld_orders_recent(shop=request.shop),
             "assistant": ai_profile_panel_context(shop=request.shop, shop_configuration=configuration),
             "contact_fields": contact_fields_context(configuration),
-            "order_id_field": services.ecomdrop_contact_field_names(configuration=configuration)["order_id"],
+            "order_id_field": order_id_field,
+            "callback_examples": callback_examples(order_id_field),
         },
     )
