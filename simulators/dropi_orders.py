@@ -13,17 +13,20 @@ Switches: ``refuse_address`` (Dropi refuses the address), ``stall_after_create``
 created, the answer comes late: a client's read timeout), ``fail_after_create`` (created, then
 a 5xx), ``stall_before`` (a call of a kind waits before doing anything); failures *before*
 creating come from the base class (``fail_next("orders_create")``) and "Too Many Attempts"
-from ``DropiSimulator.block``.
+from ``DropiSimulator.block``. ``fail_randomly`` mixes failures before and after acting into a
+share of the order calls, drawn from a seeded generator (load tests and benchmarks).
 """
 
 from __future__ import annotations
 
 import datetime
 import itertools
+import random
 import re
 import threading
 import time
 import unicodedata
+from collections import Counter
 from typing import Any, Protocol
 
 from simulators.base import Request, Response
@@ -49,6 +52,8 @@ LOCATIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "PE": {"LIMA": ("LIMA", "MIRAFLORES", "SAN ISIDRO"), "AREQUIPA": (), "CUSCO": ()},
     "CL": {"REGION METROPOLITANA": ("SANTIAGO", "PUENTE ALTO"), "VALPARAISO": ()},
 }
+ORDER_CALLS = ("orders_create", "orders_list", "order_detail")
+BEFORE, AFTER = "before", "after"
 ADDRESS_REFUSED = "La ciudad o el departamento de destino no existe o no tiene cobertura"
 
 _order_ids = itertools.count(7_000_001)
@@ -85,6 +90,13 @@ class DropiOrderBook:
         self.stalls: list[float] = []
         self.after_create_failures: list[int] = []
         self.stalls_before: dict[str, list[float]] = {}
+        self.failure_rate = 0.0
+        self.failure_after_share = 0.5
+        self.failure_stall_share = 0.5
+        self.failure_stall_seconds = 0.0
+        self.failure_kinds: frozenset[str] = frozenset(ORDER_CALLS)
+        self.random = random.Random(7)  # noqa: S311 (a reproducible load mix, not security)
+        self.failures_drawn: Counter[tuple[str, str]] = Counter()  # (kind, "before" | "after")
 
     # -- switches
     def refuse_address(self, times: int = 1) -> None:
@@ -105,6 +117,43 @@ class DropiOrderBook:
         """Create the next ``times`` orders, then answer HTTP ``status``."""
         with self._lock:
             self.after_create_failures.extend([status] * times)
+
+    def fail_randomly(
+        self,
+        rate: float,
+        *,
+        after_share: float = 0.5,
+        stall_share: float = 0.5,
+        stall_seconds: float = 0.0,
+        seed: int = 7,
+        kinds: tuple[str, ...] = ORDER_CALLS,
+    ) -> None:
+        """From now on a share ``rate`` of the calls of ``kinds`` fail, drawn from a generator
+        seeded with ``seed``. ``after_share`` of them fail *after* acting (a create stores the
+        order): ``stall_share`` of those answer only after ``stall_seconds`` (past the client's
+        read timeout), the others answer a 502. The rest answer 503 before doing anything.
+        ``rate`` 0 switches it off; ``failures_drawn`` counts what was drawn."""
+        with self._lock:
+            self.failure_rate = rate
+            self.failure_after_share = after_share
+            self.failure_stall_share = stall_share
+            self.failure_stall_seconds = stall_seconds
+            self.failure_kinds = frozenset(kinds)
+            self.random = random.Random(seed)  # noqa: S311 (a reproducible load mix, not security)
+            self.failures_drawn.clear()
+
+    def _draw(self, kind: str) -> tuple[str, bool]:
+        """("", False) for a call that succeeds; else (BEFORE | AFTER, whether it stalls)."""
+        with self._lock:
+            if not self.failure_rate or kind not in self.failure_kinds:
+                return "", False
+            failing = self.random.random() < self.failure_rate
+            when = AFTER if self.random.random() < self.failure_after_share else BEFORE
+            stall = self.random.random() < self.failure_stall_share
+            if not failing:
+                return "", False
+            self.failures_drawn[(kind, when)] += 1
+        return when, stall and when == AFTER
 
     # -- set-up and inspection
     def of(self, token: str) -> list[dict[str, Any]]:
@@ -154,6 +203,17 @@ class DropiOrderBook:
             wait = waits.pop(0) if waits else 0.0
         if wait:
             time.sleep(wait)
+        when, stall = self._draw(request.kind)
+        if when == BEFORE:
+            return Response(503, {"message": "Service Unavailable"})
+        answer = self._answer(request, match, account)
+        if when == AFTER and stall:
+            time.sleep(self.failure_stall_seconds)
+        elif when == AFTER:
+            return Response(502, {"message": "Bad Gateway"})
+        return answer
+
+    def _answer(self, request: Request, match: re.Match[str], account: DropiAccount) -> Response:
         if request.kind == "departments":
             names = LOCATIONS.get(account.country, {})
             objects = [{"id": index, "name": name} for index, name in enumerate(names, start=1)]

@@ -1,7 +1,7 @@
 """The leased-work machine: every background job with effects outside the database runs on it.
 
-Owns: one implementation of claiming a row of work (conditional UPDATE: only when waiting, due
-and not leased; attempts + 1; an owner token and a lease), renewing the lease (``LeaseLost``
+Owns: one implementation of claiming a row of work (locked by primary key, then updated only when
+waiting, due and not leased; attempts + 1; an owner token and a lease), renewing the lease (``LeaseLost``
 when the row was taken), finishing (only while still ours), retrying with exponential back-off
 and jitter (vendor waits honoured but clamped), queueing runs (the database queue in the
 caller's transaction, other backends after the commit) and recovering lost work (expired

@@ -1,16 +1,19 @@
 """Holding one row of work: claim, renew, finish.
 
-Owns: the conditional UPDATEs that give one worker a row (only when it is waiting, due and not
-leased; attempts + 1; a fresh owner token and a lease), extend that lease, and end the attempt
-— each only while the row is still that worker's. Must not decide what a state means (jobs do)
-nor hold a transaction across the caller's work.
+Owns: the claim that gives one worker a row (only when it is waiting, due and not leased;
+attempts + 1; a fresh owner token and a lease), and the conditional UPDATEs that extend that
+lease and end the attempt — each only while the row is still that worker's. Must not decide
+what a state means (jobs do) nor hold a transaction across the caller's work.
 
 "Still ours" means: the row carries this claim's owner token and is in one of the job's
 running states. Recovery, staff or another worker that took the row changed one or the other,
 so a worker that was too slow finds out at its next renewal (``LeaseLost``) or at its finish
 (False), and stops. A lazy renewal writes only when half of the lease has gone (one UPDATE per
-half-lease instead of one per call). Safe under concurrency on MySQL 8 / MariaDB: an UPDATE locks the row and
-re-reads it, so of two workers claiming at once exactly one changes it.
+half-lease instead of one per call). Safe under concurrency on MySQL 8 / MariaDB: the claim
+locks the row and re-reads it, so of two workers claiming at once exactly one changes it. The
+claim reaches the row only through its primary key (see ``work_claim``), so it never locks a
+neighbouring row's index entries before that row, as a worker finishing the neighbour does the
+other way round.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic
 
 from django.db import OperationalError, transaction
-from django.db.models import F, Manager, Q, QuerySet
+from django.db.models import F, Manager, QuerySet
 from django.utils import timezone
 
 from connector.db_errors import is_deadlock
@@ -77,14 +80,23 @@ def work_claim(
     changes: Mapping[str, Any] | None = None,
 ) -> Claim[Row] | None:
     """Take row ``pk`` for this worker; None when it is not claimable (not waiting, not due,
-    leased by another worker, gone, or not matching ``where``).
+    leased by another worker, gone, or not matching ``where``: field → value, compared for
+    equality).
 
-    One conditional UPDATE: state in ``states`` (default: the job's waiting states), due
-    (``next_attempt_at`` empty or within ``job.due_tolerance``), lease free or run out. It sets
-    a new owner token and ``lease_until`` = now + ``job.lease()``, moves the state to
+    Claimable means: state in ``states`` (default: the job's waiting states), due
+    (``next_attempt_at`` empty or within ``job.due_tolerance``), lease free or run out. The
+    claim sets a new owner token and ``lease_until`` = now + ``job.lease()``, moves the state to
     ``to_state`` (default ``job.claim_state``), adds one to ``attempts`` when ``count_attempt``
     and applies ``changes``. A job with ``turns`` claims only the row whose turn it is, with the
     rows of its key locked meanwhile (``connector.work.turns``).
+
+    The claim itself is one short transaction that touches the row only through its primary
+    key: lock it, check it, update it (``_claim``). A single conditional UPDATE would do the
+    same, but MariaDB plans it on the job's (state, due) index when few rows wait: it then
+    locks index entries of neighbouring rows before their rows, the reverse order of a worker
+    finishing one of them, and InnoDB ends one of the two as a deadlock victim — whose task
+    fails, leaving its row to wait a whole lease for recovery (``bench/dropi_orders.py`` found
+    it).
     """
     if job.turns is None:
         return _claim(job, pk, states, to_state, count_attempt, where, changes)
@@ -122,16 +134,25 @@ def _claim(
         updates["attempts"] = F("attempts") + 1
     updates.update(changes or {})
     rows = rows_of(job)
-    claimed = (
-        rows.filter(pk=pk, state__in=list(states or job.waiting_states), **(where or {}))
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + job.due_tolerance))
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(**updates)
-    )
-    if not claimed:
-        return None
+    conditions = dict(where or {})
+    with transaction.atomic(using=rows.db):
+        locked = rows.select_for_update().filter(pk=pk).order_by()
+        current = next(iter(locked.values("state", "next_attempt_at", "lease_until", *conditions)), None)
+        if current is None or not _claimable(current, job, list(states or job.waiting_states), conditions, now):
+            return None
+        rows.filter(pk=pk).update(**updates)
     row = rows.filter(pk=pk, lease_owner=owner).first()
     return None if row is None else Claim(job=job, row=row, owner=owner)
+
+
+def _claimable(
+    current: Mapping[str, Any], job: Job[Any], states: list[str], where: Mapping[str, Any], now: datetime.datetime
+) -> bool:
+    """Whether the row as locked is waiting, due, not leased and matches ``where``."""
+    due = current["next_attempt_at"] is None or current["next_attempt_at"] <= now + job.due_tolerance
+    free = current["lease_until"] is None or current["lease_until"] < now
+    matches = all(current[name] == value for name, value in where.items())
+    return current["state"] in states and due and free and matches
 
 
 def work_renew(claim: Claim[Row], **changes: Any) -> None:
