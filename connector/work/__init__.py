@@ -17,7 +17,7 @@ and in ``process``: ``claim = work_claim(job=MY_JOB, pk=pk)`` → ``work_renew(c
 each outside call → ``work_finish``/``work_requeue``/``work_retry_or_fail``.
 """
 
-from connector.work.jobs import Job, LostReason, Recovery, RetryPolicy, Turns
+from connector.work.jobs import Job, LostReason, Recovery, RetryPolicy, Turns, lease_from_settings, retry_from_settings
 from connector.work.leases import (
     Claim,
     LeaseLost,
@@ -50,7 +50,9 @@ __all__ = [
     "Recovery",
     "RetryPolicy",
     "Turns",
+    "lease_from_settings",
     "requested_wait",
+    "retry_from_settings",
     "work_claim",
     "work_claim_due",
     "work_enqueue",

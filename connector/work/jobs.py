@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from django.conf import settings
+
 if TYPE_CHECKING:
     from connector.work.models import LeasedWork
 
@@ -32,6 +34,32 @@ class RetryPolicy:
     max_seconds: float
     max_attempts: int
     jitter: float = 0.5
+
+
+def retry_from_settings(prefix: str) -> Callable[[], RetryPolicy]:
+    """A job's retry policy read at each use from the settings ``<prefix>_RETRY_BASE_SECONDS``,
+    ``<prefix>_RETRY_MAX_SECONDS`` and ``<prefix>_MAX_ATTEMPTS`` (docs/configuration.md)."""
+
+    def policy() -> RetryPolicy:
+        return RetryPolicy(
+            base_seconds=getattr(settings, f"{prefix}_RETRY_BASE_SECONDS"),
+            max_seconds=getattr(settings, f"{prefix}_RETRY_MAX_SECONDS"),
+            max_attempts=getattr(settings, f"{prefix}_MAX_ATTEMPTS"),
+        )
+
+    return policy
+
+
+def lease_from_settings(prefix: str) -> Callable[[], datetime.timedelta]:
+    """A job's lease read at each claim from ``<prefix>_LEASE_SECONDS``, and never shorter than
+    two HTTP timeouts: a worker renews before each vendor call, so a live worker is never taken
+    for a dead one."""
+
+    def lease() -> datetime.timedelta:
+        seconds = max(getattr(settings, f"{prefix}_LEASE_SECONDS"), settings.HTTP_TIMEOUT_SECONDS * 2)
+        return datetime.timedelta(seconds=seconds)
+
+    return lease
 
 
 class LostReason(enum.StrEnum):

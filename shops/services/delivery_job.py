@@ -20,7 +20,6 @@ import datetime
 import logging
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -34,9 +33,10 @@ from connector.work import (
     LeaseLost,
     LostReason,
     Recovery,
-    RetryPolicy,
     Turns,
+    lease_from_settings,
     requested_wait,
+    retry_from_settings,
     work_claim,
     work_finish,
     work_recover_expired,
@@ -73,20 +73,6 @@ RESENDABLE = (Status.FAILED, Status.SKIPPED, Status.UNCONFIRMED)
 WORKER_LOST_WHILE_SENDING = "WorkerLost: the worker stopped while sending the flow."
 
 
-def _lease() -> datetime.timedelta:
-    """How long a worker owns a delivery without renewing: longer than any single Ecomdrop call
-    (a worker renews before each call), so a live worker is never taken for a dead one."""
-    return datetime.timedelta(seconds=max(settings.FLOW_DELIVERY_LEASE_SECONDS, settings.HTTP_TIMEOUT_SECONDS * 2))
-
-
-def _retry_policy() -> RetryPolicy:
-    return RetryPolicy(
-        base_seconds=settings.FLOW_DELIVERY_RETRY_BASE_SECONDS,
-        max_seconds=settings.FLOW_DELIVERY_RETRY_MAX_SECONDS,
-        max_attempts=settings.FLOW_DELIVERY_MAX_ATTEMPTS,
-    )
-
-
 def _delivery_lost(delivery: FlowDelivery, reason: LostReason, now: datetime.datetime) -> Recovery:
     """A worker lost while ``sending`` may have sent the flow: unconfirmed, never resent. Lost
     before that: pending again, queued at once. A lost task: queued again."""
@@ -115,8 +101,8 @@ FLOW_DELIVERY: Job[FlowDelivery] = Job(
     claim_state=Status.PROCESSING,
     retry_state=Status.PENDING,
     failed_state=Status.FAILED,
-    lease=_lease,
-    retry=_retry_policy,
+    lease=lease_from_settings("FLOW_DELIVERY"),
+    retry=retry_from_settings("FLOW_DELIVERY"),
     lost=_delivery_lost,
     run_claimed=_run_claimed,
     fair_key="shop",

@@ -49,8 +49,9 @@ from connector.work import (
     LeaseLost,
     LostReason,
     Recovery,
-    RetryPolicy,
+    lease_from_settings,
     requested_wait,
+    retry_from_settings,
     work_claim,
     work_finish,
     work_renew,
@@ -75,20 +76,6 @@ State = DropiOrder.State
 WORKER_LOST_WHILE_SENDING = "WorkerLost: the worker stopped while Dropi was creating the order."
 # Dropi's list is searched from a day before the order arrived (time zones) to a day after now.
 LOOKUP_MARGIN = datetime.timedelta(days=1)
-
-
-def _lease() -> datetime.timedelta:
-    """Longer than any single Dropi call (a worker renews before each), so a live worker is
-    never taken for a dead one."""
-    return datetime.timedelta(seconds=max(settings.DROPI_ORDER_LEASE_SECONDS, settings.HTTP_TIMEOUT_SECONDS * 2))
-
-
-def _retry_policy() -> RetryPolicy:
-    return RetryPolicy(
-        base_seconds=settings.DROPI_ORDER_RETRY_BASE_SECONDS,
-        max_seconds=settings.DROPI_ORDER_RETRY_MAX_SECONDS,
-        max_attempts=settings.DROPI_ORDER_MAX_ATTEMPTS,
-    )
 
 
 def _order_lost(order: DropiOrder, reason: LostReason, now: datetime.datetime) -> Recovery:
@@ -120,8 +107,8 @@ DROPI_ORDER: Job[DropiOrder] = Job(
     claim_state=State.PLACING,
     retry_state=State.QUEUED,
     failed_state=State.FAILED,
-    lease=_lease,
-    retry=_retry_policy,
+    lease=lease_from_settings("DROPI_ORDER"),
+    retry=retry_from_settings("DROPI_ORDER"),
     lost=_order_lost,
     deferred_fields=("lines", "unresolved_lines", "address", "note"),
 )
@@ -373,7 +360,7 @@ def _tag(claim: Claim[DropiOrder]) -> str:
         text = f"{type(error).__name__}: {error}"[:1000]
         if error.retryable and order.tag_attempts < settings.DROPI_ORDER_MAX_ATTEMPTS:
             wait = work_retry_delay(
-                policy=_retry_policy(), attempt=order.tag_attempts, retry_after=requested_wait(error)
+                policy=DROPI_ORDER.retry(), attempt=order.tag_attempts, retry_after=requested_wait(error)
             )
             if not work_requeue(claim, run_after=timezone.now() + wait, state=State.TAGGING, last_error=text):
                 raise LeaseLost from error

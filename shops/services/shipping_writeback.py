@@ -29,7 +29,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
@@ -48,8 +47,9 @@ from connector.work import (
     LeaseLost,
     LostReason,
     Recovery,
-    RetryPolicy,
+    lease_from_settings,
     requested_wait,
+    retry_from_settings,
     work_claim,
     work_finish,
     work_requeue,
@@ -69,18 +69,6 @@ UNFINISHED = (State.PENDING, State.PROCESSING, State.SENDING)
 # A later transition of an order waits this long for the earlier one to finish.
 ORDER_TURN_WAIT = datetime.timedelta(seconds=2)
 WORKER_LOST_WHILE_SENDING = "WorkerLost: the worker stopped while Shopify was being written."
-
-
-def _lease() -> datetime.timedelta:
-    return datetime.timedelta(seconds=max(settings.SHIPPING_UPDATE_LEASE_SECONDS, settings.HTTP_TIMEOUT_SECONDS * 2))
-
-
-def _retry_policy() -> RetryPolicy:
-    return RetryPolicy(
-        base_seconds=settings.SHIPPING_UPDATE_RETRY_BASE_SECONDS,
-        max_seconds=settings.SHIPPING_UPDATE_RETRY_MAX_SECONDS,
-        max_attempts=settings.SHIPPING_UPDATE_MAX_ATTEMPTS,
-    )
 
 
 def _lost(update: ShippingUpdate, reason: LostReason, now: datetime.datetime) -> Recovery:
@@ -107,8 +95,8 @@ SHIPPING_UPDATE: Job[ShippingUpdate] = Job(
     claim_state=State.PROCESSING,
     retry_state=State.PENDING,
     failed_state=State.FAILED,
-    lease=_lease,
-    retry=_retry_policy,
+    lease=lease_from_settings("SHIPPING_UPDATE"),
+    retry=retry_from_settings("SHIPPING_UPDATE"),
     lost=_lost,
 )
 
