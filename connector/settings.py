@@ -307,6 +307,13 @@ DROPI_ORDER_LEASE_SECONDS = env.float("DROPI_ORDER_LEASE_SECONDS", default=120.0
 # places; on, Dropi's spelling wins where its lists have the place (cached per country).
 DROPI_LOCATIONS_ENABLED = env.bool("DROPI_LOCATIONS_ENABLED", default=False)
 DROPI_LOCATIONS_CACHE_SECONDS = env.int("DROPI_LOCATIONS_CACHE_SECONDS", default=86400)
+# Dropi status sync (shops/services/tracking_sync.py): default interval per shop, window overlap,
+# spacing of its calls to one account, first run's look-back, the time zone of Dropi's dates (unverified).
+DROPI_TRACKING_INTERVAL_MINUTES = env.int("DROPI_TRACKING_INTERVAL_MINUTES", default=10)
+DROPI_TRACKING_OVERLAP_MINUTES = env.int("DROPI_TRACKING_OVERLAP_MINUTES", default=30)
+DROPI_TRACKING_CALL_SPACING_SECONDS = env.float("DROPI_TRACKING_CALL_SPACING_SECONDS", default=1.0)
+DROPI_TRACKING_LOOKBACK_DAYS = env.int("DROPI_TRACKING_LOOKBACK_DAYS", default=14)
+DROPI_TIME_ZONE = env.str("DROPI_TIME_ZONE", default="America/Bogota")
 if DROPI_ORDER_MAX_ATTEMPTS < 1 or DROPI_ORDER_RETRY_BASE_SECONDS <= 0 or DROPI_ORDER_LEASE_SECONDS <= 0:
     raise ImproperlyConfigured(
         "DROPI_ORDER_MAX_ATTEMPTS must be at least 1; DROPI_ORDER_RETRY_BASE_SECONDS and "

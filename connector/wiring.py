@@ -40,7 +40,11 @@ PERSONAL_DATA: dict[str, dict[str, Any]] = {
         "connector.personal_data.erase_shop_sessions": ["connector.ShopifySession", "connector.OAuthState"],
         "webhooks.personal_data.erase_shop_events": ["webhooks.WebhookEvent", "webhooks.CustomerDataExport"],
         "shops.personal_data.erase_shop_configuration": ["shops.ShopConfiguration", "shops.FlowDelivery"],
-        "shops.personal_data_dropi.erase_shop_dropi_orders": ["shops.DropiOrder", "shops.DropiOrderEvent"],
+        "shops.personal_data_dropi.erase_shop_dropi_orders": [
+            "shops.DropiOrder",
+            "shops.DropiOrderEvent",
+            "shops.DropiTrackingSync",
+        ],
         "products.personal_data.erase_product_associations": ["products.ProductAssociation", "products.VariantMapping"],
         "assistant.personal_data.erase_ai_configuration": ["assistant.AIConfiguration"],
         "themes.personal_data.erase_theme_installs": ["themes.ThemeInstall"],
@@ -66,6 +70,7 @@ WORKER_MAINTENANCE = [
     "webhooks.services.webhook_events_recover",
     "shops.maintenance.recover_flow_deliveries",
     "shops.maintenance.recover_dropi_orders",
+    "shops.maintenance.recover_tracking_syncs",
     "assistant.maintenance.recover_profile_syncs",
     "themes.services.theme_install_recover_stale",
 ]

@@ -9,6 +9,22 @@ from connector.fields import EncryptedTextField
 from connector.models import TimestampedModel, shop_field
 from connector.work.models import LeasedWork
 from shops.countries import COUNTRY_CHOICES
+from shops.models_tracking import DropiStatusWord, DropiTrackingSync
+from shops.shipping_stages import ShippingStage
+
+# The shipping sync's tables live in shops.models_tracking; named here so the app registers them.
+__all__ = [
+    "DropiDepartment",
+    "DropiOrder",
+    "DropiOrderEvent",
+    "DropiOrderMode",
+    "DropiStatusWord",
+    "DropiTrackingSync",
+    "EcomdropBotField",
+    "FlowDelivery",
+    "ShippingStage",
+    "ShopConfiguration",
+]
 
 
 class DropiOrderMode(models.TextChoices):
@@ -18,21 +34,6 @@ class DropiOrderMode(models.TextChoices):
     APP_ON_CONFIRM = "app_on_confirm", _("The app, when the bot confirms")
     APP_ON_ORDER = "app_on_order", _("The app, as soon as the order arrives")
     MANUAL = "manual", _("The merchant, from Pedidos")
-
-
-class ShippingStage(models.TextChoices):
-    """Where a Dropi order is on its way to the buyer. Dropi's status words map to these in
-    data (the shipping sync's status map); words it does not know are kept verbatim as OTHER."""
-
-    PENDING = "pending", _("Pending")
-    GUIDE_GENERATED = "guide_generated", _("Guide generated")
-    IN_TRANSIT = "in_transit", _("In transit")
-    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
-    INCIDENT = "incident", _("Incident (novedad)")
-    DELIVERED = "delivered", _("Delivered")
-    RETURNED = "returned", _("Returned")
-    CANCELLED = "cancelled", _("Cancelled")
-    OTHER = "other", _("Other")
 
 
 class ShopConfiguration(TimestampedModel):

@@ -7,6 +7,7 @@ from django_tasks import TaskContext, task
 from connector.work import work_task_run
 from shops.services.delivery_job import FLOW_DELIVERY
 from shops.services.dropi_order_job import DROPI_ORDER
+from shops.services.tracking_sync import TRACKING_SYNC
 
 
 @task(takes_context=True)
@@ -22,3 +23,10 @@ def place_dropi_order(context: TaskContext, order_id: int) -> str:
     """Place one order in Dropi (or tag it in Shopify once placed): a job on the leased-work
     machine, whose states and transitions are ``shops.services.dropi_order_job``."""
     return work_task_run(job=DROPI_ORDER, pk=order_id, context=context)
+
+
+@task(takes_context=True)
+def sync_dropi_tracking(context: TaskContext, sync_id: int) -> str:
+    """Run one shop's Dropi status sync: a periodic job on the leased-work machine, whose states
+    and schedule are ``shops.services.tracking_sync``."""
+    return work_task_run(job=TRACKING_SYNC, pk=sync_id, context=context)
