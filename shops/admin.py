@@ -290,5 +290,5 @@ class FlowDeliveryAdmin(ConsoleModelAdmin):
         )
 
 
-# The Dropi orders' admin lives in its own module; importing it registers it.
-from shops import admin_dropi  # noqa: E402, F401
+# The Dropi orders' and status sync's admin live in their own modules; importing them registers them.
+from shops import admin_dropi, admin_tracking  # noqa: E402, F401

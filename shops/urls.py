@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shops.views import api, callback, dropi_orders, pages
+from shops.views import api, callback, dropi_orders, pages, shipping
 
 urlpatterns = [
     path("app/orders", pages.orders, name="app_orders"),
@@ -25,6 +25,8 @@ urlpatterns = [
         dropi_orders.api_dropi_order_address,
         name="app_api_dropi_order_address",
     ),
+    path("app/api/shipping", shipping.api_shipping, name="app_api_shipping"),
+    path("app/api/shipping/sync", shipping.api_shipping_sync, name="app_api_shipping_sync"),
     path("app/api/deliveries", api.api_deliveries, name="app_api_deliveries"),
     path("app/api/deliveries/<int:delivery_id>/resend", api.api_delivery_resend, name="app_api_delivery_resend"),
     path("app/api/test-event", api.api_test_event, name="app_api_test_event"),

@@ -83,7 +83,8 @@ def tracking_sync_request(*, shop: str) -> bool:
     dropi_access_get(shop=shop)
     dropi_pause_enforce(shop=shop)
     now = timezone.now()
-    sync, _created = DropiTrackingSync.objects.get_or_create(shop=shop)
+    # A new row starts off: the update below turns it on and queues its first run.
+    sync, _created = DropiTrackingSync.objects.get_or_create(shop=shop, defaults={"state": State.OFF})
     if sync.last_started_at and now - sync.last_started_at < MANUAL_SPACING and sync.requested_at:
         raise ApplicationError(
             _("The orders were synced less than a minute ago. Try again in a minute."), code="too_soon", status=429

@@ -21,6 +21,7 @@ from shops import services
 from shops.countries import COUNTRIES
 from shops.models import FlowDelivery, ShopConfiguration
 from shops.services import deliveries
+from shops.services.tracking_status import tracking_sync_status
 
 RECENT_DELIVERIES = 10
 
@@ -201,5 +202,6 @@ def configuration(request: EmbeddedHttpRequest) -> HttpResponse:
             "assistant": ai_profile_panel_context(shop=request.shop, shop_configuration=configuration),
             "contact_fields": contact_fields_context(configuration),
             "order_id_field": services.ecomdrop_contact_field_names(configuration=configuration)["order_id"],
+            "tracking": tracking_sync_status(shop=request.shop),
         },
     )
