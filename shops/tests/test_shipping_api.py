@@ -67,7 +67,7 @@ def test_sync_now_records_the_guide_and_pedidos_shows_it_with_its_history(api, d
     assert shipping["label_url"] == moved["sticker"]
     assert shipping["updated_at"] is not None
     (entry,) = [entry for entry in row["dropi"]["history"] if entry["kind"] == "status"]
-    assert (entry["label"], entry["actor_label"]) == ("Dropi status: NOVEDAD", "Dropi")
+    assert (entry["label"], entry["actor_label"]) == ("Estado en Dropi: NOVEDAD", "Dropi")
 
 
 def test_an_unknown_status_shows_as_other_with_dropis_word(api, dropi_shop):
@@ -86,7 +86,7 @@ def test_a_second_click_while_a_sync_is_queued_changes_nothing(api, dropi_shop, 
     second = api("/app/api/shipping/sync", "POST")
     assert second.status_code == 200
     assert second.json()["queued"] is False
-    assert "already" in second.json()["message"]
+    assert second.json()["message"] == "Ya hay una sincronización con Dropi en camino."
 
 
 def test_sync_now_is_refused_readably_without_dropi_while_paused_and_right_after_a_sync(api, dropi_shop):
@@ -117,5 +117,5 @@ def test_estado_shows_the_last_sync_its_result_and_the_next_one(api, client, ses
     page = client.get("/app/configuration?tab=status", HTTP_AUTHORIZATION=f"Bearer {session_token(SHOP)}")
     html = page.content.decode()
     assert "data-tracking-card" in html
-    assert "Dropi was not answering" in html
+    assert "Dropi no respondía. La app lo intenta de nuevo sola; no se pierde nada." in html
     assert 'data-action="sync-now"' in html

@@ -170,7 +170,7 @@ def test_too_many_attempts_pauses_the_shop_and_the_next_run_waits_for_the_pause(
     again = run_sync()  # made due by hand: the pause still holds, Dropi is not asked
     assert tracking.dropi.count("orders_list") == calls
     assert again.last_result == "rate_limited"
-    assert "too many attempts" in tracking_sync_status(shop=SHOP)["message"]
+    assert "demasiados intentos" in tracking_sync_status(shop=SHOP)["message"]
 
 
 def test_an_unknown_status_is_kept_verbatim_as_other(tracking):
@@ -297,9 +297,9 @@ def test_a_worker_lost_mid_run_is_finished_by_another_without_duplicate_history(
 @pytest.mark.parametrize(
     ("failure", "result", "words"),
     [
-        ({"status": 200, "body": b"{not json"}, "dropi_bad_answer", "could not read"),
-        ({"status": 502}, "dropi_unavailable", "not answering"),
-        ({"status": 401, "body": {"message": "Unauthenticated."}}, "dropi_auth", "did not accept your token"),
+        ({"status": 200, "body": b"{not json"}, "dropi_bad_answer", "no pudo leer"),
+        ({"status": 502}, "dropi_unavailable", "no respondía"),
+        ({"status": 401, "body": {"message": "Unauthenticated."}}, "dropi_auth", "no aceptó tu token"),
     ],
 )
 def test_a_bad_answer_is_shown_on_estado_and_nothing_is_lost(tracking, failure, result, words):
