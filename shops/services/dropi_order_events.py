@@ -80,6 +80,21 @@ def dropi_order_event_add(
     return True
 
 
+def dropi_order_events_add_many(lines: list[dict[str, Any]]) -> None:
+    """Add many lines at once (one INSERT; lines without ``action_id``), e.g. a page of Dropi
+    status changes recorded in one transaction. Each dict: order_id, kind, actor, detail, at."""
+    DropiOrderEvent.objects.bulk_create(
+        DropiOrderEvent(
+            order_id=line["order_id"],
+            kind=line["kind"],
+            actor=line["actor"],
+            detail=line.get("detail") or {},
+            at=line.get("at") or timezone.now(),
+        )
+        for line in lines
+    )
+
+
 def dropi_order_action_seen(*, order_id: int, action_id: str | None) -> bool:
     """Whether a bot action with this id was already recorded for the order."""
     return bool(action_id) and DropiOrderEvent.objects.filter(order_id=order_id, action_id=action_id).exists()

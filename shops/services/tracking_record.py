@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from connector.dropi.orders import DropiOrderSummary
 from shops.models import DropiOrder, DropiOrderMode, FlowDelivery
-from shops.services.dropi_order_events import Actor, Kind, dropi_order_event_add
+from shops.services.dropi_order_events import Actor, Kind, dropi_order_event_add, dropi_order_events_add_many
 from shops.services.dropi_status_map import stage_for_status
 from shops.services.shipping_transitions import transition_recorded
 
@@ -115,6 +115,7 @@ def tracking_page_record(*, shop: str, orders: Sequence[DropiOrderSummary], stat
     """Record one page of Dropi's order list for ``shop``; what was read, changed, not matched."""
     outcome = PageOutcome(read=len(orders))
     known = _Known(shop, orders)
+    changes: dict[int, tuple[DropiOrderSummary, dict[str, str]]] = {}
     for summary in orders:
         row = known.find(summary)
         if row is None:
@@ -130,9 +131,9 @@ def tracking_page_record(*, shop: str, orders: Sequence[DropiOrderSummary], stat
         if not row["dropi_order_id"]:
             outcome.adopted += _adopt(row["pk"], summary)
         values = _values(summary, status_map, row)
-        if all(row[name] == value for name, value in values.items()):
-            continue
-        outcome.changed += _apply(row["pk"], summary, values)
+        if any(row[name] != value for name, value in values.items()):
+            changes[row["pk"]] = (summary, values)
+    outcome.changed += _apply(changes)
     return outcome
 
 
@@ -186,27 +187,50 @@ def _adopt(order_id: int, summary: DropiOrderSummary) -> int:
     return adopted
 
 
-def _apply(order_id: int, summary: DropiOrderSummary, values: dict[str, str]) -> int:
-    """Write the changed columns, one history line and the transition, in one transaction,
-    under the row's lock: a page read twice (or by two workers) records each change once."""
+def _apply(changes: dict[int, tuple[DropiOrderSummary, dict[str, str]]]) -> int:
+    """Write a page's changed orders, one history line each and their transitions, in one
+    transaction, under the rows' locks (taken in id order): a page read twice, or by two
+    workers, records each change once. How many orders changed."""
+    if not changes:
+        return 0
     with transaction.atomic():
-        order = DropiOrder.objects.select_for_update().filter(pk=order_id).first()
-        if order is None or all(getattr(order, name) == value for name, value in values.items()):
+        locked = DropiOrder.objects.select_for_update().filter(pk__in=list(changes)).order_by("pk")
+        changed: list[tuple[DropiOrder, dict[str, str]]] = []
+        lines: list[dict[str, Any]] = []
+        for order in locked:
+            summary, values = changes[order.pk]
+            if all(getattr(order, name) == value for name, value in values.items()):
+                continue  # recorded meanwhile
+            previous = {"stage": order.shipping_stage, "guia": order.guia, "carrier": order.carrier}
+            for name, value in values.items():
+                setattr(order, name, value)
+            order.dropi_status_changed_at = summary.updated_at or timezone.now()
+            order.updated_at = timezone.now()
+            changed.append((order, previous))
+            lines.append(_history_line(order))
+        if not changed:
             return 0
-        previous = {"stage": order.shipping_stage, "guia": order.guia, "carrier": order.carrier}
-        changed_at = summary.updated_at or timezone.now()
-        for name, value in values.items():
-            setattr(order, name, value)
-        order.dropi_status_changed_at = changed_at
-        order.save(update_fields=[*values, "dropi_status_changed_at", "updated_at"])
-        detail = {key: values[column] for key, column in (("status", "dropi_status"), ("stage", "shipping_stage"))}
-        detail.update(guia=values["guia"], carrier=values["carrier"])
-        dropi_order_event_add(order_id=order_id, kind=Kind.STATUS, actor=Actor.DROPI, detail=detail, at=changed_at)
-        if (order.shipping_stage, order.guia, order.carrier) != tuple(previous.values()):
-            transition_recorded(
-                order,
-                previous_stage=previous["stage"],
-                previous_guia=previous["guia"],
-                previous_carrier=previous["carrier"],
-            )
-    return 1
+        for order, _previous in changed:  # plain UPDATEs: cheaper to build than one bulk CASE
+            columns = {name: getattr(order, name) for name in (*SHIPPING_COLUMNS, "dropi_status_changed_at")}
+            DropiOrder.objects.filter(pk=order.pk).update(updated_at=order.updated_at, **columns)
+        dropi_order_events_add_many(lines)
+        for order, previous in changed:
+            if (order.shipping_stage, order.guia, order.carrier) != tuple(previous.values()):
+                transition_recorded(
+                    order,
+                    previous_stage=previous["stage"],
+                    previous_guia=previous["guia"],
+                    previous_carrier=previous["carrier"],
+                )
+    return len(changed)
+
+
+def _history_line(order: DropiOrder) -> dict[str, Any]:
+    detail = {"status": order.dropi_status, "stage": order.shipping_stage, "guia": order.guia, "carrier": order.carrier}
+    return {
+        "order_id": order.pk,
+        "kind": Kind.STATUS,
+        "actor": Actor.DROPI,
+        "detail": detail,
+        "at": order.dropi_status_changed_at,
+    }
