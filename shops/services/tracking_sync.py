@@ -269,9 +269,15 @@ def _failed(claim: Claim[DropiTrackingSync], error: DropiError, calls: int, outc
 
 
 # --------------------------------------------------------------------------- rows and requests
-def _configured_shops() -> list[str]:
-    rows = ShopConfiguration.objects.filter(uninstalled_at__isnull=True, dropi_token__isnull=False).exclude(
-        dropi_store_name__isnull=True
+def _shops_to_start() -> list[str]:
+    """Installed shops with a Dropi token whose sync is missing or off (the others are left
+    alone, so the sweep reads few rows however many shops there are)."""
+    running = DropiTrackingSync.objects.exclude(state=State.OFF).values("shop")
+    rows = (
+        ShopConfiguration.objects.filter(uninstalled_at__isnull=True, dropi_token__isnull=False)
+        .exclude(dropi_store_name__isnull=True)
+        .exclude(dropi_store_name="")
+        .exclude(shop__in=running)
     )
     return [configuration.shop for configuration in rows.iterator(chunk_size=500) if dropi_is_configured(configuration)]
 
@@ -279,12 +285,9 @@ def _configured_shops() -> list[str]:
 def tracking_syncs_ensure() -> int:
     """Give every installed shop with a Dropi token its sync (a new one runs at once; one that
     was off is turned on); how many were started. Called by the worker's maintenance."""
-    shops = _configured_shops()
-    known = dict(DropiTrackingSync.objects.filter(shop__in=shops).values_list("shop", "state"))
+    shops = _shops_to_start()
     started = 0
     for shop in shops:
-        if known.get(shop) not in (None, State.OFF):
-            continue
         with transaction.atomic():
             sync, created = DropiTrackingSync.objects.get_or_create(shop=shop)
             if created or DropiTrackingSync.objects.filter(pk=sync.pk, state=State.OFF).update(
