@@ -178,8 +178,8 @@ def _run(claim: Claim[DropiTrackingSync]) -> str:
     status_map = status_map_load()
     try:
         while calls < MAX_PAGES and not complete:
-            work_renew(claim)
             _space(sync.shop)
+            work_renew(claim)  # after the wait: the lease covers the call and the page's record
             page = client.orders_list(since=since, until=until, offset=outcome.read, by_status_change=True)
             calls += 1
             outcome.add(tracking_page_record(shop=sync.shop, orders=page.orders, status_map=status_map))
