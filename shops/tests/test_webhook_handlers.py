@@ -11,7 +11,7 @@ from connector.models import OAuthState, ShopifySession
 from connector.tests.factories import ShopifySessionFactory
 from products.models import ProductAssociation, VariantMapping
 from products.tests.factories import VariantMappingFactory
-from shops.models import FlowDelivery, ShopConfiguration
+from shops.models import DropiTrackingSync, FlowDelivery, ShopConfiguration
 from shops.tests.factories import ShopConfigurationFactory
 from themes.models import ThemeInstall
 from webhooks import privacy
@@ -47,6 +47,7 @@ def installed_shop(shop, *, installed_at=None):
     AIConfigurationFactory(shop=shop)
     OAuthState.objects.create(state=f"state-{shop}", shop=shop)
     ThemeInstall.objects.create(shop=shop, theme_name="Ecomdrop Theme 2.5")
+    DropiTrackingSync.objects.create(shop=shop)
     return configuration, association
 
 
