@@ -178,6 +178,7 @@ if WEBHOOK_RETRY_MAX_SECONDS < WEBHOOK_RETRY_BASE_SECONDS or WEBHOOK_RECOVERY_IN
 # The maps of topics, privacy duties and worker recoveries to app functions: connector/wiring.py.
 WEBHOOK_HANDLERS = wiring.WEBHOOK_HANDLERS
 WEBHOOK_CONFIRMATIONS = wiring.WEBHOOK_CONFIRMATIONS
+WEBHOOK_PAYLOAD_REDUCERS = wiring.WEBHOOK_PAYLOAD_REDUCERS
 PERSONAL_DATA = wiring.PERSONAL_DATA
 WORKER_MAINTENANCE = wiring.WORKER_MAINTENANCE
 
@@ -276,8 +277,11 @@ SHOPIFY_ADMIN_ORIGIN: str = env.str("SHOPIFY_ADMIN_ORIGIN", default="https://{sh
 # Keep in step with shopify.app.toml ([access_scopes]); used by the OAuth fallback.
 SHOPIFY_SCOPES = env.str(
     "SHOPIFY_SCOPES",
-    default="read_locations,read_orders,read_products,read_themes,write_inventory,write_orders,write_products,write_themes",
+    default="read_locations,read_orders,read_products,read_themes,write_inventory,write_orders,write_products,write_publications,write_themes",
 )
+# The catalog title of the Online Store publication ("Crear producto nuevo" publishes there);
+# unverified against every shop language: see docs/configuration.md.
+SHOPIFY_ONLINE_STORE_PUBLICATION = env.str("SHOPIFY_ONLINE_STORE_PUBLICATION", default="Online Store")
 ECOMDROP_API_URL = env.str("ECOMDROP_API_URL", default="https://panel.ecomdrop.app/api").rstrip("/")
 DROPI_API_URLS = {
     "CO": "https://api.dropi.co",
@@ -307,13 +311,10 @@ DROPI_ORDER_LEASE_SECONDS = env.float("DROPI_ORDER_LEASE_SECONDS", default=120.0
 # places; on, Dropi's spelling wins where its lists have the place (cached per country).
 DROPI_LOCATIONS_ENABLED = env.bool("DROPI_LOCATIONS_ENABLED", default=False)
 DROPI_LOCATIONS_CACHE_SECONDS = env.int("DROPI_LOCATIONS_CACHE_SECONDS", default=86400)
-# Dropi status sync (shops/services/tracking_sync.py): default interval per shop, window overlap,
-# spacing of its calls to one account, first run's look-back, the time zone of Dropi's dates (unverified).
-DROPI_TRACKING_INTERVAL_MINUTES = env.int("DROPI_TRACKING_INTERVAL_MINUTES", default=10)
+DROPI_TRACKING_INTERVAL_MINUTES = env.int("DROPI_TRACKING_INTERVAL_MINUTES", default=10)  # Dropi status sync
 DROPI_TRACKING_OVERLAP_MINUTES = env.int("DROPI_TRACKING_OVERLAP_MINUTES", default=30)
 DROPI_TRACKING_CALL_SPACING_SECONDS = env.float("DROPI_TRACKING_CALL_SPACING_SECONDS", default=1.0)
-DROPI_TRACKING_LOOKBACK_DAYS = env.int("DROPI_TRACKING_LOOKBACK_DAYS", default=14)
-DROPI_TIME_ZONE = env.str("DROPI_TIME_ZONE", default="America/Bogota")
+DROPI_TIME_ZONE = env.str("DROPI_TIME_ZONE", default="America/Bogota")  # Dropi's dates' zone, unverified
 if DROPI_ORDER_MAX_ATTEMPTS < 1 or DROPI_ORDER_RETRY_BASE_SECONDS <= 0 or DROPI_ORDER_LEASE_SECONDS <= 0:
     raise ImproperlyConfigured(
         "DROPI_ORDER_MAX_ATTEMPTS must be at least 1; DROPI_ORDER_RETRY_BASE_SECONDS and "

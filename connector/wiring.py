@@ -2,7 +2,7 @@
 duty and each recovery of the task worker, by dotted path.
 
 Owns: the maps that ``connector/settings.py`` exposes as WEBHOOK_HANDLERS, WEBHOOK_CONFIRMATIONS,
-PERSONAL_DATA and WORKER_MAINTENANCE. Plain data: strings name the functions, so nothing here
+WEBHOOK_PAYLOAD_REDUCERS, PERSONAL_DATA and WORKER_MAINTENANCE. Plain data: strings name the functions, so nothing here
 imports an app (the platform never imports the apps built on it); system checks refuse a path
 that does not import. Must not hold settings read from the environment.
 """
@@ -30,6 +30,12 @@ WEBHOOK_HANDLERS = {
 WEBHOOK_CONFIRMATIONS = {
     "app/uninstalled": "shops.webhook_handlers.confirm_app_uninstalled",
     "shop/redact": "shops.webhook_handlers.confirm_shop_redact",
+}
+
+# What the inbox keeps of a topic's payload: fn(payload) -> payload, applied to a verified
+# delivery before it is stored (webhooks/registry.py). A topic without one is stored whole.
+WEBHOOK_PAYLOAD_REDUCERS = {
+    "orders/create": "shops.webhook_payloads.order_payload_reduced",
 }
 
 # Who holds personal data and how it goes (webhooks/privacy.py runs these for shop/redact and

@@ -85,6 +85,7 @@ def _import_labels() -> dict[str, str]:
             "“%(dropi)s” is already in Shopify as “%(title)s”. Creating a new product adds a second copy to your store."
         ),
         "preview_loading": _("Calculating prices…"),
+        "publish_to": _("Also publish to %(channel)s"),
     }
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     ),
     path("app/api/shopify/products", views.api_shopify_products, name="app_api_shopify_products"),
     path("app/api/shopify/products/<int:product_id>", views.api_shopify_product, name="app_api_shopify_product"),
+    path("app/api/shopify/publications", views.api_shopify_publications, name="app_api_shopify_publications"),
     path("app/api/products/import", views.api_products_import, name="app_api_products_import"),
     path("app/api/associations", views.api_associations, name="app_api_associations"),
     path(

@@ -243,10 +243,39 @@ def api_shopify_product(request: EmbeddedHttpRequest, product_id: int) -> JsonRe
     )
 
 
+@embedded_view
+@require_GET
+def api_shopify_publications(request: EmbeddedHttpRequest) -> JsonResponse:
+    """The shop's sales channels for the import dialog: the Online Store and the others; without
+    the permission (or when Shopify fails) ``message`` says so and the lists are empty."""
+    channels = services.shop_channels(shop=request.shop)
+    online = channels.online_store
+    return JsonResponse(
+        {
+            "online_store": {"id": online.id, "name": online.name} if online else None,
+            "others": [{"id": publication.id, "name": publication.name} for publication in channels.others],
+            "scope_missing": channels.scope_missing,
+            "message": channels.problem,
+        }
+    )
+
+
 # --------------------------------------------------------------------------- import
 def _flag(options: dict[str, Any], name: str, default: bool) -> bool:
     value = options.get(name, default)
     return value if isinstance(value, bool) else default
+
+
+def _import_message(mode: str, result: services.ImportResult) -> str:
+    if mode == "create" and result.published_to:
+        return _("Product created in Shopify and put on sale in: %(channels)s.") % {
+            "channels": ", ".join(result.published_to)
+        }
+    if mode == "create":
+        return _("Product created in Shopify.")
+    if result.created:
+        return _("Product synchronised.")
+    return _("The existing association was updated.")
 
 
 @embedded_view
@@ -279,6 +308,7 @@ def api_products_import(request: EmbeddedHttpRequest) -> JsonResponse:
                 options=options,
                 rule=rule,
                 allow_duplicate=body.get("allow_duplicate") is True,
+                publish=services.publish_choice_from_input(body.get("publish")),
             )
         else:
             result = services.product_import_link(
@@ -292,15 +322,9 @@ def api_products_import(request: EmbeddedHttpRequest) -> JsonResponse:
     except ApplicationError as error:
         return api_error(error)
     association = result.association
-    if mode == "create":
-        message = _("Product created in Shopify.")
-    elif result.created:
-        message = _("Product synchronised.")
-    else:
-        message = _("The existing association was updated.")
     return JsonResponse(
         {
-            "message": message,
+            "message": _import_message(mode, result),
             "created": result.created,
             "association": {**_association_json(association), "mapping_count": association.variant_mappings.count()},
             "shopify_product_id": result.shopify_product_id,
@@ -308,6 +332,7 @@ def api_products_import(request: EmbeddedHttpRequest) -> JsonResponse:
             "admin_url": result.admin_url,
             "shopify_calls": result.shopify_calls,
             "warnings": result.warnings,
+            "published_to": list(result.published_to),
             "synced_count": selectors.product_association_count(shop=request.shop),
         }
     )

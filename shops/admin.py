@@ -20,6 +20,11 @@ from connector.secrets import secret_display
 from shops import services
 from shops.models import EcomdropBotField, FlowDelivery, ShopConfiguration
 from shops.services import deliveries
+from shops.shared_accounts import (
+    shared_ecomdrop_account_ids,
+    shops_sharing_ecomdrop_account,
+    with_account_shop_count,
+)
 
 
 class InstalledFilter(admin.SimpleListFilter):
@@ -66,17 +71,53 @@ class DropiTokenFilter(SecretConfiguredFilter):
     field_name = "dropi_token"
 
 
+class SharedEcomdropAccountFilter(admin.SimpleListFilter):
+    """Shops whose Ecomdrop account other installed shops use too (they share its Dropi token and
+    AI profile bot fields), or not; sorted by account, the groups sit together."""
+
+    title = _("Ecomdrop account")
+    parameter_name = "ecomdrop_account"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("shared", _("Shared with other shops")), ("single", _("Not shared"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        shared = Q(ecomdrop_account_id__in=list(shared_ecomdrop_account_ids()))
+        if self.value() == "shared":
+            return queryset.filter(shared, uninstalled_at__isnull=True, ecomdrop_api_key__isnull=False).order_by(
+                "ecomdrop_account_id", "shop"
+            )
+        if self.value() == "single":
+            return queryset.exclude(shared)
+        return queryset
+
+
 @admin.register(ShopConfiguration)
 class ShopConfigurationAdmin(ConsoleModelAdmin):
     # Few enough columns to fit a 1280 px screen beside the navigation and the filters; the
     # links to the shop's other rows are on the change page.
     list_display = ("shop", "ecomdrop_summary", "dropi_summary", "installed_state", "updated")
-    list_filter = (InstalledFilter, EcomdropKeyFilter, DropiTokenFilter, "dropi_country", "created_at", "updated_at")
-    search_fields = ("shop", "dropi_store_name", "=nuevo_pedido_flow_id", "=carrito_abandonado_flow_id")
+    list_filter = (
+        InstalledFilter,
+        EcomdropKeyFilter,
+        SharedEcomdropAccountFilter,
+        DropiTokenFilter,
+        "dropi_country",
+        "created_at",
+        "updated_at",
+    )
+    search_fields = (
+        "shop",
+        "dropi_store_name",
+        "=nuevo_pedido_flow_id",
+        "=carrito_abandonado_flow_id",
+        "=ecomdrop_account_id",
+    )
     date_hierarchy = "created_at"
     ordering = ("-id",)
     readonly_fields = (
         "ecomdrop_account_id",
+        "shared_with",
         "flows_to_choose_again",
         "callback_secret_status",
         "installed_at",
@@ -94,6 +135,7 @@ class ShopConfigurationAdmin(ConsoleModelAdmin):
                     "ecomdrop_api_key",
                     "ecomdrop_account_name",
                     "ecomdrop_account_id",
+                    "shared_with",
                     "nuevo_pedido_flow_id",
                     "carrito_abandonado_flow_id",
                     "flows_to_choose_again",
@@ -128,8 +170,31 @@ class ShopConfigurationAdmin(ConsoleModelAdmin):
     @admin.display(description=_("Ecomdrop"))
     def ecomdrop_summary(self, obj: ShopConfiguration) -> str:
         chosen = len([flow for flow in (obj.nuevo_pedido_flow_id, obj.carrito_abandonado_flow_id) if flow])
-        return format_html(
+        summary = format_html(
             "{}<br>{}", secret_display(obj.ecomdrop_api_key), _("flows %(chosen)d/2") % {"chosen": chosen}
+        )
+        if (getattr(obj, "account_shop_count", None) or 0) > 1 and obj.ecomdrop_api_key and obj.is_installed:
+            return format_html("{}<br>⚠ {}", summary, self._account_link(obj.ecomdrop_account_id))
+        return summary
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # The list's "shared" marks come with the rows (a subquery), not one query per row.
+        return with_account_shop_count(super().get_queryset(request))
+
+    def _account_link(self, account_id: str) -> str:
+        url = reverse("admin:shops_shopconfiguration_changelist") + "?" + urlencode({"q": account_id})
+        return format_html('<a href="{}">{}</a>', url, _("shared Ecomdrop account"))
+
+    @admin.display(description=_("shops on the same Ecomdrop account"))
+    def shared_with(self, obj: ShopConfiguration) -> str:
+        others = shops_sharing_ecomdrop_account(configuration=obj)
+        if not others:
+            return "—"
+        return format_html(
+            "{}<br><small>{} · {}</small>",
+            ", ".join(others),
+            _("They share the account's Dropi token and AI profile bot fields: the last to save wins."),
+            self._account_link(obj.ecomdrop_account_id),
         )
 
     @admin.display(description=_("Dropi"), ordering="dropi_store_name")

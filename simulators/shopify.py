@@ -26,7 +26,12 @@ import jwt
 from simulators.base import Request, Response, SimulatorServer, serve_until_interrupted
 
 # Modules with a ``register(simulator)`` function adding GraphQL handlers for a feature.
-HANDLER_MODULES = ["simulators.shopify_orders", "simulators.shopify_products", "simulators.shopify_product_set"]
+HANDLER_MODULES = [
+    "simulators.shopify_orders",
+    "simulators.shopify_products",
+    "simulators.shopify_product_set",
+    "simulators.shopify_publications",
+]
 OPERATION_RE = re.compile(r"^\s*(?:query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
 PATH_RE = re.compile(r"^/(?P<shop>[a-z0-9.-]+)/admin/(?P<rest>.*)$")
 GraphQLHandler = Callable[["ShopifySimulator", str, dict[str, Any]], dict[str, Any]]
@@ -87,7 +92,9 @@ class ShopifySimulator(SimulatorServer):
         *,
         api_key: str,
         api_secret: str,
-        scope: str = "read_products,write_products,read_orders,write_orders,read_locations,write_inventory",
+        scope: str = (
+            "read_products,write_products,read_orders,write_orders,read_locations,write_inventory,write_publications"
+        ),
         access_token_lifetime: int = 3600,
         refresh_token_lifetime: int = 90 * 24 * 3600,
         rotation_grace_seconds: float = 60.0,

@@ -219,6 +219,7 @@ LOCAL_SCOPES = ",".join(
         "write_inventory",
         "write_orders",
         "write_products",
+        "write_publications",
         "write_themes",
     )
 )

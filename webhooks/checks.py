@@ -2,8 +2,9 @@
 
 Owns: checking, at every `manage.py check` (and start of runserver, migrate…), that every
 handler of settings.WEBHOOK_HANDLERS, every confirmation of settings.WEBHOOK_CONFIRMATIONS
-(for a topic that has a handler) and every function of settings.PERSONAL_DATA imports, and
-that the models the shop erasers cover exist. Must not write anything.
+(for a topic that has a handler), every reducer of settings.WEBHOOK_PAYLOAD_REDUCERS and every
+function of settings.PERSONAL_DATA imports, and that the models the shop erasers cover exist.
+Must not write anything.
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ def check_webhook_confirmations(app_configs: Any = None, **kwargs: Any) -> list[
             )
         )
     return messages
+
+
+@checks.register()
+def check_webhook_payload_reducers(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    return dotted_path_errors(
+        "WEBHOOK_PAYLOAD_REDUCERS", settings.WEBHOOK_PAYLOAD_REDUCERS.values(), check_id="webhooks.E006"
+    )
 
 
 @checks.register()

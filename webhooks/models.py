@@ -1,4 +1,6 @@
-"""The webhook inbox's tables: events as Shopify delivered them and customer data exports.
+"""The webhook inbox's tables: events as Shopify delivered them (a topic named in
+settings.WEBHOOK_PAYLOAD_REDUCERS with its payload reduced to what its handler reads) and
+customer data exports.
 
 Both tables keep the names they had in the connector app (``db_table``), where they were created.
 """

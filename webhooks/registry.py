@@ -2,7 +2,8 @@
 
 Owns: finding the function that processes a Shopify topic ("orders/create"), as
 settings.WEBHOOK_HANDLERS names it by dotted path (``grep "orders/create"`` finds the handler
-in one hop), and the confirmation settings.WEBHOOK_CONFIRMATIONS names for some topics. Must
+in one hop), the confirmation settings.WEBHOOK_CONFIRMATIONS names for some topics, and the
+reducer settings.WEBHOOK_PAYLOAD_REDUCERS names for those whose payloads are stored reduced. Must
 not hold domain logic; handlers and confirmations live in ``<app>/webhook_handlers.py`` and
 call services.
 
@@ -65,6 +66,17 @@ class WebhookConfirmation(Protocol):
 def confirmation_for(topic: str) -> WebhookConfirmation | None:
     """The confirmation settings.WEBHOOK_CONFIRMATIONS names for ``topic``, or None (act at once)."""
     path = settings.WEBHOOK_CONFIRMATIONS.get(topic)
+    return import_string(path) if path else None
+
+
+class WebhookPayloadReducer(Protocol):
+    def __call__(self, payload: dict[str, Any]) -> dict[str, Any]: ...
+
+
+def reducer_for(topic: str) -> WebhookPayloadReducer | None:
+    """What settings.WEBHOOK_PAYLOAD_REDUCERS names to cut ``topic``'s payload down to what its
+    handler uses before it is stored, or None (stored whole)."""
+    path = settings.WEBHOOK_PAYLOAD_REDUCERS.get(topic)
     return import_string(path) if path else None
 
 

@@ -20,3 +20,12 @@ def test_app_toml_declares_managed_install_scopes_and_compliance_topics(settings
     topics = {topic for entry in subscriptions for topic in entry.get("topics", [])}
     assert compliance == {"customers/data_request", "customers/redact", "shop/redact"}
     assert {"app/uninstalled", "app/scopes_update", "orders/create", "checkouts/create", "checkouts/update"} <= topics
+
+
+def test_every_scope_is_explained_in_the_readme(settings):
+    readme = (ROOT / "README.md").read_text()
+
+    missing = [scope for scope in settings.SHOPIFY_SCOPES.split(",") if f"`{scope}`" not in readme]
+
+    assert missing == []
+    assert "write_publications" in settings.SHOPIFY_SCOPES

@@ -8,6 +8,7 @@
   stock, images), no I/O; import_input: the productSet input built from a plan.
 - import_preview: what an import would send, before it runs.
 - imports: create a new Shopify product, link an existing one.
+- publishing: the shop's sales channels; a created product published to those chosen.
 - shopify_errors: Shopify's failures and refusals in the merchant's words.
 - associations: save an association with its variant mappings, delete one.
 """
@@ -28,5 +29,10 @@ from products.services.picker import (  # noqa: F401
     shopify_admin_product_url,
     shopify_product_get,
     shopify_products_search,
+)
+from products.services.publishing import (  # noqa: F401
+    PublishChoice,
+    publish_choice_from_input,
+    shop_channels,
 )
 from products.services.shopify_errors import ShopifyRefused  # noqa: F401

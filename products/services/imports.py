@@ -9,9 +9,12 @@ product at a time per shop, in every process (``import_lock``).
 
 Shopify calls per import, by design:
 - create: one ``productSet`` (title, description, images, options, variants with tracked
-  inventory and their stock, status);
-- link: ``ProductGet`` (does the product still exist; its options, variants and media, and
-  which variants are stocked at the stock location) then one ``productSet`` by id.
+  inventory and their stock, status), then, unless the merchant unticked every sales channel,
+  ``PublicationsList`` and one ``publishablePublish`` (``publishing``: a product created through
+  the API is on no sales channel);
+- link (its sales channels left as they are): ``ProductGet`` (does the product still exist;
+  its options, variants and media, and which variants are stocked at the stock location)
+  then one ``productSet`` by id.
   ``productUpdate`` can append media but cannot remove it nor change variant prices, barcodes
   and stock, which would take more mutations (``fileUpdate``, ``productVariantsBulkUpdate``,
   ``inventorySetQuantities``) and leave a half-changed product when one of them fails.
@@ -56,6 +59,7 @@ from products.services.import_input import create_input, link_input
 from products.services.import_plan import STATUSES, ImportOptions, create_plan, created_variant_mappings
 from products.services.link_plan import link_needs_stock_location, link_plan
 from products.services.picker import shopify_admin_product_url, shopify_product_get, shopify_product_gid
+from products.services.publishing import PublishChoice, product_publish
 from products.services.shopify_errors import (
     PRODUCT_MISSING,
     ShopifyRefused,
@@ -80,6 +84,7 @@ class ImportResult:
     admin_url: str
     shopify_calls: int
     warnings: list[str] = field(default_factory=list)
+    published_to: tuple[str, ...] = ()  # the sales channels a created product was put on
 
 
 @contextmanager
@@ -170,7 +175,13 @@ def _refuse_a_second_copy(*, shop: str, product: DropiProduct) -> None:
 
 
 def product_import_create(
-    *, shop: str, dropi_product_id: str, options: ImportOptions, rule: PriceRule, allow_duplicate: bool = False
+    *,
+    shop: str,
+    dropi_product_id: str,
+    options: ImportOptions,
+    rule: PriceRule,
+    allow_duplicate: bool = False,
+    publish: PublishChoice | None = None,
 ) -> ImportResult:
     """Create a Shopify product from the Dropi product with ONE ``productSet`` call (variants
     tracked, Dropi's stock available at the shop's stock location; the location lookup before
@@ -180,15 +191,29 @@ def product_import_create(
     A Dropi product the shop already imported is created again only with ``allow_duplicate``
     (ApplicationError 409 ``already_imported`` otherwise, before any Shopify call). Without the
     inventory permission or an active location the product is created without stock and a
-    warning says so. Nothing is saved when Shopify refuses (ShopifyRefused, field by field) or
-    fails (ApplicationError). Raises ApplicationError for Dropi problems and invalid input.
+    warning says so. Then the product is published as ``publish`` asks (default: the Online
+    Store; ``publishing``): a channel that cannot be reached only adds a warning. Nothing is
+    saved when Shopify refuses (ShopifyRefused, field by field) or fails (ApplicationError).
+    Raises ApplicationError for Dropi problems and invalid input.
     """
     if options.status not in STATUSES:
         raise ApplicationError(_("Choose draft or active."), field="status", code="invalid")
     with import_lock(shop=shop, dropi_product_id=dropi_product_id):
-        return _import_create(
+        result = _import_create(
             shop=shop, dropi_product_id=dropi_product_id, options=options, rule=rule, allow_duplicate=allow_duplicate
         )
+    return _published(shop=shop, result=result, choice=publish if publish is not None else PublishChoice())
+
+
+def _published(*, shop: str, result: ImportResult, choice: PublishChoice) -> ImportResult:
+    """``result`` once the new product is published as ``choice`` asks (after the association is
+    saved, so a failure here never loses the product)."""
+    client = shopify_admin_client(shop=shop)
+    published = product_publish(shop=shop, client=client, product_id=result.shopify_product_id, choice=choice)
+    result.published_to = published.names
+    result.warnings = [*result.warnings, *published.warnings]
+    result.shopify_calls += client.calls
+    return result
 
 
 def _import_create(

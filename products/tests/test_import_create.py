@@ -25,6 +25,8 @@ def create(api, product_id, **overrides):
         "status": "DRAFT",
         "options": {"save_description": True, "save_images": True, "use_suggested_barcode": False},
         "price_rule": {"mode": "suggested", "rounding": "none"},
+        # Publishing has its own tests (test_import_publish); here only productSet is looked at.
+        "publish": {"online_store": False},
     }
     body.update(overrides)
     return api("/app/api/products/import", "POST", body)

@@ -69,6 +69,8 @@ State = DropiTrackingSync.State
 # A run reads at most this many pages (10,000 orders); past it the window is kept for the next run.
 MAX_PAGES = 100
 SPACING_SCOPE = "dropi-spacing"
+# A shop's first run reads the status changes of this many days.
+FIRST_RUN_LOOKBACK = datetime.timedelta(days=14)
 
 
 class Result:
@@ -143,7 +145,7 @@ def _window(sync: DropiTrackingSync, started: datetime.datetime) -> tuple[dateti
     """The days to ask Dropi for (its dates are days in its own time zone): from the last
     complete run's start less the overlap, to tomorrow (a clock ahead of Dropi's loses nothing)."""
     zone = zoneinfo.ZoneInfo(settings.DROPI_TIME_ZONE)
-    since = sync.synced_until or started - datetime.timedelta(days=settings.DROPI_TRACKING_LOOKBACK_DAYS)
+    since = sync.synced_until or started - FIRST_RUN_LOOKBACK
     since -= datetime.timedelta(minutes=settings.DROPI_TRACKING_OVERLAP_MINUTES)
     return since.astimezone(zone).date(), started.astimezone(zone).date() + datetime.timedelta(days=1)
 

@@ -12,9 +12,10 @@ from playwright.sync_api import expect
 from connector.tests.factories import ShopifySessionFactory
 from shops.models import DropiOrder, FlowDelivery
 from shops.tests.factories import ShopConfigurationFactory
+from shops.tests.status_words import status_words  # noqa: F401 (a fixture)
 from simulators.dropi_tracking import advance
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("status_words")]
 
 SHOP = "demo-tienda.myshopify.com"
 TOKEN = "dropi-demo-token-0123456789"

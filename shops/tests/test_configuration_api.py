@@ -442,6 +442,24 @@ def test_the_page_lists_the_contact_fields_and_the_callback_names_the_order_id_f
     assert "must exist in your Ecomdrop account" in page
 
 
+def test_the_callback_contract_examples_are_json_naming_the_shops_order_id_field(call, account, client, session_token):
+    call("POST", "/app/api/ecomdrop/connect", {"api_key": KEY})
+    ShopConfiguration.objects.filter(shop=SHOP).update(ecomdrop_field_names={"order_id": "id_shopify"})
+
+    page = client.get("/app/configuration", {"shop": SHOP, "id_token": session_token(SHOP), "locale": "en"})
+
+    examples = {example["key"]: json.loads(example["body"]) for example in page.context["callback_examples"]}
+    assert set(examples) == {"tags", "confirm", "cancel", "update_address"}
+    assert {body["orderId"] for body in examples.values()} == {"{{id_shopify}}"}
+    assert [examples[key].get("action") for key in ("confirm", "cancel", "update_address")] == [
+        "confirm",
+        "cancel",
+        "update_address",
+    ]
+    assert examples["update_address"]["address"]["country_code"] == "CO"
+    assert "Callback contract: what your bot can send" in page.content.decode()
+
+
 def test_a_row_without_account_id_keeps_its_flows_when_ecomdrop_cannot_list_them(call, account, ecomdrop_simulator):
     connect_with_flows_and_dropi(call)
     ShopConfiguration.objects.filter(shop=SHOP).update(ecomdrop_account_id="")  # saved by an older version

@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from shops.models import FlowDelivery
+from shops.models import DropiDepartment, FlowDelivery
 from shops.services import deliveries
 from shops.tests.factories import ShopConfigurationFactory
 from shops.tests.payloads import order_payload
@@ -120,6 +120,24 @@ def test_the_orders_page_renders_without_calling_shopify(client, shop, shopify_s
     assert response.status_code == 200
     assert "Enviar evento de prueba" in response.content.decode()
     assert shopify_simulator.count("graphql:OrdersRecent") == 0
+
+
+def test_the_orders_page_carries_each_countrys_departments_for_the_address_form(client, shop, session_token):
+    DropiDepartment.objects.update_or_create(  # as staff edited it in the admin
+        country="CO", province_code="ANT", defaults={"province_name": "Antioquia", "dropi_name": "ANTIOQUIA (EDITADO)"}
+    )
+    DropiDepartment.objects.update_or_create(
+        country="PE", province_code="PE-LIM", defaults={"province_name": "Lima", "dropi_name": "LIMA"}
+    )
+
+    response = client.get("/app/orders", {"shop": SHOP, "id_token": session_token(SHOP)})
+
+    departments = response.context["departments"]
+    assert {"CO", "PE"} <= set(departments)
+    assert {"code": "PE-LIM", "name": "Lima", "dropi_name": "LIMA"} in departments["PE"]
+    antioquia = next(item for item in departments["CO"] if item["code"] == "ANT")
+    assert antioquia == {"code": "ANT", "name": "Antioquia", "dropi_name": "ANTIOQUIA (EDITADO)"}
+    assert 'id="orders-departments"' in response.content.decode()
 
 
 @pytest.mark.parametrize(

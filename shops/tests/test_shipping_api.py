@@ -8,9 +8,10 @@ import pytest
 from shops.models import DropiOrder, DropiTrackingSync
 from shops.services import dropi_account
 from shops.tests.dropi_shop import DROPI_TOKEN, SHOP
+from shops.tests.status_words import status_words  # noqa: F401 (a fixture)
 from simulators.dropi_tracking import advance
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("status_words")]
 
 
 @pytest.fixture

@@ -24,9 +24,10 @@ from shops.services.tracking_sync import (
     tracking_syncs_recover,
 )
 from shops.tests.dropi_shop import DROPI_TOKEN, SHOP
+from shops.tests.status_words import status_words  # noqa: F401 (a fixture)
 from simulators.dropi_tracking import CANCEL_PATH, RETURN_PATH, ShippingClock, advance
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("status_words")]
 
 
 @pytest.fixture
@@ -139,7 +140,6 @@ def test_the_window_starts_at_the_last_complete_run_less_the_overlap(tracking, s
     # 05:20 UTC less 30 minutes is 23:50 of the 7th in Bogotá: the 7th is read again.
     since, until = _window(sync, datetime.datetime(2026, 12, 8, 15, 0, tzinfo=datetime.UTC))
     assert (since, until) == (datetime.date(2026, 12, 7), datetime.date(2026, 12, 9))
-    settings.DROPI_TRACKING_LOOKBACK_DAYS = 14
     first, _until = _window(DropiTrackingSync(shop=SHOP), datetime.datetime(2026, 12, 8, 15, 0, tzinfo=datetime.UTC))
     assert first == datetime.date(2026, 11, 24)
 

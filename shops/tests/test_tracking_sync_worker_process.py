@@ -15,9 +15,10 @@ from connector.work import work_schedule
 from shops.models import DropiOrder, DropiOrderEvent, DropiTrackingSync
 from shops.services.tracking_sync import TRACKING_SYNC
 from shops.tests.dropi_shop import DROPI_TOKEN, SHOP
+from shops.tests.status_words import status_words  # noqa: F401 (a fixture)
 from webhooks.tests.test_webhook_worker_process import WorkerProcess, wait_for
 
-pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("status_words")]
 
 
 def start_worker(tmp_path, name, shop):

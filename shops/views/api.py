@@ -18,7 +18,13 @@ from shops import services
 from shops.models import FlowDelivery, ShopConfiguration
 from shops.services import deliveries, orders
 from shops.views.dropi_orders import dropi_order_json, filtered_orders_response
-from shops.views.pages import FLOWS_CLEARED_NOTICE, configuration_state, delivery_json, request_configuration
+from shops.views.pages import (
+    FLOWS_CLEARED_NOTICE,
+    SHARED_ACCOUNT_NOTICE,
+    configuration_state,
+    delivery_json,
+    request_configuration,
+)
 
 DEFAULT_DELIVERIES = 10
 MAX_DELIVERIES = 50
@@ -53,7 +59,11 @@ def api_ecomdrop_connect(request: EmbeddedHttpRequest) -> JsonResponse:
     if configuration.ecomdrop_flows_cleared:
         notice = _(FLOWS_CLEARED_NOTICE)
         message = f"{message} {notice}"
-    return JsonResponse({"message": message, "state": configuration_state(configuration)})
+    state = configuration_state(configuration)
+    if state["ecomdrop"]["shared_with"]:
+        shared = _(SHARED_ACCOUNT_NOTICE) % {"shops": ", ".join(state["ecomdrop"]["shared_with"])}
+        message = f"{message} {shared}"
+    return JsonResponse({"message": message, "state": state})
 
 
 @embedded_view

@@ -6,6 +6,7 @@ yet (shops.services.time_zone)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -20,8 +21,11 @@ from connector.embedded import EmbeddedHttpRequest, embedded_context, embedded_v
 from shops import services
 from shops.countries import COUNTRIES
 from shops.models import FlowDelivery, ShopConfiguration
+from shops.protected_data import buyer_data_withheld, withheld_orders_recent
+from shops.selectors import dropi_departments_by_country
 from shops.services import deliveries
 from shops.services.tracking_status import tracking_sync_status
+from shops.shared_accounts import shops_sharing_ecomdrop_account
 
 RECENT_DELIVERIES = 10
 
@@ -47,6 +51,11 @@ PROBLEMS = {
 
 FLOWS_CLEARED_NOTICE = gettext_noop(
     "The flows chosen in the previous Ecomdrop account were removed: choose the flows of this account."
+)
+
+SHARED_ACCOUNT_NOTICE = gettext_noop(
+    "This Ecomdrop account is also connected to %(shops)s: the stores share its Dropi token and AI assistant "
+    "profile (see Configuration › Status)."
 )
 
 # What each contact custom field receives (keys of deliveries.DEFAULT_FIELD_NAMES).
@@ -86,8 +95,64 @@ def contact_fields_context(configuration: ShopConfiguration) -> list[dict[str, s
     ]
 
 
+WITHHELD_NOTE = gettext_noop(
+    "Shopify sent the order without the buyer's phone and name: the app is not approved for protected customer "
+    "data yet (see Configuration › Status)."
+)
+
+
+# The callback's bodies the Configuración › Ecomdrop card shows as examples (docs/features.md ›
+# Bot actions): what each does, and the body with the order id field Ecomdrop fills in.
+CALLBACK_EXAMPLES = (
+    ("tags", gettext_noop("Tag the order (the flow ended)"), {"status": "success", "tags": ["confirmado"]}),
+    (
+        "confirm",
+        gettext_noop("The buyer confirmed: in the mode “when the bot confirms”, the app places the order in Dropi"),
+        {"action": "confirm", "action_id": "{{conversation_id}}-confirm"},
+    ),
+    (
+        "cancel",
+        gettext_noop(
+            "The buyer cancelled: the order is not placed in Dropi (one already in Dropi must be cancelled there)"
+        ),
+        {"action": "cancel", "tags": ["cancelado"]},
+    ),
+    (
+        "update_address",
+        gettext_noop("The buyer corrected the address (before the Dropi order exists)"),
+        {
+            "action": "update_address",
+            "address": {
+                "address1": "Carrera 43A # 1-50",
+                "address2": "Apto 301",
+                "city": "Medellín",
+                "province_code": "ANT",
+                "zip": "050021",
+                "country_code": "CO",
+                "phone": "+57 310 555 1234",
+            },
+        },
+    ),
+)
+
+
+def callback_examples(order_id_field: str) -> list[dict[str, str]]:
+    """The callback bodies the page shows, each naming the order by the contact field Ecomdrop fills."""
+    order_reference = "{{" + order_id_field + "}}"
+    return [
+        {
+            "key": key,
+            "title": _(title),
+            "body": json.dumps({"orderId": order_reference, **body}, ensure_ascii=False, indent=2),
+        }
+        for key, title, body in CALLBACK_EXAMPLES
+    ]
+
+
 def delivery_problem(delivery: FlowDelivery) -> str:
     """What went wrong with a delivery, in plain words for the merchant."""
+    if delivery.state == FlowDelivery.Status.SKIPPED and buyer_data_withheld(delivery):
+        return f"{delivery.get_skip_reason_display()}. {_(WITHHELD_NOTE)}"
     if delivery.state == FlowDelivery.Status.SKIPPED:
         return delivery.get_skip_reason_display()
     if not delivery.last_error:
@@ -136,6 +201,8 @@ def configuration_state(configuration: ShopConfiguration) -> dict[str, Any]:
             "carrito_abandonado_flow_id": configuration.carrito_abandonado_flow_id or "",
             "abandoned_cart_delay_minutes": configuration.abandoned_cart_delay_minutes,
             "flows_cleared": configuration.ecomdrop_flows_cleared,
+            # Other stores on the same Ecomdrop account: they share its Dropi token and AI profile.
+            "shared_with": shops_sharing_ecomdrop_account(configuration=configuration),
         },
         "dropi": {
             "configured": bool(configuration.dropi_store_name and configuration.dropi_token),
@@ -163,6 +230,8 @@ def orders(request: EmbeddedHttpRequest) -> HttpResponse:
             **embedded_context(request, time_zone=services.shop_time_zone_get(shop=request.shop)),
             "active": "orders",
             "state": configuration_state(configuration),
+            "countries": COUNTRIES,
+            "departments": dropi_departments_by_country(),
         },
     )
 
@@ -187,6 +256,7 @@ def configuration(request: EmbeddedHttpRequest) -> HttpResponse:
         .order_by("-id")
         .first()
     )
+    order_id_field = services.ecomdrop_contact_field_names(configuration=configuration)["order_id"]
     return render(
         request,
         "shops/configuration.html",
@@ -199,9 +269,11 @@ def configuration(request: EmbeddedHttpRequest) -> HttpResponse:
             "deliveries": recent,
             "last_error": last_error,
             "last_problem": delivery_problem(last_error) if last_error else "",
+            "withheld_orders": withheld_orders_recent(shop=request.shop),
             "assistant": ai_profile_panel_context(shop=request.shop, shop_configuration=configuration),
             "contact_fields": contact_fields_context(configuration),
-            "order_id_field": services.ecomdrop_contact_field_names(configuration=configuration)["order_id"],
+            "order_id_field": order_id_field,
+            "callback_examples": callback_examples(order_id_field),
             "tracking": tracking_sync_status(shop=request.shop),
         },
     )

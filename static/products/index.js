@@ -628,6 +628,40 @@
     setChoice("rounding", rule.rounding || "none");
   }
 
+  // ---- sales channels of a new product (listed once per page load)
+  var channels = null;
+  function renderChannels() {
+    var box = form.querySelector("[data-other-channels]");
+    var message = form.querySelector("[data-channels-message]");
+    box.textContent = "";
+    message.hidden = !channels || !channels.message;
+    message.textContent = channels && channels.message ? channels.message : "";
+    if (!channels) { return; }
+    channels.others.forEach(function (publication) {
+      var label = el("label", "checkbox");
+      var input = el("input");
+      input.type = "checkbox";
+      input.name = "publication_ids";
+      input.value = publication.id;
+      label.appendChild(input);
+      label.appendChild(document.createTextNode(" "));
+      label.appendChild(el("span", null, format(L.publish_to, { channel: publication.name })));
+      box.appendChild(label);
+    });
+  }
+  function loadChannels() {
+    if (channels) { renderChannels(); return; }
+    get("/app/api/shopify/publications").then(function (result) {
+      if (result.ok) { channels = result.data; }
+      renderChannels();
+    }, function () { renderChannels(); });
+  }
+  function publishChoice() {
+    var ids = [];
+    form.querySelectorAll('input[name="publication_ids"]:checked').forEach(function (input) { ids.push(input.value); });
+    return { online_store: form.querySelector('input[name="publish_online_store"]').checked, publication_ids: ids };
+  }
+
   function openImport(product) {
     current = { product: product, shopify: null, preview: null, pickerLoaded: false, touchedPrice: false };
     form.reset();
@@ -644,6 +678,7 @@
     if (product.imported) { useLastImport(product.imported); }
     form.querySelector('input[name="replace_images"]').disabled = !form.querySelector('input[name="save_images"]').checked;
     renderSummary(product);
+    loadChannels();
     applyMode();
     if (product.imported) {
       chooseShopifyProduct({ id: product.imported.shopify_product_id, title: product.imported.shopify_product_title });
@@ -725,8 +760,9 @@
     if (linking) {
       body.shopify_product_id = current.shopify.id;
       body.variant_mappings = mappings();
-    } else if (allowDuplicate) {
-      body.allow_duplicate = true;
+    } else {
+      body.publish = publishChoice();
+      if (allowDuplicate) { body.allow_duplicate = true; }
     }
     dialog.close();
     progress.showModal();

@@ -1,6 +1,6 @@
 /*
  * Configuración page: tabs, Ecomdrop connection, flows and contact fields, callback secret,
- * Dropi settings, and Estado, which follows every save made on the page (the server renders it
+ * Dropi settings and who places Dropi orders, and Estado, which follows every save made on the page (the server renders it
  * once; `state` is what the last save answered).
  */
 (function () {
@@ -300,6 +300,17 @@
       stored.hidden = false;
       stored.querySelector("[data-token-status]").textContent = data.state.dropi.token_status;
     });
+  });
+
+  // ---------------------------------------------------------------- Dropi orders (who places them)
+  var modeForm = document.querySelector('[data-form="order-mode"]');
+  modeForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var mode = modeForm.querySelector('input[name="mode"]:checked');
+    submit(modeForm, "/app/api/dropi/orders", {
+      mode: mode ? mode.value : "",
+      cancel_shopify_order: modeForm.cancel_shopify_order.checked
+    }, function (data) { state = data.state; });
   });
 
   var selected = tabs.filter(function (tab) { return tab.getAttribute("aria-selected") === "true"; })[0];

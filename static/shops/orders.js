@@ -1,5 +1,9 @@
 /*
- * Pedidos page: recent Shopify orders with their Ecomdrop delivery, resend, and test events.
+ * Pedidos page: recent Shopify orders with their Ecomdrop delivery and Dropi side (the Dropi
+ * filters; the Dropi cell itself is orders_dropi.js'), resend, and test events.
+ *
+ * Orders whose Dropi placement is under way are read again (after 2 s, then less often, up to
+ * every 30 s) until it settles; the histories left open stay open.
  *
  * Test events are not Shopify orders: they are listed apart, marked as tests, and read again
  * while one of them is still on its way (every 2 s, then less often, up to every 30 s), until
@@ -11,7 +15,14 @@
   var body = document.querySelector("[data-orders-body]");
   if (!C || !body) { return; }
   var labels = JSON.parse(document.getElementById("orders-labels").textContent);
+  var Dropi = window.ConnectorOrdersDropi;
   var pageInfo = {};
+  var filter = "";
+  var query = "";
+  var afterStack = [];  // the filtered list pages by `after` only: the cursors of the pages before
+  var rows = {};
+  var pollTimer = null;
+  var pollDelay = 2000;
   var badge = { sent: "badge--success", failed: "badge--critical", unconfirmed: "badge--warning", skipped: "badge--warning" };
   var FINAL = { sent: true, failed: true, unconfirmed: true, skipped: true };
   var FIRST_POLL_MS = 2000;
@@ -33,6 +44,7 @@
     return response.json().catch(function () { return {}; }).then(function (data) { return { ok: response.ok, data: data }; });
   }
   function money(amount, currency) {
+    if (amount == null) { return ""; }
     try {
       return new Intl.NumberFormat(C.context.language === "en" ? "en-US" : "es-CO", { style: "currency", currency: currency }).format(Number(amount));
     } catch (error) { return amount + " " + currency; }
@@ -64,11 +76,21 @@
   }
 
   // ---------------------------------------------------------------- orders
+  function openHistories() {
+    var open = {};
+    body.querySelectorAll("tr[data-order-id]").forEach(function (row) {
+      var details = row.querySelector("[data-history]");
+      if (details && details.open) { open[row.getAttribute("data-order-id")] = true; }
+    });
+    return open;
+  }
   function render(orders) {
+    var open = openHistories();
     body.textContent = "";
+    rows = {};
     if (!orders.length) {
       var row = document.createElement("tr");
-      row.appendChild(cell(labels.empty, "empty-state")).colSpan = 7;
+      row.appendChild(cell(filter ? labels.emptyFilter : labels.empty, "empty-state")).colSpan = 8;
       body.appendChild(row);
       return;
     }
@@ -83,35 +105,75 @@
       row.appendChild(cell(money(order.total, order.currency)));
       row.appendChild(cell([order.financial_status, order.fulfillment_status].filter(Boolean).join(" / ")));
       row.appendChild(cell(deliveryState(order.delivery)));
+      row.appendChild(Dropi.cell(order));
       row.appendChild(cell((order.tags || []).join(", ")));
       row.appendChild(resendCell(order.delivery));
+      row.setAttribute("data-order-id", order.id);
+      var history = row.querySelector("[data-history]");
+      if (history && open[order.id]) { history.open = true; }
+      rows[order.id] = { row: row, order: order };
       body.appendChild(row);
     });
+    followPlacements(orders);
   }
-  function load(query) {
+  function followPlacements(orders) {
+    window.clearTimeout(pollTimer);
+    if (!orders.some(function (order) { return Dropi.isTransient(order.dropi); })) { pollDelay = 2000; return; }
+    pollTimer = window.setTimeout(function () { load(query, { quiet: true }); }, pollDelay);
+    pollDelay = Math.min(pollDelay * 2, LONGEST_POLL_MS);
+  }
+  // An action answered: the order's Dropi cell shows its new side (or the page is read again).
+  Dropi.onChange(function (order, dropi) {
+    var entry = rows[order.id];
+    if (!dropi || !entry) { load(query, { quiet: true }); return; }
+    entry.order.dropi = dropi;
+    var open = entry.row.querySelector("[data-history]");
+    var replacement = Dropi.cell(entry.order);
+    if (open && open.open && replacement.querySelector("[data-history]")) { replacement.querySelector("[data-history]").open = true; }
+    entry.row.replaceChild(replacement, entry.row.querySelector("[data-dropi-cell]"));
+    pollDelay = 2000;
+    followPlacements(shownOrders());
+  });
+  function load(nextQuery, options) {
+    var quiet = Boolean(options && options.quiet);
     var container = document.querySelector("[data-orders]");
     var problem = document.querySelector("[data-orders-error]");
-    container.setAttribute("aria-busy", "true");
-    container.classList.add("table--busy");
-    problem.textContent = "";
-    C.fetch("/app/api/orders" + (query || "")).then(json).then(function (result) {
+    query = nextQuery || "";
+    if (!quiet) {
+      container.setAttribute("aria-busy", "true");
+      container.classList.add("table--busy");
+      problem.textContent = "";
+    }
+    C.fetch("/app/api/orders" + query).then(json).then(function (result) {
       container.setAttribute("aria-busy", "false");
       container.classList.remove("table--busy");
-      if (!result.ok) { problem.textContent = result.data.error || labels.failed; render([]); return; }
+      if (!result.ok) {
+        problem.textContent = result.data.error || labels.failed;
+        if (quiet) { followPlacements(shownOrders()); } else { render([]); }  // a failed re-read tries again later
+        return;
+      }
+      problem.textContent = "";
       pageInfo = result.data.page_info || {};
-      document.querySelector('[data-page="previous"]').disabled = !pageInfo.hasPreviousPage;
+      document.querySelector('[data-page="previous"]').disabled = filter ? !afterStack.length : !pageInfo.hasPreviousPage;
       document.querySelector('[data-page="next"]').disabled = !pageInfo.hasNextPage;
       render(result.data.orders);
     }, function () {
       container.classList.remove("table--busy");
       problem.textContent = labels.failed;
+      if (quiet) { followPlacements(shownOrders()); }
     });
+  }
+  function shownOrders() {
+    return Object.keys(rows).map(function (id) { return rows[id].order; });
+  }
+  function filtered(after) {
+    return "?filter=" + encodeURIComponent(filter) + (after ? "&after=" + encodeURIComponent(after) : "");
   }
   function resend(id, button) {
     button.disabled = true;
     C.fetch("/app/api/deliveries/" + id + "/resend", { method: "POST" }).then(json).then(function (result) {
       C.toast(result.ok ? labels.queued : (result.data.error || labels.failed), { isError: !result.ok });
-      load("");
+      load(query);
       loadTests(true);
     });
   }
@@ -154,12 +216,24 @@
   }
 
   document.querySelector('[data-page="previous"]').addEventListener("click", function () {
+    if (filter) { afterStack.pop(); load(filtered(afterStack[afterStack.length - 1])); return; }
     load("?before=" + encodeURIComponent(pageInfo.startCursor || ""));
   });
   document.querySelector('[data-page="next"]').addEventListener("click", function () {
+    if (filter) { afterStack.push(pageInfo.endCursor); load(filtered(pageInfo.endCursor)); return; }
     load("?after=" + encodeURIComponent(pageInfo.endCursor || ""));
   });
-  document.querySelector('[data-action="refresh"]').addEventListener("click", function () { load(""); loadTests(true); });
+  document.querySelector('[data-action="refresh"]').addEventListener("click", function () { load(query); loadTests(true); });
+  document.querySelectorAll("[data-filter]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      filter = button.getAttribute("data-filter");
+      afterStack = [];
+      document.querySelectorAll("[data-filter]").forEach(function (other) {
+        other.setAttribute("aria-pressed", other === button ? "true" : "false");
+      });
+      load(filter ? filtered("") : "");
+    });
+  });
 
   var dialog = document.querySelector("[data-test-dialog]");
   var form = document.querySelector('[data-form="test"]');

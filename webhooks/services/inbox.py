@@ -146,6 +146,24 @@ def webhook_event_receive(*, delivery: WebhookDelivery) -> WebhookEvent | None:
         return event
 
 
+def _stored_payload(delivery: WebhookDelivery) -> dict[str, Any]:
+    """The payload as the inbox keeps it: reduced to what the topic's handler uses when
+    settings.WEBHOOK_PAYLOAD_REDUCERS names a reducer for it. A reducer that fails keeps the
+    whole payload (nothing is lost; the failure is logged without the payload)."""
+    reducer = webhook_registry.reducer_for(delivery.topic)
+    if reducer is None:
+        return delivery.payload
+    try:
+        return reducer(delivery.payload)
+    except Exception as error:  # noqa: BLE001 (a reducer's bug must never lose a delivery)
+        logger.error(
+            "Storing a webhook payload whole: its reducer failed (%s)",
+            type(error).__name__,
+            extra={"shop": delivery.shop, "topic": delivery.topic},
+        )
+        return delivery.payload
+
+
 def _webhook_event_store(*, delivery: WebhookDelivery) -> WebhookEvent:
     # Two statements and a commit, the hot path of every delivery: on the database queue the
     # task is written first and the event inserted with its id (the task finds it by that id).
@@ -158,7 +176,7 @@ def _webhook_event_store(*, delivery: WebhookDelivery) -> WebhookEvent:
             webhook_id=delivery.webhook_id,
             api_version=delivery.api_version,
             triggered_at=delivery.triggered_at,
-            payload=delivery.payload,
+            payload=_stored_payload(delivery),
             state=Status.PENDING,
             next_attempt_at=timezone.now(),
             task_id=task_id,
