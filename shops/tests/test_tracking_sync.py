@@ -332,3 +332,17 @@ def test_every_installed_shop_with_dropi_gets_a_sync_and_an_uninstalled_one_stop
     sync = run_sync()
     assert (sync.state, sync.last_result, sync.next_attempt_at) == ("off", "uninstalled", None)
     assert tracking_syncs_ensure() == 0
+
+
+def test_the_client_reads_the_order_number_and_a_tracking_url_when_dropi_gives_them():
+    plain = order_from_dict({"id": 1, "status": "guia_generada", "shop_order_number": "#1001", "sticker": "s"})
+    assert (plain.status, plain.shop_order_number, plain.tracking_url) == ("GUIA_GENERADA", "#1001", "")
+    tracked = order_from_dict({"id": 2, "url_tracking": "https://carrier.example/t/1"})
+    assert tracked.tracking_url == "https://carrier.example/t/1"
+
+
+def test_a_label_or_tracking_value_that_is_not_a_web_address_is_not_stored(tracking):
+    order, _dropi = placed(tracking, 10, status="GUIA_GENERADA", sticker="javascript:alert(1)", tracking_url="ftp://x")
+    run_sync()
+    order.refresh_from_db()
+    assert (order.label_url, order.tracking_url, order.shipping_stage) == ("", "", "guide_generated")
