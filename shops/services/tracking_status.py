@@ -78,24 +78,25 @@ def tracking_sync_status(*, shop: str) -> dict[str, Any]:
 
 def tracking_sync_request(*, shop: str) -> bool:
     """ "Sincronizar ahora": queue a run at once; False when one is already queued or running.
-    ApplicationError when Dropi is not configured (409), paused (429) or the last run started
-    less than a minute ago (429)."""
+    ApplicationError when Dropi is not configured (409), paused (429) or the previous request
+    was less than a minute ago and its run is over (429)."""
     dropi_access_get(shop=shop)
     dropi_pause_enforce(shop=shop)
     now = timezone.now()
     # A new row starts off: the update below turns it on and queues its first run.
     sync, _created = DropiTrackingSync.objects.get_or_create(shop=shop, defaults={"state": State.OFF})
-    if sync.last_started_at and now - sync.last_started_at < MANUAL_SPACING and sync.requested_at:
-        raise ApplicationError(
-            _("The orders were synced less than a minute ago. Try again in a minute."), code="too_soon", status=429
-        )
-    idle = Q(state=State.OFF) | Q(state=State.WAITING, next_attempt_at__gt=now)
+    idle = (Q(state=State.OFF) | Q(state=State.WAITING, next_attempt_at__gt=now)) & (
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    )
+    rested = Q(requested_at__isnull=True) | Q(requested_at__lt=now - MANUAL_SPACING)
     with transaction.atomic():
-        queued = (
-            DropiTrackingSync.objects.filter(idle, pk=sync.pk)
-            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-            .update(state=State.WAITING, next_attempt_at=None, requested_at=now, updated_at=now)
+        queued = DropiTrackingSync.objects.filter(idle & rested, pk=sync.pk).update(
+            state=State.WAITING, next_attempt_at=None, requested_at=now, updated_at=now
         )
         if queued:
             work_schedule(job=TRACKING_SYNC, pk=sync.pk)
+    if not queued and DropiTrackingSync.objects.filter(idle, pk=sync.pk).exists():
+        raise ApplicationError(
+            _("The orders were synced less than a minute ago. Try again in a minute."), code="too_soon", status=429
+        )
     return bool(queued)

@@ -95,7 +95,7 @@ def test_sync_now_is_refused_readably_without_dropi_while_paused_and_right_after
     too_soon = api("/app/api/shipping/sync", "POST")
     assert too_soon.status_code == 429
     assert too_soon.json()["code"] == "too_soon"
-    DropiTrackingSync.objects.filter(shop=SHOP).update(last_started_at=None)
+    DropiTrackingSync.objects.filter(shop=SHOP).update(requested_at=None)
     dropi_account.dropi_error_as_application_error(
         shop=SHOP, error=dropi_account.DropiRateLimited("Too Many Attempts", retry_after=600)
     )
