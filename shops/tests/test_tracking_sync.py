@@ -346,3 +346,13 @@ def test_a_label_or_tracking_value_that_is_not_a_web_address_is_not_stored(track
     run_sync()
     order.refresh_from_db()
     assert (order.label_url, order.tracking_url, order.shipping_stage) == ("", "", "guide_generated")
+
+
+def test_a_time_zone_that_does_not_exist_is_refused_at_start(settings):
+    from connector.checks import check_dropi_time_zone
+
+    settings.DROPI_TIME_ZONE = "America/Bogotá"
+    (error,) = check_dropi_time_zone()
+    assert error.id == "connector.E005"
+    settings.DROPI_TIME_ZONE = "America/Lima"
+    assert check_dropi_time_zone() == []
