@@ -39,7 +39,9 @@ RESULTS = {
         "Dropi answered something the app could not read. The app tries again by itself; nothing is lost."
     ),
     Result.REFUSED: gettext_noop("Dropi refused the order list. The app tries again at the next sync."),
-    Result.INCOMPLETE: gettext_noop("Dropi had more changed orders than one sync reads; the rest come next."),
+    Result.INCOMPLETE: gettext_noop(
+        "Dropi had more than 10,000 changed orders since the last sync; the newest 10,000 were updated."
+    ),
     Result.NOT_CONFIGURED: gettext_noop("Dropi is not configured. Add your Dropi token in Configuration › Dropi."),
     Result.UNINSTALLED: gettext_noop("The app is not installed in the shop."),
     Result.LOST: gettext_noop("The last sync was interrupted; it runs again by itself."),

@@ -66,7 +66,8 @@ from shops.services.tracking_record import PageOutcome, tracking_page_record
 logger = logging.getLogger(__name__)
 
 State = DropiTrackingSync.State
-# A run reads at most this many pages (10,000 orders); past it the window is kept for the next run.
+# A run reads at most this many pages: the newest 10,000 changed orders of its window (newest
+# ids first); older changes of a larger window are not read (result "incomplete").
 MAX_PAGES = 100
 SPACING_SCOPE = "dropi-spacing"
 # A shop's first run reads the status changes of this many days.
@@ -188,9 +189,7 @@ def _run(claim: Claim[DropiTrackingSync]) -> str:
             complete = not page.orders or outcome.read >= page.total
     except DropiError as error:
         return _failed(claim, error, calls, outcome)
-    if not complete:
-        return _wait(claim, Result.INCOMPLETE, timezone.now(), calls=calls, outcome=outcome)
-    return _done(claim, started, calls, outcome)
+    return _done(claim, started, calls, outcome, result=Result.OK if complete else Result.INCOMPLETE)
 
 
 def _counts(calls: int, outcome: PageOutcome | None) -> dict[str, Any]:
@@ -203,12 +202,15 @@ def _counts(calls: int, outcome: PageOutcome | None) -> dict[str, Any]:
     }
 
 
-def _done(claim: Claim[DropiTrackingSync], started: datetime.datetime, calls: int, outcome: PageOutcome) -> str:
+def _done(
+    claim: Claim[DropiTrackingSync], started: datetime.datetime, calls: int, outcome: PageOutcome, *, result: str
+) -> str:
+    """The window is read (or its newest MAX_PAGES pages are): the next run starts from here."""
     now = timezone.now()
     next_run = max(now, started + tracking_interval(claim.row))
     changes = {"synced_until": started, "attempts": 0, "last_error": "", **_counts(calls, outcome)}
     if not work_requeue(
-        claim, run_after=next_run, state=State.WAITING, last_result=Result.OK, last_finished_at=now, **changes
+        claim, run_after=next_run, state=State.WAITING, last_result=result, last_finished_at=now, **changes
     ):
         raise LeaseLost
     logger.info(

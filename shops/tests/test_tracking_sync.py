@@ -356,3 +356,14 @@ def test_a_time_zone_that_does_not_exist_is_refused_at_start(settings):
     assert error.id == "connector.E005"
     settings.DROPI_TIME_ZONE = "America/Lima"
     assert check_dropi_time_zone() == []
+
+
+def test_a_window_past_the_page_limit_records_the_newest_and_says_incomplete(tracking, monkeypatch):
+    monkeypatch.setattr("shops.services.tracking_sync.MAX_PAGES", 2)
+    for number in range(250):
+        placed(tracking, 600 + number, status="EN REPARTO")
+    sync = run_sync()
+    assert (sync.last_result, sync.last_calls, sync.last_orders_read) == ("incomplete", 2, 200)
+    assert sync.synced_until is not None
+    assert DropiOrder.objects.filter(shop=SHOP, shipping_stage="out_for_delivery").count() == 200
+    assert "10.000" in tracking_sync_status(shop=SHOP)["message"]
