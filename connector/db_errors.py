@@ -16,6 +16,12 @@ UNKNOWN_DATABASE = {1049}
 MISSING_TABLE = {1146}
 TLS_ERRORS = {2026}
 SERVER_GONE = {2006, 2013}
+DEADLOCK = {1213}
+
+
+def is_deadlock(error: BaseException) -> bool:
+    """Whether the server rolled the transaction back to break a deadlock (safe to run again)."""
+    return _error_code(error) in DEADLOCK
 
 
 def _error_code(error: BaseException) -> int | None:

@@ -12,3 +12,9 @@ def shopify_session_has_scope(*, shop: str, scope: str) -> bool:
     if not granted:
         return True
     return scope in {part.strip() for part in granted.split(",")}
+
+
+def shopify_session_granted_scopes(*, shop: str) -> frozenset[str]:
+    """The scopes recorded on the shop's offline token (empty when none are recorded)."""
+    granted = ShopifySession.objects.filter(id=ShopifySession.offline_id(shop)).values_list("scope", flat=True).first()
+    return frozenset(part.strip() for part in (granted or "").split(",") if part.strip())

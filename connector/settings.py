@@ -277,10 +277,13 @@ SHOPIFY_ADMIN_ORIGIN: str = env.str("SHOPIFY_ADMIN_ORIGIN", default="https://{sh
 # Keep in step with shopify.app.toml ([access_scopes]); used by the OAuth fallback.
 SHOPIFY_SCOPES = env.str(
     "SHOPIFY_SCOPES",
-    default="read_locations,read_orders,read_products,read_themes,write_inventory,write_orders,write_products,write_publications,write_themes",
+    default=(
+        "read_draft_orders,read_locations,read_merchant_managed_fulfillment_orders,read_orders,read_products,"
+        "read_themes,write_inventory,write_merchant_managed_fulfillment_orders,write_orders,write_products,"
+        "write_publications,write_themes"
+    ),
 )
-# The catalog title of the Online Store publication ("Crear producto nuevo" publishes there);
-# unverified against every shop language: see docs/configuration.md.
+# The Online Store publication's title (imports publish there; unverified: docs/configuration.md).
 SHOPIFY_ONLINE_STORE_PUBLICATION = env.str("SHOPIFY_ONLINE_STORE_PUBLICATION", default="Online Store")
 ECOMDROP_API_URL = env.str("ECOMDROP_API_URL", default="https://panel.ecomdrop.app/api").rstrip("/")
 DROPI_API_URLS = {
@@ -301,25 +304,10 @@ DROPI_ORIGIN = env.str("DROPI_ORIGIN", default="")
 DROPI_CACHE_SECONDS = env.int("DROPI_CACHE_SECONDS", default=120)
 # After "Too Many Attempts" no call goes to Dropi for the shop during this time (Dropi blocks for hours).
 DROPI_RATE_LIMIT_BACKOFF_SECONDS = env.int("DROPI_RATE_LIMIT_BACKOFF_SECONDS", default=3600)
-# Placing orders in Dropi (shops/services/dropi_order_job.py): attempts that fail for now before
-# an order is *failed*, their back-off, and a worker's hold on an order (renewed before each call).
-DROPI_ORDER_MAX_ATTEMPTS = env.int("DROPI_ORDER_MAX_ATTEMPTS", default=8)
-DROPI_ORDER_RETRY_BASE_SECONDS = env.float("DROPI_ORDER_RETRY_BASE_SECONDS", default=60.0)
-DROPI_ORDER_RETRY_MAX_SECONDS = env.float("DROPI_ORDER_RETRY_MAX_SECONDS", default=3600.0)
-DROPI_ORDER_LEASE_SECONDS = env.float("DROPI_ORDER_LEASE_SECONDS", default=120.0)
 # Dropi's department and city lists (unverified calls): off, the department table alone names
 # places; on, Dropi's spelling wins where its lists have the place (cached per country).
 DROPI_LOCATIONS_ENABLED = env.bool("DROPI_LOCATIONS_ENABLED", default=False)
 DROPI_LOCATIONS_CACHE_SECONDS = env.int("DROPI_LOCATIONS_CACHE_SECONDS", default=86400)
-DROPI_TRACKING_INTERVAL_MINUTES = env.int("DROPI_TRACKING_INTERVAL_MINUTES", default=10)  # Dropi status sync
-DROPI_TRACKING_OVERLAP_MINUTES = env.int("DROPI_TRACKING_OVERLAP_MINUTES", default=30)
-DROPI_TRACKING_CALL_SPACING_SECONDS = env.float("DROPI_TRACKING_CALL_SPACING_SECONDS", default=1.0)
-DROPI_TIME_ZONE = env.str("DROPI_TIME_ZONE", default="America/Bogota")  # Dropi's dates' zone, unverified
-if DROPI_ORDER_MAX_ATTEMPTS < 1 or DROPI_ORDER_RETRY_BASE_SECONDS <= 0 or DROPI_ORDER_LEASE_SECONDS <= 0:
-    raise ImproperlyConfigured(
-        "DROPI_ORDER_MAX_ATTEMPTS must be at least 1; DROPI_ORDER_RETRY_BASE_SECONDS and "
-        "DROPI_ORDER_LEASE_SECONDS must be positive."
-    )
 # Outbound HTTP (connector/http.py): connect and read timeout of every call; idle keep-alive
 # connections kept per vendor host for the whole process (at least the threads calling one host
 # at once); the longest wait a vendor's Retry-After may impose (longer asks are cut to it).
@@ -332,17 +320,15 @@ if HTTP_POOL_MAXSIZE < 1:
     raise ImproperlyConfigured("HTTP_POOL_MAXSIZE must be at least 1.")
 if not (math.isfinite(HTTP_MAX_RETRY_AFTER_SECONDS) and HTTP_MAX_RETRY_AFTER_SECONDS > 0):
     raise ImproperlyConfigured("HTTP_MAX_RETRY_AFTER_SECONDS must be a positive number of seconds.")
-FLOW_DELIVERY_MAX_ATTEMPTS = env.int("FLOW_DELIVERY_MAX_ATTEMPTS", default=12)
-FLOW_DELIVERY_RETRY_BASE_SECONDS = env.float("FLOW_DELIVERY_RETRY_BASE_SECONDS", default=30.0)
-FLOW_DELIVERY_RETRY_MAX_SECONDS = env.float("FLOW_DELIVERY_RETRY_MAX_SECONDS", default=3600.0)
-# A worker's hold on a delivery, renewed before each Ecomdrop call (at least 2 × HTTP_TIMEOUT_SECONDS).
-FLOW_DELIVERY_LEASE_SECONDS = env.float("FLOW_DELIVERY_LEASE_SECONDS", default=120.0)
 ECOMDROP_CALLBACK_RATE_PER_MINUTE = env.int("ECOMDROP_CALLBACK_RATE_PER_MINUTE", default=120)
 # Wrong callback secrets per client address and minute; above it, 429 without a look-up.
 ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE = env.int("ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE", default=30)
 # How long a process trusts that a shop's offline token is usable without reading it again.
 READINESS_CACHE_SECONDS = env.int("READINESS_CACHE_SECONDS", default=30)
 EMBEDDED_SESSION_CACHE_SECONDS = env.int("EMBEDDED_SESSION_CACHE_SECONDS", default=30)
+
+# Background jobs' attempts, back-off and leases, and the delivery rules' defaults.
+from connector.settings_work import *  # noqa: E402, F403
 
 # --------------------------------------------------------------------------- storefront theme
 # Where the Ecomdrop theme comes from: a zip URL or a Git repository, decided here and never by

@@ -19,6 +19,9 @@ WEBHOOK_HANDLERS = {
     "orders/create": "shops.webhook_handlers.handle_orders_create",
     "checkouts/create": "shops.webhook_handlers.handle_checkouts_create",
     "checkouts/update": "shops.webhook_handlers.handle_checkouts_update",
+    "draft_orders/create": "shops.webhook_handlers.handle_draft_orders_create",
+    "draft_orders/update": "shops.webhook_handlers.handle_draft_orders_update",
+    "draft_orders/delete": "shops.webhook_handlers.handle_draft_orders_delete",
     # The privacy (compliance) topics.
     "customers/data_request": "webhooks.webhook_handlers.handle_customers_data_request",
     "customers/redact": "webhooks.webhook_handlers.handle_customers_redact",
@@ -45,10 +48,15 @@ PERSONAL_DATA: dict[str, dict[str, Any]] = {
     "shop_erasers": {
         "connector.personal_data.erase_shop_sessions": ["connector.ShopifySession", "connector.OAuthState"],
         "webhooks.personal_data.erase_shop_events": ["webhooks.WebhookEvent", "webhooks.CustomerDataExport"],
-        "shops.personal_data.erase_shop_configuration": ["shops.ShopConfiguration", "shops.FlowDelivery"],
+        "shops.personal_data.erase_shop_configuration": [
+            "shops.ShopConfiguration",
+            "shops.FlowDelivery",
+            "shops.DeliveryRules",
+        ],
         "shops.personal_data_dropi.erase_shop_dropi_orders": [
             "shops.DropiOrder",
             "shops.DropiOrderEvent",
+            "shops.ShippingUpdate",
             "shops.DropiTrackingSync",
         ],
         "products.personal_data.erase_product_associations": ["products.ProductAssociation", "products.VariantMapping"],
@@ -76,6 +84,7 @@ WORKER_MAINTENANCE = [
     "webhooks.services.webhook_events_recover",
     "shops.maintenance.recover_flow_deliveries",
     "shops.maintenance.recover_dropi_orders",
+    "shops.maintenance.recover_shipping_updates",
     "shops.maintenance.recover_tracking_syncs",
     "assistant.maintenance.recover_profile_syncs",
     "themes.services.theme_install_recover_stale",

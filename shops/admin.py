@@ -18,7 +18,7 @@ from connector.admin_tools import ConsoleModelAdmin, LargeTablePaginator, shop_l
 from connector.errors import ApplicationError
 from connector.secrets import secret_display
 from shops import services
-from shops.models import EcomdropBotField, FlowDelivery, ShopConfiguration
+from shops.models import DeliveryRules, EcomdropBotField, FlowDelivery, ShopConfiguration
 from shops.services import deliveries
 from shops.shared_accounts import (
     shared_ecomdrop_account_ids,
@@ -304,6 +304,10 @@ class FlowDeliveryAdmin(ConsoleModelAdmin):
         "contact_id",
         "state",
         "skip_reason",
+        "reason_detail",
+        "hold_reason",
+        "guards_bypassed",
+        "facts",
         "attempts",
         "next_attempt_at",
         "last_error",
@@ -319,6 +323,7 @@ class FlowDeliveryAdmin(ConsoleModelAdmin):
             None,
             {"fields": ("shop", "kind", "shopify_object_id", "order_name", "checkout_token", "state", "skip_reason")},
         ),
+        (_("Rules"), {"fields": ("reason_detail", "hold_reason", "guards_bypassed", "facts")}),
         (_("Buyer"), {"fields": ("customer_id", "phone_status", "email_status", "contact", "fields")}),
         (_("Ecomdrop"), {"fields": ("flow_id", "contact_id", "attempts", "next_attempt_at", "last_error", "sent_at")}),
         (_("Callback"), {"fields": ("callback_status", "callback_tags", "callback_received_at")}),
@@ -355,5 +360,14 @@ class FlowDeliveryAdmin(ConsoleModelAdmin):
         )
 
 
-# The Dropi orders' and status sync's admin live in their own modules; importing them registers them.
-from shops import admin_dropi, admin_tracking  # noqa: E402, F401
+@admin.register(DeliveryRules)
+class DeliveryRulesAdmin(ConsoleModelAdmin):
+    list_display = ("shop", "cart_source", "quiet_hours_enabled", "duplicate_window_minutes", "updated_at")
+    list_filter = ("cart_source", "quiet_hours_enabled")
+    search_fields = ("^shop",)
+    ordering = ("-id",)
+
+
+# The Dropi orders', the shipping write-back's and the status sync's admins live in their own
+# modules; importing them registers them.
+from shops import admin_dropi, admin_shipping, admin_tracking  # noqa: E402, F401

@@ -9,22 +9,7 @@ from connector.fields import EncryptedTextField
 from connector.models import TimestampedModel, shop_field
 from connector.work.models import LeasedWork
 from shops.countries import COUNTRY_CHOICES
-from shops.models_tracking import DropiStatusWord, DropiTrackingSync
 from shops.shipping_stages import ShippingStage
-
-# The shipping sync's tables live in shops.models_tracking; named here so the app registers them.
-__all__ = [
-    "DropiDepartment",
-    "DropiOrder",
-    "DropiOrderEvent",
-    "DropiOrderMode",
-    "DropiStatusWord",
-    "DropiTrackingSync",
-    "EcomdropBotField",
-    "FlowDelivery",
-    "ShippingStage",
-    "ShopConfiguration",
-]
 
 
 class DropiOrderMode(models.TextChoices):
@@ -99,6 +84,22 @@ class ShopConfiguration(TimestampedModel):
         default=False,
         help_text=_("The bot's 'cancel' action also cancels the order in Shopify (restock, no refund)."),
     )
+    # {stage: {"flow_id": …, "enabled_at": ISO time}}: the WhatsApp flow sent when an order
+    # reaches the stage (shipping transitions seen before ``enabled_at`` send nothing).
+    shipping_flows = models.JSONField(_("shipping flows"), default=dict, blank=True)
+    shopify_notify_customer = models.BooleanField(
+        _("Shopify emails the buyer the tracking"),
+        default=False,
+        help_text=_("The fulfillment created with Dropi's guía asks Shopify to send its shipping confirmation."),
+    )
+    cancel_shopify_order_on_dropi_cancel = models.BooleanField(
+        _("cancel the Shopify order when Dropi cancels"),
+        default=False,
+        help_text=_("Before shipping only: restock, no refund, with a staff note."),
+    )
+    shipping_writeback_problem = models.CharField(
+        _("shipping write-back problem"), max_length=64, blank=True, default=""
+    )
     installed_at = models.DateTimeField(_("installed at"), null=True, blank=True)
     uninstalled_at = models.DateTimeField(_("uninstalled at"), null=True, blank=True, db_index=True)
 
@@ -160,6 +161,11 @@ class FlowDelivery(LeasedWork):
         ORDER_CREATED = "order_created", _("New order")
         CART_ABANDONED = "cart_abandoned", _("Abandoned cart")
         TEST = "test", _("Test event")
+        SHIP_GUIDE = "ship_guide", _("Shipping: guide generated")
+        SHIP_OUT = "ship_out", _("Shipping: out for delivery")
+        SHIP_INCIDENT = "ship_incident", _("Shipping: incident (novedad)")
+        SHIP_DELIVERED = "ship_delivered", _("Shipping: delivered")
+        SHIP_RETURNED = "ship_returned", _("Shipping: returned")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -178,6 +184,17 @@ class FlowDelivery(LeasedWork):
         UNINSTALLED = "uninstalled", _("The app is uninstalled")
         CONVERTED = "converted", _("The checkout became an order")
         FLOW_MISSING = "flow_missing", _("The chosen flow no longer exists in Ecomdrop")
+        REPLACED = "replaced", _("Replaced by a newer order from the same buyer")
+        DRAFT_COMPLETED = "draft_completed", _("The draft order was completed")
+        DRAFT_DELETED = "draft_deleted", _("The draft order was deleted")
+        PAYMENT = "payment", _("Payment method without the order flow")
+        PAYMENT_UNKNOWN = "payment_unknown", _("Unknown payment method")
+        CHANNEL = "channel", _("Sales channel without the order flow")
+        TAG = "tag", _("Order tag without the order flow")
+        DUPLICATE = "duplicate", _("Possible duplicate")
+
+    class HoldReason(models.TextChoices):
+        QUIET_HOURS = "quiet_hours", _("Quiet hours: waits until the window opens")
 
     shop = shop_field()
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
@@ -197,6 +214,12 @@ class FlowDelivery(LeasedWork):
     callback_status = models.CharField(_("callback status"), max_length=64, blank=True, default="")
     callback_tags = models.JSONField(_("callback tags"), default=list, blank=True)
     callback_received_at = models.DateTimeField(_("callback received at"), null=True, blank=True)
+    # Keyed hash of the E.164 phone: deliveries sharing (shop, phone_key) run one at a time.
+    phone_key = models.CharField(_("buyer key"), max_length=64, blank=True, default="", editable=False)
+    hold_reason = models.CharField(_("on hold"), max_length=32, choices=HoldReason.choices, blank=True, default="")
+    reason_detail = models.CharField(_("reason detail"), max_length=255, blank=True, default="")
+    facts = models.JSONField(_("order facts for the guardrails"), default=dict, blank=True)
+    guards_bypassed = models.BooleanField(_("sent again by hand"), default=False)
 
     class Meta:
         db_table = "shops_flow_delivery"
@@ -211,6 +234,7 @@ class FlowDelivery(LeasedWork):
         indexes = [
             models.Index(fields=("state", "next_attempt_at"), name="flow_delivery_due_idx"),
             models.Index(fields=("shop", "-id"), name="flow_delivery_shop_recent_idx"),
+            models.Index(fields=("shop", "phone_key", "id"), name="flow_delivery_buyer_idx"),
         ]
 
     def __str__(self) -> str:
@@ -289,6 +313,8 @@ class DropiOrder(LeasedWork):
     tracking_url = models.URLField(_("tracking URL"), max_length=500, blank=True, default="")
     label_url = models.URLField(_("label URL"), max_length=500, blank=True, default="")
     dropi_status_changed_at = models.DateTimeField(_("Dropi status changed at"), null=True, blank=True)
+    shopify_fulfillment_id = models.CharField(_("Shopify fulfillment"), max_length=64, blank=True, default="")
+    shopify_tracking = models.CharField(_("tracking written to Shopify"), max_length=200, blank=True, default="")
 
     class Meta:
         db_table = "shops_dropi_order"
@@ -332,31 +358,11 @@ class DropiOrderEvent(models.Model):
         return f"{self.kind} ({self.actor})"
 
 
-class DropiDepartment(models.Model):
-    """Which Dropi department a Shopify province is (data, editable by staff).
+from shops.models_places import DropiDepartment  # noqa: E402, F401 (a model of this app)
+from shops.models_rules import DeliveryRules  # noqa: E402, F401 (a model of this app)
 
-    ``province_code`` is Shopify's zone code (``ANT``, ``PE-LIM``); Ecuador and Paraguay have no
-    Shopify zones, so their rows use ISO 3166-2 codes and match by name. Seeded by
-    shops/migrations/0009 from Shopify's address data; Dropi's spelling is unverified unless
-    ``verified``.
-    """
+# Defined apart (shops/models_shipping.py), named here like every model of the app.
+from shops.models_shipping import CarrierTrackingTemplate, ShippingUpdate  # noqa: E402, F401
 
-    country = models.CharField(_("country"), max_length=2, choices=COUNTRY_CHOICES)
-    province_code = models.CharField(_("Shopify province code"), max_length=16)
-    province_name = models.CharField(_("Shopify province"), max_length=100)
-    dropi_name = models.CharField(_("Dropi department"), max_length=100)
-    verified = models.BooleanField(_("checked with Dropi"), default=False)
-    note = models.CharField(_("note"), max_length=255, blank=True, default="")
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        db_table = "shops_dropi_department"
-        verbose_name = _("Dropi department")
-        verbose_name_plural = _("Dropi departments")
-        ordering = ("country", "province_name")
-        constraints = [
-            models.UniqueConstraint(fields=("country", "province_code"), name="dropi_department_country_code_uniq")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.country} {self.province_code} → {self.dropi_name}"
+# The Dropi status sync's tables (shops/models_tracking.py).
+from shops.models_tracking import DropiStatusWord, DropiTrackingSync  # noqa: E402, F401

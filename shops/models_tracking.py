@@ -22,7 +22,7 @@ class DropiStatusWord(models.Model):
 
     ``word`` is normalised (upper case, accents removed, ``_`` read as a space, single spaces):
     ``GUIA_GENERADA`` and ``Guía generada`` are the same word. A word without a row is kept
-    verbatim on the order and its stage is *other*. Seeded by shops/migrations/0013 with the
+    verbatim on the order and its stage is *other*. Seeded by shops/migrations/0016 with the
     words public integrations show (unverified).
     """
 

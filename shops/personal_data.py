@@ -13,13 +13,17 @@ from typing import Any
 
 from django.db.models import Q
 
-from shops.models import FlowDelivery, ShopConfiguration
+from shops.models import DeliveryRules, FlowDelivery, ShopConfiguration
 from webhooks.privacy import Customer, phone_digits
 
 
 def erase_shop_configuration(*, shop: str) -> int:
     deleted = 0
-    for queryset in (FlowDelivery.objects.filter(shop=shop), ShopConfiguration.objects.filter(shop=shop)):
+    for queryset in (
+        FlowDelivery.objects.filter(shop=shop),
+        DeliveryRules.objects.filter(shop=shop),
+        ShopConfiguration.objects.filter(shop=shop),
+    ):
         count, _ = queryset.delete()
         deleted += count
     return deleted
@@ -68,5 +72,5 @@ def anonymise_flow_deliveries(*, shop: str, customer: Customer) -> int:
     """Blank the customer's phone, e-mail, name and order data; the delivery's state stays."""
     ids = [delivery.pk for delivery in _deliveries_of(shop, customer)]
     return FlowDelivery.objects.filter(pk__in=ids).update(
-        phone=None, email=None, contact={}, fields={}, customer_id="", checkout_token=""
+        phone=None, email=None, contact={}, fields={}, customer_id="", checkout_token="", phone_key="", facts={}
     )

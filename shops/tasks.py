@@ -7,6 +7,7 @@ from django_tasks import TaskContext, task
 from connector.work import work_task_run
 from shops.services.delivery_job import FLOW_DELIVERY
 from shops.services.dropi_order_job import DROPI_ORDER
+from shops.services.shipping_writeback import SHIPPING_UPDATE
 from shops.services.tracking_sync import TRACKING_SYNC
 
 
@@ -23,6 +24,13 @@ def place_dropi_order(context: TaskContext, order_id: int) -> str:
     """Place one order in Dropi (or tag it in Shopify once placed): a job on the leased-work
     machine, whose states and transitions are ``shops.services.dropi_order_job``."""
     return work_task_run(job=DROPI_ORDER, pk=order_id, context=context)
+
+
+@task(takes_context=True)
+def write_shipping_update(context: TaskContext, update_id: int) -> str:
+    """Write one shipping transition of a Dropi order back to Shopify: a job on the leased-work
+    machine, whose states and transitions are ``shops.services.shipping_writeback``."""
+    return work_task_run(job=SHIPPING_UPDATE, pk=update_id, context=context)
 
 
 @task(takes_context=True)

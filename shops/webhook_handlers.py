@@ -1,5 +1,5 @@
 """Handlers of the shops app's webhook topics: uninstall, the 48-hour ``shop/redact``, new
-orders and checkouts (mapped to their topics in settings.WEBHOOK_HANDLERS; the contract is in
+orders, checkouts and draft orders (mapped to their topics in settings.WEBHOOK_HANDLERS; the contract is in
 ``webhooks.registry``), and the confirmations of the two that end an installation
 (settings.WEBHOOK_CONFIRMATIONS). Handlers only record work; flows are sent by tasks."""
 
@@ -10,7 +10,7 @@ from typing import Any
 from connector import sessions
 from connector.errors import WebhookPayloadError
 from shops import services
-from shops.services import deliveries
+from shops.services import deliveries, draft_carts
 from webhooks.registry import WebhookEventInfo
 from webhooks.webhook_handlers import refuse_keys_of_other_topics, require_shop_domain
 
@@ -69,3 +69,22 @@ def handle_checkouts_create(*, shop: str, payload: dict[str, Any], event: Webhoo
 
 def handle_checkouts_update(*, shop: str, payload: dict[str, Any], event: WebhookEventInfo) -> None:
     handle_checkouts_create(shop=shop, payload=payload, event=event)
+
+
+def handle_draft_orders_create(*, shop: str, payload: dict[str, Any], event: WebhookEventInfo) -> None:
+    """A COD form's abandoned draft: record (or refresh) its 'Carrito Abandonado' reminder when
+    the shop's rules count it; a completed draft cancels the pending reminder."""
+    if not payload.get("id"):
+        raise WebhookPayloadError("the draft order has no id")
+    draft_carts.flow_delivery_record_draft(shop=shop, draft=payload)
+
+
+def handle_draft_orders_update(*, shop: str, payload: dict[str, Any], event: WebhookEventInfo) -> None:
+    handle_draft_orders_create(shop=shop, payload=payload, event=event)
+
+
+def handle_draft_orders_delete(*, shop: str, payload: dict[str, Any], event: WebhookEventInfo) -> None:
+    """The draft was deleted: its pending reminder is cancelled."""
+    if not payload.get("id"):
+        raise WebhookPayloadError("the draft order has no id")
+    draft_carts.flow_delivery_cancel_draft(shop=shop, draft_id=payload["id"])

@@ -51,6 +51,9 @@ class SimAccount:
     strict_bot_fields: bool = False
     contacts: dict[str, SimContact] = field(default_factory=dict)
     sends: list[tuple[str, str, float]] = field(default_factory=list)
+    # Every contact write and flow send, in the order they were acted on:
+    # ("field", contact id, field name, value) or ("send", contact id, flow id, "").
+    log: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 ROUTES = [
@@ -308,6 +311,7 @@ class EcomdropSimulator(SimulatorServer):
             for action in body.get("actions") or []:
                 if action.get("action") == "set_field_value" and action.get("field_name") in names:
                     contact.fields[names[action["field_name"]]] = str(action.get("value", ""))
+                    account.log.append(("field", contact.id, action["field_name"], str(action.get("value", ""))))
                 if action.get("action") == "add_tag":
                     contact.tags.append(str(action.get("tag_name", "")))
             account.contacts[contact.id] = contact
@@ -321,6 +325,7 @@ class EcomdropSimulator(SimulatorServer):
             if field_id not in account.custom_fields:
                 return Response(404, {"message": "Field not found"})
             contact.fields[field_id] = request.form().get("value", "")
+            account.log.append(("field", contact_id, account.custom_fields[field_id][0], contact.fields[field_id]))
         return Response(200, {"success": True})
 
     def _send_flow(self, account: SimAccount, request: Request, contact_id: str, flow_id: str) -> Response:
@@ -330,6 +335,7 @@ class EcomdropSimulator(SimulatorServer):
             if contact_id not in account.contacts:
                 return Response(404, {"message": "Contact not found"})
             account.sends.append((contact_id, flow_id, time.time()))
+            account.log.append(("send", contact_id, flow_id, ""))
         # Like the real API: success even for a flow id the account does not have.
         return Response(200, {"success": True})
 

@@ -28,6 +28,7 @@ from simulators.base import Request, Response, SimulatorServer, serve_until_inte
 # Modules with a ``register(simulator)`` function adding GraphQL handlers for a feature.
 HANDLER_MODULES = [
     "simulators.shopify_orders",
+    "simulators.shopify_fulfillments",
     "simulators.shopify_products",
     "simulators.shopify_product_set",
     "simulators.shopify_publications",
@@ -93,7 +94,8 @@ class ShopifySimulator(SimulatorServer):
         api_key: str,
         api_secret: str,
         scope: str = (
-            "read_products,write_products,read_orders,write_orders,read_locations,write_inventory,write_publications"
+            "read_products,write_products,read_orders,write_orders,read_locations,write_inventory,write_publications,"
+            "read_merchant_managed_fulfillment_orders,write_merchant_managed_fulfillment_orders"
         ),
         access_token_lifetime: int = 3600,
         refresh_token_lifetime: int = 90 * 24 * 3600,

@@ -212,11 +212,14 @@ class ShopifyThemes:
 # Every scope the app asks for (shopify.app.toml, SHOPIFY_SCOPES): the local Shopify grants them all.
 LOCAL_SCOPES = ",".join(
     (
+        "read_draft_orders",
         "read_locations",
+        "read_merchant_managed_fulfillment_orders",
         "read_orders",
         "read_products",
         "read_themes",
         "write_inventory",
+        "write_merchant_managed_fulfillment_orders",
         "write_orders",
         "write_products",
         "write_publications",

@@ -36,7 +36,16 @@ API_VERSION_HEADER = "X-Shopify-API-Version"
 TRIGGERED_AT_HEADER = "X-Shopify-Triggered-At"
 
 # What shopify.app.toml subscribes to (a test keeps the two equal).
-SUBSCRIBED_TOPICS = ("app/uninstalled", "app/scopes_update", "orders/create", "checkouts/create", "checkouts/update")
+SUBSCRIBED_TOPICS = (
+    "app/uninstalled",
+    "app/scopes_update",
+    "orders/create",
+    "checkouts/create",
+    "checkouts/update",
+    "draft_orders/create",
+    "draft_orders/update",
+    "draft_orders/delete",
+)
 COMPLIANCE_TOPICS = ("customers/data_request", "customers/redact", "shop/redact")
 
 # "orders/create", "app/scopes_update", "customers/data_request", "bulk_operations/finish"…

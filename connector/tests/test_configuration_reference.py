@@ -5,15 +5,16 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = ROOT / "connector" / "settings.py"
+SETTINGS = (ROOT / "connector" / "settings.py", ROOT / "connector" / "settings_work.py")
 REFERENCE = ROOT / "docs" / "configuration.md"
 NAME = r"[A-Z][A-Z0-9_]+"
 
 
 def settings_calls() -> dict[str, ast.Call]:
-    """Every ``env(...)``, ``env.<type>(...)`` and ``_required(...)`` call of settings.py, by variable."""
+    """Every ``env(...)``, ``env.<type>(...)`` and ``_required(...)`` call of the settings, by variable."""
     calls = {}
-    for node in ast.walk(ast.parse(SETTINGS.read_text())):
+    nodes = [node for path in SETTINGS for node in ast.walk(ast.parse(path.read_text()))]
+    for node in nodes:
         if not isinstance(node, ast.Call) or not node.args or not isinstance(node.args[0], ast.Constant):
             continue
         function = node.func
@@ -103,3 +104,13 @@ def test_numeric_and_boolean_defaults_are_the_true_ones():
         compared += 1
 
     assert compared > 20
+
+
+def test_connector_settings_takes_every_setting_of_settings_work():
+    from django.conf import settings
+
+    from connector import settings_work
+
+    names = {name for name in vars(settings_work) if name.isupper()}
+    assert set(settings_work.__all__) == names
+    assert all(hasattr(settings, name) for name in names)

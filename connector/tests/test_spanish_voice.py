@@ -17,7 +17,11 @@ USTED = re.compile(
     r"describa|importe|vincule|pruebe|indique|consulte|comuníquese|diríjase|vaya|cierre|reintente|desea)\b",
     re.IGNORECASE,
 )
-SCRIPTS_WITH_LABELS = ["static/shops/configuration.js", "static/assistant/assistant.js"]
+SCRIPTS_WITH_LABELS = [
+    "static/shops/configuration.js",
+    "static/shops/delivery_rules.js",
+    "static/assistant/assistant.js",
+]
 
 
 def catalogue() -> dict[str, str]:

@@ -17,7 +17,7 @@ and in ``process``: ``claim = work_claim(job=MY_JOB, pk=pk)`` → ``work_renew(c
 each outside call → ``work_finish``/``work_requeue``/``work_retry_or_fail``.
 """
 
-from connector.work.jobs import Job, LostReason, Recovery, RetryPolicy
+from connector.work.jobs import Job, LostReason, Recovery, RetryPolicy, Turns
 from connector.work.leases import Claim, LeaseLost, work_claim, work_finish, work_lock, work_renew, work_state
 from connector.work.queue import (
     SUPERSEDED,
@@ -26,6 +26,7 @@ from connector.work.queue import (
     work_run_due,
     work_schedule,
     work_task_run,
+    work_wake_turn,
 )
 from connector.work.recovery import work_is_lost, work_recover_expired, work_requeue_lost, work_requeue_lost_tasks
 from connector.work.retries import requested_wait, work_requeue, work_retry_delay, work_retry_or_fail
@@ -38,6 +39,7 @@ __all__ = [
     "LostReason",
     "Recovery",
     "RetryPolicy",
+    "Turns",
     "requested_wait",
     "work_claim",
     "work_enqueue",
@@ -56,4 +58,5 @@ __all__ = [
     "work_schedule",
     "work_state",
     "work_task_run",
+    "work_wake_turn",
 ]

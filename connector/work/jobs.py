@@ -49,6 +49,14 @@ class Recovery:
 
 
 @dataclass(frozen=True)
+class Turns:
+    """Rows with equal values of ``columns`` take turns (``connector.work.turns``). A row whose
+    ``columns`` include an empty value takes no turn (it runs as any other row)."""
+
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Job(Generic[Row]):
     """One kind of background work: which rows, which task runs them, and their rules.
 
@@ -70,6 +78,8 @@ class Job(Generic[Row]):
       row's next step instead of leaving it to a later sweep.
     - ``lost_task_error``: exception path written on the task row of a worker found dead.
     - ``deferred_fields``: columns the recovery sweep need not read (big payloads).
+    - ``turns``: rows sharing these columns' values run one at a time, in id order
+      (``connector.work.turns``); None: every row runs on its own.
     """
 
     name: str
@@ -88,3 +98,4 @@ class Job(Generic[Row]):
     wait_inline: bool = False
     lost_task_error: str = "connector.errors.TaskWorkerLost"
     deferred_fields: tuple[str, ...] = ()
+    turns: Turns | None = None

@@ -14,15 +14,22 @@ re-reads it, so of two workers claiming at once exactly one changes it.
 
 from __future__ import annotations
 
+import random
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic
 
+from django.db import OperationalError, transaction
 from django.db.models import F, Manager, Q, QuerySet
 from django.utils import timezone
 
+from connector.db_errors import is_deadlock
 from connector.work.jobs import Job, Row
+from connector.work.turns import turn_is_free
+
+TURN_CLAIM_ATTEMPTS = 5
 
 
 class LeaseLost(Exception):
@@ -72,8 +79,35 @@ def work_claim(
     (``next_attempt_at`` empty or within ``job.due_tolerance``), lease free or run out. It sets
     a new owner token and ``lease_until`` = now + ``job.lease()``, moves the state to
     ``to_state`` (default ``job.claim_state``), adds one to ``attempts`` when ``count_attempt``
-    and applies ``changes``.
+    and applies ``changes``. A job with ``turns`` claims only the row whose turn it is, with the
+    rows of its key locked meanwhile (``connector.work.turns``).
     """
+    if job.turns is None:
+        return _claim(job, pk, states, to_state, count_attempt, where, changes)
+    for attempt in range(1, TURN_CLAIM_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                if not turn_is_free(job, pk):
+                    return None
+                return _claim(job, pk, states, to_state, count_attempt, where, changes)
+        except OperationalError as error:
+            # Two claims locking one key's rows can deadlock on MySQL's index locks; the server
+            # rolls one back whole, so it is run again (not inside a caller's transaction).
+            if not is_deadlock(error) or attempt == TURN_CLAIM_ATTEMPTS or transaction.get_connection().in_atomic_block:
+                raise
+            time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 (jitter, not secrecy)
+    return None
+
+
+def _claim(
+    job: Job[Row],
+    pk: int,
+    states: Sequence[str] | None,
+    to_state: str | None,
+    count_attempt: bool,
+    where: Mapping[str, Any] | None,
+    changes: Mapping[str, Any] | None,
+) -> Claim[Row] | None:
     now = timezone.now()
     owner = uuid.uuid4().hex
     updates: dict[str, Any] = {"lease_owner": owner, "lease_until": now + job.lease(), "updated_at": now}

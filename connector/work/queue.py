@@ -30,6 +30,7 @@ from django_tasks.base import Task
 from connector import task_queue
 from connector.work.jobs import Job, Row
 from connector.work.leases import rows_of
+from connector.work.turns import turn_next, turn_waiting_q
 
 SUPERSEDED = "superseded"
 
@@ -129,9 +130,27 @@ def work_run_due(*, job: Job[Row], limit: int = 100) -> int:
         .filter(state__in=list(job.waiting_states))
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .filter(turn_waiting_q(job))
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
     for pk in due:
         job.process(pk)
     return len(due)
+
+
+def work_wake_turn(*, job: Job[Any], pk: int) -> int | None:
+    """After row ``pk`` of a job with ``turns`` stopped running: queue the next row of its key
+    when that one is due (a row not due yet keeps the run queued for its time); return it."""
+    following = turn_next(job, pk)
+    if following is None:
+        return None
+    due = (
+        rows_of(job)
+        .filter(pk=following)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
+    )
+    if not due.exists():
+        return None
+    work_schedule(job=job, pk=following)
+    return following

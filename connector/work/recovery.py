@@ -30,7 +30,7 @@ from django.utils import timezone
 from connector import task_queue
 from connector.work.jobs import Job, LostReason, Row
 from connector.work.leases import rows_of
-from connector.work.queue import work_queue_is_database, work_schedule
+from connector.work.queue import work_queue_is_database, work_schedule, work_wake_turn
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,8 @@ def _recover(job: Job[Row], row: Row, reason: LostReason, now: datetime.datetime
     rows_of(job).filter(pk=row.pk).update(**updates)
     if updates.get("state", row.state) in job.waiting_states:
         work_schedule(job=job, pk=row.pk)
+    elif updates.get("state", row.state) not in job.running_states:
+        work_wake_turn(job=job, pk=row.pk)  # it ended: the next row of its key may run
     logger.warning(
         "Recovered lost work (%s, %s): %s", job.name, reason, recovery.outcome, extra={"job": job.name, "row": row.pk}
     )

@@ -17,6 +17,10 @@
   the Dropi filters).
 - dropi_account: the shop's Dropi token and country as other apps use them, token checks,
   the pause after Dropi's "Too Many Attempts".
+- shipping_settings: the WhatsApp flow of each shipping stage and what the write-back asks of
+  Shopify; shipping_transitions records a Dropi order's shipping transitions (the shipping
+  sync calls it), shipping_writeback writes them to Shopify exactly once (shipping_steps, its
+  steps; carriers, the tracking-URL table).
 - time_zone: the shop's time zone (from Shopify), in which the pages show dates.
 
 Other feature apps may import this package (it is public); its submodules are not.
@@ -44,6 +48,10 @@ from shops.services.dropi_account import (  # noqa: F401
     dropi_pause_remaining,
     dropi_token_check,
 )
-from shops.services.ecomdrop_contacts import ecomdrop_contact_field_names  # noqa: F401
+from shops.services.ecomdrop_contacts import (  # noqa: F401
+    ecomdrop_contact_field_names,
+    ecomdrop_contact_field_names_in_use,
+)
 from shops.services.lifecycle import shop_install, shop_purge, shop_uninstall  # noqa: F401
+from shops.services.shipping_settings import shipping_settings_save, shipping_settings_state  # noqa: F401
 from shops.services.time_zone import shop_time_zone_get, shop_time_zone_refresh  # noqa: F401

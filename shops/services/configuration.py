@@ -28,7 +28,7 @@ from shops.models import EcomdropBotField, ShopConfiguration
 from shops.services.dropi_account import dropi_token_check
 from shops.services.ecomdrop_contacts import (
     ecomdrop_account_cache_key,
-    ecomdrop_contact_field_names,
+    ecomdrop_contact_field_names_in_use,
     ecomdrop_custom_field_ids,
 )
 from shops.signals import ecomdrop_connected
@@ -305,7 +305,7 @@ def ecomdrop_contact_fields_status(*, configuration: ShopConfiguration, refresh:
         existing = ecomdrop_custom_field_ids(EcomdropClient(api_key=api_key), api_key, fresh=refresh)
     except EcomdropError as error:
         raise ApplicationError(_ecomdrop_error_message(error), code="ecomdrop", status=502) from error
-    names = ecomdrop_contact_field_names(configuration=configuration)
+    names = ecomdrop_contact_field_names_in_use(configuration=configuration)
     return [ContactField(key=field_key, name=name, exists=name in existing) for field_key, name in names.items()]
 
 

@@ -13,11 +13,13 @@ import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from connector.errors import ApplicationError
-from shops.models import FlowDelivery, ShopConfiguration
+from connector.work import work_wake_turn
+from shops.models import DeliveryRules, FlowDelivery, ShopConfiguration
 from shops.services.delivery_job import (  # noqa: F401 (the public names of deliveries)
     FLOW_DELIVERY,
     RESENDABLE,
@@ -30,10 +32,12 @@ from shops.services.delivery_job import (  # noqa: F401 (the public names of del
 )
 from shops.services.delivery_payloads import (
     BuyerSnapshot,
+    buyer_phone_key,
     buyer_snapshot,
     checkout_field_values,
     clean_text,
     normalise_buyer_phone,
+    order_facts,
     order_field_values,
 )
 from shops.services.dropi_lines import dropi_contact_field_values
@@ -44,6 +48,7 @@ from shops.services.ecomdrop_contacts import (  # noqa: F401 (the public names o
     ecomdrop_contact_field_names,
     ecomdrop_custom_field_ids,
 )
+from shops.services.guardrails import delivery_rules_of
 
 Status = FlowDelivery.Status
 Kind = FlowDelivery.Kind
@@ -60,16 +65,21 @@ def _record(
     order_name: str = "",
     checkout_token: str = "",
     run_after: datetime.datetime | None = None,
+    facts: dict[str, Any] | None = None,
+    test_event: str = "",
 ) -> tuple[FlowDelivery, bool]:
+    contact = {"first_name": buyer.first_name, "last_name": buyer.last_name, "phone_problem": buyer.phone_problem}
     defaults = {
         "order_name": order_name[:64],
         "checkout_token": checkout_token[:255],
         "customer_id": buyer.customer_id[:64],
         "phone": buyer.phone,
         "email": buyer.email,
-        "contact": {"first_name": buyer.first_name, "last_name": buyer.last_name, "phone_problem": buyer.phone_problem},
+        "contact": {**contact, "test_event": test_event} if test_event else contact,
         "fields": fields,
         "next_attempt_at": run_after,
+        "phone_key": buyer_phone_key(buyer.phone),
+        "facts": facts or {},
     }
     try:
         with transaction.atomic():
@@ -93,6 +103,9 @@ def flow_delivery_record_order(*, shop: str, order: dict[str, Any]) -> tuple[Flo
     buyer = buyer_snapshot(order, default_country=configuration.dropi_country if configuration else None)
     # The order's Dropi identity is recorded with it; the bot gets it as contact fields.
     dropi_order, _created = dropi_order_record(shop=shop, order=order)
+    if not FlowDelivery.objects.filter(shop=shop, kind=Kind.ORDER_CREATED, shopify_object_id=order_id).exists():
+        # Before the order is recorded: its turn must not wait behind the reminders it replaces.
+        cart_reminders_replace(shop=shop, phone_key=buyer_phone_key(buyer.phone))
     return _record(
         shop=shop,
         kind=Kind.ORDER_CREATED,
@@ -104,6 +117,20 @@ def flow_delivery_record_order(*, shop: str, order: dict[str, Any]) -> tuple[Flo
         },
         order_name=clean_text(order.get("name")),
         checkout_token=clean_text(order.get("checkout_token")),
+        facts=order_facts(order),
+    )
+
+
+def cart_reminders_replace(*, shop: str, phone_key: str) -> int:
+    """A newer order replaces the buyer's pending cart reminders (checkouts and draft orders):
+    skipped, unless a worker holds one right now (it finishes; the order waits its turn)."""
+    if not phone_key:
+        return 0
+    now = timezone.now()
+    return (
+        FlowDelivery.objects.filter(shop=shop, phone_key=phone_key, kind=Kind.CART_ABANDONED, state=Status.PENDING)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(state=Status.SKIPPED, skip_reason=Skip.REPLACED, hold_reason="", next_attempt_at=None, updated_at=now)
     )
 
 
@@ -115,7 +142,7 @@ def flow_delivery_record_checkout(*, shop: str, checkout: dict[str, Any]) -> tup
     marks it skipped.
     """
     token = clean_text(checkout.get("token"))
-    if not token:
+    if not token or delivery_rules_of(shop).cart_source == DeliveryRules.CartSource.DRAFTS:
         return None, False
     configuration = ShopConfiguration.objects.filter(shop=shop).first()
     delay = datetime.timedelta(minutes=configuration.abandoned_cart_delay_minutes if configuration else 60)
@@ -131,28 +158,42 @@ def flow_delivery_record_checkout(*, shop: str, checkout: dict[str, Any]) -> tup
         run_after=timezone.now() + delay,
     )
     if checkout.get("completed_at") and delivery.state == Status.PENDING:
-        FlowDelivery.objects.filter(pk=delivery.pk, state=Status.PENDING).update(
+        converted = FlowDelivery.objects.filter(pk=delivery.pk, state=Status.PENDING, lease_owner="").update(
             state=Status.SKIPPED, skip_reason=Skip.CONVERTED, updated_at=timezone.now()
         )
+        if converted:
+            work_wake_turn(job=FLOW_DELIVERY, pk=delivery.pk)  # the buyer's next delivery may run
     elif not created:
-        FlowDelivery.objects.filter(pk=delivery.pk, state=Status.PENDING).update(
-            phone=buyer.phone,
-            email=buyer.email,
-            customer_id=buyer.customer_id[:64],
-            contact={
-                "first_name": buyer.first_name,
-                "last_name": buyer.last_name,
-                "phone_problem": buyer.phone_problem,
-            },
-            fields=fields,
-            updated_at=timezone.now(),
-        )
+        cart_reminder_refresh(delivery, buyer=buyer, fields=fields)
     delivery.refresh_from_db()
     return delivery, created
 
 
-def flow_delivery_send_test(*, shop: str, phone: str) -> FlowDelivery:
-    """Send a sample order to the shop's 'Nuevo Pedido' flow for the merchant's own phone."""
+def cart_reminder_refresh(delivery: FlowDelivery, *, buyer: BuyerSnapshot, fields: dict[str, str]) -> None:
+    """A later update of the cart: new buyer and cart data for a reminder still pending."""
+    FlowDelivery.objects.filter(pk=delivery.pk, state=Status.PENDING).update(
+        phone=buyer.phone,
+        email=buyer.email,
+        customer_id=buyer.customer_id[:64],
+        contact={"first_name": buyer.first_name, "last_name": buyer.last_name, "phone_problem": buyer.phone_problem},
+        fields=fields,
+        phone_key=buyer_phone_key(buyer.phone),
+        updated_at=timezone.now(),
+    )
+
+
+def flow_delivery_record_shipping(
+    *, shop: str, kind: str, order_id: str, order_name: str, buyer: BuyerSnapshot, fields: dict[str, str]
+) -> tuple[FlowDelivery, bool]:
+    """Record a shipping flow (``ship_*`` kinds) of an order and queue it: one per order and
+    stage (a repeat returns the existing delivery, created=False). Runs in the caller's
+    transaction (the shipping sync's)."""
+    return _record(shop=shop, kind=kind, object_id=order_id, buyer=buyer, fields=fields, order_name=order_name)
+
+
+def flow_delivery_send_test(*, shop: str, phone: str, event: str = "order") -> FlowDelivery:
+    """Send a sample order (``event="order"``) to the shop's 'Nuevo Pedido' flow, or a sample
+    abandoned cart (``event="cart"``) to its 'Carrito Abandonado' flow, for the merchant's own phone."""
     configuration = ShopConfiguration.objects.filter(shop=shop).first()
     normalised, problem = normalise_buyer_phone(
         [phone], regions=[configuration.dropi_country if configuration else None]
@@ -165,26 +206,37 @@ def flow_delivery_send_test(*, shop: str, phone: str) -> FlowDelivery:
         )
     if configuration is None or not configuration.ecomdrop_api_key:
         raise ApplicationError(gettext("Connect Ecomdrop first."), code="no_api_key")
-    if not configuration.nuevo_pedido_flow_id:
+    cart = event == "cart"
+    if cart and not configuration.carrito_abandonado_flow_id:
+        raise ApplicationError(gettext("Choose the 'Carrito Abandonado' flow first."), code="no_flow")
+    if not cart and not configuration.nuevo_pedido_flow_id:
         raise ApplicationError(gettext("Choose the 'Nuevo Pedido' flow first."), code="no_flow")
     buyer = BuyerSnapshot(normalised, "", None, "Cliente", "de prueba", "")
-    fields = {
-        "order_name": "#TEST-1001",
-        "order_total": "99900.00",
-        "currency": "COP",
-        "products": "2x Producto de prueba",
-        "address": "Calle 1 # 2-3, Bogotá",
-        "city": "Bogotá",
-        "payment": "Contra entrega",
-        "admin_url": f"https://{shop}/admin/orders",
-        "order_id": "0",
-    }
     delivery, _ = _record(
         shop=shop,
         kind=Kind.TEST,
         object_id=f"test-{uuid.uuid4().hex}",
         buyer=buyer,
-        fields=fields,
-        order_name="#TEST-1001",
+        fields=TEST_CART_FIELDS if cart else {**TEST_ORDER_FIELDS, "admin_url": f"https://{shop}/admin/orders"},
+        order_name="#TEST-CART" if cart else "#TEST-1001",
+        test_event="cart" if cart else "order",
     )
     return delivery
+
+
+TEST_ORDER_FIELDS = {
+    "order_name": "#TEST-1001",
+    "order_total": "99900.00",
+    "currency": "COP",
+    "products": "2x Producto de prueba",
+    "address": "Calle 1 # 2-3, Bogotá",
+    "city": "Bogotá",
+    "payment": "Contra entrega",
+    "order_id": "0",
+}
+TEST_CART_FIELDS = {
+    "order_total": "99900.00",
+    "currency": "COP",
+    "products": "2x Producto de prueba",
+    "cart_url": "https://example.com/carrito-de-prueba",
+}

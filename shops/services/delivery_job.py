@@ -35,18 +35,24 @@ from connector.work import (
     LostReason,
     Recovery,
     RetryPolicy,
+    Turns,
     requested_wait,
     work_claim,
     work_finish,
     work_recover_expired,
     work_renew,
+    work_requeue,
     work_requeue_lost,
     work_retry_or_fail,
     work_run_due,
     work_schedule,
     work_state,
+    work_wake_turn,
 )
-from shops.models import FlowDelivery, ShopConfiguration
+from shops.models import DropiOrder, FlowDelivery, ShopConfiguration
+from shops.services.delivery_flows import SHIPPING_FLOW_STAGES, delivery_skip_reason
+from shops.services.dropi_order_events import Actor, dropi_order_event_add
+from shops.services.dropi_order_events import Kind as EventKind
 from shops.services.ecomdrop_contacts import (
     Buyer,
     ContactProgress,
@@ -54,6 +60,7 @@ from shops.services.ecomdrop_contacts import (
     ecomdrop_contact_prepare,
     ecomdrop_flow_exists,
 )
+from shops.services.guardrails import Verdict, delivery_rules_of, duplicate_tag_in_shopify, guardrails_verdict
 
 logger = logging.getLogger(__name__)
 
@@ -107,37 +114,14 @@ FLOW_DELIVERY: Job[FlowDelivery] = Job(
     lease=_lease,
     retry=_retry_policy,
     lost=_delivery_lost,
+    # One conversation per buyer: deliveries to one (shop, phone) run one at a time, in order.
+    turns=Turns(("shop", "phone_key")),
 )
 
 
 def _schedule(delivery_id: int, *, run_after: datetime.datetime | None = None) -> None:
     """Queue the delivery's processing (see ``connector.work.work_schedule``)."""
     work_schedule(job=FLOW_DELIVERY, pk=delivery_id, run_after=run_after)
-
-
-def _skip_reason(delivery: FlowDelivery, configuration: ShopConfiguration | None) -> tuple[str, str]:
-    """(skip reason, flow id) — an empty reason means: send."""
-    if configuration is None or not configuration.is_installed:
-        return Skip.UNINSTALLED, ""
-    if not configuration.ecomdrop_api_key:
-        return Skip.NO_API_KEY, ""
-    flow_id = (
-        configuration.carrito_abandonado_flow_id
-        if delivery.kind == Kind.CART_ABANDONED
-        else configuration.nuevo_pedido_flow_id
-    )
-    if not flow_id:
-        return Skip.NO_FLOW, ""
-    if not delivery.phone:
-        return (delivery.contact or {}).get("phone_problem") or Skip.NO_PHONE, ""
-    if (
-        delivery.kind == Kind.CART_ABANDONED
-        and FlowDelivery.objects.filter(
-            shop=delivery.shop, kind=Kind.ORDER_CREATED, checkout_token=delivery.shopify_object_id
-        ).exists()
-    ):
-        return Skip.CONVERTED, ""
-    return "", flow_id
 
 
 def flow_delivery_process(*, delivery_id: int) -> str:
@@ -150,27 +134,68 @@ def flow_delivery_process(*, delivery_id: int) -> str:
     claim = work_claim(job=FLOW_DELIVERY, pk=delivery_id)
     if claim is None:
         return _current_status(delivery_id)
+    state = _process_claimed(claim)
+    if state not in (Status.PENDING, Status.PROCESSING, Status.SENDING):
+        work_wake_turn(job=FLOW_DELIVERY, pk=delivery_id)  # the buyer's next delivery may run
+    return state
+
+
+def _process_claimed(claim: Claim[FlowDelivery]) -> str:
     delivery = claim.row
     configuration = ShopConfiguration.objects.filter(shop=delivery.shop).first()
-    reason, flow_id = _skip_reason(delivery, configuration)
+    reason, flow_id = delivery_skip_reason(delivery, configuration)
     try:
         if reason or configuration is None:
             return _skip(claim, reason)
+        verdict = guardrails_verdict(
+            delivery,
+            rules=delivery_rules_of(delivery.shop),
+            time_zone=configuration.iana_timezone,
+            now=timezone.now(),
+        )
+        if verdict.skip or verdict.hold_until:
+            return _guard(claim, verdict)
+        if delivery.hold_reason:
+            work_renew(claim, hold_reason="", reason_detail="")
         return _deliver(claim, configuration, flow_id)
     except LeaseLost:
         logger.warning(
             "Flow delivery taken over by another worker; this attempt stops",
-            extra={"shop": delivery.shop, "delivery": delivery_id},
+            extra={"shop": delivery.shop, "delivery": delivery.pk},
         )
-        return _current_status(delivery_id)
+        return _current_status(delivery.pk)
 
 
 def _current_status(delivery_id: int) -> str:
     return work_state(job=FLOW_DELIVERY, pk=delivery_id)
 
 
-def _skip(claim: Claim[FlowDelivery], reason: str) -> str:
-    if not work_finish(claim, state=Status.SKIPPED, skip_reason=reason, last_error=""):
+def _guard(claim: Claim[FlowDelivery], verdict: Verdict) -> str:
+    """A guardrail's skip (a possible duplicate is tagged in Shopify first) or quiet-hours hold."""
+    if verdict.hold_until is not None:
+        held = work_requeue(
+            claim,
+            run_after=verdict.hold_until,
+            state=Status.PENDING,
+            hold_reason=FlowDelivery.HoldReason.QUIET_HOURS,
+            reason_detail=verdict.detail,
+        )
+        if not held:
+            raise LeaseLost
+        logger.info("Flow delivery held for quiet hours", extra={"shop": claim.row.shop, "delivery": claim.pk})
+        return Status.PENDING
+    problem = ""
+    if verdict.skip == Skip.DUPLICATE:
+        work_renew(claim)
+        problem = duplicate_tag_in_shopify(claim.row)
+    return _skip(claim, verdict.skip, detail=verdict.detail, problem=problem)
+
+
+def _skip(claim: Claim[FlowDelivery], reason: str, *, detail: str = "", problem: str = "") -> str:
+    finished = work_finish(
+        claim, state=Status.SKIPPED, skip_reason=reason, reason_detail=detail[:255], hold_reason="", last_error=problem
+    )
+    if not finished:
         raise LeaseLost
     logger.info("Flow delivery skipped: %s", reason, extra={"shop": claim.row.shop, "delivery": claim.pk})
     return Status.SKIPPED
@@ -190,7 +215,7 @@ def _deliver(claim: Claim[FlowDelivery], configuration: ShopConfiguration, flow_
     """Contact, fields, flow: each Ecomdrop call is preceded by a renewal of this worker's lease,
     so a worker that was taken over (too slow, or paused) stops before calling again."""
     delivery = claim.row
-    # _skip_reason sent the delivery on only with both; checked again for the type checker.
+    # delivery_skip_reason sent the delivery on only with both; checked again for the type checker.
     if configuration.ecomdrop_api_key is None or delivery.phone is None:
         return _skip(claim, Skip.NO_API_KEY if configuration.ecomdrop_api_key is None else Skip.NO_PHONE)
     api_key = configuration.ecomdrop_api_key.reveal()
@@ -251,6 +276,8 @@ def _send(claim: Claim[FlowDelivery], client: EcomdropClient, flow_id: str, prog
         FlowDelivery.objects.filter(pk=delivery.pk, state=Status.UNCONFIRMED, lease_owner="").update(
             state=Status.SENT, sent_at=now, last_error="", updated_at=now
         )
+    if delivery.kind in SHIPPING_FLOW_STAGES:
+        _shipping_flow_sent(delivery)
     if progress.missing:
         logger.warning(
             "Flow delivery sent without %s contact field(s) the Ecomdrop account lacks",
@@ -259,6 +286,24 @@ def _send(claim: Claim[FlowDelivery], client: EcomdropClient, flow_id: str, prog
         )
     logger.info("Flow delivery sent", extra=log_extra)
     return Status.SENT
+
+
+def _shipping_flow_sent(delivery: FlowDelivery) -> None:
+    """A shipping flow sent shows on the order's history in Pedidos (once)."""
+    order_id = (
+        DropiOrder.objects.filter(shop=delivery.shop, shopify_order_id=delivery.shopify_object_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if order_id is not None:
+        stage = SHIPPING_FLOW_STAGES[Kind(delivery.kind)]
+        dropi_order_event_add(
+            order_id=order_id,
+            kind=EventKind.SHIPPING_FLOW_SENT,
+            actor=Actor.APP,
+            detail={"stage": stage.value, "delivery": delivery.pk},
+            action_id=f"flow:{delivery.pk}",
+        )
 
 
 def _error_text(error: EcomdropError) -> str:
@@ -328,6 +373,9 @@ def flow_delivery_resend(*, delivery: FlowDelivery) -> FlowDelivery:
             contact={key: value for key, value in (delivery.contact or {}).items() if key != "progress"},
             state=Status.PENDING,
             skip_reason="",
+            hold_reason="",
+            reason_detail="",
+            guards_bypassed=True,
             next_attempt_at=None,
             attempts=0,
             last_error="",

@@ -7,12 +7,14 @@ Ecomdrop contact, by logical name. Must not write anything nor call a vendor.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import phonenumbers
 
+from connector.crypto import keyed_hashes
 from shops.models import FlowDelivery
 
 Skip = FlowDelivery.SkipReason
@@ -133,6 +135,60 @@ def checkout_field_values(checkout: dict[str, Any]) -> dict[str, str]:
         "order_total": _money(checkout.get("total_price")),
         "currency": clean_text(checkout.get("currency") or checkout.get("presentment_currency")),
         "products": _products(checkout.get("line_items")),
-        "cart_url": clean_text(checkout.get("abandoned_checkout_url")),
+        "cart_url": clean_text(checkout.get("abandoned_checkout_url") or checkout.get("invoice_url")),
     }
     return {key: value for key, value in values.items() if value}
+
+
+# Gateways Shopify and COD form apps use for manual payment (unverified beyond "manual").
+MANUAL_GATEWAY_WORDS = ("manual", "bank deposit", "money order", "transferencia", "consignación", "consignacion")
+PAID_STATUSES = ("paid", "partially_paid", "authorized", "partially_refunded", "refunded")
+
+
+def buyer_phone_key(phone: str | None) -> str:
+    """The key deliveries to one buyer share (a keyed hash of the E.164 phone; "" without one)."""
+    return keyed_hashes(phone, purpose="flow-delivery-buyer")[0] if phone else ""
+
+
+def payment_category(order: dict[str, Any]) -> tuple[str, str]:
+    """(category, gateway): cod, manual, pending, prepaid, or unknown when neither the gateway
+    nor the financial status says."""
+    gateway, is_cod = payment_gateway(order)
+    status = clean_text(order.get("financial_status")).lower()
+    if is_cod:
+        return "cod", gateway
+    if any(word in gateway.lower() for word in MANUAL_GATEWAY_WORDS):
+        return "manual", gateway
+    if status == "pending":
+        return "pending", gateway
+    if status in PAID_STATUSES:
+        return "prepaid", gateway
+    return "unknown", gateway
+
+
+def _items_key(line_items: Any) -> str:
+    """A digest of the order's items (variant or SKU or title, and quantity), order-independent."""
+    items = []
+    for item in line_items if isinstance(line_items, list) else []:
+        item = _dict(item)
+        what = clean_text(item.get("variant_id") or item.get("sku") or item.get("title") or item.get("name"))
+        items.append(f"{what}×{clean_text(item.get('quantity')) or '1'}")
+    return hashlib.sha256("\n".join(sorted(items)).encode()).hexdigest()[:32] if items else ""
+
+
+def split_tags(value: Any) -> list[str]:
+    """Shopify's tags (a comma-separated string in webhooks, or a list), trimmed, no empties."""
+    parts = value if isinstance(value, list) else clean_text(value).split(",")
+    return [clean_text(part)[:255] for part in parts if clean_text(part)][:250]
+
+
+def order_facts(order: dict[str, Any]) -> dict[str, Any]:
+    """What the order flow's guardrails look at (payment, channel, tags, items)."""
+    category, gateway = payment_category(order)
+    return {
+        "payment": category,
+        "gateway": gateway[:255],
+        "channel": clean_text(order.get("source_name")).lower()[:100],
+        "tags": split_tags(order.get("tags")),
+        "items": _items_key(order.get("line_items")),
+    }

@@ -39,6 +39,11 @@ class Kind:
     DROPI_CANCEL_REQUIRED = "dropi_cancel_required"  # cancelled after the Dropi order existed
     STATUS = "status"  # Dropi's status sync saw a change; detail: status, stage, guia, carrier
     FOUND_IN_DROPI = "found_in_dropi"  # the sync found the order in Dropi (placed by the bot)
+    # The shipping write-back and the WhatsApp shipping updates (shops.services.shipping_*).
+    SHOPIFY_FULFILLED = "shopify_fulfilled"  # the order shipped in Shopify with the guía
+    SHOPIFY_TRACKING = "shopify_tracking"  # its tracking replaced (new guía or carrier)
+    SHOPIFY_RETURN_NOTED = "shopify_return_noted"  # the return written in the order's note
+    SHIPPING_FLOW_SENT = "shipping_flow_sent"  # a stage's WhatsApp flow went out
 
 
 class Actor:

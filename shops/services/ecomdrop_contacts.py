@@ -41,6 +41,11 @@ DEFAULT_FIELD_NAMES = {
     "note": "pedido_nota",
     "gateway": "pedido_pasarela",
     "cod": "pedido_contra_entrega",
+    # Shipping updates (shops.services.shipping_transitions).
+    "guia": "guia",
+    "carrier": "transportadora",
+    "tracking_url": "tracking_url",
+    "shipping_stage": "estado_envio",
 }
 CUSTOM_FIELDS_CACHE_SECONDS = 300
 
@@ -56,6 +61,19 @@ def ecomdrop_contact_field_names(*, configuration: ShopConfiguration) -> dict[st
     names = dict(DEFAULT_FIELD_NAMES)
     overrides = configuration.ecomdrop_field_names if isinstance(configuration.ecomdrop_field_names, dict) else {}
     names.update({key: str(value) for key, value in overrides.items() if key in names and value})
+    return names
+
+
+SHIPPING_FIELD_KEYS = ("guia", "carrier", "tracking_url", "shipping_stage")
+
+
+def ecomdrop_contact_field_names_in_use(*, configuration: ShopConfiguration) -> dict[str, str]:
+    """The fields the shop's deliveries write: the shipping ones only once a shipping stage has a
+    WhatsApp flow (a shop without shipping updates is not asked to create them)."""
+    names = ecomdrop_contact_field_names(configuration=configuration)
+    flows = configuration.shipping_flows if isinstance(configuration.shipping_flows, dict) else {}
+    if not any(isinstance(chosen, dict) and chosen.get("flow_id") for chosen in flows.values()):
+        names = {key: name for key, name in names.items() if key not in SHIPPING_FIELD_KEYS}
     return names
 
 

@@ -85,3 +85,61 @@ def checkout_payload(**overrides):
     }
     payload.update(copy.deepcopy(overrides))
     return payload
+
+
+def draft_order_payload(**overrides):
+    """A ``draft_orders/create|update`` body shaped like Shopify's example webhook (REST), as a
+    COD form app leaves an abandoned form: open, tagged by the app, buyer's phone on the address."""
+    draft_id = next(_ids)
+    payload = {
+        "id": draft_id,
+        "admin_graphql_api_id": f"gid://shopify/DraftOrder/{draft_id}",
+        "note": None,
+        "email": "marta@example.com",
+        "taxes_included": False,
+        "currency": "COP",
+        "invoice_sent_at": None,
+        "created_at": "2026-11-25T10:00:00-05:00",
+        "updated_at": "2026-11-25T10:00:00-05:00",
+        "tax_exempt": False,
+        "completed_at": None,
+        "name": f"#D{draft_id % 1000}",
+        "status": "open",
+        "line_items": [
+            {
+                "id": 1,
+                "variant_id": 39072856,
+                "product_id": 632910392,
+                "title": "Reloj inteligente",
+                "variant_title": "Negro",
+                "sku": "RJ-1",
+                "quantity": 1,
+                "price": "129900.00",
+            }
+        ],
+        "shipping_address": {
+            "first_name": "Marta",
+            "last_name": "Gómez",
+            "address1": "Carrera 7 # 45-10",
+            "city": "Medellín",
+            "province": "Antioquia",
+            "country": "Colombia",
+            "country_code": "CO",
+            "phone": "+57 301 555 1234",
+        },
+        "billing_address": None,
+        "invoice_url": f"https://tienda.myshopify.com/548380009/invoices/{draft_id}abc",
+        "applied_discount": None,
+        "order_id": None,
+        "shipping_line": None,
+        "tax_lines": [],
+        "tags": "releasit",
+        "note_attributes": [],
+        "total_price": "129900.00",
+        "subtotal_price": "129900.00",
+        "total_tax": "0.00",
+        "payment_terms": None,
+        "customer": {"id": 207119551, "email": "marta@example.com", "first_name": "Marta", "last_name": "Gómez"},
+    }
+    payload.update(copy.deepcopy(overrides))
+    return payload

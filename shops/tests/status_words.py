@@ -1,6 +1,6 @@
 """The Dropi status words the shipping tests use, in the status map.
 
-Migration 0013 seeds them, but a transactional test (browser, worker process) empties every
+Migration 0016 seeds them, but a transactional test (browser, worker process) empties every
 table when it ends, seeded rows included; the shipping tests therefore bring their own.
 """
 

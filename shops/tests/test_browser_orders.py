@@ -70,3 +70,24 @@ def test_a_test_event_shows_on_pedidos_marked_as_a_test_and_follows_its_state(
     expect(test_row).to_contain_text("Enviado", timeout=20_000)
     assert ecomdrop_simulator.count("send_flow") == 1
     page.screenshot(path=screenshots / "orders-test-event.png", full_page=True)
+
+
+def test_probar_carrito_abandonado_sends_a_sample_cart_to_the_cart_flow(
+    live_server, shopify_simulator, ecomdrop_simulator, shop, session_token, browser_page, run_worker
+):
+    ecomdrop_simulator.add_account(KEY, name="Tienda Demo Ecomdrop")
+    shop.carrito_abandonado_flow_id = "9002"
+    shop.save(update_fields=["carrito_abandonado_flow_id"])
+    page = browser_page
+    open_orders(page, live_server, session_token)
+
+    page.get_by_role("button", name="Probar carrito abandonado").click()
+    expect(page.get_by_text("Se envía un carrito abandonado de ejemplo")).to_be_visible()
+    page.get_by_label("Tu número de WhatsApp").fill("+57 300 123 4567")
+    page.get_by_role("button", name="Enviar", exact=True).click()
+
+    test_row = page.locator("[data-test-events] tr", has_text="#TEST-CART")
+    expect(test_row).to_contain_text("Prueba")
+    assert run_worker() == 1
+    expect(test_row).to_contain_text("Enviado", timeout=20_000)
+    assert [send[1] for send in ecomdrop_simulator.sends_to(KEY)] == ["9002"]

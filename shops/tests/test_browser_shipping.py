@@ -1,92 +1,59 @@
-"""The Dropi status sync in a real browser (Debian chromium): Estado's "Sincronizar ahora"
-follows the sync to its result, and Pedidos › Envíos shows the orders by stage ("novedad"
-first) with their guía, carrier and history."""
+"""Configuración in a real browser: the WhatsApp flow of each shipping stage (Ecomdrop tab),
+the Shopify tracking options (Dropi tab), and Estado's banner when the fulfillment scopes are
+missing."""
 
-import datetime
 from urllib.parse import urlencode
 
 import pytest
-from django.utils import timezone
-from playwright.sync_api import expect
 
-from connector.tests.factories import ShopifySessionFactory
-from shops.models import DropiOrder, FlowDelivery
+from shops.models import ShopConfiguration
 from shops.tests.factories import ShopConfigurationFactory
-from shops.tests.status_words import status_words  # noqa: F401 (a fixture)
-from simulators.dropi_tracking import advance
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("status_words")]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOP = "demo-tienda.myshopify.com"
-TOKEN = "dropi-demo-token-0123456789"
+KEY = "ecomdrop-demo-key-0123456789"
 
 
-@pytest.fixture
-def shop(shopify_simulator, dropi_simulator, settings):
-    settings.DROPI_TRACKING_CALL_SPACING_SECONDS = 0
-    dropi_simulator.add_account(TOKEN, country="CO")
-    ShopifySessionFactory(shop=SHOP, access_token=shopify_simulator.issue_token(SHOP))
-    return ShopConfigurationFactory(
-        shop=SHOP,
-        dropi_token=TOKEN,
-        dropi_country="CO",
-        dropi_store_name="Tienda Demo",
-        iana_timezone="America/Bogota",
-        installed_at=timezone.now(),
-    )
-
-
-def open_page(page, live_server, session_token, path):
-    token = session_token(SHOP, lifetime=datetime.timedelta(minutes=15))
-    query = urlencode({"shop": SHOP, "host": "YWRtaW4", "embedded": "1", "locale": "es", "id_token": token})
-    page.goto(f"{live_server.url}{path}{'&' if '?' in path else '?'}{query}")
-
-
-def test_sync_now_on_estado_then_pedidos_shows_the_novedad_with_its_guide(
-    live_server, dropi_simulator, shop, session_token, browser_page, run_worker, screenshots
+def test_choose_shipping_flows_and_the_shopify_options(
+    live_server, shopify_simulator, ecomdrop_simulator, session_token, browser_page, screenshots
 ):
+    ecomdrop_simulator.add_account(KEY, flows={"9101": "Tu guía está lista", "9102": "Pedido entregado"})
+    shopify_simulator.scope = "read_products,write_products,read_orders,write_orders"  # not the fulfillment ones
+    ShopConfigurationFactory(shop=SHOP, ecomdrop_api_key=KEY, shipping_writeback_problem="missing_fulfillment_scopes")
     page = browser_page
-    on_way = dropi_simulator.orders.add(TOKEN, shop_order_id="9101", status="PENDIENTE")
-    problem = dropi_simulator.orders.add(TOKEN, shop_order_id="9102", status="PENDIENTE")
-    for shopify_id, name, dropi in (("9101", "#3101", on_way), ("9102", "#3102", problem)):
-        DropiOrder.objects.create(
-            shop=SHOP,
-            shopify_order_id=shopify_id,
-            order_name=name,
-            mode="bot",
-            state="bot",
-            dropi_order_id=str(dropi["id"]),
-        )
-    FlowDelivery.objects.create(shop=SHOP, kind="order_created", shopify_object_id="9102", order_name="#3102")
-    advance(
-        dropi_simulator.orders, TOKEN, on_way["id"], "EN TRANSPORTE", shipping_guide="240001", shipping_company="TCC"
-    )
-    moved = advance(dropi_simulator.orders, TOKEN, problem["id"], "GUIA_GENERADA", shipping_company="SERVIENTREGA")
-    dropi_simulator.orders.set_status(TOKEN, problem["id"], "NOVEDAD")
+    query = urlencode({"shop": SHOP, "host": "YWRtaW4", "embedded": "1", "id_token": session_token(SHOP)})
+    page.goto(f"{live_server.url}/app/configuration?tab=ecomdrop&{query}")
 
-    open_page(page, live_server, session_token, "/app/configuration?tab=status")
-    card = page.locator("[data-tracking-card]")
-    expect(card).to_contain_text("Sincronización de envíos con Dropi")
-    expect(card).to_contain_text("Nunca")
-    card.get_by_role("button", name="Sincronizar ahora").click()
-    expect(card).to_contain_text("Sincronizando con Dropi.")
-    assert run_worker() >= 1  # the worker runs the queued sync; the page follows it
-    expect(card.locator('[data-tracking="result"]')).to_have_text("Sincronizado.", timeout=20_000)
-    expect(card.locator('[data-tracking="next"] time')).to_be_visible()
-    expect(card.get_by_role("button", name="Sincronizar ahora")).to_be_enabled()
-    page.screenshot(path=screenshots / "estado-shipping-sync.png", full_page=True)
+    card = page.locator("[data-shipping-flows-card]")
+    card.get_by_role("heading", name="Novedades del envío por WhatsApp").wait_for()
+    page.locator("#shipping_flow_guide_generated option", has_text="Tu guía está lista").wait_for(state="attached")
+    page.locator("#shipping_flow_guide_generated").select_option(label="Tu guía está lista")
+    page.locator("#shipping_flow_delivered").select_option(label="Pedido entregado")
+    assert card.locator('[data-enabled-since="guide_generated"]').is_hidden()
+    card.get_by_role("button", name="Guardar novedades del envío").click()
+    page.get_by_text("Novedades del envío guardadas.").first.wait_for()
+    card.locator('[data-enabled-since="guide_generated"]').wait_for()
+    assert "Activo desde" in card.locator('[data-enabled-since="delivered"]').inner_text()
+    assert card.locator('[data-enabled-since="incident"]').is_hidden()
+    flows = ShopConfiguration.objects.get(shop=SHOP).shipping_flows
+    assert {stage: chosen["flow_id"] for stage, chosen in flows.items()} == {
+        "guide_generated": "9101",
+        "delivered": "9102",
+    }
+    page.screenshot(path=screenshots / "configuration-shipping-flows.png", full_page=True)
 
-    open_page(page, live_server, session_token, "/app/orders")
-    shipping = page.locator("[data-shipping-card]")
-    expect(shipping.locator("[data-shipping-filters] button").first).to_have_text("Novedad (1)")
-    expect(shipping.locator("[data-shipping-filters] button").first).to_have_attribute("aria-pressed", "true")
-    row = shipping.locator("[data-shipping-body] tr", has_text="#3102")
-    expect(row).to_contain_text("Novedad")
-    expect(row).to_contain_text(moved["shipping_guide"])
-    expect(row).to_contain_text("SERVIENTREGA")
-    expect(row.get_by_role("link", name="Rótulo")).to_have_attribute("href", moved["sticker"])
-    row.get_by_role("button", name="Historial").click()
-    expect(shipping.locator("[data-shipping-timeline]")).to_contain_text("Estado en Dropi: NOVEDAD — Dropi")
-    shipping.get_by_role("button", name="En tránsito (1)").click()
-    expect(shipping.locator("[data-shipping-body] tr", has_text="#3101")).to_contain_text("240001")
-    page.screenshot(path=screenshots / "orders-shipping.png", full_page=True)
+    page.get_by_role("tab", name="Dropi").click()
+    shopify = page.locator("[data-shipping-shopify-card]")
+    shopify.get_by_label("Shopify envía al comprador por correo la confirmación de envío con el seguimiento").check()
+    with page.expect_response("**/app/api/shipping") as saved:
+        shopify.get_by_role("button", name="Guardar opciones de seguimiento").click()
+    assert saved.value.ok
+    configuration = ShopConfiguration.objects.get(shop=SHOP)
+    assert configuration.shopify_notify_customer
+    assert not configuration.cancel_shopify_order_on_dropi_cancel
+
+    page.get_by_role("tab", name="Estado").click()
+    banner = page.locator("[data-shipping-problem]")
+    assert banner.is_visible()
+    assert "acepta los permisos nuevos" in banner.inner_text()

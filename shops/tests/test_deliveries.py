@@ -596,7 +596,7 @@ def test_a_worker_taken_over_before_skipping_leaves_the_delivery_to_the_other(
         FlowDelivery.objects.filter(pk=delivery.pk).update(lease_owner="another-worker")
         return FlowDelivery.SkipReason.NO_FLOW, ""
 
-    monkeypatch.setattr(delivery_job, "_skip_reason", taken_over_meanwhile)
+    monkeypatch.setattr(delivery_job, "delivery_skip_reason", taken_over_meanwhile)
 
     assert deliveries.flow_delivery_process(delivery_id=delivery.pk) == Status.PROCESSING
     delivery.refresh_from_db()

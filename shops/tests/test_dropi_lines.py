@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from products.tests.factories import ProductAssociationFactory, VariantMappingFactory
-from shops.models import DropiDepartment, DropiOrder, FlowDelivery
+from shops.models import DeliveryRules, DropiDepartment, DropiOrder, FlowDelivery
 from shops.services import deliveries
 from shops.services.dropi_addresses import dropi_department, place_normalise
 from shops.services.dropi_lines import FIELD_LIMIT, dropi_contact_field_values, dropi_lines_resolve, order_lines
@@ -222,6 +222,8 @@ def test_the_bot_gets_dropi_ready_contact_fields(account, links):
 
 
 def test_a_paid_order_is_not_cash_on_delivery(account, links):
+    # Prepaid orders get the order flow only when the shop's rules say so.
+    DeliveryRules.objects.create(shop=SHOP, payment_methods=["cod", "manual", "pending", "prepaid"])
     deliveries.flow_delivery_record_order(
         shop=SHOP,
         order=an_order(financial_status="paid", gateway="shopify_payments", payment_gateway_names=["shopify_payments"]),

@@ -96,6 +96,8 @@ def test_a_worker_killed_mid_placement_leaves_exactly_one_dropi_order(
         assert len(by_creation) == lookups
         order.refresh_from_db()
         assert order.dropi_order_id == str(dropi_shop.created()[0]["id"])
-        assert dropi_shop.shopify_tags(order) == [f"dropi:{order.dropi_order_id}"]
+        # One Dropi id tag (the shop's status sync, run by the same workers, may add its stage tag).
+        tags = dropi_shop.shopify_tags(order)
+        assert [tag for tag in tags if tag.removeprefix("dropi:").isdigit()] == [f"dropi:{order.dropi_order_id}"]
     finally:
         stop_all(first, second)

@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from shops.models import DropiDepartment, FlowDelivery
+from shops.models import DropiDepartment, FlowDelivery, ShopConfiguration
 from shops.services import deliveries
 from shops.tests.factories import ShopConfigurationFactory
 from shops.tests.payloads import order_payload
@@ -112,6 +112,19 @@ def test_test_event_needs_a_valid_phone(api, shop, ecomdrop_simulator):
     assert good.status_code == 200
     assert good.json()["delivery"]["status"] == FlowDelivery.Status.SENT
     assert good.json()["delivery"]["kind"] == FlowDelivery.Kind.TEST
+
+
+def test_the_cart_test_event_needs_the_cart_flow_and_a_known_event(api, shop, ecomdrop_simulator):
+    without_flow = api("/app/api/test-event", "POST", {"phone": "+57 300 555 0101", "event": "cart"})
+    unknown = api("/app/api/test-event", "POST", {"phone": "+57 300 555 0101", "event": "refund"})
+    ShopConfiguration.objects.filter(shop=SHOP).update(carrito_abandonado_flow_id="9002")
+    cart = api("/app/api/test-event", "POST", {"phone": "+57 300 555 0101", "event": "cart"})
+
+    assert (without_flow.status_code, without_flow.json()["code"]) == (400, "no_flow")
+    assert (unknown.status_code, unknown.json()["field"]) == (400, "event")
+    assert cart.status_code == 200
+    assert (cart.json()["delivery"]["status"], cart.json()["delivery"]["order_name"]) == ("sent", "#TEST-CART")
+    assert [send[1] for send in ecomdrop_simulator.sends_to(KEY)] == ["9002"]
 
 
 def test_the_orders_page_renders_without_calling_shopify(client, shop, shopify_simulator, session_token):

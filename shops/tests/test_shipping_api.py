@@ -48,7 +48,7 @@ def test_sync_now_records_the_guide_and_pedidos_shows_it_with_its_history(api, d
     )
     dropi_shop.dropi.orders.set_status(DROPI_TOKEN, dropi["id"], "NOVEDAD")
 
-    answer = api("/app/api/shipping/sync", "POST")
+    answer = api("/app/api/tracking/sync", "POST")
 
     assert answer.status_code == 200
     assert answer.json()["queued"] is True
@@ -56,7 +56,7 @@ def test_sync_now_records_the_guide_and_pedidos_shows_it_with_its_history(api, d
     assert (sync["result"], sync["ok"], sync["orders_changed"]) == ("ok", True, 2)
     assert sync["next_at"] is not None
     assert sync["last_finished_at"] is not None
-    stages = {stage["stage"]: stage for stage in api("/app/api/shipping").json()["stages"]}
+    stages = {stage["stage"]: stage for stage in api("/app/api/tracking").json()["stages"]}
     assert next(iter(stages)) == "incident"  # the filters: "novedad" first
     assert (stages["incident"]["count"], stages["pending"]["count"], stages["delivered"]["count"]) == (1, 1, 0)
     body = api("/app/api/orders?filter=stage_incident").json()
@@ -73,7 +73,7 @@ def test_sync_now_records_the_guide_and_pedidos_shows_it_with_its_history(api, d
 
 def test_an_unknown_status_shows_as_other_with_dropis_word(api, dropi_shop):
     placed(dropi_shop, "8003", "#2003", status="RECOLECTADO POR TERCERO")
-    api("/app/api/shipping/sync", "POST")
+    api("/app/api/tracking/sync", "POST")
     (row,) = api("/app/api/orders?filter=stage_other").json()["orders"]
     assert (row["dropi"]["shipping"]["stage"], row["dropi"]["shipping"]["dropi_status"]) == (
         "other",
@@ -83,25 +83,25 @@ def test_an_unknown_status_shows_as_other_with_dropis_word(api, dropi_shop):
 
 def test_a_second_click_while_a_sync_is_queued_changes_nothing(api, dropi_shop, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-    assert api("/app/api/shipping/sync", "POST").json()["queued"] is True
-    second = api("/app/api/shipping/sync", "POST")
+    assert api("/app/api/tracking/sync", "POST").json()["queued"] is True
+    second = api("/app/api/tracking/sync", "POST")
     assert second.status_code == 200
     assert second.json()["queued"] is False
     assert second.json()["message"] == "Ya hay una sincronización con Dropi en camino."
 
 
 def test_sync_now_is_refused_readably_without_dropi_while_paused_and_right_after_a_sync(api, dropi_shop):
-    api("/app/api/shipping/sync", "POST")
-    too_soon = api("/app/api/shipping/sync", "POST")
+    api("/app/api/tracking/sync", "POST")
+    too_soon = api("/app/api/tracking/sync", "POST")
     assert too_soon.status_code == 429
     assert too_soon.json()["code"] == "too_soon"
     DropiTrackingSync.objects.filter(shop=SHOP).update(requested_at=None)
     dropi_account.dropi_error_as_application_error(
         shop=SHOP, error=dropi_account.DropiRateLimited("Too Many Attempts", retry_after=600)
     )
-    paused = api("/app/api/shipping/sync", "POST")
+    paused = api("/app/api/tracking/sync", "POST")
     assert (paused.status_code, paused.json()["code"]) == (429, "dropi_rate_limited")
-    other = api("/app/api/shipping/sync", "POST", shop="otra.myshopify.com")
+    other = api("/app/api/tracking/sync", "POST", shop="otra.myshopify.com")
     assert (other.status_code, other.json()["code"]) == (409, "dropi_not_configured")
     assert not DropiTrackingSync.objects.filter(shop="otra.myshopify.com").exists()
 
@@ -114,7 +114,7 @@ def test_an_unknown_stage_filter_is_refused_readably(api, dropi_shop):
 
 def test_estado_shows_the_last_sync_its_result_and_the_next_one(api, client, session_token, dropi_shop):
     dropi_shop.dropi.fail_next("orders_list", status=503)
-    api("/app/api/shipping/sync", "POST")
+    api("/app/api/tracking/sync", "POST")
     page = client.get("/app/configuration?tab=status", HTTP_AUTHORIZATION=f"Bearer {session_token(SHOP)}")
     html = page.content.decode()
     assert "data-tracking-card" in html

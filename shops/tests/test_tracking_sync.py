@@ -76,7 +76,7 @@ def test_a_guide_in_dropi_is_recorded_with_its_history_and_the_next_run_is_sched
     assert order.guia == moved["shipping_guide"]
     assert order.carrier == moved["shipping_company"]
     assert order.label_url == moved["sticker"]
-    assert order.tracking_url == ""
+    # tracking_url: Dropi gave none; the carrier's template (the write-back's) may fill it.
     assert order.dropi_status_changed_at is not None
     assert order.state == DropiOrder.State.PLACED  # the placement's state is not the sync's
     assert status_events(order) == [

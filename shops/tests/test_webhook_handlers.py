@@ -11,7 +11,7 @@ from connector.models import OAuthState, ShopifySession
 from connector.tests.factories import ShopifySessionFactory
 from products.models import ProductAssociation, VariantMapping
 from products.tests.factories import VariantMappingFactory
-from shops.models import DropiTrackingSync, FlowDelivery, ShopConfiguration
+from shops.models import DeliveryRules, DropiOrder, DropiTrackingSync, FlowDelivery, ShippingUpdate, ShopConfiguration
 from shops.tests.factories import ShopConfigurationFactory
 from themes.models import ThemeInstall
 from webhooks import privacy
@@ -47,6 +47,7 @@ def installed_shop(shop, *, installed_at=None):
     AIConfigurationFactory(shop=shop)
     OAuthState.objects.create(state=f"state-{shop}", shop=shop)
     ThemeInstall.objects.create(shop=shop, theme_name="Ecomdrop Theme 2.5")
+    DeliveryRules.objects.create(shop=shop)
     DropiTrackingSync.objects.create(shop=shop)
     return configuration, association
 
@@ -186,6 +187,9 @@ def test_shop_redact_deletes_every_row_of_the_shop_and_nothing_else(deliver, pos
     post_webhook("orders/create", {"id": 2}, shop=OTHER_SHOP)
     CustomerDataExport.objects.create(shop=SHOP, customer_id="1", document={"customer": {"id": "1"}})
     CustomerDataExport.objects.create(shop=OTHER_SHOP, customer_id="1", document={"customer": {"id": "1"}})
+    for shop in (SHOP, OTHER_SHOP):  # a shipping transition of a bot-placed order
+        order = DropiOrder.objects.create(shop=shop, shopify_order_id="99", mode="bot", state="bot")
+        ShippingUpdate.objects.create(shop=shop, order=order, key="->pending", stage="pending")
 
     event = deliver("shop/redact", redact_payload())
 

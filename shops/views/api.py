@@ -244,7 +244,12 @@ def api_delivery_resend(request: EmbeddedHttpRequest, delivery_id: int) -> JsonR
 def api_test_event(request: EmbeddedHttpRequest) -> JsonResponse:
     try:
         body = read_json(request)
-        delivery = deliveries.flow_delivery_send_test(shop=request.shop, phone=str(body.get("phone") or ""))
+        event = str(body.get("event") or "order")
+        if event not in ("order", "cart"):
+            raise ApplicationError(_("Unknown test event: use order or cart."), field="event", code="invalid")
+        delivery = deliveries.flow_delivery_send_test(
+            shop=request.shop, phone=str(body.get("phone") or ""), event=event
+        )
     except ApplicationError as error:
         return api_error(error)
     delivery.refresh_from_db()

@@ -19,7 +19,7 @@ from shops.models import DropiOrder, DropiOrderMode, FlowDelivery
 from shops.services import dropi_orders, orders
 from shops.services.dropi_order_events import Actor
 from shops.views.pages import configuration_state, delivery_json
-from shops.views.shipping import shipping_json
+from shops.views.tracking import shipping_json
 
 State = DropiOrder.State
 PLACED_BY = {
@@ -87,6 +87,10 @@ HISTORY = {
     "dropi_cancel_required": gettext_noop("To cancel in Dropi"),
     "status": gettext_noop("Dropi status: %(status)s"),
     "found_in_dropi": gettext_noop("Found in Dropi (placed by the bot)"),
+    "shopify_fulfilled": gettext_noop("Fulfilled in Shopify with the guía"),
+    "shopify_tracking": gettext_noop("Tracking changed in Shopify"),
+    "shopify_return_noted": gettext_noop("Return noted in Shopify"),
+    "shipping_flow_sent": gettext_noop("WhatsApp shipping update sent"),
 }
 ACTORS = {
     "shopify": gettext_noop("Shopify"),

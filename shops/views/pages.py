@@ -20,10 +20,10 @@ from assistant.selectors import ai_profile_panel_context
 from connector.embedded import EmbeddedHttpRequest, embedded_context, embedded_view
 from shops import services
 from shops.countries import COUNTRIES
-from shops.models import FlowDelivery, ShopConfiguration
+from shops.models import DeliveryRules, FlowDelivery, ShopConfiguration
 from shops.protected_data import buyer_data_withheld, withheld_orders_recent
 from shops.selectors import dropi_departments_by_country
-from shops.services import deliveries
+from shops.services import deliveries, guardrails
 from shops.services.tracking_status import tracking_sync_status
 from shops.shared_accounts import shops_sharing_ecomdrop_account
 
@@ -83,12 +83,16 @@ CONTACT_FIELD_PURPOSES = {
     "note": gettext_noop("The buyer's order note"),
     "gateway": gettext_noop("Payment gateway"),
     "cod": gettext_noop("Cash on delivery: true or false (Dropi's CON RECAUDO or SIN RECAUDO)"),
+    "guia": gettext_noop("Guía (tracking number) of the shipment"),
+    "carrier": gettext_noop("Carrier of the shipment"),
+    "tracking_url": gettext_noop("Link to follow the shipment"),
+    "shipping_stage": gettext_noop("Shipping stage (Guía generada, En reparto, Novedad, Entregado, Devuelto…)"),
 }
 
 
 def contact_fields_context(configuration: ShopConfiguration) -> list[dict[str, str]]:
     """The contact custom fields the page lists (names only: whether they exist is fetched later)."""
-    names = services.ecomdrop_contact_field_names(configuration=configuration)
+    names = services.ecomdrop_contact_field_names_in_use(configuration=configuration)
     return [
         {"key": key, "name": name, "purpose": _(CONTACT_FIELD_PURPOSES[key]) if key in CONTACT_FIELD_PURPOSES else ""}
         for key, name in names.items()
@@ -154,7 +158,19 @@ def delivery_problem(delivery: FlowDelivery) -> str:
     if delivery.state == FlowDelivery.Status.SKIPPED and buyer_data_withheld(delivery):
         return f"{delivery.get_skip_reason_display()}. {_(WITHHELD_NOTE)}"
     if delivery.state == FlowDelivery.Status.SKIPPED:
-        return delivery.get_skip_reason_display()
+        reason = str(delivery.get_skip_reason_display()) if delivery.skip_reason else ""
+        detail = f"{reason} ({_skip_detail(delivery)})" if reason and delivery.reason_detail else reason
+        if delivery.skip_reason == FlowDelivery.SkipReason.DUPLICATE:
+            resend_note = _("Press Resend to send it anyway.")
+            detail = f"{detail}. {resend_note}"
+        return detail
+    if delivery.state == FlowDelivery.Status.PENDING and delivery.hold_reason:
+        return _("Quiet hours: the flow waits until %(time)s.") % {"time": delivery.reason_detail or "—"}
+    earlier = guardrails.delivery_waiting_behind(delivery)
+    if earlier is not None:
+        return _("Waits until this buyer's earlier message (%(order)s) has gone out: one conversation at a time.") % {
+            "order": earlier.order_name or earlier.get_kind_display()
+        }
     if not delivery.last_error:
         return ""
     error_type = delivery.last_error.split(":", 1)[0]
@@ -170,6 +186,16 @@ def delivery_problem(delivery: FlowDelivery) -> str:
     return delivery.last_error
 
 
+def _skip_detail(delivery: FlowDelivery) -> str:
+    """The recorded detail of a skip; a payment method's category in the merchant's words."""
+    if delivery.skip_reason != FlowDelivery.SkipReason.PAYMENT:
+        return delivery.reason_detail
+    category, _sep, gateway = delivery.reason_detail.partition(":")
+    methods = dict(DeliveryRules.PaymentMethod.choices)
+    label = str(methods[category]) if category in methods else category
+    return f"{label}: {gateway.strip()}" if gateway.strip() else label
+
+
 def delivery_json(delivery: FlowDelivery) -> dict[str, Any]:
     return {
         "id": delivery.pk,
@@ -180,6 +206,9 @@ def delivery_json(delivery: FlowDelivery) -> dict[str, Any]:
         "status": delivery.state,
         "status_label": delivery.get_state_display(),
         "skip_reason": delivery.get_skip_reason_display() if delivery.skip_reason else "",
+        "skip_code": delivery.skip_reason,
+        "hold_reason": delivery.hold_reason,
+        "next_attempt_at": delivery.next_attempt_at.isoformat() if delivery.next_attempt_at else None,
         "attempts": delivery.attempts,
         "last_error": delivery.last_error,
         "problem": delivery_problem(delivery),
@@ -212,6 +241,7 @@ def configuration_state(configuration: ShopConfiguration) -> dict[str, Any]:
             "order_mode": configuration.dropi_order_mode,
             "cancel_shopify_order": configuration.cancel_shopify_order_on_bot_cancel,
         },
+        "shipping": services.shipping_settings_state(configuration),
         "callback_url": f"{settings.SHOPIFY_APP_URL}/api/ecomdrop/callback",
         "updated_at": configuration.updated_at.isoformat() if configuration.updated_at else None,
     }

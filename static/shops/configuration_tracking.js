@@ -1,6 +1,6 @@
 /*
  * Estado › Shipping sync with Dropi: "Sincronizar ahora" queues a sync (POST
- * /app/api/shipping/sync), then the card follows it (GET /app/api/shipping every 2 s while it
+ * /app/api/tracking/sync), then the card follows it (GET /app/api/tracking every 2 s while it
  * runs, at most a minute) and shows its last run, result and next run.
  */
 (function () {
@@ -38,7 +38,7 @@
     return running;
   }
   function follow(polls) {
-    C.fetch("/app/api/shipping").then(json).then(function (result) {
+    C.fetch("/app/api/tracking").then(json).then(function (result) {
       var running = result.ok && show(result.data.sync);
       if (running && polls < MAX_POLLS) { window.setTimeout(function () { follow(polls + 1); }, POLL_MS); }
       if (!running) { message.textContent = ""; }
@@ -47,7 +47,7 @@
   button.addEventListener("click", function () {
     button.disabled = true;
     error.textContent = "";
-    C.fetch("/app/api/shipping/sync", { method: "POST" }).then(json).then(function (result) {
+    C.fetch("/app/api/tracking/sync", { method: "POST" }).then(json).then(function (result) {
       if (!result.ok) {
         error.textContent = result.data.error || labels.failed;
         button.disabled = false;

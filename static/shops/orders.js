@@ -237,14 +237,21 @@
 
   var dialog = document.querySelector("[data-test-dialog]");
   var form = document.querySelector('[data-form="test"]');
-  document.querySelector('[data-action="open-test"]').addEventListener("click", function () { dialog.showModal(); form.phone.focus(); });
+  function openTest(event) {
+    form.event.value = event;
+    form.querySelectorAll("[data-test-text]").forEach(function (text) { text.hidden = text.getAttribute("data-test-text") !== event; });
+    dialog.showModal();
+    form.phone.focus();
+  }
+  document.querySelector('[data-action="open-test"]').addEventListener("click", function () { openTest("order"); });
+  document.querySelector('[data-action="open-test-cart"]').addEventListener("click", function () { openTest("cart"); });
   document.querySelector('[data-action="close-test"]').addEventListener("click", function () { dialog.close(); });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var error = form.querySelector('[data-error-for="phone"]');
     error.textContent = "";
     C.fetch("/app/api/test-event", {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ phone: form.phone.value })
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ phone: form.phone.value, event: form.event.value })
     }).then(json).then(function (result) {
       if (!result.ok) { error.textContent = result.data.error || labels.failed; return; }
       dialog.close();

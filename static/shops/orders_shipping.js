@@ -2,7 +2,7 @@
  * Pedidos › Envíos: the shop's orders by shipping stage as Dropi reports them (the stage
  * filters, "novedad" first, with their counts), each with its stage, guía (a link to the
  * carrier's tracking page when it is known), carrier, last update and history; and when the
- * orders were last synced with Dropi. Reads /app/api/shipping and /app/api/orders?filter=stage_….
+ * orders were last synced with Dropi. Reads /app/api/tracking and /app/api/orders?filter=stage_….
  */
 (function () {
   "use strict";
@@ -138,7 +138,7 @@
     line.textContent = text;
   }
   function start() {
-    C.fetch("/app/api/shipping").then(json).then(function (result) {
+    C.fetch("/app/api/tracking").then(json).then(function (result) {
       if (!result.ok) { error.textContent = result.data.error || labels.failed; return; }
       syncLine(result.data.sync);
       filters.textContent = "";

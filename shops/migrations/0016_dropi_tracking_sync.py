@@ -36,7 +36,7 @@ def remove_status_words(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("shops", "0012_dropi_order_shipping"),
+        ("shops", "0015_seed_carrier_tracking_templates"),
     ]
 
     operations = [
