@@ -145,7 +145,7 @@ docker-config: install-dev ## validate docker/compose.yaml (YAML parse, services
 	$(PY) docker/check_config.py
 
 # The runnable benchmarks; the other files in bench/ are their helpers (settings, URLs, apps, load generator).
-BENCHES := admin_changelist auth_overhead backup_restore catalogue dropi_orders order_flow shipping_writeback webhook_ingest
+BENCHES := admin_changelist auth_overhead backup_restore catalogue dropi_orders order_flow shipping_writeback tracking_sync webhook_ingest
 
 bench: install-dev ## run the benchmarks in bench/ (needs DATABASE_URL=mysql://…)
 	@for name in $(BENCHES); do \

@@ -3,12 +3,14 @@
 Owns: the database checks Django runs for `manage.py check --database default` and before
 `migrate` (tag ``database``): refusing a database that is not utf8mb4, a server older than the
 product supports, and encryption keys that cannot read the secrets already stored; and, at
-every check, that the functions settings name by dotted path (WORKER_MAINTENANCE) import.
+every check, that the functions settings name by dotted path (WORKER_MAINTENANCE) import and
+that DROPI_TIME_ZONE is a time zone.
 Must not write anything.
 """
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Iterable
 from typing import Any
 
@@ -166,3 +168,19 @@ def dotted_path_errors(setting: str, paths: Iterable[str], *, check_id: str) -> 
 @checks.register()
 def check_worker_maintenance(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     return dotted_path_errors("WORKER_MAINTENANCE", settings.WORKER_MAINTENANCE, check_id="connector.E004")
+
+
+@checks.register()
+def check_dropi_time_zone(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """DROPI_TIME_ZONE names a time zone (the status sync reads Dropi's dates in it)."""
+    try:
+        zoneinfo.ZoneInfo(settings.DROPI_TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return [
+            checks.Error(
+                f"DROPI_TIME_ZONE={settings.DROPI_TIME_ZONE!r} is not a time zone.",
+                hint="Use an IANA name such as America/Bogota.",
+                id="connector.E005",
+            )
+        ]
+    return []

@@ -1,7 +1,8 @@
 """Settings of the background jobs: for each job on the leased-work machine (flow deliveries,
 Dropi orders, shipping updates) the attempts before it gives up, its back-off and a worker's
-hold on a row; and the delivery rules' defaults. Read from the environment like the rest of
-``connector.settings``, which imports every name here by name (docs/configuration.md lists them).
+hold on a row; the delivery rules' defaults; and the Dropi status sync's schedule. Read from
+the environment like the rest of ``connector.settings``, which imports every name here by name
+(docs/configuration.md lists them).
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ __all__ = [  # what connector.settings takes (every setting here)
     "DROPI_ORDER_MAX_ATTEMPTS",
     "DROPI_ORDER_RETRY_BASE_SECONDS",
     "DROPI_ORDER_RETRY_MAX_SECONDS",
+    "DROPI_TIME_ZONE",
+    "DROPI_TRACKING_CALL_SPACING_SECONDS",
+    "DROPI_TRACKING_INTERVAL_MINUTES",
+    "DROPI_TRACKING_OVERLAP_MINUTES",
     "DUPLICATE_ORDER_TAG",
     "FLOW_DELIVERY_LEASE_SECONDS",
     "FLOW_DELIVERY_MAX_ATTEMPTS",
@@ -63,3 +68,10 @@ SHIPPING_UPDATE_MAX_ATTEMPTS = env.int("SHIPPING_UPDATE_MAX_ATTEMPTS", default=1
 SHIPPING_UPDATE_RETRY_BASE_SECONDS = env.float("SHIPPING_UPDATE_RETRY_BASE_SECONDS", default=30.0)
 SHIPPING_UPDATE_RETRY_MAX_SECONDS = env.float("SHIPPING_UPDATE_RETRY_MAX_SECONDS", default=3600.0)
 SHIPPING_UPDATE_LEASE_SECONDS = env.float("SHIPPING_UPDATE_LEASE_SECONDS", default=60.0)  # shipping_writeback.py
+# The Dropi status sync (shops/services/tracking_sync.py): how often each shop's runs (a shop's
+# own interval wins), how far each window reaches back before the last run, the spacing of its
+# calls to one account, and the time zone of Dropi's dates (unverified).
+DROPI_TRACKING_INTERVAL_MINUTES = env.int("DROPI_TRACKING_INTERVAL_MINUTES", default=10)
+DROPI_TRACKING_OVERLAP_MINUTES = env.int("DROPI_TRACKING_OVERLAP_MINUTES", default=30)
+DROPI_TRACKING_CALL_SPACING_SECONDS = env.float("DROPI_TRACKING_CALL_SPACING_SECONDS", default=1.0)
+DROPI_TIME_ZONE = env.str("DROPI_TIME_ZONE", default="America/Bogota")

@@ -57,6 +57,7 @@ PERSONAL_DATA: dict[str, dict[str, Any]] = {
             "shops.DropiOrder",
             "shops.DropiOrderEvent",
             "shops.ShippingUpdate",
+            "shops.DropiTrackingSync",
         ],
         "products.personal_data.erase_product_associations": ["products.ProductAssociation", "products.VariantMapping"],
         "assistant.personal_data.erase_ai_configuration": ["assistant.AIConfiguration"],
@@ -84,6 +85,7 @@ WORKER_MAINTENANCE = [
     "shops.maintenance.recover_flow_deliveries",
     "shops.maintenance.recover_dropi_orders",
     "shops.maintenance.recover_shipping_updates",
+    "shops.maintenance.recover_tracking_syncs",
     "assistant.maintenance.recover_profile_syncs",
     "themes.services.theme_install_recover_stale",
 ]

@@ -368,6 +368,6 @@ class DeliveryRulesAdmin(ConsoleModelAdmin):
     ordering = ("-id",)
 
 
-# The Dropi orders' and the shipping write-back's admins live in their own modules; importing
-# them registers them.
-from shops import admin_dropi, admin_shipping  # noqa: E402, F401
+# The Dropi orders', the shipping write-back's and the status sync's admins live in their own
+# modules; importing them registers them.
+from shops import admin_dropi, admin_shipping, admin_tracking  # noqa: E402, F401

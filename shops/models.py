@@ -9,6 +9,7 @@ from connector.fields import EncryptedTextField
 from connector.models import TimestampedModel, shop_field
 from connector.work.models import LeasedWork
 from shops.countries import COUNTRY_CHOICES
+from shops.shipping_stages import ShippingStage
 
 
 class DropiOrderMode(models.TextChoices):
@@ -18,21 +19,6 @@ class DropiOrderMode(models.TextChoices):
     APP_ON_CONFIRM = "app_on_confirm", _("The app, when the bot confirms")
     APP_ON_ORDER = "app_on_order", _("The app, as soon as the order arrives")
     MANUAL = "manual", _("The merchant, from Pedidos")
-
-
-class ShippingStage(models.TextChoices):
-    """Where a Dropi order is on its way to the buyer. Dropi's status words map to these in
-    data (the shipping sync's status map); words it does not know are kept verbatim as OTHER."""
-
-    PENDING = "pending", _("Pending")
-    GUIDE_GENERATED = "guide_generated", _("Guide generated")
-    IN_TRANSIT = "in_transit", _("In transit")
-    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
-    INCIDENT = "incident", _("Incident (novedad)")
-    DELIVERED = "delivered", _("Delivered")
-    RETURNED = "returned", _("Returned")
-    CANCELLED = "cancelled", _("Cancelled")
-    OTHER = "other", _("Other")
 
 
 class ShopConfiguration(TimestampedModel):
@@ -377,3 +363,6 @@ from shops.models_rules import DeliveryRules  # noqa: E402, F401 (a model of thi
 
 # Defined apart (shops/models_shipping.py), named here like every model of the app.
 from shops.models_shipping import CarrierTrackingTemplate, ShippingUpdate  # noqa: E402, F401
+
+# The Dropi status sync's tables (shops/models_tracking.py).
+from shops.models_tracking import DropiStatusWord, DropiTrackingSync  # noqa: E402, F401

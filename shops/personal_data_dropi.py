@@ -1,10 +1,11 @@
 """What the Dropi orders hold per shop and per customer (listed in settings.PERSONAL_DATA, run
 by ``webhooks.privacy``).
 
-Per shop: every Dropi order with its history. Per customer: the orders they placed (name,
-shipping address and note in clear; phone and e-mail encrypted), found by Shopify customer id,
-order id, phone or e-mail. Erasing a customer blanks those fields; the order's Dropi state and
-ids stay (the shop needs them to follow the parcel), and its history loses any address it held.
+Per shop: every Dropi order with its history, and the shop's Dropi status sync. Per customer:
+the orders they placed (name, shipping address and note in clear; phone and e-mail encrypted),
+found by Shopify customer id, order id, phone or e-mail. Erasing a customer blanks those
+fields; the order's Dropi state and ids stay (the shop needs them to follow the parcel), and its
+history loses any address it held.
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ from typing import Any
 
 from django.db.models import Q
 
-from shops.models import DropiOrder, DropiOrderEvent
+from shops.models import DropiOrder, DropiOrderEvent, DropiTrackingSync
 from shops.services.dropi_order_events import ADDRESS_KINDS
 from webhooks.privacy import Customer
 
 
 def erase_shop_dropi_orders(*, shop: str) -> int:
-    """Delete every Dropi order of the shop with its history."""
+    """Delete every Dropi order of the shop with its history, and its Dropi status sync."""
     deleted, _by_model = DropiOrder.objects.filter(shop=shop).delete()
-    return deleted
+    syncs, _by_model = DropiTrackingSync.objects.filter(shop=shop).delete()
+    return deleted + syncs
 
 
 def _digits(value: Any) -> str:

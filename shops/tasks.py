@@ -8,6 +8,7 @@ from connector.work import work_task_run
 from shops.services.delivery_job import FLOW_DELIVERY
 from shops.services.dropi_order_job import DROPI_ORDER
 from shops.services.shipping_writeback import SHIPPING_UPDATE
+from shops.services.tracking_sync import TRACKING_SYNC
 
 
 @task(takes_context=True)
@@ -30,3 +31,10 @@ def write_shipping_update(context: TaskContext, update_id: int) -> str:
     """Write one shipping transition of a Dropi order back to Shopify: a job on the leased-work
     machine, whose states and transitions are ``shops.services.shipping_writeback``."""
     return work_task_run(job=SHIPPING_UPDATE, pk=update_id, context=context)
+
+
+@task(takes_context=True)
+def sync_dropi_tracking(context: TaskContext, sync_id: int) -> str:
+    """Run one shop's Dropi status sync: a periodic job on the leased-work machine, whose states
+    and schedule are ``shops.services.tracking_sync``."""
+    return work_task_run(job=TRACKING_SYNC, pk=sync_id, context=context)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shops.views import api, callback, delivery_rules, dropi_orders, pages, shipping
+from shops.views import api, callback, delivery_rules, dropi_orders, pages, shipping, tracking
 
 urlpatterns = [
     path("app/orders", pages.orders, name="app_orders"),
@@ -26,6 +26,8 @@ urlpatterns = [
         dropi_orders.api_dropi_order_address,
         name="app_api_dropi_order_address",
     ),
+    path("app/api/tracking", tracking.api_tracking, name="app_api_tracking"),
+    path("app/api/tracking/sync", tracking.api_tracking_sync, name="app_api_tracking_sync"),
     path("app/api/deliveries", api.api_deliveries, name="app_api_deliveries"),
     path("app/api/deliveries/<int:delivery_id>/resend", api.api_delivery_resend, name="app_api_delivery_resend"),
     path("app/api/test-event", api.api_test_event, name="app_api_test_event"),

@@ -142,7 +142,8 @@ class SimulatorServer:
         raise NotImplementedError
 
     def fail_next(self, kind: str, *, status: int = 500, body: Any = None, times: int = 1, delay: float = 0.0) -> None:
-        """Make the next ``times`` requests of ``kind`` answer ``status`` (after ``delay`` seconds)."""
+        """Make the next ``times`` requests of ``kind`` answer ``status`` (after ``delay`` seconds)
+        with ``body`` (JSON; ``bytes`` are sent as they are)."""
         with self.lock:
             self._failures.append(Failure(kind=kind, status=status, body=body, times=times, delay=delay))
 
@@ -159,6 +160,8 @@ class SimulatorServer:
             self._failures = [failure for failure in self._failures if failure.times > 0]
         if chosen.delay:
             time.sleep(chosen.delay)
+        if isinstance(chosen.body, bytes):  # an unreadable answer, sent as it is
+            return Response(status=chosen.status, raw=chosen.body, headers={"Content-Type": "application/json"})
         return Response(status=chosen.status, body=chosen.body if chosen.body is not None else {"error": "injected"})
 
     def count(self, kind: str) -> int:

@@ -180,11 +180,16 @@ class DropiOrderBook:
             self.orders.setdefault(token, []).append(order)
         return order
 
-    def set_status(self, token: str, order_id: int, status: str) -> None:
+    def set_status(self, token: str, order_id: int, status: str, **fields: Any) -> dict[str, Any] | None:
+        """Change an order's status (and other fields: ``shipping_guide``, ``shipping_company``,
+        ``sticker``…) now, as Dropi would; its status-change date moves with it. The order."""
+        now = _now()
         with self._lock:
             for order in self.orders.get(token, []):
                 if order["id"] == order_id:
-                    order.update(status=status, updated_at=_now().isoformat(), _status_changed_at=_now())
+                    order.update(status=status, updated_at=now.isoformat(), _status_changed_at=now, **fields)
+                    return order
+        return None
 
     # -- routing
     @staticmethod

@@ -49,6 +49,9 @@ class OrdersContract:
     by_creation: str = "FECHA DE CREADO"
     by_status_change: str = "FECHA DE CAMBIO DE ESTATUS"
     max_page_size: int = 100
+    # Fields of a listed order the status sync reads besides id, status, carrier, guide, sticker.
+    order_number_field: str = "shop_order_number"
+    tracking_url_fields: tuple[str, ...] = ("tracking_url", "url_tracking")
     # A refusal whose words name the destination means "correct the address", not "give up".
     address_words: tuple[str, ...] = (
         "ciudad",
@@ -104,6 +107,8 @@ class DropiOrderSummary:
     carrier: str
     guide: str
     label_url: str
+    shop_order_number: str = ""  # the Shopify order name some integrations send (unverified)
+    tracking_url: str = ""  # only when Dropi gives one (unverified field)
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,8 @@ def order_from_dict(raw: dict[str, Any]) -> DropiOrderSummary:
         carrier=_text(raw.get("shipping_company")),
         guide=_text(raw.get("shipping_guide")),
         label_url=_text(raw.get("sticker")),
+        shop_order_number=_text(raw.get(CONTRACT.order_number_field)),
+        tracking_url=next((_text(raw.get(name)) for name in CONTRACT.tracking_url_fields if raw.get(name)), ""),
     )
 
 

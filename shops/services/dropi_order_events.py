@@ -8,9 +8,11 @@ repeated callback is recognised. Must not change the order itself.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from shops.models import DropiOrderEvent
 
@@ -35,6 +37,8 @@ class Kind:
     TAG_FAILED = "tag_failed"
     SHOPIFY_CANCELLED = "shopify_cancelled"
     DROPI_CANCEL_REQUIRED = "dropi_cancel_required"  # cancelled after the Dropi order existed
+    STATUS = "status"  # Dropi's status sync saw a change; detail: status, stage, guia, carrier
+    FOUND_IN_DROPI = "found_in_dropi"  # the sync found the order in Dropi (placed by the bot)
     # The shipping write-back and the WhatsApp shipping updates (shops.services.shipping_*).
     SHOPIFY_FULFILLED = "shopify_fulfilled"  # the order shipped in Shopify with the guía
     SHOPIFY_TRACKING = "shopify_tracking"  # its tracking replaced (new guía or carrier)
@@ -48,6 +52,7 @@ class Actor:
     MERCHANT = "merchant"
     APP = "app"
     STAFF = "staff"
+    DROPI = "dropi"
 
 
 # Kinds whose detail may hold an address (blanked when the buyer's data is erased).
@@ -55,18 +60,44 @@ ADDRESS_KINDS = (Kind.ADDRESS_CHANGED, Kind.ADDRESS_EDITED)
 
 
 def dropi_order_event_add(
-    *, order_id: int, kind: str, actor: str, detail: dict[str, Any] | None = None, action_id: str | None = None
+    *,
+    order_id: int,
+    kind: str,
+    actor: str,
+    detail: dict[str, Any] | None = None,
+    action_id: str | None = None,
+    at: datetime.datetime | None = None,
 ) -> bool:
-    """Add one line to the order's history; False (nothing added) when ``action_id`` is already
-    recorded for this order."""
+    """Add one line to the order's history (at ``at``, default now); False (nothing added) when
+    ``action_id`` is already recorded for this order."""
     try:
         with transaction.atomic():
             DropiOrderEvent.objects.create(
-                order_id=order_id, kind=kind, actor=actor, detail=detail or {}, action_id=action_id or None
+                order_id=order_id,
+                kind=kind,
+                actor=actor,
+                detail=detail or {},
+                action_id=action_id or None,
+                at=at or timezone.now(),
             )
     except IntegrityError:
         return False
     return True
+
+
+def dropi_order_events_add_many(lines: list[dict[str, Any]]) -> None:
+    """Add many lines at once (one INSERT; lines without ``action_id``), e.g. a page of Dropi
+    status changes recorded in one transaction. Each dict: order_id, kind, actor, detail, at."""
+    DropiOrderEvent.objects.bulk_create(
+        DropiOrderEvent(
+            order_id=line["order_id"],
+            kind=line["kind"],
+            actor=line["actor"],
+            detail=line.get("detail") or {},
+            at=line.get("at") or timezone.now(),
+        )
+        for line in lines
+    )
 
 
 def dropi_order_action_seen(*, order_id: int, action_id: str | None) -> bool:

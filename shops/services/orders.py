@@ -1,5 +1,5 @@
 """The Pedidos list: the shop's recent Shopify orders with the delivery and Dropi order of each,
-and the Dropi filters (sin vínculo, por corregir, en Dropi, fallidos).
+and the Dropi filters (sin vínculo, por corregir, en Dropi, fallidos, and one per shipping stage).
 
 Owns: the page size and cursor policy of the list, reading a page of orders from Shopify
 (``connector.shopify.orders``) and pairing each order with its order flow delivery and its
@@ -23,7 +23,7 @@ from connector.shopify.errors import ShopifyError
 from connector.shopify.failures import MerchantAnswer, ShopifyFailure, shopify_error_as_application_error
 from connector.shopify.orders import Order, orders_recent
 from connector.shopify.values import PageInfo
-from shops.models import DropiOrder, DropiOrderEvent, FlowDelivery
+from shops.models import DropiOrder, DropiOrderEvent, FlowDelivery, ShippingStage
 
 ORDERS_PER_PAGE = 25
 MAX_CURSOR_LENGTH = 200
@@ -79,6 +79,8 @@ DROPI_FILTERS = {
     "por_corregir": Q(state=DropiOrder.State.ADDRESS),
     "en_dropi": ~Q(dropi_order_id=""),
     "fallidos": Q(state=DropiOrder.State.FAILED),
+    # The shipping filters: one per stage (stage_incident, …), "novedad" first on the page.
+    **{f"stage_{stage}": Q(shipping_stage=stage) for stage in ShippingStage.values},
 }
 
 
@@ -95,7 +97,9 @@ def dropi_orders_filtered(*, shop: str, name: str, after: str = "") -> DropiOrde
     unknown filter."""
     if name not in DROPI_FILTERS:
         raise ApplicationError(
-            _("Unknown filter. Use sin_vinculo, por_corregir, en_dropi or fallidos."), field="filter", code="filter"
+            _("Unknown filter. Use sin_vinculo, por_corregir, en_dropi, fallidos or stage_<shipping stage>."),
+            field="filter",
+            code="filter",
         )
     rows = DropiOrder.objects.filter(DROPI_FILTERS[name], shop=shop).order_by("-id")
     if after.isdigit():

@@ -11,7 +11,7 @@ from connector.models import OAuthState, ShopifySession
 from connector.tests.factories import ShopifySessionFactory
 from products.models import ProductAssociation, VariantMapping
 from products.tests.factories import VariantMappingFactory
-from shops.models import DeliveryRules, DropiOrder, FlowDelivery, ShippingUpdate, ShopConfiguration
+from shops.models import DeliveryRules, DropiOrder, DropiTrackingSync, FlowDelivery, ShippingUpdate, ShopConfiguration
 from shops.tests.factories import ShopConfigurationFactory
 from themes.models import ThemeInstall
 from webhooks import privacy
@@ -48,6 +48,7 @@ def installed_shop(shop, *, installed_at=None):
     OAuthState.objects.create(state=f"state-{shop}", shop=shop)
     ThemeInstall.objects.create(shop=shop, theme_name="Ecomdrop Theme 2.5")
     DeliveryRules.objects.create(shop=shop)
+    DropiTrackingSync.objects.create(shop=shop)
     return configuration, association
 
 

@@ -19,6 +19,7 @@ from shops.models import DropiOrder, DropiOrderMode, FlowDelivery
 from shops.services import dropi_orders, orders
 from shops.services.dropi_order_events import Actor
 from shops.views.pages import configuration_state, delivery_json
+from shops.views.tracking import shipping_json
 
 State = DropiOrder.State
 PLACED_BY = {
@@ -84,6 +85,8 @@ HISTORY = {
     "tag_failed": gettext_noop("Shopify tag not written"),
     "shopify_cancelled": gettext_noop("Shopify order cancellation"),
     "dropi_cancel_required": gettext_noop("To cancel in Dropi"),
+    "status": gettext_noop("Dropi status: %(status)s"),
+    "found_in_dropi": gettext_noop("Found in Dropi (placed by the bot)"),
     "shopify_fulfilled": gettext_noop("Fulfilled in Shopify with the guía"),
     "shopify_tracking": gettext_noop("Tracking changed in Shopify"),
     "shopify_return_noted": gettext_noop("Return noted in Shopify"),
@@ -95,6 +98,7 @@ ACTORS = {
     "app": gettext_noop("App"),
     "merchant": gettext_noop("You"),
     "staff": gettext_noop("Support"),
+    "dropi": gettext_noop("Dropi"),
 }
 UNRESOLVED = {
     "not_linked": gettext_noop("The product is not linked to Dropi"),
@@ -142,6 +146,8 @@ def _history(order: DropiOrder, delivery: FlowDelivery | None) -> list[dict[str,
     entries.sort(key=lambda entry: entry["at"])
     for entry in entries:
         entry["label"] = _(HISTORY[entry["kind"]]) if entry["kind"] in HISTORY else entry["kind"]
+        if "%(status)s" in entry["label"]:
+            entry["label"] = entry["label"] % {"status": entry["detail"].get("status", "")}
         entry["actor_label"] = _(ACTORS[entry["actor"]]) if entry["actor"] in ACTORS else entry["actor"]
         entry["at"] = entry["at"].isoformat()
     return entries
@@ -174,6 +180,7 @@ def dropi_order_json(order: DropiOrder, delivery: FlowDelivery | None = None) ->
         "can_retry": order.state in dropi_orders.RETRYABLE,
         "can_edit_address": order.state in dropi_orders.ADDRESS_EDITABLE and not order.dropi_order_id,
         "history": _history(order, delivery),
+        "shipping": shipping_json(order),
     }
 
 

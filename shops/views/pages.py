@@ -24,6 +24,7 @@ from shops.models import DeliveryRules, FlowDelivery, ShopConfiguration
 from shops.protected_data import buyer_data_withheld, withheld_orders_recent
 from shops.selectors import dropi_departments_by_country
 from shops.services import deliveries, guardrails
+from shops.services.tracking_status import tracking_sync_status
 from shops.shared_accounts import shops_sharing_ecomdrop_account
 
 RECENT_DELIVERIES = 10
@@ -303,5 +304,6 @@ def configuration(request: EmbeddedHttpRequest) -> HttpResponse:
             "contact_fields": contact_fields_context(configuration),
             "order_id_field": order_id_field,
             "callback_examples": callback_examples(order_id_field),
+            "tracking": tracking_sync_status(shop=request.shop),
         },
     )
