@@ -10,14 +10,17 @@ offline session and its 40 orders there). The same workers run the syncs and the
 orders new to the app: each gets its first stage and the ``dropi:pending`` tag in Shopify).
 Cycle 2: while the workers run on their interval (--interval-minutes, 2 by default), 10 orders
 per shop move to GUIA_GENERADA in Dropi at random moments over one interval; the bench waits
-for the syncs and the fulfillments that follow. Prints Dropi calls per shop per cycle (goal ≤
+for the syncs and the fulfillments that follow. Cycle 3 (--later-changes-per-shop, 2 by
+default, 0 for none): as many shipped orders per shop go EN TRANSPORTE over one interval (a
+fulfillment event in Shopify). Each cycle's figures print as it ends. Prints Dropi calls per shop per cycle (goal ≤
 1 + orders/100), the cycle time for all shops, the time from a status change in Dropi to its
 record and to the Shopify write (the fulfillment in the simulator; the write-back done), p50/p99
 (goal ≤ interval + 30 s), Shopify calls per transition (goal ≤ 2 for the first fulfillment, 1
 for a tag or event), fulfillments per changed order and history lines per change (goal: 1).
 
     DATABASE_URL=mysql://root@127.0.0.1:3306/connector .venv/bin/python bench/tracking_sync.py
-    (options: --shops 500 --orders 40 --workers 2 --interval-minutes 2)
+    (options: --shops 500 --orders 40 --workers 2 --interval-minutes 2 --changes-per-shop 10
+     --later-changes-per-shop 2)
 """
 
 from __future__ import annotations
@@ -243,22 +246,7 @@ def main() -> None:
     }
     workers = start_workers(env, options.workers)
     try:
-        first = first_cycle(simulator, shops=options.shops, orders=options.orders)
-        steady = steady_cycle(
-            simulator,
-            shopify,
-            shops=options.shops,
-            per_shop=options.changes_per_shop,
-            interval=options.interval_minutes * 60.0,
-        )
-        later = None
-        if options.later_changes_per_shop:
-            later = later_cycle(
-                simulator,
-                shops=options.shops,
-                per_shop=options.later_changes_per_shop,
-                interval=options.interval_minutes * 60.0,
-            )
+        cycles_run(simulator, shopify, options)
     finally:
         for process in workers:
             process.terminate()
@@ -266,27 +254,50 @@ def main() -> None:
             process.wait(timeout=60)
         simulator.stop()
         shopify.stop()
-    report(options, first, steady, later)
+
+
+def cycles_run(simulator, shopify, options: argparse.Namespace) -> None:
+    """The three cycles, each one's figures printed as soon as it ends."""
+    interval = options.interval_minutes * 60.0
+    print(
+        f"\n{options.shops} shops × {options.orders} open orders, {options.workers} task workers, "
+        f"Dropi 100 ms per call, ≥ 1 s between calls to one account, Shopify 50 ms per call, "
+        f"interval {options.interval_minutes} min",
+        flush=True,
+    )
+    first = first_cycle(simulator, shops=options.shops, orders=options.orders)
+    first_report(first, shops=options.shops)
+    steady = steady_cycle(simulator, shopify, shops=options.shops, per_shop=options.changes_per_shop, interval=interval)
+    steady_report(steady)
+    if options.later_changes_per_shop:
+        later = later_cycle(simulator, shops=options.shops, per_shop=options.later_changes_per_shop, interval=interval)
+        events = later["writes"]
+        print(
+            f"  in transit    {later['recorded']:,} of {later['expected']:,} changes recorded; Dropi calls per shop "
+            f"per cycle {later['calls_per_shop_per_cycle']:.2f}; change in Dropi → event written "
+            f"{seconds(events['done'])}; states {events['states']}; Shopify calls per transition "
+            f"{events['calls']} (mean {events['calls_mean']:.2f})",
+            flush=True,
+        )
 
 
 def seconds(figures: dict[str, float]) -> str:
     return f"p50 {figures['p50']:.1f} s  p99 {figures['p99']:.1f} s  max {figures['max']:.1f} s"
 
 
-def report(options: argparse.Namespace, first: dict, steady: dict, later: dict | None) -> None:
-    print(
-        f"\n{options.shops} shops × {options.orders} open orders, {options.workers} task workers, "
-        f"Dropi 100 ms per call, ≥ 1 s between calls to one account, Shopify 50 ms per call, "
-        f"interval {options.interval_minutes} min"
-    )
-    print(f"  first cycle   {first['seconds']:.1f} s for all shops ({options.shops / first['seconds']:.1f} shops/s)")
+def first_report(first: dict, *, shops: int) -> None:
+    print(f"  first cycle   {first['seconds']:.1f} s for all shops ({shops / first['seconds']:.1f} shops/s)")
     print(f"                Dropi calls per shop: {dict(first['calls'])} (total {first['dropi_calls']})")
     tags = first["writes"]
     print(
         f"                {tags['transitions']:,} pending tags written to Shopify {first['written_seconds']:.1f} s "
         f"after the cycle's start; states {tags['states']}; Shopify calls per transition "
-        f"{tags['calls']} (mean {tags['calls_mean']:.2f})"
+        f"{tags['calls']} (mean {tags['calls_mean']:.2f})",
+        flush=True,
     )
+
+
+def steady_report(steady: dict) -> None:
     writes = steady["writes"]
     print(
         f"  steady        {steady['recorded']:,} of {steady['expected']:,} changes recorded; "
@@ -301,14 +312,10 @@ def report(options: argparse.Namespace, first: dict, steady: dict, later: dict |
         f"{steady['fulfillments_per_order']}"
     )
     lines = steady["lines"]
-    print(f"  history lines per change: status {lines['status']}, shipped in Shopify {lines['shopify_fulfilled']}")
-    if later is not None:
-        events = later["writes"]
-        print(
-            f"  in transit    {later['recorded']:,} of {later['expected']:,} changes recorded; change in Dropi → "
-            f"event written {seconds(events['done'])}; states {events['states']}; Shopify calls per transition "
-            f"{events['calls']} (mean {events['calls_mean']:.2f})"
-        )
+    print(
+        f"  history lines per change: status {lines['status']}, shipped in Shopify {lines['shopify_fulfilled']}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
