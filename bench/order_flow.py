@@ -47,10 +47,12 @@ PREVIOUS = {
 def reset() -> None:
     from django_tasks_db.models import DBTaskResult
 
-    from shops.models import FlowDelivery, ShopConfiguration
+    from shops.models import DropiOrder, FlowDelivery, ShopConfiguration
     from shops.services import shop_install
     from webhooks.models import WebhookEvent
 
+    # Every order is new to the app: its Dropi record (and history) is written again each run.
+    DropiOrder.objects.filter(shop=SHOP).delete()
     FlowDelivery.objects.filter(shop=SHOP).delete()
     WebhookEvent.objects.filter(shop=SHOP).delete()
     DBTaskResult.objects.all().delete()

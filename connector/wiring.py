@@ -93,7 +93,9 @@ WORKER_MAINTENANCE = [
 # Jobs whose rows are their own queue on the database backend (connector/work/polled.py): no
 # task row is written for them, and the worker's runner claims their due rows in batches and
 # runs them concurrently (WORKER_CONCURRENCY). A job listed here must declare ``run_claimed``.
+# Free slots go to the jobs in this order: the flow of an order already recorded goes out
+# before the next webhooks of a burst are read, so a buyer's wait does not grow with the burst.
 WORKER_POLLED_JOBS = [
-    "webhooks.services.inbox.WEBHOOK_EVENT",
     "shops.services.delivery_job.FLOW_DELIVERY",
+    "webhooks.services.inbox.WEBHOOK_EVENT",
 ]

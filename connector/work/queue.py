@@ -149,7 +149,10 @@ def work_run_due(*, job: Job[Row], limit: int = 100) -> int:
 
 def work_wake_turn(*, job: Job[Any], pk: int) -> int | None:
     """After row ``pk`` of a job with ``turns`` stopped running: queue the next row of its key
-    when that one is due (a row not due yet keeps the run queued for its time); return it."""
+    when that one is due (a row not due yet keeps the run queued for its time); return it.
+    A polled job needs nothing: the next row is waiting and due, so the runner claims it."""
+    if work_is_polled(job):
+        return None
     following = turn_next(job, pk)
     if following is None:
         return None

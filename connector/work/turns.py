@@ -14,6 +14,7 @@ process-local lock: it holds for any number of workers, processes or threads.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
@@ -51,6 +52,39 @@ def turn_is_free(job: Job[Any], pk: int) -> bool:
         if state in job.running_states or (other < pk and state in job.waiting_states):
             return False
     return True
+
+
+def turns_free(job: Job[Any], candidates: Sequence[tuple[int, tuple[Any, ...]]]) -> list[int]:
+    """Inside the claim's transaction, for many rows at once: lock the rows of every key among
+    ``candidates`` ((pk, key values) in the order of ``job.turns.columns``) with one locking
+    read, and return the candidates whose turn it is — the same rule as ``turn_is_free`` row by
+    row, in one statement instead of two per row. Candidates with an empty key value are free."""
+    if job.turns is None:
+        return [pk for pk, _key in candidates]
+    columns = job.turns.columns
+    keyed = {key for _pk, key in candidates if not any(value in ("", None) for value in key)}
+    if not keyed:
+        return [pk for pk, _key in candidates]
+    same_key = Q()
+    for key in sorted(keyed, key=str):
+        same_key |= Q(**dict(zip(columns, key, strict=True)))
+    active = (*job.waiting_states, *job.running_states)
+    locked = (
+        job.model._default_manager.select_for_update()
+        .filter(same_key)
+        .filter(Q(state__in=active) | Q(pk__in=[pk for pk, _key in candidates]))
+        .order_by("pk")
+        .values_list("pk", "state", *columns)
+    )
+    running: set[tuple[Any, ...]] = set()
+    first_waiting: dict[tuple[Any, ...], int] = {}
+    for pk, state, *values in locked:
+        key = tuple(values)
+        if state in job.running_states:
+            running.add(key)
+        elif state in job.waiting_states:
+            first_waiting.setdefault(key, pk)
+    return [pk for pk, key in candidates if key not in keyed or (key not in running and first_waiting.get(key) == pk)]
 
 
 def turn_waiting_q(job: Job[Any]) -> Q:
