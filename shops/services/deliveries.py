@@ -102,8 +102,13 @@ def flow_delivery_record_order(*, shop: str, order: dict[str, Any]) -> tuple[Flo
         raise ApplicationError("order payload without id", code="invalid_payload")
     buyer = buyer_snapshot(order, default_country=configuration.dropi_country if configuration else None)
     # The order's Dropi identity is recorded with it; the bot gets it as contact fields.
-    dropi_order, _created = dropi_order_record(shop=shop, order=order)
-    if not FlowDelivery.objects.filter(shop=shop, kind=Kind.ORDER_CREATED, shopify_object_id=order_id).exists():
+    dropi_order, first_seen = dropi_order_record(shop=shop, order=order, configuration=configuration)
+    # Its Dropi record is written with it, in the same transaction: a new Dropi record means a
+    # new order (no look-up needed).
+    if (
+        first_seen
+        or not FlowDelivery.objects.filter(shop=shop, kind=Kind.ORDER_CREATED, shopify_object_id=order_id).exists()
+    ):
         # Before the order is recorded: its turn must not wait behind the reminders it replaces.
         cart_reminders_replace(shop=shop, phone_key=buyer_phone_key(buyer.phone))
     return _record(

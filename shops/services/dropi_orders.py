@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -102,13 +102,19 @@ def _defaults(shop: str, order: dict[str, Any], configuration: ShopConfiguration
     }
 
 
-def dropi_order_record(*, shop: str, order: dict[str, Any]) -> tuple[DropiOrder | None, bool]:
+_UNREAD = object()
+
+
+def dropi_order_record(
+    *, shop: str, order: dict[str, Any], configuration: ShopConfiguration | object | None = _UNREAD
+) -> tuple[DropiOrder | None, bool]:
     """Record the Dropi side of an ``orders/create`` payload; (order, created).
 
     Idempotent: a repeated webhook returns the existing row. Decides who places it from the
     shop's mode now (recorded on the row and in its history); in ``app_on_order`` the
     placement is queued in the same transaction. No HTTP: runs in the webhook's transaction.
     An order without a numeric id (not a Shopify order) gets no row: (None, False).
+    ``configuration``: the shop's, when the caller has just read it (None: the shop has none).
     """
     order_id = clean_text(order.get("id"))
     if not order_id.isdigit():
@@ -116,7 +122,9 @@ def dropi_order_record(*, shop: str, order: dict[str, Any]) -> tuple[DropiOrder 
     existing = DropiOrder.objects.filter(shop=shop, shopify_order_id=order_id).first()
     if existing is not None:
         return existing, False
-    defaults = _defaults(shop, order, ShopConfiguration.objects.filter(shop=shop).first())
+    if configuration is _UNREAD:
+        configuration = ShopConfiguration.objects.filter(shop=shop).first()
+    defaults = _defaults(shop, order, cast(ShopConfiguration | None, configuration))
     try:
         with transaction.atomic():
             row = DropiOrder.objects.create(shop=shop, shopify_order_id=order_id, **defaults)
