@@ -38,11 +38,15 @@ def run_load(
     total: int,
     concurrency: int,
     request_for: Callable[[int], tuple[str, str, bytes | None, dict[str, str]]],
+    rate: float | None = None,
 ) -> LoadResult:
     """Send ``total`` requests from ``concurrency`` keep-alive connections; request i is
-    ``request_for(i)`` -> (method, path, body, headers)."""
+    ``request_for(i)`` -> (method, path, body, headers). With ``rate`` (requests per second),
+    request i is not sent before i / rate seconds from the start (orders arriving steadily
+    instead of all at once)."""
     counter = iter(range(total))
     lock = threading.Lock()
+    begun = time.perf_counter()
     latencies: list[float] = []
     statuses: dict[int, int] = {}
 
@@ -55,6 +59,8 @@ def run_load(
                 index = next(counter, None)
             if index is None:
                 break
+            if rate:
+                time.sleep(max(0.0, begun + index / rate - time.perf_counter()))
             method, path, body, headers = request_for(index)
             started = time.perf_counter()
             try:

@@ -12,7 +12,7 @@ the previous design (one task row per event and delivery, one at a time per work
 
     DATABASE_URL=mysql://root@127.0.0.1:3306/connector .venv/bin/python bench/order_flow.py
     (options: --orders 5000 --concurrency 16 --latency 0.02 --web 2 --workers 2
-     --worker-concurrency 32 --runs healthy,failing --idle-seconds 10)
+     --worker-concurrency 32 --runs healthy,failing --idle-seconds 10 --rate 150)
 """
 
 from __future__ import annotations
@@ -181,7 +181,9 @@ def run(*, simulator, options: argparse.Namespace, failures: bool) -> dict:
         }
         cpu_before = measure(groups)
         started = time.monotonic()
-        figures["intake"] = run_load(port=port, total=orders, concurrency=options.concurrency, request_for=request_for)
+        figures["intake"] = run_load(
+            port=port, total=orders, concurrency=options.concurrency, request_for=request_for, rate=options.rate
+        )
         finished = wait_until_done(orders, timeout=3600)
         cpu = {name: seconds - cpu_before[name] for name, seconds in measure(groups).items()}
         figures["cpu_ms_per_order"] = {name: seconds * 1000 / orders for name, seconds in cpu.items()}
@@ -260,6 +262,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="`manage.py worker` processes")
     parser.add_argument("--worker-concurrency", type=int, default=None, help="WORKER_CONCURRENCY of each worker")
     parser.add_argument("--idle-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--rate", type=float, default=None, help="orders per second arriving steadily (default: as fast as accepted)"
+    )
     parser.add_argument("--runs", default="healthy,failing", help="which runs: healthy, failing or both")
     options = parser.parse_args()
     wanted = set(options.runs.split(","))
@@ -280,6 +285,7 @@ def main() -> None:
         f"\n{options.orders:,} orders/create webhooks, gunicorn {options.web} workers + {options.workers} "
         f"task workers (WORKER_CONCURRENCY {options.worker_concurrency or 'default'}), "
         f"Ecomdrop {options.latency * 1000:.0f} ms"
+        + (f", orders arriving at {options.rate:.0f}/s" if options.rate else ", orders sent as fast as accepted")
     )
     for name, (result, failing) in results.items():
         report(name, result, options, failing)

@@ -28,7 +28,14 @@ from connector.work.leases import (
     work_renew_lazily,
     work_state,
 )
-from connector.work.polled import work_claim_due, work_is_polled, work_polled_jobs, work_run_claimed, work_run_polled
+from connector.work.polled import (
+    work_claim_due,
+    work_is_polled,
+    work_polled_jobs,
+    work_run_claimed,
+    work_run_polled,
+    work_shared,
+)
 from connector.work.queue import (
     SUPERSEDED,
     work_enqueue,
@@ -74,6 +81,7 @@ __all__ = [
     "work_run_due",
     "work_run_polled",
     "work_schedule",
+    "work_shared",
     "work_state",
     "work_task_run",
     "work_wake_turn",

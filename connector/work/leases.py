@@ -50,6 +50,9 @@ class Claim(Generic[Row]):
     owner: str
     # When this worker's lease ends, as last written by it (a lazy renewal reads it).
     held_until: list[datetime.datetime] = field(default_factory=list, compare=False, repr=False)
+    # Shared by the rows claimed together in one batch (``polled``), which start running at
+    # once: what every row of the batch reads alike is read once (``polled.work_shared``).
+    batch: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def pk(self) -> int:

@@ -21,10 +21,11 @@ of them are claimed (``turns.turns_free``). A deadlock between two such claims i
 
 from __future__ import annotations
 
+import contextvars
 import random
 import time
 import uuid
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -135,7 +136,8 @@ def _claim_batch(
         updates["attempts"] = F("attempts") + 1
         rows.filter(pk__in=chosen).update(**updates)
     claimed = rows.filter(pk__in=chosen, lease_owner=owner).order_by("pk")
-    return [Claim(job=job, row=row, owner=owner) for row in claimed]
+    batch: dict[Any, Any] = {}
+    return [Claim(job=job, row=row, owner=owner, batch=batch) for row in claimed]
 
 
 def _within_quotas(found: Iterable[tuple[int, Any]], quotas: Mapping[str, int], per_key: int | None) -> list[int]:
@@ -150,12 +152,33 @@ def _within_quotas(found: Iterable[tuple[int, Any]], quotas: Mapping[str, int], 
     return chosen
 
 
+_batch: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar("work_batch", default=None)
+
+
 def work_run_claimed(claim: Claim[Row]) -> str:
-    """Run one claimed row with its job's ``run_claimed``; returns the row's state afterwards."""
+    """Run one claimed row with its job's ``run_claimed``; returns the row's state afterwards.
+    While it runs, ``work_shared`` shares reads with the rows claimed in the same batch."""
     run = claim.job.run_claimed
     if run is None:  # pragma: no cover (only polled jobs are claimed in batches)
         raise TypeError(f"Job {claim.job.name} cannot run a claimed row")
-    return run(claim)
+    token = _batch.set(claim.batch)
+    try:
+        return run(claim)
+    finally:
+        _batch.reset(token)
+
+
+def work_shared(key: Any, read: Callable[[], Any]) -> Any:
+    """``read()``, or what another row of the running row's batch read under ``key``. Rows
+    claimed together start together, so the value is as fresh as a read at the start of the
+    row; it must be only read (the rows run in several threads; two may read at once, alike).
+    Outside a batch-claimed row (a task, a page), simply ``read()``."""
+    batch = _batch.get()
+    if batch is None:
+        return read()
+    if key not in batch:
+        batch[key] = read()
+    return batch[key]
 
 
 def work_run_polled(*, batch_size: int = 100) -> int:

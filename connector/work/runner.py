@@ -9,7 +9,9 @@ wants go to the busy key too (a flash sale on an otherwise quiet worker is not h
 soon as another key has a due row, it gets the next free slot, because the busy key is over its
 share. Without ``spill`` the share is a hard cap. Idle, the dispatcher polls with back-off from
 ``min_interval`` to ``max_interval`` (one indexed query per job per poll; ≈ 0 % CPU) and is
-woken at once when a row it ran finishes (its handler may have queued the next step).
+woken at once when a row it ran finishes (its handler may have queued the next step). Busy, it
+claims in batches: after a claim it waits until a quarter of the slots are free again (or
+``min_interval`` has passed), so a burst costs one claim per several rows, not one per row.
 Must not know any job, nor decide anything about a row: the machine's claim, renewals and
 finish rules apply unchanged, so exactly-once holds however many rows run at once.
 
@@ -23,6 +25,7 @@ import collections
 import logging
 import math
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -49,6 +52,7 @@ class Runner(threading.Thread):
         super().__init__(name="work-runner", daemon=True)
         self.slots = slots
         self.per_key = max(1, math.ceil(min(max(share, 0.0), 1.0) * slots))
+        self.batch = max(1, slots // 4)
         self.spill = spill
         self.min_interval = min_interval
         self.max_interval = max(max_interval, min_interval)
@@ -75,13 +79,27 @@ class Runner(threading.Thread):
                     close_old_connections()
                 if claimed:
                     interval = self.min_interval
-                    if self.free():
-                        continue
-                self.wakeup.wait(self.max_interval if claimed else interval)
+                if self.free() < self.batch:
+                    self._wait_for_slots()
+                    continue
+                self.wakeup.wait(interval)
                 self.wakeup.clear()
                 if not claimed:
                     interval = min(interval * 2, self.max_interval)
         connection.close()
+
+    def _wait_for_slots(self) -> None:
+        """Fewer than ``batch`` slots are free: wait for a row to finish, then up to
+        ``min_interval`` more while that is still so (rows finishing meanwhile join the next claim)."""
+        self.wakeup.wait(self.max_interval)
+        self.wakeup.clear()
+        deadline = time.monotonic() + self.min_interval
+        while not self.stopping.is_set() and self.free() < self.batch:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            self.wakeup.wait(remaining)
+            self.wakeup.clear()
 
     def free(self) -> int:
         with self.lock:

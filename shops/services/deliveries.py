@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from connector.errors import ApplicationError
-from connector.work import work_wake_turn
+from connector.work import work_shared, work_wake_turn
 from shops.models import DeliveryRules, FlowDelivery, ShopConfiguration
 from shops.services.delivery_job import (  # noqa: F401 (the public names of deliveries)
     FLOW_DELIVERY,
@@ -96,7 +96,8 @@ def flow_delivery_record_order(*, shop: str, order: dict[str, Any]) -> tuple[Flo
 
     Idempotent: a repeated webhook returns the existing delivery (created=False).
     """
-    configuration = ShopConfiguration.objects.filter(shop=shop).first()
+    # Read once for the orders of a shop a worker claimed together (``work_shared``).
+    configuration = work_shared(("configuration", shop), lambda: ShopConfiguration.objects.filter(shop=shop).first())
     order_id = clean_text(order.get("id"))
     if not order_id:
         raise ApplicationError("order payload without id", code="invalid_payload")

@@ -47,6 +47,7 @@ from connector.work import (
     work_retry_or_fail,
     work_run_due,
     work_schedule,
+    work_shared,
     work_state,
     work_wake_turn,
 )
@@ -139,14 +140,17 @@ def flow_delivery_run_claimed(*, claim: Claim[FlowDelivery]) -> str:
 
 def _process_claimed(claim: Claim[FlowDelivery]) -> str:
     delivery = claim.row
-    configuration = ShopConfiguration.objects.filter(shop=delivery.shop).first()
+    # The shop's settings, read once for the deliveries of a shop claimed together.
+    configuration = work_shared(
+        ("configuration", delivery.shop), lambda: ShopConfiguration.objects.filter(shop=delivery.shop).first()
+    )
     reason, flow_id = delivery_skip_reason(delivery, configuration)
     try:
         if reason or configuration is None:
             return _skip(claim, reason)
         verdict = guardrails_verdict(
             delivery,
-            rules=delivery_rules_of(delivery.shop),
+            rules=work_shared(("rules", delivery.shop), lambda: delivery_rules_of(delivery.shop)),
             time_zone=configuration.iana_timezone,
             now=timezone.now(),
         )

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from connector.work import polled
-from connector.work.polled import work_claim_due
-from shops.models import FlowDelivery
+from connector.work.polled import work_claim_due, work_run_claimed
+from shops.models import FlowDelivery, ShopConfiguration
 from shops.services import deliveries
 from shops.services.delivery_job import FLOW_DELIVERY
 from shops.tests.factories import ShopConfigurationFactory
@@ -22,6 +22,7 @@ from shops.tests.payloads import order_payload
 pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
 
 SHOP = "tienda.myshopify.com"
+KEY = "ecomdrop-key-ABCDEFGH-123456"
 Status = FlowDelivery.Status
 
 
@@ -136,3 +137,25 @@ def test_quotas_apply_before_the_turns():
     rows = [order_of(phone(number)) for number in range(5)]
 
     assert claimed(per_key=2) == [rows[0].pk, rows[1].pk]
+
+
+def test_deliveries_claimed_together_read_their_shops_settings_once(ecomdrop_simulator):
+    ecomdrop_simulator.add_account(KEY)
+    configuration = ShopConfiguration.objects.get(shop=SHOP)
+    configuration.ecomdrop_api_key = KEY
+    configuration.save()
+    rows = [order_of(phone(number)) for number in range(6)]
+    claims = work_claim_due(job=FLOW_DELIVERY, limit=100)
+    assert len(claims) == len(rows)
+
+    with CaptureQueriesContext(connection) as queries:
+        states = [work_run_claimed(claim) for claim in claims]
+
+    assert states == [Status.SENT] * len(rows)
+    tables = [
+        query["sql"].split("FROM", 1)[1].split()[0]
+        for query in queries.captured_queries
+        if query["sql"].startswith("SELECT")
+    ]
+    assert tables.count("`shops_shop_configuration`") == 1
+    assert tables.count("`shops_delivery_rules`") == 1

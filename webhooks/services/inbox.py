@@ -31,7 +31,6 @@ from connector.work import (
     work_enqueue,
     work_finish,
     work_is_polled,
-    work_lock,
     work_retry_delay,
     work_retry_or_fail,
     work_state,
@@ -253,9 +252,9 @@ def webhook_event_process(*, event_id: int) -> str:
        WEBHOOK_PROCESSING_LEASE_SECONDS. A topic without a handler is marked ignored instead.
     1b. Confirm (no transaction open): a topic with a confirmation (settings
        .WEBHOOK_CONFIRMATIONS) asks it whether to act; False marks the event ignored.
-    2. Handle (one transaction): lock the row, check the claim is still ours, run the handler
-       and mark the event processed. Handler writes and "processed" commit together, and the
-       held lock keeps recovery away however long the handler runs.
+    2. Handle (one transaction): mark the event processed — the UPDATE checks that the claim
+       is still ours and locks the row — then run the handler. Handler writes and "processed"
+       commit together, and the held lock keeps recovery away however long the handler runs.
     3. On any exception: the handler's writes roll back and the failure is recorded on the row
        (``_webhook_event_record_failure``). Nothing propagates to the task runner.
     Calling it for an event that is not due, already processed or being processed changes
@@ -334,11 +333,14 @@ def _webhook_event_handle(*, event: WebhookEvent, handler: webhook_registry.Webh
     claim = _claim_of(event)
     try:
         with transaction.atomic():
-            if not work_lock(claim):
+            # Marked processed first: the same UPDATE checks that the claim is still ours and
+            # locks the row until the handler's writes commit with it (or roll back with it).
+            if not work_finish(
+                claim, state=Status.PROCESSED, processed_at=timezone.now(), next_attempt_at=None, last_error=""
+            ):
                 # Recovered, retried or ignored by someone else since the claim.
                 return _current_status(event.pk)
             handler(shop=event.shop, payload=event.payload, event=_event_info(event, attempt=attempt))
-            work_finish(claim, state=Status.PROCESSED, processed_at=timezone.now(), next_attempt_at=None, last_error="")
     except Exception as error:  # noqa: BLE001 (every handler failure is recorded on the row, then retried or failed)
         return _webhook_event_record_failure(event=event, attempt=attempt, error=error)
     logger.info("Processed a webhook event", extra=_event_log_extra(event) | {"attempt": attempt})
