@@ -16,7 +16,7 @@ leaves the clause out there and its one writer at a time serialises the claims. 
 rows take turns (``Job.turns``: one row per key at a time) is claimed in batches too: the rows
 whose turn it seems to be are read with SKIP LOCKED, then every row of their keys is locked in
 one more read (waiting for a key's row still being inserted) and the turn rule decides which
-of them are claimed (``turns.turns_free``). A deadlock between two such claims is retried.
+of them are claimed (``turns.turns_free``). A claim the server ends as a deadlock is retried.
 """
 
 from __future__ import annotations
@@ -101,9 +101,9 @@ def work_claim_due(
         try:
             return _claim_batch(job, candidates, limit, quotas or {}, per_key, now)
         except OperationalError as error:
-            # Two claims locking the same keys' rows can deadlock on MySQL's index locks; the
-            # server rolls one back whole, so it is run again.
-            if job.turns is None or not is_deadlock(error) or attempt == TURN_CLAIM_ATTEMPTS:
+            # Two claims (locking the same keys' rows, or one row through two of its indexes) can
+            # deadlock on MySQL's index locks; the server rolls one back whole, so it runs again.
+            if not is_deadlock(error) or attempt == TURN_CLAIM_ATTEMPTS:
                 raise
             time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 (jitter, not secrecy)
     return []  # pragma: no cover (the loop returns or raises)

@@ -70,16 +70,20 @@ def dropi_order_event_add(
 ) -> bool:
     """Add one line to the order's history (at ``at``, default now); False (nothing added) when
     ``action_id`` is already recorded for this order."""
+    line = DropiOrderEvent(
+        order_id=order_id,
+        kind=kind,
+        actor=actor,
+        detail=detail or {},
+        action_id=action_id or None,
+        at=at or timezone.now(),
+    )
+    if line.action_id is None:
+        line.save(force_insert=True)  # nothing to collide with: no savepoint needed
+        return True
     try:
         with transaction.atomic():
-            DropiOrderEvent.objects.create(
-                order_id=order_id,
-                kind=kind,
-                actor=actor,
-                detail=detail or {},
-                action_id=action_id or None,
-                at=at or timezone.now(),
-            )
+            line.save(force_insert=True)
     except IntegrityError:
         return False
     return True
