@@ -76,7 +76,8 @@ def work_claim_due(
     full: Collection[str] = (),
     per_key: int | None = None,
 ) -> list[Claim[Row]]:
-    """Claim up to ``limit`` due rows of ``job`` for this worker, oldest first.
+    """Claim up to ``limit`` due rows of ``job`` for this worker, oldest first within a waiting
+    state (the order of the job's (state, next_attempt_at) index).
 
     ``skip_pks``: rows this worker already runs. With ``job.fair_key``: rows whose key is in
     ``full`` are left alone, and of a key in ``quotas`` at most that many are claimed, of any
@@ -96,7 +97,11 @@ def work_claim_due(
         candidates = candidates.exclude(**{f"{key}__in": list(full)})
     if job.turns is not None:
         candidates = candidates.filter(turn_waiting_q(job))
-    candidates = candidates.select_for_update(skip_locked=True).order_by("pk")
+    # No ORDER BY: read in the order of the job's (state, next_attempt_at) index — a waiting
+    # state's fresh rows by id, then rows by due time — and stop at the limit. Ordering by id
+    # made MariaDB walk the primary key from the oldest row of the table, finished ones
+    # included (32,031 rows read per claim with 30,000 rows of history; 31 without).
+    candidates = candidates.select_for_update(skip_locked=True).order_by()
     for attempt in range(1, TURN_CLAIM_ATTEMPTS + 1):
         try:
             return _claim_batch(job, candidates, limit, quotas or {}, per_key, now)

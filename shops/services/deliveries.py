@@ -132,9 +132,18 @@ def cart_reminders_replace(*, shop: str, phone_key: str) -> int:
     skipped, unless a worker holds one right now (it finishes; the order waits its turn)."""
     if not phone_key:
         return 0
+    # Found through the buyer's index only (one UPDATE naming the state let MariaDB walk every
+    # pending delivery on the (state, due) index instead — and lock them — during a burst).
+    reminders = [
+        pk
+        for pk, kind in FlowDelivery.objects.filter(shop=shop, phone_key=phone_key).values_list("pk", "kind")
+        if kind == Kind.CART_ABANDONED
+    ]
+    if not reminders:
+        return 0
     now = timezone.now()
     return (
-        FlowDelivery.objects.filter(shop=shop, phone_key=phone_key, kind=Kind.CART_ABANDONED, state=Status.PENDING)
+        FlowDelivery.objects.filter(pk__in=reminders, state=Status.PENDING)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
         .update(state=Status.SKIPPED, skip_reason=Skip.REPLACED, hold_reason="", next_attempt_at=None, updated_at=now)
     )
