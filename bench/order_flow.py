@@ -58,10 +58,32 @@ def reset() -> None:
     DBTaskResult.objects.all().delete()
     shop_install(shop=SHOP)
     ShopConfiguration.objects.filter(shop=SHOP).update(nuevo_pedido_flow_id="9001")
+    link_catalogue()
     configuration = ShopConfiguration.objects.get(shop=SHOP)
     configuration.ecomdrop_api_key = KEY
     configuration.dropi_country = "CO"
     configuration.save()
+
+
+def link_catalogue() -> None:
+    """The shop's 50 products imported from Dropi, one variant each mapped to its variation,
+    so every order line resolves to its Dropi product (as in a store selling Dropi products)."""
+    from products.models import ProductAssociation, VariantMapping
+
+    ProductAssociation.objects.filter(shop=SHOP).delete()
+    for number in range(50):
+        association = ProductAssociation.objects.create(
+            shop=SHOP,
+            dropi_product_id=str(500 + number),
+            shopify_product_id=f"gid://shopify/Product/{8_000_000 + number}",
+            import_type=ProductAssociation.ImportType.CREATE,
+            dropi_variations=[{"id": 700 + number, "sku": f"RELOJ-{number}"}],
+        )
+        VariantMapping.objects.create(
+            association=association,
+            dropi_variation_id=str(700 + number),
+            shopify_variant_id=f"gid://shopify/ProductVariant/{9_000_000 + number}",
+        )
 
 
 def phone_for(index: int) -> str:
@@ -76,7 +98,17 @@ def order(index: int) -> dict:
         "total_price": "99900.00",
         "gateway": "Cash on Delivery (COD)",
         "phone": phone_for(index),
-        "line_items": [{"title": "Reloj", "quantity": 1, "price": "99900.00"}],
+        # As Shopify sends them: product, variant and SKU (looked up in the shop's Dropi links).
+        "line_items": [
+            {
+                "title": "Reloj",
+                "quantity": 1,
+                "price": "99900.00",
+                "product_id": 8_000_000 + index % 50,
+                "variant_id": 9_000_000 + index % 50,
+                "sku": f"RELOJ-{index % 50}",
+            }
+        ],
         "shipping_address": {"city": "Bogotá", "country_code": "CO", "address1": "Calle 1"},
         "customer": {"id": 1000 + index, "first_name": "Cliente", "last_name": str(index)},
     }

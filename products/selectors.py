@@ -123,20 +123,13 @@ def dropi_links_find(
     links = DropiLinks()
     variant_ids, product_ids, skus = set(variant_ids), set(product_ids), {sku for sku in skus if sku}
     # Nothing to look up (no ids) costs no query, nor the ORM's work of building one.
-    mappings = (
-        VariantMapping.objects.filter(association__shop=shop, shopify_variant_id__in=variant_ids)
-        if variant_ids
-        else VariantMapping.objects.none()
-    )
-    for mapping in mappings.select_related("association"):
-        target = DropiTarget(mapping.association.dropi_product_id, mapping.dropi_variation_id)
-        links.by_variant.setdefault(mapping.shopify_variant_id, set()).add(target)
-    associations = (
-        ProductAssociation.objects.filter(shop=shop, shopify_product_id__in=product_ids)
-        if product_ids
-        else ProductAssociation.objects.none()
-    )
-    for association in associations:
+    if variant_ids:
+        mappings = VariantMapping.objects.filter(association__shop=shop, shopify_variant_id__in=variant_ids)
+        for mapping in mappings.select_related("association"):
+            target = DropiTarget(mapping.association.dropi_product_id, mapping.dropi_variation_id)
+            links.by_variant.setdefault(mapping.shopify_variant_id, set()).add(target)
+    associations = ProductAssociation.objects.filter(shop=shop, shopify_product_id__in=product_ids)
+    for association in associations if product_ids else ():
         if association.dropi_variations:
             links.variable_products.setdefault(association.shopify_product_id, set()).add(association.dropi_product_id)
         else:
