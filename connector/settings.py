@@ -314,7 +314,7 @@ if not all(math.isfinite(value) and value > 0 for value in (HTTP_TIMEOUT_SECONDS
 if HTTP_POOL_MAXSIZE < 1:
     raise ImproperlyConfigured("HTTP_POOL_MAXSIZE must be at least 1.")
 ECOMDROP_CONTACT_MEMORY_SECONDS = max(0, env.int("ECOMDROP_CONTACT_MEMORY_SECONDS", default=7 * 24 * 3600))
-ECOMDROP_ACCOUNT_CONCURRENCY = max(1, env.int("ECOMDROP_ACCOUNT_CONCURRENCY", default=16))
+ECOMDROP_ACCOUNT_CONCURRENCY = max(1, env.int("ECOMDROP_ACCOUNT_CONCURRENCY", default=48))
 ECOMDROP_CALLBACK_RATE_PER_MINUTE = env.int("ECOMDROP_CALLBACK_RATE_PER_MINUTE", default=120)
 # Wrong callback secrets per client address and minute; above it, 429 without a look-up.
 ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE = env.int("ECOMDROP_CALLBACK_BAD_TOKENS_PER_MINUTE", default=30)

@@ -38,7 +38,7 @@ __all__ = [  # what connector.settings takes (every setting here)
 ]
 
 # The worker's runner: slots per process, one shop's share of them, the longest idle poll wait.
-WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=32)
+WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=48)
 WORKER_SHOP_SHARE = env.float("WORKER_SHOP_SHARE", default=0.5)
 WORKER_POLL_MAX_SECONDS = env.float("WORKER_POLL_MAX_SECONDS", default=1.0)
 if WORKER_CONCURRENCY < 0 or not 0 < WORKER_SHOP_SHARE <= 1 or not 0 < WORKER_POLL_MAX_SECONDS <= 60:
