@@ -65,29 +65,16 @@ def insert_rows(model: Any, rows: Iterable[Mapping[str, Any]], *, batch_size: in
 
     Faster than ``bulk_create`` and keeps the given ``created_at``/``updated_at`` (``auto_now``
     would overwrite them). Every concrete field is written: values are converted as the ORM
-    converts them (encryption, JSON, UTC datetimes), and a field left out gets its model default
-    or NULL. Many columns are NOT NULL with the default applied by Django only, not by the
-    database, so naming the columns by hand would break the benches whenever a migration adds one.
-    Raises ValueError for a field with no value, no default and no NULL.
+    converts them (encryption, JSON, UTC datetimes), and a field left out gets the time of the
+    insert (``auto_now``), its model default or NULL (``connector.db_rows``). Many columns are
+    NOT NULL with the default applied by Django only, not by the database, so naming the columns
+    by hand would break the benches whenever a migration adds one.
     """
     from django.db import connection
-    from django.db.models import AutoField
 
-    # isinstance(…, AutoField) covers BigAutoField and SmallAutoField too.
-    fields = [field for field in model._meta.concrete_fields if not isinstance(field, AutoField)]
-    names = {field.name for field in fields}
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    from connector.db_rows import row_insert_statement, row_values
 
-    def fallback(field: Any) -> Any:
-        if field.has_default():
-            return field.get_db_prep_save(field.get_default(), connection)
-        if field.null:
-            return None
-        raise ValueError(f"{model.__name__}.{field.name} has no value and no default")
-
-    fallbacks: dict[str, Any] = {}
+    sql, fields = row_insert_statement(model, connection.vendor)
     inserted = 0
     batch: list[tuple[Any, ...]] = []
 
@@ -97,18 +84,7 @@ def insert_rows(model: Any, rows: Iterable[Mapping[str, Any]], *, batch_size: in
         batch.clear()
 
     for row in rows:
-        unknown = row.keys() - names
-        if unknown:
-            raise ValueError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
-        values = []
-        for field in fields:
-            if field.name in row:
-                values.append(field.get_db_prep_save(row[field.name], connection))
-            else:
-                if field.name not in fallbacks:
-                    fallbacks[field.name] = fallback(field)
-                values.append(fallbacks[field.name])
-        batch.append(tuple(values))
+        batch.append(row_values(model, fields, row))
         inserted += 1
         if len(batch) == batch_size:
             flush()

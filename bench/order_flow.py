@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -153,6 +154,11 @@ def wait_until_done(total: int, timeout: float) -> float:
     return time.monotonic()
 
 
+def harness_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(groups: dict[str, list[int]]) -> dict[str, float]:
     return {name: cpu_seconds(pids) for name, pids in groups.items()}
 
@@ -212,12 +218,15 @@ def run(*, simulator, options: argparse.Namespace, failures: bool) -> dict:
             "database": database_pids(),
         }
         cpu_before = measure(groups)
+        harness_before = harness_cpu_seconds()
         started = time.monotonic()
         figures["intake"] = run_load(
             port=port, total=orders, concurrency=options.concurrency, request_for=request_for, rate=options.rate
         )
         finished = wait_until_done(orders, timeout=3600)
         cpu = {name: seconds - cpu_before[name] for name, seconds in measure(groups).items()}
+        # This process: the load generator and the Ecomdrop simulator (the machine's too).
+        cpu["load generator + simulator"] = harness_cpu_seconds() - harness_before
         figures["cpu_ms_per_order"] = {name: seconds * 1000 / orders for name, seconds in cpu.items()}
         figures["rss_mb"] = [rss_mb(worker.pid) for worker in workers]
         idle_before = cpu_seconds(groups["workers"])
@@ -277,6 +286,12 @@ def report(name: str, result: dict, options: argparse.Namespace, failing: bool) 
     )
     print(f"  Ecomdrop calls per order: {calls}")
     print(f"  CPU ms per order: {cpu}")
+    total = sum(result["cpu_ms_per_order"].values())
+    cores = os.cpu_count() or 1
+    print(
+        f"  CPU per order in all: {total:.1f} ms, so {cores} cores deliver at most "
+        f"{cores * 1000 / total:.0f}/s at this cost ({rate / (cores * 1000 / total):.2f} of that reached)"
+    )
     print(
         f"  workers: RSS {', '.join(f'{mb:.0f} MB' for mb in result['rss_mb'])}; "
         f"idle CPU {result['idle_cpu_percent']:.2f} % each over {options.idle_seconds:.0f} s"

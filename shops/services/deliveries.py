@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from connector.db_rows import insert_instance
 from connector.errors import ApplicationError
 from connector.work import work_shared, work_wake_turn
 from shops.models import DeliveryRules, FlowDelivery, ShopConfiguration
@@ -83,7 +84,9 @@ def _record(
     }
     try:
         with transaction.atomic():
-            delivery = FlowDelivery.objects.create(shop=shop, kind=kind, shopify_object_id=object_id, **defaults)
+            delivery = insert_instance(
+                FlowDelivery, {"shop": shop, "kind": kind, "shopify_object_id": object_id, **defaults}
+            )
             _schedule(delivery.pk, run_after=run_after)
     except IntegrityError:
         return FlowDelivery.objects.get(shop=shop, kind=kind, shopify_object_id=object_id), False

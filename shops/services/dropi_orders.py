@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from connector.db_rows import insert_instance
 from connector.errors import ApplicationError
 from connector.sessions import shopify_admin_client
 from connector.shopify import ids
@@ -127,7 +128,7 @@ def dropi_order_record(
     defaults = _defaults(shop, order, cast(ShopConfiguration | None, configuration))
     try:
         with transaction.atomic():
-            row = DropiOrder.objects.create(shop=shop, shopify_order_id=order_id, **defaults)
+            row = insert_instance(DropiOrder, {"shop": shop, "shopify_order_id": order_id, **defaults})
             detail = {"mode": row.mode, "lines": len(row.lines), "unresolved": row.unresolved_count}
             dropi_order_event_add(order_id=row.pk, kind=Kind.RECORDED, actor=Actor.SHOPIFY, detail=detail)
             if row.state == State.QUEUED:

@@ -55,7 +55,7 @@ def test_a_delivery_is_one_insert_and_nothing_else(database_queue, post_webhook)
 
     writes = [query["sql"] for query in queries.captured_queries if not query["sql"].startswith("SELECT")]
     assert len(writes) == 1
-    assert writes[0].startswith("INSERT INTO `connector_webhook_event`")
+    assert writes[0].startswith(f"INSERT INTO {connection.ops.quote_name('connector_webhook_event')}")
     assert WebhookEvent.objects.get().event_id == "one-write"
 
 
