@@ -54,6 +54,10 @@ from shops.services.guardrails import delivery_rules_of
 Status = FlowDelivery.Status
 Kind = FlowDelivery.Kind
 Skip = FlowDelivery.SkipReason
+# Shopify's ids are 64-bit integers (at most 20 digits) and its checkout tokens 32 hex
+# characters; longer ones are not Shopify's (the columns hold 32 and 255).
+MAX_SHOPIFY_ID = 32
+MAX_CHECKOUT_TOKEN = 255
 
 
 def _record(
@@ -104,6 +108,8 @@ def flow_delivery_record_order(*, shop: str, order: dict[str, Any]) -> tuple[Flo
     order_id = clean_text(order.get("id"))
     if not order_id:
         raise ApplicationError("order payload without id", code="invalid_payload")
+    if len(order_id) > MAX_SHOPIFY_ID:
+        raise ApplicationError("order payload with an id longer than Shopify's", code="invalid_payload")
     buyer = buyer_snapshot(order, default_country=configuration.dropi_country if configuration else None)
     # The order's Dropi identity is recorded with it; the bot gets it as contact fields.
     dropi_order, first_seen = dropi_order_record(shop=shop, order=order, configuration=configuration)
@@ -160,6 +166,8 @@ def flow_delivery_record_checkout(*, shop: str, checkout: dict[str, Any]) -> tup
     marks it skipped.
     """
     token = clean_text(checkout.get("token"))
+    if len(token) > MAX_CHECKOUT_TOKEN:
+        raise ApplicationError("checkout payload with a token longer than Shopify's", code="invalid_payload")
     if not token or delivery_rules_of(shop).cart_source == DeliveryRules.CartSource.DRAFTS:
         return None, False
     configuration = ShopConfiguration.objects.filter(shop=shop).first()

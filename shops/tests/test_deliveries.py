@@ -7,7 +7,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone, translation
 
-from shops.models import FlowDelivery
+from connector.errors import ApplicationError
+from shops.models import DropiOrder, FlowDelivery
 from shops.services import deliveries, delivery_job
 from shops.tests.factories import ShopConfigurationFactory
 from shops.tests.payloads import checkout_payload, order_payload
@@ -625,3 +626,27 @@ def test_a_vendor_wait_of_centuries_is_clamped_and_the_delivery_retries(configur
     assert (delivery.state, delivery.attempts) == (Status.PENDING, 1)
     assert delivery.last_error.startswith("EcomdropRateLimited")
     assert delivery.next_attempt_at <= timezone.now() + datetime.timedelta(seconds=300)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("record_it", "payload"),
+    [
+        (deliveries.flow_delivery_record_order, order_payload(id="9" * 40)),
+        (deliveries.flow_delivery_record_checkout, checkout_payload(token="t" * 256)),
+    ],
+    ids=["order id of 40 digits", "checkout token of 256 characters"],
+)
+def test_an_id_longer_than_shopify_gives_is_refused_with_a_typed_error_and_nothing_stored(
+    configured, record_it, payload
+):
+    """Shopify's ids are at most 20 digits and its checkout tokens 32 characters; a payload
+    with a longer one is refused as invalid (never a database error from a column too short)."""
+    key = "order" if record_it is deliveries.flow_delivery_record_order else "checkout"
+
+    with pytest.raises(ApplicationError) as refused:
+        record_it(shop=SHOP, **{key: payload})
+
+    assert refused.value.code == "invalid_payload"
+    assert not FlowDelivery.objects.exists()
+    assert not DropiOrder.objects.exists()
