@@ -7,7 +7,8 @@ converts them (``get_db_prep_save``: encryption, JSON, UTC datetimes), with the 
 defaults for the fields left out and the time of the insert for ``auto_now``/``auto_now_add``
 fields. Must not: run signals or ``save()`` overrides (models written through it have none),
 nor be used where the ORM's cost does not matter — ``Model.objects.create`` stays the way to
-write a row. Used by the webhook intake (one INSERT per webhook) and the benchmarks' loaders.
+write a row. Used by the webhook intake (one INSERT per webhook), the order's handler and the
+benchmarks' loaders.
 """
 
 from __future__ import annotations
@@ -58,15 +59,6 @@ def row_values(
             value = field.get_default()  # as the ORM: the default, else "" or None
         values.append(field.get_db_prep_save(value, connection))
     return tuple(values)
-
-
-def insert_row(model: type[Model], row: Mapping[str, Any], *, using: str = "default") -> int:
-    """INSERT one row of ``model`` (values as in ``row_values``); returns its primary key.
-    Database errors are the ORM's (a duplicate raises ``IntegrityError``)."""
-    sql, fields = row_insert_statement(model, connections[using].vendor, using)
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, row_values(model, fields, row, using=using))
-        return int(cursor.lastrowid)
 
 
 def insert_instance(model: type[ModelT], row: Mapping[str, Any], *, using: str = "default") -> ModelT:

@@ -22,9 +22,9 @@ import datetime
 import random
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic
+from typing import Any, Generic, TypeVar
 
 from django.db import OperationalError, transaction
 from django.db.models import F, Manager, QuerySet
@@ -34,7 +34,8 @@ from connector.db_errors import is_deadlock
 from connector.work.jobs import Job, Row
 from connector.work.turns import turn_is_free
 
-TURN_CLAIM_ATTEMPTS = 5
+CLAIM_DEADLOCK_ATTEMPTS = 5
+T = TypeVar("T")
 
 
 class LeaseLost(Exception):
@@ -103,19 +104,30 @@ def work_claim(
     """
     if job.turns is None:
         return _claim(job, pk, states, to_state, count_attempt, where, changes)
-    for attempt in range(1, TURN_CLAIM_ATTEMPTS + 1):
+
+    def claim_in_turn() -> Claim[Row] | None:
+        with transaction.atomic():
+            if not turn_is_free(job, pk):
+                return None
+            return _claim(job, pk, states, to_state, count_attempt, where, changes)
+
+    return claim_retrying_deadlocks(claim_in_turn)
+
+
+def claim_retrying_deadlocks(claim: Callable[[], T]) -> T:
+    """Run ``claim`` (a transaction of its own) again when the server ends it as a deadlock.
+    Two claims locking the same keys' rows, or one row through two of its indexes, can
+    deadlock on MySQL's index locks; the server rolls one back whole, so it can run again
+    (not inside a caller's transaction, which the rollback ended too)."""
+    for attempt in range(1, CLAIM_DEADLOCK_ATTEMPTS + 1):
         try:
-            with transaction.atomic():
-                if not turn_is_free(job, pk):
-                    return None
-                return _claim(job, pk, states, to_state, count_attempt, where, changes)
+            return claim()
         except OperationalError as error:
-            # Two claims locking one key's rows can deadlock on MySQL's index locks; the server
-            # rolls one back whole, so it is run again (not inside a caller's transaction).
-            if not is_deadlock(error) or attempt == TURN_CLAIM_ATTEMPTS or transaction.get_connection().in_atomic_block:
+            last = attempt == CLAIM_DEADLOCK_ATTEMPTS
+            if not is_deadlock(error) or last or transaction.get_connection().in_atomic_block:
                 raise
             time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 (jitter, not secrecy)
-    return None
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _claim(
@@ -183,13 +195,6 @@ def work_finish(claim: Claim[Row], *, where: Mapping[str, Any] | None = None, **
     claim's (and matches ``where``); False otherwise (nothing written)."""
     updates: dict[str, Any] = {"lease_owner": "", "lease_until": None, "updated_at": timezone.now(), **changes}
     return bool(_held(claim).filter(**(where or {})).update(**updates))
-
-
-def work_lock(claim: Claim[Row]) -> bool:
-    """Inside a transaction: lock the row until the transaction ends, if it is still this
-    claim's (False otherwise). Recovery skips locked rows, so work done under the lock is never
-    taken over, however long it runs."""
-    return bool(list(_held(claim).select_for_update().values_list("pk", flat=True)))
 
 
 def work_state(*, job: Job[Row], pk: int, default: str = "") -> str:

@@ -22,23 +22,20 @@ of them are claimed (``turns.turns_free``). A claim the server ends as a deadloc
 from __future__ import annotations
 
 import contextvars
-import random
-import time
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from connector import task_queue
-from connector.db_errors import is_deadlock
 from connector.work.jobs import Job, Row
-from connector.work.leases import TURN_CLAIM_ATTEMPTS, Claim, rows_of
+from connector.work.leases import Claim, claim_retrying_deadlocks, rows_of
 from connector.work.turns import turn_waiting_q, turns_free
 
 
@@ -102,16 +99,7 @@ def work_claim_due(
     # made MariaDB walk the primary key from the oldest row of the table, finished ones
     # included (32,031 rows read per claim with 30,000 rows of history; 31 without).
     candidates = candidates.select_for_update(skip_locked=True).order_by()
-    for attempt in range(1, TURN_CLAIM_ATTEMPTS + 1):
-        try:
-            return _claim_batch(job, candidates, limit, quotas or {}, per_key, now)
-        except OperationalError as error:
-            # Two claims (locking the same keys' rows, or one row through two of its indexes) can
-            # deadlock on MySQL's index locks; the server rolls one back whole, so it runs again.
-            if not is_deadlock(error) or attempt == TURN_CLAIM_ATTEMPTS:
-                raise
-            time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 (jitter, not secrecy)
-    return []  # pragma: no cover (the loop returns or raises)
+    return claim_retrying_deadlocks(lambda: _claim_batch(job, candidates, limit, quotas or {}, per_key, now))
 
 
 def _claim_batch(

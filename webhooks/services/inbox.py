@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from connector.db_rows import insert_row
+from connector.db_rows import insert_instance
 from connector.shopify.webhooks import WebhookDelivery
 from connector.work import (
     Claim,
@@ -177,11 +177,10 @@ def _webhook_event_store(*, delivery: WebhookDelivery) -> WebhookEvent:
         # a caller's transaction, a savepoint keeps a refused duplicate from breaking it.
         # Written by hand (``connector.db_rows``): the ORM's building of the statement was a
         # third of the intake's CPU.
-        columns = _event_columns(delivery)
         if not connection.in_atomic_block:
-            return WebhookEvent(pk=insert_row(WebhookEvent, columns), **columns)
+            return insert_instance(WebhookEvent, _event_columns(delivery))
         with transaction.atomic():
-            return WebhookEvent(pk=insert_row(WebhookEvent, columns), **columns)
+            return insert_instance(WebhookEvent, _event_columns(delivery))
     # Two statements and a commit: on the database queue the task is written first and the
     # event inserted with its id (the task finds it by that id).
     with transaction.atomic():
