@@ -44,6 +44,7 @@ from connector.work import (
     LostReason,
     Recovery,
     RetryPolicy,
+    lease_from_settings,
     work_claim,
     work_finish,
     work_renew,
@@ -89,10 +90,6 @@ class Result:
     LOST = "worker_lost"
 
 
-def _lease() -> datetime.timedelta:
-    return datetime.timedelta(seconds=max(settings.DROPI_ORDER_LEASE_SECONDS, settings.HTTP_TIMEOUT_SECONDS * 2))
-
-
 def _retry_policy() -> RetryPolicy:
     interval = settings.DROPI_TRACKING_INTERVAL_MINUTES * 60.0
     return RetryPolicy(base_seconds=min(60.0, interval), max_seconds=interval, max_attempts=1_000_000)
@@ -119,7 +116,7 @@ TRACKING_SYNC: Job[DropiTrackingSync] = Job(
     claim_state=State.RUNNING,
     retry_state=State.WAITING,
     failed_state=State.WAITING,
-    lease=_lease,
+    lease=lease_from_settings("DROPI_ORDER"),
     retry=_retry_policy,
     lost=_lost,
 )
