@@ -15,9 +15,11 @@ from __future__ import annotations
 import datetime
 import logging
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
 
 from connector.sessions import shopify_admin_client
 from connector.shopify import ids
@@ -144,13 +146,25 @@ def duplicate_tag_in_shopify(delivery: FlowDelivery) -> str:
 
 def delivery_waiting_behind(delivery: FlowDelivery) -> FlowDelivery | None:
     """The buyer's earlier delivery a pending one waits for (its turn comes after), or None."""
-    if delivery.state != FlowDelivery.Status.PENDING or not delivery.phone_key:
-        return None
+    return deliveries_waiting_behind([delivery]).get(delivery.pk)
+
+
+def deliveries_waiting_behind(deliveries: Iterable[FlowDelivery]) -> dict[int, FlowDelivery]:
+    """For each pending delivery of a page, the buyer's earliest unfinished delivery before it
+    (its turn comes after that one); one query for the whole page."""
+    pending = [row for row in deliveries if row.state == FlowDelivery.Status.PENDING and row.phone_key]
+    if not pending:
+        return {}
+    buyers = Q()
+    for shop, key in {(row.shop, row.phone_key) for row in pending}:
+        buyers |= Q(shop=shop, phone_key=key)
     unfinished = (FlowDelivery.Status.PENDING, FlowDelivery.Status.PROCESSING, FlowDelivery.Status.SENDING)
-    return (
-        FlowDelivery.objects.filter(
-            shop=delivery.shop, phone_key=delivery.phone_key, pk__lt=delivery.pk, state__in=unfinished
-        )
-        .order_by("pk")
-        .first()
-    )
+    first: dict[tuple[str, str], FlowDelivery] = {}
+    earlier = FlowDelivery.objects.filter(buyers, state__in=unfinished, pk__lt=max(row.pk for row in pending))
+    for row in earlier.order_by("pk"):
+        first.setdefault((row.shop, row.phone_key), row)
+    return {
+        row.pk: ahead
+        for row in pending
+        if (ahead := first.get((row.shop, row.phone_key))) is not None and ahead.pk < row.pk
+    }

@@ -7,11 +7,13 @@ import itertools
 import zoneinfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from shops.models import DeliveryRules, FlowDelivery
 from shops.services import deliveries
-from shops.services.guardrails import quiet_hours_until
+from shops.services.guardrails import deliveries_waiting_behind, quiet_hours_until
 from shops.tests.factories import ShopConfigurationFactory
 from shops.tests.payloads import order_payload
 from shops.views.pages import delivery_json, delivery_problem
@@ -247,3 +249,28 @@ def test_test_events_ignore_the_guardrails(configured, account):
     delivery = deliveries.flow_delivery_send_test(shop=SHOP, phone="+573001234567")
     delivery.refresh_from_db()
     assert delivery.state == Status.SENT
+
+
+def test_a_page_of_deliveries_says_who_waits_behind_whom_with_one_query():
+    """The Pedidos list tells which pending delivery waits for the buyer's earlier one: for a
+    whole page in one query, not one per pending row."""
+    rows = [
+        FlowDelivery.objects.create(
+            shop=SHOP,
+            kind=FlowDelivery.Kind.ORDER_CREATED,
+            shopify_object_id=str(n),
+            order_name=f"#{n}",
+            phone_key=f"buyer-{n % 5}",
+        )
+        for n in range(10)
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        waiting = deliveries_waiting_behind(rows)
+        problems = [delivery_json(row, waiting)["problem"] for row in rows]
+
+    assert len(queries.captured_queries) == 1
+    assert {pk: ahead.pk for pk, ahead in waiting.items()} == {rows[n + 5].pk: rows[n].pk for n in range(5)}
+    assert problems[:5] == [""] * 5
+    assert all("#" + str(n) in problems[n + 5] for n in range(5))
+    assert delivery_problem(rows[7]) == problems[7]  # one delivery alone: looked up for it

@@ -16,7 +16,7 @@ from connector.shopify import ids
 from connector.validators import parse_ascii_int
 from shops import services
 from shops.models import FlowDelivery, ShopConfiguration
-from shops.services import deliveries, orders
+from shops.services import deliveries, guardrails, orders
 from shops.views.dropi_orders import dropi_order_json, filtered_orders_response
 from shops.views.pages import (
     FLOWS_CLEARED_NOTICE,
@@ -176,6 +176,7 @@ def api_orders(request: EmbeddedHttpRequest) -> JsonResponse:
     except ApplicationError as error:
         return api_error(error)
     orders_json = []
+    waiting_behind = guardrails.deliveries_waiting_behind(recent.deliveries.values())
     for order in recent.orders:
         delivery = recent.deliveries.get(order.numeric_id)
         orders_json.append(
@@ -189,7 +190,7 @@ def api_orders(request: EmbeddedHttpRequest) -> JsonResponse:
                 "currency": order.total.currency_code if order.total else None,
                 "tags": list(order.tags),
                 "admin_url": ids.admin_url(shop=request.shop, section="orders", resource_id=order.id),
-                "delivery": delivery_json(delivery) if delivery else None,
+                "delivery": delivery_json(delivery, waiting_behind) if delivery else None,
                 "dropi": dropi_order_json(dropi, delivery)
                 if (dropi := recent.dropi_orders.get(order.numeric_id))
                 else None,
@@ -222,8 +223,9 @@ def api_deliveries(request: EmbeddedHttpRequest) -> JsonResponse:
     if status in FlowDelivery.Status.values:
         query = query.filter(state=status)
     limit = parse_ascii_int(request.GET.get("limit"), maximum=MAX_DELIVERIES) or DEFAULT_DELIVERIES
-    recent = query.order_by("-id")[: min(limit, MAX_DELIVERIES)]
-    return JsonResponse({"deliveries": [delivery_json(delivery) for delivery in recent]})
+    recent = list(query.order_by("-id")[: min(limit, MAX_DELIVERIES)])
+    waiting_behind = guardrails.deliveries_waiting_behind(recent)
+    return JsonResponse({"deliveries": [delivery_json(delivery, waiting_behind) for delivery in recent]})
 
 
 @embedded_view

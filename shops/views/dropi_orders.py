@@ -16,7 +16,7 @@ from connector.embedded import EmbeddedHttpRequest, api_error, embedded_view, re
 from connector.errors import ApplicationError
 from connector.shopify import ids
 from shops.models import DropiOrder, DropiOrderMode, FlowDelivery
-from shops.services import dropi_orders, orders
+from shops.services import dropi_orders, guardrails, orders
 from shops.services.dropi_order_events import Actor
 from shops.views.pages import configuration_state, delivery_json
 from shops.views.tracking import shipping_json
@@ -192,6 +192,7 @@ def filtered_orders_response(request: EmbeddedHttpRequest, name: str) -> JsonRes
     except ApplicationError as error:
         return api_error(error)
     rows: list[dict[str, Any]] = []
+    waiting_behind = guardrails.deliveries_waiting_behind(page.deliveries.values())
     for order in page.orders:
         delivery = page.deliveries.get(order.shopify_order_id)
         rows.append(
@@ -205,7 +206,7 @@ def filtered_orders_response(request: EmbeddedHttpRequest, name: str) -> JsonRes
                 "currency": order.currency or None,
                 "tags": [],
                 "admin_url": ids.admin_url(shop=request.shop, section="orders", resource_id=order.shopify_order_id),
-                "delivery": delivery_json(delivery) if delivery else None,
+                "delivery": delivery_json(delivery, waiting_behind) if delivery else None,
                 "dropi": dropi_order_json(order, delivery),
             }
         )

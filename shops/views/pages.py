@@ -7,6 +7,7 @@ yet (shops.services.time_zone)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -153,8 +154,9 @@ def callback_examples(order_id_field: str) -> list[dict[str, str]]:
     ]
 
 
-def delivery_problem(delivery: FlowDelivery) -> str:
-    """What went wrong with a delivery, in plain words for the merchant."""
+def delivery_problem(delivery: FlowDelivery, waiting_behind: Mapping[int, FlowDelivery] | None = None) -> str:
+    """What went wrong with a delivery, in plain words for the merchant. ``waiting_behind``:
+    ``guardrails.deliveries_waiting_behind`` of the page it is on (else looked up for it)."""
     if delivery.state == FlowDelivery.Status.SKIPPED and buyer_data_withheld(delivery):
         return f"{delivery.get_skip_reason_display()}. {_(WITHHELD_NOTE)}"
     if delivery.state == FlowDelivery.Status.SKIPPED:
@@ -166,7 +168,10 @@ def delivery_problem(delivery: FlowDelivery) -> str:
         return detail
     if delivery.state == FlowDelivery.Status.PENDING and delivery.hold_reason:
         return _("Quiet hours: the flow waits until %(time)s.") % {"time": delivery.reason_detail or "—"}
-    earlier = guardrails.delivery_waiting_behind(delivery)
+    if waiting_behind is None:
+        earlier = guardrails.delivery_waiting_behind(delivery)
+    else:
+        earlier = waiting_behind.get(delivery.pk)
     if earlier is not None:
         return _("Waits until this buyer's earlier message (%(order)s) has gone out: one conversation at a time.") % {
             "order": earlier.order_name or earlier.get_kind_display()
@@ -196,7 +201,8 @@ def _skip_detail(delivery: FlowDelivery) -> str:
     return f"{label}: {gateway.strip()}" if gateway.strip() else label
 
 
-def delivery_json(delivery: FlowDelivery) -> dict[str, Any]:
+def delivery_json(delivery: FlowDelivery, waiting_behind: Mapping[int, FlowDelivery] | None = None) -> dict[str, Any]:
+    """A delivery for the pages; in a list, pass ``waiting_behind`` (one query for the page)."""
     return {
         "id": delivery.pk,
         "kind": delivery.kind,
@@ -211,7 +217,7 @@ def delivery_json(delivery: FlowDelivery) -> dict[str, Any]:
         "next_attempt_at": delivery.next_attempt_at.isoformat() if delivery.next_attempt_at else None,
         "attempts": delivery.attempts,
         "last_error": delivery.last_error,
-        "problem": delivery_problem(delivery),
+        "problem": delivery_problem(delivery, waiting_behind),
         "created_at": delivery.created_at.isoformat(),
         "sent_at": delivery.sent_at.isoformat() if delivery.sent_at else None,
         "callback_tags": delivery.callback_tags,
