@@ -63,14 +63,17 @@ def _url(value: str) -> str:
 
 
 def _values(summary: DropiOrderSummary, status_map: dict[str, str], known: dict[str, Any]) -> dict[str, str]:
-    """The shipping columns as Dropi gives them now (a tracking URL only when Dropi gives one)."""
+    """The shipping columns as Dropi gives them now (a tracking URL only when Dropi gives one;
+    the stored one is kept only for the same guía and carrier, never passed on to a new guía)."""
+    guia, carrier = summary.guide[:64], summary.carrier[:100]
+    same_shipment = known.get("guia", "") == guia and known.get("carrier", "") == carrier
     return {
         "dropi_status": summary.status[:64],
         "shipping_stage": stage_for_status(summary.status, status_map),
-        "guia": summary.guide[:64],
-        "carrier": summary.carrier[:100],
+        "guia": guia,
+        "carrier": carrier,
         "label_url": _url(summary.label_url),
-        "tracking_url": _url(summary.tracking_url) or known.get("tracking_url", ""),
+        "tracking_url": _url(summary.tracking_url) or (known.get("tracking_url", "") if same_shipment else ""),
     }
 
 

@@ -367,3 +367,21 @@ def test_a_window_past_the_page_limit_records_the_newest_and_says_incomplete(tra
     assert sync.synced_until is not None
     assert DropiOrder.objects.filter(shop=SHOP, shipping_stage="out_for_delivery").count() == 200
     assert "10.000" in tracking_sync_status(shop=SHOP)["message"]
+
+
+def test_a_new_guide_without_a_dropi_url_does_not_keep_the_old_guides_url(tracking):
+    """Dropi gave a tracking URL for the first guía; the order is shipped again under a new guía
+    with none: the old URL is not sent on as the new one's."""
+    order, dropi = placed(tracking, 11, status="GUIA_GENERADA", tracking_url="https://dropi.example/t/OLD")
+    run_sync()
+    order.refresh_from_db()
+    assert order.tracking_url == "https://dropi.example/t/OLD"
+
+    tracking.dropi.orders.set_status(
+        DROPI_TOKEN, dropi["id"], "GUIA_GENERADA", shipping_guide="NEW-123", tracking_url=""
+    )
+    run_sync()
+    order.refresh_from_db()
+
+    assert order.guia == "NEW-123"
+    assert "OLD" not in order.tracking_url
