@@ -1,14 +1,16 @@
-"""One INSERT written by hand, for the hottest write: a row of any model without the ORM's
-per-call work of building the statement.
+"""One INSERT and one conditional UPDATE written by hand, for the hottest writes: a row of any
+model without the ORM's per-call work of building the statement.
 
 Owns: the INSERT statement of a model (built once per model and database vendor, every
-concrete column but the auto primary key) and the conversion of a row's values as the ORM
-converts them (``get_db_prep_save``: encryption, JSON, UTC datetimes), with the model's
-defaults for the fields left out and the time of the insert for ``auto_now``/``auto_now_add``
-fields. Must not: run signals or ``save()`` overrides (models written through it have none),
-nor be used where the ORM's cost does not matter — ``Model.objects.create`` stays the way to
-write a row. Used by the webhook intake (one INSERT per webhook), the order's handler and the
-benchmarks' loaders.
+concrete column but the auto primary key), the UPDATE of one row by primary key with equality
+and ``IN`` conditions (built once per model, vendor, changed columns and conditions), and the
+conversion of values as the ORM converts them (``get_db_prep_save``: encryption, JSON, UTC
+datetimes), with the model's defaults for the fields left out of an INSERT and the time of the
+insert for ``auto_now``/``auto_now_add`` fields. Must not: run signals or ``save()`` overrides
+(models written through it have none), nor be used where the ORM's cost does not matter —
+``Model.objects.create`` and ``QuerySet.update`` stay the way to write a row. Used by the
+webhook intake (one INSERT per webhook), the order's handler, the leases' renewals and finishes
+(``connector.work.leases``) and the benchmarks' loaders.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import AutoField, Field, Model
 from django.utils import timezone
 
@@ -81,3 +83,79 @@ def insert_instance(model: type[ModelT], row: Mapping[str, Any], *, using: str =
     instance._state.adding = False
     instance._state.db = using
     return instance
+
+
+@lru_cache(maxsize=256)
+def row_update_statement(
+    model: type[Model], vendor: str, using: str, changed: tuple[str, ...], conditions: tuple[tuple[str, int], ...]
+) -> tuple[str, tuple[Field[Any, Any], ...], tuple[Field[Any, Any], ...]]:
+    """(UPDATE … SET … WHERE pk = %s AND …, the changed fields, the condition fields) for
+    ``model``: ``conditions`` are (field name, 0) for equality, (field name, n) for ``IN`` of
+    n values."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    setting = tuple(_column_field(model, name) for name in changed)
+    testing = tuple(_column_field(model, name) for name, _count in conditions)
+    assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in setting)
+    tests = [f"{quote(str(meta.pk.column))} = %s"]
+    for field, (_name, count) in zip(testing, conditions, strict=True):
+        column = quote(str(field.column))
+        tests.append(f"{column} = %s" if count == 0 else f"{column} IN ({', '.join(['%s'] * count)})")
+    # Names from the model's own metadata, quoted; every value is a parameter.
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {' AND '.join(tests)}"  # noqa: S608
+    return sql, setting, testing
+
+
+def _column_field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)  # FieldDoesNotExist for a name the model lacks
+    if not isinstance(field, Field) or not field.concrete:
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
+def row_update(
+    model: type[Model],
+    pk: int,
+    changes: Mapping[str, Any],
+    *,
+    where: Mapping[str, Any] | None = None,
+    using: str = "default",
+) -> int:
+    """``model.objects.filter(pk=pk, **where).update(**changes)`` without the ORM's building of
+    the statement; returns the rows matched (0 or 1). ``where`` maps field names to a value
+    (equality) or a tuple/list/frozenset of values (``IN``). A change that is an expression
+    (``F("attempts") + 1``), a lookup in ``where`` (``state__in``) or an empty ``IN`` goes
+    through the ORM unchanged, as does a model instance given for a foreign key; a field the
+    model lacks raises FieldDoesNotExist."""
+    conditions = dict(where or {})
+    if (
+        not changes
+        or any(
+            hasattr(value, "resolve_expression") or hasattr(value, "prepare_database_save")
+            for value in changes.values()
+        )
+        or any("__" in name for name in conditions)
+        or any(isinstance(value, (tuple, list, frozenset, set)) and not value for value in conditions.values())
+    ):
+        lookups = {
+            f"{name}__in" if "__" not in name and isinstance(value, (tuple, list, frozenset, set)) else name: value
+            for name, value in conditions.items()
+        }
+        return model._default_manager.using(using).filter(pk=pk, **lookups).update(**changes)
+    connection = connections[using]
+    shapes = tuple(
+        (name, len(value) if isinstance(value, (tuple, list, frozenset, set)) else 0)
+        for name, value in conditions.items()
+    )
+    sql, setting, testing = row_update_statement(model, connection.vendor, using, tuple(changes), shapes)
+    parameters = [field.get_db_prep_save(changes[field.name], connection) for field in setting]
+    parameters.append(model._meta.pk.get_db_prep_value(pk, connection))
+    for field, (name, count) in zip(testing, shapes, strict=True):
+        value = conditions[name]
+        values = sorted(value) if isinstance(value, (frozenset, set)) else (list(value) if count else [value])
+        parameters.extend(field.get_db_prep_value(item, connection) for item in values)
+    # As QuerySet.update: an error inside the caller's transaction marks it for rollback.
+    with transaction.mark_for_rollback_on_error(using=using), connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
+        return int(cursor.rowcount)

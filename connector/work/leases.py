@@ -26,11 +26,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from django.db import OperationalError, transaction
-from django.db.models import F, Manager, QuerySet
+from django.db import OperationalError, router, transaction
+from django.db.models import F, Manager
 from django.utils import timezone
 
 from connector.db_errors import is_deadlock
+from connector.db_rows import row_update
 from connector.work.jobs import Job, Row
 from connector.work.turns import turn_is_free
 
@@ -69,8 +70,12 @@ def rows_of(job: Job[Row]) -> Manager[Row]:
     return job.model._default_manager
 
 
-def _held(claim: Claim[Row]) -> QuerySet[Row]:
-    return rows_of(claim.job).filter(pk=claim.pk, lease_owner=claim.owner, state__in=claim.job.running_states)
+def _update_held(claim: Claim[Row], changes: Mapping[str, Any], where: Mapping[str, Any] | None = None) -> int:
+    """UPDATE the claimed row only while it is still this claim's: every renewal and finish,
+    so the statement is written once (``row_update``), not built by the ORM each time."""
+    model = claim.job.model
+    held = {"lease_owner": claim.owner, "state": tuple(claim.job.running_states), **(where or {})}
+    return row_update(model, claim.pk, changes, where=held, using=router.db_for_write(model))
 
 
 def work_claim(
@@ -175,7 +180,7 @@ def work_renew(claim: Claim[Row], **changes: Any) -> None:
     the row is no longer this claim's."""
     now = timezone.now()
     lease = claim.job.lease()
-    if not _held(claim).update(lease_until=now + lease, updated_at=now, **changes):
+    if not _update_held(claim, {"lease_until": now + lease, "updated_at": now, **changes}):
         raise LeaseLost
     claim.held_until[:] = [now + lease]
 
@@ -194,7 +199,7 @@ def work_finish(claim: Claim[Row], *, where: Mapping[str, Any] | None = None, **
     """End the attempt: apply ``changes`` and clear the lease, only while the row is still this
     claim's (and matches ``where``); False otherwise (nothing written)."""
     updates: dict[str, Any] = {"lease_owner": "", "lease_until": None, "updated_at": timezone.now(), **changes}
-    return bool(_held(claim).filter(**(where or {})).update(**updates))
+    return bool(_update_held(claim, updates, where))
 
 
 def work_state(*, job: Job[Row], pk: int, default: str = "") -> str:
