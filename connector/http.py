@@ -41,7 +41,7 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError
 
-from connector.http_session import thread_session
+from connector.http_session import session_is_plain, session_send, thread_session
 from connector.redaction import CREDENTIAL_HEADERS, describe_url, redact
 
 Response = requests.Response
@@ -212,17 +212,21 @@ def request(
     arrived: its ``kind`` says whether the server may have acted on the request.
     """
     try:
-        response = (session or _session()).request(
-            method,
-            url,
-            headers=dict(headers or {}),
-            params=params,
-            data=data,
-            json=json,
-            timeout=timeouts(timeout),
-            allow_redirects=allow_redirects,
-            stream=stream,
-        )
+        chosen = session or _session()
+        if session is None and not allow_redirects and session_is_plain(chosen):
+            response = session_send(chosen, method, url, headers, params, data, json, timeouts(timeout), stream)
+        else:
+            response = chosen.request(
+                method,
+                url,
+                headers=dict(headers or {}),
+                params=params,
+                data=data,
+                json=json,
+                timeout=timeouts(timeout),
+                allow_redirects=allow_redirects,
+                stream=stream,
+            )
     except requests.RequestException as error:
         secrets = [value for name, value in (headers or {}).items() if name.lower() in _CREDENTIALS]
         failure = _transport_error(error, method=method, url=url, read_only=read_only, secrets=secrets)

@@ -51,18 +51,25 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         with self.server.lock:
-            self.server.seen.append({"path": parts.path, "headers": {k.lower(): v for k, v in self.headers.items()}})
+            self.server.seen.append(
+                {
+                    "method": self.command,
+                    "path": parts.path,
+                    "query": parts.query,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "body": body,
+                }
+            )
         try:
             self._route(parts.path, query)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
-    do_POST = do_GET
+    do_POST = do_PUT = do_DELETE = do_GET
 
     def _route(self, path: str, query: dict[str, str]) -> None:
         if path == "/json":

@@ -61,6 +61,30 @@ def test_client_objects_of_one_host_share_one_kept_alive_connection(server, sett
     assert server.connections == 1
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        {"method": "GET", "params": {"q": "ñandú & co", "page": "2"}, "headers": {"X-Api-Key": "k-1"}},
+        {"method": "POST", "json": {"nombre": "Añá", "n": [1, 2]}, "headers": {"Accept": "application/json"}},
+        {"method": "POST", "data": {"a": "1 2", "b": "é"}},
+        {"method": "PUT", "json": None, "headers": {"User-Agent": None}},
+    ],
+)
+def test_the_direct_send_puts_on_the_wire_what_a_requests_session_would(server, call):
+    """A plain call skips the session's per-call merging (``http_session.session_send``); the server sees the
+    very request a ``requests.Session`` with the same adapter sends."""
+    url = f"{server.base_url}/json"
+    session = http._session()
+    assert http.session_is_plain(session)
+
+    http.request(url=url, **call)
+    http.request(url=url, session=session, **call)
+
+    direct, through_session = server.seen
+    assert direct == through_session
+    assert direct["method"] == call["method"]
+
+
 def test_a_thread_reuses_the_connection_another_thread_left_idle(server):
     for _ in range(2):
         worker = threading.Thread(target=http.request, args=("GET", f"{server.base_url}/json"))
