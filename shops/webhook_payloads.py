@@ -81,17 +81,35 @@ LINE_ITEM_FIELDS = (
 SHIPPING_LINE_FIELDS = ("title", "code", "source", "price")
 
 
+# JSON's scalars as json.loads makes them: the exact types are checked first (the intake reduces
+# every order on its hot path), subclasses through isinstance.
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _scalar(value: Any) -> bool:
+    return type(value) in _SCALAR_TYPES or isinstance(value, _SCALARS)
+
+
 def _plain(value: Any) -> bool:
     """A value kept as it came: a scalar, or a list of scalars (``payment_gateway_names``)."""
     if isinstance(value, list):
-        return all(item is None or isinstance(item, str | int | float | bool) for item in value)
-    return value is None or isinstance(value, str | int | float | bool)
+        return all(_scalar(item) for item in value)
+    return _scalar(value)
 
 
 def _pick(raw: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(raw, dict):
         return {}
-    return {key: raw[key] for key in fields if key in raw and _plain(raw[key])}
+    picked = {}
+    for key in fields:
+        value = raw.get(key, _ABSENT)
+        if value is not _ABSENT and _plain(value):
+            picked[key] = value
+    return picked
+
+
+_ABSENT = object()
 
 
 def _picked_list(raw: Any, fields: tuple[str, ...]) -> list[dict[str, Any]]:
