@@ -120,9 +120,8 @@ def dropi_order_record(
     order_id = clean_text(order.get("id"))
     if not order_id.isdigit():
         return None, False
-    existing = DropiOrder.objects.filter(shop=shop, shopify_order_id=order_id).first()
-    if existing is not None:
-        return existing, False
+    # Inserted without looking first: a new order is the usual case, and a repeated one is
+    # refused by the unique (shop, order) key and read then.
     if configuration is _UNREAD:
         configuration = ShopConfiguration.objects.filter(shop=shop).first()
     defaults = _defaults(shop, order, cast(ShopConfiguration | None, configuration))
