@@ -4,11 +4,12 @@ gunicorn (2 workers) + MySQL/MariaDB + 2 `manage.py worker` processes (each runn
 WORKER_CONCURRENCY rows at once), against the local Ecomdrop simulator answering after 20 ms
 (``--latency``). Run 1: Ecomdrop healthy. Run 2: 30 % of Ecomdrop calls fail — half with a 503
 (nothing done), half answering only after the client's timeout (done, but unconfirmed: the
-ambiguous case; the app's HTTP timeout is 0.5 s in that run, 5 s in the healthy one). Prints deliveries/s, p50/p99 from
-webhook receipt to flow sent, per-order counts of flows the simulator actually received (0 =
-lost, >1 = duplicated), Ecomdrop calls per order, CPU milliseconds per order by process kind
-(Linux /proc), each worker's memory (RSS) and its CPU while idle afterwards, next to the figures
-the previous design (one task row per event and delivery, one at a time per worker) recorded.
+ambiguous case; the app's HTTP timeout is 0.5 s in that run, 5 s in the healthy one). Prints
+deliveries/s, p50/p99 from webhook receipt to flow sent, per-order counts of flows the simulator
+actually received (0 = lost, >1 = duplicated), Ecomdrop calls per order, database statements per
+order by kind (the server's own counters), CPU milliseconds per order by process kind (Linux
+/proc), each worker's memory (RSS) and its CPU while idle afterwards, next to the figures the
+previous design (one task row per event and delivery, one at a time per worker) recorded.
 
     DATABASE_URL=mysql://root@127.0.0.1:3306/connector .venv/bin/python bench/order_flow.py
     (options: --orders 5000 --concurrency 16 --latency 0.02 --web 2 --workers 2
@@ -163,6 +164,20 @@ def measure(groups: dict[str, list[int]]) -> dict[str, float]:
     return {name: cpu_seconds(pids) for name, pids in groups.items()}
 
 
+STATEMENTS = ("select", "insert", "update", "delete", "commit", "rollback")
+
+
+def statement_counts() -> dict[str, int]:
+    """The database server's statements so far, by kind (``SHOW GLOBAL STATUS``: every client's,
+    this process's polling for the end included — a few per second)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        names = ", ".join(f"'Com_{kind}'" for kind in STATEMENTS)
+        cursor.execute(f"SHOW GLOBAL STATUS WHERE Variable_name IN ({names})")
+        return {name.removeprefix("Com_").lower(): int(value) for name, value in cursor.fetchall()}
+
+
 def run(*, simulator, options: argparse.Namespace, failures: bool) -> dict:
     from django.conf import settings
 
@@ -218,6 +233,7 @@ def run(*, simulator, options: argparse.Namespace, failures: bool) -> dict:
             "database": database_pids(),
         }
         cpu_before = measure(groups)
+        statements_before = statement_counts()
         harness_before = harness_cpu_seconds()
         started = time.monotonic()
         figures["intake"] = run_load(
@@ -228,6 +244,10 @@ def run(*, simulator, options: argparse.Namespace, failures: bool) -> dict:
         # This process: the load generator, the Ecomdrop simulator and the polling for the end.
         cpu["bench process"] = harness_cpu_seconds() - harness_before
         figures["cpu_ms_per_order"] = {name: seconds * 1000 / orders for name, seconds in cpu.items()}
+        statements = statement_counts()
+        figures["statements_per_order"] = {
+            kind: (statements.get(kind, 0) - statements_before.get(kind, 0)) / orders for kind in STATEMENTS
+        }
         figures["rss_mb"] = [rss_mb(worker.pid) for worker in workers]
         idle_before = cpu_seconds(groups["workers"])
         time.sleep(options.idle_seconds)
@@ -286,6 +306,9 @@ def report(name: str, result: dict, options: argparse.Namespace, failing: bool) 
     )
     print(f"  Ecomdrop calls per order: {calls}")
     print(f"  CPU ms per order: {cpu}")
+    statements = result["statements_per_order"]
+    listed = ", ".join(f"{kind} {count:.2f}" for kind, count in statements.items())
+    print(f"  database statements per order: {sum(statements.values()):.1f} ({listed})")
     total = sum(result["cpu_ms_per_order"].values())
     cores = len(os.sched_getaffinity(0))
     ceiling = cores * 1000 / total
