@@ -18,6 +18,7 @@ import phonenumbers
 from django.utils.translation import gettext as _
 
 from connector.errors import ApplicationError
+from connector.work import work_shared
 from shops.countries import COUNTRIES_BY_CODE
 from shops.models import DropiDepartment
 
@@ -63,23 +64,35 @@ def address_snapshot(payload: dict[str, Any]) -> dict[str, str]:
     return snapshot
 
 
+def _departments(country: str) -> list[tuple[str, str, str]]:
+    """(province code, province name, Dropi name) of the country's rows in the table's order;
+    read once for the orders a worker claimed together (``work_shared``)."""
+    return work_shared(
+        ("dropi_departments", country),
+        lambda: list(
+            DropiDepartment.objects.filter(country=country).values_list("province_code", "province_name", "dropi_name")
+        ),
+    )
+
+
 def dropi_department(*, country: str, province_code: str, province: str) -> str:
     """The Dropi department of a Shopify province: the table's row for the province code, else
     a row whose province (or Dropi) name matches, else the province's normalised name."""
     country, code = country.upper(), province_code.strip().upper()
-    rows = DropiDepartment.objects.filter(country=country)
+    rows = _departments(country)
     if code:
-        # Shopify's own code ("ANT", "PE-LIM"), or the same with or without the ISO prefix.
+        # Shopify's own code ("ANT", "PE-LIM"), or the same with or without the ISO prefix
+        # (compared as the database's collation would: case and trailing spaces aside).
         codes = {code, code.removeprefix(f"{country}-"), f"{country}-{code}"}
-        found = rows.filter(province_code__in=codes).first()
-        if found is not None:
-            return found.dropi_name
+        for row_code, _name, dropi_name in rows:
+            if row_code.rstrip().upper() in codes:
+                return dropi_name
     wanted = place_normalise(province)
     if not wanted:
         return ""
-    for row in rows.only("province_name", "dropi_name"):
-        if wanted in (place_normalise(row.province_name), row.dropi_name):
-            return row.dropi_name
+    for _code, province_name, dropi_name in rows:
+        if wanted in (place_normalise(province_name), dropi_name):
+            return dropi_name
     return wanted
 
 
