@@ -108,11 +108,18 @@ def dropi_lines_resolve(*, shop: str, lines: list[dict[str, Any]]) -> LineResolu
         for line in lines
     ]
     links = dropi_links_find(
-        shop=shop,
-        variant_ids=[line["variant_id"] for line in raw if line.get("variant_id")],
-        product_ids=[line["product_id"] for line in raw if line.get("product_id")],
-        skus=[],
+        shop=shop, variant_ids=[line["variant_id"] for line in raw if line.get("variant_id")], product_ids=[], skus=[]
     )
+    # Products are looked up only for the lines their variant did not resolve (a catalogue the
+    # app imported maps every variant: one query per order then).
+    product_ids = [
+        line["product_id"]
+        for line in raw
+        if line.get("product_id") and not links.by_variant.get(line.get("variant_id", ""))
+    ]
+    if product_ids:
+        found = dropi_links_find(shop=shop, variant_ids=[], product_ids=product_ids, skus=[])
+        links.by_product, links.variable_products = found.by_product, found.variable_products
     # SKUs are searched only for the lines their variant or product did not resolve.
     skus = [
         line["sku"]

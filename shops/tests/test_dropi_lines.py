@@ -81,6 +81,13 @@ def test_lines_resolve_by_variant_mapping_then_simple_product_then_sku(links):
     assert resolution.unresolved == []
 
 
+def test_lines_whose_variants_are_mapped_cost_one_query(links, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the variant mappings: no product or SKU look-up
+        resolution = resolve(line(1, product=11, variant=111, sku="X-1"), line(2, product=11, variant=112))
+
+    assert [item["dropi_variation_id"] for item in resolution.resolved] == ["9001", "9002"]
+
+
 def test_lines_without_a_link_say_why(links):
     resolution = resolve(
         line(1, product=11, variant=119),  # linked variable product, this variant unmapped
