@@ -2,6 +2,7 @@
 batch claims with SKIP LOCKED, per-shop shares, rows run concurrently exactly once, idle
 polling that backs off."""
 
+import dataclasses
 import threading
 import time
 
@@ -196,3 +197,39 @@ def test_a_lazy_renewal_writes_only_once_half_the_lease_is_gone_and_still_finds_
         work_renew_lazily(claim)
     with pytest.raises(LeaseLost):
         work_renew(claim, state=Status.PROCESSING)  # a renewal with changes always writes
+
+
+def test_rows_of_one_batch_running_at_once_read_a_shared_value_once():
+    """``work_shared``: the rows claimed together start together in several threads; the first
+    to ask reads, the others wait for its value; a read that fails is tried again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from connector.work.leases import Claim
+    from connector.work.polled import work_run_claimed, work_shared
+
+    reads, failures = [], [1]
+    started = threading.Barrier(8)
+
+    def read():
+        if failures:
+            failures.pop()
+            raise RuntimeError("the database went away")
+        reads.append(1)
+        time.sleep(0.05)  # long enough for every other row to ask meanwhile
+        return {"flow": "9001"}
+
+    def run(claim):
+        started.wait()
+        try:
+            return work_shared(("configuration", "tienda"), read)
+        except RuntimeError:
+            return work_shared(("configuration", "tienda"), read)
+
+    job = dataclasses.replace(WEBHOOK_EVENT, run_claimed=run)
+    batch = {}
+    claims = [Claim(job=job, row=WebhookEvent(pk=pk), owner="o", batch=batch) for pk in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        values = list(pool.map(work_run_claimed, claims))
+
+    assert values == [{"flow": "9001"}] * 8
+    assert len(reads) == 1

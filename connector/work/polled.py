@@ -22,6 +22,7 @@ of them are claimed (``turns.turns_free``). A claim the server ends as a deadloc
 from __future__ import annotations
 
 import contextvars
+import threading
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
 from functools import lru_cache
@@ -161,17 +162,35 @@ def work_run_claimed(claim: Claim[Row]) -> str:
         _batch.reset(token)
 
 
+class _Shared:
+    """One value of a batch, read by the first row that asks for it while the others wait."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.read = False
+        self.value: Any = None
+
+    def get(self, read: Callable[[], Any]) -> Any:
+        if not self.read:
+            with self.lock:
+                if not self.read:  # a read that raised is tried again by the next row
+                    self.value, self.read = read(), True
+        return self.value
+
+
 def work_shared(key: Any, read: Callable[[], Any]) -> Any:
     """``read()``, or what another row of the running row's batch read under ``key``. Rows
     claimed together start together, so the value is as fresh as a read at the start of the
-    row; it must be only read (the rows run in several threads; two may read at once, alike).
-    Outside a batch-claimed row (a task, a page), simply ``read()``."""
+    row; it must be only read. The rows run in several threads at once: the first to ask reads,
+    the others wait for its value (they used to read it too, each). Outside a batch-claimed
+    row (a task, a page), simply ``read()``."""
     batch = _batch.get()
     if batch is None:
         return read()
-    if key not in batch:
-        batch[key] = read()
-    return batch[key]
+    shared = batch.get(key)
+    if shared is None:
+        shared = batch.setdefault(key, _Shared())  # atomic: every thread gets the same one
+    return shared.get(read)
 
 
 def work_run_polled(*, batch_size: int = 100) -> int:
