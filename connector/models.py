@@ -18,13 +18,15 @@ class TimestampedModel(models.Model):
         abstract = True
 
 
-def shop_field(*, unique: bool = False) -> models.CharField[str, str]:
-    """The shop domain column used by every per-shop table."""
+def shop_field(*, unique: bool = False, indexed: bool = True) -> models.CharField[str, str]:
+    """The shop domain column used by every per-shop table; ``indexed=False`` for a table whose
+    composite indexes start with it already (a single-column index would only cost every
+    insert: the hot tables, written once or more per order)."""
     return models.CharField(
         _("shop"),
         max_length=255,
         unique=unique,
-        db_index=not unique,
+        db_index=indexed and not unique,
         validators=[validate_shop_domain],
         help_text=_("Shop domain, e.g. example.myshopify.com"),
     )

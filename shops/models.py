@@ -196,7 +196,7 @@ class FlowDelivery(LeasedWork):
     class HoldReason(models.TextChoices):
         QUIET_HOURS = "quiet_hours", _("Quiet hours: waits until the window opens")
 
-    shop = shop_field()
+    shop = shop_field(indexed=False)  # leads the table's composite indexes
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
     shopify_object_id = models.CharField(_("Shopify id"), max_length=255, help_text=_("Order id or checkout token"))
     order_name = models.CharField(_("order"), max_length=64, blank=True, default="")
@@ -271,7 +271,7 @@ class DropiOrder(LeasedWork):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    shop = shop_field()
+    shop = shop_field(indexed=False)  # leads the table's composite indexes
     shopify_order_id = models.CharField(_("Shopify order id"), max_length=32)
     order_name = models.CharField(_("order"), max_length=64, blank=True, default="")
     mode = models.CharField(_("placed by"), max_length=20, choices=DropiOrderMode.choices)

@@ -78,7 +78,7 @@ class ShippingUpdate(LeasedWork):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    shop = shop_field()
+    shop = shop_field(indexed=False)  # leads the table's composite indexes
     order = models.ForeignKey(
         "shops.DropiOrder", on_delete=models.CASCADE, related_name="shipping_updates", verbose_name=_("order")
     )

@@ -283,3 +283,23 @@ def test_emoji_and_accents_round_trip_in_every_text_column():
                 assert getattr(model.objects.get(pk=instance.pk), field.name) == value
                 checked += 1
     assert checked >= 25
+
+
+def test_no_index_only_repeats_the_start_of_another():
+    """A non-unique index whose columns, with the primary key InnoDB appends to it, begin
+    another index serves no query that one does not, and costs every insert."""
+    redundant = []
+    tables = [
+        row[0] for row in query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")
+    ]
+    for table in tables:
+        found = indexes(table)
+        primary = found.get("PRIMARY", (True, []))[1]
+        for name, (unique, columns) in found.items():
+            if unique:
+                continue
+            effective = columns + [column for column in primary if column not in columns]
+            for other, (_unique, other_columns) in found.items():
+                if other != name and other_columns[: len(effective)] == effective:
+                    redundant.append(f"{table}.{name} ({', '.join(columns)}) begins {other}")
+    assert redundant == []
