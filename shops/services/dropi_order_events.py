@@ -14,6 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from connector.db_rows import insert_instance
 from shops.models import DropiOrderEvent
 
 
@@ -70,20 +71,21 @@ def dropi_order_event_add(
 ) -> bool:
     """Add one line to the order's history (at ``at``, default now); False (nothing added) when
     ``action_id`` is already recorded for this order."""
-    line = DropiOrderEvent(
-        order_id=order_id,
-        kind=kind,
-        actor=actor,
-        detail=detail or {},
-        action_id=action_id or None,
-        at=at or timezone.now(),
-    )
-    if line.action_id is None:
-        line.save(force_insert=True)  # nothing to collide with: no savepoint needed
+    line = {
+        "order_id": order_id,
+        "kind": kind,
+        "actor": actor,
+        "detail": detail or {},
+        "action_id": action_id or None,
+        "at": at or timezone.now(),
+    }
+    # A prepared INSERT (``connector.db_rows``): every new order writes one.
+    if line["action_id"] is None:
+        insert_instance(DropiOrderEvent, line)  # nothing to collide with: no savepoint needed
         return True
     try:
         with transaction.atomic():
-            line.save(force_insert=True)
+            insert_instance(DropiOrderEvent, line)
     except IntegrityError:
         return False
     return True
