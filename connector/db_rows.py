@@ -124,38 +124,32 @@ def row_update(
 ) -> int:
     """``model.objects.filter(pk=pk, **where).update(**changes)`` without the ORM's building of
     the statement; returns the rows matched (0 or 1). ``where`` maps field names to a value
-    (equality) or a tuple/list/frozenset of values (``IN``). A change that is an expression
-    (``F("attempts") + 1``), a lookup in ``where`` (``state__in``) or an empty ``IN`` goes
-    through the ORM unchanged, as does a model instance given for a foreign key; a field the
-    model lacks raises FieldDoesNotExist."""
+    (equality) or a tuple or list of values (``IN``; an empty one matches nothing). A change
+    that is an expression (``F("attempts") + 1``) or a model instance for a foreign key goes
+    through the ORM; a name the model lacks raises FieldDoesNotExist."""
     conditions = dict(where or {})
-    if (
-        not changes
-        or any(
-            hasattr(value, "resolve_expression") or hasattr(value, "prepare_database_save")
-            for value in changes.values()
-        )
-        or any("__" in name for name in conditions)
-        or any(isinstance(value, (tuple, list, frozenset, set)) and not value for value in conditions.values())
-    ):
-        lookups = {
-            f"{name}__in" if "__" not in name and isinstance(value, (tuple, list, frozenset, set)) else name: value
-            for name, value in conditions.items()
-        }
+    if any(isinstance(value, _MANY) and not value for value in conditions.values()):
+        return 0
+    if not changes or any(_orm_only(value) for value in changes.values()):
+        lookups = {f"{name}__in" if isinstance(value, _MANY) else name: value for name, value in conditions.items()}
         return model._default_manager.using(using).filter(pk=pk, **lookups).update(**changes)
     connection = connections[using]
-    shapes = tuple(
-        (name, len(value) if isinstance(value, (tuple, list, frozenset, set)) else 0)
-        for name, value in conditions.items()
-    )
+    shapes = tuple((name, len(value) if isinstance(value, _MANY) else 0) for name, value in conditions.items())
     sql, setting, testing = row_update_statement(model, connection.vendor, using, tuple(changes), shapes)
     parameters = [field.get_db_prep_save(changes[field.name], connection) for field in setting]
     parameters.append(model._meta.pk.get_db_prep_value(pk, connection))
     for field, (name, count) in zip(testing, shapes, strict=True):
-        value = conditions[name]
-        values = sorted(value) if isinstance(value, (frozenset, set)) else (list(value) if count else [value])
-        parameters.extend(field.get_db_prep_value(item, connection) for item in values)
+        values = conditions[name] if count else [conditions[name]]
+        parameters.extend(field.get_db_prep_value(value, connection) for value in values)
     # As QuerySet.update: an error inside the caller's transaction marks it for rollback.
     with transaction.mark_for_rollback_on_error(using=using), connection.cursor() as cursor:
         cursor.execute(sql, parameters)
         return int(cursor.rowcount)
+
+
+_MANY = (tuple, list)
+
+
+def _orm_only(value: Any) -> bool:
+    """An expression, or a model instance given for a foreign key: the ORM resolves those."""
+    return hasattr(value, "resolve_expression") or hasattr(value, "prepare_database_save")
