@@ -121,8 +121,8 @@ def dropi_links_find(
     """The shop's links for these Shopify variant GIDs, product GIDs and SKUs (a SKU counts
     when it is the SKU of a Dropi variation kept with one of the shop's associations).
 
-    Runs for every order a webhook brings: only the columns it uses are read, unordered, no
-    model built (the ORM's instances and ordering were a fifth of a worker's CPU)."""
+    Runs for every order a webhook brings: only the columns it uses are read, unordered, and no
+    model is built."""
     links = DropiLinks()
     variant_ids, product_ids, skus = set(variant_ids), set(product_ids), {sku for sku in skus if sku}
     # Nothing to look up (no ids) costs no query, nor the ORM's work of building one.

@@ -85,6 +85,7 @@ SHIPPING_LINE_FIELDS = ("title", "code", "source", "price")
 # every order on its hot path), subclasses through isinstance.
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 _SCALARS = (str, int, float, bool, type(None))
+_ABSENT = object()
 
 
 def _scalar(value: Any) -> bool:
@@ -107,9 +108,6 @@ def _pick(raw: Any, fields: tuple[str, ...]) -> dict[str, Any]:
         if value is not _ABSENT and _plain(value):
             picked[key] = value
     return picked
-
-
-_ABSENT = object()
 
 
 def _picked_list(raw: Any, fields: tuple[str, ...]) -> list[dict[str, Any]]:

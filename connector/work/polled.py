@@ -182,8 +182,8 @@ def work_shared(key: Any, read: Callable[[], Any]) -> Any:
     """``read()``, or what another row of the running row's batch read under ``key``. Rows
     claimed together start together, so the value is as fresh as a read at the start of the
     row; it must be only read. The rows run in several threads at once: the first to ask reads,
-    the others wait for its value (they used to read it too, each). Outside a batch-claimed
-    row (a task, a page), simply ``read()``."""
+    the others wait for its value. Outside a batch-claimed row (a task, a page), simply
+    ``read()``."""
     batch = _batch.get()
     if batch is None:
         return read()
