@@ -70,11 +70,11 @@ def rows_of(job: Job[Row]) -> Manager[Row]:
     return job.model._default_manager
 
 
-def _update_held(claim: Claim[Row], changes: Mapping[str, Any]) -> int:
+def _update_held(claim: Claim[Row], changes: Mapping[str, Any], where: Mapping[str, Any] | None = None) -> int:
     """UPDATE the claimed row only while it is still this claim's: every renewal and finish,
     so the statement is written once (``row_update``), not built by the ORM each time."""
     model = claim.job.model
-    held = {"lease_owner": claim.owner, "state": tuple(claim.job.running_states)}
+    held = {"lease_owner": claim.owner, "state": tuple(claim.job.running_states), **(where or {})}
     return row_update(model, claim.pk, changes, where=held, using=router.db_for_write(model))
 
 
@@ -195,11 +195,11 @@ def work_renew_lazily(claim: Claim[Row]) -> None:
         work_renew(claim)
 
 
-def work_finish(claim: Claim[Row], **changes: Any) -> bool:
+def work_finish(claim: Claim[Row], *, where: Mapping[str, Any] | None = None, **changes: Any) -> bool:
     """End the attempt: apply ``changes`` and clear the lease, only while the row is still this
-    claim's; False otherwise (nothing written)."""
+    claim's and matches ``where`` (field → value); False otherwise (nothing written)."""
     updates: dict[str, Any] = {"lease_owner": "", "lease_until": None, "updated_at": timezone.now(), **changes}
-    return bool(_update_held(claim, updates))
+    return bool(_update_held(claim, updates, where))
 
 
 def work_state(*, job: Job[Row], pk: int, default: str = "") -> str:
