@@ -1,7 +1,8 @@
 """WSGI application for bench/webhook_ingest.py only: the production app (connector.wsgi) plus
 one bench-only URL, ``POST /bench/bare``, that answers 200 and does nothing else. It is the
-yardstick the webhook intake is measured against, on the same server, through the same
-middleware. Production URLs (connector/urls.py) are untouched.
+yardstick the webhook intake is measured against, on the same server, through the whole
+middleware stack as any ordinary view (the intake itself is answered after the security
+middleware only: webhooks/middleware.py). Production URLs (connector/urls.py) are untouched.
 """
 
 from django.conf import settings

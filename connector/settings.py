@@ -98,6 +98,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "connector.middleware.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "webhooks.middleware.WebhookIntakeMiddleware",  # POST /webhooks answered here: none of the rest is needed
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -165,6 +165,40 @@ def test_a_body_of_exactly_2_mb_is_accepted(database_queue, post_webhook):
     assert post_webhook(body=body).status_code == 200
 
 
+def test_the_intake_answers_before_the_middleware_it_does_not_need(database_queue, post_webhook):
+    # The busiest address (every Shopify webhook): no session, user, locale, CSRF, messages,
+    # framing policy or login guard; the signature authenticates it. Security headers stay.
+    response = post_webhook("orders/create", ORDER)
+
+    assert response.status_code == 200
+    assert "Content-Language" not in response  # LocaleMiddleware did not run
+    assert "X-Frame-Options" not in response  # nor the framing middleware
+    assert response["X-Content-Type-Options"] == "nosniff"  # SecurityMiddleware did
+    assert WebhookEvent.objects.count() == 1
+
+
+def test_a_delivery_to_a_host_not_allowed_is_a_400_and_stores_nothing(database_queue, post_webhook, settings):
+    settings.ALLOWED_HOSTS = ["connector.test"]
+
+    response = post_webhook("orders/create", ORDER, http_client=Client(HTTP_HOST="elsewhere.example"))
+
+    assert response.status_code == 400
+    assert nothing_stored()
+
+
+def test_a_failure_while_storing_is_a_500_that_stores_nothing(database_queue, post_webhook, monkeypatch, caplog):
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("webhooks.services.webhook_event_receive", broken)
+
+    response = post_webhook("orders/create", ORDER, http_client=Client(raise_request_exception=False))
+
+    assert response.status_code == 500  # Shopify delivers it again later
+    assert nothing_stored()
+    assert any(record.name == "django.request" and record.levelname == "ERROR" for record in caplog.records)
+
+
 @pytest.mark.parametrize("method", ["get", "put", "patch", "delete", "head"])
 def test_only_post_is_allowed(client, method):
     response = getattr(client, method)("/webhooks")
