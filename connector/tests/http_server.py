@@ -3,11 +3,14 @@ connections it accepts and records what each request carried.
 
 Routes: ``/json`` (sets a cookie), ``/status/<code>?retry_after=…``, ``/slow?seconds=…``,
 ``/drop`` (closes the connection without answering), ``/html``, ``/bytes?n=…&chunked=1``,
-``/drip?chunks=…`` (one chunk every 0.1 s), ``/redirect?to=…``, ``/api/accounts/me`` (Ecomdrop).
+``/drip?chunks=…`` (one chunk every 0.1 s), ``/redirect?to=…``, ``/api/accounts/me`` (Ecomdrop),
+``/gzip`` (a gzip-encoded JSON answer), ``/short`` (announces more body than it sends, then
+closes), ``/stall?seconds=…`` (the head at once, the body after a pause).
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 import time
@@ -92,18 +95,30 @@ class _Handler(BaseHTTPRequestHandler):
             self._chunked([b"x" * 100] * int(query.get("chunks", "30")), pause=0.1)
         elif path == "/redirect":
             self._reply(302, b"", {"Location": query["to"]})
+        elif path == "/gzip":
+            self._reply(200, gzip.compress(b'{"comprimido": "s\xc3\xad"}'), {"Content-Encoding": "gzip"})
+        elif path == "/short":
+            self._reply(200, b'{"ok": tr', {"Content-Length": "100"})
+            self.close_connection = True
+        elif path == "/stall":
+            self._head(200, {"Content-Length": "12"})
+            self.wfile.flush()
+            time.sleep(float(query.get("seconds", "1")))
+            self.wfile.write(b'{"ok": true}')
         elif path == "/api/accounts/me":
             self._reply(200, json.dumps({"id": 7, "name": "Tienda"}).encode())
         else:
             self._reply(404, b"{}")
 
     def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        for name, value in {"Content-Type": "application/json", **(headers or {})}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
+        self._head(status, {"Content-Length": str(len(body)), **(headers or {})})
         self.wfile.write(body)
+
+    def _head(self, status: int, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in {"Content-Type": "application/json", **headers}.items():
+            self.send_header(name, value)
+        self.end_headers()
 
     def _chunked(self, pieces: list[bytes], *, pause: float = 0.0) -> None:
         self.send_response(200)

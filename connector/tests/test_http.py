@@ -85,6 +85,48 @@ def test_the_direct_send_puts_on_the_wire_what_a_requests_session_would(server, 
     assert direct["method"] == call["method"]
 
 
+def answer_facts(response: requests.Response) -> dict:
+    return {
+        "status": response.status_code,
+        "reason": response.reason,
+        "url": response.url,
+        "headers": dict(response.headers),
+        "encoding": response.encoding,
+        "content": response.content,
+        "text": response.text,
+        "method": response.request.method,
+    }
+
+
+@pytest.mark.parametrize(
+    "path", ["/json", "/status/503?retry_after=7", "/html", "/gzip", "/bytes?n=100000&chunked=1", "/redirect?to=/json"]
+)
+def test_the_direct_send_answers_what_a_requests_session_answers(server, path):
+    """A plain call skips the session's per-call merging (``http_session.session_send``): its
+    answer is the one a ``requests.Session`` builds, body decoded and read whole."""
+    url = f"{server.base_url}{path}"
+
+    direct = http.request("GET", url)
+    through_session = http.request("GET", url, session=http._session())
+
+    assert answer_facts(direct) == answer_facts(through_session)
+    assert direct.raw.connection is None  # the connection went back to the pool
+    if path == "/gzip":
+        assert direct.json() == {"comprimido": "sí"}
+
+
+@pytest.mark.parametrize(("method", "kind"), [("GET", Kind.RETRYABLE), ("POST", Kind.AMBIGUOUS)])
+@pytest.mark.parametrize("path", ["/short", "/stall?seconds=1"])
+def test_an_answer_cut_short_or_stalled_is_a_lost_connection_either_way(server, method, kind, path):
+    url = f"{server.base_url}{path}"
+
+    direct = failure_of(lambda: http.request(method, url, timeout=0.3))
+    through_session = failure_of(lambda: http.request(method, url, timeout=0.3, session=http._session()))
+
+    expected = (Reason.CONNECTION_LOST, kind)
+    assert (direct.reason, direct.kind) == (through_session.reason, through_session.kind) == expected
+
+
 def test_a_thread_reuses_the_connection_another_thread_left_idle(server):
     for _ in range(2):
         worker = threading.Thread(target=http.request, args=("GET", f"{server.base_url}/json"))
