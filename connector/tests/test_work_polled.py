@@ -46,6 +46,23 @@ def test_only_the_jobs_named_in_the_settings_are_polled_and_only_on_the_database
 
 
 @pytest.mark.django_db
+def test_a_claim_reads_back_its_own_rows_whole_and_converted_in_id_order(database_queue):
+    from connector.work.polled import _claimed_rows
+
+    first, second, other = events("a.myshopify.com", 3, triggered_at=timezone.now())
+    WebhookEvent.objects.filter(pk__in=[first.pk, second.pk]).update(lease_owner="mine", payload={"n": "ñ"})
+    WebhookEvent.objects.filter(pk=other.pk).update(lease_owner="theirs")
+
+    rows = list(_claimed_rows(WEBHOOK_EVENT, [second.pk, other.pk, first.pk], "mine"))
+
+    assert [row.pk for row in rows] == [first.pk, second.pk]
+    assert all(isinstance(row, WebhookEvent) and not row.get_deferred_fields() for row in rows)
+    assert rows[0].payload == {"n": "ñ"}  # JSON decoded
+    assert rows[0].triggered_at == first.triggered_at
+    assert timezone.is_aware(rows[0].triggered_at)
+
+
+@pytest.mark.django_db
 def test_a_batch_claim_takes_due_free_rows_oldest_first_and_counts_an_attempt(database_queue):
     due = events("a.myshopify.com", 3)
     later = events("a.myshopify.com", 1)[0]

@@ -29,7 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -129,9 +129,29 @@ def _claim_batch(
             updates["state"] = job.claim_state
         updates["attempts"] = F("attempts") + 1
         rows.filter(pk__in=chosen).update(**updates)
-    claimed = rows.filter(pk__in=chosen, lease_owner=owner).order_by("pk")
     batch: dict[Any, Any] = {}
-    return [Claim(job=job, row=row, owner=owner, batch=batch) for row in claimed]
+    return [Claim(job=job, row=row, owner=owner, batch=batch) for row in _claimed_rows(job, chosen, owner)]
+
+
+def _claimed_rows(job: Job[Row], chosen: list[Any], owner: str) -> Any:
+    """The rows just claimed, whole, in id order: a statement written once per job and batch
+    size instead of built by the ORM on every claim (``RawQuerySet`` converts the values and
+    builds the models as a query would)."""
+    model = job.model
+    connection = connections[router.db_for_read(model)]
+    return model._default_manager.raw(_claimed_sql(model, connection.alias, len(chosen)), [*chosen, owner])
+
+
+@lru_cache(maxsize=256)
+def _claimed_sql(model: type[Any], alias: str, count: int) -> str:
+    connection = connections[alias]
+    name = connection.ops.quote_name
+    meta = model._meta
+    columns = ", ".join(name(field.column) for field in meta.concrete_fields)
+    pk, owner = name(meta.pk.column), name(meta.get_field("lease_owner").column)
+    placeholders = ", ".join(["%s"] * count)
+    # Names from the model's metadata, quoted; every value is a parameter.
+    return f"SELECT {columns} FROM {name(meta.db_table)} WHERE {pk} IN ({placeholders}) AND {owner} = %s ORDER BY {pk}"  # noqa: S608
 
 
 def _within_quotas(found: Iterable[tuple[int, Any]], quotas: Mapping[str, int], per_key: int | None) -> list[int]:
