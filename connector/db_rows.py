@@ -1,16 +1,19 @@
-"""One INSERT and one conditional UPDATE written by hand, for the hottest writes: a row of any
-model without the ORM's per-call work of building the statement.
+"""One INSERT, one conditional UPDATE and one plain SELECT written by hand, for the hottest
+statements: a row of any model without the ORM's per-call work of building the statement.
 
 Owns: the INSERT statement of a model (built once per model and database vendor, every
 concrete column but the auto primary key), the UPDATE of one row by primary key with equality
-and ``IN`` conditions (built once per model, vendor, changed columns and conditions), and the
-conversion of values as the ORM converts them (``get_db_prep_save``: encryption, JSON, UTC
-datetimes), with the model's defaults for the fields left out of an INSERT and the time of the
+and ``IN`` conditions (built once per model, vendor, changed columns and conditions), the
+SELECT of some columns of one model's rows by equality and ``IN`` conditions (``rows_values``,
+built once per shape), and the conversion of values as the ORM converts them
+(``get_db_prep_save``: encryption, JSON, UTC datetimes; the fields' converters on the way
+back), with the model's defaults for the fields left out of an INSERT and the time of the
 insert for ``auto_now``/``auto_now_add`` fields. Must not: run signals or ``save()`` overrides
 (models written through it have none), nor be used where the ORM's cost does not matter —
 ``Model.objects.create`` and ``QuerySet.update`` stay the way to write a row. Used by the
 webhook intake (one INSERT per webhook), the order's handler, the leases' renewals and finishes
-(``connector.work.leases``) and the benchmarks' loaders.
+(``connector.work.leases``) and the benchmarks' loaders; ``rows_values`` by the reads every
+order makes (a buyer's cart reminders, a shop's product links).
 """
 
 from __future__ import annotations
@@ -153,3 +156,66 @@ _MANY = (tuple, list)
 def _orm_only(value: Any) -> bool:
     """An expression, or a model instance given for a foreign key: the ORM resolves those."""
     return hasattr(value, "resolve_expression") or hasattr(value, "prepare_database_save")
+
+
+@lru_cache(maxsize=256)
+def rows_values_statement(
+    model: type[Model], using: str, columns: tuple[str, ...], conditions: tuple[tuple[str, int], ...]
+) -> tuple[str, tuple[Field[Any, Any], ...], tuple[tuple[Any, ...], ...]]:
+    """(SELECT … WHERE …, the condition fields, each column's converters) for ``model``;
+    ``conditions`` as in ``row_update_statement``."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    reading = tuple(_column_field(model, name) for name in columns)
+    testing = tuple(_column_field(model, name) for name, _count in conditions)
+    tests = [
+        f"{quote(str(field.column))} = %s"
+        if count == 0
+        else f"{quote(str(field.column))} IN ({', '.join(['%s'] * count)})"
+        for field, (_name, count) in zip(testing, conditions, strict=True)
+    ]
+    selected = ", ".join(quote(str(field.column)) for field in reading)
+    # Names from the model's own metadata, quoted; every value is a parameter.
+    sql = f"SELECT {selected} FROM {quote(model._meta.db_table)} WHERE {' AND '.join(tests)}"  # noqa: S608
+    converters = []
+    for field in reading:
+        column = field.get_col(model._meta.db_table)
+        converters.append((column, (*connection.ops.get_db_converters(column), *field.get_db_converters(connection))))
+    return sql, testing, tuple(converters)
+
+
+def rows_values(
+    model: type[Model], columns: tuple[str, ...], where: Mapping[str, Any], *, using: str = "default"
+) -> list[tuple[Any, ...]]:
+    """``list(model.objects.filter(**where).order_by().values_list(*columns))`` without the ORM's
+    building of the statement: ``where`` as in ``row_update`` (at least one condition), the
+    values converted as a query converts them (JSON decoded, datetimes aware…)."""
+    if not where:
+        raise ValueError("rows_values needs at least one condition")
+    if any(isinstance(value, _MANY) and not value for value in where.values()):
+        return []
+    connection = connections[using]
+    shapes = tuple((name, len(value) if isinstance(value, _MANY) else 0) for name, value in where.items())
+    sql, testing, converters = rows_values_statement(model, using, columns, shapes)
+    parameters: list[Any] = []
+    for field, (name, count) in zip(testing, shapes, strict=True):
+        values = where[name] if count else [where[name]]
+        parameters.extend(field.get_db_prep_value(value, connection) for value in values)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
+        rows = cursor.fetchall()
+    if not any(functions for _column, functions in converters):
+        return [tuple(row) for row in rows]
+    return [
+        tuple(
+            _converted(value, column, functions, connection)
+            for value, (column, functions) in zip(row, converters, strict=True)
+        )
+        for row in rows
+    ]
+
+
+def _converted(value: Any, column: Any, functions: tuple[Any, ...], connection: Any) -> Any:
+    for function in functions:
+        value = function(value, column, connection)
+    return value

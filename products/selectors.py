@@ -8,10 +8,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from django.db import connections, router
 from django.db.models import Count, Q, QuerySet
 
+from connector.db_rows import rows_values
 from connector.validators import is_ascii_digits
 from products.models import ProductAssociation, VariantMapping
 
@@ -115,6 +118,33 @@ def _variation_skus(variations: Any) -> dict[str, str]:
     }
 
 
+def _variant_links(shop: str, variant_ids: list[str]) -> list[tuple[str, str, str]]:
+    """(Shopify variant id, Dropi product id, Dropi variation id) of the shop's mappings of these
+    variants: the statement the ORM would build for the join, written once per number of ids."""
+    using = router.db_for_read(VariantMapping)
+    with connections[using].cursor() as cursor:
+        cursor.execute(_variant_links_sql(using, len(variant_ids)), [shop, *variant_ids])
+        return [(str(variant), str(product), str(variation)) for variant, product, variation in cursor.fetchall()]
+
+
+@lru_cache(maxsize=64)
+def _variant_links_sql(using: str, count: int) -> str:
+    name = connections[using].ops.quote_name
+    mapping, association = VariantMapping._meta, ProductAssociation._meta
+
+    def column(meta: Any, field: str) -> str:
+        return f"{name(meta.db_table)}.{name(meta.get_field(field).column)}"
+
+    # Names from the models' metadata, quoted; every value is a parameter.
+    return (
+        f"SELECT {column(mapping, 'shopify_variant_id')}, {column(association, 'dropi_product_id')}, "  # noqa: S608
+        f"{column(mapping, 'dropi_variation_id')} FROM {name(mapping.db_table)} INNER JOIN "
+        f"{name(association.db_table)} ON ({column(mapping, 'association')} = {column(association, 'id')}) "
+        f"WHERE {column(association, 'shop')} = %s AND {column(mapping, 'shopify_variant_id')} "
+        f"IN ({', '.join(['%s'] * count)})"
+    )
+
+
 def dropi_links_find(
     *, shop: str, variant_ids: Iterable[str], product_ids: Iterable[str], skus: Iterable[str]
 ) -> DropiLinks:
@@ -122,19 +152,18 @@ def dropi_links_find(
     when it is the SKU of a Dropi variation kept with one of the shop's associations).
 
     Runs for every order a webhook brings: only the columns it uses are read, unordered, and no
-    model is built."""
+    model is built; the variant and product look-ups are statements written once, not built by
+    the ORM per order (that building was 0.3 ms of CPU per look-up, measured in process)."""
     links = DropiLinks()
     variant_ids, product_ids, skus = set(variant_ids), set(product_ids), {sku for sku in skus if sku}
     # Nothing to look up (no ids) costs no query, nor the ORM's work of building one.
     if variant_ids:
-        mappings = VariantMapping.objects.filter(association__shop=shop, shopify_variant_id__in=variant_ids)
-        columns = ("shopify_variant_id", "association__dropi_product_id", "dropi_variation_id")
-        for variant_id, product_id, variation_id in mappings.order_by().values_list(*columns):
-            links.by_variant.setdefault(variant_id, set()).add(DropiTarget(product_id, variation_id))
+        for variant_id, dropi_product_id, dropi_variation_id in _variant_links(shop, sorted(variant_ids)):
+            links.by_variant.setdefault(variant_id, set()).add(DropiTarget(dropi_product_id, dropi_variation_id))
     if product_ids:
-        associations = ProductAssociation.objects.filter(shop=shop, shopify_product_id__in=product_ids)
         columns = ("shopify_product_id", "dropi_product_id", "dropi_variations")
-        for shopify_product_id, product_id, variations in associations.order_by().values_list(*columns):
+        where = {"shop": shop, "shopify_product_id": sorted(product_ids)}
+        for shopify_product_id, product_id, variations in rows_values(ProductAssociation, columns, where):
             if variations:
                 links.variable_products.setdefault(shopify_product_id, set()).add(product_id)
             else:

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from connector.db_rows import insert_instance
+from connector.db_rows import insert_instance, rows_values
 from connector.errors import ApplicationError
 from connector.work import work_shared, work_wake_turn
 from shops.models import DeliveryRules, FlowDelivery, ShopConfiguration
@@ -143,11 +143,9 @@ def cart_reminders_replace(*, shop: str, phone_key: str) -> int:
         return 0
     # Found through the buyer's index only (one UPDATE naming the state let MariaDB walk every
     # pending delivery on the (state, due) index instead — and lock them — during a burst).
-    reminders = [
-        pk
-        for pk, kind in FlowDelivery.objects.filter(shop=shop, phone_key=phone_key).values_list("pk", "kind")
-        if kind == Kind.CART_ABANDONED
-    ]
+    # Every order makes this read: written once (``rows_values``), not built by the ORM each time.
+    buyers = rows_values(FlowDelivery, ("id", "kind"), {"shop": shop, "phone_key": phone_key})
+    reminders = [pk for pk, kind in buyers if kind == Kind.CART_ABANDONED]
     if not reminders:
         return 0
     now = timezone.now()

@@ -88,6 +88,23 @@ def test_lines_whose_variants_are_mapped_cost_one_query(links, django_assert_num
     assert [item["dropi_variation_id"] for item in resolution.resolved] == ["9001", "9002"]
 
 
+def test_another_shops_links_of_the_same_shopify_ids_are_never_used():
+    elsewhere = ProductAssociationFactory(
+        shop="otra-tienda.myshopify.com", dropi_product_id="777", shopify_product_id="gid://shopify/Product/11"
+    )
+    VariantMappingFactory(
+        association=elsewhere, dropi_variation_id="7771", shopify_variant_id="gid://shopify/ProductVariant/111"
+    )
+    ProductAssociationFactory(
+        shop="otra-tienda.myshopify.com", dropi_product_id="778", shopify_product_id="gid://shopify/Product/22"
+    )
+
+    resolution = resolve(line(1, product=11, variant=111), line(2, product=22, variant=221))
+
+    assert resolution.resolved == []
+    assert [item["reason"] for item in resolution.unresolved] == ["not_linked", "not_linked"]
+
+
 def test_lines_without_a_link_say_why(links):
     resolution = resolve(
         line(1, product=11, variant=119),  # linked variable product, this variant unmapped
