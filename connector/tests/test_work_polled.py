@@ -47,13 +47,13 @@ def test_only_the_jobs_named_in_the_settings_are_polled_and_only_on_the_database
 
 @pytest.mark.django_db
 def test_a_claim_reads_back_its_own_rows_whole_and_converted_in_id_order(database_queue):
-    from connector.work.polled import _claimed_rows
+    from connector.work.claim_sql import claimed_rows
 
     first, second, other = events("a.myshopify.com", 3, triggered_at=timezone.now())
     WebhookEvent.objects.filter(pk__in=[first.pk, second.pk]).update(lease_owner="mine", payload={"n": "ñ"})
     WebhookEvent.objects.filter(pk=other.pk).update(lease_owner="theirs")
 
-    rows = list(_claimed_rows(WEBHOOK_EVENT, [second.pk, other.pk, first.pk], "mine"))
+    rows = list(claimed_rows(WEBHOOK_EVENT, [second.pk, other.pk, first.pk], "mine"))
 
     assert [row.pk for row in rows] == [first.pk, second.pk]
     assert all(isinstance(row, WebhookEvent) and not row.get_deferred_fields() for row in rows)

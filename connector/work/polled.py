@@ -29,12 +29,13 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, router, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from connector import task_queue
+from connector.work.claim_sql import candidates_read, claimed_mark, claimed_rows
 from connector.work.jobs import Job, Row
 from connector.work.leases import Claim, claim_retrying_deadlocks, rows_of
 from connector.work.turns import turn_waiting_q, turns_free
@@ -86,34 +87,42 @@ def work_claim_due(
     if limit <= 0:
         return []
     now = timezone.now()
-    key = job.fair_key
-    rows = rows_of(job)
-    candidates = rows.filter(_due(job, now))
+
+    def read() -> list[tuple[Any, ...]]:
+        return candidates_read(job, now=now, limit=limit, skip_pks=skip_pks, full=full)
+
+    return claim_retrying_deadlocks(lambda: _claim_batch(job, read, quotas or {}, per_key, now))
+
+
+def work_due_candidates(
+    job: Job[Row], *, now: Any, skip_pks: Collection[int] = (), full: Collection[str] = ()
+) -> QuerySet[Row]:
+    """The rows a claim may take, as the ORM states it: due and free, not in ``skip_pks`` nor
+    of a key in ``full``, and (with turns) whose turn it seems to be. The claim sends the same
+    statement written by hand (``claim_sql.candidates_read``); the tests hold one to the other."""
+    candidates = rows_of(job).filter(_due(job, now))
     if skip_pks:
         candidates = candidates.exclude(pk__in=list(skip_pks))
-    if key and full:
-        candidates = candidates.exclude(**{f"{key}__in": list(full)})
+    if job.fair_key and full:
+        candidates = candidates.exclude(**{f"{job.fair_key}__in": list(full)})
     if job.turns is not None:
         candidates = candidates.filter(turn_waiting_q(job))
     # No ORDER BY: read in the order of the job's (state, next_attempt_at) index — a waiting
     # state's fresh rows by id, then rows by due time — and stop at the limit. Ordering by id
     # made MariaDB walk the primary key from the oldest row of the table, finished ones
     # included (32,031 rows read per claim with 30,000 rows of history; 31 without).
-    candidates = candidates.select_for_update(skip_locked=True).order_by()
-    return claim_retrying_deadlocks(lambda: _claim_batch(job, candidates, limit, quotas or {}, per_key, now))
+    return candidates.order_by()
 
 
 def _claim_batch(
-    job: Job[Row], candidates: Any, limit: int, quotas: Mapping[str, int], per_key: int | None, now: Any
+    job: Job[Row], read: Callable[[], list[tuple[Any, ...]]], quotas: Mapping[str, int], per_key: int | None, now: Any
 ) -> list[Claim[Row]]:
     """One transaction: read (and lock) the candidates, keep those within the quotas and, for a
     job with turns, those whose turn it is (``turns_free``), claim them with one UPDATE."""
     key = job.fair_key
-    rows = rows_of(job)
     owner = uuid.uuid4().hex
-    turn_columns = job.turns.columns if job.turns is not None else ()
     with transaction.atomic():
-        found = list(candidates.values_list("pk", key or "pk", *turn_columns)[:limit])
+        found = read()
         chosen = (
             _within_quotas(((pk, value) for pk, value, *_ in found), quotas, per_key)
             if key
@@ -127,31 +136,9 @@ def _claim_batch(
         updates: dict[str, Any] = {"lease_owner": owner, "lease_until": now + job.lease(), "updated_at": now}
         if job.claim_state:
             updates["state"] = job.claim_state
-        updates["attempts"] = F("attempts") + 1
-        rows.filter(pk__in=chosen).update(**updates)
+        claimed_mark(job, chosen, updates)
     batch: dict[Any, Any] = {}
-    return [Claim(job=job, row=row, owner=owner, batch=batch) for row in _claimed_rows(job, chosen, owner)]
-
-
-def _claimed_rows(job: Job[Row], chosen: list[Any], owner: str) -> Any:
-    """The rows just claimed, whole, in id order: a statement written once per job and batch
-    size instead of built by the ORM on every claim (``RawQuerySet`` converts the values and
-    builds the models as a query would)."""
-    model = job.model
-    connection = connections[router.db_for_read(model)]
-    return model._default_manager.raw(_claimed_sql(model, connection.alias, len(chosen)), [*chosen, owner])
-
-
-@lru_cache(maxsize=256)
-def _claimed_sql(model: type[Any], alias: str, count: int) -> str:
-    connection = connections[alias]
-    name = connection.ops.quote_name
-    meta = model._meta
-    columns = ", ".join(name(field.column) for field in meta.concrete_fields)
-    pk, owner = name(meta.pk.column), name(meta.get_field("lease_owner").column)
-    placeholders = ", ".join(["%s"] * count)
-    # Names from the model's metadata, quoted; every value is a parameter.
-    return f"SELECT {columns} FROM {name(meta.db_table)} WHERE {pk} IN ({placeholders}) AND {owner} = %s ORDER BY {pk}"  # noqa: S608
+    return [Claim(job=job, row=row, owner=owner, batch=batch) for row in claimed_rows(job, chosen, owner)]
 
 
 def _within_quotas(found: Iterable[tuple[int, Any]], quotas: Mapping[str, int], per_key: int | None) -> list[int]:

@@ -1,0 +1,184 @@
+"""The statements of a batch claim, written by hand: the ORM's building of them on every claim
+was most of a claim's CPU (profiled), and a claim runs for every few rows.
+
+Owns: the locking read of a polled job's due candidates (``candidates_read``: the rule of
+``polled.work_due_candidates``, the ORM's version of the same statement, which the tests hold it
+to), the UPDATE that claims the chosen rows (``claimed_mark``) and the read-back of the rows
+claimed (``claimed_rows``). Each statement is built once
+per job and shape (how many rows skipped, keys left out, the limit) and every value is a
+parameter. Must not choose which candidates are claimed (``polled._claim_batch`` does: quotas,
+turns).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Collection, Sequence
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from django.db import connections, router
+
+from connector.work.jobs import Job
+
+
+class _Shape(NamedTuple):
+    model: Any
+    using: str
+    waiting: int
+    running: int
+    fair_key: str | None
+    turn_columns: tuple[str, ...]
+    skipped: int
+    left_out: int
+    limit: int
+
+
+def candidates_read(
+    job: Job[Any], *, now: datetime.datetime, limit: int, skip_pks: Collection[int], full: Collection[str]
+) -> list[tuple[Any, ...]]:
+    """(pk, fair key value or pk, *turn column values) of up to ``limit`` due rows of ``job``
+    not in ``skip_pks`` nor of a key in ``full`` and (for a job with turns) whose turn it seems
+    to be, locked with ``FOR UPDATE SKIP LOCKED``; inside the claim's transaction."""
+    model = job.model
+    using = router.db_for_write(model)
+    connection = connections[using]
+    turn_columns = job.turns.columns if job.turns is not None else ()
+    full = list(full) if job.fair_key else []
+    shape = _Shape(
+        model,
+        using,
+        len(job.waiting_states),
+        len(job.running_states),
+        job.fair_key,
+        turn_columns,
+        len(skip_pks),
+        len(full),
+        limit,
+    )
+    meta = model._meta
+
+    def prep(name: str, value: Any) -> Any:
+        return meta.get_field(name).get_db_prep_value(value, connection)
+
+    parameters = [
+        *job.waiting_states,
+        prep("next_attempt_at", now + job.due_tolerance),
+        prep("lease_until", now),
+        *(prep(str(meta.pk.name), pk) for pk in skip_pks),
+        *(prep(str(job.fair_key), key) for key in full),
+    ]
+    if turn_columns:
+        parameters += [*("" for _ in turn_columns), *job.running_states, *job.waiting_states]
+    with connection.cursor() as cursor:
+        cursor.execute(_candidates_sql(shape), parameters)
+        return list(cursor.fetchall())
+
+
+@lru_cache(maxsize=256)
+def _candidates_sql(shape: _Shape) -> str:
+    connection = connections[shape.using]
+    name = connection.ops.quote_name
+    meta = shape.model._meta
+    table = name(meta.db_table)
+
+    def column(field: str, alias: str = table) -> str:
+        return f"{alias}.{name(str(meta.get_field(field).column))}"
+
+    pk = column(str(meta.pk.name))
+    selected = [pk, column(shape.fair_key) if shape.fair_key else pk, *(column(c) for c in shape.turn_columns)]
+    tests = [
+        f"{column('state')} IN ({_marks(shape.waiting)})",
+        f"({column('next_attempt_at')} IS NULL OR {column('next_attempt_at')} <= %s)",
+        f"({column('lease_until')} IS NULL OR {column('lease_until')} < %s)",
+    ]
+    if shape.skipped:
+        tests.append(f"NOT ({pk} IN ({_marks(shape.skipped)}))")
+    if shape.left_out:
+        key = column(str(shape.fair_key))
+        nullable = meta.get_field(str(shape.fair_key)).null
+        tests.append(f"NOT ({key} IN ({_marks(shape.left_out)}){f' AND {key} IS NOT NULL' if nullable else ''})")
+    if shape.turn_columns:
+        tests.append(_turn_test(shape, column))
+    lock = ""
+    if connection.features.has_select_for_update:
+        lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else " FOR UPDATE"
+    # Names from the model's metadata, quoted; every value is a parameter (the limit is an int).
+    return (
+        f"SELECT {', '.join(selected)} FROM {table} WHERE ({' AND '.join(tests)}) "  # noqa: S608
+        f"LIMIT {int(shape.limit)}{lock}"
+    )
+
+
+def _turn_test(shape: _Shape, column: Any) -> str:
+    """The row's key is empty, or no other row of its key is running or waiting ahead of it
+    (``turns.turn_waiting_q``)."""
+    meta = shape.model._meta
+    inner = "U0"
+    pk, inner_pk = column(str(meta.pk.name)), column(str(meta.pk.name), inner)
+    same_key = " AND ".join(f"{column(c, inner)} = ({column(c)})" for c in shape.turn_columns)
+    ahead = (
+        f"{column('state', inner)} IN ({_marks(shape.running)}) OR "
+        f"({inner_pk} < ({pk}) AND {column('state', inner)} IN ({_marks(shape.waiting)}))"
+    )
+    table = connections[shape.using].ops.quote_name(meta.db_table)
+    blocking = (
+        f"SELECT 1 AS {connections[shape.using].ops.quote_name('a')} FROM {table} {inner} "  # noqa: S608
+        f"WHERE ({same_key} AND NOT ({inner_pk} = ({pk})) AND ({ahead})) LIMIT 1"
+    )
+    empty = " OR ".join(f"{column(c)} = %s" for c in shape.turn_columns)
+    return f"({empty} OR NOT EXISTS({blocking}))"
+
+
+def _marks(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
+def claimed_mark(job: Job[Any], pks: Sequence[Any], changes: dict[str, Any]) -> int:
+    """UPDATE the rows ``pks``: ``changes`` (field name → value) and attempts + 1; the rows
+    changed. Inside the claim's transaction, on rows its read locked."""
+    model: Any = job.model
+    using = router.db_for_write(model)
+    connection = connections[using]
+    meta = model._meta
+    parameters = [meta.get_field(field).get_db_prep_save(value, connection) for field, value in changes.items()]
+    parameters += [meta.pk.get_db_prep_value(pk, connection) for pk in pks]
+    with connection.cursor() as cursor:
+        cursor.execute(_claimed_mark_sql(model, using, tuple(changes), len(pks)), parameters)
+        return int(cursor.rowcount)
+
+
+@lru_cache(maxsize=256)
+def _claimed_mark_sql(model: Any, using: str, changed: tuple[str, ...], count: int) -> str:
+    name = connections[using].ops.quote_name
+    meta = model._meta
+    table = name(meta.db_table)
+    attempts = f"{table}.{name(str(meta.get_field('attempts').column))}"
+    assignments = [f"{name(str(meta.get_field(field).column))} = %s" for field in changed]
+    assignments.append(f"{name(str(meta.get_field('attempts').column))} = ({attempts} + 1)")
+    # Names from the model's metadata, quoted; every value is a parameter.
+    return (
+        f"UPDATE {table} SET {', '.join(assignments)} "  # noqa: S608
+        f"WHERE {table}.{name(str(meta.pk.column))} IN ({_marks(count)})"
+    )
+
+
+def claimed_rows(job: Job[Any], pks: Sequence[Any], owner: str) -> Any:
+    """The rows ``pks`` still held by ``owner``, whole, in id order (``RawQuerySet`` converts
+    the values and builds the models as a query would)."""
+    model: Any = job.model
+    using = router.db_for_read(model)
+    return model._default_manager.raw(_claimed_rows_sql(model, using, len(pks)), [*pks, owner])
+
+
+@lru_cache(maxsize=256)
+def _claimed_rows_sql(model: Any, using: str, count: int) -> str:
+    name = connections[using].ops.quote_name
+    meta = model._meta
+    columns = ", ".join(name(str(field.column)) for field in meta.concrete_fields)
+    pk, owner = name(str(meta.pk.column)), name(str(meta.get_field("lease_owner").column))
+    # Names from the model's metadata, quoted; every value is a parameter.
+    return (
+        f"SELECT {columns} FROM {name(meta.db_table)} "  # noqa: S608
+        f"WHERE {pk} IN ({_marks(count)}) AND {owner} = %s ORDER BY {pk}"
+    )
