@@ -80,7 +80,7 @@ def _rows_of_keys(
     job: Job[Any], columns: tuple[str, ...], keys: list[tuple[Any, ...]], candidates: Sequence[tuple[int, Any]]
 ) -> list[tuple[Any, ...]]:
     """(pk, state, *key values) of the keys' active rows and of the candidates, locked, in id
-    order. Written by hand: the ORM's building of this OR of keys was most of a claim's CPU
+    order. Written by hand: the ORM's building of this OR of keys was a third of a claim's CPU
     (profiled); the statement is the one it built."""
     model = job.model
     connection = connections[router.db_for_write(model)]
