@@ -40,7 +40,7 @@ def row_insert_statement(
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
     # Names from the model's own metadata, quoted; every value is a parameter.
-    return f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})", fields  # noqa: S608
+    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders(len(fields))})", fields  # noqa: S608
 
 
 def row_values(
@@ -104,7 +104,7 @@ def row_update_statement(
     tests = [f"{quote(str(meta.pk.column))} = %s"]
     for field, (_name, count) in zip(testing, conditions, strict=True):
         column = quote(str(field.column))
-        tests.append(f"{column} = %s" if count == 0 else f"{column} IN ({', '.join(['%s'] * count)})")
+        tests.append(f"{column} = %s" if count == 0 else f"{column} IN ({placeholders(count)})")
     # Names from the model's own metadata, quoted; every value is a parameter.
     sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {' AND '.join(tests)}"  # noqa: S608
     return sql, setting, testing
@@ -153,6 +153,11 @@ def row_update(
 _MANY = (tuple, list)
 
 
+def placeholders(count: int) -> str:
+    """``%s, %s, …``: the parameters of an ``IN (…)`` of ``count`` values."""
+    return ", ".join(["%s"] * count)
+
+
 def _orm_only(value: Any) -> bool:
     """An expression, or a model instance given for a foreign key: the ORM resolves those."""
     return hasattr(value, "resolve_expression") or hasattr(value, "prepare_database_save")
@@ -169,9 +174,7 @@ def rows_values_statement(
     reading = tuple(_column_field(model, name) for name in columns)
     testing = tuple(_column_field(model, name) for name, _count in conditions)
     tests = [
-        f"{quote(str(field.column))} = %s"
-        if count == 0
-        else f"{quote(str(field.column))} IN ({', '.join(['%s'] * count)})"
+        f"{quote(str(field.column))} = %s" if count == 0 else f"{quote(str(field.column))} IN ({placeholders(count)})"
         for field, (_name, count) in zip(testing, conditions, strict=True)
     ]
     selected = ", ".join(quote(str(field.column)) for field in reading)

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connections, router
 from django.db.models import Count, Q, QuerySet
 
-from connector.db_rows import rows_values
+from connector.db_rows import placeholders, rows_values
 from connector.validators import is_ascii_digits
 from products.models import ProductAssociation, VariantMapping
 
@@ -141,7 +141,7 @@ def _variant_links_sql(using: str, count: int) -> str:
         f"{column(mapping, 'dropi_variation_id')} FROM {name(mapping.db_table)} INNER JOIN "
         f"{name(association.db_table)} ON ({column(mapping, 'association')} = {column(association, 'id')}) "
         f"WHERE {column(association, 'shop')} = %s AND {column(mapping, 'shopify_variant_id')} "
-        f"IN ({', '.join(['%s'] * count)})"
+        f"IN ({placeholders(count)})"
     )
 
 

@@ -1,16 +1,17 @@
 """The batch claim's hand-written statements (``connector/work/claim_sql.py``) hold to the ORM's
-statement of the same rule (``polled.work_due_candidates``): over rows that are due or not,
-leased or free, of several shops and buyers, running or waiting ahead, skipped and left out."""
+statement of the same rule (``orm_candidates`` below): over rows that are due or not, leased or
+free, of several shops and buyers, running or waiting ahead, skipped and left out."""
 
 import datetime
 import itertools
 
 import pytest
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from connector.work.claim_sql import candidates_read, claimed_mark
-from connector.work.polled import work_due_candidates
+from connector.work.turns import turn_waiting_q
 from shops.models import FlowDelivery
 from shops.services.delivery_job import FLOW_DELIVERY
 from webhooks.models import WebhookEvent
@@ -21,6 +22,25 @@ pytestmark = pytest.mark.django_db
 NOW = timezone.now()
 MINUTE = datetime.timedelta(minutes=1)
 SHOPS = ("a.myshopify.com", "b.myshopify.com", "")
+
+
+def orm_candidates(job, *, now, skip_pks, full):
+    """The rows a claim may take, in the ORM's words: waiting and due (within the job's
+    tolerance), lease free or run out, not skipped, not of a key left out, and (with turns)
+    whose turn it seems to be."""
+    due = (
+        Q(state__in=list(job.waiting_states))
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + job.due_tolerance))
+        & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    )
+    candidates = job.model.objects.filter(due)
+    if skip_pks:
+        candidates = candidates.exclude(pk__in=list(skip_pks))
+    if job.fair_key and full:
+        candidates = candidates.exclude(**{f"{job.fair_key}__in": list(full)})
+    if job.turns is not None:
+        candidates = candidates.filter(turn_waiting_q(job))
+    return candidates
 
 
 def _deliveries():
@@ -73,7 +93,7 @@ def test_the_candidates_read_is_the_orms_statement(job, make):
     some = list(job.model.objects.order_by("pk").values_list("pk", flat=True)[::7])
 
     for skip_pks, full in [((), ()), (some, ()), ((), ("a.myshopify.com",)), (some, ("a.myshopify.com", "z"))]:
-        expected = set(work_due_candidates(job, now=NOW, skip_pks=skip_pks, full=full).values_list("pk", flat=True))
+        expected = set(orm_candidates(job, now=NOW, skip_pks=skip_pks, full=full).values_list("pk", flat=True))
         with transaction.atomic():
             read = candidates_read(job, now=NOW, limit=10_000, skip_pks=skip_pks, full=full)
 

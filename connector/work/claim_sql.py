@@ -1,13 +1,15 @@
 """The statements of a batch claim, written by hand: the ORM's building of them on every claim
-was most of a claim's CPU (profiled), and a claim runs for every few rows.
+was most of a claim's CPU (a claim of 11 deliveries: 6.7 ms of CPU through the ORM, 2.2 ms
+now), and a claim runs for every few rows.
 
-Owns: the locking read of a polled job's due candidates (``candidates_read``: the rule of
-``polled.work_due_candidates``, the ORM's version of the same statement, which the tests hold it
-to), the UPDATE that claims the chosen rows (``claimed_mark``) and the read-back of the rows
-claimed (``claimed_rows``). Each statement is built once
-per job and shape (how many rows skipped, keys left out, the limit) and every value is a
-parameter. Must not choose which candidates are claimed (``polled._claim_batch`` does: quotas,
-turns).
+Owns: the locking read of a polled job's due candidates (``candidates_read``; the rule as the
+ORM would state it is in ``connector/tests/test_work_claim_sql.py``, which holds this read to
+it), the locking read of every row of the candidates' turn keys (``turn_keys_read``, for
+``turns.turns_free``), the UPDATE that claims the chosen rows (``claimed_mark``) and the
+read-back of the rows claimed (``claimed_rows``). Each statement is built once per job and
+shape (how many rows skipped, keys left out, keys…) and every value is a parameter. SQLite
+(``make run``) has no row locks: the locking clause is left out there, as Django leaves it.
+Must not choose which candidates are claimed (``polled._claim_batch`` does: quotas, turns).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, NamedTuple
 
 from django.db import connections, router
 
+from connector.db_rows import placeholders
 from connector.work.jobs import Job
 
 
@@ -31,7 +34,6 @@ class _Shape(NamedTuple):
     turn_columns: tuple[str, ...]
     skipped: int
     left_out: int
-    limit: int
 
 
 def candidates_read(
@@ -54,7 +56,6 @@ def candidates_read(
         turn_columns,
         len(skip_pks),
         len(full),
-        limit,
     )
     meta = model._meta
 
@@ -70,6 +71,7 @@ def candidates_read(
     ]
     if turn_columns:
         parameters += [*("" for _ in turn_columns), *job.running_states, *job.waiting_states]
+    parameters.append(int(limit))
     with connection.cursor() as cursor:
         cursor.execute(_candidates_sql(shape), parameters)
         return list(cursor.fetchall())
@@ -88,26 +90,27 @@ def _candidates_sql(shape: _Shape) -> str:
     pk = column(str(meta.pk.name))
     selected = [pk, column(shape.fair_key) if shape.fair_key else pk, *(column(c) for c in shape.turn_columns)]
     tests = [
-        f"{column('state')} IN ({_marks(shape.waiting)})",
+        f"{column('state')} IN ({placeholders(shape.waiting)})",
         f"({column('next_attempt_at')} IS NULL OR {column('next_attempt_at')} <= %s)",
         f"({column('lease_until')} IS NULL OR {column('lease_until')} < %s)",
     ]
     if shape.skipped:
-        tests.append(f"NOT ({pk} IN ({_marks(shape.skipped)}))")
+        tests.append(f"NOT ({pk} IN ({placeholders(shape.skipped)}))")
     if shape.left_out:
         key = column(str(shape.fair_key))
         nullable = meta.get_field(str(shape.fair_key)).null
-        tests.append(f"NOT ({key} IN ({_marks(shape.left_out)}){f' AND {key} IS NOT NULL' if nullable else ''})")
+        tests.append(f"NOT ({key} IN ({placeholders(shape.left_out)}){f' AND {key} IS NOT NULL' if nullable else ''})")
     if shape.turn_columns:
         tests.append(_turn_test(shape, column))
     lock = ""
     if connection.features.has_select_for_update:
         lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else " FOR UPDATE"
-    # Names from the model's metadata, quoted; every value is a parameter (the limit is an int).
-    return (
-        f"SELECT {', '.join(selected)} FROM {table} WHERE ({' AND '.join(tests)}) "  # noqa: S608
-        f"LIMIT {int(shape.limit)}{lock}"
-    )
+    # No ORDER BY: read in the order of the job's (state, next_attempt_at) index — a waiting
+    # state's fresh rows by id, then rows by due time — and stop at the limit. Ordering by id
+    # made MariaDB walk the primary key from the oldest row of the table, finished ones
+    # included (32,031 rows read per claim with 30,000 rows of history; 31 without).
+    # Names from the model's metadata, quoted; every value is a parameter.
+    return f"SELECT {', '.join(selected)} FROM {table} WHERE ({' AND '.join(tests)}) LIMIT %s{lock}"  # noqa: S608
 
 
 def _turn_test(shape: _Shape, column: Any) -> str:
@@ -118,8 +121,8 @@ def _turn_test(shape: _Shape, column: Any) -> str:
     pk, inner_pk = column(str(meta.pk.name)), column(str(meta.pk.name), inner)
     same_key = " AND ".join(f"{column(c, inner)} = ({column(c)})" for c in shape.turn_columns)
     ahead = (
-        f"{column('state', inner)} IN ({_marks(shape.running)}) OR "
-        f"({inner_pk} < ({pk}) AND {column('state', inner)} IN ({_marks(shape.waiting)}))"
+        f"{column('state', inner)} IN ({placeholders(shape.running)}) OR "
+        f"({inner_pk} < ({pk}) AND {column('state', inner)} IN ({placeholders(shape.waiting)}))"
     )
     table = connections[shape.using].ops.quote_name(meta.db_table)
     blocking = (
@@ -130,8 +133,41 @@ def _turn_test(shape: _Shape, column: Any) -> str:
     return f"({empty} OR NOT EXISTS({blocking}))"
 
 
-def _marks(count: int) -> str:
-    return ", ".join(["%s"] * count)
+def turn_keys_read(
+    job: Job[Any], keys: list[tuple[Any, ...]], candidates: Sequence[tuple[int, Any]]
+) -> list[tuple[Any, ...]]:
+    """(pk, state, *turn column values) of the running and waiting rows of ``keys`` (values in
+    the order of ``job.turns.columns``) and of the candidates, locked, in id order."""
+    model: Any = job.model
+    using = router.db_for_write(model)
+    connection = connections[using]
+    fields = [model._meta.get_field(column) for column in job.turns.columns] if job.turns is not None else []
+    active = [*job.waiting_states, *job.running_states]
+    pks = [candidate for candidate, _key in candidates]
+    parameters = [
+        *(field.get_db_prep_value(value, connection) for key in keys for field, value in zip(fields, key, strict=True)),
+        *active,
+        *pks,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_turn_keys_sql(model, using, tuple(fields), len(keys), len(active), len(pks)), parameters)
+        return list(cursor.fetchall())
+
+
+@lru_cache(maxsize=256)
+def _turn_keys_sql(model: Any, using: str, fields: tuple[Any, ...], keys: int, active: int, pks: int) -> str:
+    connection = connections[using]
+    name = connection.ops.quote_name
+    meta = model._meta
+    pk, state = name(str(meta.pk.column)), name(str(meta.get_field("state").column))
+    one_key = " AND ".join(f"{name(str(field.column))} = %s" for field in fields)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    # Names from the model's metadata, quoted; every value is a parameter.
+    return (
+        f"SELECT {pk}, {state}, {', '.join(name(str(field.column)) for field in fields)} "  # noqa: S608
+        f"FROM {name(meta.db_table)} WHERE ({' OR '.join([f'({one_key})'] * keys)}) "
+        f"AND ({state} IN ({placeholders(active)}) OR {pk} IN ({placeholders(pks)})) ORDER BY {pk}{lock}"
+    )
 
 
 def claimed_mark(job: Job[Any], pks: Sequence[Any], changes: dict[str, Any]) -> int:
@@ -159,7 +195,7 @@ def _claimed_mark_sql(model: Any, using: str, changed: tuple[str, ...], count: i
     # Names from the model's metadata, quoted; every value is a parameter.
     return (
         f"UPDATE {table} SET {', '.join(assignments)} "  # noqa: S608
-        f"WHERE {table}.{name(str(meta.pk.column))} IN ({_marks(count)})"
+        f"WHERE {table}.{name(str(meta.pk.column))} IN ({placeholders(count)})"
     )
 
 
@@ -180,5 +216,5 @@ def _claimed_rows_sql(model: Any, using: str, count: int) -> str:
     # Names from the model's metadata, quoted; every value is a parameter.
     return (
         f"SELECT {columns} FROM {name(meta.db_table)} "  # noqa: S608
-        f"WHERE {pk} IN ({_marks(count)}) AND {owner} = %s ORDER BY {pk}"
+        f"WHERE {pk} IN ({placeholders(count)}) AND {owner} = %s ORDER BY {pk}"
     )

@@ -11,8 +11,9 @@ row and nothing else (one INSERT per webhook); a retry writes ``next_attempt_at`
 puts a lost row back in a waiting state. The claim is the machine's usual one (waiting, due,
 lease free or run out; attempts + 1; a fresh owner; a lease), made for many rows in one
 transaction: ``SELECT … FOR UPDATE SKIP LOCKED`` (MySQL 8, MariaDB 10.6+) takes rows no other
-worker is claiming, one UPDATE claims them. SQLite (``make run``) has no row locks: Django
-leaves the clause out there and its one writer at a time serialises the claims. A job whose
+worker is claiming, one UPDATE claims them (the statements: ``claim_sql``). SQLite (``make
+run``) has no row locks: the clause is left out there and its one writer at a time serialises
+the claims. A job whose
 rows take turns (``Job.turns``: one row per key at a time) is claimed in batches too: the rows
 whose turn it seems to be are read with SKIP LOCKED, then every row of their keys is locked in
 one more read (waiting for a key's row still being inserted) and the turn rule decides which
@@ -30,15 +31,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from connector import task_queue
 from connector.work.claim_sql import candidates_read, claimed_mark, claimed_rows
 from connector.work.jobs import Job, Row
-from connector.work.leases import Claim, claim_retrying_deadlocks, rows_of
-from connector.work.turns import turn_waiting_q, turns_free
+from connector.work.leases import Claim, claim_retrying_deadlocks
+from connector.work.turns import turns_free
 
 
 @lru_cache(maxsize=8)
@@ -56,14 +56,6 @@ def work_is_polled(job: Job[Any]) -> bool:
     if job.run_claimed is None or not any(job is other for other in _polled(tuple(settings.WORKER_POLLED_JOBS))):
         return False
     return task_queue.queue_is_database(import_string(job.task))
-
-
-def _due(job: Job[Any], now: Any) -> Q:
-    return (
-        Q(state__in=list(job.waiting_states))
-        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + job.due_tolerance))
-        & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-    )
 
 
 def work_claim_due(
@@ -92,26 +84,6 @@ def work_claim_due(
         return candidates_read(job, now=now, limit=limit, skip_pks=skip_pks, full=full)
 
     return claim_retrying_deadlocks(lambda: _claim_batch(job, read, quotas or {}, per_key, now))
-
-
-def work_due_candidates(
-    job: Job[Row], *, now: Any, skip_pks: Collection[int] = (), full: Collection[str] = ()
-) -> QuerySet[Row]:
-    """The rows a claim may take, as the ORM states it: due and free, not in ``skip_pks`` nor
-    of a key in ``full``, and (with turns) whose turn it seems to be. The claim sends the same
-    statement written by hand (``claim_sql.candidates_read``); the tests hold one to the other."""
-    candidates = rows_of(job).filter(_due(job, now))
-    if skip_pks:
-        candidates = candidates.exclude(pk__in=list(skip_pks))
-    if job.fair_key and full:
-        candidates = candidates.exclude(**{f"{job.fair_key}__in": list(full)})
-    if job.turns is not None:
-        candidates = candidates.filter(turn_waiting_q(job))
-    # No ORDER BY: read in the order of the job's (state, next_attempt_at) index — a waiting
-    # state's fresh rows by id, then rows by due time — and stop at the limit. Ordering by id
-    # made MariaDB walk the primary key from the oldest row of the table, finished ones
-    # included (32,031 rows read per claim with 30,000 rows of history; 31 without).
-    return candidates.order_by()
 
 
 def _claim_batch(

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connections, router
 from django.db.models import Exists, OuterRef, Q
 
+from connector.work.claim_sql import turn_keys_read
 from connector.work.jobs import Job, Turns
 
 
@@ -67,43 +67,13 @@ def turns_free(job: Job[Any], candidates: Sequence[tuple[int, tuple[Any, ...]]])
         return [pk for pk, _key in candidates]
     running: set[tuple[Any, ...]] = set()
     first_waiting: dict[tuple[Any, ...], int] = {}
-    for pk, state, *values in _rows_of_keys(job, job.turns.columns, sorted(keyed, key=str), candidates):
+    for pk, state, *values in turn_keys_read(job, sorted(keyed, key=str), candidates):
         key = tuple(values)
         if state in job.running_states:
             running.add(key)
         elif state in job.waiting_states:
             first_waiting.setdefault(key, pk)
     return [pk for pk, key in candidates if key not in keyed or (key not in running and first_waiting.get(key) == pk)]
-
-
-def _rows_of_keys(
-    job: Job[Any], columns: tuple[str, ...], keys: list[tuple[Any, ...]], candidates: Sequence[tuple[int, Any]]
-) -> list[tuple[Any, ...]]:
-    """(pk, state, *key values) of the keys' active rows and of the candidates, locked, in id
-    order. Written by hand: the ORM's building of this OR of keys was a third of a claim's CPU
-    (profiled); the statement is the one it built."""
-    model = job.model
-    connection = connections[router.db_for_write(model)]
-    name = connection.ops.quote_name
-    fields = [model._meta.get_field(column) for column in columns]
-    pk, state = name(model._meta.pk.column), name(model._meta.get_field("state").column)
-    one_key = " AND ".join(f"{name(field.column)} = %s" for field in fields)
-    active = [*job.waiting_states, *job.running_states]
-    pks = [candidate for candidate, _key in candidates]
-    sql = (  # names from the model's metadata, quoted; every value is a parameter
-        f"SELECT {pk}, {state}, {', '.join(name(field.column) for field in fields)} "  # noqa: S608
-        f"FROM {name(model._meta.db_table)} WHERE ({' OR '.join([f'({one_key})'] * len(keys))}) "
-        f"AND ({state} IN ({', '.join(['%s'] * len(active))}) OR {pk} IN ({', '.join(['%s'] * len(pks))})) "
-        f"ORDER BY {pk}{' FOR UPDATE' if connection.features.has_select_for_update else ''}"
-    )
-    params = [
-        *(field.get_db_prep_value(value, connection) for key in keys for field, value in zip(fields, key, strict=True)),
-        *active,
-        *pks,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
 
 
 def turn_waiting_q(job: Job[Any]) -> Q:
