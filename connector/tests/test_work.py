@@ -159,6 +159,60 @@ def test_a_row_moved_out_of_its_running_state_is_no_longer_held():
     assert read(item).state == State.IGNORED
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_finish_or_renewal_the_server_rolls_back_to_break_a_deadlock_is_written_again(monkeypatch):
+    """A renewal or finish is one UPDATE of its own; when MySQL ends it as a deadlock victim
+    (error 1213: it locks the row, then its index entries, the reverse of a claim's locking
+    read) it is run again, instead of failing the worker's task and leaving the row to wait a
+    whole lease for recovery (a sent flow would then be recorded as unconfirmed)."""
+    from django.db import OperationalError
+
+    from connector.work import leases
+
+    item = row(state=State.PENDING)
+    claim = work_claim(job=JOB, pk=item.pk)
+    real_row_update = leases.row_update
+    calls = []
+
+    def deadlocked_every_other(*args, **kwargs):
+        calls.append(args[1])
+        if len(calls) % 2:
+            raise OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")
+        return real_row_update(*args, **kwargs)
+
+    monkeypatch.setattr(leases, "row_update", deadlocked_every_other)
+
+    work_renew(claim, last_error="renewed")
+    assert work_finish(claim, state=State.PROCESSED) is True
+
+    assert calls == [item.pk] * 4
+    stored = read(item)
+    assert (stored.state, stored.lease_owner, stored.last_error) == (State.PROCESSED, "", "renewed")
+
+
+@pytest.mark.django_db
+def test_inside_a_callers_transaction_a_deadlocked_finish_is_not_run_again(monkeypatch):
+    """The rollback ended the caller's whole transaction: running the UPDATE again alone would
+    write half of it; the error goes to the caller."""
+    from django.db import OperationalError
+
+    from connector.work import leases
+
+    item = row(state=State.PENDING)
+    claim = work_claim(job=JOB, pk=item.pk)
+    calls = []
+
+    def deadlocked(*args, **kwargs):
+        calls.append(args[1])
+        raise OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")
+
+    monkeypatch.setattr(leases, "row_update", deadlocked)
+
+    with pytest.raises(OperationalError), transaction.atomic():
+        work_finish(claim, state=State.PROCESSED)
+    assert calls == [item.pk]
+
+
 @pytest.mark.mysql
 @pytest.mark.django_db(transaction=True)
 def test_of_two_workers_claiming_at_once_exactly_one_wins():

@@ -35,7 +35,7 @@ from connector.db_rows import row_update
 from connector.work.jobs import Job, Row
 from connector.work.turns import turn_is_free
 
-CLAIM_DEADLOCK_ATTEMPTS = 5
+DEADLOCK_ATTEMPTS = 5
 T = TypeVar("T")
 
 
@@ -75,7 +75,10 @@ def _update_held(claim: Claim[Row], changes: Mapping[str, Any], where: Mapping[s
     so the statement is written once (``row_update``), not built by the ORM each time."""
     model = claim.job.model
     held = {"lease_owner": claim.owner, "state": tuple(claim.job.running_states), **(where or {})}
-    return row_update(model, claim.pk, changes, where=held, using=router.db_for_write(model))
+    using = router.db_for_write(model)
+    # One UPDATE of its own: it locks the row, then its index entries — the reverse of a
+    # claim's locking read — so the server may end it as a deadlock victim; it runs again.
+    return retrying_deadlocks(lambda: row_update(model, claim.pk, changes, where=held, using=using), using=using)
 
 
 def work_claim(
@@ -116,20 +119,21 @@ def work_claim(
                 return None
             return _claim(job, pk, states, to_state, count_attempt, where, changes)
 
-    return claim_retrying_deadlocks(claim_in_turn)
+    return retrying_deadlocks(claim_in_turn)
 
 
-def claim_retrying_deadlocks(claim: Callable[[], T]) -> T:
-    """Run ``claim`` (a transaction of its own) again when the server ends it as a deadlock.
-    Two claims locking the same keys' rows, or one row through two of its indexes, can
-    deadlock on MySQL's index locks; the server rolls one back whole, so it can run again
-    (not inside a caller's transaction, which the rollback ended too)."""
-    for attempt in range(1, CLAIM_DEADLOCK_ATTEMPTS + 1):
+def retrying_deadlocks(work: Callable[[], T], *, using: str | None = None) -> T:
+    """Run ``work`` (a transaction of its own: a claim, or one renewing or finishing UPDATE)
+    again when the server ends it as a deadlock. Two claims locking the same keys' rows, or
+    one row reached through two of its indexes, can deadlock on MySQL's index locks; the
+    server rolls the victim back whole, so it can run again — but not inside a caller's
+    transaction, which the rollback ended too (the error goes to the caller)."""
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
         try:
-            return claim()
+            return work()
         except OperationalError as error:
-            last = attempt == CLAIM_DEADLOCK_ATTEMPTS
-            if not is_deadlock(error) or last or transaction.get_connection().in_atomic_block:
+            last = attempt == DEADLOCK_ATTEMPTS
+            if not is_deadlock(error) or last or transaction.get_connection(using).in_atomic_block:
                 raise
             time.sleep(random.uniform(0.005, 0.02) * attempt)  # noqa: S311 (jitter, not secrecy)
     raise AssertionError("unreachable: the last attempt returns or raises")

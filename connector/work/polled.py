@@ -37,7 +37,7 @@ from django.utils.module_loading import import_string
 from connector import task_queue
 from connector.work.claim_sql import candidates_read, claimed_mark, claimed_rows
 from connector.work.jobs import Job, Row
-from connector.work.leases import Claim, claim_retrying_deadlocks
+from connector.work.leases import Claim, retrying_deadlocks
 from connector.work.turns import turns_free
 
 
@@ -83,7 +83,7 @@ def work_claim_due(
     def read() -> list[tuple[Any, ...]]:
         return candidates_read(job, now=now, limit=limit, skip_pks=skip_pks, full=full)
 
-    return claim_retrying_deadlocks(lambda: _claim_batch(job, read, quotas or {}, per_key, now))
+    return retrying_deadlocks(lambda: _claim_batch(job, read, quotas or {}, per_key, now))
 
 
 def _claim_batch(
