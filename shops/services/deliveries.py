@@ -12,12 +12,12 @@ import datetime
 import uuid
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from connector.db_rows import insert_instance, rows_values
+from connector.db_rows import insert_unless_duplicate, rows_values
 from connector.errors import ApplicationError
 from connector.work import work_shared, work_wake_turn
 from shops.models import DeliveryRules, FlowDelivery, ShopConfiguration
@@ -86,13 +86,14 @@ def _record(
         "phone_key": buyer_phone_key(buyer.phone),
         "facts": facts or {},
     }
-    try:
-        with transaction.atomic():
-            delivery = insert_instance(
-                FlowDelivery, {"shop": shop, "kind": kind, "shopify_object_id": object_id, **defaults}
-            )
+    # A repeated webhook is refused by the unique (shop, kind, object) key and read then.
+    with transaction.atomic(savepoint=False):
+        delivery = insert_unless_duplicate(
+            FlowDelivery, {"shop": shop, "kind": kind, "shopify_object_id": object_id, **defaults}
+        )
+        if delivery is not None:
             _schedule(delivery.pk, run_after=run_after)
-    except IntegrityError:
+    if delivery is None:
         return FlowDelivery.objects.get(shop=shop, kind=kind, shopify_object_id=object_id), False
     return delivery, True
 

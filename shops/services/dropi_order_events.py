@@ -11,10 +11,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from connector.db_rows import insert_instance
+from connector.db_rows import insert_unless_duplicate
 from shops.models import DropiOrderEvent
 
 
@@ -79,16 +78,9 @@ def dropi_order_event_add(
         "action_id": action_id or None,
         "at": at or timezone.now(),
     }
-    # A prepared INSERT (``connector.db_rows``): every new order writes one.
-    if line["action_id"] is None:
-        insert_instance(DropiOrderEvent, line)  # nothing to collide with: no savepoint needed
-        return True
-    try:
-        with transaction.atomic():
-            insert_instance(DropiOrderEvent, line)
-    except IntegrityError:
-        return False
-    return True
+    # A prepared INSERT (``connector.db_rows``): every new order writes one. A repeated
+    # action is refused by the unique (order, action) key.
+    return insert_unless_duplicate(DropiOrderEvent, line) is not None
 
 
 def dropi_order_events_add_many(lines: list[dict[str, Any]]) -> None:

@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from connector.db_rows import insert_instance
+from connector.db_rows import insert_unless_duplicate
 from connector.errors import ApplicationError
 from connector.sessions import shopify_admin_client
 from connector.shopify import ids
@@ -125,14 +125,14 @@ def dropi_order_record(
     if configuration is _UNREAD:
         configuration = ShopConfiguration.objects.filter(shop=shop).first()
     defaults = _defaults(shop, order, cast(ShopConfiguration | None, configuration))
-    try:
-        with transaction.atomic():
-            row = insert_instance(DropiOrder, {"shop": shop, "shopify_order_id": order_id, **defaults})
+    with transaction.atomic(savepoint=False):
+        row = insert_unless_duplicate(DropiOrder, {"shop": shop, "shopify_order_id": order_id, **defaults})
+        if row is not None:
             detail = {"mode": row.mode, "lines": len(row.lines), "unresolved": row.unresolved_count}
             dropi_order_event_add(order_id=row.pk, kind=Kind.RECORDED, actor=Actor.SHOPIFY, detail=detail)
             if row.state == State.QUEUED:
                 dropi_order_schedule(row.pk)
-    except IntegrityError:
+    if row is None:
         return DropiOrder.objects.get(shop=shop, shopify_order_id=order_id), False
     return row, True
 

@@ -70,3 +70,43 @@ def test_an_inserted_instance_is_as_create_returns_it_and_saves_as_an_update():
     assert list(WebhookEvent.objects.values_list("pk", "state", "payload")) == [
         (event.pk, WebhookEvent.Status.PROCESSED, {"a": 1})
     ]
+
+
+def _event(number):
+    return {"shop": "a.myshopify.com", "topic": "orders/create", "event_id": f"e-{number}", "payload": {}}
+
+
+def test_a_refused_duplicate_is_none_and_the_callers_transaction_goes_on_without_a_savepoint():
+    """MySQL/MariaDB and SQLite undo only the refused INSERT: the transaction keeps what it
+    wrote before and after, with no SAVEPOINT/RELEASE round trips per insert."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from connector.db_rows import insert_unless_duplicate
+
+    insert_instance(WebhookEvent, _event(1))
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        before = insert_unless_duplicate(WebhookEvent, _event(2))
+        refused = insert_unless_duplicate(WebhookEvent, _event(1))
+        after = insert_unless_duplicate(WebhookEvent, _event(3))
+
+    assert refused is None
+    assert before is not None and after is not None
+    assert sorted(WebhookEvent.objects.values_list("event_id", flat=True)) == ["e-1", "e-2", "e-3"]
+    assert not [query["sql"] for query in queries.captured_queries if "SAVEPOINT" in query["sql"].upper()]
+
+
+def test_on_a_database_whose_refusal_breaks_the_transaction_a_savepoint_guards_it(monkeypatch):
+    """Elsewhere (PostgreSQL aborts the whole transaction on a refused statement) the insert
+    runs in a savepoint, as ``transaction.atomic`` nested does."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from connector import db_rows
+
+    monkeypatch.setattr(db_rows, "STATEMENT_ROLLBACK_VENDORS", frozenset())
+    insert_instance(WebhookEvent, _event(1))
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        assert db_rows.insert_unless_duplicate(WebhookEvent, _event(1)) is None
+
+    assert [query["sql"] for query in queries.captured_queries if "SAVEPOINT" in query["sql"].upper()]
