@@ -250,3 +250,41 @@ def test_rows_of_one_batch_running_at_once_read_a_shared_value_once():
 
     assert values == [{"flow": "9001"}] * 8
     assert len(reads) == 1
+
+
+@pytest.mark.mysql
+@pytest.mark.django_db(transaction=True)
+def test_a_slot_pings_its_connection_only_after_it_was_idle(database_queue, monkeypatch):
+    """Django's health check pings the connection once per unit of work; in a burst a slot's
+    rows follow each other within milliseconds, so a connection that finished a row just now
+    is not pinged again — one idle for longer than ``FRESH_CONNECTION_SECONDS`` is."""
+    from django.db.backends.mysql.base import DatabaseWrapper
+
+    from connector.work import runner as runner_module
+
+    assert connection.health_check_enabled
+    pings = []
+    real_is_usable = DatabaseWrapper.is_usable
+
+    def counted(self):
+        pings.append(threading.get_ident())
+        return real_is_usable(self)
+
+    monkeypatch.setattr(DatabaseWrapper, "is_usable", counted)
+    events("a.myshopify.com", 3)
+    runner = Runner(slots=1, share=1)
+
+    def run_next():
+        (claim,) = work_claim_due(job=WEBHOOK_EVENT, limit=1)
+        with runner.lock:
+            runner.running[("webhook_event", claim.pk)] = "a.myshopify.com"
+        before = len(pings)
+        runner._run_one(claim)
+        return len(pings) - before
+
+    connection.ensure_connection()
+    assert run_next() == 1  # no row ran on this connection yet: checked
+    assert run_next() == 0  # its last row ended just now
+    monkeypatch.setattr(runner_module, "FRESH_CONNECTION_SECONDS", 0.0)
+    assert run_next() == 1  # idle for longer: checked again
+    assert WebhookEvent.objects.filter(state=Status.IGNORED).count() == 3
