@@ -169,6 +169,9 @@ def measure(groups: dict[str, list[int]]) -> dict[str, float]:
 
 
 STATEMENTS = ("select", "insert", "update", "delete", "commit", "rollback")
+# The other round trips a client makes (server counters): savepoints and their releases, pings
+# (COM_PING counts as an admin command: Django's health check) and SET autocommit.
+OVERHEAD = ("savepoint", "release_savepoint", "admin_commands", "set_option")
 
 
 def statement_counts() -> dict[str, int]:
@@ -177,8 +180,8 @@ def statement_counts() -> dict[str, int]:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        names = ", ".join(f"'Com_{kind}'" for kind in STATEMENTS)
-        cursor.execute(f"SHOW GLOBAL STATUS WHERE Variable_name IN ({names})")
+        names = ", ".join(f"'Com_{kind}'" for kind in (*STATEMENTS, *OVERHEAD))
+        cursor.execute(f"SHOW GLOBAL STATUS WHERE Variable_name IN ({names}, 'Questions')")
         return {name.removeprefix("Com_").lower(): int(value) for name, value in cursor.fetchall()}
 
 
@@ -250,7 +253,8 @@ def run(*, simulator, options: argparse.Namespace, failures: bool) -> dict:
         figures["cpu_ms_per_order"] = {name: seconds * 1000 / orders for name, seconds in cpu.items()}
         statements = statement_counts()
         figures["statements_per_order"] = {
-            kind: (statements.get(kind, 0) - statements_before.get(kind, 0)) / orders for kind in STATEMENTS
+            kind: (statements.get(kind, 0) - statements_before.get(kind, 0)) / orders
+            for kind in (*STATEMENTS, *OVERHEAD, "questions")
         }
         figures["rss_mb"] = [rss_mb(worker.pid) for worker in workers]
         idle_before = cpu_seconds(groups["workers"])
@@ -310,9 +314,15 @@ def report(name: str, result: dict, options: argparse.Namespace, failing: bool) 
     )
     print(f"  Ecomdrop calls per order: {calls}")
     print(f"  CPU ms per order: {cpu}")
-    statements = result["statements_per_order"]
+    counts = result["statements_per_order"]
+    statements = {kind: counts[kind] for kind in STATEMENTS}
     listed = ", ".join(f"{kind} {count:.2f}" for kind, count in statements.items())
     print(f"  database statements per order: {sum(statements.values()):.1f} ({listed})")
+    print(
+        f"  round trips to the database per order: {counts['questions']:.1f} (savepoints "
+        f"{counts['savepoint'] + counts['release_savepoint']:.2f}, pings {counts['admin_commands']:.2f}, "
+        f"SET autocommit {counts['set_option']:.2f})"
+    )
     total = sum(result["cpu_ms_per_order"].values())
     cores = len(os.sched_getaffinity(0))
     ceiling = cores * 1000 / total
