@@ -2,24 +2,27 @@
 statements: a row of any model without the ORM's per-call work of building the statement.
 
 Owns: the INSERT statement of a model (built once per model and database vendor, every
-concrete column but the auto primary key), the UPDATE of one row by primary key with equality
-and ``IN`` conditions (built once per model, vendor, changed columns and conditions), the
-SELECT of some columns of one model's rows by equality and ``IN`` conditions (``rows_values``,
-built once per shape), and the conversion of values as the ORM converts them
-(``get_db_prep_save``: encryption, JSON, UTC datetimes; the fields' converters on the way
-back), with the model's defaults for the fields left out of an INSERT and the time of the
-insert for ``auto_now``/``auto_now_add`` fields. Must not: run signals or ``save()`` overrides
-(models written through it have none), nor be used where the ORM's cost does not matter —
-``Model.objects.create`` and ``QuerySet.update`` stay the way to write a row. Used by the
-webhook intake (one INSERT per webhook), the order's handler, the leases' renewals and finishes
-(``connector.work.leases``) and the benchmarks' loaders; ``rows_values`` by the reads every
-order makes (a buyer's cart reminders, a shop's product links).
+concrete column but the auto primary key; ``insert_unless_duplicate`` for a row a unique key
+may refuse), the UPDATE of one row by primary key with equality and ``IN`` conditions (built
+once per model, vendor, changed columns and conditions), the SELECT of some columns of one
+model's rows by equality and ``IN`` conditions (``rows_values``, built once per shape;
+``row_instance`` for a whole row as a model instance), and the conversion of values as the
+ORM converts them (``get_db_prep_save``: encryption, JSON, UTC datetimes; the fields'
+converters on the way back), with the model's defaults for the fields left out of an INSERT
+and the time of the insert for ``auto_now``/``auto_now_add`` fields. Must not: run signals or
+``save()`` overrides (models written through it have none), nor be used where the ORM's cost
+does not matter — ``Model.objects.create`` and ``QuerySet.update`` stay the way to write a
+row. Used by the webhook intake (one INSERT per webhook), the order's handler, the leases'
+renewals and finishes (``connector.work.leases``) and the benchmarks' loaders; ``rows_values``
+by the reads every order makes (a buyer's cart reminders, a shop's product links);
+``row_instance`` by the reads of a shop's settings and rules every batch of orders makes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, connections, transaction
@@ -235,6 +238,28 @@ def rows_values(
         )
         for row in rows
     ]
+
+
+def row_instance(model: type[ModelT], where: Mapping[str, Any], *, using: str = "default") -> ModelT | None:
+    """``model.objects.filter(**where).first()`` for a ``where`` a unique key answers, without
+    the ORM's building of the statement: the instance as a query builds it (every concrete
+    column, converted, through ``Model.from_db``); of several rows, the lowest primary key's."""
+    names = _concrete_names(model)
+    rows = rows_values(model, names, where, using=using)
+    if not rows:
+        return None
+    first = min(rows, key=itemgetter(names.index(model._meta.pk.name)))
+    return model.from_db(using, _concrete_attnames(model), first)
+
+
+@lru_cache(maxsize=64)
+def _concrete_names(model: type[Model]) -> tuple[str, ...]:
+    return tuple(field.name for field in model._meta.concrete_fields)
+
+
+@lru_cache(maxsize=64)
+def _concrete_attnames(model: type[Model]) -> tuple[str, ...]:
+    return tuple(field.attname for field in model._meta.concrete_fields)
 
 
 def _converted(value: Any, column: Any, functions: tuple[Any, ...], connection: Any) -> Any:

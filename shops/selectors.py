@@ -7,12 +7,14 @@ departments the Pedidos address form suggests. Must not write.
 
 from __future__ import annotations
 
+from connector.db_rows import row_instance
 from shops.models import DropiDepartment, EcomdropBotField, ShopConfiguration
 
 
 def shop_configuration_get(*, shop: str) -> ShopConfiguration | None:
-    """The shop's configuration, or None before the shop has one."""
-    return ShopConfiguration.objects.filter(shop=shop).first()
+    """The shop's configuration, or None before the shop has one. Read for every batch of
+    orders a worker claims: the statement is written once (``connector.db_rows``)."""
+    return row_instance(ShopConfiguration, {"shop": shop})
 
 
 def ecomdrop_bot_fields_list(*, key_prefix: str) -> dict[str, EcomdropBotField]:

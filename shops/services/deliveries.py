@@ -21,6 +21,7 @@ from connector.db_rows import insert_unless_duplicate, rows_values
 from connector.errors import ApplicationError
 from connector.work import work_shared, work_wake_turn
 from shops.models import DeliveryRules, FlowDelivery, ShopConfiguration
+from shops.selectors import shop_configuration_get
 from shops.services.delivery_job import (  # noqa: F401 (the public names of deliveries)
     FLOW_DELIVERY,
     RESENDABLE,
@@ -105,7 +106,7 @@ def flow_delivery_record_order(*, shop: str, order: dict[str, Any]) -> tuple[Flo
     Idempotent: a repeated webhook returns the existing delivery (created=False).
     """
     # Read once for the orders of a shop a worker claimed together (``work_shared``).
-    configuration = work_shared(("configuration", shop), lambda: ShopConfiguration.objects.filter(shop=shop).first())
+    configuration = work_shared(("configuration", shop), lambda: shop_configuration_get(shop=shop))
     order_id = clean_text(order.get("id"))
     if not order_id:
         raise ApplicationError("order payload without id", code="invalid_payload")

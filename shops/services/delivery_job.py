@@ -52,6 +52,7 @@ from connector.work import (
     work_wake_turn,
 )
 from shops.models import FlowDelivery, ShopConfiguration
+from shops.selectors import shop_configuration_get
 from shops.services.delivery_flows import SHIPPING_FLOW_STAGES, delivery_shipping_flow_sent, delivery_skip_reason
 from shops.services.ecomdrop_contacts import (
     Buyer,
@@ -141,9 +142,7 @@ def flow_delivery_run_claimed(*, claim: Claim[FlowDelivery]) -> str:
 def _process_claimed(claim: Claim[FlowDelivery]) -> str:
     delivery = claim.row
     # The shop's settings, read once for the deliveries of a shop claimed together.
-    configuration = work_shared(
-        ("configuration", delivery.shop), lambda: ShopConfiguration.objects.filter(shop=delivery.shop).first()
-    )
+    configuration = work_shared(("configuration", delivery.shop), lambda: shop_configuration_get(shop=delivery.shop))
     reason, flow_id = delivery_skip_reason(delivery, configuration)
     try:
         if reason or configuration is None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Q
 
+from connector.db_rows import row_instance
 from connector.sessions import shopify_admin_client
 from connector.shopify import ids
 from connector.shopify.errors import ShopifyError
@@ -42,7 +43,7 @@ class Verdict:
 
 def delivery_rules_of(shop: str) -> DeliveryRules:
     """The shop's rules (the defaults, unsaved, when the merchant never saved them)."""
-    return DeliveryRules.objects.filter(shop=shop).first() or DeliveryRules(shop=shop)
+    return row_instance(DeliveryRules, {"shop": shop}) or DeliveryRules(shop=shop)
 
 
 def _zone(name: str) -> tuple[zoneinfo.ZoneInfo, bool]:

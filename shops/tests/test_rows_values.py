@@ -64,3 +64,29 @@ def test_an_empty_in_matches_nothing_without_a_query_and_no_condition_is_refused
     assert not queries
     with pytest.raises(ValueError, match="at least one condition"):
         rows_values(FlowDelivery, ("id",), {})
+
+
+def _fields(instance):
+    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+
+
+def test_an_instance_read_by_hand_is_the_one_first_gives():
+    """The shop's settings and rules, read once per batch of orders (``row_instance``): every
+    column as the ORM's ``first()`` gives it — secrets decrypted, JSON decoded, times aware."""
+    from connector.db_rows import row_instance
+    from shops.models import DeliveryRules, ShopConfiguration
+    from shops.tests.factories import ShopConfigurationFactory
+
+    ShopConfigurationFactory(shop="a.myshopify.com", ecomdrop_api_key="key-ABCDEFGH-123456", nuevo_pedido_flow_id="9")
+    ShopConfigurationFactory(shop="b.myshopify.com")
+    DeliveryRules.objects.create(shop="a.myshopify.com", quiet_hours_enabled=True)
+
+    for model in (ShopConfiguration, DeliveryRules):
+        expected = model.objects.filter(shop="a.myshopify.com").first()
+        found = row_instance(model, {"shop": "a.myshopify.com"})
+        assert type(found) is model
+        assert (found.pk, found._state.adding, found._state.db) == (expected.pk, False, "default")
+        assert _fields(found) == _fields(expected)
+        assert row_instance(model, {"shop": "none.myshopify.com"}) is None
+    configuration = row_instance(ShopConfiguration, {"shop": "a.myshopify.com"})
+    assert configuration.ecomdrop_api_key.reveal() == "key-ABCDEFGH-123456"
