@@ -6,10 +6,11 @@ WORKER_CONCURRENCY rows at once), against the local Ecomdrop simulator answering
 (nothing done), half answering only after the client's timeout (done, but unconfirmed: the
 ambiguous case; the app's HTTP timeout is 0.5 s in that run, 5 s in the healthy one). Prints
 deliveries/s, p50/p99 from webhook receipt to flow sent, per-order counts of flows the simulator
-actually received (0 = lost, >1 = duplicated), Ecomdrop calls per order, database statements per
-order by kind (the server's own counters), CPU milliseconds per order by process kind (Linux
-/proc), each worker's memory (RSS) and its CPU while idle afterwards, next to the figures the
-previous design (one task row per event and delivery, one at a time per worker) recorded.
+actually received (0 = lost, >1 = duplicated) and how the app recorded the lost ones, Ecomdrop
+calls per order, database statements and round trips per order (the server's own counters),
+CPU milliseconds per order by process kind (Linux /proc), each worker's memory (RSS) and its
+CPU while idle afterwards, next to the figures the previous design (one task row per event and
+delivery, one at a time per worker) recorded.
 
     DATABASE_URL=mysql://root@127.0.0.1:3306/connector .venv/bin/python bench/order_flow.py
     (options: --orders 5000 --concurrency 16 --latency 0.02 --web 2 --workers 2
@@ -306,16 +307,31 @@ def outcome(account, orders: int) -> dict:
     contacts = {contact.id: contact.phone for contact in account.contacts.values()}
     sends_per_phone = Counter(contacts[contact_id] for contact_id, _flow, _at in account.sends)
     per_order = Counter(sends_per_phone.get(phone_for(index), 0) for index in range(orders))
+    # What the app recorded for each order Ecomdrop never sent a flow for: "sent" would be a
+    # lost flow; "unconfirmed" is the ambiguous case (no answer within the client's timeout,
+    # never resent automatically), "failed" a spent retry budget — both visible and resendable.
+    state_of = {int(row["shopify_object_id"]) - 7_000_000_000: row["state"] for row in deliveries}
+    lost_states = Counter(
+        state_of.get(index, "not recorded") for index in range(orders) if not sends_per_phone.get(phone_for(index))
+    )
     latencies.sort()
     return {
         "statuses": dict(statuses),
         "p50": statistics.median(latencies) if latencies else float("nan"),
         "p99": latencies[int(0.99 * (len(latencies) - 1))] if latencies else float("nan"),
         "lost": per_order.get(0, 0),
+        "lost_states": dict(lost_states),
         "duplicated": sum(count for sends, count in per_order.items() if sends > 1),
         "once": per_order.get(1, 0),
         "events": len(received),
     }
+
+
+def _recorded_as(states: dict[str, int]) -> str:
+    """How the app recorded the orders whose flow never reached Ecomdrop: " (unconfirmed 8)"."""
+    if not states:
+        return ""
+    return " (recorded " + ", ".join(f"{state} {count}" for state, count in sorted(states.items())) + ")"
 
 
 def report(name: str, result: dict, options: argparse.Namespace, failing: bool) -> None:
@@ -330,7 +346,7 @@ def report(name: str, result: dict, options: argparse.Namespace, failing: bool) 
     print(f"  states      {result['statuses']}  events stored {result['events']:,}")
     print(
         f"  flows received by Ecomdrop per order: exactly once {result['once']:,}, "
-        f"lost {result['lost']}, duplicated {result['duplicated']}"
+        f"lost {result['lost']}{_recorded_as(result['lost_states'])}, duplicated {result['duplicated']}"
     )
     print(f"  Ecomdrop calls per order: {calls}")
     print(f"  CPU ms per order: {cpu}")
