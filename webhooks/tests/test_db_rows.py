@@ -91,7 +91,8 @@ def test_a_refused_duplicate_is_none_and_the_callers_transaction_goes_on_without
         after = insert_unless_duplicate(WebhookEvent, _event(3))
 
     assert refused is None
-    assert before is not None and after is not None
+    assert before is not None
+    assert after is not None
     assert sorted(WebhookEvent.objects.values_list("event_id", flat=True)) == ["e-1", "e-2", "e-3"]
     assert not [query["sql"] for query in queries.captured_queries if "SAVEPOINT" in query["sql"].upper()]
 
