@@ -260,7 +260,7 @@ def test_a_slot_pings_its_connection_only_after_it_was_idle(database_queue, monk
     is not pinged again — one idle for longer than ``FRESH_CONNECTION_SECONDS`` is."""
     from django.db.backends.mysql.base import DatabaseWrapper
 
-    from connector.work import runner as runner_module
+    from connector import db_connections
 
     assert connection.health_check_enabled
     pings = []
@@ -285,6 +285,6 @@ def test_a_slot_pings_its_connection_only_after_it_was_idle(database_queue, monk
     connection.ensure_connection()
     assert run_next() == 1  # no row ran on this connection yet: checked
     assert run_next() == 0  # its last row ended just now
-    monkeypatch.setattr(runner_module, "FRESH_CONNECTION_SECONDS", 0.0)
+    monkeypatch.setattr(db_connections, "FRESH_CONNECTION_SECONDS", 0.0)
     assert run_next() == 1  # idle for longer: checked again
     assert WebhookEvent.objects.filter(state=Status.IGNORED).count() == 3

@@ -31,18 +31,12 @@ from typing import Any
 
 from django.db import close_old_connections, connection
 
+from connector.db_connections import connection_check_unless_fresh, connection_used
 from connector.work.jobs import Job
 from connector.work.leases import Claim
 from connector.work.polled import work_claim_due, work_polled_jobs, work_run_claimed
 
 logger = logging.getLogger(__name__)
-
-# A thread's connection that finished a row (or the dispatcher's, a claim) less than this long
-# ago is not pinged before the next. Django's health check (CONN_HEALTH_CHECKS) pings once per
-# unit of work, and in a burst a slot's rows follow each other within milliseconds: a ping per
-# row was a sixth of an order's round trips to the database. A connection idle for longer is
-# pinged as before, and one that met an error is checked by ``close_old_connections`` itself.
-FRESH_CONNECTION_SECONDS = 1.0
 
 
 def runner_slots(requested: int) -> int:
@@ -69,7 +63,6 @@ class Runner(threading.Thread):
         self.running: dict[tuple[str, int], str] = {}  # (job, pk) → fair key value
         self.finished = 0
         self.polls = 0
-        self.used = threading.local()  # per thread: when its connection last finished a row or a claim
 
     def stop(self) -> None:
         self.stopping.set()
@@ -111,11 +104,10 @@ class Runner(threading.Thread):
 
     def _connection_ready(self) -> None:
         """Before a row or a claim: close this thread's connection if it is broken or too old,
-        and let Django's health check ping it at its first query unless it was used just now."""
-        last = getattr(self.used, "at", None)
+        and let Django's health check ping it at its first query unless it was used just now
+        (``connector.db_connections``)."""
         close_old_connections()
-        if last is not None and time.monotonic() - last < FRESH_CONNECTION_SECONDS and connection.connection:
-            connection.health_check_done = True  # type: ignore[attr-defined]  # Django 4.1+, not in the stubs
+        connection_check_unless_fresh()
 
     def free(self) -> int:
         with self.lock:
@@ -139,7 +131,7 @@ class Runner(threading.Thread):
             if not self.spill:
                 break
         self.polls += 1
-        self.used.at = time.monotonic()
+        connection_used()
         return total
 
     def _claim(self, job: Job[Any], free: int, *, fair: bool) -> list[Claim[Any]]:
@@ -167,7 +159,7 @@ class Runner(threading.Thread):
             logger.exception("A claimed row failed outside its job's rules", extra={"job": claim.job.name})
         finally:
             close_old_connections()
-            self.used.at = time.monotonic()
+            connection_used()
             with self.lock:
                 self.running.pop((claim.job.name, claim.pk), None)
                 self.finished += 1

@@ -308,3 +308,50 @@ def test_concurrent_deliveries_of_one_event_store_it_exactly_once(database_queue
     assert statuses == [200] * threads_count
     assert WebhookEvent.objects.filter(event_id="raced-event").count() == 1
     assert not DBTaskResult.objects.exists()
+
+
+@pytest.mark.mysql
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_that_stored_a_webhook_a_moment_ago_is_not_pinged_before_the_next(
+    database_queue, post_webhook, monkeypatch
+):
+    """Django's health check pings the connection once per request; in a burst the intake's
+    requests follow each other within milliseconds, so a connection that stored a webhook just
+    now is not pinged again. An idle one is, and a refused delivery (no write) does not count."""
+    from django.core.signals import request_started
+    from django.db.backends.mysql.base import DatabaseWrapper
+
+    from connector import db_connections
+
+    pings = []
+    real_is_usable = DatabaseWrapper.is_usable
+
+    def counted(self):
+        pings.append(1)
+        return real_is_usable(self)
+
+    def rearmed(**kwargs):  # what Django's close_old_connections does at each request's start
+        connection.health_check_done = False
+
+    monkeypatch.setattr(DatabaseWrapper, "is_usable", counted)
+    monkeypatch.setattr(db_connections._used, "at", None, raising=False)
+    request_started.connect(rearmed)
+    try:
+        connection.ensure_connection()
+
+        def pings_of(**post):
+            before = len(pings)
+            post_webhook("orders/create", ORDER, **post)
+            return len(pings) - before
+
+        assert pings_of() == 1  # no webhook stored on this connection yet
+        assert pings_of() == 0  # one stored just now
+        db_connections._used.at -= 60  # a minute idle
+        forged = {"X-Shopify-Hmac-Sha256": "bm90IHRoZSBzaWduYXR1cmU="}
+        assert pings_of(headers=forged) == 0  # refused before any query: the connection is not "used"
+        assert pings_of() == 1
+        monkeypatch.setattr(db_connections, "FRESH_CONNECTION_SECONDS", 0.0)
+        assert pings_of() == 1  # idle for longer than the threshold
+    finally:
+        request_started.disconnect(rearmed)
+    assert WebhookEvent.objects.count() == 4
