@@ -6,7 +6,7 @@ concrete column but the auto primary key; ``insert_unless_duplicate`` for a row 
 may refuse), the UPDATE of one row by primary key with equality and ``IN`` conditions (built
 once per model, vendor, changed columns and conditions), the SELECT of some columns of one
 model's rows by equality and ``IN`` conditions (``rows_values``, built once per shape;
-``row_instance`` for a whole row as a model instance), and the conversion of values as the
+``rows_instances``/``row_instance`` for whole rows as model instances), and the conversion of values as the
 ORM converts them (``get_db_prep_save``: encryption, JSON, UTC datetimes; the fields'
 converters on the way back), with the model's defaults for the fields left out of an INSERT
 and the time of the insert for ``auto_now``/``auto_now_add`` fields. Must not: run signals or
@@ -15,7 +15,8 @@ does not matter — ``Model.objects.create`` and ``QuerySet.update`` stay the wa
 row. Used by the webhook intake (one INSERT per webhook), the order's handler, the leases'
 renewals and finishes (``connector.work.leases``) and the benchmarks' loaders; ``rows_values``
 by the reads every order makes (a buyer's cart reminders, a shop's product links);
-``row_instance`` by the reads of a shop's settings and rules every batch of orders makes.
+``row_instance`` by the reads of a shop's settings and rules every batch of orders makes,
+``rows_instances`` by a batch claim's read-back of its rows (``connector.work.claim_sql``).
 """
 
 from __future__ import annotations
@@ -240,16 +241,21 @@ def rows_values(
     ]
 
 
-def row_instance(model: type[ModelT], where: Mapping[str, Any], *, using: str = "default") -> ModelT | None:
-    """``model.objects.filter(**where).first()`` for a ``where`` a unique key answers, without
-    the ORM's building of the statement: the instance as a query builds it (every concrete
-    column, converted, through ``Model.from_db``); of several rows, the lowest primary key's."""
+def rows_instances(model: type[ModelT], where: Mapping[str, Any], *, using: str = "default") -> list[ModelT]:
+    """``list(model.objects.filter(**where).order_by("pk"))`` without the ORM's building of the
+    statement: the instances as a query builds them (every concrete column, converted, through
+    ``Model.from_db``), ``where`` as in ``rows_values``."""
     names = _concrete_names(model)
-    rows = rows_values(model, names, where, using=using)
-    if not rows:
-        return None
-    first = min(rows, key=itemgetter(names.index(model._meta.pk.name)))
-    return model.from_db(using, _concrete_attnames(model), first)
+    rows = sorted(rows_values(model, names, where, using=using), key=itemgetter(names.index(model._meta.pk.name)))
+    attnames = _concrete_attnames(model)
+    return [model.from_db(using, attnames, row) for row in rows]
+
+
+def row_instance(model: type[ModelT], where: Mapping[str, Any], *, using: str = "default") -> ModelT | None:
+    """``model.objects.filter(**where).first()`` for a ``where`` a unique key answers (of
+    several rows, the lowest primary key's), as ``rows_instances`` reads it."""
+    found = rows_instances(model, where, using=using)
+    return found[0] if found else None
 
 
 @lru_cache(maxsize=64)

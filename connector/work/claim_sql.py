@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from django.db import connections, router
 
-from connector.db_rows import placeholders
+from connector.db_rows import placeholders, rows_instances
 from connector.work.jobs import Job
 
 
@@ -199,22 +199,8 @@ def _claimed_mark_sql(model: Any, using: str, changed: tuple[str, ...], count: i
     )
 
 
-def claimed_rows(job: Job[Any], pks: Sequence[Any], owner: str) -> Any:
-    """The rows ``pks`` still held by ``owner``, whole, in id order (``RawQuerySet`` converts
-    the values and builds the models as a query would)."""
+def claimed_rows(job: Job[Any], pks: Sequence[Any], owner: str) -> list[Any]:
+    """The rows ``pks`` still held by ``owner``, whole, in id order (``rows_instances``)."""
     model: Any = job.model
-    using = router.db_for_read(model)
-    return model._default_manager.raw(_claimed_rows_sql(model, using, len(pks)), [*pks, owner])
-
-
-@lru_cache(maxsize=256)
-def _claimed_rows_sql(model: Any, using: str, count: int) -> str:
-    name = connections[using].ops.quote_name
-    meta = model._meta
-    columns = ", ".join(name(str(field.column)) for field in meta.concrete_fields)
-    pk, owner = name(str(meta.pk.column)), name(str(meta.get_field("lease_owner").column))
-    # Names from the model's metadata, quoted; every value is a parameter.
-    return (
-        f"SELECT {columns} FROM {name(meta.db_table)} "  # noqa: S608
-        f"WHERE {pk} IN ({placeholders(count)}) AND {owner} = %s ORDER BY {pk}"
-    )
+    where = {str(model._meta.pk.name): list(pks), "lease_owner": owner}
+    return rows_instances(model, where, using=router.db_for_read(model))
