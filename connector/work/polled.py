@@ -13,11 +13,11 @@ lease free or run out; attempts + 1; a fresh owner; a lease), made for many rows
 transaction: ``SELECT … FOR UPDATE SKIP LOCKED`` (MySQL 8, MariaDB 10.6+) takes rows no other
 worker is claiming, one UPDATE claims them (the statements: ``claim_sql``). SQLite (``make
 run``) has no row locks: the clause is left out there and its one writer at a time serialises
-the claims. A job whose
-rows take turns (``Job.turns``: one row per key at a time) is claimed in batches too: the rows
-whose turn it seems to be are read with SKIP LOCKED, then every row of their keys is locked in
-one more read (waiting for a key's row still being inserted) and the turn rule decides which
-of them are claimed (``turns.turns_free``). A claim the server ends as a deadlock is retried.
+the claims. A job whose rows take turns (``Job.turns``: one row per key at a time) is claimed
+in batches too: the rows whose turn it seems to be are read with SKIP LOCKED, then every row of
+their keys is locked in one more read (waiting for a key's row still being inserted) and the
+turn rule decides which of them are claimed (``turns.turns_free``). A claim the server ends as
+a deadlock is retried.
 """
 
 from __future__ import annotations
