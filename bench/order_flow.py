@@ -31,6 +31,7 @@ from collections import Counter
 from pathlib import Path
 
 from common import ROOT, bench_database_url, free_port, setup_django, start_gunicorn
+from db_server import STATEMENTS, counts_per_order, purge_settled, statement_counts
 from http_load import run_load
 from webhook_ingest import cpu_seconds, database_pids, server_pids
 
@@ -71,25 +72,6 @@ def reset() -> None:
     configuration.dropi_country = "CO"
     configuration.save()
     purge_settled()
-
-
-def purge_settled(timeout: float = 60.0) -> None:
-    """Wait (up to ``timeout``) until InnoDB has purged the rows the reset deleted (the previous
-    run's 5,000 orders, deliveries and events): else the server's purge threads do it during the
-    measured burst and their CPU is counted in the database's figure."""
-    import re
-
-    from django.db import connection
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW ENGINE INNODB STATUS")
-            status = cursor.fetchone()[-1]
-        found = re.search(r"History list length (\d+)", status)
-        if found is None or int(found.group(1)) < 100:
-            return
-        time.sleep(0.5)
 
 
 def link_catalogue() -> None:
@@ -189,23 +171,6 @@ def measure(groups: dict[str, list[int]]) -> dict[str, float]:
     return {name: cpu_seconds(pids) for name, pids in groups.items()}
 
 
-STATEMENTS = ("select", "insert", "update", "delete", "commit", "rollback")
-# The other round trips a client makes (server counters): savepoints and their releases, pings
-# (COM_PING counts as an admin command: Django's health check) and SET autocommit.
-OVERHEAD = ("savepoint", "release_savepoint", "admin_commands", "set_option")
-
-
-def statement_counts() -> dict[str, int]:
-    """The database server's statements so far, by kind (``SHOW GLOBAL STATUS``: every client's,
-    this process's polling for the end included — a few per second)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        names = ", ".join(f"'Com_{kind}'" for kind in (*STATEMENTS, *OVERHEAD))
-        cursor.execute(f"SHOW GLOBAL STATUS WHERE Variable_name IN ({names}, 'Questions')")
-        return {name.removeprefix("Com_").lower(): int(value) for name, value in cursor.fetchall()}
-
-
 def run(*, simulator, options: argparse.Namespace, failures: bool) -> dict:
     from django.conf import settings
 
@@ -272,11 +237,7 @@ def run(*, simulator, options: argparse.Namespace, failures: bool) -> dict:
         # This process: the load generator, the Ecomdrop simulator and the polling for the end.
         cpu["bench process"] = harness_cpu_seconds() - harness_before
         figures["cpu_ms_per_order"] = {name: seconds * 1000 / orders for name, seconds in cpu.items()}
-        statements = statement_counts()
-        figures["statements_per_order"] = {
-            kind: (statements.get(kind, 0) - statements_before.get(kind, 0)) / orders
-            for kind in (*STATEMENTS, *OVERHEAD, "questions")
-        }
+        figures["statements_per_order"] = counts_per_order(statements_before, statement_counts(), orders)
         figures["rss_mb"] = [rss_mb(worker.pid) for worker in workers]
         idle_before = cpu_seconds(groups["workers"])
         time.sleep(options.idle_seconds)
