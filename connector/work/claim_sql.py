@@ -8,7 +8,8 @@ it), the locking read of every row of the candidates' turn keys (``turn_keys_rea
 ``turns.turns_free``), the UPDATE that claims the chosen rows (``claimed_mark``) and the
 read-back of the rows claimed (``claimed_rows``). Each statement is built once per job and
 shape (how many rows skipped, keys left out, keys…) and every value is a parameter. SQLite
-(``make run``) has no row locks: the locking clause is left out there, as Django leaves it.
+(``make run``) has no row locks: the locking clause is left out there, as Django leaves it. On
+MySQL/MariaDB the turn reads name the index they must use (``turn_index_hint``).
 Must not choose which candidates are claimed (``polled._claim_batch`` does: quotas, turns).
 """
 
@@ -125,8 +126,9 @@ def _turn_test(shape: _Shape, column: Any) -> str:
         f"({inner_pk} < ({pk}) AND {column('state', inner)} IN ({placeholders(shape.waiting)}))"
     )
     table = connections[shape.using].ops.quote_name(meta.db_table)
+    hint = turn_index_hint(shape.model, shape.using, shape.turn_columns)
     blocking = (
-        f"SELECT 1 AS {connections[shape.using].ops.quote_name('a')} FROM {table} {inner} "  # noqa: S608
+        f"SELECT 1 AS {connections[shape.using].ops.quote_name('a')} FROM {table} {inner}{hint} "  # noqa: S608
         f"WHERE ({same_key} AND NOT ({inner_pk} = ({pk})) AND ({ahead})) LIMIT 1"
     )
     empty = " OR ".join(f"{column(c)} = %s" for c in shape.turn_columns)
@@ -154,6 +156,25 @@ def turn_keys_read(
         return list(cursor.fetchall())
 
 
+def turn_index_hint(model: Any, using: str, columns: tuple[str, ...]) -> str:
+    """MySQL/MariaDB: `` FORCE INDEX (…)`` naming the model's index that starts with the turn
+    ``columns`` (deliveries: shop, phone_key, id); elsewhere, or without such an index, "".
+
+    The turn reads look up a few keys; their plan must not depend on InnoDB's statistics. On a
+    table that grew since its statistics were taken (a first day, a large delete) the server
+    read the turn test through the (state, due) index or the (shop, id) one — every active row,
+    or every row of the shop, for each candidate — and the turns' locking read along the whole
+    primary key to spare a sort (``connector/tests/test_work_claim_plans.py``)."""
+    connection = connections[using]
+    if connection.vendor != "mysql" or not columns:
+        return ""
+    for index in model._meta.indexes:
+        fields = tuple(str(field).lstrip("-") for field in index.fields)
+        if fields[: len(columns)] == tuple(columns):
+            return f" FORCE INDEX ({connection.ops.quote_name(index.name)})"
+    return ""
+
+
 @lru_cache(maxsize=256)
 def _turn_keys_sql(model: Any, using: str, fields: tuple[Any, ...], keys: int, active: int, pks: int) -> str:
     connection = connections[using]
@@ -165,7 +186,8 @@ def _turn_keys_sql(model: Any, using: str, fields: tuple[Any, ...], keys: int, a
     # Names from the model's metadata, quoted; every value is a parameter.
     return (
         f"SELECT {pk}, {state}, {', '.join(name(str(field.column)) for field in fields)} "  # noqa: S608
-        f"FROM {name(meta.db_table)} WHERE ({' OR '.join([f'({one_key})'] * keys)}) "
+        f"FROM {name(meta.db_table)}{turn_index_hint(model, using, tuple(field.name for field in fields))} "
+        f"WHERE ({' OR '.join([f'({one_key})'] * keys)}) "
         f"AND ({state} IN ({placeholders(active)}) OR {pk} IN ({placeholders(pks)})) ORDER BY {pk}{lock}"
     )
 
