@@ -8,6 +8,7 @@ import time
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from connector.work import work_claim_due, work_is_polled, work_polled_jobs
@@ -135,6 +136,38 @@ def test_the_runner_gives_a_quiet_shop_a_slot_while_a_busy_one_holds_its_share(d
     assert [claim.pk for claim in claims] == [quiet.pk]
     # With spill, the slot no other shop wants goes to the busy shop.
     assert len(runner._claim(WEBHOOK_EVENT, 1, fair=False)) == 1
+
+
+@pytest.mark.django_db
+def test_a_look_beside_the_shops_at_their_share_that_found_nothing_waits_before_the_next(database_queue, monkeypatch):
+    # Leaving a shop out reads every due row of it on the way to another shop's (the (state,
+    # due) index holds no shop): in a one-shop burst, the whole backlog on every dispatch.
+    clock = [1000.0]
+    monkeypatch.setattr("connector.work.runner.time.monotonic", lambda: clock[0])
+    runner = Runner(slots=4, share=0.5, fair_probe_interval=0.5)
+    busy = events("busy.myshopify.com", 6)
+    with runner.lock:
+        runner.running = {("webhook_event", -1): "busy.myshopify.com", ("webhook_event", -2): "busy.myshopify.com"}
+    assert runner._claim(WEBHOOK_EVENT, 2, fair=True) == []
+    quiet = events("quiet.myshopify.com", 1)[0]
+
+    clock[0] += 0.4
+    with CaptureQueriesContext(connection) as queries:
+        assert runner._claim(WEBHOOK_EVENT, 2, fair=True) == []
+    assert len(queries) == 0
+    # Spilling still claims in the index's order meanwhile.
+    assert [claim.pk for claim in runner._claim(WEBHOOK_EVENT, 1, fair=False)] == [busy[0].pk]
+
+    clock[0] += 0.2
+    assert [claim.pk for claim in runner._claim(WEBHOOK_EVENT, 2, fair=True)] == [quiet.pk]
+
+
+@pytest.mark.django_db
+def test_a_fair_claim_of_a_worker_with_no_shop_at_its_share_looks_every_time(database_queue):
+    runner = Runner(slots=4, share=0.5, fair_probe_interval=60)
+    assert runner._claim(WEBHOOK_EVENT, 2, fair=True) == []
+    quiet = events("quiet.myshopify.com", 1)[0]
+    assert [claim.pk for claim in runner._claim(WEBHOOK_EVENT, 2, fair=True)] == [quiet.pk]
 
 
 @pytest.mark.mysql

@@ -7,7 +7,12 @@ of the job's ``fair_key`` (a shop) are claimed first within ``share`` of the slo
 of one shop leaves the other slots to the others' rows. With ``spill``, slots that no other key
 wants go to the busy key too (a flash sale on an otherwise quiet worker is not held back); as
 soon as another key has a due row, it gets the next free slot, because the busy key is over its
-share. Without ``spill`` the share is a hard cap. Idle, the dispatcher polls with back-off from
+share. Without ``spill`` the share is a hard cap. Leaving the keys at their share out reads
+every due row of theirs on the way to another key's (the (state, due) index holds no key): in a
+one-shop burst, the whole backlog. So a look that found nothing beside them is not repeated for
+``fair_probe_interval`` (spilling claims meanwhile): another key's new row waits at most that
+long for its slot, and the database reads the backlog a few times a second, not on every
+dispatch. Idle, the dispatcher polls with back-off from
 ``min_interval`` to ``max_interval`` (one indexed query per job per poll; ≈ 0 % CPU) and is
 woken at once when a row it ran finishes (its handler may have queued the next step). Busy, it
 claims in batches: after a claim it waits until a quarter of the slots are free again (or
@@ -38,6 +43,9 @@ from connector.work.polled import work_claim_due, work_polled_jobs, work_run_cla
 
 logger = logging.getLogger(__name__)
 
+# How long a look beside the keys at their share that found nothing stands (see the docstring).
+FAIR_PROBE_SECONDS = 0.5
+
 
 def runner_slots(requested: int) -> int:
     """Slots this process may use: SQLite (one writer at a time, ``make run``) gets one."""
@@ -48,7 +56,14 @@ class Runner(threading.Thread):
     """Claims and runs polled rows until ``stop()``; then lets the running rows finish."""
 
     def __init__(
-        self, *, slots: int, share: float, spill: bool = True, min_interval: float = 0.05, max_interval: float = 1.0
+        self,
+        *,
+        slots: int,
+        share: float,
+        spill: bool = True,
+        min_interval: float = 0.05,
+        max_interval: float = 1.0,
+        fair_probe_interval: float = FAIR_PROBE_SECONDS,
     ) -> None:
         super().__init__(name="work-runner", daemon=True)
         self.slots = slots
@@ -57,6 +72,8 @@ class Runner(threading.Thread):
         self.spill = spill
         self.min_interval = min_interval
         self.max_interval = max(max_interval, min_interval)
+        self.fair_probe_interval = fair_probe_interval
+        self.nothing_beside_full: dict[str, float] = {}  # job → until when its last look stands
         self.stopping = threading.Event()
         self.wakeup = threading.Event()
         self.lock = threading.Lock()
@@ -142,8 +159,13 @@ class Runner(threading.Thread):
         if not fair:
             return work_claim_due(job=job, limit=free, skip_pks=mine)
         full = {key for key, count in held.items() if count >= self.per_key}
+        if full and time.monotonic() < self.nothing_beside_full.get(job.name, 0.0):
+            return []
         quotas = {key: self.per_key - count for key, count in held.items() if count < self.per_key}
-        return work_claim_due(job=job, limit=free, skip_pks=mine, quotas=quotas, full=full, per_key=self.per_key)
+        claims = work_claim_due(job=job, limit=free, skip_pks=mine, quotas=quotas, full=full, per_key=self.per_key)
+        if full and not claims:
+            self.nothing_beside_full[job.name] = time.monotonic() + self.fair_probe_interval
+        return claims
 
     def _start(self, pool: ThreadPoolExecutor, claim: Claim[Any]) -> None:
         key = str(getattr(claim.row, claim.job.fair_key)) if claim.job.fair_key else ""
