@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from connector.db_rows import insert_instance
+from connector.db_rows import insert_instance, rows_values
 from connector.shopify.webhooks import WebhookDelivery
 from connector.work import (
     Claim,
@@ -134,9 +134,11 @@ def webhook_event_receive(*, delivery: WebhookDelivery) -> WebhookEvent | None:
         try:
             event = _webhook_event_store(delivery=delivery)
         except IntegrityError:
-            duplicate = WebhookEvent.objects.filter(
-                shop=delivery.shop, topic=delivery.topic, event_id=delivery.event_id
-            ).exists()
+            # Written once per process (``connector.db_rows``), as the INSERT: a tenth of
+            # Shopify's deliveries are repeats, and the ORM built this look-up for each.
+            duplicate = rows_values(
+                WebhookEvent, ("id",), {"shop": delivery.shop, "topic": delivery.topic, "event_id": delivery.event_id}
+            )
             if not duplicate:
                 raise
             logger.info(
