@@ -5,18 +5,18 @@ the worker has free slots, and a pool of ``slots`` threads that run them (each t
 own database connection, as Django gives every thread). Per-key fairness: rows with one value
 of the job's ``fair_key`` (a shop) are claimed first within ``share`` of the slots, so a burst
 of one shop leaves the other slots to the others' rows. With ``spill``, slots that no other key
-wants go to the busy key too (a flash sale on an otherwise quiet worker is not held back); as
-soon as another key has a due row, it gets the next free slot, because the busy key is over its
-share. Without ``spill`` the share is a hard cap. Leaving the keys at their share out reads
-every due row of theirs on the way to another key's (the (state, due) index holds no key): in a
-one-shop burst, the whole backlog. So a look that found nothing beside them is not repeated for
+wants go to the busy key too (a flash sale on an otherwise quiet worker is not held back); once
+another key has a due row, it gets the next free slot, because the busy key is over its share.
+Without ``spill`` the share is a hard cap. Looking for other keys' rows while some are at their
+share reads every due row of those first (the (state, due) index holds no key): in a one-shop
+burst, the whole backlog. So a look that found nothing is not repeated for
 ``fair_probe_interval`` (spilling claims meanwhile): another key's new row waits at most that
-long for its slot, and the database reads the backlog a few times a second, not on every
-dispatch. Idle, the dispatcher polls with back-off from
-``min_interval`` to ``max_interval`` (one indexed query per job per poll; ≈ 0 % CPU) and is
-woken at once when a row it ran finishes (its handler may have queued the next step). Busy, it
-claims in batches: after a claim it waits until a quarter of the slots are free again (or
-``min_interval`` has passed), so a burst costs one claim per several rows, not one per row.
+much longer for its slot, and the database reads the backlog a few times a second, not at every
+dispatch. Idle, the dispatcher polls with back-off from ``min_interval`` to ``max_interval``
+(one indexed query per job per poll; ≈ 0 % CPU) and is woken at once when a row it ran
+finishes (its handler may have queued the next step). Busy, it claims in batches: after a
+claim it waits until a quarter of the slots are free again (or ``min_interval`` has passed),
+so a burst costs one claim per several rows, not one per row.
 Must not know any job, nor decide anything about a row: the machine's claim, renewals and
 finish rules apply unchanged, so exactly-once holds however many rows run at once.
 
