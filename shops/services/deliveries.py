@@ -19,9 +19,8 @@ from django.utils.translation import gettext
 
 from connector.db_rows import insert_unless_duplicate, rows_values
 from connector.errors import ApplicationError
-from connector.work import work_shared, work_wake_turn
+from connector.work import work_wake_turn
 from shops.models import DeliveryRules, FlowDelivery, ShopConfiguration
-from shops.selectors import shop_configuration_get
 from shops.services.delivery_job import (  # noqa: F401 (the public names of deliveries)
     FLOW_DELIVERY,
     RESENDABLE,
@@ -31,6 +30,7 @@ from shops.services.delivery_job import (  # noqa: F401 (the public names of del
     flow_delivery_process_due,
     flow_delivery_recover_stale,
     flow_delivery_resend,
+    shop_configuration_of_batch,
 )
 from shops.services.delivery_payloads import (
     BuyerSnapshot,
@@ -105,8 +105,7 @@ def flow_delivery_record_order(*, shop: str, order: dict[str, Any]) -> tuple[Flo
 
     Idempotent: a repeated webhook returns the existing delivery (created=False).
     """
-    # Read once for the orders of a shop a worker claimed together (``work_shared``).
-    configuration = work_shared(("configuration", shop), lambda: shop_configuration_get(shop=shop))
+    configuration = shop_configuration_of_batch(shop)
     order_id = clean_text(order.get("id"))
     if not order_id:
         raise ApplicationError("order payload without id", code="invalid_payload")

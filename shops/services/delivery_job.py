@@ -139,10 +139,15 @@ def flow_delivery_run_claimed(*, claim: Claim[FlowDelivery]) -> str:
     return state
 
 
+def shop_configuration_of_batch(shop: str) -> ShopConfiguration | None:
+    """The shop's settings, read once for the rows of a shop a worker claimed together
+    (``work_shared``; read at once outside a claimed batch)."""
+    return work_shared(("configuration", shop), lambda: shop_configuration_get(shop=shop))
+
+
 def _process_claimed(claim: Claim[FlowDelivery]) -> str:
     delivery = claim.row
-    # The shop's settings, read once for the deliveries of a shop claimed together.
-    configuration = work_shared(("configuration", delivery.shop), lambda: shop_configuration_get(shop=delivery.shop))
+    configuration = shop_configuration_of_batch(delivery.shop)
     reason, flow_id = delivery_skip_reason(delivery, configuration)
     try:
         if reason or configuration is None:
