@@ -54,6 +54,7 @@ def reset() -> None:
 
     from shops.models import DropiOrder, FlowDelivery, ShopConfiguration
     from shops.services import shop_install
+    from shops.services.delivery_job import FLOW_DELIVERY
     from webhooks.models import WebhookEvent
 
     # Every order is new to the app: its Dropi record (and history) is written again each run.
@@ -64,6 +65,9 @@ def reset() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE TABLE {connection.ops.quote_name(WebhookEvent._meta.db_table)}")
     DBTaskResult.objects.all().delete()
+    # Likewise every shop's unfinished deliveries (webhook_ingest's drain leaves cart reminders
+    # of its 200 shops due an hour later): this run's workers would run them when they fall due.
+    FlowDelivery.objects.filter(state__in=[*FLOW_DELIVERY.waiting_states, *FLOW_DELIVERY.running_states]).delete()
     shop_install(shop=SHOP)
     ShopConfiguration.objects.filter(shop=SHOP).update(nuevo_pedido_flow_id="9001")
     link_catalogue()
