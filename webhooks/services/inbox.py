@@ -134,8 +134,8 @@ def webhook_event_receive(*, delivery: WebhookDelivery) -> WebhookEvent | None:
         try:
             event = _webhook_event_store(delivery=delivery)
         except IntegrityError:
-            # Written once per process (``connector.db_rows``), as the INSERT: a tenth of
-            # Shopify's deliveries are repeats, and the ORM built this look-up for each.
+            # Written once per process (``connector.db_rows``), as the INSERT: Shopify repeats
+            # a delivery it got no timely 200 for, and the ORM built this look-up for each.
             duplicate = rows_values(
                 WebhookEvent, ("id",), {"shop": delivery.shop, "topic": delivery.topic, "event_id": delivery.event_id}
             )
