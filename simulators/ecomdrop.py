@@ -38,6 +38,40 @@ class SimContact:
     tags: list[str] = field(default_factory=list)
 
 
+class Contacts(dict[str, SimContact]):
+    """An account's contacts by id, also found by phone without a scan (``by_phone``): a
+    benchmark's account holds thousands, looked up once per order. Tests change the dict
+    directly (``clear``, deleting a contact), which keeps the index in step."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._phones: dict[str, list[str]] = {}
+
+    def __setitem__(self, contact_id: str, contact: SimContact) -> None:
+        if contact_id in self:
+            del self[contact_id]
+        super().__setitem__(contact_id, contact)
+        self._phones.setdefault(contact.phone, []).append(contact_id)
+
+    def __delitem__(self, contact_id: str) -> None:
+        contact = self[contact_id]
+        super().__delitem__(contact_id)
+        self._phones[contact.phone].remove(contact_id)
+
+    def clear(self) -> None:
+        super().clear()
+        self._phones.clear()
+
+    def pop(self, *args: object) -> SimContact:
+        raise NotImplementedError("delete with del contacts[id]: the phone index follows it")
+
+    popitem = setdefault = update = pop  # type: ignore[assignment]
+
+    def by_phone(self, phone: str) -> list[SimContact]:
+        """The contacts with ``phone``, oldest first (as a scan of the dict finds them)."""
+        return [self[contact_id] for contact_id in self._phones.get(phone, ())]
+
+
 @dataclass
 class SimAccount:
     api_key: str
@@ -49,7 +83,7 @@ class SimAccount:
     bot_field_definitions: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # id → name, type, text
     bot_field_api: bool = True
     strict_bot_fields: bool = False
-    contacts: dict[str, SimContact] = field(default_factory=dict)
+    contacts: Contacts = field(default_factory=Contacts)
     sends: list[tuple[str, str, float]] = field(default_factory=list)
     # Every contact write and flow send, in the order they were acted on:
     # ("field", contact id, field name, value) or ("send", contact id, flow id, "").
@@ -183,10 +217,8 @@ class EcomdropSimulator(SimulatorServer):
 
     def contact_by_phone(self, api_key: str, phone: str) -> SimContact | None:
         with self._state:
-            for contact in self.accounts[api_key].contacts.values():
-                if contact.phone == phone:
-                    return contact
-        return None
+            found = self.accounts[api_key].contacts.by_phone(phone)
+        return found[0] if found else None
 
     # -- routing
     def handle(self, request: Request) -> Response:
@@ -287,11 +319,8 @@ class EcomdropSimulator(SimulatorServer):
         field_id = (request.query.get("field_id") or [""])[0]
         value = (request.query.get("value") or [""])[0]
         with self._state:
-            matches = [
-                {"id": contact.id, "phone": contact.phone, "first_name": contact.first_name}
-                for contact in account.contacts.values()
-                if field_id == "phone" and contact.phone == value
-            ]
+            found = account.contacts.by_phone(value) if field_id == "phone" else []
+            matches = [{"id": item.id, "phone": item.phone, "first_name": item.first_name} for item in found]
         return Response(200, {"data": matches})
 
     def _create_contact(self, account: SimAccount, request: Request) -> Response:
