@@ -23,6 +23,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from simulators.base import Request, Response, SimulatorServer, serve_until_interrupted
 
@@ -66,6 +67,10 @@ class Contacts(dict[str, SimContact]):
         raise NotImplementedError("delete with del contacts[id]: the phone index follows it")
 
     popitem = setdefault = update = pop  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A copy gets its own index, built again as its items are set (not the original's).
+        return type(self), (), None, None, iter(dict.items(self))
 
     def by_phone(self, phone: str) -> list[SimContact]:
         """The contacts with ``phone``, oldest first (as a scan of the dict finds them)."""

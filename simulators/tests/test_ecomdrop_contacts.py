@@ -1,6 +1,7 @@
 """The Ecomdrop simulator finds contacts by phone through an index that follows every change
 of an account's contacts (created over HTTP, deleted or cleared by a test)."""
 
+import copy
 import json
 import urllib.parse
 import urllib.request
@@ -68,3 +69,15 @@ def test_a_contact_stored_again_under_its_id_is_found_by_its_new_phone_only(ecom
     assert found(ecomdrop, "+573004445566") == ["7"]
     with pytest.raises(NotImplementedError):
         contacts.pop("7")
+
+
+def test_a_copy_of_the_contacts_keeps_an_index_of_its_own(ecomdrop):
+    contacts = ecomdrop.accounts[KEY].contacts
+    contacts["7"] = SimContact(id="7", phone="+573001112233")
+
+    copied = copy.deepcopy(contacts)
+    del copied["7"]
+
+    assert [contact.id for contact in contacts.by_phone("+573001112233")] == ["7"]
+    assert copied.by_phone("+573001112233") == []
+    assert copy.copy(contacts).by_phone("+573001112233") == [contacts["7"]]
