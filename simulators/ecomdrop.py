@@ -66,7 +66,7 @@ class Contacts(dict[str, SimContact]):
     def pop(self, *args: object) -> SimContact:
         raise NotImplementedError("delete with del contacts[id]: the phone index follows it")
 
-    popitem = setdefault = update = pop  # type: ignore[assignment]
+    popitem = setdefault = update = __ior__ = pop  # type: ignore[assignment]
 
     def __reduce__(self) -> tuple[Any, ...]:
         # A copy gets its own index, built again as its items are set (not the original's).

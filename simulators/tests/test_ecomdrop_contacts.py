@@ -69,6 +69,9 @@ def test_a_contact_stored_again_under_its_id_is_found_by_its_new_phone_only(ecom
     assert found(ecomdrop, "+573004445566") == ["7"]
     with pytest.raises(NotImplementedError):
         contacts.pop("7")
+    with pytest.raises(NotImplementedError):
+        contacts |= {"8": SimContact(id="8", phone="+573004445566")}  # would skip the index
+    assert found(ecomdrop, "+573004445566") == ["7"]
 
 
 def test_a_copy_of_the_contacts_keeps_an_index_of_its_own(ecomdrop):
