@@ -41,7 +41,7 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError
 
-from connector.http_session import session_is_plain, session_send, thread_session
+from connector.http_session import PlainRequest, plain_send, session_is_plain, session_send, thread_session
 from connector.redaction import CREDENTIAL_HEADERS, describe_url, redact
 
 Response = requests.Response
@@ -110,6 +110,14 @@ class _Adapter(HTTPAdapter):
         if _pools.counters:
             _count(str(request.url))
         return super().send(request, *args, **kwargs)
+
+    def send_plain(
+        self, plain: PlainRequest, *, timeout: tuple[float, float], verify: bool | str, stream: bool
+    ) -> requests.Response:
+        """``send`` for a request of ``http_session.plain_prepared`` (``http_session.plain_send``)."""
+        if _pools.counters:
+            _count(str(plain.prepared.url))
+        return plain_send(self, plain, timeout=timeout, verify=verify, stream=stream)
 
 
 class _Pools:
