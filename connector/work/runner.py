@@ -36,7 +36,7 @@ from typing import Any
 
 from django.db import close_old_connections, connection
 
-from connector.db_connections import connection_check_unless_fresh, connection_used
+from connector.db_connections import connection_check_unless_fresh, connection_used, transactions_begin_explicitly
 from connector.work.jobs import Job
 from connector.work.leases import Claim
 from connector.work.polled import work_claim_due, work_polled_jobs, work_run_claimed
@@ -122,9 +122,11 @@ class Runner(threading.Thread):
     def _connection_ready(self) -> None:
         """Before a row or a claim: close this thread's connection if it is broken or too old,
         and let Django's health check ping it at its first query unless it was used just now
-        (``connector.db_connections``)."""
+        (``connector.db_connections``). Its transactions begin with ``START TRANSACTION``:
+        a round trip fewer per claim and per row (``transactions_begin_explicitly``)."""
         close_old_connections()
         connection_check_unless_fresh()
+        transactions_begin_explicitly()
 
     def free(self) -> int:
         with self.lock:
