@@ -15,7 +15,10 @@ requests); httpx would add HTTP/2 and an async API, which nothing needs. Pools: 
 per process holds a urllib3 pool per (scheme, host, port) with at most ``HTTP_POOL_MAXSIZE``
 idle connections (``WORKER_CONCURRENCY`` when more: one per slot of the worker's runner); each
 thread has its own ``requests.Session`` (``connector/http_session.py``) in front of it;
-sessions keep no cookies, so nothing of one merchant's call rides on another's. urllib3
+sessions keep no cookies, so nothing of one merchant's call rides on another's. The commonest
+call — a plain http(s) URL, string parameters, a JSON or form body, no redirects — is prepared
+and sent without requests' preparation and adapter layers, on the same pools and with the same
+errors (``http_session.plain_send``; a third of a call's client CPU). urllib3
 checks an idle connection before reusing it; a server closing it just as a request goes out
 shows up as a lost connection (ambiguous for a write).
 """
