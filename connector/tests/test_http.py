@@ -23,20 +23,11 @@ from connector.ecomdrop.client import EcomdropClient
 from connector.ecomdrop.errors import EcomdropRateLimited, EcomdropUnavailable
 from connector.shopify.errors import ShopifyThrottled
 from connector.shopify.graphql import ShopifyAdminClient
-from connector.tests.http_server import CountingServer
 from connector.tests.test_startup import PRODUCTION_ENV, assert_one_line_error, manage
 from connector.theme_source.client import ArchiveUrlClient, GitHubClient
 from connector.theme_source.errors import ThemeSourceUnavailable
 
 Kind, Reason = http.Kind, http.Reason
-
-
-@pytest.fixture
-def server(settings):
-    settings.HTTP_TIMEOUT_SECONDS = 5
-    running = CountingServer().start()
-    yield running
-    running.stop()
 
 
 def closed_port() -> int:

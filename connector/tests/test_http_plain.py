@@ -12,18 +12,9 @@ from requests.structures import CaseInsensitiveDict
 from urllib3 import exceptions as u3
 
 from connector import http, http_session
-from connector.tests.http_server import CountingServer
 from connector.tests.test_http import closed_port, failure_of
 
 Kind, Reason = http.Kind, http.Reason
-
-
-@pytest.fixture
-def server(settings):
-    settings.HTTP_TIMEOUT_SECONDS = 5
-    running = CountingServer().start()
-    yield running
-    running.stop()
 
 
 def requests_prepared(session, method, url, headers, params, data, json) -> requests.PreparedRequest:
