@@ -230,24 +230,7 @@ def plain_send(
     certificate: the same pool, the same urlopen, the same errors and the same answer (its
     cookies read only when it sets one)."""
     request = plain.prepared
-    key = (plain.scheme, plain.host, plain.port, verify)
-    attributes = _POOL_KEYS.get(key)
-    if attributes is None:
-        try:
-            attributes = adapter.build_connection_pool_key_attributes(request, verify, None)
-        except ValueError as error:
-            raise requests.exceptions.InvalidURL(error, request=request) from None
-        if len(_POOL_KEYS) >= _POOL_KEYS_MAX:
-            _POOL_KEYS.clear()
-        _POOL_KEYS[key] = attributes
-    host_params, pool_kwargs = attributes
-    try:
-        conn = adapter.poolmanager.connection_from_host(**host_params, pool_kwargs=pool_kwargs)
-    except LocationValueError as error:
-        raise requests.exceptions.InvalidURL(error, request=request) from None
-    if conn not in _VERIFIED_POOLS:  # the CA bundle's settings, set on a pool once
-        adapter.cert_verify(conn, str(request.url), verify, None)  # type: ignore[no-untyped-call]
-        _VERIFIED_POOLS.add(conn)
+    conn = _plain_pool(adapter, plain, verify)
     try:
         raw = conn.urlopen(
             method=str(request.method),
@@ -281,6 +264,32 @@ def plain_send(
     if not stream:
         response.content  # noqa: B018 (read the whole answer now, as Session.send does)
     return response
+
+
+def _plain_pool(adapter: HTTPAdapter, plain: PlainRequest, verify: bool | str) -> Any:
+    """The urllib3 pool ``get_connection_with_tls_context`` gives the request, without parsing
+    its URL again: requests' pool key is kept per (scheme, host, port, verify), the pool itself
+    is asked of the pool manager every time (it may have closed an idle host's pool)."""
+    request = plain.prepared
+    key = (plain.scheme, plain.host, plain.port, verify)
+    attributes = _POOL_KEYS.get(key)
+    if attributes is None:
+        try:
+            attributes = adapter.build_connection_pool_key_attributes(request, verify, None)
+        except ValueError as error:
+            raise requests.exceptions.InvalidURL(error, request=request) from None
+        if len(_POOL_KEYS) >= _POOL_KEYS_MAX:
+            _POOL_KEYS.clear()
+        _POOL_KEYS[key] = attributes
+    host_params, pool_kwargs = attributes
+    try:
+        conn = adapter.poolmanager.connection_from_host(**host_params, pool_kwargs=pool_kwargs)
+    except LocationValueError as error:
+        raise requests.exceptions.InvalidURL(error, request=request) from None
+    if conn not in _VERIFIED_POOLS:  # the CA bundle's settings, set on a pool once
+        adapter.cert_verify(conn, str(request.url), verify, None)  # type: ignore[no-untyped-call]
+        _VERIFIED_POOLS.add(conn)
+    return conn
 
 
 def _requests_error(error: Exception, request: requests.PreparedRequest) -> Exception | None:
