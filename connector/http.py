@@ -18,7 +18,7 @@ thread has its own ``requests.Session`` (``connector/http_session.py``) in front
 sessions keep no cookies, so nothing of one merchant's call rides on another's. The commonest
 call — a plain http(s) URL, string parameters, a JSON or form body, no redirects — is prepared
 and sent without requests' preparation and adapter layers, on the same pools and with the same
-errors (``http_session.plain_send``; a third of a call's client CPU). urllib3
+errors (``http_session.plain_send``; a quarter of a call's client CPU). urllib3
 checks an idle connection before reusing it; a server closing it just as a request goes out
 shows up as a lost connection (ambiguous for a write).
 """
