@@ -17,6 +17,20 @@ from connector.tests.test_http import closed_port, failure_of
 Kind, Reason = http.Kind, http.Reason
 
 
+@pytest.fixture
+def plain_sends(monkeypatch):
+    """The URLs of the calls that took the plain path (``http_session.plain_send``)."""
+    sent = []
+    real = http.plain_send
+
+    def recording(adapter, plain, **options):
+        sent.append(plain.prepared.url)
+        return real(adapter, plain, **options)
+
+    monkeypatch.setattr(http, "plain_send", recording)
+    return sent
+
+
 def requests_prepared(session, method, url, headers, params, data, json) -> requests.PreparedRequest:
     """What ``session_send`` prepares through requests for the same call."""
     merged = CaseInsensitiveDict(session.headers)
@@ -100,14 +114,17 @@ def test_only_a_url_requests_leaves_as_it_is_takes_the_plain_path(url, plain):
         {"method": "DELETE"},
     ],
 )
-def test_the_plain_path_and_requests_put_the_same_request_on_the_wire(server, path, call):
+def test_the_plain_path_and_requests_put_the_same_request_on_the_wire(server, path, call, plain_sends):
     url = f"{server.base_url}{path}"
+    arguments = {name: call.get(name) for name in ("headers", "params", "data", "json")}
+    takes_plain_path = http_session.plain_prepared(http._session(), call["method"], url, **arguments) is not None
 
     http.request(url=url, **call)
     http.request(url=url, session=http._session(), **call)
 
     plain, through_requests = server.seen
     assert plain == through_requests
+    assert len(plain_sends) == int(takes_plain_path)  # the second call went through requests
 
 
 def test_a_plain_call_is_counted_and_reuses_the_kept_alive_connection(server):
@@ -150,13 +167,14 @@ URLLIB3_ERRORS = [
 
 @pytest.mark.parametrize("error", URLLIB3_ERRORS, ids=lambda error: type(error).__name__)
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_a_transport_error_is_the_one_requests_adapter_raises(monkeypatch, error, method):
+def test_a_transport_error_is_the_one_requests_adapter_raises(monkeypatch, error, method, plain_sends):
     monkeypatch.setattr(urllib3.HTTPConnectionPool, "urlopen", raising(error))
     url = f"http://127.0.0.1:{closed_port()}/x"
 
     plain = failure_of(lambda: http.request(method, url))
     through_requests = failure_of(lambda: http.request(method, url, session=http._session()))
 
+    assert plain_sends == [url]
     assert facts(plain) == facts(through_requests)
 
 
@@ -188,11 +206,12 @@ def test_a_request_requests_would_refuse_is_refused_on_the_plain_path(server, ca
 
 
 @responses.activate
-def test_a_mocked_adapter_sees_every_call():
+def test_a_mocked_adapter_sees_every_call(plain_sends):
     responses.get("http://api.example.com/contacts", json={"ok": True})
 
     assert http.request("GET", "http://api.example.com/contacts", params={"q": "1"}).json() == {"ok": True}
     assert responses.calls[0].request.url == "http://api.example.com/contacts?q=1"
+    assert plain_sends == []
 
 
 def test_the_pool_keys_kept_are_bounded(monkeypatch):
